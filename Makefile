@@ -1,0 +1,91 @@
+# exprobe — plain GNU make, libraries found with pkg-config.
+#
+#   make            build/exprobe
+#   make test       unit tests + integration tests against the local lab
+#   make demo       bring the lab up, run exprobe on lab domains, take it down
+#   make asan       build/asan/exprobe with ASan + UBSan
+#   make install    PREFIX=/usr/local DESTDIR=
+#   make clean
+
+PREFIX  ?= /usr/local
+DESTDIR ?=
+BUILD   ?= build
+
+PKGS     = libcurl libcares openssl libxml-2.0 ncursesw jansson libidn2
+CC      ?= cc
+CFLAGS  ?= -O2 -g
+WARN     = -std=c11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
+           -Wmissing-prototypes -Wformat=2
+CPPFLAGS += -D_DEFAULT_SOURCE -Iinclude
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+LIB_SRC = $(wildcard probes/*.c) $(wildcard report/*.c) ui/cli.c
+MAIN_SRC = ui/main.c
+
+LIB_OBJ  = $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
+MAIN_OBJ = $(MAIN_SRC:%.c=$(BUILD)/obj/%.o)
+DEPS     = $(LIB_OBJ:.o=.d) $(MAIN_OBJ:.o=.d)
+
+UNIT_SRC = $(wildcard tests/unit/test_*.c)
+UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+
+.PHONY: all deps test unit integration demo asan install clean lab-start lab-stop
+
+all: $(BUILD)/exprobe
+
+# Installs any missing Debian build package (apt-get), then nothing more.
+deps:
+	@scripts/deps build
+
+$(BUILD)/obj/%.o: %.c | deps
+	@mkdir -p $(dir $@)
+	$(CC) $(WARN) $(CFLAGS) $(CPPFLAGS) $(PKG_CFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/libxp.a: $(LIB_OBJ)
+	$(AR) rcs $@ $^
+
+$(BUILD)/exprobe: $(MAIN_OBJ) $(BUILD)/libxp.a
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libxp.a
+	@mkdir -p $(dir $@)
+	$(CC) $(WARN) -Wno-missing-prototypes $(CFLAGS) $(CPPFLAGS) $(PKG_CFLAGS) \
+	    -o $@ $< $(BUILD)/libxp.a $(PKG_LIBS) -lcmocka
+
+unit: $(UNIT_BIN)
+
+# Everything: unit tests and the lab integration tests; the last line of
+# output is "N passed, N failed".
+test: all unit
+	@scripts/deps all
+	@tests/run.sh $(BUILD)
+
+integration: all
+	@scripts/deps all
+	@tests/run.sh $(BUILD) integration
+
+demo: all
+	@scripts/deps lab
+	@tests/demo.sh $(BUILD)/exprobe
+
+asan:
+	$(MAKE) BUILD=build/asan CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
+	    LDFLAGS="-fsanitize=address,undefined" build/asan/exprobe
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin
+	install -m 0755 $(BUILD)/exprobe $(DESTDIR)$(PREFIX)/bin/exprobe
+	if [ -f exprobe.1 ]; then install -d $(DESTDIR)$(PREFIX)/share/man/man1 && \
+	    install -m 0644 exprobe.1 $(DESTDIR)$(PREFIX)/share/man/man1/exprobe.1; fi
+
+lab-start:
+	@tests/lab/lab.sh start
+
+lab-stop:
+	@tests/lab/lab.sh stop
+
+clean:
+	rm -rf build
+
+-include $(DEPS)

@@ -1,0 +1,82 @@
+/*
+ * xp.h — what every exprobe file needs: the allocation wrappers that die
+ * on OOM (so no other code checks malloc for NULL), the fatal-error path,
+ * monotonic time, and the limits every read is bounded by.
+ */
+#ifndef XP_H
+#define XP_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define XP_VERSION "0.1.0"
+
+#if defined(__GNUC__)
+#define XP_PRINTF(f, a) __attribute__((format(printf, f, a)))
+#define XP_NORETURN __attribute__((noreturn))
+#else
+#define XP_PRINTF(f, a)
+#define XP_NORETURN
+#endif
+
+#define XP_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+
+/* Exit codes (SPEC: Nagios plugin conventions). */
+enum xp_exit {
+    XP_EXIT_OK = 0,
+    XP_EXIT_WARN = 1,
+    XP_EXIT_FAIL = 2,
+    XP_EXIT_USAGE = 3,
+};
+
+/*
+ * Bounds on everything a server can send us. One struct, passed down, so a
+ * test can shrink them.
+ */
+struct xp_limits {
+    int timeout_ms;        /* one network operation (--timeout)             */
+    int max_time_ms;       /* one target, all checks (--max-time)           */
+    size_t value_max;      /* one string stored in the model                */
+    size_t dns_answers;    /* records kept from one DNS answer              */
+};
+
+extern struct xp_limits xp_limits;
+
+/* Allocation: never returns NULL; on failure prints and exits 3. */
+void *xmalloc(size_t n);
+void *xcalloc(size_t n, size_t size);
+void *xrealloc(void *p, size_t n);
+char *xstrdup(const char *s);
+char *xstrndup(const char *s, size_t n);
+char *xasprintf(const char *fmt, ...) XP_PRINTF(1, 2);
+char *xvasprintf(const char *fmt, va_list ap) XP_PRINTF(1, 0);
+
+/*
+ * Fatal tool error (not a target's fault): runs the registered cleanup hook
+ * (the TUI restores the terminal there), prints "exprobe: ..." and exits 3.
+ */
+void xp_fatal(const char *fmt, ...) XP_PRINTF(1, 2) XP_NORETURN;
+void xp_set_fatal_hook(void (*hook)(void));
+
+/* Monotonic clock in microseconds / milliseconds. */
+int64_t xp_now_us(void);
+
+/* Wall clock as RFC 3339 UTC ("2026-11-21T13:42:58Z") into buf. */
+void xp_rfc3339_now(char *buf, size_t len);
+
+/* Case-insensitive compare of DNS names, ignoring one trailing dot. */
+int xp_name_eq(const char *a, const char *b);
+
+/* Does name end with suffix at a label boundary ("x.y.z" ends with "y.z")? */
+int xp_name_ends_with(const char *name, const char *suffix);
+
+/* Growable string; s is always NUL-terminated once used. Free with free(s). */
+struct xp_buf {
+    char *s;
+    size_t len, cap;
+};
+void xp_buf_add(struct xp_buf *b, const char *data, size_t n);
+void xp_buf_printf(struct xp_buf *b, const char *fmt, ...) XP_PRINTF(2, 3);
+
+#endif

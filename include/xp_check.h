@@ -1,0 +1,91 @@
+/*
+ * xp_check.h — what a check is, and what the engine offers it.
+ *
+ * A check is a small state machine registered in probes/registry.c:
+ *   start(c)  issues asynchronous work (DNS questions, connects) through
+ *             the xp_check_* helpers below, and may add steps;
+ *   each helper's callback may add steps and issue more work;
+ *   judge(c)  runs once all work is done: it turns what was learnt into
+ *             findings. Then the engine closes the check and emits
+ *             CHECK_END.
+ * The helpers count work in flight and drop the callbacks of a check that
+ * was cancelled (run deadline) or restarted (TUI rerun), so a check never
+ * sees a stale answer. Anything a callback's arg points at must live in
+ * c->state (freed by free_state), never be a per-call allocation, since a
+ * dropped callback cannot free it.
+ */
+#ifndef XP_CHECK_H
+#define XP_CHECK_H
+
+#include "xp_dns.h"
+#include "xp_model.h"
+#include "xp_tcp.h"
+
+struct xp_options;
+struct xp_expect;
+struct xp_loop;
+
+struct xp_check_ops {
+    const char *id;                 /* SPEC check id: "cname" */
+    const char *title;              /* "Office 365 domain records" */
+    const char *const *after;       /* ids this check waits for, NULL-ended */
+    void (*start)(struct xp_check *c);
+    void (*judge)(struct xp_check *c);
+    void (*free_state)(struct xp_check *c);   /* free c->state; may be NULL */
+};
+
+/* The registry: every check, in SPEC (and report) order, NULL-ended. */
+extern const struct xp_check_ops *const xp_checks[];
+/* Index in xp_checks of id, or -1. */
+int xp_check_index(const char *id);
+/* "autodiscover,preauth,..." for help texts; static storage. */
+const char *xp_check_ids(void);
+
+/* What a check may read while it runs. */
+const struct xp_options *xp_check_options(const struct xp_check *c);
+const struct xp_expect *xp_check_expect(const struct xp_check *c);
+struct xp_loop *xp_check_loop(const struct xp_check *c);
+
+/* Ask the run's resolver; cb runs unless the check was cancelled. */
+typedef void (*xp_check_dns_cb)(struct xp_check *c, void *arg, const struct xp_dns_result *res);
+void xp_check_dns(struct xp_check *c, const char *name, int type, xp_check_dns_cb cb, void *arg);
+
+/* Connect with --timeout; the callback owns res->fd (close it when done). */
+typedef void (*xp_check_tcp_cb)(struct xp_check *c, void *arg, const struct xp_tcp_result *res);
+void xp_check_tcp(struct xp_check *c, const char *ip, int port, xp_check_tcp_cb cb, void *arg);
+
+/* For work of other kinds: hold before starting it, release when done. */
+void xp_check_hold(struct xp_check *c);
+void xp_check_release(struct xp_check *c);
+
+/*
+ * DNS evidence in one call: a step for "TYPE name" ended with the answer
+ * (records, or NXDOMAIN/no data/timeout in words). Returns the step.
+ */
+struct xp_step *xp_check_dns_step(struct xp_check *c, struct xp_step *parent,
+                                  const struct xp_dns_result *res);
+/* Add the formatted answer (and status) of res to finding f as evidence. */
+void xp_ev_dns(struct xp_finding *f, const char *key, const struct xp_dns_result *res);
+
+/* ---- the engine (probes/engine.c), used by ui/main.c and the TUI ---- */
+
+struct xp_engine;
+
+/*
+ * A run for opts' targets. Events go to emit(ctx, ev). Returns NULL with a
+ * message in err when something the user gave is unusable (exit 3).
+ */
+struct xp_engine *xp_engine_new(const struct xp_options *opts, struct xp_loop *loop,
+                                xp_emit_fn emit, void *ctx, char *err, size_t errlen);
+/* Start every target; RUN_END is emitted when all are done or stopped. */
+void xp_engine_start(struct xp_engine *e);
+/* The model, for reporters and the exit code. */
+struct xp_run *xp_engine_run(struct xp_engine *e);
+int xp_engine_done(const struct xp_engine *e);
+/* Stop everything now (Ctrl-C): unfinished checks end as interrupted. */
+void xp_engine_interrupt(struct xp_engine *e);
+/* Run one check of a target again (TUI 'r'); deferred to a safe point. */
+void xp_engine_rerun(struct xp_engine *e, struct xp_check *c);
+void xp_engine_free(struct xp_engine *e);
+
+#endif

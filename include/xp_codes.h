@@ -1,0 +1,67 @@
+/*
+ * xp_codes.h — the finding codes (SPEC: stable; extend, never rename).
+ * Each code has a table row in probes/codes.c: its name, default severity,
+ * and the generic remediation shown when a check gives no specific one.
+ */
+#ifndef XP_CODES_H
+#define XP_CODES_H
+
+enum xp_severity {
+    XP_SEV_INFO,
+    XP_SEV_WARN,
+    XP_SEV_FAIL,
+};
+
+#define XP_CODE_LIST(X)                                                    \
+    /* autodiscover */                                                     \
+    X(AUTOD_OK) X(AUTOD_NO_ENDPOINT) X(AUTOD_DNS_MISSING)                  \
+    X(AUTOD_CONNECT_FAILED) X(AUTOD_REDIRECT) X(AUTOD_REDIRECT_INSECURE)   \
+    X(AUTOD_REDIRECT_LOOP) X(AUTOD_SRV) X(AUTOD_BAD_RESPONSE)              \
+    X(AUTOD_AUTH_FAILED) X(XML_UNSAFE)                                     \
+    /* preauth */                                                          \
+    X(PREAUTH_DETECTED) X(FEDERATION_INFO_OK) X(FEDERATION_INFO_FAILED)    \
+    X(MRSPROXY_UNREACHABLE)                                                \
+    /* cert */                                                             \
+    X(CERT_NAME_MISMATCH) X(CERT_EXPIRED) X(CERT_NOT_YET_VALID)            \
+    X(CERT_EXPIRING_SOON) X(CERT_UNTRUSTED) X(CERT_SELF_SIGNED)            \
+    X(CERT_WEAK) X(CERT_MSSTD_MISMATCH)                                    \
+    /* smtp */                                                             \
+    X(SMTP_MX_MISSING) X(SMTP_CONNECT_FAILED) X(SMTP_TIMEOUT)              \
+    X(SMTP_ESMTP_INSPECTION) X(SMTP_NO_STARTTLS) X(SMTP_STARTTLS_FAILED)   \
+    X(SMTP_TLS_REQUIRED) X(SMTP_TLS_OLD_PROTOCOL) X(SMTP_PROTOCOL_ERROR)   \
+    /* dnsbl */                                                            \
+    X(DNSBL_LISTED) X(DNSBL_QUERY_BLOCKED) X(DNSBL_CLEAN)                  \
+    X(CONNECTOR_IP_MISMATCH)                                               \
+    /* cname */                                                            \
+    X(CNAME_MISSING) X(CNAME_WRONG_TARGET) X(TXT_VERIFICATION_MISSING)     \
+    X(MX_NOT_EXO) X(SPF_MISSING_INCLUDE)                                   \
+    X(CNAME_OK) X(CNAME_DEPLOYMENT) X(CNAME_MSOID) X(CNAME_DNS_ERROR)      \
+    X(TXT_VERIFICATION_FOUND) X(MX_MIXED) X(SPF_MISSING) X(SPF_MULTIPLE)   \
+    /* lync */                                                             \
+    X(LYNC_SRV_MISSING) X(LYNC_SRV_WRONG) X(LYNC_CNAME_MISSING)            \
+    X(LYNC_UNREACHABLE)                                                    \
+    X(LYNC_OK) X(LYNC_CNAME_WRONG) X(LYNC_DEPLOYMENT) X(LYNC_DNS_ERROR)    \
+    X(LYNC_SRV_OTHER_DOMAIN)
+
+enum xp_code {
+#define XP_CODE_ENUM(name) XP_##name,
+    XP_CODE_LIST(XP_CODE_ENUM)
+#undef XP_CODE_ENUM
+    XP_CODE_COUNT
+};
+
+struct xp_code_info {
+    const char *name;              /* "SMTP_NO_STARTTLS"                  */
+    enum xp_severity severity;     /* default severity                    */
+    const char *remediation;       /* generic fix; NULL for pure info     */
+};
+
+/* Never NULL for a valid code. */
+const struct xp_code_info *xp_code_info(enum xp_code code);
+
+/* Code by name, or -1. */
+int xp_code_by_name(const char *name);
+
+const char *xp_severity_name(enum xp_severity sev);
+
+#endif

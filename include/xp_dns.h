@@ -1,0 +1,92 @@
+/*
+ * xp_dns.h — DNS on c-ares, driven by the event loop. One resolver per
+ * run (--dns-server or the system's). Answers are memoised per run and
+ * identical questions in flight are coalesced, so checks that overlap
+ * (autodiscover, cname, lync, smtp) ask each question once.
+ *
+ * Results keep NXDOMAIN, no-data, SERVFAIL, REFUSED and timeout apart,
+ * and carry the whole answer section in order, CNAMEs included, so a check
+ * can show the chain and not just its last name.
+ */
+#ifndef XP_DNS_H
+#define XP_DNS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct xp_loop;
+struct xp_dns;
+
+/* Record types we ask for (values are the IANA numbers). */
+enum {
+    XP_DNS_A = 1, XP_DNS_NS = 2, XP_DNS_CNAME = 5, XP_DNS_PTR = 12, XP_DNS_MX = 15,
+    XP_DNS_TXT = 16, XP_DNS_AAAA = 28, XP_DNS_SRV = 33,
+};
+
+enum xp_dns_status {
+    XP_DNS_OK,          /* NOERROR with records of the type asked for */
+    XP_DNS_NODATA,      /* the name exists, no record of that type (maybe a CNAME) */
+    XP_DNS_NXDOMAIN,    /* the name does not exist */
+    XP_DNS_SERVFAIL,
+    XP_DNS_REFUSED,
+    XP_DNS_TIMEOUT,     /* no answer from any server within --timeout */
+    XP_DNS_ERROR,       /* anything else: see error */
+};
+
+struct xp_dns_rr {
+    char *owner;
+    int type;
+    uint32_t ttl;
+    char *target;           /* CNAME, NS, PTR, MX, SRV: the name pointed at */
+    char addr[46];          /* A, AAAA: text form */
+    unsigned pref;          /* MX */
+    unsigned priority, weight, port;   /* SRV */
+    char *text;             /* TXT: its strings concatenated; raw bytes */
+    size_t textlen;
+};
+
+struct xp_dns_result {
+    char *qname;
+    int qtype;
+    enum xp_dns_status status;
+    char *error;            /* human text when status is not OK/NODATA/NXDOMAIN */
+    struct xp_dns_rr *rr;   /* answer section, in order */
+    size_t nrr;
+    int64_t ms;             /* how long the question took */
+    const char *server;     /* which resolver(s) were asked */
+};
+
+/* Called once per question, always from the loop (never from inside
+ * xp_dns_query); res is borrowed for the duration of the call. */
+typedef void (*xp_dns_cb)(void *arg, const struct xp_dns_result *res);
+
+/*
+ * servers: "ADDR[:PORT][,...]" or NULL for the system's resolvers.
+ * Returns NULL and fills err on a bad server list.
+ */
+struct xp_dns *xp_dns_new(struct xp_loop *loop, const char *servers, int timeout_ms,
+                          char *err, size_t errlen);
+/* Destroys the channel; outstanding callbacks are dropped, not called. */
+void xp_dns_free(struct xp_dns *dns);
+void xp_dns_query(struct xp_dns *dns, const char *name, int type, xp_dns_cb cb, void *arg);
+/* Forget memoised answers (a rerun wants fresh ones). */
+void xp_dns_flush(struct xp_dns *dns);
+
+/* A deep copy of res, for a check to keep past its callback. */
+struct xp_dns_result *xp_dns_result_dup(const struct xp_dns_result *res);
+void xp_dns_result_free(struct xp_dns_result *res);
+
+const char *xp_dns_type_name(int type);
+const char *xp_dns_status_name(enum xp_dns_status st);
+/* "name. 3600 CNAME target." — one record as dig shows it; caller frees. */
+char *xp_dns_rr_format(const struct xp_dns_rr *rr);
+/* The answer as a NULL-terminated array of formatted records; free with
+ * xp_dns_lines_free. */
+char **xp_dns_lines(const struct xp_dns_result *res, size_t *n);
+void xp_dns_lines_free(char **lines, size_t n);
+/* The first CNAME target for res->qname, or NULL. */
+const char *xp_dns_cname_target(const struct xp_dns_result *res);
+/* Records of one type in the answer (CNAMEs skipped). */
+size_t xp_dns_count(const struct xp_dns_result *res, int type);
+
+#endif

@@ -1,0 +1,56 @@
+/*
+ * xp_expect.h — tenant expectations (--expect FILE): what the records of
+ * this domain should be. Format, one setting per line:
+ *
+ *     # comment
+ *     deployment = hybrid        # cloud | hybrid | onprem
+ *     verification = ms12345678
+ *
+ * Unknown keys and bad values are errors naming the line. Every field is
+ * optional; the checks fall back to Office 365's documented values and to
+ * inferring the deployment kind from the records.
+ */
+#ifndef XP_EXPECT_H
+#define XP_EXPECT_H
+
+#include <stddef.h>
+
+enum xp_deploy {
+    XP_DEPLOY_UNKNOWN,   /* infer from the records */
+    XP_DEPLOY_CLOUD,
+    XP_DEPLOY_HYBRID,
+    XP_DEPLOY_ONPREM,
+};
+
+/* An SRV expectation: "PRIORITY WEIGHT PORT TARGET". */
+struct xp_srv_expect {
+    int set;
+    unsigned priority, weight, port;
+    char target[256];
+};
+
+struct xp_expect {
+    enum xp_deploy deployment;
+    char *verification;            /* "ms12345678" */
+    char *autodiscover_cname;      /* default autodiscover.outlook.com */
+    char *mx_suffix;               /* default mail.protection.outlook.com */
+    char *spf_include;             /* default spf.protection.outlook.com */
+    enum xp_deploy lync;           /* cloud (Office 365) | onprem | unknown */
+    char *sip_cname;               /* default sipdir.online.lync.com */
+    char *lyncdiscover_cname;      /* default webdir.online.lync.com */
+    struct xp_srv_expect sip_tls;          /* default 100 1 443 sipdir.online.lync.com */
+    struct xp_srv_expect sipfederationtls; /* default 100 1 5061 sipfed.online.lync.com */
+};
+
+/* Defaults (Office 365 worldwide values); free with xp_expect_free. */
+struct xp_expect *xp_expect_new(void);
+/* Parse path into e. On error returns -1 with "FILE:LINE: reason" in err. */
+int xp_expect_load(struct xp_expect *e, const char *path, char *err, size_t errlen);
+/* Parse one "key = value" line (used by load and by tests). */
+int xp_expect_set(struct xp_expect *e, const char *key, const char *value, char *err,
+                  size_t errlen);
+void xp_expect_free(struct xp_expect *e);
+
+const char *xp_deploy_name(enum xp_deploy d);
+
+#endif

@@ -1,0 +1,189 @@
+/*
+ * xp_model.h — the one data model every reporter reads:
+ *
+ *   run → targets → checks → steps (a tree) + findings (+ evidence)
+ *
+ * Ownership: the run owns its targets, a target its checks, a check its
+ * steps and findings, a finding its evidence. Reporters and the TUI get
+ * const borrows, valid until XP_EV_CHECK_RESET for that check or until the
+ * run is freed. Every string that enters the model is copied, made valid
+ * UTF-8 (invalid bytes become U+FFFD) and capped (xp_limits.value_max), so
+ * whatever bytes a server sent, every reporter can print it.
+ *
+ * Checks change the model only through the functions below; each also
+ * emits the matching reporter event, so no check can forget to notify.
+ */
+#ifndef XP_MODEL_H
+#define XP_MODEL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "xp.h"
+#include "xp_codes.h"
+
+enum xp_status {
+    XP_ST_PENDING,
+    XP_ST_RUNNING,
+    XP_ST_SKIP,
+    XP_ST_PASS,
+    XP_ST_INFO,
+    XP_ST_WARN,
+    XP_ST_FAIL,
+};
+
+enum xp_ev_kind { XP_EVK_STR, XP_EVK_INT, XP_EVK_LIST };
+
+struct xp_evidence {
+    char *key;
+    enum xp_ev_kind kind;
+    char *str;              /* XP_EVK_STR */
+    long long num;          /* XP_EVK_INT */
+    char **items;           /* XP_EVK_LIST */
+    size_t nitems;
+    struct xp_evidence *next;
+};
+
+struct xp_step {
+    char *title;
+    enum xp_status status;
+    char *detail;           /* may hold several lines; NULL if none */
+    int64_t t0_us, t1_us;
+    struct xp_check *check;
+    struct xp_step *parent, *children, *last_child, *next;
+};
+
+struct xp_finding {
+    enum xp_code code;
+    enum xp_severity severity;
+    char *message;          /* one line */
+    char *remediation;      /* what to do; NULL for pure information */
+    struct xp_evidence *evidence, *last_evidence;
+    const struct xp_step *step;   /* where it was found; may be NULL */
+    struct xp_check *check;
+    struct xp_finding *next;
+};
+
+struct xp_check_ops;
+struct xp_target;
+
+struct xp_check {
+    const struct xp_check_ops *ops;
+    struct xp_target *target;
+    enum xp_status status;
+    int64_t t0_us, t1_us;
+    char *skip_reason;
+    struct xp_step *steps, *last_step;
+    struct xp_finding *findings, *last_finding;
+    size_t nfindings;
+    /* engine bookkeeping */
+    unsigned generation;    /* bumped on rerun/cancel: stale callbacks compare */
+    int pending;            /* outstanding async operations */
+    int started, done;
+    void *state;            /* check-private, freed by ops->free_state */
+};
+
+struct xp_run;
+
+struct xp_target {
+    struct xp_run *run;
+    char *input;            /* as the user gave it */
+    char *domain;           /* ASCII (A-label) domain */
+    char *email;            /* the address, when one was given */
+    struct xp_check **checks;
+    size_t nchecks;
+    enum xp_status status;
+    char started_at[32];
+    int64_t t0_us, t1_us;
+    int started, done, interrupted;
+    uint64_t deadline_timer;
+};
+
+enum xp_evtype {
+    XP_EV_RUN_BEGIN,
+    XP_EV_TARGET_BEGIN,
+    XP_EV_CHECK_BEGIN,
+    XP_EV_STEP_BEGIN,
+    XP_EV_STEP_END,
+    XP_EV_FINDING,
+    XP_EV_CHECK_END,
+    XP_EV_CHECK_RESET,      /* a rerun is about to free the check's results */
+    XP_EV_TARGET_END,
+    XP_EV_RUN_END,
+};
+
+struct xp_event {
+    enum xp_evtype type;
+    const struct xp_run *run;
+    const struct xp_target *target;
+    const struct xp_check *check;
+    const struct xp_step *step;
+    const struct xp_finding *finding;
+};
+
+typedef void (*xp_emit_fn)(void *ctx, const struct xp_event *ev);
+
+struct xp_engine;
+
+struct xp_run {
+    struct xp_engine *engine;     /* the engine driving this run */
+    struct xp_target **targets;
+    size_t ntargets;
+    int interrupted;
+    int64_t t0_us, t1_us;
+    xp_emit_fn emit;        /* where model events go (the reporters) */
+    void *emit_ctx;
+};
+
+/* Names used by every reporter ("pass", "warn", ...). */
+const char *xp_status_name(enum xp_status st);
+/* Severity as a step/check status. */
+enum xp_status xp_status_of_severity(enum xp_severity sev);
+/* The worse of two results (fail > warn > pass/info > skip > pending). */
+enum xp_status xp_status_worst(enum xp_status a, enum xp_status b);
+
+/* Copy s (n bytes) as valid UTF-8, capped at max bytes ("…" marks a cut). */
+char *xp_utf8_clean(const char *s, size_t n, size_t max);
+
+/* ---- writer API: checks call these; each emits its event ---- */
+
+void xp_emit(struct xp_run *run, enum xp_evtype type, struct xp_target *t,
+             struct xp_check *c, const struct xp_step *s, const struct xp_finding *f);
+
+/* A running step under parent (NULL: top level). Returns a borrow. */
+struct xp_step *xp_step_begin(struct xp_check *c, struct xp_step *parent,
+                              const char *fmt, ...) XP_PRINTF(3, 4);
+/* Finish a step with its result and an optional detail line (fmt NULL). */
+void xp_step_end(struct xp_step *s, enum xp_status st, const char *fmt, ...) XP_PRINTF(3, 4);
+/* Append one line to a step's detail (before or after it ends). */
+void xp_step_note(struct xp_step *s, const char *fmt, ...) XP_PRINTF(2, 3);
+
+/*
+ * A finding is built, then added: xp_finding_new → xp_ev_* / xp_finding_fix
+ * → xp_finding_add (which emits XP_EV_FINDING and hands it to the check).
+ * Severity defaults to the code's; xp_finding_severity changes it.
+ */
+struct xp_finding *xp_finding_new(struct xp_check *c, const struct xp_step *step,
+                                  enum xp_code code, const char *fmt, ...) XP_PRINTF(4, 5);
+void xp_finding_severity(struct xp_finding *f, enum xp_severity sev);
+void xp_finding_fix(struct xp_finding *f, const char *fmt, ...) XP_PRINTF(2, 3);
+void xp_finding_add(struct xp_finding *f);
+
+void xp_ev_str(struct xp_finding *f, const char *key, const char *value);
+void xp_ev_strn(struct xp_finding *f, const char *key, const char *value, size_t n);
+void xp_ev_int(struct xp_finding *f, const char *key, long long value);
+/* A list; items copied. */
+void xp_ev_list(struct xp_finding *f, const char *key, char *const *items, size_t n);
+
+/* Roll-ups, computed from the model (reporters never compute them). */
+enum xp_status xp_check_rollup(const struct xp_check *c);
+enum xp_status xp_target_rollup(const struct xp_target *t);
+enum xp_status xp_run_rollup(const struct xp_run *run);
+int xp_run_exit_code(const struct xp_run *run);
+int64_t xp_duration_ms(int64_t t0_us, int64_t t1_us);
+
+/* Free a check's results (steps, findings), leaving the check reusable. */
+void xp_check_clear(struct xp_check *c);
+void xp_run_free(struct xp_run *run);
+
+#endif

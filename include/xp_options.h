@@ -1,0 +1,41 @@
+/*
+ * xp_options.h — what the command line asked for, after validation.
+ * Filled by ui/cli.c; read (const) by the engine, the checks and reporters.
+ */
+#ifndef XP_OPTIONS_H
+#define XP_OPTIONS_H
+
+#include <stddef.h>
+
+struct xp_expect;
+
+enum xp_format {
+    XP_FMT_TEXT,
+    XP_FMT_JSON,
+    XP_FMT_JSONL,
+    XP_FMT_JUNIT,
+};
+
+struct xp_options {
+    char **targets;              /* as given (domains or addresses); owned */
+    size_t ntargets;
+    unsigned long checks;        /* bit i: registry check i selected */
+    enum xp_format format;
+    int tui;
+    int preflight;
+    const char *output;          /* -o FILE, or NULL for stdout */
+    const char *dns_servers;     /* --dns-server, or NULL for the system's */
+    const char *ca_file;
+    const char *expect_file;
+    struct xp_expect *expect;    /* always set (defaults when no file); owned */
+    int timeout_ms;
+    int max_time_ms;
+    int verbose;
+    int quiet;
+    int color;                   /* 1 colour, 0 none */
+    int progress;                /* live progress line on stderr */
+};
+
+void xp_options_free(struct xp_options *o);
+
+#endif

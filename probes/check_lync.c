@@ -1,0 +1,480 @@
+/*
+ * check_lync.c — the `lync` check: Lync / Skype for Business (and Teams
+ * federation) DNS (domain.md §6.3–6.4, §8.6): the sip and lyncdiscover
+ * names, the _sip._tls and _sipfederationtls._tcp SRV records, then a TCP
+ * connect to every SRV target, all concurrently.
+ *
+ * Online (Office 365) records are judged against Microsoft's values (or
+ * those in --expect); on-premises Edge records against the rules for them
+ * (Access Edge on 443 and 5061, SRV target in the SRV's own domain). The
+ * kind comes from --expect (lync = online|onprem) or from the records.
+ */
+#include "xp_check.h"
+#include "xp_expect.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define MAX_TARGETS 8       /* SRV targets followed */
+#define MAX_CONNS 16        /* TCP connects in all */
+#define ONLINE_SUFFIX "online.lync.com"
+
+struct slot {
+    struct xp_dns_result *res;
+    struct xp_step *parent;
+};
+
+struct srv_slot {
+    struct slot q;
+    const char *label;                 /* "_sip._tls" */
+    const struct xp_srv_expect *want;  /* Office 365 default or --expect */
+    unsigned default_port;             /* on-premises Edge convention */
+};
+
+/* One SRV target followed to its addresses. */
+struct target {
+    struct xp_check *check;
+    char *host;
+    unsigned port;
+    struct slot addr;
+};
+
+struct conn {
+    struct target *target;
+    char ip[64];
+    struct xp_step *step;
+    int ok;
+    char error[160];
+};
+
+struct lync_state {
+    struct slot sip, lyncdiscover;
+    struct srv_slot sip_tls, sipfed;
+    struct xp_srv_expect default_sip_tls, default_sipfed;
+    struct xp_step *st_sip, *st_lyncdiscover, *st_reach;
+    struct target targets[MAX_TARGETS];
+    size_t ntargets;
+    struct conn conns[MAX_CONNS];
+    size_t nconns;
+    enum xp_deploy kind;
+    const char *kind_reason;
+};
+
+static int
+failed(const struct slot *s)
+{
+    return !s->res || s->res->status >= XP_DNS_SERVFAIL;
+}
+
+static void
+dns_error(struct xp_check *c, struct xp_step *step, const struct slot *s)
+{
+    struct xp_finding *f;
+
+    f = xp_finding_new(c, step, XP_LYNC_DNS_ERROR, "%s %s: %s (%s)",
+                       xp_dns_type_name(s->res->qtype), s->res->qname,
+                       s->res->status == XP_DNS_TIMEOUT ? "DNS query timed out"
+                                                        : "DNS query failed",
+                       s->res->error ? s->res->error : xp_dns_status_name(s->res->status));
+    xp_ev_dns(f, "answer", s->res);
+    xp_finding_add(f);
+}
+
+/* ---- reachability: SRV target → addresses → TCP ---- */
+
+static void
+on_connect(struct xp_check *c, void *arg, const struct xp_tcp_result *res)
+{
+    struct conn *k = arg;
+
+    (void)c;
+    if (res->fd >= 0) {
+        close(res->fd);
+        k->ok = 1;
+        xp_step_end(k->step, XP_ST_PASS, "connected in %lld ms", (long long)res->ms);
+        return;
+    }
+    xp_tcp_error_text(res, k->error, sizeof(k->error));
+    xp_step_end(k->step, XP_ST_FAIL, "%s", k->error);
+}
+
+static void
+on_target_addr(struct xp_check *c, void *arg, const struct xp_dns_result *res)
+{
+    struct lync_state *st = c->state;
+    struct target *t = arg;
+    size_t i;
+
+    t->addr.res = xp_dns_result_dup(res);
+    xp_check_dns_step(c, st->st_reach, res);
+    for (i = 0; i < res->nrr && st->nconns < MAX_CONNS; i++) {
+        struct conn *k;
+
+        if (res->rr[i].type != XP_DNS_A && res->rr[i].type != XP_DNS_AAAA)
+            continue;
+        k = &st->conns[st->nconns++];
+        k->target = t;
+        snprintf(k->ip, sizeof(k->ip), "%s", res->rr[i].addr);
+        k->step = xp_step_begin(c, st->st_reach, "TCP %s:%u (%s)", t->host, t->port, k->ip);
+        xp_check_tcp(c, k->ip, (int)t->port, on_connect, k);
+    }
+}
+
+/* Follow each SRV record's target (once per host:port). */
+static void
+follow_targets(struct xp_check *c, const struct xp_dns_result *res)
+{
+    struct lync_state *st = c->state;
+    size_t i, k;
+
+    for (i = 0; i < res->nrr && st->ntargets < MAX_TARGETS; i++) {
+        const struct xp_dns_rr *rr = &res->rr[i];
+        struct target *t;
+        int seen = 0;
+
+        if (rr->type != XP_DNS_SRV || !rr->target[0] || strcmp(rr->target, ".") == 0)
+            continue;
+        for (k = 0; k < st->ntargets; k++)
+            if (xp_name_eq(st->targets[k].host, rr->target) && st->targets[k].port == rr->port)
+                seen = 1;
+        if (seen)
+            continue;
+        t = &st->targets[st->ntargets++];
+        t->check = c;
+        t->host = xstrdup(rr->target);
+        t->port = rr->port;
+        xp_check_dns(c, t->host, XP_DNS_A, on_target_addr, t);
+    }
+}
+
+/* ---- answers ---- */
+
+static void
+on_answer(struct xp_check *c, void *arg, const struct xp_dns_result *res)
+{
+    struct slot *s = arg;
+
+    s->res = xp_dns_result_dup(res);
+    xp_check_dns_step(c, s->parent, res);
+}
+
+static void
+on_srv(struct xp_check *c, void *arg, const struct xp_dns_result *res)
+{
+    on_answer(c, arg, res);
+    follow_targets(c, res);
+}
+
+/* ---- judgement ---- */
+
+static int
+points_online(const struct slot *s)
+{
+    size_t i;
+
+    if (failed(s))
+        return 0;
+    for (i = 0; i < s->res->nrr; i++)
+        if (s->res->rr[i].target && xp_name_ends_with(s->res->rr[i].target, ONLINE_SUFFIX))
+            return 1;
+    return 0;
+}
+
+static int
+has_record(const struct slot *s)
+{
+    return !failed(s) && s->res->nrr > 0;
+}
+
+static void
+infer_kind(struct xp_check *c)
+{
+    struct lync_state *st = c->state;
+    const struct xp_expect *ex = xp_check_expect(c);
+
+    if (ex->lync != XP_DEPLOY_UNKNOWN) {
+        st->kind = ex->lync;
+        st->kind_reason = "stated in --expect";
+    } else if (ex->sip_tls.set || ex->sipfederationtls.set) {
+        st->kind = XP_DEPLOY_ONPREM;
+        st->kind_reason = "SRV values given in --expect";
+    } else if (points_online(&st->sip) || points_online(&st->lyncdiscover) ||
+               points_online(&st->sip_tls.q) || points_online(&st->sipfed.q)) {
+        st->kind = XP_DEPLOY_CLOUD;
+        st->kind_reason = "inferred: records point to Office 365 (" ONLINE_SUFFIX ")";
+    } else if (has_record(&st->sip) || has_record(&st->sip_tls.q) ||
+               has_record(&st->sipfed.q)) {
+        st->kind = XP_DEPLOY_ONPREM;
+        st->kind_reason = "inferred: records point to the domain's own Edge servers";
+    } else {
+        st->kind = XP_DEPLOY_CLOUD;
+        st->kind_reason = "nothing published: judged against the Office 365 records";
+    }
+}
+
+static void
+judge_name(struct xp_check *c, struct slot *s, const char *label, const char *want)
+{
+    struct lync_state *st = c->state;
+    const char *d = c->target->domain;
+    const char *target;
+    struct xp_finding *f;
+
+    if (failed(s)) {
+        dns_error(c, s->parent, s);
+        xp_step_end(s->parent, XP_ST_FAIL, NULL);
+        return;
+    }
+    target = xp_dns_cname_target(s->res);
+    if (!has_record(s)) {
+        f = xp_finding_new(c, s->parent, XP_LYNC_CNAME_MISSING, "No %s.%s record", label, d);
+        if (st->kind == XP_DEPLOY_CLOUD)
+            xp_finding_fix(f, "Publish %s.%s. 3600 IN CNAME %s.", label, d, want);
+        else
+            xp_finding_fix(f, "Publish %s.%s as an A record (or CNAME) for the %s.", label, d,
+                           strcmp(label, "sip") == 0 ? "Access Edge external interface"
+                                                     : "reverse proxy of the web services");
+        xp_ev_dns(f, "answer", s->res);
+        xp_finding_add(f);
+        xp_step_end(s->parent, XP_ST_WARN, NULL);
+        return;
+    }
+    if (st->kind == XP_DEPLOY_CLOUD && (!target || !xp_name_eq(target, want))) {
+        f = xp_finding_new(c, s->parent, XP_LYNC_CNAME_WRONG, "%s.%s is %s%s, not a CNAME to %s",
+                           label, d, target ? "a CNAME to " : "an address record",
+                           target ? target : "", want);
+        xp_ev_str(f, "expected", want);
+        xp_ev_str(f, "found", target ? target : "address record");
+        xp_ev_dns(f, "answer", s->res);
+        xp_finding_fix(f, "Publish %s.%s. 3600 IN CNAME %s.", label, d, want);
+        xp_finding_add(f);
+        xp_step_end(s->parent, XP_ST_FAIL, NULL);
+        return;
+    }
+    xp_step_end(s->parent, XP_ST_PASS, "%s", target ? target : "address record");
+}
+
+static char *
+srv_text(const struct xp_srv_expect *w)
+{
+    return xasprintf("%u %u %u %s", w->priority, w->weight, w->port, w->target);
+}
+
+/* The first SRV record of the answer, or NULL. */
+static const struct xp_dns_rr *
+first_srv(const struct xp_dns_result *res)
+{
+    size_t i;
+
+    for (i = 0; i < res->nrr; i++)
+        if (res->rr[i].type == XP_DNS_SRV)
+            return &res->rr[i];
+    return NULL;
+}
+
+static void
+judge_srv(struct xp_check *c, struct srv_slot *s)
+{
+    struct lync_state *st = c->state;
+    const char *d = c->target->domain;
+    const struct xp_dns_rr *rr;
+    struct xp_finding *f;
+    int strict = st->kind == XP_DEPLOY_CLOUD || s->want->set;
+    char *want = srv_text(s->want);
+
+    if (failed(&s->q)) {
+        dns_error(c, s->q.parent, &s->q);
+        xp_step_end(s->q.parent, XP_ST_FAIL, NULL);
+        goto out;
+    }
+    rr = first_srv(s->q.res);
+    if (!rr) {
+        f = xp_finding_new(c, s->q.parent, XP_LYNC_SRV_MISSING, "No %s.%s SRV record",
+                           s->label, d);
+        if (strict)
+            xp_finding_fix(f, "Publish %s.%s. 3600 IN SRV %s.", s->label, d, want);
+        else
+            xp_finding_fix(f, "Publish %s.%s. 3600 IN SRV 0 0 %u <access edge host>.%s.",
+                           s->label, d, s->default_port, d);
+        xp_ev_dns(f, "answer", s->q.res);
+        xp_finding_add(f);
+        xp_step_end(s->q.parent, XP_ST_WARN, NULL);
+        goto out;
+    }
+    if (strict && (rr->port != s->want->port || !xp_name_eq(rr->target, s->want->target))) {
+        f = xp_finding_new(c, s->q.parent, XP_LYNC_SRV_WRONG,
+                           "%s.%s points to %s:%u, not %s:%u", s->label, d, rr->target,
+                           rr->port, s->want->target, s->want->port);
+        xp_ev_str(f, "expected", want);
+        xp_ev_dns(f, "answer", s->q.res);
+        xp_finding_fix(f, "Publish %s.%s. 3600 IN SRV %s. in its place.", s->label, d, want);
+        xp_finding_add(f);
+        xp_step_end(s->q.parent, XP_ST_FAIL, NULL);
+        goto out;
+    }
+    if (!strict && rr->port != s->default_port) {
+        f = xp_finding_new(c, s->q.parent, XP_LYNC_SRV_WRONG,
+                           "%s.%s uses port %u; the Access Edge listens on %u for it",
+                           s->label, d, rr->port, s->default_port);
+        xp_finding_severity(f, XP_SEV_WARN);
+        xp_ev_dns(f, "answer", s->q.res);
+        xp_finding_add(f);
+        xp_step_end(s->q.parent, XP_ST_WARN, NULL);
+        goto out;
+    }
+    if (!strict && !xp_name_ends_with(rr->target, d)) {
+        f = xp_finding_new(c, s->q.parent, XP_LYNC_SRV_OTHER_DOMAIN,
+                           "%s.%s points to %s, outside %s", s->label, d, rr->target, d);
+        xp_ev_dns(f, "answer", s->q.res);
+        xp_finding_add(f);
+        xp_step_end(s->q.parent, XP_ST_WARN, NULL);
+        goto out;
+    }
+    xp_step_end(s->q.parent, XP_ST_PASS, NULL);
+    if (strict && (rr->priority != s->want->priority || rr->weight != s->want->weight))
+        xp_step_note(s->q.parent, "priority/weight %u/%u differ from %u/%u (harmless with one "
+                     "record)", rr->priority, rr->weight, s->want->priority, s->want->weight);
+out:
+    free(want);
+}
+
+static void
+judge_reach(struct xp_check *c)
+{
+    struct lync_state *st = c->state;
+    size_t i;
+    int bad = 0;
+
+    for (i = 0; i < st->ntargets; i++) {
+        struct target *t = &st->targets[i];
+        struct xp_finding *f;
+
+        if (t->addr.res && xp_dns_count(t->addr.res, XP_DNS_A) > 0)
+            continue;
+        bad++;
+        f = xp_finding_new(c, st->st_reach, XP_LYNC_UNREACHABLE,
+                           "SRV target %s does not resolve to an address", t->host);
+        xp_ev_str(f, "host", t->host);
+        xp_ev_int(f, "port", t->port);
+        if (t->addr.res)
+            xp_ev_dns(f, "answer", t->addr.res);
+        xp_finding_fix(f, "Publish an A record for %s, or point the SRV record at a host "
+                          "that has one.", t->host);
+        xp_finding_add(f);
+    }
+    for (i = 0; i < st->nconns; i++) {
+        struct conn *k = &st->conns[i];
+        struct xp_finding *f;
+
+        if (k->ok)
+            continue;
+        bad++;
+        f = xp_finding_new(c, k->step, XP_LYNC_UNREACHABLE, "%s:%u (%s) does not accept "
+                           "connections: %s", k->target->host, k->target->port, k->ip,
+                           k->error);
+        xp_ev_str(f, "host", k->target->host);
+        xp_ev_int(f, "port", k->target->port);
+        xp_ev_str(f, "address", k->ip);
+        xp_ev_str(f, "error", k->error);
+        xp_finding_add(f);
+    }
+    if (st->ntargets == 0)
+        xp_step_end(st->st_reach, XP_ST_SKIP, "no SRV target to connect to");
+    else
+        xp_step_end(st->st_reach, bad ? XP_ST_FAIL : XP_ST_PASS, NULL);
+}
+
+/* ---- the check ---- */
+
+static void
+lync_start(struct xp_check *c)
+{
+    struct lync_state *st = xcalloc(1, sizeof(*st));
+    const struct xp_expect *ex = xp_check_expect(c);
+    const char *d = c->target->domain;
+    char *name;
+
+    c->state = st;
+    st->sip.parent = st->st_sip = xp_step_begin(c, NULL, "sip record");
+    st->lyncdiscover.parent = st->st_lyncdiscover = xp_step_begin(c, NULL, "lyncdiscover record");
+    st->sip_tls.q.parent = xp_step_begin(c, NULL, "_sip._tls SRV record");
+    st->sipfed.q.parent = xp_step_begin(c, NULL, "_sipfederationtls._tcp SRV record");
+    st->st_reach = xp_step_begin(c, NULL, "SRV targets accept TCP connections");
+
+    st->sip_tls.label = "_sip._tls";
+    st->sip_tls.want = &ex->sip_tls;
+    st->sip_tls.default_port = 443;
+    st->sipfed.label = "_sipfederationtls._tcp";
+    st->sipfed.want = &ex->sipfederationtls;
+    st->sipfed.default_port = 5061;
+
+    name = xasprintf("sip.%s", d);
+    xp_check_dns(c, name, XP_DNS_A, on_answer, &st->sip);
+    free(name);
+    name = xasprintf("lyncdiscover.%s", d);
+    xp_check_dns(c, name, XP_DNS_A, on_answer, &st->lyncdiscover);
+    free(name);
+    name = xasprintf("_sip._tls.%s", d);
+    xp_check_dns(c, name, XP_DNS_SRV, on_srv, &st->sip_tls.q);
+    free(name);
+    name = xasprintf("_sipfederationtls._tcp.%s", d);
+    xp_check_dns(c, name, XP_DNS_SRV, on_srv, &st->sipfed.q);
+    free(name);
+}
+
+static void
+lync_judge(struct xp_check *c)
+{
+    struct lync_state *st = c->state;
+    const struct xp_expect *ex = xp_check_expect(c);
+    struct xp_finding *f;
+    const struct xp_finding *g;
+    int problems = 0;
+
+    infer_kind(c);
+    f = xp_finding_new(c, NULL, XP_LYNC_DEPLOYMENT, "Lync / Skype for Business: %s (%s)",
+                       st->kind == XP_DEPLOY_CLOUD ? "Office 365" : "on-premises Edge",
+                       st->kind_reason);
+    xp_ev_str(f, "deployment", st->kind == XP_DEPLOY_CLOUD ? "online" : "onprem");
+    xp_finding_add(f);
+    judge_name(c, &st->sip, "sip", ex->sip_cname);
+    judge_name(c, &st->lyncdiscover, "lyncdiscover", ex->lyncdiscover_cname);
+    judge_srv(c, &st->sip_tls);
+    judge_srv(c, &st->sipfed);
+    judge_reach(c);
+    for (g = c->findings; g; g = g->next)
+        if (g->severity != XP_SEV_INFO)
+            problems++;
+    if (!problems)
+        xp_finding_add(xp_finding_new(c, NULL, XP_LYNC_OK, "Lync / Skype for Business records "
+                                      "of %s are as expected and their targets answer",
+                                      c->target->domain));
+}
+
+static void
+lync_free(struct xp_check *c)
+{
+    struct lync_state *st = c->state;
+    size_t i;
+
+    xp_dns_result_free(st->sip.res);
+    xp_dns_result_free(st->lyncdiscover.res);
+    xp_dns_result_free(st->sip_tls.q.res);
+    xp_dns_result_free(st->sipfed.q.res);
+    for (i = 0; i < st->ntargets; i++) {
+        free(st->targets[i].host);
+        xp_dns_result_free(st->targets[i].addr.res);
+    }
+    free(st);
+    c->state = NULL;
+}
+
+const struct xp_check_ops xp_check_lync = {
+    .id = "lync",
+    .title = "Lync / Skype for Business records",
+    .start = lync_start,
+    .judge = lync_judge,
+    .free_state = lync_free,
+};

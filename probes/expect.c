@@ -1,0 +1,229 @@
+/*
+ * expect.c — the --expect file: "key = value" lines, '#' comments.
+ * Each key is one row of the table below; unknown keys are an error with
+ * the line number, like any bad value.
+ */
+#include "xp_expect.h"
+#include "xp.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int
+set_srv(struct xp_srv_expect *srv, const char *v)
+{
+    char target[256];
+
+    if (sscanf(v, "%u %u %u %255s", &srv->priority, &srv->weight, &srv->port, target) != 4 ||
+        srv->priority > 65535 || srv->weight > 65535 || srv->port == 0 || srv->port > 65535)
+        return -1;
+    snprintf(srv->target, sizeof(srv->target), "%s", target);
+    srv->set = 1;
+    return 0;
+}
+
+struct xp_expect *
+xp_expect_new(void)
+{
+    struct xp_expect *e = xcalloc(1, sizeof(*e));
+
+    e->autodiscover_cname = xstrdup("autodiscover.outlook.com");
+    e->mx_suffix = xstrdup("mail.protection.outlook.com");
+    e->spf_include = xstrdup("spf.protection.outlook.com");
+    e->sip_cname = xstrdup("sipdir.online.lync.com");
+    e->lyncdiscover_cname = xstrdup("webdir.online.lync.com");
+    set_srv(&e->sip_tls, "100 1 443 sipdir.online.lync.com");
+    set_srv(&e->sipfederationtls, "100 1 5061 sipfed.online.lync.com");
+    e->sip_tls.set = e->sipfederationtls.set = 0;   /* defaults, not stated */
+    return e;
+}
+
+void
+xp_expect_free(struct xp_expect *e)
+{
+    if (!e)
+        return;
+    free(e->verification);
+    free(e->autodiscover_cname);
+    free(e->mx_suffix);
+    free(e->spf_include);
+    free(e->sip_cname);
+    free(e->lyncdiscover_cname);
+    free(e);
+}
+
+const char *
+xp_deploy_name(enum xp_deploy d)
+{
+    switch (d) {
+    case XP_DEPLOY_CLOUD:
+        return "cloud";
+    case XP_DEPLOY_HYBRID:
+        return "hybrid";
+    case XP_DEPLOY_ONPREM:
+        return "onprem";
+    default:
+        return "unknown";
+    }
+}
+
+static int
+parse_deploy(const char *v, enum xp_deploy *out, int allow_hybrid)
+{
+    if (strcmp(v, "cloud") == 0 || strcmp(v, "online") == 0)
+        *out = XP_DEPLOY_CLOUD;
+    else if (allow_hybrid && strcmp(v, "hybrid") == 0)
+        *out = XP_DEPLOY_HYBRID;
+    else if (strcmp(v, "onprem") == 0 || strcmp(v, "on-premises") == 0)
+        *out = XP_DEPLOY_ONPREM;
+    else
+        return -1;
+    return 0;
+}
+
+static int
+is_hostname(const char *v)
+{
+    size_t n = strlen(v), i;
+
+    if (n == 0 || n > 253)
+        return 0;
+    for (i = 0; i < n; i++)
+        if (!isalnum((unsigned char)v[i]) && v[i] != '-' && v[i] != '.' && v[i] != '_')
+            return 0;
+    return 1;
+}
+
+static void
+replace(char **slot, const char *v)
+{
+    free(*slot);
+    *slot = xstrdup(v);
+}
+
+int
+xp_expect_set(struct xp_expect *e, const char *key, const char *v, char *err, size_t errlen)
+{
+    if (strcmp(key, "deployment") == 0) {
+        if (parse_deploy(v, &e->deployment, 1) == 0)
+            return 0;
+        snprintf(err, errlen, "deployment must be cloud, hybrid or onprem, not '%s'", v);
+        return -1;
+    }
+    if (strcmp(key, "lync") == 0) {
+        if (parse_deploy(v, &e->lync, 0) == 0)
+            return 0;
+        snprintf(err, errlen, "lync must be online or onprem, not '%s'", v);
+        return -1;
+    }
+    if (strcmp(key, "verification") == 0) {
+        size_t i, n = strlen(v);
+        int ok = n == 10 && strncasecmp(v, "ms", 2) == 0;
+
+        for (i = 2; ok && i < n; i++)
+            ok = isdigit((unsigned char)v[i]);
+        if (!ok) {
+            snprintf(err, errlen, "verification must look like ms12345678, not '%s'", v);
+            return -1;
+        }
+        replace(&e->verification, v);
+        e->verification[0] = 'm';
+        e->verification[1] = 's';
+        return 0;
+    }
+    if (strcmp(key, "sip_tls") == 0 || strcmp(key, "sipfederationtls") == 0) {
+        struct xp_srv_expect *srv = key[3] == '_' ? &e->sip_tls : &e->sipfederationtls;
+
+        if (set_srv(srv, v) == 0)
+            return 0;
+        snprintf(err, errlen, "%s must be 'PRIORITY WEIGHT PORT TARGET', not '%s'", key, v);
+        return -1;
+    }
+    {
+        static const struct {
+            const char *key;
+            size_t off;
+        } names[] = {
+            { "autodiscover_cname", offsetof(struct xp_expect, autodiscover_cname) },
+            { "mx_suffix", offsetof(struct xp_expect, mx_suffix) },
+            { "spf_include", offsetof(struct xp_expect, spf_include) },
+            { "sip_cname", offsetof(struct xp_expect, sip_cname) },
+            { "lyncdiscover_cname", offsetof(struct xp_expect, lyncdiscover_cname) },
+        };
+        size_t i;
+
+        for (i = 0; i < XP_ARRAY_LEN(names); i++) {
+            if (strcmp(key, names[i].key) == 0) {
+                if (!is_hostname(v)) {
+                    snprintf(err, errlen, "%s must be a host name, not '%s'", key, v);
+                    return -1;
+                }
+                replace((char **)((char *)e + names[i].off), v);
+                return 0;
+            }
+        }
+    }
+    snprintf(err, errlen, "unknown key '%s'", key);
+    return -1;
+}
+
+static char *
+trim(char *s)
+{
+    char *end;
+
+    while (isspace((unsigned char)*s))
+        s++;
+    end = s + strlen(s);
+    while (end > s && isspace((unsigned char)end[-1]))
+        *--end = '\0';
+    return s;
+}
+
+int
+xp_expect_load(struct xp_expect *e, const char *path, char *err, size_t errlen)
+{
+    FILE *fp = fopen(path, "r");
+    char line[1024], why[512];
+    int lineno = 0, rc = 0;
+
+    if (!fp) {
+        snprintf(err, errlen, "cannot read --expect file '%s': %s", path, strerror(errno));
+        return -1;
+    }
+    while (fgets(line, sizeof(line), fp)) {
+        char *hash, *eq, *key, *val;
+
+        lineno++;
+        if (!strchr(line, '\n') && !feof(fp)) {
+            snprintf(err, errlen, "%s:%d: line too long", path, lineno);
+            rc = -1;
+            break;
+        }
+        hash = strchr(line, '#');
+        if (hash)
+            *hash = '\0';
+        key = trim(line);
+        if (!*key)
+            continue;
+        eq = strchr(key, '=');
+        if (!eq) {
+            snprintf(err, errlen, "%s:%d: expected 'key = value'", path, lineno);
+            rc = -1;
+            break;
+        }
+        *eq = '\0';
+        key = trim(key);
+        val = trim(eq + 1);
+        if (xp_expect_set(e, key, val, why, sizeof(why)) < 0) {
+            snprintf(err, errlen, "%s:%d: %s", path, lineno, why);
+            rc = -1;
+            break;
+        }
+    }
+    fclose(fp);
+    return rc;
+}

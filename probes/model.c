@@ -1,0 +1,414 @@
+/*
+ * model.c — constructors, the writer API checks use, status roll-up and the
+ * exit code. Every write emits its reporter event here, in one place.
+ */
+#include "xp_model.h"
+#include "xp_check.h"
+
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const status_names[] = {
+    [XP_ST_PENDING] = "pending", [XP_ST_RUNNING] = "running", [XP_ST_SKIP] = "skip",
+    [XP_ST_PASS] = "pass",       [XP_ST_INFO] = "info",       [XP_ST_WARN] = "warn",
+    [XP_ST_FAIL] = "fail",
+};
+
+const char *
+xp_status_name(enum xp_status st)
+{
+    return status_names[st];
+}
+
+enum xp_status
+xp_status_of_severity(enum xp_severity sev)
+{
+    switch (sev) {
+    case XP_SEV_FAIL:
+        return XP_ST_FAIL;
+    case XP_SEV_WARN:
+        return XP_ST_WARN;
+    default:
+        return XP_ST_INFO;
+    }
+}
+
+/* Rank for roll-up: info counts as a pass, skip below both. */
+static int
+rank(enum xp_status st)
+{
+    switch (st) {
+    case XP_ST_FAIL:
+        return 5;
+    case XP_ST_WARN:
+        return 4;
+    case XP_ST_PASS:
+    case XP_ST_INFO:
+        return 3;
+    case XP_ST_SKIP:
+        return 2;
+    default:
+        return 1;
+    }
+}
+
+enum xp_status
+xp_status_worst(enum xp_status a, enum xp_status b)
+{
+    return rank(b) > rank(a) ? b : a;
+}
+
+static char *
+clean(const char *s)
+{
+    return s ? xp_utf8_clean(s, strlen(s), xp_limits.value_max) : NULL;
+}
+
+static char *
+vclean(const char *fmt, va_list ap)
+{
+    char *raw = xvasprintf(fmt, ap);
+    char *s = clean(raw);
+
+    free(raw);
+    return s;
+}
+
+void
+xp_emit(struct xp_run *run, enum xp_evtype type, struct xp_target *t, struct xp_check *c,
+        const struct xp_step *s, const struct xp_finding *f)
+{
+    struct xp_event ev = {
+        .type = type, .run = run, .target = t, .check = c, .step = s, .finding = f,
+    };
+
+    if (run && run->emit)
+        run->emit(run->emit_ctx, &ev);
+}
+
+static struct xp_run *
+run_of(struct xp_check *c)
+{
+    return c->target ? c->target->run : NULL;
+}
+
+struct xp_step *
+xp_step_begin(struct xp_check *c, struct xp_step *parent, const char *fmt, ...)
+{
+    struct xp_step *s = xcalloc(1, sizeof(*s));
+    va_list ap;
+
+    va_start(ap, fmt);
+    s->title = vclean(fmt, ap);
+    va_end(ap);
+    s->status = XP_ST_RUNNING;
+    s->t0_us = xp_now_us();
+    s->check = c;
+    s->parent = parent;
+    if (parent) {
+        if (parent->last_child)
+            parent->last_child->next = s;
+        else
+            parent->children = s;
+        parent->last_child = s;
+    } else {
+        if (c->last_step)
+            c->last_step->next = s;
+        else
+            c->steps = s;
+        c->last_step = s;
+    }
+    xp_emit(run_of(c), XP_EV_STEP_BEGIN, c->target, c, s, NULL);
+    return s;
+}
+
+static void
+add_detail(struct xp_step *s, const char *fmt, va_list ap)
+{
+    char *line = vclean(fmt, ap);
+
+    if (s->detail) {
+        char *joined = xasprintf("%s\n%s", s->detail, line);
+
+        free(s->detail);
+        free(line);
+        s->detail = joined;
+    } else {
+        s->detail = line;
+    }
+}
+
+void
+xp_step_end(struct xp_step *s, enum xp_status st, const char *fmt, ...)
+{
+    va_list ap;
+
+    if (fmt) {
+        va_start(ap, fmt);
+        add_detail(s, fmt, ap);
+        va_end(ap);
+    }
+    s->status = st;
+    s->t1_us = xp_now_us();
+    xp_emit(run_of(s->check), XP_EV_STEP_END, s->check->target, s->check, s, NULL);
+}
+
+void
+xp_step_note(struct xp_step *s, const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    add_detail(s, fmt, ap);
+    va_end(ap);
+}
+
+struct xp_finding *
+xp_finding_new(struct xp_check *c, const struct xp_step *step, enum xp_code code,
+               const char *fmt, ...)
+{
+    struct xp_finding *f = xcalloc(1, sizeof(*f));
+    const struct xp_code_info *info = xp_code_info(code);
+    va_list ap;
+
+    f->code = code;
+    f->severity = info->severity;
+    va_start(ap, fmt);
+    f->message = vclean(fmt, ap);
+    va_end(ap);
+    f->remediation = info->remediation ? xstrdup(info->remediation) : NULL;
+    f->step = step;
+    f->check = c;
+    return f;
+}
+
+void
+xp_finding_severity(struct xp_finding *f, enum xp_severity sev)
+{
+    f->severity = sev;
+}
+
+void
+xp_finding_fix(struct xp_finding *f, const char *fmt, ...)
+{
+    va_list ap;
+
+    free(f->remediation);
+    va_start(ap, fmt);
+    f->remediation = vclean(fmt, ap);
+    va_end(ap);
+}
+
+void
+xp_finding_add(struct xp_finding *f)
+{
+    struct xp_check *c = f->check;
+
+    if (c->last_finding)
+        c->last_finding->next = f;
+    else
+        c->findings = f;
+    c->last_finding = f;
+    c->nfindings++;
+    xp_emit(run_of(c), XP_EV_FINDING, c->target, c, f->step, f);
+}
+
+static struct xp_evidence *
+ev_new(struct xp_finding *f, const char *key, enum xp_ev_kind kind)
+{
+    struct xp_evidence *e = xcalloc(1, sizeof(*e));
+
+    e->key = clean(key);
+    e->kind = kind;
+    if (f->last_evidence)
+        f->last_evidence->next = e;
+    else
+        f->evidence = e;
+    f->last_evidence = e;
+    return e;
+}
+
+void
+xp_ev_str(struct xp_finding *f, const char *key, const char *value)
+{
+    xp_ev_strn(f, key, value ? value : "", value ? strlen(value) : 0);
+}
+
+void
+xp_ev_strn(struct xp_finding *f, const char *key, const char *value, size_t n)
+{
+    ev_new(f, key, XP_EVK_STR)->str = xp_utf8_clean(value, n, xp_limits.value_max);
+}
+
+void
+xp_ev_int(struct xp_finding *f, const char *key, long long value)
+{
+    ev_new(f, key, XP_EVK_INT)->num = value;
+}
+
+void
+xp_ev_list(struct xp_finding *f, const char *key, char *const *items, size_t n)
+{
+    struct xp_evidence *e = ev_new(f, key, XP_EVK_LIST);
+    size_t i;
+
+    e->items = xcalloc(n ? n : 1, sizeof(char *));
+    for (i = 0; i < n; i++)
+        e->items[i] = clean(items[i]);
+    e->nitems = n;
+}
+
+static enum xp_status
+steps_worst(const struct xp_step *s)
+{
+    enum xp_status worst = XP_ST_PASS;
+
+    for (; s; s = s->next) {
+        if (s->status != XP_ST_SKIP)
+            worst = xp_status_worst(worst, s->status);
+        worst = xp_status_worst(worst, steps_worst(s->children));
+    }
+    return worst;
+}
+
+enum xp_status
+xp_check_rollup(const struct xp_check *c)
+{
+    enum xp_status worst;
+    const struct xp_finding *f;
+
+    if (c->status == XP_ST_SKIP)
+        return XP_ST_SKIP;
+    worst = steps_worst(c->steps);
+    for (f = c->findings; f; f = f->next)
+        worst = xp_status_worst(worst, xp_status_of_severity(f->severity));
+    /* A check reports pass/warn/fail/skip: info is a pass. */
+    return worst == XP_ST_INFO || worst == XP_ST_RUNNING || worst == XP_ST_PENDING
+               ? XP_ST_PASS : worst;
+}
+
+enum xp_status
+xp_target_rollup(const struct xp_target *t)
+{
+    enum xp_status worst = XP_ST_PASS;
+    size_t i;
+
+    for (i = 0; i < t->nchecks; i++)
+        if (t->checks[i]->status != XP_ST_SKIP)
+            worst = xp_status_worst(worst, t->checks[i]->status);
+    return worst == XP_ST_INFO ? XP_ST_PASS : worst;
+}
+
+enum xp_status
+xp_run_rollup(const struct xp_run *run)
+{
+    enum xp_status worst = XP_ST_PASS;
+    size_t i;
+
+    for (i = 0; i < run->ntargets; i++)
+        worst = xp_status_worst(worst, xp_target_rollup(run->targets[i]));
+    return worst;
+}
+
+int
+xp_run_exit_code(const struct xp_run *run)
+{
+    switch (xp_run_rollup(run)) {
+    case XP_ST_FAIL:
+        return XP_EXIT_FAIL;
+    case XP_ST_WARN:
+        return XP_EXIT_WARN;
+    default:
+        return XP_EXIT_OK;
+    }
+}
+
+int64_t
+xp_duration_ms(int64_t t0_us, int64_t t1_us)
+{
+    if (!t0_us)
+        return 0;
+    if (!t1_us)
+        t1_us = xp_now_us();
+    return (t1_us - t0_us) / 1000;
+}
+
+static void
+steps_free(struct xp_step *s)
+{
+    struct xp_step *next;
+
+    for (; s; s = next) {
+        next = s->next;
+        steps_free(s->children);
+        free(s->title);
+        free(s->detail);
+        free(s);
+    }
+}
+
+static void
+finding_free(struct xp_finding *f)
+{
+    struct xp_evidence *e, *en;
+    size_t i;
+
+    for (e = f->evidence; e; e = en) {
+        en = e->next;
+        free(e->key);
+        free(e->str);
+        for (i = 0; i < e->nitems; i++)
+            free(e->items[i]);
+        free(e->items);
+        free(e);
+    }
+    free(f->message);
+    free(f->remediation);
+    free(f);
+}
+
+void
+xp_check_clear(struct xp_check *c)
+{
+    struct xp_finding *f, *fn;
+
+    steps_free(c->steps);
+    c->steps = c->last_step = NULL;
+    for (f = c->findings; f; f = fn) {
+        fn = f->next;
+        finding_free(f);
+    }
+    c->findings = c->last_finding = NULL;
+    c->nfindings = 0;
+    free(c->skip_reason);
+    c->skip_reason = NULL;
+}
+
+void
+xp_run_free(struct xp_run *run)
+{
+    size_t i, k;
+
+    if (!run)
+        return;
+    for (i = 0; i < run->ntargets; i++) {
+        struct xp_target *t = run->targets[i];
+
+        for (k = 0; k < t->nchecks; k++) {
+            struct xp_check *c = t->checks[k];
+
+            if (c->ops->free_state && c->state)
+                c->ops->free_state(c);
+            xp_check_clear(c);
+            free(c);
+        }
+        free(t->checks);
+        free(t->input);
+        free(t->domain);
+        free(t->email);
+        free(t);
+    }
+    free(run->targets);
+    free(run);
+}

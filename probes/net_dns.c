@@ -1,0 +1,631 @@
+/*
+ * net_dns.c — DNS questions on one c-ares channel, memoised and coalesced
+ * per run. c-ares sends, retries, times out and expands compressed names;
+ * we walk the answer section (as c-ares' own adig does) so CNAME chains,
+ * TTLs and every record type come out in one shape.
+ *
+ * Callbacks are never called from inside c-ares: answers go to an outbox
+ * that a deferred loop call delivers, so a callback may ask again at once.
+ * Entries are reference-counted: the cache list, the query in flight and
+ * each delivery in the outbox hold one reference each.
+ */
+#include "xp_dns.h"
+#include "xp.h"
+#include "xp_loop.h"
+
+#include <arpa/inet.h>
+#include <arpa/nameser.h>
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct waiter {
+    xp_dns_cb cb;
+    void *arg;
+    struct waiter *next;
+};
+
+struct entry {
+    struct xp_dns *dns;
+    int refs;
+    int done;
+    int in_cache;
+    int64_t t0_us;
+    struct xp_dns_result res;
+    struct waiter *waiters;
+    struct entry *next;       /* cache list */
+};
+
+struct delivery {
+    struct entry *e;
+    xp_dns_cb cb;
+    void *arg;
+    struct delivery *next;
+};
+
+struct xp_dns {
+    struct xp_loop *loop;
+    ares_channel channel;
+    char *servers;            /* for evidence: which resolvers were asked */
+    struct entry *cache;
+    struct delivery *outbox, *outbox_tail;
+    int flush_scheduled;
+    int destroying;
+};
+
+static int library_ready;
+
+static void
+result_free(struct xp_dns_result *r)
+{
+    size_t i;
+
+    for (i = 0; i < r->nrr; i++) {
+        free(r->rr[i].owner);
+        free(r->rr[i].target);
+        free(r->rr[i].text);
+    }
+    free(r->rr);
+    free(r->qname);
+    free(r->error);
+}
+
+static void
+entry_unref(struct entry *e)
+{
+    struct waiter *w, *wn;
+
+    if (--e->refs > 0)
+        return;
+    for (w = e->waiters; w; w = wn) {
+        wn = w->next;
+        free(w);
+    }
+    result_free(&e->res);
+    free(e);
+}
+
+static void
+cache_unlink(struct xp_dns *dns, struct entry *e)
+{
+    struct entry **pp;
+
+    for (pp = &dns->cache; *pp; pp = &(*pp)->next) {
+        if (*pp == e) {
+            *pp = e->next;
+            e->in_cache = 0;
+            entry_unref(e);
+            return;
+        }
+    }
+}
+
+struct xp_dns *
+xp_dns_new(struct xp_loop *loop, const char *servers, int timeout_ms, char *err, size_t errlen)
+{
+    struct ares_options opt;
+    struct xp_dns *dns;
+    int rc, mask;
+
+    if (!library_ready) {
+        rc = ares_library_init(ARES_LIB_INIT_ALL);
+        if (rc != ARES_SUCCESS) {
+            snprintf(err, errlen, "c-ares init: %s", ares_strerror(rc));
+            return NULL;
+        }
+        library_ready = 1;
+    }
+    memset(&opt, 0, sizeof(opt));
+    /* SERVFAIL/REFUSED must reach us (DNSBL "query blocked" needs them). */
+    opt.flags = ARES_FLAG_NOCHECKRESP;
+    /* c-ares doubles the wait on each retry: t + 2t = 3t in all. */
+    opt.timeout = timeout_ms / 3 > 300 ? timeout_ms / 3 : 300;
+    opt.tries = 2;
+    mask = ARES_OPT_FLAGS | ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES;
+    dns = xcalloc(1, sizeof(*dns));
+    rc = ares_init_options(&dns->channel, &opt, mask);
+    if (rc != ARES_SUCCESS) {
+        snprintf(err, errlen, "cannot set up DNS: %s", ares_strerror(rc));
+        free(dns);
+        return NULL;
+    }
+    if (servers) {
+        rc = ares_set_servers_ports_csv(dns->channel, servers);
+        if (rc != ARES_SUCCESS) {
+            snprintf(err, errlen, "bad --dns-server '%s': %s", servers, ares_strerror(rc));
+            ares_destroy(dns->channel);
+            free(dns);
+            return NULL;
+        }
+        dns->servers = xstrdup(servers);
+    } else {
+        char *csv = NULL;
+        struct ares_addr_port_node *list = NULL;
+
+        if (ares_get_servers_ports(dns->channel, &list) == ARES_SUCCESS && list) {
+            struct xp_buf b = { 0 };
+            struct ares_addr_port_node *n;
+            char ip[INET6_ADDRSTRLEN];
+
+            for (n = list; n; n = n->next) {
+                inet_ntop(n->family, &n->addr, ip, sizeof(ip));
+                xp_buf_printf(&b, "%s%s", b.len ? "," : "", ip);
+            }
+            csv = b.s;
+            ares_free_data(list);
+        }
+        dns->servers = csv ? csv : xstrdup("system resolver");
+    }
+    dns->loop = loop;
+    xp_loop_add_channel(loop, dns->channel);
+    return dns;
+}
+
+void
+xp_dns_free(struct xp_dns *dns)
+{
+    struct delivery *d, *dn;
+
+    if (!dns)
+        return;
+    dns->destroying = 1;
+    xp_loop_remove_channel(dns->loop, dns->channel);
+    ares_destroy(dns->channel);  /* in-flight callbacks run with EDESTRUCTION */
+    for (d = dns->outbox; d; d = dn) {
+        dn = d->next;
+        entry_unref(d->e);
+        free(d);
+    }
+    while (dns->cache)
+        cache_unlink(dns, dns->cache);
+    free(dns->servers);
+    free(dns);
+}
+
+static void
+deliver_all(void *arg)
+{
+    struct xp_dns *dns = arg;
+    struct delivery *d = dns->outbox, *dn;
+
+    dns->outbox = dns->outbox_tail = NULL;
+    dns->flush_scheduled = 0;
+    for (; d; d = dn) {
+        dn = d->next;
+        d->cb(d->arg, &d->e->res);
+        entry_unref(d->e);
+        free(d);
+    }
+}
+
+static void
+post(struct xp_dns *dns, struct entry *e, xp_dns_cb cb, void *arg)
+{
+    struct delivery *d = xmalloc(sizeof(*d));
+
+    d->e = e;
+    d->cb = cb;
+    d->arg = arg;
+    d->next = NULL;
+    e->refs++;
+    if (dns->outbox_tail)
+        dns->outbox_tail->next = d;
+    else
+        dns->outbox = d;
+    dns->outbox_tail = d;
+    if (!dns->flush_scheduled) {
+        dns->flush_scheduled = 1;
+        xp_loop_defer(dns->loop, deliver_all, dns);
+    }
+}
+
+/* ---- answer walking ---- */
+
+static unsigned
+get16(const unsigned char *p)
+{
+    return (unsigned)p[0] << 8 | p[1];
+}
+
+static uint32_t
+get32(const unsigned char *p)
+{
+    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+/* Expand the name at p; NULL on a malformed message. */
+static char *
+expand(const unsigned char *p, const unsigned char *abuf, int alen, long *used)
+{
+    char *name = NULL, *copy;
+
+    if (ares_expand_name(p, abuf, alen, &name, used) != ARES_SUCCESS)
+        return NULL;
+    copy = xstrdup(name);
+    ares_free_string(name);
+    return copy;
+}
+
+/* Decode one record's rdata into rr; returns 0 if malformed. */
+static int
+decode_rdata(struct xp_dns_rr *rr, const unsigned char *rd, unsigned rdlen,
+             const unsigned char *abuf, int alen)
+{
+    long used;
+
+    switch (rr->type) {
+    case XP_DNS_A:
+        if (rdlen != 4)
+            return 0;
+        inet_ntop(AF_INET, rd, rr->addr, sizeof(rr->addr));
+        return 1;
+    case XP_DNS_AAAA:
+        if (rdlen != 16)
+            return 0;
+        inet_ntop(AF_INET6, rd, rr->addr, sizeof(rr->addr));
+        return 1;
+    case XP_DNS_CNAME:
+    case XP_DNS_NS:
+    case XP_DNS_PTR:
+        rr->target = expand(rd, abuf, alen, &used);
+        return rr->target != NULL;
+    case XP_DNS_MX:
+        if (rdlen < 3)
+            return 0;
+        rr->pref = get16(rd);
+        rr->target = expand(rd + 2, abuf, alen, &used);
+        return rr->target != NULL;
+    case XP_DNS_SRV:
+        if (rdlen < 7)
+            return 0;
+        rr->priority = get16(rd);
+        rr->weight = get16(rd + 2);
+        rr->port = get16(rd + 4);
+        rr->target = expand(rd + 6, abuf, alen, &used);
+        return rr->target != NULL;
+    case XP_DNS_TXT: {
+        struct xp_buf b = { 0 };
+        unsigned off = 0;
+
+        xp_buf_add(&b, "", 0);
+        while (off < rdlen) {
+            unsigned n = rd[off];
+
+            if (off + 1 + n > rdlen) {
+                free(b.s);
+                return 0;
+            }
+            xp_buf_add(&b, (const char *)rd + off + 1, n);
+            off += 1 + n;
+        }
+        rr->text = b.s;
+        rr->textlen = b.len;
+        return 1;
+    }
+    default:
+        return 1;   /* kept as a bare record of its type */
+    }
+}
+
+/* Parse the answer section of abuf into r; returns 0 if malformed. */
+static int
+parse_answer(struct xp_dns_result *r, const unsigned char *abuf, int alen)
+{
+    const unsigned char *p = abuf + HFIXEDSZ, *end = abuf + alen;
+    unsigned qd, an, i;
+    long used;
+
+    if (alen < HFIXEDSZ)
+        return 0;
+    qd = get16(abuf + 4);
+    an = get16(abuf + 6);
+    for (i = 0; i < qd; i++) {
+        char *q = expand(p, abuf, alen, &used);
+
+        if (!q)
+            return 0;
+        free(q);
+        p += used + QFIXEDSZ;
+        if (p > end)
+            return 0;
+    }
+    if (an > xp_limits.dns_answers)
+        an = (unsigned)xp_limits.dns_answers;
+    r->rr = xcalloc(an ? an : 1, sizeof(*r->rr));
+    for (i = 0; i < an; i++) {
+        struct xp_dns_rr *rr = &r->rr[r->nrr];
+        unsigned rdlen;
+
+        rr->owner = expand(p, abuf, alen, &used);
+        if (!rr->owner)
+            return 0;
+        p += used;
+        if (p + RRFIXEDSZ > end) {
+            free(rr->owner);
+            return 0;
+        }
+        rr->type = (int)get16(p);
+        rr->ttl = get32(p + 4);
+        rdlen = get16(p + 8);
+        p += RRFIXEDSZ;
+        if (p + rdlen > end || !decode_rdata(rr, p, rdlen, abuf, alen)) {
+            free(rr->owner);
+            free(rr->target);
+            memset(rr, 0, sizeof(*rr));
+            return 0;
+        }
+        p += rdlen;
+        r->nrr++;
+    }
+    return 1;
+}
+
+static enum xp_dns_status
+status_of(int ares_status)
+{
+    switch (ares_status) {
+    case ARES_SUCCESS:
+        return XP_DNS_OK;
+    case ARES_ENODATA:
+        return XP_DNS_NODATA;
+    case ARES_ENOTFOUND:
+        return XP_DNS_NXDOMAIN;
+    case ARES_ESERVFAIL:
+        return XP_DNS_SERVFAIL;
+    case ARES_EREFUSED:
+        return XP_DNS_REFUSED;
+    case ARES_ETIMEOUT:
+        return XP_DNS_TIMEOUT;
+    default:
+        return XP_DNS_ERROR;
+    }
+}
+
+static void
+on_answer(void *arg, int status, int timeouts, unsigned char *abuf, int alen)
+{
+    struct entry *e = arg;
+    struct xp_dns *dns = e->dns;
+    struct waiter *w, *wn;
+
+    (void)timeouts;
+    if (status == ARES_EDESTRUCTION || status == ARES_ECANCELLED || dns->destroying) {
+        entry_unref(e);   /* the query's reference; waiters are dropped */
+        return;
+    }
+    e->done = 1;
+    e->res.ms = (xp_now_us() - e->t0_us) / 1000;
+    e->res.status = status_of(status);
+    if (abuf && !parse_answer(&e->res, abuf, alen) && e->res.status == XP_DNS_OK) {
+        e->res.status = XP_DNS_ERROR;
+        e->res.error = xstrdup("malformed DNS answer");
+    }
+    /* NOERROR holding only a CNAME chain: the name has no data of this type. */
+    if (e->res.status == XP_DNS_OK && xp_dns_count(&e->res, e->res.qtype) == 0)
+        e->res.status = XP_DNS_NODATA;
+    if (e->res.status == XP_DNS_TIMEOUT)
+        e->res.error = xasprintf("no answer from %s", dns->servers);
+    else if (e->res.status >= XP_DNS_SERVFAIL && !e->res.error)
+        e->res.error = xstrdup(ares_strerror(status));
+    for (w = e->waiters; w; w = wn) {
+        wn = w->next;
+        post(dns, e, w->cb, w->arg);
+        free(w);
+    }
+    e->waiters = NULL;
+    /* Errors are not memoised: asking again may well succeed. The cache's
+     * reference is dropped through cache_unlink, the query's here. */
+    if (e->res.status >= XP_DNS_SERVFAIL && e->in_cache) {
+        e->refs--;
+        cache_unlink(dns, e);
+        return;
+    }
+    entry_unref(e);
+}
+
+static struct entry *
+cache_find(struct xp_dns *dns, const char *name, int type)
+{
+    struct entry *e;
+
+    for (e = dns->cache; e; e = e->next)
+        if (e->res.qtype == type && xp_name_eq(e->res.qname, name))
+            return e;
+    return NULL;
+}
+
+void
+xp_dns_query(struct xp_dns *dns, const char *name, int type, xp_dns_cb cb, void *arg)
+{
+    struct entry *e = cache_find(dns, name, type);
+    struct waiter *w;
+
+    if (e && e->done) {
+        post(dns, e, cb, arg);
+        return;
+    }
+    w = xmalloc(sizeof(*w));
+    w->cb = cb;
+    w->arg = arg;
+    if (e) {
+        w->next = e->waiters;
+        e->waiters = w;
+        return;
+    }
+    e = xcalloc(1, sizeof(*e));
+    e->dns = dns;
+    e->refs = 2;              /* the cache and the query in flight */
+    e->in_cache = 1;
+    e->t0_us = xp_now_us();
+    e->res.qname = xstrdup(name);
+    e->res.qtype = type;
+    e->res.server = dns->servers;
+    w->next = NULL;
+    e->waiters = w;
+    e->next = dns->cache;
+    dns->cache = e;
+    ares_query(dns->channel, name, C_IN, type, on_answer, e);
+}
+
+void
+xp_dns_flush(struct xp_dns *dns)
+{
+    while (dns->cache)
+        cache_unlink(dns, dns->cache);
+}
+
+struct xp_dns_result *
+xp_dns_result_dup(const struct xp_dns_result *res)
+{
+    struct xp_dns_result *r = xmalloc(sizeof(*r));
+    size_t i;
+
+    *r = *res;
+    r->qname = xstrdup(res->qname);
+    r->error = res->error ? xstrdup(res->error) : NULL;
+    r->server = res->server;   /* static for the run */
+    r->rr = xcalloc(res->nrr ? res->nrr : 1, sizeof(*r->rr));
+    for (i = 0; i < res->nrr; i++) {
+        const struct xp_dns_rr *a = &res->rr[i];
+        struct xp_dns_rr *b = &r->rr[i];
+
+        *b = *a;
+        b->owner = xstrdup(a->owner);
+        b->target = a->target ? xstrdup(a->target) : NULL;
+        if (a->text) {
+            b->text = xmalloc(a->textlen + 1);
+            memcpy(b->text, a->text, a->textlen + 1);
+        }
+    }
+    return r;
+}
+
+void
+xp_dns_result_free(struct xp_dns_result *res)
+{
+    if (!res)
+        return;
+    result_free(res);
+    free(res);
+}
+
+/* ---- presentation helpers ---- */
+
+const char *
+xp_dns_type_name(int type)
+{
+    switch (type) {
+    case XP_DNS_A: return "A";
+    case XP_DNS_NS: return "NS";
+    case XP_DNS_CNAME: return "CNAME";
+    case XP_DNS_PTR: return "PTR";
+    case XP_DNS_MX: return "MX";
+    case XP_DNS_TXT: return "TXT";
+    case XP_DNS_AAAA: return "AAAA";
+    case XP_DNS_SRV: return "SRV";
+    default: return "OTHER";
+    }
+}
+
+const char *
+xp_dns_status_name(enum xp_dns_status st)
+{
+    static const char *const names[] = {
+        [XP_DNS_OK] = "NOERROR", [XP_DNS_NODATA] = "NODATA", [XP_DNS_NXDOMAIN] = "NXDOMAIN",
+        [XP_DNS_SERVFAIL] = "SERVFAIL", [XP_DNS_REFUSED] = "REFUSED",
+        [XP_DNS_TIMEOUT] = "TIMEOUT", [XP_DNS_ERROR] = "ERROR",
+    };
+    return names[st];
+}
+
+/* TXT bytes shown as dig does: quoted, with \DDD for what is not printable. */
+static void
+quote_text(struct xp_buf *b, const char *s, size_t n)
+{
+    size_t i;
+
+    xp_buf_add(b, "\"", 1);
+    for (i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+
+        if (c == '"' || c == '\\')
+            xp_buf_printf(b, "\\%c", c);
+        else if (c < 0x20 || c == 0x7f)
+            xp_buf_printf(b, "\\%03u", c);
+        else
+            xp_buf_add(b, (const char *)&s[i], 1);  /* UTF-8 is cleaned later */
+    }
+    xp_buf_add(b, "\"", 1);
+}
+
+char *
+xp_dns_rr_format(const struct xp_dns_rr *rr)
+{
+    struct xp_buf b = { 0 };
+
+    xp_buf_printf(&b, "%s. %u %s ", rr->owner, rr->ttl, xp_dns_type_name(rr->type));
+    switch (rr->type) {
+    case XP_DNS_A:
+    case XP_DNS_AAAA:
+        xp_buf_printf(&b, "%s", rr->addr);
+        break;
+    case XP_DNS_MX:
+        xp_buf_printf(&b, "%u %s.", rr->pref, rr->target);
+        break;
+    case XP_DNS_SRV:
+        xp_buf_printf(&b, "%u %u %u %s.", rr->priority, rr->weight, rr->port, rr->target);
+        break;
+    case XP_DNS_TXT:
+        quote_text(&b, rr->text, rr->textlen);
+        break;
+    default:
+        xp_buf_printf(&b, "%s.", rr->target ? rr->target : "");
+        break;
+    }
+    return b.s;
+}
+
+char **
+xp_dns_lines(const struct xp_dns_result *res, size_t *n)
+{
+    char **lines = xcalloc(res->nrr + 1, sizeof(char *));
+    size_t i;
+
+    for (i = 0; i < res->nrr; i++)
+        lines[i] = xp_dns_rr_format(&res->rr[i]);
+    *n = res->nrr;
+    return lines;
+}
+
+void
+xp_dns_lines_free(char **lines, size_t n)
+{
+    size_t i;
+
+    for (i = 0; i < n; i++)
+        free(lines[i]);
+    free(lines);
+}
+
+const char *
+xp_dns_cname_target(const struct xp_dns_result *res)
+{
+    size_t i;
+
+    for (i = 0; i < res->nrr; i++)
+        if (res->rr[i].type == XP_DNS_CNAME && xp_name_eq(res->rr[i].owner, res->qname))
+            return res->rr[i].target;
+    return NULL;
+}
+
+size_t
+xp_dns_count(const struct xp_dns_result *res, int type)
+{
+    size_t i, n = 0;
+
+    for (i = 0; i < res->nrr; i++)
+        if (res->rr[i].type == type)
+            n++;
+    return n;
+}

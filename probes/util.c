@@ -1,0 +1,192 @@
+/*
+ * util.c — allocation wrappers, the fatal path, clocks, DNS-name helpers
+ * and a small growable buffer. Used everywhere.
+ */
+#define _GNU_SOURCE
+#include "xp.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+struct xp_limits xp_limits = {
+    .timeout_ms = 10000,
+    .max_time_ms = 60000,
+    .value_max = 4096,
+    .dns_answers = 64,
+};
+
+static void (*fatal_hook)(void);
+
+void
+xp_set_fatal_hook(void (*hook)(void))
+{
+    fatal_hook = hook;
+}
+
+void
+xp_fatal(const char *fmt, ...)
+{
+    va_list ap;
+
+    if (fatal_hook) {
+        void (*hook)(void) = fatal_hook;
+        fatal_hook = NULL;  /* a failing hook must not recurse */
+        hook();
+    }
+    fputs("exprobe: ", stderr);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+    exit(XP_EXIT_USAGE);
+}
+
+void *
+xmalloc(size_t n)
+{
+    void *p = malloc(n ? n : 1);
+
+    if (!p)
+        xp_fatal("out of memory (%zu bytes)", n);
+    return p;
+}
+
+void *
+xcalloc(size_t n, size_t size)
+{
+    void *p = calloc(n ? n : 1, size ? size : 1);
+
+    if (!p)
+        xp_fatal("out of memory (%zu x %zu bytes)", n, size);
+    return p;
+}
+
+void *
+xrealloc(void *p, size_t n)
+{
+    void *q = realloc(p, n ? n : 1);
+
+    if (!q)
+        xp_fatal("out of memory (%zu bytes)", n);
+    return q;
+}
+
+char *
+xstrdup(const char *s)
+{
+    return xstrndup(s, strlen(s));
+}
+
+char *
+xstrndup(const char *s, size_t n)
+{
+    char *p = xmalloc(n + 1);
+
+    memcpy(p, s, n);
+    p[n] = '\0';
+    return p;
+}
+
+char *
+xvasprintf(const char *fmt, va_list ap)
+{
+    char *s;
+
+    if (vasprintf(&s, fmt, ap) < 0)
+        xp_fatal("out of memory formatting a string");
+    return s;
+}
+
+char *
+xasprintf(const char *fmt, ...)
+{
+    va_list ap;
+    char *s;
+
+    va_start(ap, fmt);
+    s = xvasprintf(fmt, ap);
+    va_end(ap);
+    return s;
+}
+
+int64_t
+xp_now_us(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+void
+xp_rfc3339_now(char *buf, size_t len)
+{
+    time_t t = time(NULL);
+    struct tm tm;
+
+    gmtime_r(&t, &tm);
+    strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+/* Length of a DNS name without one trailing dot. */
+static size_t
+name_len(const char *s)
+{
+    size_t n = strlen(s);
+
+    if (n > 0 && s[n - 1] == '.')
+        n--;
+    return n;
+}
+
+int
+xp_name_eq(const char *a, const char *b)
+{
+    size_t la = name_len(a), lb = name_len(b);
+
+    return la == lb && strncasecmp(a, b, la) == 0;
+}
+
+int
+xp_name_ends_with(const char *name, const char *suffix)
+{
+    size_t ln = name_len(name), ls = name_len(suffix);
+
+    if (ls == 0 || ls > ln)
+        return 0;
+    if (strncasecmp(name + ln - ls, suffix, ls) != 0)
+        return 0;
+    return ln == ls || name[ln - ls - 1] == '.';
+}
+
+void
+xp_buf_add(struct xp_buf *b, const char *data, size_t n)
+{
+    if (b->len + n + 1 > b->cap) {
+        size_t cap = b->cap ? b->cap : 64;
+
+        while (cap < b->len + n + 1)
+            cap *= 2;
+        b->s = xrealloc(b->s, cap);
+        b->cap = cap;
+    }
+    memcpy(b->s + b->len, data, n);
+    b->len += n;
+    b->s[b->len] = '\0';
+}
+
+void
+xp_buf_printf(struct xp_buf *b, const char *fmt, ...)
+{
+    va_list ap;
+    char *s;
+
+    va_start(ap, fmt);
+    s = xvasprintf(fmt, ap);
+    va_end(ap);
+    xp_buf_add(b, s, strlen(s));
+    free(s);
+}

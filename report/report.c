@@ -1,0 +1,169 @@
+/*
+ * report.c — fans events out to the reporters and owns the output: stdout,
+ * or -o FILE, written atomically (a temporary file beside FILE, flushed,
+ * fsync'ed and renamed over it only once complete: never a half-written
+ * report, even when interrupted or on error).
+ */
+#define _GNU_SOURCE
+#include "xp_report.h"
+#include "xp_options.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+struct xp_report {
+    struct xp_reporter main;       /* the --format reporter */
+    struct xp_reporter progress;   /* the stderr progress line, if any */
+    FILE *out;
+    char *tmp_path;                /* with -o: the file being written */
+};
+
+static const struct xp_reporter_ops *
+format_ops(enum xp_format f)
+{
+    switch (f) {
+    case XP_FMT_JSON:
+        return &xp_report_json;
+    case XP_FMT_JSONL:
+        return &xp_report_jsonl;
+    default:
+        return &xp_report_text;
+    }
+}
+
+struct xp_report *
+xp_report_open(const struct xp_options *opts, char *err, size_t errlen)
+{
+    struct xp_report *rep = xcalloc(1, sizeof(*rep));
+
+    rep->out = stdout;
+    if (opts->output) {
+        int fd;
+
+        rep->tmp_path = xasprintf("%s.XXXXXX", opts->output);
+        fd = mkstemp(rep->tmp_path);
+        if (fd < 0 || !(rep->out = fdopen(fd, "w"))) {
+            snprintf(err, errlen, "cannot write '%s': %s", opts->output, strerror(errno));
+            if (fd >= 0) {
+                close(fd);
+                unlink(rep->tmp_path);
+            }
+            free(rep->tmp_path);
+            free(rep);
+            return NULL;
+        }
+    }
+    rep->main = (struct xp_reporter){ .ops = format_ops(opts->format), .opts = opts,
+                                      .out = rep->out };
+    if (rep->main.ops->open)
+        rep->main.ops->open(&rep->main);
+    if (opts->progress) {
+        rep->progress = (struct xp_reporter){ .ops = &xp_report_progress, .opts = opts,
+                                              .out = stderr };
+        rep->progress.ops->open(&rep->progress);
+    }
+    return rep;
+}
+
+static void
+each(struct xp_report *rep, void (*fn)(struct xp_reporter *, void *), void *arg)
+{
+    /* The progress line first: it clears itself before the report prints. */
+    if (rep->progress.ops)
+        fn(&rep->progress, arg);
+    fn(&rep->main, arg);
+}
+
+static void
+send_event(struct xp_reporter *r, void *ev)
+{
+    if (r->ops->event)
+        r->ops->event(r, ev);
+}
+
+void
+xp_report_emit(void *ctx, const struct xp_event *ev)
+{
+    each(ctx, send_event, (void *)ev);
+}
+
+int64_t
+xp_report_tick(void *ctx, int64_t now_us)
+{
+    struct xp_report *rep = ctx;
+    int64_t a = 0, b = 0;
+
+    if (rep->main.ops->tick)
+        a = rep->main.ops->tick(&rep->main, now_us);
+    if (rep->progress.ops && rep->progress.ops->tick)
+        b = rep->progress.ops->tick(&rep->progress, now_us);
+    if (!a || (b && b < a))
+        return b;
+    return a;
+}
+
+int
+xp_report_close(struct xp_report *rep, const struct xp_run *run, char *err, size_t errlen)
+{
+    int failed;
+
+    if (rep->progress.ops && rep->progress.ops->close)
+        rep->progress.ops->close(&rep->progress, run);
+    if (rep->main.ops->close)
+        rep->main.ops->close(&rep->main, run);
+    failed = fflush(rep->out) != 0 || ferror(rep->out);
+    if (!rep->tmp_path) {
+        if (failed && errno != EPIPE)
+            snprintf(err, errlen, "writing the report: %s", strerror(errno));
+        return failed && errno != EPIPE ? -1 : 0;
+    }
+    if (!failed)
+        failed = fsync(fileno(rep->out)) != 0;
+    if (fclose(rep->out) != 0)
+        failed = 1;
+    rep->out = NULL;
+    if (!failed && rename(rep->tmp_path, rep->main.opts->output) != 0)
+        failed = 1;
+    if (failed) {
+        snprintf(err, errlen, "cannot write '%s': %s", rep->main.opts->output, strerror(errno));
+        unlink(rep->tmp_path);
+        return -1;
+    }
+    return 0;
+}
+
+void
+xp_report_free(struct xp_report *rep)
+{
+    if (!rep)
+        return;
+    if (rep->main.ops->free)
+        rep->main.ops->free(&rep->main);
+    if (rep->progress.ops && rep->progress.ops->free)
+        rep->progress.ops->free(&rep->progress);
+    if (rep->tmp_path) {
+        if (rep->out) {          /* never closed: an error path */
+            fclose(rep->out);
+            unlink(rep->tmp_path);
+        }
+        free(rep->tmp_path);
+    }
+    free(rep);
+}
+
+void
+xp_report_put_safe(FILE *out, const char *s)
+{
+    const unsigned char *p = (const unsigned char *)s;
+
+    for (; *p; p++) {
+        if (*p < 0x20 || *p == 0x7f)
+            fprintf(out, "\\x%02x", *p);
+        else if (*p == 0xC2 && p[1] >= 0x80 && p[1] <= 0x9F)
+            fprintf(out, "\\u%04x", p[1]), p++;   /* C1 control, as UTF-8 */
+        else
+            fputc(*p, out);
+    }
+}

@@ -1,0 +1,192 @@
+/*
+ * report_json.c — the SPEC JSON document, built from the model with
+ * jansson (which escapes; the model guarantees valid UTF-8).
+ *   json:  one document at close (an array of documents for several
+ *          targets); always complete, also when interrupted.
+ *   jsonl: one compact document per target, written as each one ends.
+ */
+#include "xp_check.h"
+#include "xp_report.h"
+
+#include <jansson.h>
+
+#define SCHEMA "exprobe/1"
+
+static json_t *
+str_or_null(const char *s)
+{
+    return s ? json_string(s) : json_null();
+}
+
+static json_t *
+steps_json(const struct xp_step *s)
+{
+    json_t *arr = json_array();
+
+    for (; s; s = s->next) {
+        json_t *o = json_object();
+
+        json_object_set_new(o, "title", json_string(s->title));
+        json_object_set_new(o, "status", json_string(xp_status_name(s->status)));
+        json_object_set_new(o, "duration_ms", json_integer(xp_duration_ms(s->t0_us, s->t1_us)));
+        json_object_set_new(o, "detail", json_string(s->detail ? s->detail : ""));
+        json_object_set_new(o, "steps", steps_json(s->children));
+        json_array_append_new(arr, o);
+    }
+    return arr;
+}
+
+static json_t *
+evidence_json(const struct xp_evidence *e)
+{
+    json_t *o = json_object();
+    size_t i;
+
+    for (; e; e = e->next) {
+        json_t *v;
+
+        switch (e->kind) {
+        case XP_EVK_INT:
+            v = json_integer(e->num);
+            break;
+        case XP_EVK_LIST:
+            v = json_array();
+            for (i = 0; i < e->nitems; i++)
+                json_array_append_new(v, json_string(e->items[i]));
+            break;
+        default:
+            v = json_string(e->str);
+            break;
+        }
+        json_object_set_new(o, e->key, v);
+    }
+    return o;
+}
+
+static json_t *
+findings_json(const struct xp_finding *f)
+{
+    json_t *arr = json_array();
+
+    for (; f; f = f->next) {
+        json_t *o = json_object();
+
+        json_object_set_new(o, "code", json_string(xp_code_info(f->code)->name));
+        json_object_set_new(o, "severity", json_string(xp_severity_name(f->severity)));
+        json_object_set_new(o, "message", json_string(f->message));
+        json_object_set_new(o, "evidence", evidence_json(f->evidence));
+        json_object_set_new(o, "remediation", str_or_null(f->remediation));
+        if (f->step)
+            json_object_set_new(o, "step", json_string(f->step->title));
+        json_array_append_new(arr, o);
+    }
+    return arr;
+}
+
+static json_t *
+check_json(const struct xp_check *c)
+{
+    json_t *o = json_object();
+    enum xp_status st = c->done ? c->status : xp_status_worst(xp_check_rollup(c), XP_ST_FAIL);
+
+    json_object_set_new(o, "id", json_string(c->ops->id));
+    json_object_set_new(o, "title", json_string(c->ops->title));
+    json_object_set_new(o, "status", json_string(xp_status_name(st)));
+    json_object_set_new(o, "duration_ms", json_integer(xp_duration_ms(c->t0_us, c->t1_us)));
+    if (c->skip_reason)
+        json_object_set_new(o, "skip_reason", json_string(c->skip_reason));
+    json_object_set_new(o, "steps", steps_json(c->steps));
+    json_object_set_new(o, "findings", findings_json(c->findings));
+    return o;
+}
+
+/* One SPEC document for one target. */
+static json_t *
+target_json(const struct xp_target *t)
+{
+    json_t *o = json_object(), *tool = json_object(), *sum = json_object(), *checks = json_array();
+    int counts[4] = { 0 };   /* pass warn fail skip */
+    size_t i;
+
+    for (i = 0; i < t->nchecks; i++) {
+        const struct xp_check *c = t->checks[i];
+
+        json_array_append_new(checks, check_json(c));
+        switch (c->status) {
+        case XP_ST_FAIL:
+            counts[2]++;
+            break;
+        case XP_ST_WARN:
+            counts[1]++;
+            break;
+        case XP_ST_SKIP:
+            counts[3]++;
+            break;
+        default:
+            counts[0]++;
+            break;
+        }
+    }
+    json_object_set_new(tool, "name", json_string("exprobe"));
+    json_object_set_new(tool, "version", json_string(XP_VERSION));
+    json_object_set_new(sum, "pass", json_integer(counts[0]));
+    json_object_set_new(sum, "warn", json_integer(counts[1]));
+    json_object_set_new(sum, "fail", json_integer(counts[2]));
+    json_object_set_new(sum, "skip", json_integer(counts[3]));
+    json_object_set_new(o, "schema", json_string(SCHEMA));
+    json_object_set_new(o, "tool", tool);
+    json_object_set_new(o, "target", json_string(t->domain));
+    if (t->email)
+        json_object_set_new(o, "email", json_string(t->email));
+    json_object_set_new(o, "started_at", json_string(t->started_at));
+    json_object_set_new(o, "duration_ms", json_integer(xp_duration_ms(t->t0_us, t->t1_us)));
+    json_object_set_new(o, "status", json_string(xp_status_name(xp_target_rollup(t))));
+    json_object_set_new(o, "interrupted", json_boolean(t->interrupted));
+    json_object_set_new(o, "summary", sum);
+    json_object_set_new(o, "checks", checks);
+    return o;
+}
+
+static void
+dump(struct xp_reporter *r, json_t *doc, size_t flags)
+{
+    json_dumpf(doc, r->out, flags | JSON_PRESERVE_ORDER);
+    fputc('\n', r->out);
+    fflush(r->out);
+    json_decref(doc);
+}
+
+static void
+json_close(struct xp_reporter *r, const struct xp_run *run)
+{
+    size_t i;
+
+    if (run->ntargets == 1) {
+        dump(r, target_json(run->targets[0]), JSON_INDENT(2));
+        return;
+    }
+    {
+        json_t *arr = json_array();
+
+        for (i = 0; i < run->ntargets; i++)
+            json_array_append_new(arr, target_json(run->targets[i]));
+        dump(r, arr, JSON_INDENT(2));
+    }
+}
+
+static void
+jsonl_event(struct xp_reporter *r, const struct xp_event *ev)
+{
+    if (ev->type == XP_EV_TARGET_END)
+        dump(r, target_json(ev->target), JSON_COMPACT);
+}
+
+const struct xp_reporter_ops xp_report_json = {
+    .name = "json",
+    .close = json_close,
+};
+
+const struct xp_reporter_ops xp_report_jsonl = {
+    .name = "jsonl",
+    .event = jsonl_event,
+};

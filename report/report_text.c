@@ -1,0 +1,303 @@
+/*
+ * report_text.c — the readable report, a tree like ExRCA's. It streams:
+ * each check is printed as soon as it and every check before it are done,
+ * so output appears while later checks still run, yet always in the same
+ * order. Targets are printed one after another in the order given.
+ *
+ *   -q   one line per target and the problems only
+ *   -v   every step's detail and every finding's evidence
+ */
+#include "xp_check.h"
+#include "xp_options.h"
+#include "xp_report.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+struct text {
+    const struct xp_run *run;
+    size_t target;          /* next target to print */
+    size_t check;           /* next check of that target */
+    int header_done;
+};
+
+enum colour { C_NONE, C_PASS, C_WARN, C_FAIL, C_DIM, C_BOLD };
+
+static const char *const colour_seq[] = {
+    [C_NONE] = "", [C_PASS] = "\033[32m", [C_WARN] = "\033[33m",
+    [C_FAIL] = "\033[31;1m", [C_DIM] = "\033[2m", [C_BOLD] = "\033[1m",
+};
+
+static void
+paint(struct xp_reporter *r, enum colour c, const char *s)
+{
+    if (r->opts->color && c != C_NONE)
+        fprintf(r->out, "%s", colour_seq[c]);
+    xp_report_put_safe(r->out, s);
+    if (r->opts->color && c != C_NONE)
+        fputs("\033[0m", r->out);
+}
+
+static enum colour
+status_colour(enum xp_status st)
+{
+    switch (st) {
+    case XP_ST_PASS:
+        return C_PASS;
+    case XP_ST_WARN:
+        return C_WARN;
+    case XP_ST_FAIL:
+        return C_FAIL;
+    default:
+        return C_DIM;
+    }
+}
+
+/* "PASS", "WARN", ... padded to a column. */
+static void
+status_tag(struct xp_reporter *r, enum xp_status st)
+{
+    char tag[8];
+    const char *name = xp_status_name(st);
+    size_t i;
+
+    for (i = 0; name[i] && i < 4; i++)
+        tag[i] = (char)(name[i] - 'a' + 'A');
+    tag[i] = '\0';
+    fputc('[', r->out);
+    paint(r, status_colour(st), tag);
+    fputc(']', r->out);
+}
+
+/* Lines of a multi-line text, each indented. */
+static void
+put_lines(struct xp_reporter *r, const char *indent, const char *text, enum colour c)
+{
+    const char *p = text;
+
+    while (*p) {
+        const char *nl = strchr(p, '\n');
+        size_t n = nl ? (size_t)(nl - p) : strlen(p);
+        char *line = xstrndup(p, n);
+
+        fputs(indent, r->out);
+        paint(r, c, line);
+        fputc('\n', r->out);
+        free(line);
+        p += n + (nl ? 1 : 0);
+    }
+}
+
+static void
+print_steps(struct xp_reporter *r, const struct xp_step *s, int depth)
+{
+    char indent[64];
+
+    snprintf(indent, sizeof(indent), "%*s", 7 + depth * 2, "");
+    for (; s; s = s->next) {
+        int show_detail = r->opts->verbose || s->status == XP_ST_WARN || s->status == XP_ST_FAIL;
+
+        fputs(indent, r->out);
+        status_tag(r, s->status);
+        fputc(' ', r->out);
+        xp_report_put_safe(r->out, s->title);
+        fputc('\n', r->out);
+        if (s->detail && show_detail) {
+            char sub[80];
+
+            snprintf(sub, sizeof(sub), "%s       ", indent);
+            put_lines(r, sub, s->detail, C_DIM);
+        }
+        print_steps(r, s->children, depth + 1);
+    }
+}
+
+static void
+print_evidence(struct xp_reporter *r, const struct xp_evidence *e)
+{
+    size_t i;
+
+    for (; e; e = e->next) {
+        fprintf(r->out, "            ");
+        paint(r, C_DIM, e->key);
+        fputs(": ", r->out);
+        if (e->kind == XP_EVK_INT) {
+            fprintf(r->out, "%lld\n", e->num);
+        } else if (e->kind == XP_EVK_STR) {
+            xp_report_put_safe(r->out, e->str);
+            fputc('\n', r->out);
+        } else if (e->nitems == 0) {
+            fputs("(none)\n", r->out);
+        } else {
+            fputc('\n', r->out);
+            for (i = 0; i < e->nitems; i++) {
+                fputs("              ", r->out);
+                xp_report_put_safe(r->out, e->items[i]);
+                fputc('\n', r->out);
+            }
+        }
+    }
+}
+
+static void
+print_finding(struct xp_reporter *r, const struct xp_finding *f)
+{
+    enum xp_status st = xp_status_of_severity(f->severity);
+    int problem = f->severity != XP_SEV_INFO;
+
+    if (r->opts->quiet && !problem)
+        return;
+    fputs("       ", r->out);
+    paint(r, status_colour(st), xp_severity_name(f->severity));
+    fputc(' ', r->out);
+    paint(r, C_BOLD, xp_code_info(f->code)->name);
+    fputs("  ", r->out);
+    xp_report_put_safe(r->out, f->message);
+    fputc('\n', r->out);
+    if (f->remediation && problem) {
+        fputs("            fix: ", r->out);
+        xp_report_put_safe(r->out, f->remediation);
+        fputc('\n', r->out);
+    }
+    if ((problem || r->opts->verbose) && f->evidence && !r->opts->quiet)
+        print_evidence(r, f->evidence);
+}
+
+static void
+print_check(struct xp_reporter *r, const struct xp_check *c)
+{
+    const struct xp_finding *f;
+    char dur[32];
+
+    if (r->opts->quiet && (c->status == XP_ST_PASS || c->status == XP_ST_SKIP))
+        return;
+    status_tag(r, c->status);
+    fputc(' ', r->out);
+    paint(r, C_BOLD, c->ops->id);
+    fputs(" - ", r->out);
+    xp_report_put_safe(r->out, c->ops->title);
+    snprintf(dur, sizeof(dur), "  (%lld ms)", (long long)xp_duration_ms(c->t0_us, c->t1_us));
+    paint(r, C_DIM, dur);
+    fputc('\n', r->out);
+    if (c->skip_reason) {
+        fputs("       skipped: ", r->out);
+        xp_report_put_safe(r->out, c->skip_reason);
+        fputc('\n', r->out);
+    }
+    if (!r->opts->quiet)
+        print_steps(r, c->steps, 0);
+    for (f = c->findings; f; f = f->next)
+        print_finding(r, f);
+    if (!r->opts->quiet)
+        fputc('\n', r->out);
+}
+
+static void
+print_header(struct xp_reporter *r, const struct xp_target *t)
+{
+    if (r->opts->quiet)
+        return;
+    fputs("== ", r->out);
+    paint(r, C_BOLD, t->domain);
+    if (t->email) {
+        fputs(" (", r->out);
+        xp_report_put_safe(r->out, t->email);
+        fputc(')', r->out);
+    }
+    fprintf(r->out, "  started %s\n\n", t->started_at);
+}
+
+static void
+print_footer(struct xp_reporter *r, const struct xp_target *t)
+{
+    int n[4] = { 0 };   /* pass warn fail skip */
+    enum xp_status st = xp_target_rollup(t);
+    size_t i;
+    char line[160];
+
+    for (i = 0; i < t->nchecks; i++) {
+        enum xp_status cs = t->checks[i]->status;
+
+        n[cs == XP_ST_FAIL ? 2 : cs == XP_ST_WARN ? 1 : cs == XP_ST_SKIP ? 3 : 0]++;
+    }
+    fputs("== ", r->out);
+    paint(r, C_BOLD, t->domain);
+    fputs(": ", r->out);
+    paint(r, status_colour(st), st == XP_ST_PASS ? "PASS" : st == XP_ST_WARN ? "WARN" : "FAIL");
+    snprintf(line, sizeof(line), " - %d passed, %d warned, %d failed, %d skipped (%.2f s)%s\n",
+             n[0], n[1], n[2], n[3], (double)xp_duration_ms(t->t0_us, t->t1_us) / 1000.0,
+             t->interrupted ? " - interrupted" : "");
+    fputs(line, r->out);
+    if (!r->opts->quiet)
+        fputc('\n', r->out);
+}
+
+/* Print everything that is done and whose turn it is. */
+static void
+flush_ready(struct xp_reporter *r)
+{
+    struct text *tx = r->priv;
+
+    while (tx->run && tx->target < tx->run->ntargets) {
+        const struct xp_target *t = tx->run->targets[tx->target];
+
+        if (!t->started)
+            return;
+        if (!tx->header_done) {
+            print_header(r, t);
+            tx->header_done = 1;
+        }
+        while (tx->check < t->nchecks && t->checks[tx->check]->done)
+            print_check(r, t->checks[tx->check++]);
+        if (tx->check < t->nchecks || !t->done)
+            break;
+        print_footer(r, t);
+        tx->target++;
+        tx->check = 0;
+        tx->header_done = 0;
+    }
+    fflush(r->out);
+}
+
+static void
+text_open(struct xp_reporter *r)
+{
+    r->priv = xcalloc(1, sizeof(struct text));
+}
+
+static void
+text_event(struct xp_reporter *r, const struct xp_event *ev)
+{
+    struct text *tx = r->priv;
+
+    switch (ev->type) {
+    case XP_EV_RUN_BEGIN:
+        tx->run = ev->run;
+        break;
+    case XP_EV_TARGET_BEGIN:
+        if (!tx->run)
+            tx->run = ev->target->run;
+        flush_ready(r);
+        break;
+    case XP_EV_CHECK_END:
+    case XP_EV_TARGET_END:
+    case XP_EV_RUN_END:
+        flush_ready(r);
+        break;
+    default:
+        break;
+    }
+}
+
+static void
+text_free(struct xp_reporter *r)
+{
+    free(r->priv);
+}
+
+const struct xp_reporter_ops xp_report_text = {
+    .name = "text",
+    .open = text_open,
+    .event = text_event,
+    .free = text_free,
+};

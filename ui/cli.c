@@ -1,0 +1,343 @@
+/*
+ * cli.c — the command line: getopt_long, validation, --help and --version.
+ * Anything wrong with what the user typed gets one line on stderr naming
+ * the problem and exit 3, before any network traffic.
+ */
+#define _GNU_SOURCE
+#include "xp_cli.h"
+#include "xp_check.h"
+#include "xp_expect.h"
+#include "xp_options.h"
+#include "xp_target.h"
+
+#include <ares.h>
+#include <curl/curl.h>
+
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+enum {
+    OPT_DNS_SERVER = 256,
+    OPT_EXPECT,
+    OPT_TIMEOUT,
+    OPT_MAX_TIME,
+    OPT_NO_COLOR,
+    OPT_DOMAINS_FILE,
+};
+
+static const struct option long_options[] = {
+    { "checks", required_argument, NULL, 'c' },
+    { "format", required_argument, NULL, 'f' },
+    { "output", required_argument, NULL, 'o' },
+    { "dns-server", required_argument, NULL, OPT_DNS_SERVER },
+    { "expect", required_argument, NULL, OPT_EXPECT },
+    { "timeout", required_argument, NULL, OPT_TIMEOUT },
+    { "max-time", required_argument, NULL, OPT_MAX_TIME },
+    { "domains-file", required_argument, NULL, OPT_DOMAINS_FILE },
+    { "verbose", no_argument, NULL, 'v' },
+    { "quiet", no_argument, NULL, 'q' },
+    { "no-color", no_argument, NULL, OPT_NO_COLOR },
+    { "help", no_argument, NULL, 'h' },
+    { "version", no_argument, NULL, 'V' },
+    { NULL, 0, NULL, 0 },
+};
+
+void
+xp_cli_usage(FILE *out)
+{
+    fprintf(out,
+"Usage: exprobe [OPTIONS] DOMAIN|EMAIL...\n"
+"       exprobe [OPTIONS] --domains-file FILE\n"
+"\n"
+"Remote connectivity analyzer for Exchange / Office 365 hybrid, mail flow and\n"
+"Lync / Skype for Business DNS. Checks what a domain publishes, judges it\n"
+"against what Microsoft's services expect, and explains every problem with\n"
+"the evidence and the fix.\n"
+"\n"
+"Checks (all by default): %s\n"
+"  cname   Office 365 records: verification (MS=ms... TXT or msNNNNNNNN CNAME),\n"
+"          autodiscover CNAME, MX to Exchange Online Protection, SPF include,\n"
+"          judged for the deployment kind (cloud, hybrid, on-premises)\n"
+"  lync    sip / lyncdiscover CNAMEs, _sip._tls and _sipfederationtls._tcp SRV,\n"
+"          and a TCP connect to every SRV target\n"
+"\n"
+"Options:\n"
+"  -c, --checks LIST        comma-separated check ids to run (default: all)\n"
+"  -f, --format FMT         text (default), json, jsonl (one line per target)\n"
+"  -o, --output FILE        write the report to FILE (atomically)\n"
+"      --dns-server ADDR[:PORT][,...]\n"
+"                           resolvers to ask instead of the system's\n"
+"                           (IPv6 as [ADDR]:PORT); how to test internal vs\n"
+"                           external DNS\n"
+"      --expect FILE        tenant expectations (deployment kind, verification\n"
+"                           code, Lync records): see 'man exprobe' / README\n"
+"      --timeout SECONDS    per network operation (default 10)\n"
+"      --max-time SECONDS   bound on all checks of one target (default 60)\n"
+"      --domains-file FILE  targets, one per line ('-' reads stdin; # comments)\n"
+"  -v, --verbose            show every step's detail and all evidence\n"
+"  -q, --quiet              only problems and the verdict\n"
+"      --no-color           no colour (also when NO_COLOR is set)\n"
+"  -h, --help               this help\n"
+"  -V, --version            version and library versions\n"
+"\n"
+"Exit status: 0 all passed, 1 worst is a warning, 2 something failed,\n"
+"3 could not run (bad usage, unreadable file, internal error).\n"
+"\n"
+"Examples:\n"
+"  exprobe contoso.com                      all checks, readable report\n"
+"  exprobe -c cname --expect tenant.conf admin@contoso.com\n"
+"  exprobe -f json -o report.json contoso.com && echo healthy\n"
+"  exprobe -f jsonl --domains-file domains.txt | jq -r '.target + \" \" + .status'\n"
+"  exprobe --dns-server 10.0.0.53 contoso.com   what the internal DNS says\n",
+            xp_check_ids());
+}
+
+static void
+version(void)
+{
+    curl_version_info_data *cv = curl_version_info(CURLVERSION_NOW);
+
+    printf("exprobe %s\n", XP_VERSION);
+    printf("libcurl %s, c-ares %s, %s\n", cv->version, ares_version(NULL), cv->ssl_version);
+}
+
+/* One line on stderr, exit 3. */
+static void XP_PRINTF(1, 2) XP_NORETURN
+usage_error(const char *fmt, ...)
+{
+    va_list ap;
+
+    fputs("exprobe: ", stderr);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputs(" (see exprobe --help)\n", stderr);
+    exit(XP_EXIT_USAGE);
+}
+
+static int
+parse_seconds(const char *opt, const char *v, int max)
+{
+    char *end;
+    double d;
+
+    errno = 0;
+    d = strtod(v, &end);
+    if (errno || end == v || *end || d <= 0 || d > max)
+        usage_error("%s wants seconds between 0 and %d, not '%s'", opt, max, v);
+    return (int)(d * 1000.0);
+}
+
+static unsigned long
+parse_checks(const char *list)
+{
+    char *copy = xstrdup(list), *save = NULL, *id;
+    unsigned long mask = 0;
+
+    for (id = strtok_r(copy, ",", &save); id; id = strtok_r(NULL, ",", &save)) {
+        int i = xp_check_index(id);
+
+        if (i < 0)
+            usage_error("unknown check '%s' (known: %s)", id, xp_check_ids());
+        mask |= 1ul << i;
+    }
+    free(copy);
+    if (!mask)
+        usage_error("--checks needs at least one check id (known: %s)", xp_check_ids());
+    return mask;
+}
+
+/* One server: IPv4[:port], [IPv6][:port] or a bare IPv6 address. */
+static int
+valid_server(const char *s)
+{
+    char host[64];
+    const char *port = NULL;
+    unsigned char buf[16];
+
+    if (s[0] == '[') {
+        const char *close = strchr(s, ']');
+
+        if (!close || (size_t)(close - s - 1) >= sizeof(host))
+            return 0;
+        memcpy(host, s + 1, (size_t)(close - s - 1));
+        host[close - s - 1] = '\0';
+        if (close[1] == ':')
+            port = close + 2;
+        else if (close[1])
+            return 0;
+        if (inet_pton(AF_INET6, host, buf) != 1)
+            return 0;
+    } else if (inet_pton(AF_INET6, s, buf) == 1) {
+        return 1;
+    } else {
+        const char *colon = strchr(s, ':');
+        size_t n = colon ? (size_t)(colon - s) : strlen(s);
+
+        if (n >= sizeof(host))
+            return 0;
+        memcpy(host, s, n);
+        host[n] = '\0';
+        if (inet_pton(AF_INET, host, buf) != 1)
+            return 0;
+        port = colon ? colon + 1 : NULL;
+    }
+    if (port) {
+        char *end;
+        long p = strtol(port, &end, 10);
+
+        if (*end || end == port || p < 1 || p > 65535)
+            return 0;
+    }
+    return 1;
+}
+
+static void
+check_servers(const char *list)
+{
+    char *copy = xstrdup(list), *save = NULL, *s;
+
+    for (s = strtok_r(copy, ",", &save); s; s = strtok_r(NULL, ",", &save))
+        if (!valid_server(s))
+            usage_error("--dns-server: '%s' is not ADDR[:PORT] (IPv6 as [ADDR]:PORT)", s);
+    free(copy);
+}
+
+static void
+add_target(struct xp_options *o, const char *t)
+{
+    char err[256], *domain, *email;
+
+    if (xp_target_parse(t, &domain, &email, err, sizeof(err)) < 0)
+        usage_error("%s", err);
+    free(domain);
+    free(email);
+    o->targets = xrealloc(o->targets, (o->ntargets + 1) * sizeof(char *));
+    o->targets[o->ntargets++] = xstrdup(t);
+}
+
+static void
+read_domains_file(struct xp_options *o, const char *path)
+{
+    FILE *fp = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
+    char line[1024];
+
+    if (!fp)
+        usage_error("cannot read --domains-file '%s': %s", path, strerror(errno));
+    while (fgets(line, sizeof(line), fp)) {
+        char *s = line, *end;
+
+        while (isspace((unsigned char)*s))
+            s++;
+        end = s + strcspn(s, "#\r\n");
+        while (end > s && isspace((unsigned char)end[-1]))
+            end--;
+        *end = '\0';
+        if (*s)
+            add_target(o, s);
+    }
+    if (fp != stdin)
+        fclose(fp);
+}
+
+void
+xp_cli_parse(struct xp_options *o, int argc, char **argv)
+{
+    const char *domains_file = NULL;
+    char err[512];
+    int ch;
+
+    memset(o, 0, sizeof(*o));
+    o->checks = ~0ul;
+    o->timeout_ms = 10000;
+    o->max_time_ms = 60000;
+    o->color = isatty(STDOUT_FILENO) && !getenv("NO_COLOR");
+    o->expect = xp_expect_new();
+    opterr = 0;
+    while ((ch = getopt_long(argc, argv, ":c:f:o:vqhV", long_options, NULL)) != -1) {
+        switch (ch) {
+        case 'c':
+            o->checks = parse_checks(optarg);
+            break;
+        case 'f':
+            if (strcmp(optarg, "text") == 0)
+                o->format = XP_FMT_TEXT;
+            else if (strcmp(optarg, "json") == 0)
+                o->format = XP_FMT_JSON;
+            else if (strcmp(optarg, "jsonl") == 0)
+                o->format = XP_FMT_JSONL;
+            else
+                usage_error("unknown format '%s' (text, json, jsonl)", optarg);
+            break;
+        case 'o':
+            o->output = optarg;
+            break;
+        case OPT_DNS_SERVER:
+            check_servers(optarg);
+            o->dns_servers = optarg;
+            break;
+        case OPT_EXPECT:
+            o->expect_file = optarg;
+            if (xp_expect_load(o->expect, optarg, err, sizeof(err)) < 0)
+                usage_error("%s", err);
+            break;
+        case OPT_TIMEOUT:
+            o->timeout_ms = parse_seconds("--timeout", optarg, 300);
+            break;
+        case OPT_MAX_TIME:
+            o->max_time_ms = parse_seconds("--max-time", optarg, 3600);
+            break;
+        case OPT_DOMAINS_FILE:
+            domains_file = optarg;
+            break;
+        case 'v':
+            o->verbose = 1;
+            break;
+        case 'q':
+            o->quiet = 1;
+            break;
+        case OPT_NO_COLOR:
+            o->color = 0;
+            break;
+        case 'h':
+            xp_cli_usage(stdout);
+            exit(XP_EXIT_OK);
+        case 'V':
+            version();
+            exit(XP_EXIT_OK);
+        case ':':
+            usage_error("option '%s' needs a value", argv[optind - 1]);
+        default:
+            usage_error("unknown option '%s'", argv[optind - 1]);
+        }
+    }
+    if (o->verbose && o->quiet)
+        usage_error("-v and -q contradict each other");
+    if (domains_file)
+        read_domains_file(o, domains_file);
+    for (; optind < argc; optind++)
+        add_target(o, argv[optind]);
+    if (o->ntargets == 0)
+        usage_error("no target given: a domain (contoso.com) or an address (user@contoso.com)");
+    if (o->output)
+        o->color = 0;
+    o->progress = !o->quiet && isatty(STDERR_FILENO);
+}
+
+void
+xp_options_free(struct xp_options *o)
+{
+    size_t i;
+
+    for (i = 0; i < o->ntargets; i++)
+        free(o->targets[i]);
+    free(o->targets);
+    xp_expect_free(o->expect);
+}

@@ -1,0 +1,80 @@
+/*
+ * main.c — command line → engine → reporters → loop → exit code.
+ */
+#include "xp_check.h"
+#include "xp_cli.h"
+#include "xp_loop.h"
+#include "xp_options.h"
+#include "xp_report.h"
+
+#include <curl/curl.h>
+#include <locale.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+/* Stop the engine once it has nothing left to do. */
+static int64_t
+tick(void *arg, int64_t now_us)
+{
+    void **ctx = arg;
+    struct xp_engine *engine = ctx[0];
+    struct xp_loop *loop = ctx[1];
+    struct xp_report *rep = ctx[2];
+
+    if (xp_engine_done(engine))
+        xp_loop_stop(loop);
+    return xp_report_tick(rep, now_us);
+}
+
+int
+main(int argc, char **argv)
+{
+    struct xp_options opts;
+    struct xp_loop *loop;
+    struct xp_report *rep;
+    struct xp_engine *engine;
+    char err[512];
+    void *ctx[3];
+    int code;
+
+    setlocale(LC_ALL, "");
+    signal(SIGPIPE, SIG_IGN);
+    xp_cli_parse(&opts, argc, argv);
+    xp_limits.timeout_ms = opts.timeout_ms;
+    xp_limits.max_time_ms = opts.max_time_ms;
+    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+        xp_fatal("libcurl could not be initialised");
+    loop = xp_loop_new();
+    rep = xp_report_open(&opts, err, sizeof(err));
+    if (!rep) {
+        fprintf(stderr, "exprobe: %s\n", err);
+        return XP_EXIT_USAGE;
+    }
+    engine = xp_engine_new(&opts, loop, xp_report_emit, rep, err, sizeof(err));
+    if (!engine) {
+        fprintf(stderr, "exprobe: %s\n", err);
+        xp_report_free(rep);
+        return XP_EXIT_USAGE;
+    }
+    ctx[0] = engine;
+    ctx[1] = loop;
+    ctx[2] = rep;
+    xp_loop_set_tick(loop, tick, ctx);
+    xp_loop_catch_signals(loop);
+    xp_engine_start(engine);
+    if (!xp_engine_done(engine) && xp_loop_run(loop))
+        xp_engine_interrupt(engine);   /* Ctrl-C: report what we have */
+    code = xp_run_exit_code(xp_engine_run(engine));
+    if (xp_report_close(rep, xp_engine_run(engine), err, sizeof(err)) < 0) {
+        fprintf(stderr, "exprobe: %s\n", err);
+        code = XP_EXIT_USAGE;
+    }
+    xp_report_free(rep);
+    xp_engine_free(engine);
+    xp_loop_free(loop);
+    xp_options_free(&opts);
+    curl_global_cleanup();
+    ares_library_cleanup();
+    return code;
+}
