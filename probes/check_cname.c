@@ -533,8 +533,10 @@ cname_judge(struct xp_check *c)
     judge_spf(c);
     judge_msoid(c);
     if (!problems(c)) {
-        f = xp_finding_new(c, NULL, XP_CNAME_OK, "Office 365 records of %s are as a %s "
-                           "deployment needs", c->target->domain, xp_deploy_name(st->kind));
+        f = xp_finding_new(c, NULL, XP_CNAME_OK, "Office 365 records of %s are right for "
+                           "a%s deployment", c->target->domain,
+                           st->kind == XP_DEPLOY_CLOUD ? " cloud-only"
+                           : st->kind == XP_DEPLOY_HYBRID ? " hybrid" : "n on-premises");
         xp_finding_add(f);
     }
 }

@@ -9,6 +9,7 @@
 #include "xp_report.h"
 
 #include <jansson.h>
+#include <stdint.h>
 
 #define SCHEMA "exprobe/1"
 
@@ -174,11 +175,19 @@ json_close(struct xp_reporter *r, const struct xp_run *run)
     }
 }
 
+/* Lines go out in the order targets were given: each as soon as it and
+ * every target before it are done. priv counts the targets written. */
 static void
 jsonl_event(struct xp_reporter *r, const struct xp_event *ev)
 {
-    if (ev->type == XP_EV_TARGET_END)
-        dump(r, target_json(ev->target), JSON_COMPACT);
+    const struct xp_run *run = ev->run;
+    uintptr_t next = (uintptr_t)r->priv;
+
+    if (ev->type != XP_EV_TARGET_END && ev->type != XP_EV_RUN_END)
+        return;
+    while (next < run->ntargets && run->targets[next]->done)
+        dump(r, target_json(run->targets[next++]), JSON_COMPACT);
+    r->priv = (void *)next;
 }
 
 const struct xp_reporter_ops xp_report_json = {

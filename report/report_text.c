@@ -96,13 +96,19 @@ print_steps(struct xp_reporter *r, const struct xp_step *s, int depth)
     snprintf(indent, sizeof(indent), "%*s", 7 + depth * 2, "");
     for (; s; s = s->next) {
         int show_detail = r->opts->verbose || s->status == XP_ST_WARN || s->status == XP_ST_FAIL;
+        /* A one-line summary of a step with sub-steps reads best inline. */
+        int inline_detail = s->detail && s->children && !strchr(s->detail, '\n');
 
         fputs(indent, r->out);
         status_tag(r, s->status);
         fputc(' ', r->out);
         xp_report_put_safe(r->out, s->title);
+        if (inline_detail) {
+            fputs(": ", r->out);
+            paint(r, C_DIM, s->detail);
+        }
         fputc('\n', r->out);
-        if (s->detail && show_detail) {
+        if (s->detail && show_detail && !inline_detail) {
             char sub[80];
 
             snprintf(sub, sizeof(sub), "%s       ", indent);
