@@ -20,6 +20,7 @@
 #include "xp_dns.h"
 #include "xp_model.h"
 #include "xp_tcp.h"
+#include "xp_tls.h"
 
 struct xp_options;
 struct xp_expect;
@@ -53,6 +54,19 @@ void xp_check_dns(struct xp_check *c, const char *name, int type, xp_check_dns_c
 /* Connect with --timeout; the callback owns res->fd (close it when done). */
 typedef void (*xp_check_tcp_cb)(struct xp_check *c, void *arg, const struct xp_tcp_result *res);
 void xp_check_tcp(struct xp_check *c, const char *ip, int port, xp_check_tcp_cb cb, void *arg);
+
+/* TLS handshake over a connected fd (ownership passes to the helper); the
+ * callback owns ssl and fd on success (SSL_free, close). */
+typedef void (*xp_check_tls_cb)(struct xp_check *c, void *arg, const struct xp_tls_info *info,
+                                SSL *ssl, int fd);
+void xp_check_tls(struct xp_check *c, int fd, const char *sni, int port, const char *ip,
+                  xp_check_tls_cb cb, void *arg);
+
+/* The target's shared facts (certificates met, ...). */
+struct xp_facts *xp_check_facts(const struct xp_check *c);
+
+/* Mark the check skipped (it had nothing to do), with the reason. */
+void xp_check_skip(struct xp_check *c, const char *reason);
 
 /* For work of other kinds: hold before starting it, release when done. */
 void xp_check_hold(struct xp_check *c);

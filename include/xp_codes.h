@@ -25,6 +25,8 @@ enum xp_severity {
     X(CERT_NAME_MISMATCH) X(CERT_EXPIRED) X(CERT_NOT_YET_VALID)            \
     X(CERT_EXPIRING_SOON) X(CERT_UNTRUSTED) X(CERT_SELF_SIGNED)            \
     X(CERT_WEAK) X(CERT_MSSTD_MISMATCH)                                    \
+    X(CERT_OK) X(CERT_CN_ONLY) X(CERT_MSSTD_SAN_ONLY)                      \
+    X(CERT_HANDSHAKE_FAILED) X(CERT_CONNECT_FAILED)                        \
     /* smtp */                                                             \
     X(SMTP_MX_MISSING) X(SMTP_CONNECT_FAILED) X(SMTP_TIMEOUT)              \
     X(SMTP_ESMTP_INSPECTION) X(SMTP_NO_STARTTLS) X(SMTP_STARTTLS_FAILED)   \

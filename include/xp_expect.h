@@ -5,6 +5,8 @@
  *     # comment
  *     deployment = hybrid        # cloud | hybrid | onprem
  *     verification = ms12345678
+ *     hosts = mail.contoso.com, sip.contoso.com:5061
+ *     msstd = msstd:mail.contoso.com
  *
  * Unknown keys and bad values are errors naming the line. Every field is
  * optional; the checks fall back to Office 365's documented values and to
@@ -29,6 +31,12 @@ struct xp_srv_expect {
     char target[256];
 };
 
+/* An extra endpoint to test (--hosts, hosts =). */
+struct xp_hostport {
+    char host[256];
+    int port;
+};
+
 struct xp_expect {
     enum xp_deploy deployment;
     char *verification;            /* "ms12345678" */
@@ -40,6 +48,9 @@ struct xp_expect {
     char *lyncdiscover_cname;      /* default webdir.online.lync.com */
     struct xp_srv_expect sip_tls;          /* default 100 1 443 sipdir.online.lync.com */
     struct xp_srv_expect sipfederationtls; /* default 100 1 5061 sipfed.online.lync.com */
+    struct xp_hostport *hosts;     /* extra TLS endpoints (default port 443) */
+    size_t nhosts;
+    char *msstd;                   /* Outlook Anywhere principal: "msstd:mail.contoso.com" */
 };
 
 /* Defaults (Office 365 worldwide values); free with xp_expect_free. */
@@ -50,6 +61,9 @@ int xp_expect_load(struct xp_expect *e, const char *path, char *err, size_t errl
 int xp_expect_set(struct xp_expect *e, const char *key, const char *value, char *err,
                   size_t errlen);
 void xp_expect_free(struct xp_expect *e);
+/* Append "HOST[:PORT],..." (IPv6 as [ADDR]:PORT) to e->hosts; -1 with err
+ * on a malformed entry. */
+int xp_expect_add_hosts(struct xp_expect *e, const char *list, char *err, size_t errlen);
 
 const char *xp_deploy_name(enum xp_deploy d);
 

@@ -65,6 +65,7 @@ struct xp_finding {
 };
 
 struct xp_check_ops;
+struct xp_facts;
 struct xp_target;
 
 struct xp_check {
@@ -97,6 +98,7 @@ struct xp_target {
     int64_t t0_us, t1_us;
     int started, done, interrupted;
     uint64_t deadline_timer;
+    struct xp_facts *facts;     /* what checks learnt and share (xp_facts.h) */
 };
 
 enum xp_evtype {
@@ -155,6 +157,8 @@ struct xp_step *xp_step_begin(struct xp_check *c, struct xp_step *parent,
                               const char *fmt, ...) XP_PRINTF(3, 4);
 /* Finish a step with its result and an optional detail line (fmt NULL). */
 void xp_step_end(struct xp_step *s, enum xp_status st, const char *fmt, ...) XP_PRINTF(3, 4);
+/* The worst status among a step's children (pass when it has none). */
+enum xp_status xp_step_children_worst(const struct xp_step *s);
 /* Append one line to a step's detail (before or after it ends). */
 void xp_step_note(struct xp_step *s, const char *fmt, ...) XP_PRINTF(2, 3);
 

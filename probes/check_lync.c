@@ -11,6 +11,7 @@
  */
 #include "xp_check.h"
 #include "xp_expect.h"
+#include "xp_facts.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,6 +37,7 @@ struct srv_slot {
 /* One SRV target followed to its addresses. */
 struct target {
     struct xp_check *check;
+    const char *label;                 /* the SRV record it came from */
     char *host;
     unsigned port;
     struct slot addr;
@@ -46,7 +48,7 @@ struct conn {
     char ip[64];
     struct xp_step *step;
     int ok;
-    char error[160];
+    char error[256];
 };
 
 struct lync_state {
@@ -84,16 +86,36 @@ dns_error(struct xp_check *c, struct xp_step *step, const struct slot *s)
 
 /* ---- reachability: SRV target → addresses → TCP ---- */
 
+/* TLS on the SRV target: Access Edge and Office 365 speak TLS on 443 and
+ * 5061 alike. What it presents goes to the facts for the cert check. */
+static void
+on_tls(struct xp_check *c, void *arg, const struct xp_tls_info *info, SSL *ssl, int fd)
+{
+    struct conn *k = arg;
+    char source[64];
+
+    if (!ssl) {
+        snprintf(k->error, sizeof(k->error), "%s", info->error);
+        xp_step_end(k->step, XP_ST_FAIL, "%s", info->error);
+        return;
+    }
+    k->ok = 1;
+    snprintf(source, sizeof(source), "lync %s", k->target->label);
+    xp_facts_add_tls(xp_check_facts(c), source, 0, info);
+    xp_step_end(k->step, XP_ST_PASS, "TLS: %s, %s in %lld ms", info->protocol, info->cipher,
+                (long long)info->ms);
+    SSL_free(ssl);
+    close(fd);
+}
+
 static void
 on_connect(struct xp_check *c, void *arg, const struct xp_tcp_result *res)
 {
     struct conn *k = arg;
 
-    (void)c;
     if (res->fd >= 0) {
-        close(res->fd);
-        k->ok = 1;
-        xp_step_end(k->step, XP_ST_PASS, "connected in %lld ms", (long long)res->ms);
+        xp_step_note(k->step, "TCP connected in %lld ms", (long long)res->ms);
+        xp_check_tls(c, res->fd, k->target->host, (int)k->target->port, k->ip, on_tls, k);
         return;
     }
     xp_tcp_error_text(res, k->error, sizeof(k->error));
@@ -117,14 +139,14 @@ on_target_addr(struct xp_check *c, void *arg, const struct xp_dns_result *res)
         k = &st->conns[st->nconns++];
         k->target = t;
         snprintf(k->ip, sizeof(k->ip), "%s", res->rr[i].addr);
-        k->step = xp_step_begin(c, st->st_reach, "TCP %s:%u (%s)", t->host, t->port, k->ip);
+        k->step = xp_step_begin(c, st->st_reach, "TLS %s:%u (%s)", t->host, t->port, k->ip);
         xp_check_tcp(c, k->ip, (int)t->port, on_connect, k);
     }
 }
 
 /* Follow each SRV record's target (once per host:port). */
 static void
-follow_targets(struct xp_check *c, const struct xp_dns_result *res)
+follow_targets(struct xp_check *c, const char *label, const struct xp_dns_result *res)
 {
     struct lync_state *st = c->state;
     size_t i, k;
@@ -143,6 +165,7 @@ follow_targets(struct xp_check *c, const struct xp_dns_result *res)
             continue;
         t = &st->targets[st->ntargets++];
         t->check = c;
+        t->label = label;
         t->host = xstrdup(rr->target);
         t->port = rr->port;
         xp_check_dns(c, t->host, XP_DNS_A, on_target_addr, t);
@@ -163,8 +186,10 @@ on_answer(struct xp_check *c, void *arg, const struct xp_dns_result *res)
 static void
 on_srv(struct xp_check *c, void *arg, const struct xp_dns_result *res)
 {
-    on_answer(c, arg, res);
-    follow_targets(c, res);
+    struct srv_slot *s = arg;
+
+    on_answer(c, &s->q, res);
+    follow_targets(c, s->label, res);
 }
 
 /* ---- judgement ---- */
@@ -371,9 +396,8 @@ judge_reach(struct xp_check *c)
         if (k->ok)
             continue;
         bad++;
-        f = xp_finding_new(c, k->step, XP_LYNC_UNREACHABLE, "%s:%u (%s) does not accept "
-                           "connections: %s", k->target->host, k->target->port, k->ip,
-                           k->error);
+        f = xp_finding_new(c, k->step, XP_LYNC_UNREACHABLE, "%s:%u (%s) cannot be reached "
+                           "over TLS: %s", k->target->host, k->target->port, k->ip, k->error);
         xp_ev_str(f, "host", k->target->host);
         xp_ev_int(f, "port", k->target->port);
         xp_ev_str(f, "address", k->ip);
@@ -401,7 +425,7 @@ lync_start(struct xp_check *c)
     st->lyncdiscover.parent = st->st_lyncdiscover = xp_step_begin(c, NULL, "lyncdiscover record");
     st->sip_tls.q.parent = xp_step_begin(c, NULL, "_sip._tls SRV record");
     st->sipfed.q.parent = xp_step_begin(c, NULL, "_sipfederationtls._tcp SRV record");
-    st->st_reach = xp_step_begin(c, NULL, "SRV targets accept TCP connections");
+    st->st_reach = xp_step_begin(c, NULL, "SRV targets accept TLS connections");
 
     st->sip_tls.label = "_sip._tls";
     st->sip_tls.want = &ex->sip_tls;
@@ -417,10 +441,10 @@ lync_start(struct xp_check *c)
     xp_check_dns(c, name, XP_DNS_A, on_answer, &st->lyncdiscover);
     free(name);
     name = xasprintf("_sip._tls.%s", d);
-    xp_check_dns(c, name, XP_DNS_SRV, on_srv, &st->sip_tls.q);
+    xp_check_dns(c, name, XP_DNS_SRV, on_srv, &st->sip_tls);
     free(name);
     name = xasprintf("_sipfederationtls._tcp.%s", d);
-    xp_check_dns(c, name, XP_DNS_SRV, on_srv, &st->sipfed.q);
+    xp_check_dns(c, name, XP_DNS_SRV, on_srv, &st->sipfed);
     free(name);
 }
 

@@ -8,6 +8,7 @@
  */
 #include "xp_check.h"
 #include "xp_expect.h"
+#include "xp_facts.h"
 #include "xp_loop.h"
 #include "xp_options.h"
 #include "xp_target.h"
@@ -155,6 +156,49 @@ xp_check_tcp(struct xp_check *c, const char *ip, int port, xp_check_tcp_cb cb, v
     xp_tcp_connect(engine_of(c)->loop, ip, port, engine_of(c)->opts->timeout_ms, on_tcp, op);
 }
 
+static void
+on_tls(void *arg, const struct xp_tls_info *info, SSL *ssl, int fd)
+{
+    struct op *op = arg;
+    struct xp_check *c = op->check;
+    xp_check_tls_cb cb = (xp_check_tls_cb)op->cb;
+    void *cbarg = op->arg;
+    int live = op_end(op);
+
+    free(op);
+    if (!live) {
+        SSL_free(ssl);
+        if (fd >= 0)
+            close(fd);
+        return;
+    }
+    cb(c, cbarg, info, ssl, fd);
+    xp_check_release(c);
+}
+
+void
+xp_check_tls(struct xp_check *c, int fd, const char *sni, int port, const char *ip,
+             xp_check_tls_cb cb, void *arg)
+{
+    struct op *op = op_new(c, (void *)cb, arg);
+
+    xp_tls_handshake(engine_of(c)->loop, fd, sni, port, ip, engine_of(c)->opts->timeout_ms,
+                     on_tls, op);
+}
+
+struct xp_facts *
+xp_check_facts(const struct xp_check *c)
+{
+    return c->target->facts;
+}
+
+void
+xp_check_skip(struct xp_check *c, const char *reason)
+{
+    free(c->skip_reason);
+    c->skip_reason = xstrdup(reason);
+}
+
 void
 xp_check_hold(struct xp_check *c)
 {
@@ -170,7 +214,7 @@ check_finish(struct xp_check *c)
         c->ops->judge(c);
     c->done = 1;
     c->t1_us = xp_now_us();
-    c->status = xp_check_rollup(c);
+    c->status = c->skip_reason ? XP_ST_SKIP : xp_check_rollup(c);
     xp_emit(c->target->run, XP_EV_CHECK_END, c->target, c, NULL, NULL);
     schedule_checks(e, c->target);
     target_maybe_end(e, c->target);
@@ -420,6 +464,7 @@ target_new(struct xp_engine *e, const char *input, char *err, size_t errlen)
         return NULL;
     }
     t->run = e->run;
+    t->facts = xp_facts_new();
     t->input = xstrdup(input);
     t->status = XP_ST_PENDING;
     for (i = 0; xp_checks[i]; i++)
@@ -562,6 +607,7 @@ xp_engine_free(struct xp_engine *e)
     if (!e)
         return;
     xp_tcp_abort_all();
+    xp_tls_abort_all();
     xp_dns_free(e->dns);
     for (op = e->ops; op; op = next) {
         next = op->next;

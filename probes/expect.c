@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 static int
 set_srv(struct xp_srv_expect *srv, const char *v)
@@ -52,6 +53,8 @@ xp_expect_free(struct xp_expect *e)
     free(e->spf_include);
     free(e->sip_cname);
     free(e->lyncdiscover_cname);
+    free(e->hosts);
+    free(e->msstd);
     free(e);
 }
 
@@ -134,6 +137,17 @@ xp_expect_set(struct xp_expect *e, const char *key, const char *v, char *err, si
         e->verification[1] = 's';
         return 0;
     }
+    if (strcmp(key, "hosts") == 0)
+        return xp_expect_add_hosts(e, v, err, errlen);
+    if (strcmp(key, "msstd") == 0) {
+        if (strncasecmp(v, "msstd:", 6) != 0 || !is_hostname(v[6] == '*' && v[7] == '.'
+                                                             ? v + 8 : v + 6)) {
+            snprintf(err, errlen, "msstd must look like msstd:mail.contoso.com, not '%s'", v);
+            return -1;
+        }
+        replace(&e->msstd, v);
+        return 0;
+    }
     if (strcmp(key, "sip_tls") == 0 || strcmp(key, "sipfederationtls") == 0) {
         struct xp_srv_expect *srv = key[3] == '_' ? &e->sip_tls : &e->sipfederationtls;
 
@@ -168,6 +182,73 @@ xp_expect_set(struct xp_expect *e, const char *key, const char *v, char *err, si
     }
     snprintf(err, errlen, "unknown key '%s'", key);
     return -1;
+}
+
+/* One "HOST[:PORT]" or "[IPv6]:PORT" entry. */
+static int
+parse_hostport(const char *s, struct xp_hostport *hp, char *err, size_t errlen)
+{
+    const char *host = s, *port = NULL, *end;
+    size_t n;
+    long p = 443;
+
+    if (*s == '[') {
+        end = strchr(s, ']');
+        if (!end || (end[1] && end[1] != ':'))
+            goto bad;
+        host = s + 1;
+        n = (size_t)(end - host);
+        port = end[1] ? end + 2 : NULL;
+    } else {
+        end = strchr(s, ':');
+        if (end && strchr(end + 1, ':'))
+            end = NULL;   /* a bare IPv6 address: no port */
+        n = end ? (size_t)(end - s) : strlen(s);
+        port = end ? end + 1 : NULL;
+    }
+    if (n == 0 || n >= sizeof(hp->host))
+        goto bad;
+    memcpy(hp->host, host, n);
+    hp->host[n] = '\0';
+    if (*s != '[' && !strchr(hp->host, ':') && !is_hostname(hp->host))
+        goto bad;
+    if (port) {
+        char *stop;
+
+        p = strtol(port, &stop, 10);
+        if (*stop || stop == port || p < 1 || p > 65535)
+            goto bad;
+    }
+    if (p == 25 || p == 587) {
+        snprintf(err, errlen, "'%s': port %ld is SMTP with STARTTLS, which the smtp check "
+                 "tests (not available in this build)", s, p);
+        return -1;
+    }
+    hp->port = (int)p;
+    return 0;
+bad:
+    snprintf(err, errlen, "'%s' is not HOST[:PORT] (IPv6 as [ADDR]:PORT)", s);
+    return -1;
+}
+
+int
+xp_expect_add_hosts(struct xp_expect *e, const char *list, char *err, size_t errlen)
+{
+    char *copy = xstrdup(list), *save = NULL, *item;
+    int rc = 0;
+
+    for (item = strtok_r(copy, ", \t", &save); item; item = strtok_r(NULL, ", \t", &save)) {
+        struct xp_hostport hp;
+
+        if (parse_hostport(item, &hp, err, errlen) < 0) {
+            rc = -1;
+            break;
+        }
+        e->hosts = xrealloc(e->hosts, (e->nhosts + 1) * sizeof(*e->hosts));
+        e->hosts[e->nhosts++] = hp;
+    }
+    free(copy);
+    return rc;
 }
 
 static char *

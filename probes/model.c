@@ -4,6 +4,7 @@
  */
 #include "xp_model.h"
 #include "xp_check.h"
+#include "xp_facts.h"
 
 #include <stdarg.h>
 #include <stdlib.h>
@@ -273,6 +274,14 @@ steps_worst(const struct xp_step *s)
 }
 
 enum xp_status
+xp_step_children_worst(const struct xp_step *s)
+{
+    enum xp_status worst = steps_worst(s->children);
+
+    return worst == XP_ST_INFO ? XP_ST_PASS : worst;
+}
+
+enum xp_status
 xp_check_rollup(const struct xp_check *c)
 {
     enum xp_status worst;
@@ -404,6 +413,7 @@ xp_run_free(struct xp_run *run)
             free(c);
         }
         free(t->checks);
+        xp_facts_free(t->facts);
         free(t->input);
         free(t->domain);
         free(t->email);

@@ -6,10 +6,12 @@
 
 #include <string.h>
 
+extern const struct xp_check_ops xp_check_cert;
 extern const struct xp_check_ops xp_check_cname;
 extern const struct xp_check_ops xp_check_lync;
 
 const struct xp_check_ops *const xp_checks[] = {
+    &xp_check_cert,
     &xp_check_cname,
     &xp_check_lync,
     NULL,

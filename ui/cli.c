@@ -5,6 +5,7 @@
  */
 #define _GNU_SOURCE
 #include "xp_cli.h"
+#include "xp_cert.h"
 #include "xp_check.h"
 #include "xp_expect.h"
 #include "xp_options.h"
@@ -30,6 +31,8 @@ enum {
     OPT_MAX_TIME,
     OPT_NO_COLOR,
     OPT_DOMAINS_FILE,
+    OPT_HOSTS,
+    OPT_CA_FILE,
 };
 
 static const struct option long_options[] = {
@@ -41,6 +44,8 @@ static const struct option long_options[] = {
     { "timeout", required_argument, NULL, OPT_TIMEOUT },
     { "max-time", required_argument, NULL, OPT_MAX_TIME },
     { "domains-file", required_argument, NULL, OPT_DOMAINS_FILE },
+    { "hosts", required_argument, NULL, OPT_HOSTS },
+    { "ca-file", required_argument, NULL, OPT_CA_FILE },
     { "verbose", no_argument, NULL, 'v' },
     { "quiet", no_argument, NULL, 'q' },
     { "no-color", no_argument, NULL, OPT_NO_COLOR },
@@ -62,6 +67,9 @@ xp_cli_usage(FILE *out)
 "the evidence and the fix.\n"
 "\n"
 "Checks (all by default): %s\n"
+"  cert    the certificate of every TLS endpoint met (Lync SRV targets, --hosts):\n"
+"          name vs SAN/CN, chain to a trusted root, dates, key and signature\n"
+"          strength, TLS version, Outlook Anywhere msstd: name (--expect msstd=)\n"
 "  cname   Office 365 records: verification (MS=ms... TXT or msNNNNNNNN CNAME),\n"
 "          autodiscover CNAME, MX to Exchange Online Protection, SPF include,\n"
 "          judged for the deployment kind (cloud, hybrid, on-premises)\n"
@@ -77,7 +85,11 @@ xp_cli_usage(FILE *out)
 "                           (IPv6 as [ADDR]:PORT); how to test internal vs\n"
 "                           external DNS\n"
 "      --expect FILE        tenant expectations (deployment kind, verification\n"
-"                           code, Lync records): see 'man exprobe' / README\n"
+"                           code, Lync records, msstd name, hosts): see README\n"
+"      --hosts HOST[:PORT],...\n"
+"                           extra TLS endpoints whose certificates to judge\n"
+"                           (default port 443; IPv6 as [ADDR]:PORT)\n"
+"      --ca-file FILE       trust anchors (PEM) instead of the system store\n"
 "      --timeout SECONDS    per network operation (default 10)\n"
 "      --max-time SECONDS   bound on all checks of one target (default 60)\n"
 "      --domains-file FILE  targets, one per line ('-' reads stdin; # comments)\n"
@@ -95,7 +107,8 @@ xp_cli_usage(FILE *out)
 "  exprobe -c cname --expect tenant.conf admin@contoso.com\n"
 "  exprobe -f json -o report.json contoso.com && echo healthy\n"
 "  exprobe -f jsonl --domains-file domains.txt | jq -r '.target + \" \" + .status'\n"
-"  exprobe --dns-server 10.0.0.53 contoso.com   what the internal DNS says\n",
+"  exprobe --dns-server 10.0.0.53 contoso.com   what the internal DNS says\n"
+"  exprobe -c cert --hosts mail.contoso.com,sip.contoso.com:5061 contoso.com\n",
             xp_check_ids());
 }
 
@@ -297,6 +310,19 @@ xp_cli_parse(struct xp_options *o, int argc, char **argv)
         case OPT_DOMAINS_FILE:
             domains_file = optarg;
             break;
+        case OPT_HOSTS:
+            if (xp_expect_add_hosts(o->expect, optarg, err, sizeof(err)) < 0)
+                usage_error("--hosts: %s", err);
+            break;
+        case OPT_CA_FILE: {
+            X509_STORE *store = xp_cert_store_new(optarg, err, sizeof(err));
+
+            if (!store)
+                usage_error("%s", err);
+            X509_STORE_free(store);
+            o->ca_file = optarg;
+            break;
+        }
         case 'v':
             o->verbose = 1;
             break;

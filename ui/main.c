@@ -6,6 +6,7 @@
 #include "xp_loop.h"
 #include "xp_options.h"
 #include "xp_report.h"
+#include "xp_tls.h"
 
 #include <curl/curl.h>
 #include <locale.h>
@@ -74,6 +75,7 @@ main(int argc, char **argv)
     xp_engine_free(engine);
     xp_loop_free(loop);
     xp_options_free(&opts);
+    xp_tls_cleanup();
     curl_global_cleanup();
     ares_library_cleanup();
     return code;

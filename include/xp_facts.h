@@ -1,0 +1,34 @@
+/*
+ * xp_facts.h — what checks learn about a target and share, so no work is
+ * done twice (SPEC: "cert judges the certificates the other checks
+ * collected"; later, "dnsbl uses the IP smtp learned"). One store per
+ * target, owned by it; a check that waits for another (ops->after) reads
+ * what that one published.
+ */
+#ifndef XP_FACTS_H
+#define XP_FACTS_H
+
+#include <stddef.h>
+
+#include "xp_tls.h"
+
+struct xp_facts;
+
+/* One TLS endpoint met by a check, with what it presented. */
+struct xp_tls_endpoint {
+    char source[64];           /* "lync _sip._tls", "--hosts", ... */
+    int exchange;              /* an Exchange HTTPS endpoint (msstd applies) */
+    struct xp_tls_info info;   /* owned by the store */
+};
+
+struct xp_facts *xp_facts_new(void);
+void xp_facts_free(struct xp_facts *f);
+
+/* Record (a copy of) what an endpoint presented; a later record for the
+ * same source, host, port and address replaces the earlier one. */
+void xp_facts_add_tls(struct xp_facts *f, const char *source, int exchange,
+                      const struct xp_tls_info *info);
+size_t xp_facts_tls_count(const struct xp_facts *f);
+const struct xp_tls_endpoint *xp_facts_tls(const struct xp_facts *f, size_t i);
+
+#endif

@@ -1,0 +1,60 @@
+/*
+ * xp_tls.h — the one TLS layer every check that speaks TLS uses: a
+ * non-blocking OpenSSL 3 client handshake over a connected socket (plain
+ * TLS on 443/5061, or after an SMTP STARTTLS), driven by the event loop.
+ *
+ * It is deliberately permissive — TLS 1.0 and up, any cipher, security
+ * level 0, no verification during the handshake — because its job is to
+ * reach broken and old servers and collect what they present; judging it
+ * (names, chain, dates, strength) is xp_cert.h's job, on the same chain
+ * whether it came from here or from libcurl.
+ */
+#ifndef XP_TLS_H
+#define XP_TLS_H
+
+#include <stdint.h>
+
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+
+struct xp_loop;
+struct xp_tls;
+
+/* What one TLS endpoint presented. */
+struct xp_tls_info {
+    char host[256];            /* the name we asked for (SNI, name check) */
+    int port;
+    char ip[64];
+    int handshake_ok;
+    int timed_out;
+    char error[256];           /* why the handshake failed */
+    char protocol[16];         /* "TLSv1.3" */
+    char cipher[64];
+    STACK_OF(X509) *chain;     /* as the peer sent it, leaf first; owned */
+    int64_t ms;                /* handshake time */
+};
+
+/* Called once, from the loop. info is borrowed for the call; ssl (NULL on
+ * failure) is the live session, which the callback owns (SSL_free), like
+ * the socket fd (close) — a protocol can go on talking over it. */
+typedef void (*xp_tls_cb)(void *arg, const struct xp_tls_info *info, SSL *ssl, int fd);
+
+/* The process-wide client context (created on first use). */
+SSL_CTX *xp_tls_ctx(void);
+void xp_tls_cleanup(void);
+
+/*
+ * Handshake over connected fd, sending sni as SNI (not for IP literals).
+ * host/port/ip are recorded in the info. Never calls back from inside.
+ */
+struct xp_tls *xp_tls_handshake(struct xp_loop *loop, int fd, const char *sni, int port,
+                                const char *ip, int timeout_ms, xp_tls_cb cb, void *arg);
+/* Abandon a handshake in flight (closes fd; cb is not called). */
+void xp_tls_abort(struct xp_tls *t);
+void xp_tls_abort_all(void);
+
+/* Deep copies (up-refs) and frees of an info's chain. */
+void xp_tls_info_copy(struct xp_tls_info *dst, const struct xp_tls_info *src);
+void xp_tls_info_clear(struct xp_tls_info *info);
+
+#endif

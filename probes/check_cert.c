@@ -1,0 +1,270 @@
+/*
+ * check_cert.c — the `cert` check: judges the certificate of every TLS
+ * endpoint met in this run. It connects itself only to the extra
+ * endpoints the user named (--hosts, hosts = in --expect); the others
+ * (Lync SRV targets, and later Autodiscover and SMTP hosts) were reached
+ * by their own checks, which published what they were shown in the
+ * target's facts — so it runs after them and never connects twice.
+ */
+#include "xp_cert.h"
+#include "xp_check.h"
+#include "xp_expect.h"
+#include "xp_facts.h"
+#include "xp_options.h"
+
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define MAX_ADDRS 4          /* addresses tried per --hosts name */
+
+/* One --hosts endpoint on its way: name → addresses → TCP → TLS. */
+struct host {
+    const struct xp_hostport *hp;
+    struct xp_step *step;
+    struct xp_dns_result *addr;
+};
+
+struct attempt {
+    struct host *host;
+    char ip[64];
+    struct xp_step *step;
+    int failed;
+    int tcp_failed;
+    char error[256];
+};
+
+struct cert_state {
+    struct host *hosts;
+    size_t nhosts;
+    struct attempt *attempts;
+    size_t nattempts, capattempts;
+    struct xp_step *st_hosts;
+};
+
+static const char *const after[] = { "autodiscover", "preauth", "smtp", "lync", NULL };
+
+static void
+on_tls(struct xp_check *c, void *arg, const struct xp_tls_info *info, SSL *ssl, int fd)
+{
+    struct attempt *a = arg;
+
+    if (!ssl) {
+        a->failed = 1;
+        snprintf(a->error, sizeof(a->error), "%s", info->error);
+        xp_step_end(a->step, XP_ST_FAIL, "%s", info->error);
+        return;
+    }
+    xp_step_end(a->step, XP_ST_PASS, "%s, %s, %d certificate(s) in %lld ms", info->protocol,
+                info->cipher, sk_X509_num(info->chain), (long long)info->ms);
+    xp_facts_add_tls(xp_check_facts(c), "--hosts", 1, info);
+    SSL_free(ssl);
+    close(fd);
+}
+
+static void
+on_connect(struct xp_check *c, void *arg, const struct xp_tcp_result *res)
+{
+    struct attempt *a = arg;
+    char why[160];
+
+    if (res->fd < 0) {
+        a->failed = a->tcp_failed = 1;
+        snprintf(a->error, sizeof(a->error), "%s", xp_tcp_error_text(res, why, sizeof(why)));
+        xp_step_end(a->step, XP_ST_FAIL, "TCP: %s", a->error);
+        return;
+    }
+    xp_step_note(a->step, "TCP connected in %lld ms", (long long)res->ms);
+    xp_check_tls(c, res->fd, a->host->hp->host, a->host->hp->port, a->ip, on_tls, a);
+}
+
+static struct attempt *
+attempt_new(struct cert_state *st, struct host *h, const char *ip)
+{
+    struct attempt *a;
+
+    /* Attempts are reached through callback args: never move them. */
+    if (st->nattempts == st->capattempts)
+        xp_fatal("internal: too many --hosts attempts");
+    a = &st->attempts[st->nattempts++];
+    a->host = h;
+    snprintf(a->ip, sizeof(a->ip), "%s", ip);
+    return a;
+}
+
+static void
+connect_to(struct xp_check *c, struct host *h, const char *ip)
+{
+    struct attempt *a = attempt_new(c->state, h, ip);
+
+    a->step = xp_step_begin(c, h->step, "TLS %s:%d (%s)", h->hp->host, h->hp->port, ip);
+    xp_check_tcp(c, ip, h->hp->port, on_connect, a);
+}
+
+static void
+on_addr(struct xp_check *c, void *arg, const struct xp_dns_result *res)
+{
+    struct host *h = arg;
+    size_t i;
+    int n = 0;
+
+    h->addr = xp_dns_result_dup(res);
+    xp_check_dns_step(c, h->step, res);
+    for (i = 0; i < res->nrr && n < MAX_ADDRS; i++) {
+        if (res->rr[i].type != XP_DNS_A)
+            continue;
+        connect_to(c, h, res->rr[i].addr);
+        n++;
+    }
+}
+
+static int
+is_ip(const char *s)
+{
+    unsigned char buf[16];
+
+    return inet_pton(AF_INET, s, buf) == 1 || inet_pton(AF_INET6, s, buf) == 1;
+}
+
+static void
+cert_start(struct xp_check *c)
+{
+    const struct xp_expect *ex = xp_check_expect(c);
+    struct cert_state *st = xcalloc(1, sizeof(*st));
+    size_t i;
+
+    c->state = st;
+    if (!ex->nhosts)
+        return;
+    st->st_hosts = xp_step_begin(c, NULL, "Endpoints named with --hosts");
+    st->hosts = xcalloc(ex->nhosts, sizeof(*st->hosts));
+    st->capattempts = ex->nhosts * MAX_ADDRS;
+    st->attempts = xcalloc(st->capattempts, sizeof(*st->attempts));
+    for (i = 0; i < ex->nhosts; i++) {
+        struct host *h = &st->hosts[st->nhosts++];
+
+        h->hp = &ex->hosts[i];
+        h->step = xp_step_begin(c, st->st_hosts, "%s:%d", h->hp->host, h->hp->port);
+        if (is_ip(h->hp->host))
+            connect_to(c, h, h->hp->host);
+        else
+            xp_check_dns(c, h->hp->host, XP_DNS_A, on_addr, h);
+    }
+}
+
+/* What went wrong reaching the --hosts endpoints, as findings. */
+static void
+judge_reach(struct xp_check *c)
+{
+    struct cert_state *st = c->state;
+    size_t i;
+    int bad = 0;
+
+    for (i = 0; i < st->nhosts; i++) {
+        struct host *h = &st->hosts[i];
+        int any = 0;
+        size_t k;
+
+        for (k = 0; k < st->nattempts; k++)
+            if (st->attempts[k].host == h)
+                any = 1;
+        if (!any && !is_ip(h->hp->host)) {
+            struct xp_finding *f = xp_finding_new(
+                c, h->step, XP_CERT_CONNECT_FAILED, "%s could not be resolved to an address (%s)",
+                h->hp->host, h->addr ? xp_dns_status_name(h->addr->status) : "no answer");
+
+            xp_ev_str(f, "host", h->hp->host);
+            if (h->addr)
+                xp_ev_dns(f, "answer", h->addr);
+            xp_finding_add(f);
+            xp_step_end(h->step, XP_ST_FAIL, NULL);
+            bad++;
+            continue;
+        }
+        xp_step_end(h->step, xp_step_children_worst(h->step), NULL);
+    }
+    for (i = 0; i < st->nattempts; i++) {
+        struct attempt *a = &st->attempts[i];
+        struct xp_finding *f;
+
+        if (!a->failed)
+            continue;
+        bad++;
+        f = xp_finding_new(c, a->step,
+                           a->tcp_failed ? XP_CERT_CONNECT_FAILED : XP_CERT_HANDSHAKE_FAILED,
+                           "%s:%d (%s): %s", a->host->hp->host, a->host->hp->port, a->ip,
+                           a->error);
+        xp_ev_str(f, "host", a->host->hp->host);
+        xp_ev_int(f, "port", a->host->hp->port);
+        xp_ev_str(f, "address", a->ip);
+        xp_ev_str(f, "error", a->error);
+        xp_finding_add(f);
+    }
+    if (st->st_hosts)
+        xp_step_end(st->st_hosts, bad ? XP_ST_FAIL : XP_ST_PASS, NULL);
+}
+
+static void
+cert_judge(struct xp_check *c)
+{
+    const struct xp_options *o = xp_check_options(c);
+    struct xp_facts *facts = xp_check_facts(c);
+    struct xp_cert_opts co = {
+        .msstd = xp_check_expect(c)->msstd, .warn_days = 30, .now = time(NULL),
+    };
+    char err[256];
+    size_t i, n = xp_facts_tls_count(facts);
+    int problems = 0;
+    const struct xp_finding *f;
+
+    judge_reach(c);
+    if (n == 0) {
+        if (!((struct cert_state *)c->state)->nhosts)
+            xp_check_skip(c, "no TLS endpoint met: name some with --hosts, or run the lync "
+                             "check");
+        return;
+    }
+    co.store = xp_cert_store_new(o->ca_file, err, sizeof(err));
+    if (!co.store)
+        xp_fatal("%s", err);   /* validated at start-up: cannot happen */
+    for (i = 0; i < n; i++) {
+        const struct xp_tls_endpoint *e = xp_facts_tls(facts, i);
+        struct xp_step *s = xp_step_begin(c, NULL, "Certificate of %s:%d (%s), from %s",
+                                          e->info.host, e->info.port, e->info.ip, e->source);
+
+        xp_cert_judge(c, s, &e->info, e->exchange, &co);
+        xp_step_end(s, xp_step_children_worst(s), NULL);
+    }
+    X509_STORE_free(co.store);
+    for (f = c->findings; f; f = f->next)
+        if (f->severity != XP_SEV_INFO)
+            problems++;
+    if (!problems)
+        xp_finding_add(xp_finding_new(c, NULL, XP_CERT_OK, "All %zu certificate(s) are valid "
+                                      "for their names, trusted, in date and strong", n));
+}
+
+static void
+cert_free(struct xp_check *c)
+{
+    struct cert_state *st = c->state;
+    size_t i;
+
+    for (i = 0; i < st->nhosts; i++)
+        xp_dns_result_free(st->hosts[i].addr);
+    free(st->hosts);
+    free(st->attempts);
+    free(st);
+    c->state = NULL;
+}
+
+const struct xp_check_ops xp_check_cert = {
+    .id = "cert",
+    .title = "TLS certificates",
+    .after = after,
+    .start = cert_start,
+    .judge = cert_judge,
+    .free_state = cert_free,
+};

@@ -1,0 +1,74 @@
+/*
+ * facts.c — the per-target store of what checks learnt and share.
+ */
+#include "xp_facts.h"
+#include "xp.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct xp_facts {
+    struct xp_tls_endpoint *tls;
+    size_t ntls, captls;
+};
+
+struct xp_facts *
+xp_facts_new(void)
+{
+    return xcalloc(1, sizeof(struct xp_facts));
+}
+
+void
+xp_facts_free(struct xp_facts *f)
+{
+    size_t i;
+
+    if (!f)
+        return;
+    for (i = 0; i < f->ntls; i++)
+        xp_tls_info_clear(&f->tls[i].info);
+    free(f->tls);
+    free(f);
+}
+
+void
+xp_facts_add_tls(struct xp_facts *f, const char *source, int exchange,
+                 const struct xp_tls_info *info)
+{
+    struct xp_tls_endpoint *e = NULL;
+    size_t i;
+
+    for (i = 0; i < f->ntls; i++) {
+        struct xp_tls_endpoint *x = &f->tls[i];
+
+        if (strcmp(x->source, source) == 0 && strcmp(x->info.host, info->host) == 0 &&
+            x->info.port == info->port && strcmp(x->info.ip, info->ip) == 0) {
+            xp_tls_info_clear(&x->info);
+            e = x;
+            break;
+        }
+    }
+    if (!e) {
+        if (f->ntls == f->captls) {
+            f->captls = f->captls ? f->captls * 2 : 8;
+            f->tls = xrealloc(f->tls, f->captls * sizeof(*f->tls));
+        }
+        e = &f->tls[f->ntls++];
+    }
+    snprintf(e->source, sizeof(e->source), "%s", source);
+    e->exchange = exchange;
+    xp_tls_info_copy(&e->info, info);
+}
+
+size_t
+xp_facts_tls_count(const struct xp_facts *f)
+{
+    return f->ntls;
+}
+
+const struct xp_tls_endpoint *
+xp_facts_tls(const struct xp_facts *f, size_t i)
+{
+    return &f->tls[i];
+}
