@@ -13,16 +13,22 @@
 #include <string.h>
 #include <strings.h>
 
+static int is_hostname(const char *v);
+
+/* "PRIORITY WEIGHT PORT TARGET", all or nothing: srv is left as it was
+ * unless the whole value is good. */
 static int
 set_srv(struct xp_srv_expect *srv, const char *v)
 {
-    char target[256];
+    struct xp_srv_expect tmp = { 0 };
+    int used = 0;
 
-    if (sscanf(v, "%u %u %u %255s", &srv->priority, &srv->weight, &srv->port, target) != 4 ||
-        srv->priority > 65535 || srv->weight > 65535 || srv->port == 0 || srv->port > 65535)
+    if (sscanf(v, "%u %u %u %255s %n", &tmp.priority, &tmp.weight, &tmp.port, tmp.target,
+               &used) != 4 || v[used] != '\0' || tmp.priority > 65535 || tmp.weight > 65535 ||
+        tmp.port == 0 || tmp.port > 65535 || !is_hostname(tmp.target))
         return -1;
-    snprintf(srv->target, sizeof(srv->target), "%s", target);
-    srv->set = 1;
+    tmp.set = 1;
+    *srv = tmp;
     return 0;
 }
 
@@ -87,6 +93,7 @@ parse_deploy(const char *v, enum xp_deploy *out, int allow_hybrid)
     return 0;
 }
 
+/* Letters, digits, '-', '_' and dots: a DNS name as records hold it. */
 static int
 is_hostname(const char *v)
 {

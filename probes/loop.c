@@ -473,22 +473,26 @@ dispatch_fds(struct xp_loop *loop, struct curl_waitfd *fds, struct slot *slots, 
     }
 }
 
+/* Fire every due timer, earliest deadline first; a callback may add or
+ * cancel timers, so the earliest is searched again each time. */
 static void
 fire_timers(struct xp_loop *loop)
 {
     int64_t now = xp_now_us();
-    size_t i = 0;
 
-    while (i < loop->nt) {
-        if (loop->t[i].when_us <= now) {
-            struct timer t = loop->t[i];
+    for (;;) {
+        size_t i, best = loop->nt;
+        struct timer t;
 
-            loop->t[i] = loop->t[--loop->nt];
-            t.cb(t.arg);   /* may add or cancel timers: restart the scan */
-            i = 0;
-            continue;
-        }
-        i++;
+        for (i = 0; i < loop->nt; i++)
+            if (loop->t[i].when_us <= now &&
+                (best == loop->nt || loop->t[i].when_us < loop->t[best].when_us))
+                best = i;
+        if (best == loop->nt)
+            return;
+        t = loop->t[best];
+        loop->t[best] = loop->t[--loop->nt];
+        t.cb(t.arg);
     }
 }
 

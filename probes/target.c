@@ -12,46 +12,70 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Letters, digits, hyphens; 1..63 per label; at least two labels. */
-static int
-valid_ascii_domain(const char *d, char *err, size_t errlen)
+/* Why d (ASCII, lower case) is not a host name, or NULL if it is one:
+ * letters, digits, inner hyphens; 1..63 per label; at least two labels. */
+static const char *
+domain_problem(const char *d)
 {
     size_t len = strlen(d), label = 0, labels = 1, i;
 
-    if (len == 0 || len > 253) {
-        snprintf(err, errlen, "'%s' is not a domain name (length %zu)", d, len);
-        return 0;
-    }
+    if (len == 0)
+        return "empty domain";
+    if (len > 253)
+        return "longer than 253 characters";
     for (i = 0; i < len; i++) {
         unsigned char c = (unsigned char)d[i];
 
         if (c == '.') {
-            if (label == 0 || d[i - 1] == '-') {
-                snprintf(err, errlen, "'%s' is not a domain name (empty or bad label)", d);
-                return 0;
-            }
+            if (label == 0)
+                return "empty label";
+            if (d[i - 1] == '-')
+                return "label ends with '-'";
             label = 0;
             labels++;
             continue;
         }
-        if (!isalnum(c) && c != '-') {
-            snprintf(err, errlen, "'%s' is not a domain name (character '%c')", d, c);
-            return 0;
-        }
-        if (c == '-' && label == 0) {
-            snprintf(err, errlen, "'%s' is not a domain name (label starts with '-')", d);
-            return 0;
-        }
-        if (++label > 63) {
-            snprintf(err, errlen, "'%s' is not a domain name (label over 63 characters)", d);
-            return 0;
-        }
+        if (!isalnum(c) && c != '-')
+            return "character not allowed in a host name";
+        if (c == '-' && label == 0)
+            return "label starts with '-'";
+        if (++label > 63)
+            return "label longer than 63 characters";
     }
-    if (label == 0 || d[len - 1] == '-' || labels < 2) {
-        snprintf(err, errlen, "'%s' is not a domain name (need e.g. contoso.com)", d);
-        return 0;
+    if (label == 0)
+        return "empty label";
+    if (d[len - 1] == '-')
+        return "label ends with '-'";
+    if (labels < 2)
+        return "need a full domain such as contoso.com";
+    return NULL;
+}
+
+/* The input, quoted for a one-line message: control bytes as \xNN. */
+static void
+quote_input(char *buf, size_t len, const char *s)
+{
+    size_t n = 0;
+
+    for (; *s && n + 5 < len; s++) {
+        unsigned char c = (unsigned char)*s;
+
+        if (c < 0x20 || c == 0x7f)
+            n += (size_t)snprintf(buf + n, len - n, "\\x%02x", c);
+        else
+            buf[n++] = (char)c;
     }
-    return 1;
+    buf[n] = '\0';
+}
+
+static int
+fail(const char *input, const char *why, char *err, size_t errlen)
+{
+    char q[300];
+
+    quote_input(q, sizeof(q), input);
+    snprintf(err, errlen, "'%s' is not a domain or e-mail address: %s", q, why);
+    return -1;
 }
 
 int
@@ -59,30 +83,34 @@ xp_target_parse(const char *input, char **domain, char **email, char *err, size_
 {
     const char *at = strrchr(input, '@');
     const char *host = at ? at + 1 : input;
+    const char *why;
     char *copy, *ascii = NULL;
     size_t n;
     int rc;
 
     *domain = *email = NULL;
-    if (at && (at == input || strchr(input, ' '))) {
-        snprintf(err, errlen, "'%s' is not an e-mail address", input);
-        return -1;
-    }
+    if (at && at == input)
+        return fail(input, "nothing before '@'", err, errlen);
+    if (at && strpbrk(input, " \t"))
+        return fail(input, "spaces in the address", err, errlen);
     copy = xstrdup(host);
     n = strlen(copy);
     if (n > 0 && copy[n - 1] == '.')
         copy[n - 1] = '\0';
+    if (!copy[0]) {
+        free(copy);
+        return fail(input, "empty domain", err, errlen);
+    }
     rc = idn2_to_ascii_8z(copy, &ascii, IDN2_NONTRANSITIONAL | IDN2_NFC_INPUT);
     free(copy);
-    if (rc != IDN2_OK) {
-        snprintf(err, errlen, "'%s' is not a valid domain name: %s", host, idn2_strerror(rc));
-        return -1;
-    }
+    if (rc != IDN2_OK)
+        return fail(input, idn2_strerror(rc), err, errlen);
     for (n = 0; ascii[n]; n++)
         ascii[n] = (char)tolower((unsigned char)ascii[n]);
-    if (!valid_ascii_domain(ascii, err, errlen)) {
+    why = domain_problem(ascii);
+    if (why) {
         idn2_free(ascii);
-        return -1;
+        return fail(input, why, err, errlen);
     }
     *domain = xstrdup(ascii);
     idn2_free(ascii);

@@ -52,21 +52,26 @@ xp_utf8_clean(const char *s, size_t n, size_t max)
 {
     const unsigned char *p = (const unsigned char *)s;
     struct xp_buf out = { 0 };
-    size_t i = 0;
+    size_t i = 0, fits = 0;   /* fits: output length that leaves room for "…" */
+    int ellipsis = max >= 4;
 
-    if (max < 8)
-        max = 8;
     xp_buf_add(&out, "", 0);
     while (i < n) {
         size_t len = seq_len(p + i, n - i);
         const char *piece = len ? s + i : REPLACEMENT;
         size_t plen = len ? len : 3;
 
-        if (out.len + plen > max - 3) {
-            xp_buf_add(&out, ELLIPSIS, 3);
+        if (out.len + plen > max) {
+            /* Cut at a character boundary, keeping room for the mark. */
+            out.len = ellipsis ? fits : out.len;
+            out.s[out.len] = '\0';
+            if (ellipsis)
+                xp_buf_add(&out, ELLIPSIS, 3);
             break;
         }
         xp_buf_add(&out, piece, plen);
+        if (out.len + 3 <= max)
+            fits = out.len;
         i += len ? len : 1;
     }
     return out.s;

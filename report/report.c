@@ -161,9 +161,11 @@ xp_report_put_safe(FILE *out, const char *s)
     for (; *p; p++) {
         if (*p < 0x20 || *p == 0x7f)
             fprintf(out, "\\x%02x", *p);
-        else if (*p == 0xC2 && p[1] >= 0x80 && p[1] <= 0x9F)
-            fprintf(out, "\\u%04x", p[1]), p++;   /* C1 control, as UTF-8 */
-        else
+        else if (*p == 0xC2 && p[1] >= 0x80 && p[1] <= 0x9F) {
+            fprintf(out, "\\x%02x", p[1]);   /* a C1 control: its code point */
+            p++;
+        } else {
             fputc(*p, out);
+        }
     }
 }
