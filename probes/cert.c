@@ -161,10 +161,15 @@ has_san_dns(X509 *x)
 int
 xp_cert_host_matches(X509 *x, const char *host, int *cn_only)
 {
+    size_t len = strlen(host);
+
     *cn_only = 0;
     if (is_ip(host))
         return X509_check_ip_asc(x, host, 0) == 1;
-    if (X509_check_host(x, host, 0, MATCH_FLAGS, NULL) != 1)
+    /* "mail.contoso.com." is the same name; X509_check_host compares text. */
+    if (len > 1 && host[len - 1] == '.')
+        len--;
+    if (X509_check_host(x, host, len, MATCH_FLAGS, NULL) != 1)
         return 0;
     *cn_only = !has_san_dns(x);
     return 1;

@@ -217,6 +217,8 @@ parse_hostport(const char *s, struct xp_hostport *hp, char *err, size_t errlen)
         goto bad;
     memcpy(hp->host, host, n);
     hp->host[n] = '\0';
+    if (n > 1 && hp->host[n - 1] == '.')
+        hp->host[n - 1] = '\0';   /* one trailing dot: the same name (and SNI has none) */
     if (*s != '[' && !strchr(hp->host, ':') && !is_hostname(hp->host))
         goto bad;
     if (port) {
