@@ -122,6 +122,13 @@ autod_is_cloud(const struct xp_check *c, const struct xp_dns_result *res)
     return 0;
 }
 
+/* Does the name end in an address (through its CNAMEs, if any)? */
+static int
+resolves(const struct xp_dns_result *res)
+{
+    return xp_dns_count(res, XP_DNS_A) + xp_dns_count(res, XP_DNS_AAAA) > 0;
+}
+
 /* Has the name any record at all (a CNAME, or an address)? */
 static int
 has_record(const struct xp_dns_result *res)
@@ -172,11 +179,14 @@ infer_kind(struct xp_check *c)
         mx_count(c, st->mx.res, &exo, &other);
     if (!failed(&st->autod)) {
         autod_cloud = autod_is_cloud(c, st->autod.res);
-        autod_onprem = !autod_cloud && has_record(st->autod.res);
+        autod_onprem = !autod_cloud && resolves(st->autod.res);
     }
     if (ex->deployment != XP_DEPLOY_UNKNOWN) {
         st->kind = ex->deployment;
         st->kind_reason = "stated in --expect";
+    } else if (failed(&st->mx) && failed(&st->autod)) {
+        st->kind = XP_DEPLOY_UNKNOWN;
+        st->kind_reason = "not inferred: the MX and autodiscover queries failed";
     } else if (autod_cloud) {
         st->kind = XP_DEPLOY_CLOUD;
         st->kind_reason = "inferred: autodiscover points to Office 365";
@@ -245,8 +255,8 @@ judge_verification(struct xp_check *c)
         xp_step_end(st->st_verif, XP_ST_FAIL, NULL);
         return;
     }
-    if (!want && st->kind == XP_DEPLOY_ONPREM) {
-        xp_step_end(st->st_verif, XP_ST_SKIP, "not needed on-premises");
+    if (!want && st->kind != XP_DEPLOY_CLOUD && st->kind != XP_DEPLOY_HYBRID) {
+        xp_step_end(st->st_verif, XP_ST_SKIP, "not needed for a deployment without Office 365");
         return;
     }
     if (want) {
@@ -314,6 +324,19 @@ judge_autodiscover(struct xp_check *c)
         xp_ev_str(f, "found", target ? target : "address record");
         xp_ev_dns(f, "answer", res);
         xp_finding_fix(f, "Replace it with autodiscover.%s. 3600 IN CNAME %s.", d, want);
+        xp_finding_add(f);
+        xp_step_end(st->st_autod, XP_ST_FAIL, NULL);
+        return;
+    }
+    if (target && !resolves(res)) {
+        f = xp_finding_new(c, st->st_autod, XP_CNAME_WRONG_TARGET,
+                           "autodiscover.%s is a CNAME to %s, which does not resolve (%s)", d,
+                           target, xp_dns_status_name(res->status));
+        xp_ev_str(f, "found", target);
+        xp_ev_dns(f, "answer", res);
+        xp_finding_fix(f, "Point autodiscover.%s at a name that exists: %s, or the "
+                          "on-premises Exchange server in a hybrid or on-premises deployment.",
+                       d, want);
         xp_finding_add(f);
         xp_step_end(st->st_autod, XP_ST_FAIL, NULL);
         return;
@@ -421,7 +444,8 @@ judge_spf(struct xp_check *c)
     }
     if (!failed(&st->mx))
         mx_count(c, st->mx.res, &exo, &other);
-    if ((st->kind != XP_DEPLOY_ONPREM || exo) && !spf_has_include(spf->text, inc)) {
+    if ((st->kind == XP_DEPLOY_CLOUD || st->kind == XP_DEPLOY_HYBRID || exo) &&
+        !spf_has_include(spf->text, inc)) {
         f = xp_finding_new(c, st->st_spf, XP_SPF_MISSING_INCLUDE, "SPF record of %s lacks include:%s, so mail Exchange Online "
                                "sends for the domain fails SPF", d, inc);
         xp_ev_strn(f, "spf", spf->text, spf->textlen);
@@ -431,9 +455,8 @@ judge_spf(struct xp_check *c)
         return;
     }
     xp_step_end(st->st_spf, XP_ST_PASS, NULL);
-    xp_step_note(st->st_spf, "one SPF record%s", st->kind != XP_DEPLOY_ONPREM
-                                                       ? ", with the Exchange Online include"
-                                                       : "");
+    xp_step_note(st->st_spf, "one SPF record%s",
+                 spf_has_include(spf->text, inc) ? ", with the Exchange Online include" : "");
 }
 
 static void

@@ -512,6 +512,11 @@ xp_loop_run(struct xp_loop *loop)
         CURLMcode mc;
 
         run_deferred(loop);
+        fire_timers(loop);
+        /* Before sleeping: the hook may stop the loop (the run is done)
+         * or want to paint. */
+        if (loop->tick)
+            tick_at = loop->tick(loop->tick_arg, xp_now_us());
         if (loop->stop || sig_caught)
             break;
         n = build_fds(loop, &fds, &slots, &cap);
@@ -525,9 +530,6 @@ xp_loop_run(struct xp_loop *loop)
         /* Without this, c-ares never retries or times out a query. */
         for (i = 0; i < loop->nch; i++)
             ares_process_fd(loop->ch[i], ARES_SOCKET_BAD, ARES_SOCKET_BAD);
-        fire_timers(loop);
-        if (loop->tick)
-            tick_at = loop->tick(loop->tick_arg, xp_now_us());
     }
     free(fds);
     free(slots);

@@ -217,6 +217,9 @@ check_servers(const char *list)
 {
     char *copy = xstrdup(list), *save = NULL, *s;
 
+    if (!*list || *list == ',' || list[strlen(list) - 1] == ',' || strstr(list, ",,"))
+        usage_error("--dns-server: empty entry in '%s'", list);
+
     for (s = strtok_r(copy, ",", &save); s; s = strtok_r(NULL, ",", &save))
         if (!valid_server(s))
             usage_error("--dns-server: '%s' is not ADDR[:PORT] (IPv6 as [ADDR]:PORT)", s);
@@ -339,8 +342,14 @@ xp_cli_parse(struct xp_options *o, int argc, char **argv)
             version();
             exit(XP_EXIT_OK);
         case ':':
+            if (optopt > 0 && optopt < 256)
+                usage_error("option '-%c' needs a value", optopt);
             usage_error("option '%s' needs a value", argv[optind - 1]);
         default:
+            /* optopt names an unknown short option even inside "-abc";
+             * for an unknown long option it is 0 and argv has the word. */
+            if (optopt > 0 && optopt < 256)
+                usage_error("unknown option '-%c'", optopt);
             usage_error("unknown option '%s'", argv[optind - 1]);
         }
     }
