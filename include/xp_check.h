@@ -18,6 +18,7 @@
 #define XP_CHECK_H
 
 #include "xp_dns.h"
+#include "xp_http.h"
 #include "xp_model.h"
 #include "xp_tcp.h"
 #include "xp_tls.h"
@@ -62,8 +63,17 @@ typedef void (*xp_check_tls_cb)(struct xp_check *c, void *arg, const struct xp_t
 void xp_check_tls(struct xp_check *c, int fd, const char *sni, int port, const char *ip,
                   xp_check_tls_cb cb, void *arg);
 
+/* An HTTP request (the request's strings are copied); resp is borrowed
+ * for the callback. */
+typedef void (*xp_check_http_cb)(struct xp_check *c, void *arg, const struct xp_http_resp *resp);
+void xp_check_http(struct xp_check *c, const struct xp_http_req *req, xp_check_http_cb cb,
+                   void *arg);
+
 /* The target's shared facts (certificates met, ...). */
 struct xp_facts *xp_check_facts(const struct xp_check *c);
+
+/* Is the check with this id part of the target's run? */
+int xp_check_in_run(const struct xp_check *c, const char *id);
 
 /* Mark the check skipped (it had nothing to do), with the reason. */
 void xp_check_skip(struct xp_check *c, const char *reason);

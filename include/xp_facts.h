@@ -21,6 +21,14 @@ struct xp_tls_endpoint {
     struct xp_tls_info info;   /* owned by the store */
 };
 
+/* One Exchange HTTPS host reached (Autodiscover, EWS), for preauth. */
+struct xp_http_endpoint {
+    char host[256];
+    int port;
+    char ip[64];
+    char role[32];             /* "autodiscover", "ews" */
+};
+
 struct xp_facts *xp_facts_new(void);
 void xp_facts_free(struct xp_facts *f);
 
@@ -30,5 +38,11 @@ void xp_facts_add_tls(struct xp_facts *f, const char *source, int exchange,
                       const struct xp_tls_info *info);
 size_t xp_facts_tls_count(const struct xp_facts *f);
 const struct xp_tls_endpoint *xp_facts_tls(const struct xp_facts *f, size_t i);
+
+/* Record an Exchange HTTPS host (once per host, port and role). */
+void xp_facts_add_http(struct xp_facts *f, const char *host, int port, const char *ip,
+                       const char *role);
+size_t xp_facts_http_count(const struct xp_facts *f);
+const struct xp_http_endpoint *xp_facts_http(const struct xp_facts *f, size_t i);
 
 #endif

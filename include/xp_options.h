@@ -28,6 +28,8 @@ struct xp_options {
     const char *ca_file;
     const char *expect_file;
     struct xp_expect *expect;    /* always set (defaults when no file); owned */
+    const char *user;            /* --user UPN, or NULL */
+    char *password;              /* from EXPROBE_PASSWORD or the prompt; owned */
     int timeout_ms;
     int max_time_ms;
     int verbose;

@@ -186,10 +186,45 @@ xp_check_tls(struct xp_check *c, int fd, const char *sni, int port, const char *
                      on_tls, op);
 }
 
+static void
+on_http(void *arg, const struct xp_http_resp *resp)
+{
+    struct op *op = arg;
+    struct xp_check *c = op->check;
+    xp_check_http_cb cb = (xp_check_http_cb)op->cb;
+    void *cbarg = op->arg;
+    int live = op_end(op);
+
+    free(op);
+    if (!live)
+        return;
+    cb(c, cbarg, resp);
+    xp_check_release(c);
+}
+
+void
+xp_check_http(struct xp_check *c, const struct xp_http_req *req, xp_check_http_cb cb, void *arg)
+{
+    struct op *op = op_new(c, (void *)cb, arg);
+    struct xp_http_req r = *req;
+
+    if (!r.timeout_ms)
+        r.timeout_ms = engine_of(c)->opts->timeout_ms;
+    xp_http_start(engine_of(c)->loop, &r, on_http, op);
+}
+
 struct xp_facts *
 xp_check_facts(const struct xp_check *c)
 {
     return c->target->facts;
+}
+
+static struct xp_check *find_check(struct xp_target *t, const char *id);
+
+int
+xp_check_in_run(const struct xp_check *c, const char *id)
+{
+    return find_check(c->target, id) != NULL;
 }
 
 void
@@ -608,6 +643,7 @@ xp_engine_free(struct xp_engine *e)
         return;
     xp_tcp_abort_all();
     xp_tls_abort_all();
+    xp_http_abort_all();
     xp_dns_free(e->dns);
     for (op = e->ops; op; op = next) {
         next = op->next;

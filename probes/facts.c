@@ -11,6 +11,8 @@
 struct xp_facts {
     struct xp_tls_endpoint *tls;
     size_t ntls, captls;
+    struct xp_http_endpoint *http;
+    size_t nhttp;
 };
 
 struct xp_facts *
@@ -29,6 +31,7 @@ xp_facts_free(struct xp_facts *f)
     for (i = 0; i < f->ntls; i++)
         xp_tls_info_clear(&f->tls[i].info);
     free(f->tls);
+    free(f->http);
     free(f);
 }
 
@@ -71,4 +74,35 @@ const struct xp_tls_endpoint *
 xp_facts_tls(const struct xp_facts *f, size_t i)
 {
     return &f->tls[i];
+}
+
+void
+xp_facts_add_http(struct xp_facts *f, const char *host, int port, const char *ip,
+                  const char *role)
+{
+    struct xp_http_endpoint *e;
+    size_t i;
+
+    for (i = 0; i < f->nhttp; i++)
+        if (xp_name_eq(f->http[i].host, host) && f->http[i].port == port &&
+            strcmp(f->http[i].role, role) == 0)
+            return;
+    f->http = xrealloc(f->http, (f->nhttp + 1) * sizeof(*f->http));
+    e = &f->http[f->nhttp++];
+    snprintf(e->host, sizeof(e->host), "%s", host);
+    snprintf(e->ip, sizeof(e->ip), "%s", ip);
+    snprintf(e->role, sizeof(e->role), "%s", role);
+    e->port = port;
+}
+
+size_t
+xp_facts_http_count(const struct xp_facts *f)
+{
+    return f->nhttp;
+}
+
+const struct xp_http_endpoint *
+xp_facts_http(const struct xp_facts *f, size_t i)
+{
+    return &f->http[i];
 }

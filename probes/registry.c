@@ -6,11 +6,15 @@
 
 #include <string.h>
 
+extern const struct xp_check_ops xp_check_autodiscover;
+extern const struct xp_check_ops xp_check_preauth;
 extern const struct xp_check_ops xp_check_cert;
 extern const struct xp_check_ops xp_check_cname;
 extern const struct xp_check_ops xp_check_lync;
 
 const struct xp_check_ops *const xp_checks[] = {
+    &xp_check_autodiscover,
+    &xp_check_preauth,
     &xp_check_cert,
     &xp_check_cname,
     &xp_check_lync,

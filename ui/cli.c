@@ -33,6 +33,7 @@ enum {
     OPT_DOMAINS_FILE,
     OPT_HOSTS,
     OPT_CA_FILE,
+    OPT_USER,
 };
 
 static const struct option long_options[] = {
@@ -46,6 +47,7 @@ static const struct option long_options[] = {
     { "domains-file", required_argument, NULL, OPT_DOMAINS_FILE },
     { "hosts", required_argument, NULL, OPT_HOSTS },
     { "ca-file", required_argument, NULL, OPT_CA_FILE },
+    { "user", required_argument, NULL, OPT_USER },
     { "verbose", no_argument, NULL, 'v' },
     { "quiet", no_argument, NULL, 'q' },
     { "no-color", no_argument, NULL, OPT_NO_COLOR },
@@ -67,6 +69,12 @@ xp_cli_usage(FILE *out)
 "the evidence and the fix.\n"
 "\n"
 "Checks (all by default): %s\n"
+"  autodiscover  which Autodiscover endpoint Outlook reaches: https://DOMAIN,\n"
+"          https://autodiscover.DOMAIN, the port-80 redirect, the SRV record;\n"
+"          Exchange's 401 challenge; with --user, the settings and their URLs\n"
+"  preauth is it Exchange that answers /autodiscover/autodiscover.svc (anonymous\n"
+"          GetFederationInformation), /EWS/Exchange.asmx, /EWS/mrsproxy.svc, or a\n"
+"          reverse proxy pre-authenticating (TMG, UAG, F5, NetScaler, ...)?\n"
 "  cert    the certificate of every TLS endpoint met (Lync SRV targets, --hosts):\n"
 "          name vs SAN/CN, chain to a trusted root, dates, key and signature\n"
 "          strength, TLS version, Outlook Anywhere msstd: name (--expect msstd=)\n"
@@ -90,6 +98,9 @@ xp_cli_usage(FILE *out)
 "                           extra TLS endpoints whose certificates to judge\n"
 "                           (default port 443; IPv6 as [ADDR]:PORT)\n"
 "      --ca-file FILE       trust anchors (PEM) instead of the system store\n"
+"      --user UPN           authenticated Autodiscover as UPN; the password comes\n"
+"                           from EXPROBE_PASSWORD or a no-echo prompt, and goes\n"
+"                           only over verified https to hosts in DOMAIN\n"
 "      --timeout SECONDS    per network operation (default 10)\n"
 "      --max-time SECONDS   bound on all checks of one target (default 60)\n"
 "      --domains-file FILE  targets, one per line ('-' reads stdin; # comments)\n"
@@ -317,6 +328,12 @@ xp_cli_parse(struct xp_options *o, int argc, char **argv)
             if (xp_expect_add_hosts(o->expect, optarg, err, sizeof(err)) < 0)
                 usage_error("--hosts: %s", err);
             break;
+        case OPT_USER:
+            if (!strchr(optarg, '@') || strpbrk(optarg, " \t\r\n"))
+                usage_error("--user wants a user principal name like admin@contoso.com, "
+                            "not '%s'", optarg);
+            o->user = optarg;
+            break;
         case OPT_CA_FILE: {
             X509_STORE *store = xp_cert_store_new(optarg, err, sizeof(err));
 
@@ -363,6 +380,11 @@ xp_cli_parse(struct xp_options *o, int argc, char **argv)
         usage_error("no target given: a domain (contoso.com) or an address (user@contoso.com)");
     if (o->output)
         o->color = 0;
+    if (o->user) {
+        o->password = xp_prompt_password(o->user, err, sizeof(err));
+        if (!o->password)
+            usage_error("%s", err);
+    }
     o->progress = !o->quiet && isatty(STDERR_FILENO);
 }
 
@@ -374,5 +396,9 @@ xp_options_free(struct xp_options *o)
     for (i = 0; i < o->ntargets; i++)
         free(o->targets[i]);
     free(o->targets);
+    if (o->password) {
+        explicit_bzero(o->password, strlen(o->password));
+        free(o->password);
+    }
     xp_expect_free(o->expect);
 }

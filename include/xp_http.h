@@ -1,0 +1,73 @@
+/*
+ * xp_http.h — one HTTP(S) request on libcurl's multi interface, driven by
+ * the event loop. Redirects are never followed here (checks decide, hop by
+ * hop); the address is pinned to one the run's resolver found
+ * (CURLOPT_RESOLVE), so --dns-server applies to HTTP too; headers and body
+ * are bounded; the TLS chain the server presented is collected for the
+ * cert check from the live connection, without connecting twice.
+ */
+#ifndef XP_HTTP_H
+#define XP_HTTP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "xp_tls.h"
+
+struct xp_loop;
+struct xp_http;
+
+struct xp_http_req {
+    const char *url;
+    const char *method;            /* "GET" or "POST" */
+    const char *body;              /* POST body (copied), or NULL */
+    const char *content_type;      /* for the body */
+    const char *soap_action;       /* SOAPAction header, or NULL */
+    const char *connect_ip;        /* pin the URL's host to this address */
+    const char *user;              /* credentials (any auth curl offers), or NULL */
+    const char *password;
+    const char *ca_file;           /* verify with these anchors when credentials go */
+    int timeout_ms;
+    size_t max_body;               /* bytes kept; more ends the transfer */
+};
+
+struct xp_http_header {
+    char *name;
+    char *value;
+};
+
+struct xp_http_resp {
+    int completed;                 /* a whole HTTP response arrived */
+    int body_truncated;            /* the body exceeded max_body */
+    int timed_out;
+    char error[256];               /* transfer error, when not completed */
+    long status;
+    struct xp_http_header *headers; /* of the final response, in order */
+    size_t nheaders;
+    char *body;                    /* NUL-terminated, body_len bytes */
+    size_t body_len;
+    char *location;                /* absolute redirect target, or NULL */
+    char ip[64];                   /* address actually used */
+    int port;
+    int64_t dns_ms, connect_ms, tls_ms, first_byte_ms, total_ms;
+    struct xp_tls_info tls;        /* chain etc., for https */
+};
+
+/* Called once, from the loop; resp is borrowed for the call. */
+typedef void (*xp_http_cb)(void *arg, const struct xp_http_resp *resp);
+
+/* Start a request; the request's strings are copied. */
+struct xp_http *xp_http_start(struct xp_loop *loop, const struct xp_http_req *req,
+                              xp_http_cb cb, void *arg);
+void xp_http_abort(struct xp_http *h);
+void xp_http_abort_all(void);
+
+/* First header of that name (case-insensitive), or NULL. */
+const char *xp_http_header(const struct xp_http_resp *r, const char *name);
+/* Every value of that header joined with ", " (caller frees), or NULL. */
+char *xp_http_header_all(const struct xp_http_resp *r, const char *name);
+/* "Name: value" lines for evidence (caller frees with xp_http_lines_free). */
+char **xp_http_header_lines(const struct xp_http_resp *r, size_t *n);
+void xp_http_lines_free(char **lines, size_t n);
+
+#endif

@@ -1,0 +1,812 @@
+/*
+ * check_autodiscover.c — the `autodiscover` check: which Autodiscover
+ * endpoint a client would reach, trying the methods in Outlook's order
+ * (domain.md §1.1, §1.7–1.8):
+ *   1 https://DOMAIN/autodiscover/autodiscover.xml
+ *   2 https://autodiscover.DOMAIN/autodiscover/autodiscover.xml
+ *   3 http://autodiscover.DOMAIN/... answering a redirect to an https URL
+ *   4 the _autodiscover._tcp.DOMAIN SRV record
+ * All four are probed at once and reported in that order, the first that
+ * works marked as the one a client would use. Each gets an anonymous POX
+ * POST, which Exchange answers with 401 and its own challenges. With
+ * --user, the endpoint is asked for the settings (credentials only over
+ * verified https, only to hosts in the target's domain), and the URLs it
+ * returns are reached too. The TLS chains go to the cert check, the hosts
+ * to the preauth check.
+ */
+#include <curl/curl.h>
+
+#include "xp_check.h"
+#include "xp_expect.h"
+#include "xp_facts.h"
+#include "xp_front.h"
+#include "xp_options.h"
+#include "xp_xml.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#define PATH "/autodiscover/autodiscover.xml"
+#define MAX_HOPS 10
+#define MAX_URL_HOSTS 6
+
+enum method { M_ROOT, M_HOST, M_REDIRECT, M_SRV, M_COUNT };
+
+static const char *const method_titles[M_COUNT] = {
+    [M_ROOT] = "Method 1: https://",
+    [M_HOST] = "Method 2: https://autodiscover.",
+    [M_REDIRECT] = "Method 3: HTTP redirect from http://autodiscover.",
+    [M_SRV] = "Method 4: SRV record _autodiscover._tcp.",
+};
+
+struct candidate {
+    enum method method;
+    struct xp_step *step;
+    char url[1024];             /* the https URL being judged */
+    char host[256];
+    int port;
+    char ip[64];
+    int resolved;               /* the host has an address */
+    int reached;                /* an HTTP answer came back from url */
+    int valid;                  /* Exchange's Autodiscover answered */
+    char problem[320];          /* why it is not valid, in words */
+    enum xp_code problem_code;
+    struct xp_front_verdict verdict;
+    long status;
+    char **headers;             /* the anonymous answer's headers, as evidence */
+    size_t nheaders;
+    /* redirects (method 3, and 302s on https) */
+    char hops[MAX_HOPS][1024];
+    int nhops;
+    int redirect_insecure, redirect_loop;
+    /* with credentials */
+    int auth_tried, auth_failed, auth_skipped;
+    long auth_status;
+    int xml_unsafe;
+    struct xp_autod_resp *settings;
+    struct xp_tls_info tls;     /* what the https endpoint presented */
+};
+
+/* A host named in the returned settings, reached to judge it. */
+struct url_host {
+    char host[256];
+    char url[1024];
+    char role[16];
+    struct xp_step *step;
+    int done, ok;
+    char error[512];
+};
+
+struct autod_state {
+    struct candidate cand[M_COUNT];
+    char email[320];
+    const char *user;
+    const char *password;
+    struct url_host urls[MAX_URL_HOSTS];
+    size_t nurls;
+    struct xp_step *st_settings;
+};
+
+static void probe(struct xp_check *c, struct candidate *k);
+
+/* ---- helpers ---- */
+
+static void
+set_problem(struct candidate *k, enum xp_code code, const char *fmt, ...) XP_PRINTF(3, 4);
+
+static void
+set_problem(struct candidate *k, enum xp_code code, const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(k->problem, sizeof(k->problem), fmt, ap);
+    va_end(ap);
+    k->problem_code = code;
+}
+
+/* host and port of an https URL; 0 when it is one. */
+static int
+parse_https(const char *url, char *host, size_t hostlen, int *port)
+{
+    CURLU *u = curl_url();
+    char *scheme = NULL, *h = NULL, *p = NULL;
+    int rc = -1;
+
+    if (curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
+        curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK &&
+        strcasecmp(scheme, "https") == 0 &&
+        curl_url_get(u, CURLUPART_HOST, &h, 0) == CURLUE_OK &&
+        curl_url_get(u, CURLUPART_PORT, &p, CURLU_DEFAULT_PORT) == CURLUE_OK) {
+        snprintf(host, hostlen, "%s", h);
+        *port = atoi(p);
+        rc = 0;
+    }
+    curl_free(scheme);
+    curl_free(h);
+    curl_free(p);
+    curl_url_cleanup(u);
+    return rc;
+}
+
+static const char *
+first_address(const struct xp_dns_result *res)
+{
+    size_t i;
+
+    for (i = 0; i < res->nrr; i++)
+        if (res->rr[i].type == XP_DNS_A || res->rr[i].type == XP_DNS_AAAA)
+            return res->rr[i].addr;
+    return NULL;
+}
+
+/* Credentials go only to hosts of the target's own domain (the names the
+ * user asked about), never after a redirect elsewhere. */
+static int
+may_send_credentials(const struct xp_check *c, const char *host)
+{
+    return xp_name_ends_with(host, c->target->domain);
+}
+
+static void
+keep_headers(struct candidate *k, const struct xp_http_resp *r)
+{
+    xp_http_lines_free(k->headers, k->nheaders);
+    k->headers = xp_http_header_lines(r, &k->nheaders);
+}
+
+/* Keep the chain; only the endpoints Exchange answers on go to the cert
+ * check (judge_candidate): a web site on the root domain, or Office 365's
+ * host behind a cloud-only CNAME, is a method Outlook passes over, not a
+ * certificate to fix. */
+static void
+keep_tls(struct candidate *k, const struct xp_http_resp *r)
+{
+    if (!r->tls.handshake_ok)
+        return;
+    xp_tls_info_clear(&k->tls);
+    xp_tls_info_copy(&k->tls, &r->tls);
+}
+
+static void
+publish_tls(struct xp_check *c, struct candidate *k)
+{
+    char source[64];
+
+    if (!k->tls.handshake_ok)
+        return;
+    snprintf(source, sizeof(source), "autodiscover method %d", (int)k->method + 1);
+    xp_facts_add_tls(xp_check_facts(c), source, 1, &k->tls);
+}
+
+/* ---- with credentials: the settings ---- */
+
+static void
+on_url_host(struct xp_check *c, void *arg, const struct xp_http_resp *r)
+{
+    struct url_host *u = arg;
+    char source[64];
+
+    u->done = 1;
+    if (!r->completed) {
+        snprintf(u->error, sizeof(u->error), "%s", r->error);
+        xp_step_end(u->step, XP_ST_FAIL, "%s", r->error);
+        return;
+    }
+    u->ok = 1;
+    if (r->tls.handshake_ok) {
+        snprintf(source, sizeof(source), "autodiscover settings %s", u->role);
+        xp_facts_add_tls(xp_check_facts(c), source, 1, &r->tls);
+    }
+    if (strcmp(u->role, "ews") == 0)
+        xp_facts_add_http(xp_check_facts(c), u->host, r->port, r->ip, "ews");
+    xp_step_end(u->step, XP_ST_PASS, "HTTP %ld in %lld ms", r->status, (long long)r->total_ms);
+}
+
+static void
+on_url_addr(struct xp_check *c, void *arg, const struct xp_dns_result *res)
+{
+    struct url_host *u = arg;
+    const char *ip = first_address(res);
+    struct xp_http_req req = { .url = u->url, .method = "GET", .max_body = 64 * 1024 };
+
+    xp_check_dns_step(c, u->step, res);
+    if (!ip) {
+        u->done = 1;
+        snprintf(u->error, sizeof(u->error), "%s does not resolve (%s)", u->host,
+                 xp_dns_status_name(res->status));
+        xp_step_end(u->step, XP_ST_FAIL, "%s", u->error);
+        return;
+    }
+    req.connect_ip = ip;
+    xp_check_http(c, &req, on_url_host, u);
+}
+
+/* Reach every distinct https host the settings name (EWS, OAB, ...). */
+static void
+follow_settings_urls(struct xp_check *c, const struct xp_autod_resp *s)
+{
+    struct autod_state *st = c->state;
+    size_t i;
+
+    for (i = 0; i < s->nproto; i++) {
+        const struct {
+            const char *url, *role;
+        } urls[] = {
+            { s->proto[i].ews_url, "ews" }, { s->proto[i].as_url, "ews" },
+            { s->proto[i].oab_url, "oab" }, { s->proto[i].ecp_url, "ecp" },
+        };
+        size_t k, j;
+
+        for (k = 0; k < XP_ARRAY_LEN(urls); k++) {
+            char host[256];
+            int port, seen = 0;
+            struct url_host *u;
+
+            if (!urls[k].url[0] || parse_https(urls[k].url, host, sizeof(host), &port) < 0)
+                continue;
+            for (j = 0; j < st->nurls; j++)
+                if (xp_name_eq(st->urls[j].host, host))
+                    seen = 1;
+            if (seen || st->nurls >= MAX_URL_HOSTS)
+                continue;
+            u = &st->urls[st->nurls++];
+            snprintf(u->host, sizeof(u->host), "%s", host);
+            snprintf(u->url, sizeof(u->url), "%s", urls[k].url);
+            snprintf(u->role, sizeof(u->role), "%s", urls[k].role);
+            u->step = xp_step_begin(c, st->st_settings, "Reach %s (%s)", host, urls[k].role);
+            xp_check_dns(c, host, XP_DNS_A, on_url_addr, u);
+        }
+    }
+}
+
+static void post_auth(struct xp_check *c, struct candidate *k);
+
+static void
+on_auth(struct xp_check *c, void *arg, const struct xp_http_resp *r)
+{
+    struct candidate *k = arg;
+    struct autod_state *st = c->state;
+    struct xp_autod_resp *s;
+    enum xp_xml_rc rc;
+
+    k->auth_status = r->status;
+    if (!r->completed) {
+        xp_step_note(k->step, "authenticated POST: %s", r->error);
+        return;
+    }
+    if (r->status == 401) {
+        k->auth_failed = 1;
+        xp_step_note(k->step, "authenticated POST: 401, the credentials were refused");
+        return;
+    }
+    if (r->status != 200) {
+        xp_step_note(k->step, "authenticated POST: HTTP %ld", r->status);
+        return;
+    }
+    s = xcalloc(1, sizeof(*s));
+    rc = xp_autod_parse(r->body, r->body_len, s);
+    if (rc == XP_XMLRC_UNSAFE) {
+        k->xml_unsafe = 1;
+        free(s);
+        return;
+    }
+    if (rc != XP_XMLRC_OK) {
+        set_problem(k, XP_AUTOD_BAD_RESPONSE, "the authenticated answer is not an "
+                    "Autodiscover document (%zu bytes%s)", r->body_len,
+                    r->body_truncated ? ", cut at the size limit" : "");
+        free(s);
+        return;
+    }
+    free(k->settings);
+    k->settings = s;
+    if (strcasecmp(s->action, "redirectUrl") == 0 && s->redirect_url[0]) {
+        char host[256];
+        int port;
+
+        if (parse_https(s->redirect_url, host, sizeof(host), &port) < 0) {
+            k->redirect_insecure = 1;
+            return;
+        }
+        if (k->nhops >= MAX_HOPS) {
+            k->redirect_loop = 1;
+            return;
+        }
+        snprintf(k->hops[k->nhops++], sizeof(k->hops[0]), "%s", s->redirect_url);
+        if (!may_send_credentials(c, host)) {
+            k->auth_skipped = 1;
+            return;
+        }
+        snprintf(k->url, sizeof(k->url), "%s", s->redirect_url);
+        post_auth(c, k);
+        return;
+    }
+    if (strcasecmp(s->action, "settings") == 0 && !st->st_settings) {
+        st->st_settings = xp_step_begin(c, NULL, "URLs from the Autodiscover settings");
+        follow_settings_urls(c, s);
+    }
+}
+
+static void
+post_auth(struct xp_check *c, struct candidate *k)
+{
+    struct autod_state *st = c->state;
+    const struct xp_options *o = xp_check_options(c);
+    char *body = xp_autod_request(st->email);
+    struct xp_http_req req = {
+        .url = k->url, .method = "POST", .body = body, .content_type = "text/xml",
+        .user = st->user, .password = st->password, .ca_file = o->ca_file,
+        .connect_ip = k->ip[0] ? k->ip : NULL,
+    };
+
+    k->auth_tried = 1;
+    xp_check_http(c, &req, on_auth, k);
+    free(body);
+}
+
+/* ---- the anonymous probe ---- */
+
+static int
+seen_hop(const struct candidate *k, const char *url)
+{
+    int i;
+
+    for (i = 0; i < k->nhops; i++)
+        if (strcmp(k->hops[i], url) == 0)
+            return 1;
+    return 0;
+}
+
+/* Follow a redirect to an https URL (Outlook's rule), bounded, no loops. */
+static void
+follow(struct xp_check *c, struct candidate *k, const char *location)
+{
+    char host[256];
+    int port;
+
+    if (parse_https(location, host, sizeof(host), &port) < 0) {
+        k->redirect_insecure = 1;
+        set_problem(k, XP_AUTOD_REDIRECT_INSECURE, "redirected to %.300s, which is not https",
+                    location);
+        return;
+    }
+    if (seen_hop(k, location) || k->nhops >= MAX_HOPS) {
+        k->redirect_loop = 1;
+        set_problem(k, XP_AUTOD_REDIRECT_LOOP, "the redirects loop (%d hops, back to %.250s)",
+                    k->nhops, location);
+        return;
+    }
+    snprintf(k->hops[k->nhops++], sizeof(k->hops[0]), "%s", location);
+    snprintf(k->url, sizeof(k->url), "%s", location);
+    snprintf(k->host, sizeof(k->host), "%s", host);
+    k->port = port;
+    k->ip[0] = '\0';
+    probe(c, k);
+}
+
+static void
+on_anon(struct xp_check *c, void *arg, const struct xp_http_resp *r)
+{
+    struct candidate *k = arg;
+    struct autod_state *st = c->state;
+    enum xp_xml_rc rc;
+
+    if (!r->completed) {
+        set_problem(k, XP_AUTOD_CONNECT_FAILED, "%s: %s", k->url, r->error);
+        xp_step_note(k->step, "%s: %s", k->url, r->error);
+        return;
+    }
+    k->reached = 1;
+    k->status = r->status;
+    keep_headers(k, r);
+    keep_tls(k, r);
+    /* Whoever answers there, preauth looks at that host: a proxy in front
+     * of Exchange is exactly what it is for. */
+    if (strncmp(k->url, "https:", 6) == 0)
+        xp_facts_add_http(xp_check_facts(c), k->host, r->port, r->ip, "autodiscover");
+    xp_front_classify(r, &k->verdict);
+    xp_step_note(k->step, "%s %s: HTTP %ld in %lld ms%s%s", k->method == M_REDIRECT &&
+                 strncmp(k->url, "http:", 5) == 0 ? "GET" : "POST", k->url, r->status,
+                 (long long)r->total_ms, k->verdict.methods[0] ? ", offers " : "",
+                 k->verdict.methods);
+    if (r->status >= 300 && r->status < 400 && r->location &&
+        k->verdict.front != XP_FRONT_PREAUTH) {
+        follow(c, k, r->location);
+        return;
+    }
+    if (k->verdict.front == XP_FRONT_PREAUTH) {
+        set_problem(k, XP_AUTOD_BAD_RESPONSE, "%s answers instead of Exchange (%s)",
+                    k->verdict.product_name, k->verdict.why);
+        return;
+    }
+    if (r->status == 401 && !k->verdict.methods[0]) {
+        set_problem(k, XP_AUTOD_BAD_RESPONSE, "401 without any WWW-Authenticate header: "
+                    "no supported authentication method");
+        return;
+    }
+    if (r->status == 401) {
+        k->valid = 1;
+        if (st->user) {
+            if (may_send_credentials(c, k->host))
+                post_auth(c, k);
+            else
+                k->auth_skipped = 1;
+        }
+        return;
+    }
+    if (r->status == 200) {
+        struct xp_autod_resp s;
+
+        rc = xp_autod_parse(r->body, r->body_len, &s);
+        if (rc == XP_XMLRC_UNSAFE) {
+            k->xml_unsafe = 1;
+            set_problem(k, XP_XML_UNSAFE, "the answer declares a DTD or entities");
+            return;
+        }
+        if (rc == XP_XMLRC_OK) {
+            k->valid = 1;   /* answered anonymously: works, but see the finding */
+            return;
+        }
+    }
+    set_problem(k, XP_AUTOD_BAD_RESPONSE, "HTTP %ld%s, not Exchange's 401 challenge or an "
+                "Autodiscover document", r->status,
+                r->body_truncated ? " with a body over the size limit" : "");
+}
+
+static void
+post_anon(struct xp_check *c, struct candidate *k)
+{
+    struct autod_state *st = c->state;
+    char *body = xp_autod_request(st->email);
+    struct xp_http_req req = {
+        .url = k->url, .method = "POST", .body = body, .content_type = "text/xml",
+        .connect_ip = k->ip,
+    };
+
+    xp_check_http(c, &req, on_anon, k);
+    free(body);
+}
+
+static void
+get_redirect(struct xp_check *c, struct candidate *k)
+{
+    struct xp_http_req req = {
+        .url = k->url, .method = "GET", .connect_ip = k->ip, .max_body = 64 * 1024,
+    };
+
+    xp_check_http(c, &req, on_anon, k);
+}
+
+static void
+on_addr(struct xp_check *c, void *arg, const struct xp_dns_result *res)
+{
+    struct candidate *k = arg;
+    const char *ip = first_address(res);
+
+    xp_check_dns_step(c, k->step, res);
+    if (!ip) {
+        set_problem(k, XP_AUTOD_DNS_MISSING, "%s does not resolve (%s)", k->host,
+                    xp_dns_status_name(res->status));
+        return;
+    }
+    k->resolved = 1;
+    snprintf(k->ip, sizeof(k->ip), "%s", ip);
+    if (strncmp(k->url, "http:", 5) == 0)
+        get_redirect(c, k);
+    else
+        post_anon(c, k);
+}
+
+/* Resolve k->host, then send the request its URL calls for. */
+static void
+probe(struct xp_check *c, struct candidate *k)
+{
+    xp_check_dns(c, k->host, XP_DNS_A, on_addr, k);
+}
+
+static void
+on_srv(struct xp_check *c, void *arg, const struct xp_dns_result *res)
+{
+    struct candidate *k = arg;
+    size_t i;
+
+    xp_check_dns_step(c, k->step, res);
+    for (i = 0; i < res->nrr; i++) {
+        const struct xp_dns_rr *rr = &res->rr[i];
+
+        if (rr->type != XP_DNS_SRV || !rr->target[0] || strcmp(rr->target, ".") == 0)
+            continue;
+        snprintf(k->host, sizeof(k->host), "%s", rr->target);
+        k->port = (int)rr->port;
+        snprintf(k->url, sizeof(k->url), "https://%s:%u" PATH, rr->target, rr->port);
+        probe(c, k);
+        return;
+    }
+    set_problem(k, XP_AUTOD_SRV, "no _autodiscover._tcp.%s SRV record (%s)",
+                c->target->domain, xp_dns_status_name(res->status));
+}
+
+static void
+autod_start(struct xp_check *c)
+{
+    struct autod_state *st = xcalloc(1, sizeof(*st));
+    const struct xp_options *o = xp_check_options(c);
+    const char *d = c->target->domain;
+    int m;
+
+    c->state = st;
+    st->user = o->user;
+    st->password = o->password;
+    snprintf(st->email, sizeof(st->email), "%s",
+             c->target->email ? c->target->email : o->user ? o->user : "");
+    if (!st->email[0])
+        snprintf(st->email, sizeof(st->email), "postmaster@%s", d);
+    for (m = 0; m < M_COUNT; m++) {
+        struct candidate *k = &st->cand[m];
+
+        k->method = (enum method)m;
+        k->step = xp_step_begin(c, NULL, "%s%s%s", method_titles[m], d,
+                                m == M_SRV ? "" : PATH);
+        k->port = m == M_REDIRECT ? 80 : 443;
+    }
+    snprintf(st->cand[M_ROOT].host, sizeof(st->cand[0].host), "%s", d);
+    snprintf(st->cand[M_ROOT].url, sizeof(st->cand[0].url), "https://%s" PATH, d);
+    snprintf(st->cand[M_HOST].host, sizeof(st->cand[0].host), "autodiscover.%s", d);
+    snprintf(st->cand[M_HOST].url, sizeof(st->cand[0].url), "https://autodiscover.%s" PATH, d);
+    snprintf(st->cand[M_REDIRECT].host, sizeof(st->cand[0].host), "autodiscover.%s", d);
+    snprintf(st->cand[M_REDIRECT].url, sizeof(st->cand[0].url), "http://autodiscover.%s" PATH,
+             d);
+    probe(c, &st->cand[M_ROOT]);
+    probe(c, &st->cand[M_HOST]);
+    probe(c, &st->cand[M_REDIRECT]);
+    {
+        char *srv = xasprintf("_autodiscover._tcp.%s", d);
+
+        xp_check_dns(c, srv, XP_DNS_SRV, on_srv, &st->cand[M_SRV]);
+        free(srv);
+    }
+}
+
+/* ---- judgement ---- */
+
+static void
+ev_candidate(struct xp_finding *f, const struct candidate *k)
+{
+    int i;
+
+    xp_ev_str(f, "url", k->url);
+    if (k->ip[0])
+        xp_ev_str(f, "address", k->ip);
+    if (k->status)
+        xp_ev_int(f, "status", k->status);
+    if (k->verdict.methods[0])
+        xp_ev_str(f, "auth_methods", k->verdict.methods);
+    if (k->nhops) {
+        char *hops[MAX_HOPS];
+
+        for (i = 0; i < k->nhops; i++)
+            hops[i] = (char *)k->hops[i];
+        xp_ev_list(f, "redirects", hops, (size_t)k->nhops);
+    }
+    if (k->nheaders)
+        xp_ev_list(f, "headers", k->headers, k->nheaders);
+}
+
+/* The problem of one candidate, at the severity its method deserves:
+ * the root domain is often a web site, and the others are fallbacks. */
+static void
+judge_candidate(struct xp_check *c, struct candidate *k)
+{
+    struct xp_finding *f;
+    enum xp_severity sev = XP_SEV_WARN;
+
+    if (k->valid) {
+        publish_tls(c, k);
+        xp_step_end(k->step, XP_ST_PASS, "Exchange answered%s%s",
+                    k->verdict.methods[0] ? " with " : "", k->verdict.methods);
+        if (k->nhops) {
+            f = xp_finding_new(c, k->step, XP_AUTOD_REDIRECT, "Method %d redirects to %s",
+                               (int)k->method + 1, k->hops[k->nhops - 1]);
+            ev_candidate(f, k);
+            xp_finding_add(f);
+        }
+        if (k->status == 200 && !k->auth_tried) {
+            f = xp_finding_new(c, k->step, XP_AUTOD_BAD_RESPONSE, "%s answered an anonymous "
+                               "Autodiscover request with settings (anonymous access is on)",
+                               k->url);
+            xp_finding_severity(f, XP_SEV_WARN);
+            xp_finding_fix(f, "Disable anonymous authentication on the Autodiscover virtual "
+                              "directory.");
+            ev_candidate(f, k);
+            xp_finding_add(f);
+        }
+        return;
+    }
+    if (!k->problem[0] || (k->method == M_ROOT && k->problem_code == XP_AUTOD_DNS_MISSING)) {
+        xp_step_end(k->step, XP_ST_SKIP, "%s", k->problem[0] ? k->problem : "not offered");
+        return;
+    }
+    if (k->method == M_SRV && k->problem_code == XP_AUTOD_SRV) {
+        xp_step_end(k->step, XP_ST_SKIP, "%s", k->problem);
+        return;
+    }
+    if (k->method == M_REDIRECT && !k->nhops && k->problem_code != XP_XML_UNSAFE) {
+        /* No redirect offered on port 80: only a method not in use. */
+        xp_step_end(k->step, XP_ST_SKIP, "%s", k->problem);
+        return;
+    }
+    if (k->method == M_ROOT && k->problem_code != XP_XML_UNSAFE)
+        sev = XP_SEV_INFO;
+    if (k->problem_code == XP_AUTOD_REDIRECT_INSECURE ||
+        k->problem_code == XP_AUTOD_REDIRECT_LOOP || k->problem_code == XP_XML_UNSAFE)
+        sev = XP_SEV_FAIL;
+    f = xp_finding_new(c, k->step, k->problem_code, "Method %d (%s): %s", (int)k->method + 1,
+                       k->url, k->problem);
+    xp_finding_severity(f, sev);
+    if (k->verdict.product)
+        xp_ev_str(f, "front", k->verdict.product);
+    ev_candidate(f, k);
+    xp_finding_add(f);
+    xp_step_end(k->step, sev == XP_SEV_FAIL ? XP_ST_FAIL : sev == XP_SEV_WARN ? XP_ST_WARN
+                                                                          : XP_ST_INFO, NULL);
+}
+
+static void
+judge_settings(struct xp_check *c, struct candidate *k)
+{
+    struct autod_state *st = c->state;
+    const struct xp_autod_resp *s = k->settings;
+    struct xp_finding *f;
+    size_t i;
+
+    if (k->xml_unsafe && k->valid) {
+        f = xp_finding_new(c, k->step, XP_XML_UNSAFE, "%s sent XML declaring a DTD or "
+                           "entities; it was not parsed", k->url);
+        ev_candidate(f, k);
+        xp_finding_add(f);
+    }
+    if (k->auth_failed) {
+        f = xp_finding_new(c, k->step, XP_AUTOD_AUTH_FAILED, "%s refused the credentials "
+                           "of %s (HTTP 401)", k->url, st->user);
+        ev_candidate(f, k);
+        xp_finding_add(f);
+    }
+    if (k->auth_skipped) {
+        f = xp_finding_new(c, k->step, XP_AUTOD_REDIRECT, "Credentials not sent to %s: it "
+                           "is outside %s", k->nhops ? k->hops[k->nhops - 1] : k->url,
+                           c->target->domain);
+        ev_candidate(f, k);
+        xp_finding_add(f);
+    }
+    if (!s)
+        return;
+    if (s->error_code) {
+        f = xp_finding_new(c, k->step, XP_AUTOD_BAD_RESPONSE, "Autodiscover error %d for %s: "
+                           "%s", s->error_code, st->email, s->error_message);
+        xp_ev_int(f, "error_code", s->error_code);
+        xp_ev_str(f, "error_message", s->error_message);
+        xp_finding_fix(f, "%s", s->error_code == 500 ? "Check that the address is a mailbox "
+                       "(or a proxy address of one) in this organisation."
+                       : s->error_code == 601 ? "The response schema asked for is not "
+                       "served: check the Outlook provider." : "See the server's logs.");
+        xp_finding_add(f);
+        return;
+    }
+    if (strcasecmp(s->action, "redirectAddr") == 0) {
+        int loop = strcasecmp(s->redirect_addr, st->email) == 0;
+
+        f = xp_finding_new(c, k->step, loop ? XP_AUTOD_REDIRECT_LOOP : XP_AUTOD_REDIRECT,
+                           loop ? "redirectAddr points back to %s itself"
+                                : "redirectAddr: Outlook restarts discovery for %s", loop
+                                ? st->email : s->redirect_addr);
+        xp_ev_str(f, "redirect_addr", s->redirect_addr);
+        xp_finding_add(f);
+        return;
+    }
+    f = xp_finding_new(c, k->step, XP_AUTOD_OK, "Settings for %s%s%s", st->email,
+                       s->display_name[0] ? " - " : "", s->display_name);
+    for (i = 0; i < s->nproto; i++) {
+        const struct xp_autod_protocol *p = &s->proto[i];
+        char key[48];
+
+        snprintf(key, sizeof(key), "%s_server", p->type);
+        if (p->server[0])
+            xp_ev_str(f, key, p->server);
+        snprintf(key, sizeof(key), "%s_ews_url", p->type);
+        if (p->ews_url[0])
+            xp_ev_str(f, key, p->ews_url);
+        snprintf(key, sizeof(key), "%s_oab_url", p->type);
+        if (p->oab_url[0])
+            xp_ev_str(f, key, p->oab_url);
+        snprintf(key, sizeof(key), "%s_as_url", p->type);
+        if (p->as_url[0])
+            xp_ev_str(f, key, p->as_url);
+        snprintf(key, sizeof(key), "%s_cert_principal", p->type);
+        if (p->cert_principal[0])
+            xp_ev_str(f, key, p->cert_principal);
+    }
+    xp_finding_add(f);
+    for (i = 0; i < st->nurls; i++) {
+        struct url_host *u = &st->urls[i];
+
+        if (u->ok)
+            continue;
+        f = xp_finding_new(c, u->step, XP_AUTOD_CONNECT_FAILED, "%s (%s URL from the "
+                           "settings) cannot be reached: %s", u->url, u->role, u->error);
+        xp_ev_str(f, "url", u->url);
+        xp_finding_add(f);
+    }
+}
+
+static void
+autod_judge(struct xp_check *c)
+{
+    struct autod_state *st = c->state;
+    struct candidate *chosen = NULL;
+    struct xp_finding *f;
+    int m;
+
+    for (m = 0; m < M_COUNT; m++) {
+        judge_candidate(c, &st->cand[m]);
+        if (!chosen && st->cand[m].valid)
+            chosen = &st->cand[m];
+    }
+    if (st->cand[M_SRV].host[0] && st->cand[M_SRV].method == M_SRV) {
+        f = xp_finding_new(c, st->cand[M_SRV].step, XP_AUTOD_SRV,
+                           "_autodiscover._tcp.%s points to %s:%d", c->target->domain,
+                           st->cand[M_SRV].host, st->cand[M_SRV].port);
+        xp_finding_add(f);
+    }
+    if (!chosen) {
+        f = xp_finding_new(c, NULL, XP_AUTOD_NO_ENDPOINT, "No Autodiscover method reaches "
+                           "Exchange for %s", c->target->domain);
+        for (m = 0; m < M_COUNT; m++) {
+            char key[16];
+
+            snprintf(key, sizeof(key), "method_%d", m + 1);
+            xp_ev_str(f, key, st->cand[m].problem[0] ? st->cand[m].problem : "not offered");
+        }
+        xp_finding_add(f);
+        return;
+    }
+    if (!st->user) {
+        f = xp_finding_new(c, chosen->step, XP_AUTOD_OK, "Outlook would use method %d: %s "
+                           "(Exchange answers with %s)", (int)chosen->method + 1, chosen->url,
+                           chosen->verdict.methods[0] ? chosen->verdict.methods
+                                                      : "settings");
+        ev_candidate(f, chosen);
+        xp_finding_add(f);
+    }
+    for (m = 0; m < M_COUNT; m++)
+        if (st->user && (st->cand[m].auth_tried || st->cand[m].auth_skipped ||
+                         st->cand[m].xml_unsafe))
+            judge_settings(c, &st->cand[m]);
+    if (st->st_settings)
+        xp_step_end(st->st_settings, xp_step_children_worst(st->st_settings), NULL);
+}
+
+static void
+autod_free(struct xp_check *c)
+{
+    struct autod_state *st = c->state;
+    int m;
+
+    for (m = 0; m < M_COUNT; m++) {
+        xp_http_lines_free(st->cand[m].headers, st->cand[m].nheaders);
+        free(st->cand[m].settings);
+        xp_tls_info_clear(&st->cand[m].tls);
+    }
+    free(st);
+    c->state = NULL;
+}
+
+const struct xp_check_ops xp_check_autodiscover = {
+    .id = "autodiscover",
+    .title = "Autodiscover",
+    .start = autod_start,
+    .judge = autod_judge,
+    .free_state = autod_free,
+};

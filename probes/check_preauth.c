@@ -1,0 +1,428 @@
+/*
+ * check_preauth.c — the `preauth` check: on every Exchange HTTPS host the
+ * autodiscover check reached (or autodiscover.DOMAIN when it did not run),
+ * is it Exchange that answers, or a reverse proxy pre-authenticating in
+ * front of it? The hybrid endpoints must reach Exchange untouched
+ * (domain.md §2): /autodiscover/autodiscover.svc with the anonymous
+ * GetFederationInformation request the wizard sends, /EWS/Exchange.asmx
+ * and /EWS/mrsproxy.svc. The product in the way is named from its
+ * signatures (xp_front.h), with the evidence.
+ */
+#include "xp_check.h"
+#include "xp_facts.h"
+#include "xp_front.h"
+#include "xp_xml.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#define MAX_HOSTS 4
+#define FEDINFO_ACTION \
+    "http://schemas.microsoft.com/exchange/2010/Autodiscover/Autodiscover/GetFederationInformation"
+
+enum probe_kind { P_AUTOD, P_FEDINFO, P_EWS, P_MRS, P_COUNT };
+
+static const struct {
+    const char *path;
+    const char *method;
+    const char *title;
+} probes[P_COUNT] = {
+    [P_AUTOD] = { "/autodiscover/autodiscover.xml", "GET", "Autodiscover (POX)" },
+    [P_FEDINFO] = { "/autodiscover/autodiscover.svc", "POST",
+                    "GetFederationInformation, anonymous, as the Hybrid wizard sends it" },
+    [P_EWS] = { "/EWS/Exchange.asmx", "GET", "Exchange Web Services" },
+    [P_MRS] = { "/EWS/mrsproxy.svc", "GET", "MRS Proxy (mailbox moves)" },
+};
+
+struct probe {
+    struct host *host;
+    enum probe_kind kind;
+    struct xp_step *step;
+    int done, completed;
+    long status;
+    char error[256];
+    char location[512];
+    struct xp_front_verdict verdict;
+    char **headers;
+    size_t nheaders;
+    int xml_unsafe;
+    int fed_parsed;
+    struct xp_fedinfo fed;
+};
+
+struct host {
+    char name[256];
+    int port;
+    char ip[64];
+    struct xp_step *step;
+    struct probe probes[P_COUNT];
+};
+
+struct preauth_state {
+    struct host hosts[MAX_HOSTS];
+    size_t nhosts;
+    int own_lookup;        /* autodiscover did not run: we resolved the host */
+};
+
+static void
+on_probe(struct xp_check *c, void *arg, const struct xp_http_resp *r)
+{
+    struct probe *p = arg;
+
+    (void)c;
+    p->done = 1;
+    if (!r->completed) {
+        snprintf(p->error, sizeof(p->error), "%s", r->error);
+        xp_step_end(p->step, XP_ST_FAIL, "%s", r->error);
+        return;
+    }
+    p->completed = 1;
+    p->status = r->status;
+    if (r->location)
+        snprintf(p->location, sizeof(p->location), "%s", r->location);
+    p->headers = xp_http_header_lines(r, &p->nheaders);
+    xp_front_classify(r, &p->verdict);
+    if (p->kind == P_FEDINFO && r->status == 200) {
+        enum xp_xml_rc rc = xp_fedinfo_parse(r->body, r->body_len, &p->fed);
+
+        p->xml_unsafe = rc == XP_XMLRC_UNSAFE;
+        p->fed_parsed = rc == XP_XMLRC_OK;
+    }
+    /* The step ends when judged: only then is its verdict known. */
+    xp_step_note(p->step, "HTTP %ld%s%s%s%s", r->status,
+                 p->verdict.methods[0] ? ", offers " : "", p->verdict.methods,
+                 p->location[0] ? ", redirects to " : "", p->location);
+}
+
+static void
+end_probe(struct probe *p, enum xp_status st)
+{
+    if (p->step && p->step->status == XP_ST_RUNNING)
+        xp_step_end(p->step, st, NULL);
+}
+
+static void
+send_probes(struct xp_check *c, struct host *h)
+{
+    char url[512], *body;
+    int k;
+
+    for (k = 0; k < P_COUNT; k++) {
+        struct probe *p = &h->probes[k];
+        struct xp_http_req req = { .method = probes[k].method, .connect_ip = h->ip,
+                                   .max_body = 256 * 1024 };
+
+        p->host = h;
+        p->kind = (enum probe_kind)k;
+        snprintf(url, sizeof(url), "https://%s:%d%s", h->name, h->port, probes[k].path);
+        req.url = url;
+        body = NULL;
+        if (k == P_FEDINFO) {
+            body = xp_fedinfo_request(c->target->domain, url);
+            req.body = body;
+            req.content_type = "text/xml; charset=utf-8";
+            req.soap_action = FEDINFO_ACTION;
+        }
+        p->step = xp_step_begin(c, h->step, "%s %s", probes[k].method, probes[k].path);
+        xp_check_http(c, &req, on_probe, p);
+        free(body);
+    }
+}
+
+static void
+on_addr(struct xp_check *c, void *arg, const struct xp_dns_result *res)
+{
+    struct host *h = arg;
+    size_t i;
+
+    xp_check_dns_step(c, h->step, res);
+    for (i = 0; i < res->nrr; i++) {
+        if (res->rr[i].type == XP_DNS_A) {
+            snprintf(h->ip, sizeof(h->ip), "%s", res->rr[i].addr);
+            send_probes(c, h);
+            return;
+        }
+    }
+}
+
+static struct host *
+add_host(struct preauth_state *st, const char *name, int port, const char *ip)
+{
+    struct host *h;
+    size_t i;
+
+    for (i = 0; i < st->nhosts; i++)
+        if (xp_name_eq(st->hosts[i].name, name) && st->hosts[i].port == port)
+            return NULL;
+    if (st->nhosts >= MAX_HOSTS)
+        return NULL;
+    h = &st->hosts[st->nhosts++];
+    snprintf(h->name, sizeof(h->name), "%s", name);
+    snprintf(h->ip, sizeof(h->ip), "%s", ip ? ip : "");
+    h->port = port;
+    return h;
+}
+
+static void
+preauth_start(struct xp_check *c)
+{
+    struct preauth_state *st = xcalloc(1, sizeof(*st));
+    struct xp_facts *facts = xp_check_facts(c);
+    size_t i;
+
+    c->state = st;
+    for (i = 0; i < xp_facts_http_count(facts); i++) {
+        const struct xp_http_endpoint *e = xp_facts_http(facts, i);
+        struct host *h = add_host(st, e->host, e->port, e->ip);
+
+        if (!h)
+            continue;
+        h->step = xp_step_begin(c, NULL, "%s:%d (%s, %s)", h->name, h->port, h->ip, e->role);
+        send_probes(c, h);
+    }
+    if (st->nhosts == 0 && !xp_check_in_run(c, "autodiscover")) {
+        char *name = xasprintf("autodiscover.%s", c->target->domain);
+        struct host *h = add_host(st, name, 443, NULL);
+
+        st->own_lookup = 1;
+        h->step = xp_step_begin(c, NULL, "%s:443", name);
+        xp_check_dns(c, name, XP_DNS_A, on_addr, h);
+        free(name);
+    }
+}
+
+/* ---- judgement ---- */
+
+static void
+ev_probe(struct xp_finding *f, const struct probe *p)
+{
+    xp_ev_str(f, "host", p->host->name);
+    xp_ev_str(f, "path", probes[p->kind].path);
+    if (p->completed)
+        xp_ev_int(f, "status", p->status);
+    else
+        xp_ev_str(f, "error", p->error);
+    if (p->location[0])
+        xp_ev_str(f, "location", p->location);
+    if (p->verdict.methods[0])
+        xp_ev_str(f, "auth_methods", p->verdict.methods);
+    if (p->nheaders)
+        xp_ev_list(f, "headers", p->headers, p->nheaders);
+}
+
+/* One finding per host and product, listing the paths it guards. */
+static int
+judge_preauth(struct xp_check *c, struct host *h)
+{
+    int k, found = 0;
+
+    for (k = 0; k < P_COUNT; k++) {
+        struct probe *p = &h->probes[k];
+        char *paths[P_COUNT];
+        size_t n = 0;
+        int j, dup = 0;
+        struct xp_finding *f;
+
+        if (!p->completed || p->verdict.front != XP_FRONT_PREAUTH)
+            continue;
+        for (j = 0; j < k; j++)
+            if (h->probes[j].completed && h->probes[j].verdict.front == XP_FRONT_PREAUTH &&
+                strcmp(h->probes[j].verdict.product, p->verdict.product) == 0)
+                dup = 1;
+        if (dup)
+            continue;
+        for (j = k; j < P_COUNT; j++)
+            if (h->probes[j].completed && h->probes[j].verdict.front == XP_FRONT_PREAUTH &&
+                strcmp(h->probes[j].verdict.product, p->verdict.product) == 0)
+                paths[n++] = (char *)probes[j].path;
+        f = xp_finding_new(c, p->step, XP_PREAUTH_DETECTED, "%s pre-authenticates %s on %s: "
+                           "Exchange never sees these requests", p->verdict.product_name,
+                           n > 1 ? "the hybrid paths" : probes[k].path, h->name);
+        xp_ev_str(f, "product", p->verdict.product);
+        xp_ev_str(f, "product_name", p->verdict.product_name);
+        xp_ev_str(f, "why", p->verdict.why);
+        xp_ev_list(f, "paths", paths, n);
+        ev_probe(f, p);
+        if (strcmp(p->verdict.product, "tmg") == 0)
+            xp_finding_fix(f, "On TMG, publish /autodiscover/autodiscover.svc*, /ews/* and "
+                              "/ews/mrsproxy.svc in a separate rule on the same listener with "
+                              "no pre-authentication and 'no delegation, but client may "
+                              "authenticate directly'.");
+        else if (strcmp(p->verdict.product, "basic-proxy") == 0)
+            xp_finding_fix(f, "Find the device answering with Basic-only challenges and let "
+                              "it pass these paths to Exchange (pass-through "
+                              "authentication).");
+        xp_finding_add(f);
+        found = 1;
+    }
+    return found;
+}
+
+static void
+judge_fedinfo(struct xp_check *c, struct host *h)
+{
+    struct probe *p = &h->probes[P_FEDINFO];
+    struct xp_finding *f;
+    size_t i;
+
+    if (p->xml_unsafe) {
+        f = xp_finding_new(c, p->step, XP_XML_UNSAFE, "%s answered GetFederationInformation "
+                           "with XML declaring a DTD or entities; it was not parsed", h->name);
+        ev_probe(f, p);
+        xp_finding_add(f);
+        return;
+    }
+    if (p->fed_parsed && strcasecmp(p->fed.error_code, "NoError") == 0) {
+        char *domains[XP_FEDINFO_MAX_DOMAINS];
+
+        for (i = 0; i < p->fed.ndomains; i++)
+            domains[i] = p->fed.domains[i];
+        f = xp_finding_new(c, p->step, XP_FEDERATION_INFO_OK, "%s answers anonymous "
+                           "GetFederationInformation (application URI %s)", h->name,
+                           p->fed.application_uri);
+        xp_ev_str(f, "application_uri", p->fed.application_uri);
+        xp_ev_list(f, "domains", domains, p->fed.ndomains);
+        xp_ev_str(f, "token_issuer", p->fed.token_issuer);
+        xp_finding_add(f);
+        end_probe(p, XP_ST_PASS);
+        return;
+    }
+    if (p->fed_parsed && p->fed.error_code[0]) {
+        f = xp_finding_new(c, p->step, XP_FEDERATION_INFO_FAILED, "%s answers "
+                           "GetFederationInformation with %s: %s", h->name, p->fed.error_code,
+                           p->fed.error_message);
+        xp_finding_severity(f, XP_SEV_WARN);
+        xp_ev_str(f, "error_code", p->fed.error_code);
+        xp_finding_fix(f, "Exchange answered but the organisation or domain is not federated: "
+                          "run the Hybrid Configuration Wizard, or "
+                          "Set-FederatedOrganizationIdentifier and add the domain.");
+        ev_probe(f, p);
+        xp_finding_add(f);
+        end_probe(p, XP_ST_WARN);
+        return;
+    }
+    f = xp_finding_new(c, p->step, XP_FEDERATION_INFO_FAILED, "%s does not answer anonymous "
+                       "GetFederationInformation: %s", h->name,
+                       !p->completed ? p->error
+                       : p->verdict.front == XP_FRONT_PREAUTH ? p->verdict.product_name
+                       : p->status == 401 ? "Exchange itself demands authentication"
+                       : p->fed.fault[0] ? p->fed.fault : "no SOAP answer");
+    if (p->completed && p->status == 401 && p->verdict.front == XP_FRONT_EXCHANGE)
+        xp_finding_fix(f, "Restore the default authentication of the Autodiscover virtual "
+                          "directory: its WS-Security endpoints must allow anonymous access.");
+    if (p->fed.fault[0])
+        xp_ev_str(f, "soap_fault", p->fed.fault);
+    ev_probe(f, p);
+    xp_finding_add(f);
+    end_probe(p, XP_ST_FAIL);
+}
+
+static void
+judge_mrs(struct xp_check *c, struct host *h)
+{
+    struct probe *p = &h->probes[P_MRS];
+    struct xp_finding *f;
+    int exchange_auth = p->completed && p->verdict.front == XP_FRONT_EXCHANGE &&
+                        (p->status == 401 || p->status == 200);
+
+    if (exchange_auth) {
+        end_probe(p, XP_ST_PASS);
+        return;
+    }
+    f = xp_finding_new(c, p->step, XP_MRSPROXY_UNREACHABLE, "MRS Proxy on %s does not answer "
+                       "with Exchange's own authentication (%s)", h->name,
+                       !p->completed ? p->error
+                       : p->verdict.front == XP_FRONT_PREAUTH ? p->verdict.product_name
+                       : "HTTP status without Exchange's challenge");
+    if (p->completed && p->verdict.front == XP_FRONT_EXCHANGE &&
+        (p->status == 403 || p->status == 404)) {
+        xp_finding_severity(f, XP_SEV_WARN);
+        xp_finding_fix(f, "Set-WebServicesVirtualDirectory -MRSProxyEnabled $true (needed "
+                          "for hybrid mailbox moves).");
+    }
+    ev_probe(f, p);
+    xp_finding_add(f);
+    end_probe(p, f->severity == XP_SEV_FAIL ? XP_ST_FAIL : XP_ST_WARN);
+}
+
+/* Did anything on this host look like Exchange or a proxy in front of it? */
+static int
+exchange_host(const struct host *h)
+{
+    int k;
+
+    for (k = 0; k < P_COUNT; k++)
+        if (h->probes[k].completed && h->probes[k].verdict.front != XP_FRONT_UNKNOWN)
+            return 1;
+    return 0;
+}
+
+static void
+preauth_judge(struct xp_check *c)
+{
+    struct preauth_state *st = c->state;
+    size_t i;
+    int judged = 0;
+
+    if (st->nhosts == 0) {
+        xp_check_skip(c, "no Autodiscover or EWS host was reached");
+        return;
+    }
+    for (i = 0; i < st->nhosts; i++) {
+        struct host *h = &st->hosts[i];
+        int k;
+
+        if (!h->probes[0].step) {          /* never resolved */
+            xp_step_end(h->step, XP_ST_FAIL, "%s does not resolve", h->name);
+            continue;
+        }
+        if (!exchange_host(h)) {
+            for (k = 0; k < P_COUNT; k++)
+                end_probe(&h->probes[k], XP_ST_SKIP);
+            xp_step_end(h->step, XP_ST_SKIP, "neither Exchange nor a known proxy answers "
+                        "here (a web site?)");
+            continue;
+        }
+        judged++;
+        judge_preauth(c, h);
+        judge_fedinfo(c, h);
+        judge_mrs(c, h);
+        for (k = 0; k < P_COUNT; k++) {
+            struct probe *p = &h->probes[k];
+
+            end_probe(p, p->verdict.front == XP_FRONT_PREAUTH ? XP_ST_FAIL
+                         : p->verdict.front == XP_FRONT_EXCHANGE ? XP_ST_PASS : XP_ST_WARN);
+        }
+        xp_step_end(h->step, xp_step_children_worst(h->step), NULL);
+    }
+    if (!judged && !c->findings)
+        xp_check_skip(c, "no host answered like Exchange or a proxy in front of it");
+}
+
+static void
+preauth_free(struct xp_check *c)
+{
+    struct preauth_state *st = c->state;
+    size_t i;
+    int k;
+
+    for (i = 0; i < st->nhosts; i++)
+        for (k = 0; k < P_COUNT; k++)
+            xp_http_lines_free(st->hosts[i].probes[k].headers,
+                               st->hosts[i].probes[k].nheaders);
+    free(st);
+    c->state = NULL;
+}
+
+static const char *const after[] = { "autodiscover", NULL };
+
+const struct xp_check_ops xp_check_preauth = {
+    .id = "preauth",
+    .title = "Pre-authentication in front of Exchange",
+    .after = after,
+    .start = preauth_start,
+    .judge = preauth_judge,
+    .free_state = preauth_free,
+};
