@@ -1,13 +1,20 @@
 #!/usr/bin/env bash
 # tests/lab/lab.sh - start/stop the exprobe test lab (all on 127.0.1.0/24).
 #
-#   tests/lab/lab.sh start|stop|status|restart
+#   tests/lab/lab.sh start|stop|status|restart|ca
 #
 # Servers:
 #   named      BIND 9, authoritative for the lab zones   127.0.1.1:53  udp+tcp
-#   nginx      HTTP/TCP endpoints                         127.0.1.10-.40 (see
+#   nginx      HTTP and HTTPS endpoints                   127.0.1.10-.63 (see
 #              fixtures/nginx/nginx.conf.in)
 #   blackhole  DNS server that never answers              127.0.1.2:53  udp+tcp
+#   tlsstall   reads the ClientHello, never answers       127.0.1.68:443
+#   tlsgarbage answers TLS with plain text                127.0.1.69:443
+#
+# Certificates: start runs tests/lab/certs.sh into $LAB_DIR/certs each time
+# it starts nginx (never while nginx runs: nginx serves what was generated
+# with it). $LAB_DIR/certs/ca.pem is the lab root, for exprobe --ca-file;
+# `lab.sh ca` prints its path.
 #
 # Runtime files (rendered configs, zones, pidfiles, logs) go to $LAB_DIR,
 # default <repo>/build/lab. Every server is stopped by the PID in its pidfile,
@@ -30,6 +37,8 @@ case "$LAB_DIR" in /*) ;; *) LAB_DIR=$PWD/$LAB_DIR ;; esac
 LAB_DIR=${LAB_DIR%/}
 LAB_WAIT=${LAB_WAIT:-10}
 
+CERT_DIR=$LAB_DIR/certs
+
 NAMED=${NAMED:-/usr/sbin/named}
 NGINX=${NGINX:-/usr/sbin/nginx}
 if [ -z "${PYTHON:-}" ]; then
@@ -39,14 +48,22 @@ fi
 DNS_ADDR=127.0.1.1
 BH_ADDR=127.0.1.2
 NGINX_PROBE=127.0.1.20:443
+STALL_ADDR=127.0.1.68
+GARBAGE_ADDR=127.0.1.69
+TLS_PORT=443
 
 ZONE_SRC=$ROOT/fixtures/dns/zones
 NAMED_TMPL=$ROOT/fixtures/dns/named.conf.in
 NGINX_TMPL=$ROOT/fixtures/nginx/nginx.conf.in
 BLACKHOLE=$ROOT/tests/lab/servers/blackhole_dns.py
+TLS_STALL=$ROOT/tests/lab/servers/tls_stall.py
+TLS_GARBAGE=$ROOT/tests/lab/servers/tls_garbage.py
+CERTS_SH=$ROOT/tests/lab/certs.sh
 
-SERVERS="named nginx blackhole"
-BH_CHILD=""   # PID of the blackhole this run launched (to notice it dying)
+SERVERS="named nginx blackhole tlsstall tlsgarbage"
+# The Python servers run in the foreground of their own session; the PIDs
+# this run launched, to notice one dying during start-up.
+declare -A CHILD=()
 
 prog=lab
 say() { echo "$prog: $*"; }
@@ -57,6 +74,8 @@ pidfile() {
         named)     echo "$LAB_DIR/named.pid" ;;
         nginx)     echo "$LAB_DIR/nginx.pid" ;;
         blackhole) echo "$LAB_DIR/blackhole_dns.pid" ;;
+        tlsstall)  echo "$LAB_DIR/tls_stall.pid" ;;
+        tlsgarbage) echo "$LAB_DIR/tls_garbage.pid" ;;
     esac
 }
 
@@ -65,14 +84,18 @@ logfiles() {
         named)     echo "$LAB_DIR/named.log $LAB_DIR/named.stderr" ;;
         nginx)     echo "$LAB_DIR/nginx-error.log $LAB_DIR/nginx.stderr" ;;
         blackhole) echo "$LAB_DIR/blackhole_dns.log" ;;
+        tlsstall)  echo "$LAB_DIR/tls_stall.log" ;;
+        tlsgarbage) echo "$LAB_DIR/tls_garbage.log" ;;
     esac
 }
 
 where() {
     case "$1" in
         named)     echo "$DNS_ADDR:53" ;;
-        nginx)     echo "127.0.1.10-.40" ;;
+        nginx)     echo "127.0.1.10-.63" ;;
         blackhole) echo "$BH_ADDR:53" ;;
+        tlsstall)  echo "$STALL_ADDR:$TLS_PORT" ;;
+        tlsgarbage) echo "$GARBAGE_ADDR:$TLS_PORT" ;;
     esac
 }
 
@@ -83,6 +106,8 @@ cmd_tag() {
         named)     echo "named" ;;
         nginx)     echo "nginx" ;;
         blackhole) echo "blackhole_dns.py" ;;
+        tlsstall)  echo "tls_stall.py" ;;
+        tlsgarbage) echo "tls_garbage.py" ;;
     esac
 }
 
@@ -205,12 +230,13 @@ stop_one() {
 sed_escape() { printf '%s' "$1" | sed -e 's/[\\&|]/\\&/g'; }
 
 render() { # render TEMPLATE OUT
-    local lab zones fix
+    local lab zones fix certs
     lab=$(sed_escape "$LAB_DIR")
     zones=$(sed_escape "$LAB_DIR/zones")
     fix=$(sed_escape "$ROOT/fixtures/nginx")
+    certs=$(sed_escape "$CERT_DIR")
     sed -e "s|@LAB_DIR@|$lab|g" -e "s|@ZONE_DIR@|$zones|g" \
-        -e "s|@FIXTURE_DIR@|$fix|g" "$1" >"$2.tmp"
+        -e "s|@FIXTURE_DIR@|$fix|g" -e "s|@CERT_DIR@|$certs|g" "$1" >"$2.tmp"
     if grep -n '@[A-Z_]*@' "$2.tmp" >&2; then
         err "unreplaced placeholder in $1 (lines above)"
         exit 1
@@ -237,8 +263,20 @@ prepare_named() {
     fi
 }
 
+# Fresh certificates for the nginx about to start (only then: a running
+# nginx keeps serving the ones it was started with, so ca.pem must stay).
+make_certs() {
+    local out
+    if ! out=$("$CERTS_SH" "$CERT_DIR" 2>&1); then
+        printf '%s\n' "$out" >&2
+        err "certificate generation failed ($CERTS_SH $CERT_DIR)"
+        return 1
+    fi
+}
+
 prepare_nginx() {
     mkdir -p "$LAB_DIR/nginx-tmp"
+    make_certs || exit 1
     render "$NGINX_TMPL" "$LAB_DIR/nginx.conf"
     if ! out=$("$NGINX" -q -t -p "$LAB_DIR/" -c "$LAB_DIR/nginx.conf" \
                  -e "$LAB_DIR/nginx-error.log" 2>&1); then
@@ -272,8 +310,17 @@ start_one() {
             # never holds a caller's pipe open. Writes its pidfile once bound.
             setsid "$PYTHON" "$BLACKHOLE" --addr "$BH_ADDR" --port 53 \
                 "$(pidfile blackhole)" \
-                </dev/null >>"$LAB_DIR/blackhole_dns.log" 2>&1 9>&- &
-            BH_CHILD=$!
+                </dev/null >>"$(logfiles blackhole)" 2>&1 9>&- &
+            CHILD[blackhole]=$!
+            ;;
+        tlsstall|tlsgarbage)
+            local script=$TLS_STALL addr=$STALL_ADDR
+            if [ "$1" = tlsgarbage ]; then script=$TLS_GARBAGE addr=$GARBAGE_ADDR; fi
+            # Like the blackhole: own session, pidfile written once listening.
+            setsid "$PYTHON" "$script" --addr "$addr" --port "$TLS_PORT" \
+                --pidfile "$(pidfile "$1")" \
+                </dev/null >>"$(logfiles "$1")" 2>&1 9>&- &
+            CHILD[$1]=$!
             ;;
     esac
 }
@@ -314,6 +361,12 @@ except OSError as e:
 sys.exit(1)
 EOF
             ;;
+        tlsstall|tlsgarbage)
+            live_pid "$1" >/dev/null || return 1
+            local ep
+            ep=$(where "$1")
+            timeout 2 bash -c "exec 3<>/dev/tcp/${ep%:*}/${ep#*:}" 2>/dev/null
+            ;;
     esac
 }
 
@@ -351,17 +404,17 @@ cmd_start() {
         done
         pending=${still# }
         [ -n "$pending" ] || break
-        # The blackhole runs in the foreground of its own session: if it has
-        # already exited (e.g. port taken) there is nothing to wait for.
-        case " $pending " in *" blackhole "*)
-            if [ -n "$BH_CHILD" ] && ! proc_alive "$BH_CHILD" &&
-               ! live_pid blackhole >/dev/null; then
-                dead=1
-            fi ;;
-        esac
+        # The Python servers run in the foreground of their own session: if
+        # one has already exited (e.g. port taken) there is nothing to wait for.
+        for s in $pending; do
+            if [ -n "${CHILD[$s]:-}" ] && ! proc_alive "${CHILD[$s]}" &&
+               ! live_pid "$s" >/dev/null; then
+                dead="$dead $s "
+            fi
+        done
         if [ -n "$dead" ] || [ "$(date +%s)" -ge "$deadline" ]; then
             for s in $pending; do
-                if [ -n "$dead" ] && [ "$s" = blackhole ]; then
+                if [[ "$dead" == *" $s "* ]]; then
                     err "$s ($(where "$s")) exited during start-up"
                 else
                     err "$s ($(where "$s")) not ready after ${LAB_WAIT}s"
@@ -373,7 +426,23 @@ cmd_start() {
         fi
         sleep 0.2
     done
-    say "dns $DNS_ADDR:53, nginx 127.0.1.10-.40, blackhole dns $BH_ADDR:53 (run dir $LAB_DIR)"
+    say "dns $DNS_ADDR:53, nginx 127.0.1.10-.63, blackhole dns $BH_ADDR:53," \
+        "tls stall $STALL_ADDR:$TLS_PORT, tls garbage $GARBAGE_ADDR:$TLS_PORT (run dir $LAB_DIR)"
+    if [ -r "$CERT_DIR/ca.pem" ]; then
+        say "lab root CA: $CERT_DIR/ca.pem (exprobe --ca-file $CERT_DIR/ca.pem)"
+    else
+        err "warning: no $CERT_DIR/ca.pem (nginx started by an older lab.sh?" \
+            "run: ${0##*/} restart)"
+    fi
+}
+
+# ca: the path of the lab root certificate, for exprobe --ca-file.
+cmd_ca() {
+    if [ ! -r "$CERT_DIR/ca.pem" ]; then
+        err "no $CERT_DIR/ca.pem: the lab is not running (or was started by an older lab.sh)"
+        exit 1
+    fi
+    echo "$CERT_DIR/ca.pem"
 }
 
 cmd_stop() {
@@ -400,12 +469,18 @@ cmd_status() {
 
 usage() {
     cat >&2 <<EOF
-usage: ${0##*/} start|stop|status|restart
-  start    start named ($DNS_ADDR:53), nginx (127.0.1.10-.40), blackhole dns
-           ($BH_ADDR:53); wait until they answer (LAB_WAIT s, default 10)
+usage: ${0##*/} start|stop|status|restart|ca
+  start    generate the lab certificates (tests/lab/certs.sh, into
+           \$LAB_DIR/certs, when nginx is not already running), start named
+           ($DNS_ADDR:53), nginx (127.0.1.10-.63, HTTP and HTTPS), blackhole
+           dns ($BH_ADDR:53), tls stall ($STALL_ADDR:$TLS_PORT) and tls garbage
+           ($GARBAGE_ADDR:$TLS_PORT); wait until they answer (LAB_WAIT s,
+           default 10); print where the lab root CA (ca.pem) is
   stop     stop them by the PIDs in their pidfiles
   status   one line per server; exit 0 only if all are running
-  restart  stop, then start
+  restart  stop, then start (new certificates)
+  ca       print the path of the lab root CA for exprobe --ca-file
+           (\$LAB_DIR/certs/ca.pem); exit 1 if it does not exist
 run dir: \$LAB_DIR (now $LAB_DIR)
 EOF
     exit 2
@@ -417,6 +492,7 @@ case "$1" in
     stop)    cmd_stop ;;
     status)  cmd_status ;;
     restart) cmd_stop; cmd_start ;;
+    ca)      cmd_ca ;;
     -h|--help|help) usage ;;
     *) err "unknown command '$1'"; usage ;;
 esac

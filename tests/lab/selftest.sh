@@ -2,10 +2,15 @@
 # tests/lab/selftest.sh - check that a running lab (tests/lab/lab.sh start)
 # serves exactly what the fixtures promise. Exit 0 if all checks pass.
 #
-# Uses dig against 127.0.1.1 (lab DNS) and 127.0.1.2 (blackhole), and bash
-# /dev/tcp for the nginx endpoints. Does not start or stop anything.
+# Uses dig against 127.0.1.1 (lab DNS) and 127.0.1.2 (blackhole), bash
+# /dev/tcp for the plain endpoints, and openssl s_client (with the lab root,
+# $LAB_DIR/certs/ca.pem) for the TLS endpoints and their certificate cases.
+# Does not start or stop anything.
 set -u
 
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+LAB_DIR=${LAB_DIR:-$ROOT/build/lab}
+CA=${LAB_CA:-$LAB_DIR/certs/ca.pem}
 DNS=${LAB_DNS:-127.0.1.1}
 BH=${LAB_BLACKHOLE:-127.0.1.2}
 fail=0
@@ -47,6 +52,26 @@ tcp() {
     if [ "$st" != "$3" ]; then
         fail=$((fail + 1))
         echo "FAIL: tcp $1:$2 want $3, got $st"
+    fi
+}
+
+# tls NAME ADDR:PORT VERIFY [PROTO [S_CLIENT_ARGS...]] - a TLS handshake with
+# SNI NAME succeeds; OpenSSL's verdict on the certificate for NAME against
+# the lab root is VERIFY ("Verify return code", 0 = ok); PROTO (if not "")
+# is the negotiated protocol (s_client's "New, TLSv1.3, Cipher is ..." line). Security level 0 so weak cases still connect.
+tls() {
+    local name=$1 ep=$2 want=$3 proto=${4:-} out code got
+    shift 3; [ $# -gt 0 ] && shift
+    n=$((n + 1))
+    out=$(timeout 5 openssl s_client -connect "$ep" -servername "$name" -CAfile "$CA" \
+          -verify_hostname "$name" -cipher 'ALL:@SECLEVEL=0' "$@" </dev/null 2>&1)
+    code=$(printf '%s\n' "$out" | sed -n 's/^ *Verify return code: \([0-9]*\).*/\1/p' | head -n1)
+    got=$(printf '%s\n' "$out" | sed -n 's/^New, \([^,]*\), Cipher is.*/\1/p' | head -n1)
+    if [ "$code" != "$want" ] || { [ -n "$proto" ] && [ "$got" != "$proto" ]; }; then
+        fail=$((fail + 1))
+        echo "FAIL: tls $name ($ep): want verify $want${proto:+ $proto}," \
+             "got verify ${code:-<none>} ${got:-<no protocol>}"
+        printf '%s\n' "$out" | grep -iE 'error|alert' | head -n 3 | indent
     fi
 }
 
@@ -189,6 +214,13 @@ if [ "$(dig @"$DNS" +tcp +short +time=2 +tries=1 txtmangled.test TXT | wc -l)" !
     fail=$((fail + 1)); echo "FAIL: txtmangled.test TXT over TCP"
 fi
 
+# --- certs.test (one certificate case per address)
+for h in ok:50 a.wild:51 a.b.wild:51 wild:51 expired:52 notyet:53 expiring:54 \
+         selfsigned:55 wrongname:56 nochain:57 unknownroot:58 weakkey:59 sha1:60 \
+         cnonly:61 oldtls:62 mail:63 owa:63 stall:68 garbage:69 refused:98; do
+    q "${h%:*}.certs.test" A "127.0.1.${h#*:}"
+done
+
 # --- nginx endpoints (and the dead Edge)
 for ep in 127.0.1.10:80 127.0.1.11:80 127.0.1.20:443 127.0.1.21:5061 127.0.1.22:443 \
           127.0.1.30:443 127.0.1.30:5061 127.0.1.31:443 127.0.1.40:443; do
@@ -196,6 +228,84 @@ for ep in 127.0.1.10:80 127.0.1.11:80 127.0.1.20:443 127.0.1.21:5061 127.0.1.22:
 done
 tcp 127.0.1.99 443 closed
 tcp 127.0.1.99 5061 closed
+tcp 127.0.1.98 443 closed
+
+# --- TLS: the certificates served (generated at lab start)
+n=$((n + 1))
+if [ ! -s "$CA" ]; then
+    fail=$((fail + 1)); echo "FAIL: no lab root CA at $CA (lab started by an older lab.sh?)"
+fi
+# Lync / Office 365 impersonation and the on-premises Edge: valid, full chain.
+tls sipdir.online.lync.com 127.0.1.20:443 0 TLSv1.3
+tls sipfed.online.lync.com 127.0.1.21:5061 0 TLSv1.3
+tls webdir.online.lync.com 127.0.1.22:443 0 TLSv1.3
+tls sip.onprem.test 127.0.1.30:443 0
+tls sip.onprem.test 127.0.1.30:5061 0
+tls lyncdiscover.onprem.test 127.0.1.31:443 0
+tls lyncdiscover.lyncdead.test 127.0.1.31:443 0
+tls autodiscover.outlook.com 127.0.1.40:443 0
+# certs.test: OpenSSL's own verdict on each case (X509_V_ERR_* numbers)
+tls ok.certs.test 127.0.1.50:443 0 TLSv1.3
+tls a.wild.certs.test 127.0.1.51:443 0
+tls a.b.wild.certs.test 127.0.1.51:443 62      # hostname mismatch
+tls wild.certs.test 127.0.1.51:443 62          # hostname mismatch
+tls expired.certs.test 127.0.1.52:443 10       # certificate has expired
+tls notyet.certs.test 127.0.1.53:443 9         # not yet valid
+tls expiring.certs.test 127.0.1.54:443 0
+tls selfsigned.certs.test 127.0.1.55:443 18    # self-signed certificate
+tls wrongname.certs.test 127.0.1.56:443 62     # hostname mismatch
+tls nochain.certs.test 127.0.1.57:443 21       # unable to verify the first certificate
+tls unknownroot.certs.test 127.0.1.58:443 19   # self-signed certificate in chain
+tls weakkey.certs.test 127.0.1.59:443 0        # (weak, but fine at security level 0)
+tls sha1.certs.test 127.0.1.60:443 0
+tls cnonly.certs.test 127.0.1.61:443 0
+tls oldtls.certs.test 127.0.1.62:443 0 TLSv1.0 -tls1
+tls mail.certs.test 127.0.1.63:443 0
+tls owa.certs.test 127.0.1.63:443 0
+# oldtls speaks TLS 1.0 only: a TLS 1.2 handshake is refused
+n=$((n + 1))
+if echo | timeout 5 openssl s_client -connect 127.0.1.62:443 -tls1_2 2>/dev/null |
+        grep -q '^New, TLSv1.2,'; then
+    fail=$((fail + 1)); echo "FAIL: oldtls.certs.test accepted TLS 1.2"
+fi
+# certificate details the cert check reports on
+# cert_field NAME FIELD-COMMAND EXPECTED-SUBSTRING
+cert_field() {
+    local f=$LAB_DIR/certs/$1.pem got
+    n=$((n + 1))
+    # shellcheck disable=SC2086  # $2 is one or more openssl options
+    got=$(openssl x509 -in "$f" -noout $2 2>&1)
+    case "$got" in *"$3"*) ;; *)
+        fail=$((fail + 1)); echo "FAIL: $1 $2: want '$3', got: $got" ;;
+    esac
+}
+cert_field weakkey.certs.test -text "Public-Key: (1024 bit)"
+cert_field sha1.certs.test -text "Signature Algorithm: sha1WithRSAEncryption"
+cert_field wrongname.certs.test "-ext subjectAltName" "DNS:mbx1, DNS:mbx1.contoso.local"
+cert_field mail.certs.test "-ext subjectAltName" "DNS:mail.certs.test, DNS:owa.certs.test"
+cert_field mail.certs.test -subject "CN = mail.certs.test"
+cert_field cnonly.certs.test "-ext subjectAltName" "No extensions"
+n=$((n + 1))
+if [ "$(grep -c 'BEGIN CERTIFICATE' "$LAB_DIR/certs/nochain.certs.test.pem" 2>/dev/null)" != 1 ]; then
+    fail=$((fail + 1)); echo "FAIL: nochain.certs.test.pem must hold the leaf only"
+fi
+
+# --- hostile TLS servers
+# stall: accepts, never answers - a handshake does not finish within 2 s
+n=$((n + 1))
+timeout 2 openssl s_client -connect 127.0.1.68:443 -servername stall.certs.test \
+    </dev/null >/dev/null 2>&1
+if [ $? -ne 124 ]; then
+    fail=$((fail + 1)); echo "FAIL: stall.certs.test (127.0.1.68:443) did not stall"
+fi
+# garbage: a plain-text banner at once
+n=$((n + 1))
+# shellcheck disable=SC2016  # $l expands in the inner shell
+banner=$(timeout 3 bash -c 'exec 3<>/dev/tcp/127.0.1.69/443; IFS= read -r -t 2 l <&3; echo "$l"' \
+         2>/dev/null | tr -d '\r')
+if [ "$banner" != "220 this is not TLS" ]; then
+    fail=$((fail + 1)); echo "FAIL: garbage.certs.test banner: got '${banner}'"
+fi
 
 # --- blackhole: UDP and TCP queries get no answer
 n=$((n + 1))

@@ -1,0 +1,238 @@
+#!/usr/bin/env bash
+# tests/lab/certs.sh - generate the test lab's PKI with openssl (run by
+# `tests/lab/lab.sh start` before nginx; never committed).
+#
+#   tests/lab/certs.sh OUTDIR
+#
+# Writes into OUTDIR (created; earlier contents replaced):
+#   ca.pem                 the lab root "exprobe lab root" ONLY - pass it to
+#                          exprobe --ca-file (it is in no system store)
+#   root.pem, root.key     the same root, and its key
+#   intermediate.pem/.key  "exprobe lab intermediate", signed by the root
+#   other-root.pem/.key    "exprobe lab other root": a self-signed CA that is
+#                          NOT in ca.pem (unknownroot.certs.test)
+#   HOST.pem, HOST.key     what nginx serves for HOST: the leaf followed by
+#                          its chain (normally the intermediate), and its key
+#
+# The leaves (SAN = the host name(s) unless the case says otherwise):
+#   Lync / Office 365 impersonation and on-premises Lync (valid, full chain):
+#     sipdir.online.lync.com, sipfed.online.lync.com, webdir.online.lync.com,
+#     autodiscover.outlook.com, sip.onprem.test,
+#     lyncdiscover.onprem.test (+ SAN lyncdiscover.lyncdead.test, same server)
+#   certs.test cases (see tests/lab/README.md for the expected findings):
+#     ok            valid, full chain
+#     wild          *.wild.certs.test (a.wild / a.b.wild / wild.certs.test)
+#     expired       validity 400 .. 30 days ago
+#     notyet        validity starts in 30 days
+#     expiring      10 days (and one hour) left at generation
+#     selfsigned    self-signed (openssl req -x509), sent alone
+#     wrongname     names mbx1 and mbx1.contoso.local only
+#     nochain       valid leaf, served WITHOUT the intermediate
+#     unknownroot   leaf signed by "other root", chain = leaf + other root
+#     weakkey       RSA 1024 leaf
+#     sha1          leaf signed with sha1WithRSAEncryption
+#     cnonly        no subjectAltName, CN=cnonly.certs.test
+#     oldtls        valid (the server speaks TLS 1.0 only)
+#     mail          CN=mail.certs.test, SAN mail.certs.test + owa.certs.test
+#
+# Dates are relative to now, so a regenerated lab is always in the same
+# state. One 2048-bit key serves every ordinary leaf; the keys are made in
+# parallel. Needs openssl 3 and GNU date. Takes well under 3 s.
+set -eu
+
+prog=certs
+err() { echo "$prog: $*" >&2; }
+
+[ $# -eq 1 ] || { echo "usage: ${0##*/} OUTDIR" >&2; exit 2; }
+OUT=$1
+OPENSSL=${OPENSSL:-openssl}
+command -v "$OPENSSL" >/dev/null || { err "openssl not found"; exit 1; }
+
+mkdir -p "$OUT"
+OUT=$(cd "$OUT" && pwd)
+# Work in a fresh directory beside OUT, then swap it in: a reader never
+# sees half a PKI, and nothing of an older run survives.
+WORK=$(mktemp -d "$OUT.new.XXXXXX")
+trap 'rm -rf "$WORK"' EXIT
+chmod 755 "$WORK"
+cd "$WORK"
+
+# ---- dates (UTC, openssl ca's YYYYMMDDHHMMSSZ) ----
+d() { date -u -d "$1" +%Y%m%d%H%M%SZ; }
+NOW_MINUS_1H=$(d '-1 hour')
+NOW_MINUS_1D=$(d '-1 day')
+
+# ---- keys, in parallel ----
+genrsa() { "$OPENSSL" genpkey -algorithm RSA -pkeyopt "rsa_keygen_bits:$2" -out "$1" 2>/dev/null; }
+pids=""
+genrsa root.key 2048 & pids="$pids $!"
+genrsa intermediate.key 2048 & pids="$pids $!"
+genrsa other-root.key 2048 & pids="$pids $!"
+genrsa leaf.key 2048 & pids="$pids $!"
+genrsa weak.key 1024 & pids="$pids $!"
+for p in $pids; do wait "$p" || { err "key generation failed"; exit 1; }; done
+
+# ---- a minimal `openssl ca` setup (it is the tool that takes start and
+# end dates); one database per issuer, serials random ----
+cat >ca.cnf <<'EOF'
+[ ca ]
+default_ca = lab_ca
+
+[ lab_ca ]
+dir             = ./db
+database        = $dir/index.txt
+new_certs_dir   = $dir/new
+serial          = $dir/serial
+rand_serial     = yes
+default_md      = sha256
+policy          = pol_any
+unique_subject  = no
+copy_extensions = none
+email_in_dn     = no
+name_opt        = ca_default
+cert_opt        = ca_default
+
+[ pol_any ]
+organizationName = optional
+commonName       = supplied
+
+[ req ]
+distinguished_name = req_dn
+prompt             = no
+[ req_dn ]
+CN = placeholder
+
+[ v3_root ]
+basicConstraints       = critical, CA:TRUE
+keyUsage               = critical, keyCertSign, cRLSign
+subjectKeyIdentifier   = hash
+
+[ v3_intermediate ]
+basicConstraints       = critical, CA:TRUE, pathlen:0
+keyUsage               = critical, keyCertSign, cRLSign
+subjectKeyIdentifier   = hash
+authorityKeyIdentifier = keyid:always
+
+[ v3_selfsigned ]
+basicConstraints       = critical, CA:TRUE
+subjectKeyIdentifier   = hash
+authorityKeyIdentifier = keyid:always
+subjectAltName         = DNS:selfsigned.certs.test
+EOF
+mkdir -p db/new
+: >db/index.txt
+
+# sign ISSUER CSR OUT START END EXTFILE EXTSECTION [MD]
+sign() {
+    "$OPENSSL" ca -batch -config ca.cnf -notext -cert "$1.pem" -keyfile "$1.key" \
+        -in "$2" -out "$3" -startdate "$4" -enddate "$5" \
+        -extfile "$6" -extensions "$7" -md "${8:-sha256}" 2>ca.err ||
+        { cat ca.err >&2; err "signing $3 failed"; exit 1; }
+}
+
+# csr KEY SUBJECT OUT
+csr() { "$OPENSSL" req -new -config ca.cnf -key "$1" -subj "$2" -out "$3"; }
+
+# ---- CAs ----
+# Self-signed through `openssl ca -selfsign` (not req -x509) so that the
+# roots can start a day ago like everything else.
+csr root.key "/O=exprobe lab/CN=exprobe lab root" root.csr
+"$OPENSSL" ca -batch -config ca.cnf -notext -selfsign -keyfile root.key -in root.csr \
+    -out root.pem -startdate "$NOW_MINUS_1D" -enddate "$(d '+10 years')" \
+    -extensions v3_root 2>ca.err || { cat ca.err >&2; exit 1; }
+csr intermediate.key "/O=exprobe lab/CN=exprobe lab intermediate" intermediate.csr
+sign root intermediate.csr intermediate.pem "$NOW_MINUS_1D" "$(d '+5 years')" ca.cnf v3_intermediate
+
+csr other-root.key "/O=exprobe lab/CN=exprobe lab other root" other-root.csr
+"$OPENSSL" ca -batch -config ca.cnf -notext -selfsign -keyfile other-root.key \
+    -in other-root.csr -out other-root.pem -startdate "$NOW_MINUS_1D" \
+    -enddate "$(d '+10 years')" -extensions v3_root 2>ca.err || { cat ca.err >&2; exit 1; }
+
+cp root.pem ca.pem
+
+# leaf NAME "SANS" [options]: NAME.pem = leaf + chain, NAME.key.
+#   SANS      "DNS:a,DNS:b", or "" for no subjectAltName
+#   -cn CN    subject CN (default: NAME)
+#   -key K    key file (default leaf.key)
+#   -issuer I intermediate (default) | other-root
+#   -chain C  "intermediate" (default) | "none" | "other-root"
+#   -start/-end  openssl ca dates (default: 1 hour ago .. 1 year)
+#   -md MD    signature digest (default sha256)
+leaf() {
+    local name=$1 sans=$2 cn=$1 key=leaf.key issuer=intermediate chain=intermediate
+    local start=$NOW_MINUS_1H end md=sha256 ext
+    end=$(d '+365 days')
+    shift 2
+    while [ $# -gt 0 ]; do
+        case "$1" in
+            -cn) cn=$2 ;;
+            -key) key=$2 ;;
+            -issuer) issuer=$2 ;;
+            -chain) chain=$2 ;;
+            -start) start=$2 ;;
+            -end) end=$2 ;;
+            -md) md=$2 ;;
+            *) err "leaf: unknown option $1"; exit 1 ;;
+        esac
+        shift 2
+    done
+    ext=$name.ext
+    {
+        echo "[ leaf ]"
+        echo "basicConstraints       = critical, CA:FALSE"
+        echo "keyUsage               = critical, digitalSignature, keyEncipherment"
+        echo "extendedKeyUsage       = serverAuth"
+        echo "subjectKeyIdentifier   = hash"
+        echo "authorityKeyIdentifier = keyid:always"
+        [ -z "$sans" ] || echo "subjectAltName         = $sans"
+    } >"$ext"
+    csr "$key" "/O=exprobe lab/CN=$cn" "$name.csr"
+    sign "$issuer" "$name.csr" "$name.leaf.pem" "$start" "$end" "$ext" leaf "$md"
+    case "$chain" in
+        none) cat "$name.leaf.pem" >"$name.pem" ;;
+        *) cat "$name.leaf.pem" "$chain.pem" >"$name.pem" ;;
+    esac
+    cp "$key" "$name.key"
+}
+
+# ---- Lync / Office 365 impersonation, on-premises Lync Edge ----
+for h in sipdir.online.lync.com sipfed.online.lync.com webdir.online.lync.com \
+         autodiscover.outlook.com sip.onprem.test; do
+    leaf "$h" "DNS:$h"
+done
+leaf lyncdiscover.onprem.test "DNS:lyncdiscover.onprem.test,DNS:lyncdiscover.lyncdead.test"
+
+# ---- certs.test cases ----
+leaf ok.certs.test "DNS:ok.certs.test"
+leaf wild.certs.test "DNS:*.wild.certs.test" -cn "*.wild.certs.test"
+leaf expired.certs.test "DNS:expired.certs.test" -start "$(d '-400 days')" -end "$(d '-30 days')"
+leaf notyet.certs.test "DNS:notyet.certs.test" -start "$(d '+30 days')" -end "$(d '+400 days')"
+leaf expiring.certs.test "DNS:expiring.certs.test" -start "$NOW_MINUS_1D" -end "$(d '+10 days 1 hour')"
+leaf wrongname.certs.test "DNS:mbx1,DNS:mbx1.contoso.local" -cn mbx1.contoso.local
+leaf nochain.certs.test "DNS:nochain.certs.test" -chain none
+leaf unknownroot.certs.test "DNS:unknownroot.certs.test" -issuer other-root -chain other-root
+leaf weakkey.certs.test "DNS:weakkey.certs.test" -key weak.key
+leaf sha1.certs.test "DNS:sha1.certs.test" -md sha1
+leaf cnonly.certs.test ""
+leaf oldtls.certs.test "DNS:oldtls.certs.test"
+leaf mail.certs.test "DNS:mail.certs.test,DNS:owa.certs.test"
+
+# selfsigned: what `openssl req -x509` (and most appliances) make - a
+# self-signed CA:TRUE certificate, sent alone.
+"$OPENSSL" req -x509 -new -config ca.cnf -key leaf.key -subj "/O=exprobe lab/CN=selfsigned.certs.test" \
+    -sha256 -days 365 -extensions v3_selfsigned -out selfsigned.certs.test.pem
+cp leaf.key selfsigned.certs.test.key
+
+# ---- tidy, and swap the new PKI in ----
+rm -rf db ./*.csr ./*.ext ca.err ./*.leaf.pem ca.cnf leaf.key weak.key
+chmod 600 ./*.key
+chmod 644 ./*.pem
+cat >README <<EOF
+Generated by tests/lab/certs.sh at $(date -u +%Y-%m-%dT%H:%M:%SZ) - lab only, regenerated
+on every lab start. ca.pem is the trust anchor for exprobe --ca-file.
+EOF
+rm -rf "$OUT.old"
+mv "$OUT" "$OUT.old"
+mv "$WORK" "$OUT"
+rm -rf "$OUT.old"
+trap - EXIT
