@@ -10,6 +10,7 @@
 #include "xp_check.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
 #include <openssl/bio.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
@@ -33,11 +34,22 @@ xp_cert_store_new(const char *ca_file, char *err, size_t errlen)
         X509_STORE_set_default_paths(store);
         return store;
     }
+    {
+        FILE *fp = fopen(ca_file, "r");
+
+        if (!fp) {
+            snprintf(err, errlen, "cannot read --ca-file '%s': %s", ca_file, strerror(errno));
+            X509_STORE_free(store);
+            return NULL;
+        }
+        fclose(fp);
+    }
     if (X509_STORE_load_file(store, ca_file) != 1) {
         unsigned long e = ERR_get_error();
+        const char *why = e ? ERR_reason_error_string(e) : NULL;
 
-        snprintf(err, errlen, "--ca-file '%s' holds no usable certificate: %s", ca_file,
-                 e ? ERR_reason_error_string(e) : "unreadable");
+        snprintf(err, errlen, "--ca-file '%s' holds no usable PEM certificate%s%s", ca_file,
+                 why ? ": " : "", why ? why : "");
         ERR_clear_error();
         X509_STORE_free(store);
         return NULL;
@@ -268,6 +280,18 @@ xp_cert_days_until(const ASN1_TIME *t, time_t now)
     return days;
 }
 
+/* Whole days until t, counting a started day as one (for "valid in N days"). */
+static long
+days_until_ceil(const ASN1_TIME *t, time_t now)
+{
+    ASN1_TIME *ref = ASN1_TIME_set(NULL, now);
+    int days = 0, secs = 0;
+
+    ASN1_TIME_diff(&days, &secs, ref, t);
+    ASN1_TIME_free(ref);
+    return days + (secs > 0 ? 1 : 0);
+}
+
 void
 xp_cert_key_desc(X509 *x, char *buf, size_t len, int *weak)
 {
@@ -473,8 +497,8 @@ judge_name(struct xp_check *c, struct xp_step *parent, const struct xp_tls_info 
         if (hint)
             xp_ev_str(f, "why", hint);
         xp_finding_fix(f, "Install a certificate whose subject alternative names include %s "
-                          "(a SAN certificate, or a wildcard for the parent domain if %s is "
-                          "one label below it).", info->host, info->host);
+                          "itself (a SAN certificate: a wildcard covers only names one label "
+                          "below its base).", info->host);
         xp_finding_add(f);
         xp_step_end(s, XP_ST_FAIL, NULL);
     }
@@ -547,6 +571,20 @@ judge_chain(struct xp_check *c, struct xp_step *parent, const struct xp_tls_info
                            "self-signed", info->host, info->port);
         xp_ev_str(f, "reason", "self_signed");
     } else if ((log.first.err == X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY ||
+                log.first.err == X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT) && top != leaf &&
+               X509_check_ca(top) > 0) {
+        /* Leaf and intermediate(s) were sent; what is missing is the root
+         * they lead to: a CA this machine does not trust. */
+        char *is = name_oneline(X509_get_issuer_name(top));
+
+        f = xp_finding_new(c, s, XP_CERT_UNTRUSTED, "Chain of %s:%d leads to %s, which is not "
+                           "a trusted root", info->host, info->port, is);
+        xp_ev_str(f, "reason", "unknown_root");
+        xp_ev_str(f, "missing_issuer", is);
+        xp_finding_fix(f, "Use a certificate from a public CA on Internet-facing names (or add "
+                          "%s to the clients' trust store if it is your own CA).", is);
+        free(is);
+    } else if ((log.first.err == X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY ||
                 log.first.err == X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT) && !self_issued(top)) {
         char *is = name_oneline(X509_get_issuer_name(top));
 
@@ -592,7 +630,6 @@ judge_dates(struct xp_check *c, struct xp_step *parent, const struct xp_tls_info
     for (i = 0; i < sk_X509_num(info->chain); i++) {
         X509 *x = sk_X509_value(info->chain, i);
         long left = xp_cert_days_until(X509_get0_notAfter(x), o->now);
-        long start = xp_cert_days_until(X509_get0_notBefore(x), o->now);
         const char *which = i == 0 ? "The certificate" : "An intermediate certificate";
         struct xp_finding *f = NULL;
 
@@ -603,8 +640,9 @@ judge_dates(struct xp_check *c, struct xp_step *parent, const struct xp_tls_info
                                which, info->host, info->port, -left);
             st = XP_ST_FAIL;
         } else if (X509_cmp_time(X509_get0_notBefore(x), &now) > 0) {
-            f = xp_finding_new(c, s, XP_CERT_NOT_YET_VALID, "%s of %s:%d is not valid before "
-                               "%ld day(s) from now", which, info->host, info->port, start);
+            f = xp_finding_new(c, s, XP_CERT_NOT_YET_VALID, "%s of %s:%d becomes valid only "
+                               "in %ld day(s)", which, info->host, info->port,
+                               days_until_ceil(X509_get0_notBefore(x), o->now));
             st = XP_ST_FAIL;
         } else if (left < o->warn_days) {
             f = xp_finding_new(c, s, XP_CERT_EXPIRING_SOON, "%s of %s:%d expires in %ld "
@@ -680,6 +718,7 @@ judge_msstd(struct xp_check *c, struct xp_step *parent, const struct xp_tls_info
         f = xp_finding_new(c, s, XP_CERT_MSSTD_SAN_ONLY, "%s matches only a subject "
                            "alternative name of the certificate of %s, not its CN (Windows "
                            "before Vista SP1 fails mutual authentication)", msstd, info->host);
+        xp_ev_str(f, "msstd", msstd);
         ev_cert(f, info);
         xp_finding_add(f);
         xp_step_end(s, XP_ST_WARN, NULL);

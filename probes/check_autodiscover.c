@@ -764,7 +764,7 @@ autod_judge(struct xp_check *c)
         f = xp_finding_new(c, NULL, XP_AUTOD_NO_ENDPOINT, "No Autodiscover method reaches "
                            "Exchange for %s", c->target->domain);
         for (m = 0; m < M_COUNT; m++) {
-            char key[16];
+            char key[32];
 
             snprintf(key, sizeof(key), "method_%d", m + 1);
             xp_ev_str(f, key, st->cand[m].problem[0] ? st->cand[m].problem : "not offered");

@@ -126,7 +126,7 @@ print_evidence(struct xp_reporter *r, const struct xp_evidence *e)
     for (; e; e = e->next) {
         fprintf(r->out, "            ");
         paint(r, C_DIM, e->key);
-        fputs(": ", r->out);
+        fputs(e->kind == XP_EVK_LIST && e->nitems ? ":" : ": ", r->out);
         if (e->kind == XP_EVK_INT) {
             fprintf(r->out, "%lld\n", e->num);
         } else if (e->kind == XP_EVK_STR) {

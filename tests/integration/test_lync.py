@@ -23,15 +23,15 @@ def test_cloud_lync_ok():
     assert_code(doc, "LYNC_OK", severity="info", check_id="lync", count=1, r=r)
     assert_no_problems(doc, r)
     assert_eq(lync_deployment(doc), "online", "cloud.test LYNC_DEPLOYMENT evidence.deployment")
-    # The TCP connects to both SRV targets happened and passed.
-    tcp = [s for s in all_steps(doc, "lync") if s.get("title", "").startswith("TCP ")]
+    # The TLS connections to both SRV targets happened and passed.
+    tcp = [s for s in all_steps(doc, "lync") if s.get("title", "").startswith("TLS ")]
     titles = " ".join(s["title"] for s in tcp)
     for want in ("sipdir.online.lync.com:443", "sipfed.online.lync.com:5061"):
         if want not in titles:
-            fail("no TCP step for %s (TCP steps: %s)" % (want, titles or "none"))
+            fail("no TLS step for %s (TLS steps: %s)" % (want, titles or "none"))
     bad = [s["title"] for s in tcp if s.get("status") != "pass"]
     if bad:
-        fail("TCP steps not passed: %s" % bad)
+        fail("TLS steps not passed: %s" % bad)
 
 
 def test_onprem_lync_ok():

@@ -1064,7 +1064,7 @@ judge__not_yet_valid__not_yet_valid_fail(void **state)
     f = finding(fx, "CERT_NOT_YET_VALID");
     assert_int_equal(f->severity, XP_SEV_FAIL);
     assert_int_equal(ev_int(f, "days_left"), 365);
-    assert_non_null(strstr(f->message, "not valid before 3 day(s) from now"));
+    assert_non_null(strstr(f->message, "becomes valid only in 3 day(s)"));
 }
 
 static void
