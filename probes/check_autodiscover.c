@@ -14,6 +14,7 @@
  * returns are reached too. The TLS chains go to the cert check, the hosts
  * to the preauth check.
  */
+#define _GNU_SOURCE
 #include <curl/curl.h>
 
 #include "xp_check.h"
@@ -387,6 +388,15 @@ follow(struct xp_check *c, struct candidate *k, const char *location)
     probe(c, k);
 }
 
+/* An HTML page (a proxy's, a web site's) is never an Autodiscover answer. */
+static int
+is_html(const struct xp_http_resp *r)
+{
+    const char *ct = xp_http_header(r, "Content-Type");
+
+    return ct && strcasestr(ct, "html") != NULL;
+}
+
 static void
 on_anon(struct xp_check *c, void *arg, const struct xp_http_resp *r)
 {
@@ -437,7 +447,7 @@ on_anon(struct xp_check *c, void *arg, const struct xp_http_resp *r)
         }
         return;
     }
-    if (r->status == 200) {
+    if (r->status == 200 && !is_html(r)) {
         struct xp_autod_resp s;
 
         rc = xp_autod_parse(r->body, r->body_len, &s);

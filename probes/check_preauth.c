@@ -8,6 +8,7 @@
  * and /EWS/mrsproxy.svc. The product in the way is named from its
  * signatures (xp_front.h), with the evidence.
  */
+#define _GNU_SOURCE
 #include "xp_check.h"
 #include "xp_facts.h"
 #include "xp_front.h"
@@ -84,7 +85,10 @@ on_probe(struct xp_check *c, void *arg, const struct xp_http_resp *r)
         snprintf(p->location, sizeof(p->location), "%s", r->location);
     p->headers = xp_http_header_lines(r, &p->nheaders);
     xp_front_classify(r, &p->verdict);
-    if (p->kind == P_FEDINFO && r->status == 200) {
+    /* A proxy's HTML page (with its <!DOCTYPE html>) is not a SOAP answer. */
+    if (p->kind == P_FEDINFO && r->status == 200 &&
+        !strcasestr(xp_http_header(r, "Content-Type") ? xp_http_header(r, "Content-Type") : "",
+                    "html")) {
         enum xp_xml_rc rc = xp_fedinfo_parse(r->body, r->body_len, &p->fed);
 
         p->xml_unsafe = rc == XP_XMLRC_UNSAFE;

@@ -99,6 +99,25 @@ auth_methods(const struct xp_http_resp *r, char *buf, size_t len)
     }
 }
 
+/* Does the path of URL (not its query) lead into Exchange's own paths? */
+static int
+path_is_exchange(const char *url)
+{
+    const char *p = strstr(url, "://");
+    size_t n;
+    char path[512];
+
+    p = p ? strchr(p + 3, '/') : url;
+    if (!p)
+        return 0;
+    n = strcspn(p, "?#");
+    if (n >= sizeof(path))
+        n = sizeof(path) - 1;
+    memcpy(path, p, n);
+    path[n] = '\0';
+    return contains(path, "/autodiscover/") || contains(path, "/ews/");
+}
+
 int
 xp_front_has_exchange_auth(const struct xp_front_verdict *v)
 {
@@ -131,9 +150,12 @@ xp_front_classify(const struct xp_http_resp *r, struct xp_front_verdict *v)
     }
     if (r->status == 401 && v->methods[0] && !xp_front_has_exchange_auth(v) &&
         !v->exchange_headers) {
+        int basic_only = strcasecmp(v->methods, "Basic") == 0;
+
         v->front = XP_FRONT_PREAUTH;
-        v->product = "basic-proxy";
-        v->product_name = "a proxy asking for Basic credentials";
+        v->product = basic_only ? "basic-proxy" : "other";
+        v->product_name = basic_only ? "a proxy asking for Basic credentials"
+                                     : "a proxy asking for its own credentials";
         snprintf(v->why, sizeof(v->why), "401 offering only %s, without Exchange's headers "
                  "(request-id, X-FEServer) or its Negotiate/NTLM challenges", v->methods);
         return;
@@ -146,8 +168,7 @@ xp_front_classify(const struct xp_http_resp *r, struct xp_front_verdict *v)
                  v->methods[0] ? "Exchange's authentication challenges" : "");
         return;
     }
-    if (r->status >= 300 && r->status < 400 && r->location &&
-        !contains(r->location, "/autodiscover/") && !contains(r->location, "/ews/")) {
+    if (r->status >= 300 && r->status < 400 && r->location && !path_is_exchange(r->location)) {
         v->front = XP_FRONT_PREAUTH;
         v->product = "other";
         v->product_name = "an unrecognised login redirect";

@@ -26,7 +26,9 @@ quiet(void *ctx, const xmlError *err)
 int
 xp_xml_is_unsafe(const char *body, size_t len)
 {
-    return memmem(body, len, "<!DOCTYPE", 9) || memmem(body, len, "<!doctype", 9) ||
+    /* A NUL byte means UTF-16/32 (or binary): a body the scan below could
+     * not read is refused too. Exchange sends UTF-8. */
+    return memchr(body, '\0', len) || memmem(body, len, "<!DOCTYPE", 9) || memmem(body, len, "<!doctype", 9) ||
            memmem(body, len, "<!ENTITY", 8) || memmem(body, len, "<!entity", 8);
 }
 
@@ -49,9 +51,17 @@ parse(const char *body, size_t len, enum xp_xml_rc *rc)
         *rc = XP_XMLRC_NOT_XML;
         return NULL;
     }
-    /* Never XML_PARSE_NOENT, DTDLOAD or HUGE. */
-    doc = xmlReadMemory(body, (int)len, "response.xml", NULL,
+    /* Never XML_PARSE_NOENT, DTDLOAD or HUGE. The encoding is fixed to
+     * UTF-8 (what Exchange sends), so a UTF-16 body cannot hide a DTD from
+     * the byte scan above; and should one get through all the same, the
+     * parsed document is refused. */
+    doc = xmlReadMemory(body, (int)len, "response.xml", "UTF-8",
                         XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+    if (doc && (doc->intSubset || doc->extSubset)) {
+        xmlFreeDoc(doc);
+        *rc = XP_XMLRC_UNSAFE;
+        return NULL;
+    }
     *rc = doc ? XP_XMLRC_OK : XP_XMLRC_NOT_XML;
     return doc;
 }
@@ -215,7 +225,9 @@ xp_autod_request(const char *email)
 char *
 xp_fedinfo_request(const char *domain, const char *url)
 {
-    return xasprintf(
+    xmlChar *d = xmlEncodeSpecialChars(NULL, (const xmlChar *)domain);
+    xmlChar *u = xmlEncodeSpecialChars(NULL, (const xmlChar *)url);
+    char *req = xasprintf(
         "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n"
         "<soap:Envelope xmlns:soap=\"http://schemas.xmlsoap.org/soap/envelope/\" "
         "xmlns:a=\"http://www.w3.org/2005/08/addressing\">\n"
@@ -232,5 +244,9 @@ xp_fedinfo_request(const char *domain, const char *url)
         "      <Request><Domain>%s</Domain></Request>\n"
         "    </GetFederationInformationRequestMessage>\n"
         "  </soap:Body>\n"
-        "</soap:Envelope>\n", url, domain);
+        "</soap:Envelope>\n", u ? (const char *)u : "", d ? (const char *)d : "");
+
+    xmlFree(d);
+    xmlFree(u);
+    return req;
 }
