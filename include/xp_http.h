@@ -62,6 +62,10 @@ struct xp_http *xp_http_start(struct xp_loop *loop, const struct xp_http_req *re
 void xp_http_abort(struct xp_http *h);
 void xp_http_abort_all(void);
 
+/* Host, port (the scheme's default when absent) and whether it is https,
+ * of an absolute URL; 0 on success, -1 when it does not parse. */
+int xp_http_url_parts(const char *url, char *host, size_t hostlen, int *port, int *https);
+
 /* First header of that name (case-insensitive), or NULL. */
 const char *xp_http_header(const struct xp_http_resp *r, const char *name);
 /* Every value of that header joined with ", " (caller frees), or NULL. */

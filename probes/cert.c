@@ -385,6 +385,14 @@ chain_lines(STACK_OF(X509) *chain, size_t *n)
     return lines;
 }
 
+/* Add a string the finding takes over (s is freed). */
+static void
+ev_own(struct xp_finding *f, const char *key, char *s)
+{
+    xp_ev_str(f, key, s);
+    free(s);
+}
+
 static void
 ev_endpoint(struct xp_finding *f, const struct xp_tls_info *info)
 {
@@ -399,41 +407,26 @@ ev_cert(struct xp_finding *f, const struct xp_tls_info *info)
     X509 *x = sk_X509_value(info->chain, 0);
     size_t n;
     char **names = xp_cert_names(x, &n);
-    char *s, key[64];
+    char key[64];
     int weak;
 
     ev_endpoint(f, info);
-    s = name_oneline(X509_get_subject_name(x));
-    xp_ev_str(f, "subject", s);
-    free(s);
-    s = name_oneline(X509_get_issuer_name(x));
-    xp_ev_str(f, "issuer", s);
-    free(s);
+    ev_own(f, "subject", name_oneline(X509_get_subject_name(x)));
+    ev_own(f, "issuer", name_oneline(X509_get_issuer_name(x)));
     xp_ev_list(f, "names", names, n);
     xp_cert_names_free(names, n);
-    s = serial_text(x);
-    xp_ev_str(f, "serial", s);
-    free(s);
-    s = asn1_time_text(X509_get0_notBefore(x));
-    xp_ev_str(f, "not_before", s);
-    free(s);
-    s = asn1_time_text(X509_get0_notAfter(x));
-    xp_ev_str(f, "not_after", s);
-    free(s);
-    s = fingerprint(x);
-    xp_ev_str(f, "sha256", s);
-    free(s);
+    ev_own(f, "serial", serial_text(x));
+    ev_own(f, "not_before", asn1_time_text(X509_get0_notBefore(x)));
+    ev_own(f, "not_after", asn1_time_text(X509_get0_notAfter(x)));
+    ev_own(f, "sha256", fingerprint(x));
     xp_cert_key_desc(x, key, sizeof(key), &weak);
     xp_ev_str(f, "key", key);
     xp_ev_str(f, "signature", OBJ_nid2ln(X509_get_signature_nid(x)));
     {
         char **lines = chain_lines(info->chain, &n);
-        size_t i;
 
         xp_ev_list(f, "chain", lines, n);
-        for (i = 0; i < n; i++)
-            free(lines[i]);
-        free(lines);
+        xp_cert_names_free(lines, n);
     }
     xp_ev_str(f, "protocol", info->protocol);
     xp_ev_str(f, "cipher", info->cipher);
@@ -443,16 +436,12 @@ ev_cert(struct xp_finding *f, const struct xp_tls_info *info)
 static void
 ev_cert_brief(struct xp_finding *f, const struct xp_tls_info *info, X509 *x)
 {
-    char *s, key[64];
+    char key[64];
     int weak;
 
     ev_endpoint(f, info);
-    s = name_oneline(X509_get_subject_name(x));
-    xp_ev_str(f, "subject", s);
-    free(s);
-    s = asn1_time_text(X509_get0_notAfter(x));
-    xp_ev_str(f, "not_after", s);
-    free(s);
+    ev_own(f, "subject", name_oneline(X509_get_subject_name(x)));
+    ev_own(f, "not_after", asn1_time_text(X509_get0_notAfter(x)));
     xp_cert_key_desc(x, key, sizeof(key), &weak);
     xp_ev_str(f, "key", key);
     xp_ev_str(f, "signature", OBJ_nid2ln(X509_get_signature_nid(x)));

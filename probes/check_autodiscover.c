@@ -113,24 +113,9 @@ set_problem(struct candidate *k, enum xp_code code, const char *fmt, ...)
 static int
 parse_https(const char *url, char *host, size_t hostlen, int *port)
 {
-    CURLU *u = curl_url();
-    char *scheme = NULL, *h = NULL, *p = NULL;
-    int rc = -1;
+    int https = 0;
 
-    if (curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
-        curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK &&
-        strcasecmp(scheme, "https") == 0 &&
-        curl_url_get(u, CURLUPART_HOST, &h, 0) == CURLUE_OK &&
-        curl_url_get(u, CURLUPART_PORT, &p, CURLU_DEFAULT_PORT) == CURLUE_OK) {
-        snprintf(host, hostlen, "%s", h);
-        *port = atoi(p);
-        rc = 0;
-    }
-    curl_free(scheme);
-    curl_free(h);
-    curl_free(p);
-    curl_url_cleanup(u);
-    return rc;
+    return xp_http_url_parts(url, host, hostlen, port, &https) == 0 && https ? 0 : -1;
 }
 
 static const char *

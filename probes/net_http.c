@@ -213,10 +213,8 @@ on_done(CURL *easy, CURLcode rc, void *arg)
     free_handle(h);
 }
 
-/* host and port of url, for pinning; 0 on success. */
-static int
-url_host_port(const char *url, char *host, size_t hostlen, char *port, size_t portlen,
-              int *https)
+int
+xp_http_url_parts(const char *url, char *host, size_t hostlen, int *port, int *https)
 {
     CURLU *u = curl_url();
     char *h = NULL, *p = NULL, *scheme = NULL;
@@ -227,7 +225,7 @@ url_host_port(const char *url, char *host, size_t hostlen, char *port, size_t po
         curl_url_get(u, CURLUPART_PORT, &p, CURLU_DEFAULT_PORT) == CURLUE_OK &&
         curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK) {
         snprintf(host, hostlen, "%s", h);
-        snprintf(port, portlen, "%s", p);
+        *port = atoi(p);
         *https = strcasecmp(scheme, "https") == 0;
         rc = 0;
     }
@@ -242,7 +240,8 @@ struct xp_http *
 xp_http_start(struct xp_loop *loop, const struct xp_http_req *req, xp_http_cb cb, void *arg)
 {
     struct xp_http *h = xcalloc(1, sizeof(*h));
-    char host[256] = "", port[16] = "";
+    char host[256] = "";
+    int port = 0;
     CURL *e;
 
     h->loop = loop;
@@ -252,7 +251,7 @@ xp_http_start(struct xp_loop *loop, const struct xp_http_req *req, xp_http_cb cb
     h->easy = e = curl_easy_init();
     if (!e)
         xp_fatal("curl_easy_init failed");
-    url_host_port(req->url, host, sizeof(host), port, sizeof(port), &h->https);
+    xp_http_url_parts(req->url, host, sizeof(host), &port, &h->https);
     snprintf(h->resp.tls.host, sizeof(h->resp.tls.host), "%s", host);
     curl_easy_setopt(e, CURLOPT_URL, req->url);
     curl_easy_setopt(e, CURLOPT_ERRORBUFFER, h->errbuf);
@@ -267,7 +266,7 @@ xp_http_start(struct xp_loop *loop, const struct xp_http_req *req, xp_http_cb cb
     curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
     curl_easy_setopt(e, CURLOPT_WRITEDATA, h);
     if (req->connect_ip && host[0]) {
-        char *pin = xasprintf("%s:%s:%s", host, port, req->connect_ip);
+        char *pin = xasprintf("%s:%d:%s", host, port, req->connect_ip);
 
         h->resolve = curl_slist_append(NULL, pin);
         free(pin);
