@@ -20,7 +20,8 @@ CPPFLAGS += -D_DEFAULT_SOURCE -Iinclude
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
-LIB_SRC = $(wildcard probes/*.c) $(wildcard report/*.c) ui/cli.c ui/prompt.c
+LIB_SRC = $(wildcard probes/*.c) $(wildcard report/*.c) ui/cli.c ui/prompt.c \
+          $(wildcard ui/tui*.c)
 MAIN_SRC = ui/main.c
 
 LIB_OBJ  = $(LIB_SRC:%.c=$(BUILD)/obj/%.o)

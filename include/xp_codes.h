@@ -31,9 +31,12 @@ enum xp_severity {
     X(SMTP_MX_MISSING) X(SMTP_CONNECT_FAILED) X(SMTP_TIMEOUT)              \
     X(SMTP_ESMTP_INSPECTION) X(SMTP_NO_STARTTLS) X(SMTP_STARTTLS_FAILED)   \
     X(SMTP_TLS_REQUIRED) X(SMTP_TLS_OLD_PROTOCOL) X(SMTP_PROTOCOL_ERROR)   \
+    X(SMTP_OK) X(SMTP_CLIENT_IP) X(SMTP_REJECTED) X(SMTP_DNS_ERROR)        \
+    X(CONNECTOR_CERT_MISMATCH)                                             \
     /* dnsbl */                                                            \
     X(DNSBL_LISTED) X(DNSBL_QUERY_BLOCKED) X(DNSBL_CLEAN)                  \
     X(CONNECTOR_IP_MISMATCH)                                               \
+    X(DNSBL_ZONE_UNRELIABLE) X(DNSBL_QUERY_FAILED)                         \
     /* cname */                                                            \
     X(CNAME_MISSING) X(CNAME_WRONG_TARGET) X(TXT_VERIFICATION_MISSING)     \
     X(MX_NOT_EXO) X(SPF_MISSING_INCLUDE)                                   \

@@ -7,6 +7,8 @@
  *     verification = ms12345678
  *     hosts = mail.contoso.com, sip.contoso.com:5061
  *     msstd = msstd:mail.contoso.com
+ *     connector_ips = 203.0.113.5, 198.51.100.0/24
+ *     tls_cert_name = mail.contoso.com
  *
  * Unknown keys and bad values are errors naming the line. Every field is
  * optional; the checks fall back to Office 365's documented values and to
@@ -51,6 +53,13 @@ struct xp_expect {
     struct xp_hostport *hosts;     /* extra TLS endpoints (default port 443) */
     size_t nhosts;
     char *msstd;                   /* Outlook Anywhere principal: "msstd:mail.contoso.com" */
+    struct xp_hostport *smtp_hosts;   /* --hosts / hosts = entries on ports 25 and 587:
+                                       * SMTP endpoints for the smtp check */
+    size_t nsmtp_hosts;
+    char **connector_ips;          /* the inbound connector's sender IPs: ADDR or ADDR/LEN */
+    size_t nconnector_ips;
+    char *tls_cert_name;           /* the connector's TlsCertificateName (a host name,
+                                    * "*.contoso.com", or "<I>issuer<S>CN=name,...") */
 };
 
 /* Defaults (Office 365 worldwide values); free with xp_expect_free. */
@@ -61,8 +70,8 @@ int xp_expect_load(struct xp_expect *e, const char *path, char *err, size_t errl
 int xp_expect_set(struct xp_expect *e, const char *key, const char *value, char *err,
                   size_t errlen);
 void xp_expect_free(struct xp_expect *e);
-/* Append "HOST[:PORT],..." (IPv6 as [ADDR]:PORT) to e->hosts; -1 with err
- * on a malformed entry. */
+/* Append "HOST[:PORT],..." (IPv6 as [ADDR]:PORT) to e->hosts — or, on
+ * ports 25 and 587, to e->smtp_hosts; -1 with err on a malformed entry. */
 int xp_expect_add_hosts(struct xp_expect *e, const char *list, char *err, size_t errlen);
 
 const char *xp_deploy_name(enum xp_deploy d);

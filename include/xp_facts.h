@@ -29,6 +29,13 @@ struct xp_http_endpoint {
     char role[32];             /* "autodiscover", "ews" */
 };
 
+/* The client's public address as a server saw it (smtp: the address
+ * literal in an EHLO reply), for dnsbl and the connector IP check. */
+struct xp_client_ip {
+    char ip[64];
+    char source[160];          /* "EHLO reply of mx1.contoso.com (192.0.2.1)" */
+};
+
 struct xp_facts *xp_facts_new(void);
 void xp_facts_free(struct xp_facts *f);
 
@@ -44,5 +51,11 @@ void xp_facts_add_http(struct xp_facts *f, const char *host, int port, const cha
                        const char *role);
 size_t xp_facts_http_count(const struct xp_facts *f);
 const struct xp_http_endpoint *xp_facts_http(const struct xp_facts *f, size_t i);
+
+/* Record a client address seen by a server (once per address; the first
+ * source is kept). */
+void xp_facts_add_client_ip(struct xp_facts *f, const char *ip, const char *source);
+size_t xp_facts_client_ip_count(const struct xp_facts *f);
+const struct xp_client_ip *xp_facts_client_ip(const struct xp_facts *f, size_t i);
 
 #endif

@@ -26,6 +26,7 @@ struct xp_http_req {
     const char *connect_ip;        /* pin the URL's host to this address */
     const char *user;              /* credentials (any auth curl offers), or NULL */
     const char *password;
+    int basic_only;                /* offer only Basic (retry after NTLM was refused) */
     const char *ca_file;           /* verify with these anchors when credentials go */
     int timeout_ms;
     size_t max_body;               /* bytes kept; more ends the transfer */

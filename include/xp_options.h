@@ -30,6 +30,8 @@ struct xp_options {
     struct xp_expect *expect;    /* always set (defaults when no file); owned */
     const char *user;            /* --user UPN, or NULL */
     char *password;              /* from EXPROBE_PASSWORD or the prompt; owned */
+    const char *ip;              /* --ip: the sending IP for dnsbl / connector, or NULL */
+    const char *dnsbl;           /* --dnsbl ZONE,...: instead of the built-in list, or NULL */
     int timeout_ms;
     int max_time_ms;
     int verbose;

@@ -37,12 +37,15 @@ struct xp_reporter_ops {
 extern const struct xp_reporter_ops xp_report_text;
 extern const struct xp_reporter_ops xp_report_json;
 extern const struct xp_reporter_ops xp_report_jsonl;
+extern const struct xp_reporter_ops xp_report_junit;     /* report_junit.c */
 extern const struct xp_reporter_ops xp_report_progress;
 
 struct xp_report;
 
 /* Open the reporters opts asks for; NULL with err on an unusable -o. */
 struct xp_report *xp_report_open(const struct xp_options *opts, char *err, size_t errlen);
+/* The --format (or -i) reporter, for xp_tui_attach. */
+struct xp_reporter *xp_report_main(struct xp_report *rep);
 /* The xp_emit_fn to give the engine (ctx: the xp_report). */
 void xp_report_emit(void *ctx, const struct xp_event *ev);
 /* The tick to give the loop (ctx: the xp_report). */

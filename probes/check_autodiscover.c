@@ -17,6 +17,7 @@
 #define _GNU_SOURCE
 #include <curl/curl.h>
 
+#include "xp_cert.h"
 #include "xp_check.h"
 #include "xp_expect.h"
 #include "xp_facts.h"
@@ -65,6 +66,10 @@ struct candidate {
     int redirect_insecure, redirect_loop;
     /* with credentials */
     int auth_tried, auth_failed, auth_skipped;
+    int auth_basic;             /* the endpoint offers Basic: use it */
+    char auth_error[512];       /* the authenticated request did not complete */
+    int cert_mismatch;          /* the certificate does not name the host */
+    int cloud_cname;            /* the host is a CNAME to Office 365's Autodiscover */
     long auth_status;
     int xml_unsafe;
     struct xp_autod_resp *settings;
@@ -261,6 +266,7 @@ on_auth(struct xp_check *c, void *arg, const struct xp_http_resp *r)
 
     k->auth_status = r->status;
     if (!r->completed) {
+        snprintf(k->auth_error, sizeof(k->auth_error), "%s", r->error);
         xp_step_note(k->step, "authenticated POST: %s", r->error);
         return;
     }
@@ -325,7 +331,7 @@ post_auth(struct xp_check *c, struct candidate *k)
     struct xp_http_req req = {
         .url = k->url, .method = "POST", .body = body, .content_type = "text/xml",
         .user = st->user, .password = st->password, .ca_file = o->ca_file,
-        .connect_ip = k->ip[0] ? k->ip : NULL,
+        .connect_ip = k->ip[0] ? k->ip : NULL, .basic_only = k->auth_basic,
     };
 
     k->auth_tried = 1;
@@ -373,6 +379,17 @@ follow(struct xp_check *c, struct candidate *k, const char *location)
     probe(c, k);
 }
 
+/* Does the https endpoint's certificate fail to name the host? */
+static int
+cert_names_other(const struct candidate *k)
+{
+    int cn_only;
+
+    if (!k->tls.handshake_ok || !k->tls.chain || sk_X509_num(k->tls.chain) == 0)
+        return 0;
+    return !xp_cert_host_matches(sk_X509_value(k->tls.chain, 0), k->host, &cn_only);
+}
+
 /* An HTML page (a proxy's, a web site's) is never an Autodiscover answer. */
 static int
 is_html(const struct xp_http_resp *r)
@@ -417,6 +434,14 @@ on_anon(struct xp_check *c, void *arg, const struct xp_http_resp *r)
                     k->verdict.product_name, k->verdict.why);
         return;
     }
+    if (cert_names_other(k)) {
+        /* Outlook would warn and move on to the next method. */
+        k->cert_mismatch = 1;
+        set_problem(k, XP_AUTOD_BAD_RESPONSE, "the certificate is not valid for %s%s",
+                    k->host, k->cloud_cname ? " (it is Office 365's: normal for a cloud-only "
+                    "domain, Outlook goes on to the next method)" : "");
+        return;
+    }
     if (r->status == 401 && !k->verdict.methods[0]) {
         set_problem(k, XP_AUTOD_BAD_RESPONSE, "401 without any WWW-Authenticate header: "
                     "no supported authentication method");
@@ -424,6 +449,7 @@ on_anon(struct xp_check *c, void *arg, const struct xp_http_resp *r)
     }
     if (r->status == 401) {
         k->valid = 1;
+        k->auth_basic = strcasestr(k->verdict.methods, "Basic") != NULL;
         if (st->user) {
             if (may_send_credentials(c, k->host))
                 post_auth(c, k);
@@ -482,6 +508,8 @@ on_addr(struct xp_check *c, void *arg, const struct xp_dns_result *res)
     const char *ip = first_address(res);
 
     xp_check_dns_step(c, k->step, res);
+    k->cloud_cname = xp_dns_cname_target(res) &&
+                     xp_name_eq(xp_dns_cname_target(res), xp_check_expect(c)->autodiscover_cname);
     if (!ip) {
         set_problem(k, XP_AUTOD_DNS_MISSING, "%s does not resolve (%s)", k->host,
                     xp_dns_status_name(res->status));
@@ -620,6 +648,14 @@ judge_candidate(struct xp_check *c, struct candidate *k)
         }
         return;
     }
+    /* A certificate that does not name an Exchange endpoint is the cert
+     * check's to explain, except Office 365's own behind a cloud CNAME. */
+    if (k->cert_mismatch && !k->cloud_cname)
+        publish_tls(c, k);
+    if (k->cert_mismatch && k->cloud_cname) {
+        xp_step_end(k->step, XP_ST_INFO, "%s", k->problem);
+        return;
+    }
     if (!k->problem[0] || (k->method == M_ROOT && k->problem_code == XP_AUTOD_DNS_MISSING)) {
         xp_step_end(k->step, XP_ST_SKIP, "%s", k->problem[0] ? k->problem : "not offered");
         return;
@@ -628,7 +664,8 @@ judge_candidate(struct xp_check *c, struct candidate *k)
         xp_step_end(k->step, XP_ST_SKIP, "%s", k->problem);
         return;
     }
-    if (k->method == M_REDIRECT && !k->nhops && k->problem_code != XP_XML_UNSAFE) {
+    if (k->method == M_REDIRECT && !k->nhops && k->problem_code != XP_XML_UNSAFE &&
+        k->problem_code != XP_AUTOD_REDIRECT_INSECURE && k->problem_code != XP_AUTOD_REDIRECT_LOOP) {
         /* No redirect offered on port 80: only a method not in use. */
         xp_step_end(k->step, XP_ST_SKIP, "%s", k->problem);
         return;
@@ -666,6 +703,14 @@ judge_settings(struct xp_check *c, struct candidate *k)
     if (k->auth_failed) {
         f = xp_finding_new(c, k->step, XP_AUTOD_AUTH_FAILED, "%s refused the credentials "
                            "of %s (HTTP 401)", k->url, st->user);
+        ev_candidate(f, k);
+        xp_finding_add(f);
+    }
+    if (k->auth_error[0]) {
+        f = xp_finding_new(c, k->step, XP_AUTOD_CONNECT_FAILED, "The authenticated request to "
+                           "%s failed: %s (credentials go only over verified TLS)", k->url,
+                           k->auth_error);
+        xp_finding_severity(f, XP_SEV_FAIL);
         ev_candidate(f, k);
         xp_finding_add(f);
     }

@@ -6,6 +6,7 @@
 #include "xp_expect.h"
 #include "xp.h"
 
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
@@ -61,6 +62,11 @@ xp_expect_free(struct xp_expect *e)
     free(e->lyncdiscover_cname);
     free(e->hosts);
     free(e->msstd);
+    free(e->smtp_hosts);
+    while (e->nconnector_ips > 0)
+        free(e->connector_ips[--e->nconnector_ips]);
+    free(e->connector_ips);
+    free(e->tls_cert_name);
     free(e);
 }
 
@@ -105,6 +111,67 @@ is_hostname(const char *v)
         if (!isalnum((unsigned char)v[i]) && v[i] != '-' && v[i] != '.' && v[i] != '_')
             return 0;
     return 1;
+}
+
+/* "ADDR" or "ADDR/LEN", IPv4 or IPv6. */
+static int
+is_cidr(const char *v)
+{
+    char addr[64];
+    unsigned char bin[16];
+    const char *slash = strchr(v, '/');
+    size_t n = slash ? (size_t)(slash - v) : strlen(v);
+    int v6, max;
+
+    if (n == 0 || n >= sizeof(addr))
+        return 0;
+    memcpy(addr, v, n);
+    addr[n] = '\0';
+    v6 = strchr(addr, ':') != NULL;
+    if (inet_pton(v6 ? AF_INET6 : AF_INET, addr, bin) != 1)
+        return 0;
+    max = v6 ? 128 : 32;
+    if (slash) {
+        char *end;
+        long len = strtol(slash + 1, &end, 10);
+
+        if (end == slash + 1 || *end || len < 0 || len > max)
+            return 0;
+    }
+    return 1;
+}
+
+/* "203.0.113.5, 198.51.100.0/24": all or nothing. */
+static int
+set_connector_ips(struct xp_expect *e, const char *v, char *err, size_t errlen)
+{
+    char *copy = xstrdup(v), *save = NULL, *item;
+    char **list = NULL;
+    size_t n = 0, i;
+
+    for (item = strtok_r(copy, ", \t", &save); item; item = strtok_r(NULL, ", \t", &save)) {
+        if (!is_cidr(item)) {
+            snprintf(err, errlen, "connector_ips: '%s' is not an address or ADDR/LEN", item);
+            for (i = 0; i < n; i++)
+                free(list[i]);
+            free(list);
+            free(copy);
+            return -1;
+        }
+        list = xrealloc(list, (n + 1) * sizeof(*list));
+        list[n++] = xstrdup(item);
+    }
+    free(copy);
+    if (n == 0) {
+        snprintf(err, errlen, "connector_ips needs at least one address");
+        return -1;
+    }
+    for (i = 0; i < e->nconnector_ips; i++)
+        free(e->connector_ips[i]);
+    free(e->connector_ips);
+    e->connector_ips = list;
+    e->nconnector_ips = n;
+    return 0;
 }
 
 static void
@@ -153,6 +220,23 @@ xp_expect_set(struct xp_expect *e, const char *key, const char *v, char *err, si
             return -1;
         }
         replace(&e->msstd, v);
+        return 0;
+    }
+    if (strcmp(key, "connector_ips") == 0)
+        return set_connector_ips(e, v, err, errlen);
+    if (strcmp(key, "tls_cert_name") == 0) {
+        const char *name = v;
+
+        if (strncmp(v, "<I>", 3) == 0 && strstr(v, "<S>"))
+            name = NULL;   /* Exchange's "<I>issuer<S>subject" form: taken as is */
+        else if (v[0] == '*' && v[1] == '.')
+            name = v + 2;
+        if (name && !is_hostname(name)) {
+            snprintf(err, errlen, "tls_cert_name must be a host name, *.domain or "
+                     "<I>issuer<S>subject, not '%s'", v);
+            return -1;
+        }
+        replace(&e->tls_cert_name, v);
         return 0;
     }
     if (strcmp(key, "sip_tls") == 0 || strcmp(key, "sipfederationtls") == 0) {
@@ -228,11 +312,6 @@ parse_hostport(const char *s, struct xp_hostport *hp, char *err, size_t errlen)
         if (*stop || stop == port || p < 1 || p > 65535)
             goto bad;
     }
-    if (p == 25 || p == 587) {
-        snprintf(err, errlen, "'%s': port %ld is SMTP with STARTTLS, which the smtp check "
-                 "tests (not available in this build)", s, p);
-        return -1;
-    }
     hp->port = (int)p;
     return 0;
 bad:
@@ -252,6 +331,13 @@ xp_expect_add_hosts(struct xp_expect *e, const char *list, char *err, size_t err
         if (parse_hostport(item, &hp, err, errlen) < 0) {
             rc = -1;
             break;
+        }
+        if (hp.port == 25 || hp.port == 587) {
+            /* SMTP with STARTTLS: the smtp check's, not a TLS endpoint */
+            e->smtp_hosts = xrealloc(e->smtp_hosts, (e->nsmtp_hosts + 1) *
+                                     sizeof(*e->smtp_hosts));
+            e->smtp_hosts[e->nsmtp_hosts++] = hp;
+            continue;
         }
         e->hosts = xrealloc(e->hosts, (e->nhosts + 1) * sizeof(*e->hosts));
         e->hosts[e->nhosts++] = hp;

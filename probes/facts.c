@@ -13,6 +13,8 @@ struct xp_facts {
     size_t ntls, captls;
     struct xp_http_endpoint *http;
     size_t nhttp;
+    struct xp_client_ip *client_ip;
+    size_t nclient_ip;
 };
 
 struct xp_facts *
@@ -32,6 +34,7 @@ xp_facts_free(struct xp_facts *f)
         xp_tls_info_clear(&f->tls[i].info);
     free(f->tls);
     free(f->http);
+    free(f->client_ip);
     free(f);
 }
 
@@ -105,4 +108,30 @@ const struct xp_http_endpoint *
 xp_facts_http(const struct xp_facts *f, size_t i)
 {
     return &f->http[i];
+}
+
+void
+xp_facts_add_client_ip(struct xp_facts *f, const char *ip, const char *source)
+{
+    size_t i;
+
+    for (i = 0; i < f->nclient_ip; i++)
+        if (strcmp(f->client_ip[i].ip, ip) == 0)
+            return;
+    f->client_ip = xrealloc(f->client_ip, (f->nclient_ip + 1) * sizeof(*f->client_ip));
+    snprintf(f->client_ip[f->nclient_ip].ip, sizeof(f->client_ip->ip), "%s", ip);
+    snprintf(f->client_ip[f->nclient_ip].source, sizeof(f->client_ip->source), "%s", source);
+    f->nclient_ip++;
+}
+
+size_t
+xp_facts_client_ip_count(const struct xp_facts *f)
+{
+    return f->nclient_ip;
+}
+
+const struct xp_client_ip *
+xp_facts_client_ip(const struct xp_facts *f, size_t i)
+{
+    return &f->client_ip[i];
 }

@@ -15,8 +15,9 @@
 #include <string.h>
 #include <strings.h>
 
-#define MAX_HEADERS 100
-#define MAX_HEADER_BYTES (64 * 1024)
+#define MAX_HEADERS 100                 /* per response */
+#define MAX_HEADER_BYTES (64 * 1024)    /* per response */
+#define MAX_RESPONSES 8                 /* 1xx, authentication rounds, the answer */
 
 struct xp_http {
     struct xp_loop *loop;
@@ -29,7 +30,8 @@ struct xp_http {
     struct xp_http_resp resp;
     struct xp_buf body;
     size_t max_body;
-    size_t header_bytes;
+    size_t header_bytes;                /* of the current response */
+    int responses;
     int https;
     int header_overflow;
     struct xp_http *prev, *next;
@@ -120,18 +122,25 @@ on_header(char *data, size_t size, size_t nmemb, void *arg)
     const char *colon;
     struct xp_http_header *hd;
 
+    collect_tls(h);
+    while (len > 0 && (data[len - 1] == '\r' || data[len - 1] == '\n'))
+        len--;
+    if (len >= 5 && strncmp(data, "HTTP/", 5) == 0) {
+        /* A new response (after a 1xx, or an authentication round). */
+        clear_headers(&h->resp);
+        h->header_bytes = 0;
+        if (++h->responses > MAX_RESPONSES) {
+            h->header_overflow = 1;
+            return 0;
+        }
+    }
     h->header_bytes += n;
     if (h->header_bytes > MAX_HEADER_BYTES) {
         h->header_overflow = 1;
         return 0;
     }
-    collect_tls(h);
-    while (len > 0 && (data[len - 1] == '\r' || data[len - 1] == '\n'))
-        len--;
-    if (len >= 5 && strncmp(data, "HTTP/", 5) == 0) {
-        clear_headers(&h->resp);   /* a new response (after 100, or an auth round) */
+    if (len >= 5 && strncmp(data, "HTTP/", 5) == 0)
         return n;
-    }
     colon = memchr(data, ':', len);
     if (!colon || len == 0)
         return n;
@@ -198,7 +207,8 @@ on_done(CURL *easy, CURLcode rc, void *arg)
     r->timed_out = rc == CURLE_OPERATION_TIMEDOUT;
     if (!r->completed)
         snprintf(r->error, sizeof(r->error), "%s",
-                 h->header_overflow ? "response headers over the limit (100 headers, 64 KiB)"
+                 h->header_overflow ? "response headers over the limit (100 headers or 64 KiB "
+                                      "per response, 8 responses)"
                  : h->errbuf[0]     ? h->errbuf
                                     : curl_easy_strerror(rc));
     xp_buf_add(&h->body, "", 0);
@@ -259,7 +269,9 @@ xp_http_start(struct xp_loop *loop, const struct xp_http_req *req, xp_http_cb cb
     curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, (long)req->timeout_ms);
     curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)req->timeout_ms);
     curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
-    curl_easy_setopt(e, CURLOPT_FORBID_REUSE, 1L);
+    /* One connection per request (so each presents its chain), except for
+     * NTLM, which authenticates the connection itself. */
+    curl_easy_setopt(e, CURLOPT_FORBID_REUSE, req->user && !req->basic_only ? 0L : 1L);
     curl_easy_setopt(e, CURLOPT_USERAGENT, "exprobe/" XP_VERSION);
     curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
     curl_easy_setopt(e, CURLOPT_HEADERDATA, h);
@@ -277,7 +289,10 @@ xp_http_start(struct xp_loop *loop, const struct xp_http_req *req, xp_http_cb cb
         curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "https");
         curl_easy_setopt(e, CURLOPT_USERNAME, req->user);
         curl_easy_setopt(e, CURLOPT_PASSWORD, req->password ? req->password : "");
-        curl_easy_setopt(e, CURLOPT_HTTPAUTH, CURLAUTH_ANY);
+        /* Basic (over verified https) when offered, as ExRCA does; else
+         * NTLM. Negotiate needs a Kerberos ticket we do not have. */
+        curl_easy_setopt(e, CURLOPT_HTTPAUTH,
+                         req->basic_only ? CURLAUTH_BASIC : CURLAUTH_NTLM | CURLAUTH_BASIC);
         curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 1L);
         curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L);
         if (req->ca_file)

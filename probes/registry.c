@@ -9,6 +9,8 @@
 extern const struct xp_check_ops xp_check_autodiscover;
 extern const struct xp_check_ops xp_check_preauth;
 extern const struct xp_check_ops xp_check_cert;
+extern const struct xp_check_ops xp_check_smtp;
+extern const struct xp_check_ops xp_check_dnsbl;
 extern const struct xp_check_ops xp_check_cname;
 extern const struct xp_check_ops xp_check_lync;
 
@@ -16,6 +18,8 @@ const struct xp_check_ops *const xp_checks[] = {
     &xp_check_autodiscover,
     &xp_check_preauth,
     &xp_check_cert,
+    &xp_check_smtp,
+    &xp_check_dnsbl,
     &xp_check_cname,
     &xp_check_lync,
     NULL,

@@ -7,6 +7,7 @@
 #define _GNU_SOURCE
 #include "xp_report.h"
 #include "xp_options.h"
+#include "xp_tui.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -28,6 +29,8 @@ format_ops(enum xp_format f)
         return &xp_report_json;
     case XP_FMT_JSONL:
         return &xp_report_jsonl;
+    case XP_FMT_JUNIT:
+        return &xp_report_junit;
     default:
         return &xp_report_text;
     }
@@ -55,8 +58,9 @@ xp_report_open(const struct xp_options *opts, char *err, size_t errlen)
             return NULL;
         }
     }
-    rep->main = (struct xp_reporter){ .ops = format_ops(opts->format), .opts = opts,
-                                      .out = rep->out };
+    rep->main = (struct xp_reporter){ .ops = opts->tui ? &xp_report_tui
+                                                       : format_ops(opts->format),
+                                      .opts = opts, .out = rep->out };
     if (rep->main.ops->open)
         rep->main.ops->open(&rep->main);
     if (opts->progress) {
@@ -65,6 +69,12 @@ xp_report_open(const struct xp_options *opts, char *err, size_t errlen)
         rep->progress.ops->open(&rep->progress);
     }
     return rep;
+}
+
+struct xp_reporter *
+xp_report_main(struct xp_report *rep)
+{
+    return &rep->main;
 }
 
 static void

@@ -6,6 +6,8 @@
  *   jsonl: one compact document per target, written as each one ends.
  */
 #include "xp_check.h"
+#include "xp_options.h"
+#include "xp_preflight.h"
 #include "xp_report.h"
 
 #include <jansson.h>
@@ -101,9 +103,9 @@ check_json(const struct xp_check *c)
     return o;
 }
 
-/* One SPEC document for one target. */
+/* One SPEC document for one target (with --preflight, its checklist). */
 static json_t *
-target_json(const struct xp_target *t)
+target_json(const struct xp_target *t, const struct xp_options *opts)
 {
     json_t *o = json_object(), *tool = json_object(), *sum = json_object(), *checks = json_array();
     int counts[4] = { 0 };   /* pass warn fail skip */
@@ -144,6 +146,8 @@ target_json(const struct xp_target *t)
     json_object_set_new(o, "status", json_string(xp_status_name(xp_target_rollup(t))));
     json_object_set_new(o, "interrupted", json_boolean(t->interrupted));
     json_object_set_new(o, "summary", sum);
+    if (opts->preflight)
+        json_object_set_new(o, "preflight", xp_preflight_json(t));
     json_object_set_new(o, "checks", checks);
     return o;
 }
@@ -163,14 +167,14 @@ json_close(struct xp_reporter *r, const struct xp_run *run)
     size_t i;
 
     if (run->ntargets == 1) {
-        dump(r, target_json(run->targets[0]), JSON_INDENT(2));
+        dump(r, target_json(run->targets[0], r->opts), JSON_INDENT(2));
         return;
     }
     {
         json_t *arr = json_array();
 
         for (i = 0; i < run->ntargets; i++)
-            json_array_append_new(arr, target_json(run->targets[i]));
+            json_array_append_new(arr, target_json(run->targets[i], r->opts));
         dump(r, arr, JSON_INDENT(2));
     }
 }
@@ -186,7 +190,7 @@ jsonl_event(struct xp_reporter *r, const struct xp_event *ev)
     if (ev->type != XP_EV_TARGET_END && ev->type != XP_EV_RUN_END)
         return;
     while (next < run->ntargets && run->targets[next]->done)
-        dump(r, target_json(run->targets[next++]), JSON_COMPACT);
+        dump(r, target_json(run->targets[next++], r->opts), JSON_COMPACT);
     r->priv = (void *)next;
 }
 

@@ -9,6 +9,7 @@
  */
 #include "xp_check.h"
 #include "xp_options.h"
+#include "xp_preflight.h"
 #include "xp_report.h"
 
 #include <stdlib.h>
@@ -249,8 +250,12 @@ flush_ready(struct xp_reporter *r)
 
         if (!t->started)
             return;
+        if (r->opts->preflight && !t->done)
+            break;   /* --preflight: the checklist leads, so the target waits to be done */
         if (!tx->header_done) {
             print_header(r, t);
+            if (r->opts->preflight)
+                xp_preflight_write_text(r->out, t, r->opts);
             tx->header_done = 1;
         }
         while (tx->check < t->nchecks && t->checks[tx->check]->done)

@@ -3,8 +3,10 @@
 # "N passed, N failed".
 #
 #   tests/run.sh BUILD               unit tests (BUILD/tests/test_*, cmocka),
-#                                    then the integration tests against the lab
+#                                    then the integration tests against the lab,
+#                                    then the TUI tests (tmux) against the lab
 #   tests/run.sh BUILD integration   integration tests only
+#   tests/run.sh BUILD tui           TUI tests only
 #
 # Unit tests: every executable BUILD/tests/test_*; counts come from cmocka's
 # "[  PASSED  ] N test(s)." and "[  FAILED  ] N test(s), listed below:" lines;
@@ -16,6 +18,10 @@
 # again on exit (also on failure or Ctrl-C) - unless the lab was already
 # fully running before, then it is left as found. LAB_KEEP=1: never stop it.
 #
+# TUI: tests/tui/tui_tests.py drives `exprobe -i` in private tmux servers
+# against the same lab (one session under ASan when BUILD/asan/exprobe
+# exists: make asan); the screens it saw go to BUILD/test-logs/tui/.
+#
 # Environment passed through: EXPROBE_WRAPPER (e.g. "valgrind
 # --error-exitcode=99 -q"), LAB_DNS, LAB_BLACKHOLE, LAB_DIR, PYTHON,
 # TEST_PATTERN (only integration tests matching it).
@@ -23,10 +29,10 @@
 # Exit status 0 only if no test failed and at least one test ran.
 set -u
 
-usage() { echo "usage: $0 BUILD [integration]" >&2; exit 2; }
+usage() { echo "usage: $0 BUILD [integration|tui]" >&2; exit 2; }
 if [ $# -lt 1 ] || [ $# -gt 2 ]; then usage; fi
 MODE=${2:-all}
-case "$MODE" in all|integration) ;; *) usage ;; esac
+case "$MODE" in all|integration|tui) ;; *) usage ;; esac
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BUILD=$1
@@ -124,34 +130,28 @@ trap on_exit EXIT
 trap 'INTERRUPTED=interrupted; exit 130' INT
 trap 'INTERRUPTED=terminated; exit 143' TERM
 
-run_integration() {
-    local log=$LOG_DIR/integration.log p f line
-    section "integration tests (exprobe: $BUILD/exprobe)"
-    if [ ! -x "$BUILD/exprobe" ]; then
-        echo "  $BUILD/exprobe is missing: run make first (counted as 1 failed)"
-        FAILED=$((FAILED + 1))
-        return
-    fi
+# lab_up WHAT: the lab is running (started if needed); 1 if it is not.
+lab_up() {
     if tests/lab/lab.sh status >/dev/null 2>&1; then
-        echo "  lab already running: using it, and leaving it running"
-    else
-        LAB_STARTED=1
-        tests/lab/lab.sh start 2>&1 | indent
-        if [ "${PIPESTATUS[0]}" -ne 0 ]; then
-            lab_stop
-            echo "  the lab did not start: integration tests not run (counted as 1 failed)"
-            FAILED=$((FAILED + 1))
-            return
-        fi
+        [ -n "$LAB_STARTED" ] || echo "  lab already running: using it, and leaving it running"
+        return 0
     fi
-    # shellcheck disable=SC2086  # TEST_PATTERN may hold several patterns
-    EXPROBE=$BUILD/exprobe PYTHONDONTWRITEBYTECODE=1 \
-        "$PYTHON" -u tests/integration/harness.py ${TEST_PATTERN:-} 2>&1 |
-        tee "$log" | indent
-    lab_stop
-    line=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$log" | tail -n 1)
+    LAB_STARTED=1
+    tests/lab/lab.sh start 2>&1 | indent
+    if [ "${PIPESTATUS[0]}" -ne 0 ]; then
+        lab_stop
+        echo "  the lab did not start: $1 not run (counted as 1 failed)"
+        FAILED=$((FAILED + 1))
+        return 1
+    fi
+}
+
+# count_summary LOG WHAT: add LOG's last "N passed, N failed" to the totals.
+count_summary() {
+    local line p f
+    line=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$1" | tail -n 1)
     if [ -z "$line" ]; then
-        echo "  the harness ended without its summary line (counted as 1 failed)"
+        echo "  the $2 ended without its summary line (counted as 1 failed)"
         FAILED=$((FAILED + 1))
         return
     fi
@@ -162,10 +162,43 @@ run_integration() {
     FAILED=$((FAILED + f))
 }
 
+run_integration() {
+    local log=$LOG_DIR/integration.log
+    section "integration tests (exprobe: $BUILD/exprobe)"
+    if [ ! -x "$BUILD/exprobe" ]; then
+        echo "  $BUILD/exprobe is missing: run make first (counted as 1 failed)"
+        FAILED=$((FAILED + 1))
+        return
+    fi
+    lab_up "integration tests" || return
+    # shellcheck disable=SC2086  # TEST_PATTERN may hold several patterns
+    EXPROBE=$BUILD/exprobe PYTHONDONTWRITEBYTECODE=1 \
+        "$PYTHON" -u tests/integration/harness.py ${TEST_PATTERN:-} 2>&1 |
+        tee "$log" | indent
+    count_summary "$log" harness
+}
+
+run_tui() {
+    local log=$LOG_DIR/tui.log
+    section "TUI tests in tmux (exprobe -i: $BUILD/exprobe)"
+    if [ ! -x "$BUILD/exprobe" ]; then
+        echo "  $BUILD/exprobe is missing: run make first (counted as 1 failed)"
+        FAILED=$((FAILED + 1))
+        return
+    fi
+    lab_up "TUI tests" || return
+    EXPROBE=$BUILD/exprobe EXPROBE_ASAN=$BUILD/asan/exprobe TUI_LOG_DIR=$LOG_DIR/tui \
+        PYTHONDONTWRITEBYTECODE=1 "$PYTHON" -u tests/tui/tui_tests.py 2>&1 |
+        tee "$log" | indent
+    count_summary "$log" "TUI tests"
+}
+
 # ------------------------------------------------------------------ main
 
-[ "$MODE" = integration ] || run_unit
-run_integration
+[ "$MODE" = all ] && run_unit
+[ "$MODE" = tui ] || run_integration
+[ "$MODE" = integration ] || run_tui
+lab_stop
 
 section "summary"
 if [ $((PASSED + FAILED)) -eq 0 ]; then

@@ -34,6 +34,9 @@ enum {
     OPT_HOSTS,
     OPT_CA_FILE,
     OPT_USER,
+    OPT_IP,
+    OPT_DNSBL,
+    OPT_PREFLIGHT,
 };
 
 static const struct option long_options[] = {
@@ -48,6 +51,10 @@ static const struct option long_options[] = {
     { "hosts", required_argument, NULL, OPT_HOSTS },
     { "ca-file", required_argument, NULL, OPT_CA_FILE },
     { "user", required_argument, NULL, OPT_USER },
+    { "ip", required_argument, NULL, OPT_IP },
+    { "dnsbl", required_argument, NULL, OPT_DNSBL },
+    { "tui", no_argument, NULL, 'i' },
+    { "preflight", no_argument, NULL, OPT_PREFLIGHT },
     { "verbose", no_argument, NULL, 'v' },
     { "quiet", no_argument, NULL, 'q' },
     { "no-color", no_argument, NULL, OPT_NO_COLOR },
@@ -78,6 +85,13 @@ xp_cli_usage(FILE *out)
 "  cert    the certificate of every TLS endpoint met (Lync SRV targets, --hosts):\n"
 "          name vs SAN/CN, chain to a trusted root, dates, key and signature\n"
 "          strength, TLS version, Outlook Anywhere msstd: name (--expect msstd=)\n"
+"  smtp    each MX (and --hosts HOST:25/587) on port 25: banner, EHLO, STARTTLS,\n"
+"          the TLS handshake (certificate to cert), EHLO again; firewall ESMTP\n"
+"          inspection, missing STARTTLS, TLS demanded, silent or slow servers;\n"
+"          learns the public IP the server saw. Sends no mail.\n"
+"  dnsbl   the sending IP (learned by smtp, or --ip) and the MX addresses on DNS\n"
+"          block lists (--dnsbl), with return codes and TXT reasons; the\n"
+"          inbound connector's IP list (--expect connector_ips=)\n"
 "  cname   Office 365 records: verification (MS=ms... TXT or msNNNNNNNN CNAME),\n"
 "          autodiscover CNAME, MX to Exchange Online Protection, SPF include,\n"
 "          judged for the deployment kind (cloud, hybrid, on-premises)\n"
@@ -86,8 +100,15 @@ xp_cli_usage(FILE *out)
 "\n"
 "Options:\n"
 "  -c, --checks LIST        comma-separated check ids to run (default: all)\n"
-"  -f, --format FMT         text (default), json, jsonl (one line per target)\n"
+"  -f, --format FMT         text (default), json, jsonl (one line per target),\n"
+"                           junit (JUnit XML for CI dashboards)\n"
 "  -o, --output FILE        write the report to FILE (atomically)\n"
+"  -i, --tui                interactive session: the tree of checks fills in\n"
+"                           live; open a step for its evidence, re-run a check\n"
+"                           (r), save a report (s), help (?), quit (q)\n"
+"      --preflight          lead the report with the Hybrid Configuration\n"
+"                           Wizard readiness checklist (ready / not ready,\n"
+"                           blockers, fixes); in the session: p\n"
 "      --dns-server ADDR[:PORT][,...]\n"
 "                           resolvers to ask instead of the system's\n"
 "                           (IPv6 as [ADDR]:PORT); how to test internal vs\n"
@@ -96,7 +117,13 @@ xp_cli_usage(FILE *out)
 "                           code, Lync records, msstd name, hosts): see README\n"
 "      --hosts HOST[:PORT],...\n"
 "                           extra TLS endpoints whose certificates to judge\n"
-"                           (default port 443; IPv6 as [ADDR]:PORT)\n"
+"                           (default port 443; IPv6 as [ADDR]:PORT); on port\n"
+"                           25 or 587: SMTP endpoints for the smtp check\n"
+"      --ip ADDR            the sending IP to look up on block lists and in the\n"
+"                           connector list (default: the one smtp learns)\n"
+"      --dnsbl ZONE[,...]   block-list zones instead of the built-in list\n"
+"                           (zen.spamhaus.org, bl.spamcop.net,\n"
+"                           b.barracudacentral.org, psbl.surriel.com)\n"
 "      --ca-file FILE       trust anchors (PEM) instead of the system store\n"
 "      --user UPN           authenticated Autodiscover as UPN; the password comes\n"
 "                           from EXPROBE_PASSWORD or a no-echo prompt, and goes\n"
@@ -119,7 +146,10 @@ xp_cli_usage(FILE *out)
 "  exprobe -f json -o report.json contoso.com && echo healthy\n"
 "  exprobe -f jsonl --domains-file domains.txt | jq -r '.target + \" \" + .status'\n"
 "  exprobe --dns-server 10.0.0.53 contoso.com   what the internal DNS says\n"
-"  exprobe -c cert --hosts mail.contoso.com,sip.contoso.com:5061 contoso.com\n",
+"  exprobe -c cert --hosts mail.contoso.com,sip.contoso.com:5061 contoso.com\n"
+"  exprobe -i contoso.com                   interactive troubleshooting\n"
+"  exprobe --preflight --expect tenant.conf contoso.com   before the HCW\n"
+"  exprobe -q -f junit -o exprobe.xml --domains-file domains.txt   for CI\n",
             xp_check_ids());
 }
 
@@ -237,6 +267,40 @@ check_servers(const char *list)
     free(copy);
 }
 
+/* --dnsbl: ZONE[,ZONE...], each a DNS name (at most 32). */
+static void
+check_dnsbl_zones(const char *list)
+{
+    const char *p = list;
+    int n = 0;
+
+    if (!*list || *list == ',' || list[strlen(list) - 1] == ',' || strstr(list, ",,"))
+        usage_error("--dnsbl: empty entry in '%s'", list);
+    while (*p) {
+        size_t len = strcspn(p, ","), i;
+        int dots = 0;
+
+        for (i = 0; i < len; i++) {
+            unsigned char ch = (unsigned char)p[i];
+
+            if (ch == '.' && (i == 0 || p[i - 1] == '.'))
+                break;   /* an empty label */
+            if (ch == '.')
+                dots++;
+            if (!isalnum(ch) && ch != '-' && ch != '.' && ch != '_')
+                break;
+        }
+        if (i < len || len > 200 || !dots)
+            usage_error("--dnsbl: '%.*s' is not a DNS zone name like zen.spamhaus.org",
+                        (int)(len > 80 ? 80 : len), p);
+        if (++n > 32)
+            usage_error("--dnsbl: more than 32 zones");
+        p += len;
+        if (*p == ',')
+            p++;
+    }
+}
+
 static void
 add_target(struct xp_options *o, const char *t)
 {
@@ -279,7 +343,7 @@ xp_cli_parse(struct xp_options *o, int argc, char **argv)
 {
     const char *domains_file = NULL;
     char err[512];
-    int ch;
+    int ch, format_given = 0;
 
     memset(o, 0, sizeof(*o));
     o->checks = ~0ul;
@@ -288,23 +352,32 @@ xp_cli_parse(struct xp_options *o, int argc, char **argv)
     o->color = isatty(STDOUT_FILENO) && !getenv("NO_COLOR");
     o->expect = xp_expect_new();
     opterr = 0;
-    while ((ch = getopt_long(argc, argv, ":c:f:o:vqhV", long_options, NULL)) != -1) {
+    while ((ch = getopt_long(argc, argv, ":c:f:o:ivqhV", long_options, NULL)) != -1) {
         switch (ch) {
         case 'c':
             o->checks = parse_checks(optarg);
             break;
         case 'f':
+            format_given = 1;
             if (strcmp(optarg, "text") == 0)
                 o->format = XP_FMT_TEXT;
             else if (strcmp(optarg, "json") == 0)
                 o->format = XP_FMT_JSON;
             else if (strcmp(optarg, "jsonl") == 0)
                 o->format = XP_FMT_JSONL;
+            else if (strcmp(optarg, "junit") == 0)
+                o->format = XP_FMT_JUNIT;
             else
-                usage_error("unknown format '%s' (text, json, jsonl)", optarg);
+                usage_error("unknown format '%s' (text, json, jsonl, junit)", optarg);
             break;
         case 'o':
             o->output = optarg;
+            break;
+        case 'i':
+            o->tui = 1;
+            break;
+        case OPT_PREFLIGHT:
+            o->preflight = 1;
             break;
         case OPT_DNS_SERVER:
             check_servers(optarg);
@@ -333,6 +406,18 @@ xp_cli_parse(struct xp_options *o, int argc, char **argv)
                 usage_error("--user wants a user principal name like admin@contoso.com, "
                             "not '%s'", optarg);
             o->user = optarg;
+            break;
+        case OPT_IP: {
+            unsigned char bin[16];
+
+            if (inet_pton(AF_INET, optarg, bin) != 1 && inet_pton(AF_INET6, optarg, bin) != 1)
+                usage_error("--ip wants an IPv4 or IPv6 address, not '%s'", optarg);
+            o->ip = optarg;
+            break;
+        }
+        case OPT_DNSBL:
+            check_dnsbl_zones(optarg);
+            o->dnsbl = optarg;
             break;
         case OPT_CA_FILE: {
             X509_STORE *store = xp_cert_store_new(optarg, err, sizeof(err));
@@ -372,6 +457,11 @@ xp_cli_parse(struct xp_options *o, int argc, char **argv)
     }
     if (o->verbose && o->quiet)
         usage_error("-v and -q contradict each other");
+    if (o->tui && (!isatty(STDOUT_FILENO) || !isatty(STDIN_FILENO)))
+        usage_error("-i needs a terminal on stdin and stdout; for a report without one "
+                    "use -f text, json, jsonl or junit");
+    if (o->tui && (o->output || format_given))
+        usage_error("-i is interactive: -f and -o are for reports (in the session, s saves one)");
     if (domains_file)
         read_domains_file(o, domains_file);
     for (; optind < argc; optind++)
@@ -385,7 +475,7 @@ xp_cli_parse(struct xp_options *o, int argc, char **argv)
         if (!o->password)
             usage_error("%s", err);
     }
-    o->progress = !o->quiet && isatty(STDERR_FILENO);
+    o->progress = !o->quiet && !o->tui && isatty(STDERR_FILENO);
 }
 
 void

@@ -7,6 +7,7 @@
 #include "xp_options.h"
 #include "xp_report.h"
 #include "xp_tls.h"
+#include "xp_tui.h"
 
 #include <curl/curl.h>
 #include <locale.h>
@@ -14,7 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-/* Stop the engine once it has nothing left to do. */
+/* Stop the engine once it has nothing left to do (-i: only on q). */
 static int64_t
 tick(void *arg, int64_t now_us)
 {
@@ -22,8 +23,9 @@ tick(void *arg, int64_t now_us)
     struct xp_engine *engine = ctx[0];
     struct xp_loop *loop = ctx[1];
     struct xp_report *rep = ctx[2];
+    const struct xp_options *opts = ctx[3];
 
-    if (xp_engine_done(engine))
+    if (xp_engine_done(engine) && !opts->tui)
         xp_loop_stop(loop);
     return xp_report_tick(rep, now_us);
 }
@@ -36,7 +38,7 @@ main(int argc, char **argv)
     struct xp_report *rep;
     struct xp_engine *engine;
     char err[512];
-    void *ctx[3];
+    void *ctx[4];
     int code;
 
     setlocale(LC_ALL, "");
@@ -58,14 +60,22 @@ main(int argc, char **argv)
         xp_report_free(rep);
         return XP_EXIT_USAGE;
     }
+    if (opts.tui && xp_tui_attach(xp_report_main(rep), engine, loop, err, sizeof(err)) < 0) {
+        fprintf(stderr, "exprobe: %s\n", err);
+        xp_report_free(rep);
+        xp_engine_free(engine);
+        return XP_EXIT_USAGE;
+    }
     ctx[0] = engine;
     ctx[1] = loop;
     ctx[2] = rep;
+    ctx[3] = &opts;
     xp_loop_set_tick(loop, tick, ctx);
     xp_loop_catch_signals(loop);
     xp_engine_start(engine);
-    if (!xp_engine_done(engine) && xp_loop_run(loop))
+    if ((opts.tui || !xp_engine_done(engine)) && xp_loop_run(loop))
         xp_engine_interrupt(engine);   /* Ctrl-C: report what we have */
+    xp_engine_interrupt(engine);       /* -i: q while checks run (no-op once done) */
     code = xp_run_exit_code(xp_engine_run(engine));
     if (xp_report_close(rep, xp_engine_run(engine), err, sizeof(err)) < 0) {
         fprintf(stderr, "exprobe: %s\n", err);

@@ -19,6 +19,11 @@
 #     sipdir.online.lync.com, sipfed.online.lync.com, webdir.online.lync.com,
 #     autodiscover.outlook.com, sip.onprem.test,
 #     lyncdiscover.onprem.test (+ SAN lyncdiscover.lyncdead.test, same server)
+#   Autodiscover / pre-authentication hosts (valid, full chain):
+#     mail.hybrid.test (+ SAN autodiscover.hybrid.test), mail.onprem.test
+#     (+ SAN autodiscover.onprem.test), autodiscover-s.outlook.com,
+#     autodiscover.{tmg,uag,basicproxy,f5,fedfail,notfed,xmlbomb,xxe,
+#     bigbody,silent}.test, mail.redir.test, {a,b}.redirloop.test, mail.srv.test
 #   certs.test cases (see tests/lab/README.md for the expected findings):
 #     ok            valid, full chain
 #     wild          *.wild.certs.test (a.wild / a.b.wild / wild.certs.test)
@@ -201,6 +206,17 @@ for h in sipdir.online.lync.com sipfed.online.lync.com webdir.online.lync.com \
     leaf "$h" "DNS:$h"
 done
 leaf lyncdiscover.onprem.test "DNS:lyncdiscover.onprem.test,DNS:lyncdiscover.lyncdead.test"
+
+# ---- Autodiscover / pre-authentication hosts (autodiscover, preauth) ----
+leaf mail.hybrid.test "DNS:mail.hybrid.test,DNS:autodiscover.hybrid.test"
+leaf mail.onprem.test "DNS:mail.onprem.test,DNS:autodiscover.onprem.test"
+for h in autodiscover-s.outlook.com autodiscover.tmg.test autodiscover.uag.test \
+         autodiscover.basicproxy.test autodiscover.f5.test mail.redir.test \
+         a.redirloop.test b.redirloop.test mail.srv.test autodiscover.fedfail.test \
+         autodiscover.notfed.test autodiscover.xmlbomb.test autodiscover.xxe.test \
+         autodiscover.bigbody.test autodiscover.silent.test; do
+    leaf "$h" "DNS:$h"
+done
 
 # ---- certs.test cases ----
 leaf ok.certs.test "DNS:ok.certs.test"

@@ -10,6 +10,10 @@
 #   blackhole  DNS server that never answers              127.0.1.2:53  udp+tcp
 #   tlsstall   reads the ClientHello, never answers       127.0.1.68:443
 #   tlsgarbage answers TLS with plain text                127.0.1.69:443
+#   exim       Exim 4: real MTAs with/without STARTTLS    127.0.1.70-.73:25
+#              (fixtures/exim/exim.conf.in)
+#   smtphostile scripted hostile SMTP servers              127.0.1.80-.92:25
+#              (tests/lab/servers/smtp_hostile.py)
 #
 # Certificates: start runs tests/lab/certs.sh into $LAB_DIR/certs each time
 # it starts nginx (never while nginx runs: nginx serves what was generated
@@ -58,9 +62,15 @@ NGINX_TMPL=$ROOT/fixtures/nginx/nginx.conf.in
 BLACKHOLE=$ROOT/tests/lab/servers/blackhole_dns.py
 TLS_STALL=$ROOT/tests/lab/servers/tls_stall.py
 TLS_GARBAGE=$ROOT/tests/lab/servers/tls_garbage.py
+SMTP_LAB=$ROOT/tests/lab/servers/smtp_lab.py
+SMTP_HOSTILE=$ROOT/tests/lab/servers/smtp_hostile.py
+EXIM=${EXIM:-/usr/sbin/exim4}
+SMTP_DIR=$LAB_DIR/smtp
+EXIM_PROBE=127.0.1.70:25
+HOSTILE_PROBE=127.0.1.80:25
 CERTS_SH=$ROOT/tests/lab/certs.sh
 
-SERVERS="named nginx blackhole tlsstall tlsgarbage"
+SERVERS="named nginx blackhole tlsstall tlsgarbage exim smtphostile"
 # The Python servers run in the foreground of their own session; the PIDs
 # this run launched, to notice one dying during start-up.
 declare -A CHILD=()
@@ -76,6 +86,8 @@ pidfile() {
         blackhole) echo "$LAB_DIR/blackhole_dns.pid" ;;
         tlsstall)  echo "$LAB_DIR/tls_stall.pid" ;;
         tlsgarbage) echo "$LAB_DIR/tls_garbage.pid" ;;
+        exim)      echo "$SMTP_DIR/exim.pid" ;;
+        smtphostile) echo "$LAB_DIR/smtp_hostile.pid" ;;
     esac
 }
 
@@ -86,6 +98,8 @@ logfiles() {
         blackhole) echo "$LAB_DIR/blackhole_dns.log" ;;
         tlsstall)  echo "$LAB_DIR/tls_stall.log" ;;
         tlsgarbage) echo "$LAB_DIR/tls_garbage.log" ;;
+        exim)      echo "$SMTP_DIR/log/paniclog $SMTP_DIR/log/mainlog $LAB_DIR/exim.stderr" ;;
+        smtphostile) echo "$LAB_DIR/smtp_hostile.log" ;;
     esac
 }
 
@@ -96,6 +110,8 @@ where() {
         blackhole) echo "$BH_ADDR:53" ;;
         tlsstall)  echo "$STALL_ADDR:$TLS_PORT" ;;
         tlsgarbage) echo "$GARBAGE_ADDR:$TLS_PORT" ;;
+        exim)      echo "127.0.1.70-.73:25" ;;
+        smtphostile) echo "127.0.1.80-.92:25" ;;
     esac
 }
 
@@ -108,6 +124,8 @@ cmd_tag() {
         blackhole) echo "blackhole_dns.py" ;;
         tlsstall)  echo "tls_stall.py" ;;
         tlsgarbage) echo "tls_garbage.py" ;;
+        exim)      echo "exim4" ;;
+        smtphostile) echo "smtp_hostile.py" ;;
     esac
 }
 
@@ -322,6 +340,22 @@ start_one() {
                 </dev/null >>"$(logfiles "$1")" 2>&1 9>&- &
             CHILD[$1]=$!
             ;;
+        exim)
+            # Leaves from the lab intermediate for the MX names, and the
+            # rendered config; then the daemon (writes its pidfile itself).
+            [ -r "$CERT_DIR/intermediate.key" ] || make_certs || return 1
+            "$PYTHON" "$SMTP_LAB" prepare "$LAB_DIR" "$CERT_DIR" \
+                >>"$LAB_DIR/exim.stderr" 2>&1 || {
+                err "exim: preparing $SMTP_DIR failed"; tail_logs exim; return 1; }
+            "$EXIM" -C "$SMTP_DIR/exim.conf" -bd -oP "$(pidfile exim)" \
+                </dev/null >>"$LAB_DIR/exim.stderr" 2>&1 9>&- || {
+                err "exim failed to start"; tail_logs exim; return 1; }
+            ;;
+        smtphostile)
+            setsid "$PYTHON" "$SMTP_HOSTILE" --pidfile "$(pidfile smtphostile)" \
+                </dev/null >>"$(logfiles smtphostile)" 2>&1 9>&- &
+            CHILD[$1]=$!
+            ;;
     esac
 }
 
@@ -365,6 +399,12 @@ EOF
             live_pid "$1" >/dev/null || return 1
             local ep
             ep=$(where "$1")
+            timeout 2 bash -c "exec 3<>/dev/tcp/${ep%:*}/${ep#*:}" 2>/dev/null
+            ;;
+        exim|smtphostile)
+            live_pid "$1" >/dev/null || return 1
+            local ep=$EXIM_PROBE
+            [ "$1" = smtphostile ] && ep=$HOSTILE_PROBE
             timeout 2 bash -c "exec 3<>/dev/tcp/${ep%:*}/${ep#*:}" 2>/dev/null
             ;;
     esac
@@ -427,7 +467,8 @@ cmd_start() {
         sleep 0.2
     done
     say "dns $DNS_ADDR:53, nginx 127.0.1.10-.63, blackhole dns $BH_ADDR:53," \
-        "tls stall $STALL_ADDR:$TLS_PORT, tls garbage $GARBAGE_ADDR:$TLS_PORT (run dir $LAB_DIR)"
+        "tls stall $STALL_ADDR:$TLS_PORT, tls garbage $GARBAGE_ADDR:$TLS_PORT," \
+        "exim 127.0.1.70-.73:25, smtp hostile 127.0.1.80-.92:25 (run dir $LAB_DIR)"
     if [ -r "$CERT_DIR/ca.pem" ]; then
         say "lab root CA: $CERT_DIR/ca.pem (exprobe --ca-file $CERT_DIR/ca.pem)"
     else
@@ -474,7 +515,8 @@ usage: ${0##*/} start|stop|status|restart|ca
            \$LAB_DIR/certs, when nginx is not already running), start named
            ($DNS_ADDR:53), nginx (127.0.1.10-.63, HTTP and HTTPS), blackhole
            dns ($BH_ADDR:53), tls stall ($STALL_ADDR:$TLS_PORT) and tls garbage
-           ($GARBAGE_ADDR:$TLS_PORT); wait until they answer (LAB_WAIT s,
+           ($GARBAGE_ADDR:$TLS_PORT), exim (127.0.1.70-.73:25) and the
+           scripted SMTP servers (127.0.1.80-.92:25); wait until they answer (LAB_WAIT s,
            default 10); print where the lab root CA (ca.pem) is
   stop     stop them by the PIDs in their pidfiles
   status   one line per server; exit 0 only if all are running

@@ -1,0 +1,824 @@
+/*
+ * check_smtp.c — the `smtp` check (domain.md §4, §8.4): every MX of the
+ * domain in preference order (or its A record when there is no MX), and
+ * the SMTP endpoints named with --hosts HOST:25/587, each address (A and
+ * AAAA) in its own session, all concurrently: banner, EHLO, STARTTLS, the
+ * TLS handshake, EHLO again, QUIT (xp_smtp.h; it sends no mail).
+ *
+ * Judgement per session: firewall ESMTP inspection, replies that refuse
+ * us, missing or failing STARTTLS, TLS demanded in clear, old TLS,
+ * timeouts by stage, malformed or flooding replies; across sessions:
+ * port 25 unreachable everywhere means outbound 25 is probably blocked
+ * here. The certificate met after STARTTLS goes to the facts for `cert`,
+ * the address the servers saw us as for `dnsbl`.
+ */
+#define _GNU_SOURCE
+#include "xp_cert.h"
+#include "xp_check.h"
+#include "xp_expect.h"
+#include "xp_facts.h"
+#include "xp_options.h"
+#include "xp_smtp.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#define MAX_HOSTS 16          /* MX hosts plus --hosts endpoints */
+#define MAX_ADDRS 4           /* addresses per host and family */
+#define MAX_SESSIONS 64
+
+struct host;
+
+/* One address question of a host (A or AAAA). */
+struct addrq {
+    struct host *host;
+    int type;
+    struct xp_dns_result *res;
+};
+
+struct host {
+    char name[256];
+    unsigned pref;
+    int port;
+    const char *kind;         /* "MX", "implicit MX", "--hosts" */
+    struct xp_step *step;
+    struct addrq a, aaaa;
+    int naddrs;
+};
+
+struct sess {
+    struct host *host;
+    char ip[64];
+    struct xp_step *step;
+    struct xp_smtp_conn *conn;
+    int done;
+    int transcript_given;     /* a finding of this session carries it */
+};
+
+struct smtp_state {
+    struct xp_step *st_mx;
+    struct xp_dns_result *mx;
+    int mx_missing, null_mx;
+    struct host hosts[MAX_HOSTS];
+    size_t nhosts;
+    struct sess sess[MAX_SESSIONS];
+    size_t nsess;
+};
+
+/* ---- helpers ---- */
+
+static int
+is_ip(const char *s)
+{
+    unsigned char buf[16];
+
+    return inet_pton(AF_INET, s, buf) == 1 || inet_pton(AF_INET6, s, buf) == 1;
+}
+
+static int
+is_exo(const struct xp_check *c, const char *host)
+{
+    const char *suffix = xp_check_expect(c)->mx_suffix;
+
+    return suffix && xp_name_ends_with(host, suffix);
+}
+
+/* A reply as the wire had it, one list item per line. */
+static void
+ev_reply(struct xp_finding *f, const char *key, const struct xp_smtp_reply *r)
+{
+    char **lines = xcalloc(r->nlines + 1, sizeof(char *));
+    size_t i;
+
+    for (i = 0; i < r->nlines; i++)
+        lines[i] = xasprintf("%03d%c%s", r->code, i + 1 < r->nlines ? '-' : ' ', r->lines[i]);
+    xp_ev_list(f, key, lines, r->nlines);
+    for (i = 0; i < r->nlines; i++)
+        free(lines[i]);
+    free(lines);
+}
+
+/* Common evidence of a session's finding; the first one gets the transcript. */
+static void
+ev_session(struct xp_finding *f, struct sess *s)
+{
+    size_t n;
+    char *const *lines = xp_smtp_conn_transcript(s->conn, &n);
+    int64_t banner = xp_smtp_conn_ms(s->conn, XP_SMTP_MS_BANNER);
+
+    xp_ev_str(f, "host", s->host->name);
+    xp_ev_int(f, "port", s->host->port);
+    xp_ev_str(f, "address", s->ip);
+    if (banner >= 0)
+        xp_ev_int(f, "banner_ms", banner);
+    if (!s->transcript_given) {
+        xp_ev_list(f, "transcript", lines, n);
+        s->transcript_given = 1;
+    }
+}
+
+static struct xp_finding *
+session_finding(struct xp_check *c, struct sess *s, enum xp_code code, const char *fmt, ...)
+    XP_PRINTF(4, 5);
+
+static struct xp_finding *
+session_finding(struct xp_check *c, struct sess *s, enum xp_code code, const char *fmt, ...)
+{
+    va_list ap;
+    char *msg;
+    struct xp_finding *f;
+
+    va_start(ap, fmt);
+    msg = xvasprintf(fmt, ap);
+    va_end(ap);
+    f = xp_finding_new(c, s->step, code, "%s:%d (%s): %s", s->host->name, s->host->port, s->ip,
+                       msg);
+    free(msg);
+    return f;
+}
+
+/* Does the leaf certificate carry the connector's TlsCertificateName? */
+static int
+cert_has_name(X509 *leaf, const char *want, char *shown, size_t len)
+{
+    char name[256];
+    const char *s = want, *cn;
+    size_t n, i;
+    char **names;
+    int found = 0, cn_only;
+
+    /* "<I>CN=issuer<S>CN=mail.contoso.com, O=...": the subject's CN */
+    if (strncmp(want, "<I>", 3) == 0 && (s = strstr(want, "<S>"))) {
+        s += 3;
+        cn = strstr(s, "CN=");
+        if (!cn)
+            return 0;
+        s = cn + 3;
+    }
+    n = strcspn(s, ",");
+    if (n >= sizeof(name))
+        n = sizeof(name) - 1;
+    memcpy(name, s, n);
+    name[n] = '\0';
+    while (n > 0 && name[n - 1] == ' ')
+        name[--n] = '\0';
+    snprintf(shown, len, "%s", name);
+    if (name[0] == '*' && name[1] == '.') {
+        /* A wildcard name is one the certificate must carry as such. */
+        names = xp_cert_names(leaf, &n);
+        for (i = 0; i < n; i++) {
+            const char *v = strncmp(names[i], "CN=", 3) == 0 ? names[i] + 3 : names[i];
+
+            if (strcasecmp(v, name) == 0)
+                found = 1;
+        }
+        xp_cert_names_free(names, n);
+        return found;
+    }
+    return xp_cert_host_matches(leaf, name, &cn_only);
+}
+
+/* ---- one session's verdict ---- */
+
+static void
+judge_session(struct xp_check *c, struct sess *s)
+{
+    const struct xp_smtp_client *cl = xp_smtp_conn_client(s->conn);
+    const struct xp_tls_info *tls = xp_smtp_conn_tls(s->conn);
+    const struct xp_expect *ex = xp_check_expect(c);
+    enum xp_smtp_end end = xp_smtp_conn_end(s->conn);
+    enum xp_smtp_stage stage = xp_smtp_conn_stage(s->conn);
+    const char *err = xp_smtp_conn_error(s->conn);
+    struct xp_finding *f;
+    int problems = 0, inspection = 0, starttls_offered = (cl->ext & XP_SMTP_EXT_STARTTLS) != 0;
+    int ehlo_refused = cl->ehlo.code >= 500 && cl->helo.code != 0;
+    char *signs[4];
+    size_t nsigns = 0, i;
+
+    /* Firewall ESMTP inspection (domain.md §4.4): each sign, with its line. */
+    if (cl->banner.nlines && xp_smtp_banner_masked(cl->banner.lines[0]))
+        signs[nsigns++] = xasprintf("banner masked with asterisks: %03d %s", cl->banner.code,
+                                    cl->banner.lines[0]);
+    if (ehlo_refused && xp_smtp_unrecognized(&cl->ehlo))
+        signs[nsigns++] = xasprintf("EHLO answered %03d %s, HELO answered %03d", cl->ehlo.code,
+                                    cl->ehlo.nlines ? cl->ehlo.lines[0] : "", cl->helo.code);
+    if (cl->masked[0])
+        signs[nsigns++] = xasprintf("EHLO keyword %s where STARTTLS would be (rewritten)",
+                                    cl->masked);
+    if (starttls_offered && cl->starttls.code && xp_smtp_unrecognized(&cl->starttls))
+        signs[nsigns++] = xasprintf("STARTTLS offered, but answered %03d %s", cl->starttls.code,
+                                    cl->starttls.nlines ? cl->starttls.lines[0] : "");
+    if (nsigns) {
+        inspection = 1;
+        problems++;
+        f = session_finding(c, s, XP_SMTP_ESMTP_INSPECTION, "something between us and the "
+                            "server rewrites the SMTP dialogue (firewall ESMTP inspection): %s",
+                            signs[0]);
+        xp_ev_list(f, "signs", signs, nsigns);
+        ev_session(f, s);
+        xp_finding_fix(f, "Turn off SMTP/ESMTP inspection on the firewall in front of %s "
+                       "(Cisco PIX 'no fixup protocol smtp 25', ASA 'no inspect esmtp' in the "
+                       "global policy), or allow ESMTP and STARTTLS through it; until then no "
+                       "TLS can be negotiated.", s->host->name);
+        xp_finding_add(f);
+    }
+    for (i = 0; i < nsigns; i++)
+        free(signs[i]);
+
+    /* How the session ended. */
+    switch (end) {
+    case XP_SMTP_END_TIMEOUT:
+        problems++;
+        f = session_finding(c, s, XP_SMTP_TIMEOUT, "%s", err);
+        xp_ev_str(f, "stage", xp_smtp_stage_name(stage));
+        xp_ev_int(f, "timeout_ms", xp_check_options(c)->timeout_ms);
+        xp_ev_int(f, "bytes_received", (long long)xp_smtp_conn_bytes(s->conn));
+        ev_session(f, s);
+        if (stage == XP_SMTP_ST_BANNER && xp_smtp_conn_bytes(s->conn) == 0)
+            xp_finding_fix(f, "TCP connected, so something listens, but no banner came within "
+                           "--timeout: a filtering device or proxy holding the connection, a "
+                           "hung mail service, or a greeting delay (postscreen, tarpit) longer "
+                           "than the timeout — retry with a larger --timeout to tell them "
+                           "apart.");
+        else if (stage == XP_SMTP_ST_TLS)
+            xp_finding_fix(f, "The server accepted STARTTLS but did not complete the TLS "
+                           "handshake: check its certificate and TLS configuration.");
+        else
+            xp_finding_fix(f, "The server answered too slowly at this stage; find what delays "
+                           "it (overload, reverse-DNS lookups, a tarpit, a filtering device).");
+        xp_finding_add(f);
+        break;
+    case XP_SMTP_END_CLOSED:
+        problems++;
+        f = session_finding(c, s, XP_SMTP_PROTOCOL_ERROR, "%s", err);
+        xp_ev_str(f, "stage", xp_smtp_stage_name(stage));
+        ev_session(f, s);
+        xp_finding_fix(f, "The server dropped the session without a reply: look at its logs "
+                       "(connection limits, block lists, crashes) or at a device in between.");
+        xp_finding_add(f);
+        break;
+    case XP_SMTP_END_PROTOCOL:
+        problems++;
+        f = session_finding(c, s, XP_SMTP_PROTOCOL_ERROR, "%s", err);
+        xp_ev_str(f, "stage", xp_smtp_stage_name(stage));
+        xp_ev_int(f, "bytes_received", (long long)xp_smtp_conn_bytes(s->conn));
+        if (xp_smtp_conn_parser(s->conn)->errline[0])
+            xp_ev_str(f, "line", xp_smtp_conn_parser(s->conn)->errline);
+        if (xp_smtp_conn_trailing(s->conn)) {
+            xp_ev_int(f, "trailing_bytes", (long long)xp_smtp_conn_trailing(s->conn));
+            xp_finding_fix(f, "Plain text followed the server's 220 to STARTTLS: something "
+                           "in the path injects data into SMTP sessions (a man in the middle, "
+                           "or a broken proxy); find it before trusting this path with TLS.");
+        } else {
+            xp_finding_fix(f, "What answers on port %d does not speak SMTP correctly: find "
+                           "the device or service behind %s.", s->host->port, s->ip);
+        }
+        ev_session(f, s);
+        xp_finding_add(f);
+        break;
+    case XP_SMTP_END_TLS:
+        problems++;
+        f = session_finding(c, s, XP_SMTP_STARTTLS_FAILED, "the TLS handshake after STARTTLS "
+                            "failed: %s", err);
+        xp_ev_str(f, "error", err);
+        ev_session(f, s);
+        xp_finding_fix(f, "Check the certificate bound to SMTP on %s (present, with its key "
+                       "and chain) and that TLS 1.2 is enabled; Office 365 needs a working "
+                       "STARTTLS for hybrid mail flow.", s->host->name);
+        xp_finding_add(f);
+        break;
+    case XP_SMTP_END_IO:
+        problems++;
+        f = session_finding(c, s, XP_SMTP_CONNECT_FAILED, "connection lost: %s", err);
+        xp_ev_str(f, "stage", xp_smtp_stage_name(stage));
+        ev_session(f, s);
+        xp_finding_add(f);
+        break;
+    default:
+        break;
+    }
+
+    /* A reply that refused us, verbatim. */
+    if (cl->rejected) {
+        const struct xp_smtp_reply *r = cl->rejected;
+
+        problems++;
+        if (xp_smtp_tls_required(r)) {
+            f = session_finding(c, s, XP_SMTP_TLS_REQUIRED, "the %s demands TLS: %03d %s",
+                                xp_smtp_stage_name(cl->rejected_at), r->code,
+                                r->nlines ? r->lines[0] : "");
+            xp_finding_severity(f, XP_SEV_FAIL);
+        } else {
+            f = session_finding(c, s, XP_SMTP_REJECTED, "the server refused us at the %s: "
+                                "%03d %s", xp_smtp_stage_name(cl->rejected_at), r->code,
+                                r->nlines ? r->lines[0] : "");
+            if (r->code / 100 == 4)
+                xp_finding_severity(f, XP_SEV_WARN);
+            if (strstr(r->nlines ? r->lines[0] : "", "5.7.606") ||
+                strcasestr(r->nlines ? r->lines[0] : "", "block"))
+                xp_finding_fix(f, "The server refuses this sending IP: look it up on the block "
+                               "lists (dnsbl check) and ask for delisting (Office 365: "
+                               "sender.office.com).");
+        }
+        ev_reply(f, "reply", r);
+        ev_session(f, s);
+        xp_finding_add(f);
+    }
+
+    /* STARTTLS. */
+    if (cl->ehlo.code / 100 == 2 && !starttls_offered && !inspection) {
+        const char *ip = cl->client_ip[0] ? cl->client_ip : NULL;
+
+        problems++;
+        f = session_finding(c, s, XP_SMTP_NO_STARTTLS, "STARTTLS is not offered in the EHLO "
+                            "reply, so mail to this host travels in clear");
+        if (is_exo(c, s->host->name) || ex->deployment == XP_DEPLOY_HYBRID ||
+            ex->deployment == XP_DEPLOY_CLOUD)
+            xp_finding_severity(f, XP_SEV_FAIL);
+        else
+            xp_finding_severity(f, XP_SEV_WARN);
+        xp_ev_str(f, "extensions", xp_smtp_ext_names(cl->ext));
+        ev_reply(f, "ehlo_reply", &cl->ehlo);
+        xp_ev_str(f, "related", "dnsbl check: Office 365 hides STARTTLS from sending IPs on "
+                  "its block lists");
+        xp_finding_fix(f, "Enable STARTTLS on the receive connector with a valid certificate "
+                       "for %s (Exchange silently stops offering STARTTLS when the bound "
+                       "certificate or its chain is broken). If this is Office 365, it hides "
+                       "STARTTLS from blacklisted senders: see the dnsbl result for %s.",
+                       s->host->name, ip ? ip : "this client's IP");
+        ev_session(f, s);
+        xp_finding_add(f);
+    }
+    if (starttls_offered && cl->starttls.code && cl->starttls.code != 220 && !inspection) {
+        problems++;
+        f = session_finding(c, s, XP_SMTP_STARTTLS_FAILED, "STARTTLS is offered but refused: "
+                            "%03d %s", cl->starttls.code,
+                            cl->starttls.nlines ? cl->starttls.lines[0] : "");
+        ev_reply(f, "reply", &cl->starttls);
+        ev_session(f, s);
+        xp_finding_add(f);
+    }
+    if (cl->mail.code) {
+        if (xp_smtp_tls_required(&cl->mail)) {
+            problems++;
+            f = session_finding(c, s, XP_SMTP_TLS_REQUIRED, "the server demands TLS (%03d %s) "
+                                "but does not offer STARTTLS: no sender can deliver",
+                                cl->mail.code, cl->mail.nlines ? cl->mail.lines[0] : "");
+            xp_finding_severity(f, XP_SEV_FAIL);
+            ev_reply(f, "mail_from_reply", &cl->mail);
+            xp_ev_str(f, "probe", "MAIL FROM:<> sent without TLS, then QUIT (no mail sent)");
+            xp_finding_fix(f, "The receive connector requires TLS, yet STARTTLS is not "
+                           "advertised: the certificate bound to SMTP on %s is missing, "
+                           "expired or has a broken chain (Exchange then stops offering "
+                           "STARTTLS), or a firewall strips it. Senders such as Office 365 "
+                           "queue with '451 5.7.3 Must issue a STARTTLS command first'.",
+                           s->host->name);
+            ev_session(f, s);
+            xp_finding_add(f);
+        } else if (cl->mail.code / 100 == 2) {
+            xp_step_note(s->step, "MAIL FROM:<> accepted without TLS (then QUIT; no mail sent)");
+        }
+    }
+    if (cl->tls_ok && cl->ehlo_tls.code && cl->ehlo_tls.code / 100 != 2) {
+        problems++;
+        f = session_finding(c, s, XP_SMTP_STARTTLS_FAILED, "EHLO over TLS refused: %03d %s",
+                            cl->ehlo_tls.code, cl->ehlo_tls.nlines ? cl->ehlo_tls.lines[0] : "");
+        ev_reply(f, "reply", &cl->ehlo_tls);
+        ev_session(f, s);
+        xp_finding_add(f);
+    }
+
+    /* TLS: version, and the connector's certificate name. */
+    if (tls->handshake_ok) {
+        X509 *leaf = tls->chain && sk_X509_num(tls->chain) > 0 ? sk_X509_value(tls->chain, 0)
+                                                                : NULL;
+
+        if (strcmp(tls->protocol, "TLSv1") == 0 || strcmp(tls->protocol, "TLSv1.1") == 0 ||
+            strncmp(tls->protocol, "SSL", 3) == 0) {
+            problems++;
+            f = session_finding(c, s, XP_SMTP_TLS_OLD_PROTOCOL, "the best TLS version the "
+                                "server speaks is %s", tls->protocol);
+            xp_ev_str(f, "protocol", tls->protocol);
+            xp_ev_str(f, "cipher", tls->cipher);
+            xp_finding_fix(f, "Enable TLS 1.2 on %s (Windows: SCHANNEL Protocols\\TLS 1.2\\"
+                           "Server and Client, Enabled=1, DisabledByDefault=0); Office 365 "
+                           "refuses TLS 1.0/1.1 and mail queues with 451 5.7.3 or 421 4.4.2.",
+                           s->host->name);
+            ev_session(f, s);
+            xp_finding_add(f);
+        }
+        if (ex->tls_cert_name && leaf && !is_exo(c, s->host->name)) {
+            char shown[256];
+
+            if (!cert_has_name(leaf, ex->tls_cert_name, shown, sizeof(shown))) {
+                size_t n;
+                char **names = xp_cert_names(leaf, &n);
+
+                problems++;
+                f = session_finding(c, s, XP_CONNECTOR_CERT_MISMATCH, "the certificate does "
+                                    "not carry the connector's TlsCertificateName %s", shown);
+                xp_ev_str(f, "expected", ex->tls_cert_name);
+                xp_ev_list(f, "names", names, n);
+                xp_cert_names_free(names, n);
+                ev_session(f, s);
+                xp_finding_add(f);
+            } else {
+                xp_step_note(s->step, "certificate carries the connector name %s", shown);
+            }
+        }
+    }
+
+    if (!problems && end != XP_SMTP_END_CONNECT) {
+        if (tls->handshake_ok)
+            f = session_finding(c, s, XP_SMTP_OK, "accepts mail over STARTTLS (%s, %s)",
+                                tls->protocol, tls->cipher);
+        else
+            f = session_finding(c, s, XP_SMTP_OK, "answers SMTP");
+        xp_ev_str(f, "extensions", xp_smtp_ext_names(cl->ext));
+        if (cl->tls_ok)
+            xp_ev_str(f, "extensions_after_tls", xp_smtp_ext_names(cl->ext_tls));
+        ev_session(f, s);
+        xp_finding_add(f);
+    }
+}
+
+/* ---- sessions ---- */
+
+static void
+on_session(struct xp_check *c, struct xp_smtp_conn *conn, void *arg)
+{
+    struct sess *s = arg;
+    const struct xp_smtp_client *cl = xp_smtp_conn_client(conn);
+    const struct xp_tls_info *tls = xp_smtp_conn_tls(conn);
+    enum xp_smtp_end end = xp_smtp_conn_end(conn);
+    int64_t banner_ms = xp_smtp_conn_ms(conn, XP_SMTP_MS_BANNER);
+    const struct xp_finding *g;
+    enum xp_status st = XP_ST_PASS;
+
+    s->done = 1;
+    if (end == XP_SMTP_END_CONNECT) {
+        xp_step_end(s->step, XP_ST_FAIL, "%s", xp_smtp_conn_error(conn));
+        return;   /* judged with the others: is port 25 blocked from here? */
+    }
+    if (cl->banner.nlines)
+        xp_step_note(s->step, "banner: %03d %s (after %lld ms)", cl->banner.code,
+                     cl->banner.lines[0], (long long)banner_ms);
+    if (banner_ms >= 1000)
+        xp_step_note(s->step, "greeting delay: the banner came %lld ms after connecting "
+                     "(postscreen / tarpit style); the server is alive", (long long)banner_ms);
+    if (cl->ehlo.code / 100 == 2)
+        xp_step_note(s->step, "EHLO: %s", xp_smtp_ext_names(cl->ext)[0]
+                     ? xp_smtp_ext_names(cl->ext) : "(no known extension)");
+    else if (cl->helo.code)
+        xp_step_note(s->step, "EHLO refused (%03d), HELO answered %03d", cl->ehlo.code,
+                     cl->helo.code);
+    if (tls->handshake_ok) {
+        unsigned lost = cl->ext & ~cl->ext_tls & ~(unsigned)XP_SMTP_EXT_STARTTLS;
+        unsigned gained = cl->ext_tls & ~cl->ext;
+        char buf[256];
+
+        xp_step_note(s->step, "TLS: %s, %s, handshake %lld ms", tls->protocol, tls->cipher,
+                     (long long)tls->ms);
+        if (cl->ehlo_tls.code / 100 == 2) {
+            snprintf(buf, sizeof(buf), "%s", xp_smtp_ext_names(gained));
+            xp_step_note(s->step, "EHLO after TLS: %s%s%s%s%s", xp_smtp_ext_names(cl->ext_tls),
+                         gained ? "; new: " : "", gained ? buf : "", lost ? "; gone: " : "",
+                         lost ? xp_smtp_ext_names(lost) : "");
+        }
+        {
+            char source[64];
+
+            snprintf(source, sizeof(source), "smtp %.11s %.45s", s->host->kind, s->host->name);
+            xp_facts_add_tls(xp_check_facts(c), source, 0, tls);
+        }
+    }
+    if (cl->client_ip[0]) {
+        char source[160];
+
+        xp_step_note(s->step, "the server saw this client as %s", cl->client_ip);
+        snprintf(source, sizeof(source), "EHLO reply of %.90s (%.46s)", s->host->name, s->ip);
+        xp_facts_add_client_ip(xp_check_facts(c), cl->client_ip, source);
+    }
+    judge_session(c, s);
+    for (g = c->findings; g; g = g->next)
+        if (g->step == s->step)
+            st = xp_status_worst(st, xp_status_of_severity(g->severity));
+    if (st == XP_ST_INFO)
+        st = XP_ST_PASS;
+    xp_step_end(s->step, st, NULL);
+}
+
+static void
+start_session(struct xp_check *c, struct host *h, const char *ip)
+{
+    struct smtp_state *st = c->state;
+    const struct xp_options *o = xp_check_options(c);
+    struct xp_smtp_conn_params p = {
+        .host = h->name, .ip = ip, .port = h->port, .timeout_ms = o->timeout_ms,
+        .probe_mail = 1, .lim = xp_smtp_default_limits,
+    };
+    struct sess *s;
+
+    if (st->nsess == MAX_SESSIONS)
+        return;
+    s = &st->sess[st->nsess++];
+    s->host = h;
+    snprintf(s->ip, sizeof(s->ip), "%s", ip);
+    s->step = xp_step_begin(c, h->step, "SMTP %s:%d (%s)", h->name, h->port, ip);
+    s->conn = xp_smtp_conn_new(&p);
+    h->naddrs++;
+    xp_smtp_conn_start(c, s->conn, on_session, s);
+}
+
+static void
+on_addr(struct xp_check *c, void *arg, const struct xp_dns_result *res)
+{
+    struct addrq *q = arg;
+    size_t i;
+    int n = 0;
+
+    q->res = xp_dns_result_dup(res);
+    xp_check_dns_step(c, q->host->step, res);
+    for (i = 0; i < res->nrr && n < MAX_ADDRS; i++) {
+        if (res->rr[i].type != q->type)
+            continue;
+        start_session(c, q->host, res->rr[i].addr);
+        n++;
+    }
+}
+
+static struct host *
+add_host(struct xp_check *c, const char *name, unsigned pref, int port, const char *kind)
+{
+    struct smtp_state *st = c->state;
+    struct host *h;
+
+    if (st->nhosts == MAX_HOSTS)
+        return NULL;
+    h = &st->hosts[st->nhosts++];
+    snprintf(h->name, sizeof(h->name), "%s", name);
+    h->pref = pref;
+    h->port = port;
+    h->kind = kind;
+    h->a.host = h->aaaa.host = h;
+    h->a.type = XP_DNS_A;
+    h->aaaa.type = XP_DNS_AAAA;
+    if (strcmp(kind, "MX") == 0)
+        h->step = xp_step_begin(c, NULL, "MX %u %s", pref, name);
+    else if (strcmp(kind, "implicit MX") == 0)
+        h->step = xp_step_begin(c, NULL, "%s (no MX: implicit MX, the A/AAAA fallback)", name);
+    else
+        h->step = xp_step_begin(c, NULL, "%s:%d (--hosts)", name, port);
+    if (is_ip(name)) {
+        start_session(c, h, name);
+    } else {
+        xp_check_dns(c, name, XP_DNS_A, on_addr, &h->a);
+        xp_check_dns(c, name, XP_DNS_AAAA, on_addr, &h->aaaa);
+    }
+    return h;
+}
+
+static int
+by_pref(const void *a, const void *b)
+{
+    const struct xp_dns_rr *x = *(const struct xp_dns_rr *const *)a;
+    const struct xp_dns_rr *y = *(const struct xp_dns_rr *const *)b;
+
+    if (x->pref != y->pref)
+        return x->pref < y->pref ? -1 : 1;
+    return x < y ? -1 : x > y;   /* stable: answer order */
+}
+
+static void
+on_mx(struct xp_check *c, void *arg, const struct xp_dns_result *res)
+{
+    struct smtp_state *st = c->state;
+    const struct xp_dns_rr **mx;
+    size_t i, n = 0;
+
+    (void)arg;
+    st->mx = xp_dns_result_dup(res);
+    xp_check_dns_step(c, st->st_mx, res);
+    if (res->status == XP_DNS_NXDOMAIN || res->status == XP_DNS_NODATA ||
+        (res->status == XP_DNS_OK && xp_dns_count(res, XP_DNS_MX) == 0)) {
+        st->mx_missing = 1;
+        xp_step_end(st->st_mx, XP_ST_FAIL, "no MX record: senders fall back to the domain's "
+                    "own address (implicit MX)");
+        if (res->status != XP_DNS_NXDOMAIN)
+            add_host(c, c->target->domain, 0, 25, "implicit MX");
+        return;
+    }
+    if (res->status != XP_DNS_OK) {
+        xp_step_end(st->st_mx, XP_ST_FAIL, NULL);
+        return;
+    }
+    mx = xcalloc(res->nrr, sizeof(*mx));
+    for (i = 0; i < res->nrr; i++)
+        if (res->rr[i].type == XP_DNS_MX)
+            mx[n++] = &res->rr[i];
+    qsort(mx, n, sizeof(*mx), by_pref);
+    for (i = 0; i < n; i++) {
+        const char *t = mx[i]->target;
+
+        if (!t || !*t || strcmp(t, ".") == 0) {
+            st->null_mx = 1;   /* RFC 7505: "MX 0 ." — no mail accepted */
+            continue;
+        }
+        add_host(c, t, mx[i]->pref, 25, "MX");
+    }
+    free(mx);
+    xp_step_end(st->st_mx, st->null_mx ? XP_ST_FAIL : XP_ST_PASS, "%zu MX record(s)%s", n,
+                st->null_mx ? ", null MX (RFC 7505): the domain accepts no mail" : "");
+}
+
+/* ---- the check ---- */
+
+static void
+smtp_start(struct xp_check *c)
+{
+    const struct xp_expect *ex = xp_check_expect(c);
+    struct smtp_state *st = xcalloc(1, sizeof(*st));
+    size_t i;
+
+    c->state = st;
+    st->st_mx = xp_step_begin(c, NULL, "MX records of %s", c->target->domain);
+    xp_check_dns(c, c->target->domain, XP_DNS_MX, on_mx, NULL);
+    for (i = 0; i < ex->nsmtp_hosts; i++)
+        add_host(c, ex->smtp_hosts[i].host, 0, ex->smtp_hosts[i].port, "--hosts");
+}
+
+/* TCP failures: one verdict when every address failed, else one each. */
+static void
+judge_connects(struct xp_check *c)
+{
+    struct smtp_state *st = c->state;
+    size_t i, failed = 0, refused = 0, timed = 0;
+    struct xp_finding *f;
+    char **tried;
+    int port25 = 1;
+
+    for (i = 0; i < st->nsess; i++) {
+        struct sess *s = &st->sess[i];
+        int to;
+
+        if (!s->done || xp_smtp_conn_end(s->conn) != XP_SMTP_END_CONNECT)
+            continue;
+        failed++;
+        if (xp_smtp_conn_connect_err(s->conn, &to) == ECONNREFUSED)
+            refused++;
+        if (to)
+            timed++;
+        if (s->host->port != 25)
+            port25 = 0;
+    }
+    if (!failed)
+        return;
+    if (failed == st->nsess) {
+        tried = xcalloc(failed, sizeof(char *));
+        for (i = 0; i < st->nsess; i++)
+            tried[i] = xasprintf("%s:%d (%s): %s", st->sess[i].host->name,
+                                 st->sess[i].host->port, st->sess[i].ip,
+                                 xp_smtp_conn_error(st->sess[i].conn));
+        f = xp_finding_new(c, NULL, XP_SMTP_CONNECT_FAILED, "no mail server could be reached "
+                           "on port %s (%zu address(es): %zu refused, %zu timed out): outbound "
+                           "port 25 is probably blocked from this network", port25 ? "25" :
+                           "25/587", failed, refused, timed);
+        xp_ev_str(f, "diagnosis", "outbound port 25 probably blocked from this network");
+        xp_ev_list(f, "attempts", tried, failed);
+        xp_finding_fix(f, "Many ISPs and corporate firewalls block outbound port 25: run "
+                       "exprobe from a network that may send mail (the mail server's own, or "
+                       "a host outside), or ask for port 25 to be opened. If it is reachable "
+                       "from elsewhere, the servers are fine; if not, check that they run and "
+                       "that their firewall admits port 25 from the Internet.");
+        xp_finding_add(f);
+        for (i = 0; i < failed; i++)
+            free(tried[i]);
+        free(tried);
+        return;
+    }
+    for (i = 0; i < st->nsess; i++) {
+        struct sess *s = &st->sess[i];
+        int to, e;
+
+        if (!s->done || xp_smtp_conn_end(s->conn) != XP_SMTP_END_CONNECT)
+            continue;
+        e = xp_smtp_conn_connect_err(s->conn, &to);
+        f = session_finding(c, s, XP_SMTP_CONNECT_FAILED, "%s", to ? "connection timed out "
+                            "(filtered by a firewall, or the host is down)" : e == ECONNREFUSED
+                            ? "connection refused (nothing listens on the port)"
+                            : "unreachable");
+        xp_ev_str(f, "error", xp_smtp_conn_error(s->conn));
+        ev_session(f, s);
+        xp_finding_fix(f, "Other MX addresses answer, so this network can send on port 25: "
+                       "make sure the mail service on %s runs and its firewall admits port %d.",
+                       s->host->name, s->host->port);
+        xp_finding_add(f);
+    }
+}
+
+static void
+smtp_judge(struct xp_check *c)
+{
+    struct smtp_state *st = c->state;
+    struct xp_facts *facts = xp_check_facts(c);
+    struct xp_finding *f;
+    size_t i;
+
+    if (st->mx && st->mx->status >= XP_DNS_SERVFAIL) {
+        f = xp_finding_new(c, st->st_mx, XP_SMTP_DNS_ERROR, "MX %s: %s (%s)", st->mx->qname,
+                           st->mx->status == XP_DNS_TIMEOUT ? "DNS query timed out"
+                                                            : "DNS query failed",
+                           st->mx->error ? st->mx->error : xp_dns_status_name(st->mx->status));
+        xp_ev_dns(f, "answer", st->mx);
+        xp_finding_add(f);
+    }
+    if (st->mx_missing || st->null_mx) {
+        const struct host *h = st->nhosts && strcmp(st->hosts[0].kind, "implicit MX") == 0
+                               ? &st->hosts[0] : NULL;
+
+        if (st->null_mx)
+            f = xp_finding_new(c, st->st_mx, XP_SMTP_MX_MISSING, "%s publishes a null MX "
+                               "(RFC 7505): it declares that it accepts no mail",
+                               c->target->domain);
+        else if (h && h->naddrs)
+            f = xp_finding_new(c, st->st_mx, XP_SMTP_MX_MISSING, "%s has no MX record; "
+                               "senders fall back to its A/AAAA record (implicit MX, tested "
+                               "below), which Exchange Online does not rely on",
+                               c->target->domain);
+        else
+            f = xp_finding_new(c, st->st_mx, XP_SMTP_MX_MISSING, "%s has no MX record and no "
+                               "address to fall back to: it cannot receive mail",
+                               c->target->domain);
+        xp_ev_dns(f, "answer", st->mx);
+        xp_finding_fix(f, "Publish an MX record for %s pointing at the mail server (Office "
+                       "365: %s-%s.%s, as the admin center shows).", c->target->domain,
+                       "DOMAIN", "TLD", xp_check_expect(c)->mx_suffix);
+        xp_finding_add(f);
+    }
+    for (i = 0; i < st->nhosts; i++) {
+        struct host *h = &st->hosts[i];
+
+        if (h->naddrs)
+            continue;
+        if (h->a.res || h->aaaa.res) {
+            const struct xp_dns_result *r = h->a.res ? h->a.res : h->aaaa.res;
+
+            f = xp_finding_new(c, h->step, XP_SMTP_DNS_ERROR, "%s %s has no address (A %s, "
+                               "AAAA %s): mail to it cannot be delivered", h->kind, h->name,
+                               h->a.res ? xp_dns_status_name(h->a.res->status) : "-",
+                               h->aaaa.res ? xp_dns_status_name(h->aaaa.res->status) : "-");
+            xp_finding_severity(f, XP_SEV_FAIL);
+            xp_ev_dns(f, "answer", r);
+            xp_finding_fix(f, "Give %s an A record, or point the MX at a host that has one.",
+                           h->name);
+            xp_finding_add(f);
+        }
+        xp_step_end(h->step, XP_ST_FAIL, "no address to connect to");
+    }
+    judge_connects(c);
+    for (i = 0; i < xp_facts_client_ip_count(facts); i++) {
+        const struct xp_client_ip *ip = xp_facts_client_ip(facts, i);
+
+        f = xp_finding_new(c, NULL, XP_SMTP_CLIENT_IP, "The mail servers saw this client as "
+                           "%s (%s)", ip->ip, ip->source);
+        xp_ev_str(f, "client_ip", ip->ip);
+        xp_ev_str(f, "source", ip->source);
+        xp_finding_add(f);
+    }
+    for (i = 0; i < st->nhosts; i++)
+        if (st->hosts[i].naddrs && st->hosts[i].step->status == XP_ST_RUNNING)
+            xp_step_end(st->hosts[i].step, xp_step_children_worst(st->hosts[i].step), NULL);
+    if (!st->nhosts && !st->mx_missing && !st->null_mx && st->mx &&
+        st->mx->status < XP_DNS_SERVFAIL)
+        xp_check_skip(c, "no SMTP endpoint to test");
+}
+
+static void
+smtp_free(struct xp_check *c)
+{
+    struct smtp_state *st = c->state;
+    size_t i;
+
+    for (i = 0; i < st->nsess; i++)
+        xp_smtp_conn_free(st->sess[i].conn);
+    for (i = 0; i < st->nhosts; i++) {
+        xp_dns_result_free(st->hosts[i].a.res);
+        xp_dns_result_free(st->hosts[i].aaaa.res);
+    }
+    xp_dns_result_free(st->mx);
+    free(st);
+    c->state = NULL;
+}
+
+const struct xp_check_ops xp_check_smtp = {
+    .id = "smtp",
+    .title = "SMTP mail flow (STARTTLS)",
+    .start = smtp_start,
+    .judge = smtp_judge,
+    .free_state = smtp_free,
+};

@@ -1,0 +1,540 @@
+/*
+ * preflight.c — the Hybrid Configuration Wizard pre-flight checklist
+ * (include/xp_preflight.h): one table row per item says which checks must
+ * have run for it to be known, and which finding codes block it, leave it
+ * unknown, or show it ready. Pure: reads the model, allocates the result.
+ * The list follows ../shared/reference/domain.md §2 and §4.7 (what the
+ * wizard and hybrid mail flow need, seen from outside).
+ */
+#include "xp_check.h"
+#include "xp_preflight.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+enum rule_kind {
+    R_BLOCK,      /* the item is not ready */
+    R_UNKNOWN,    /* the item cannot be told from this run */
+    R_OK,         /* positive evidence that the item is ready */
+    R_NOTE,       /* related, listed, changes nothing */
+};
+
+struct rule {
+    enum xp_code code;
+    enum rule_kind kind;
+    enum xp_severity min_sev;     /* the finding's severity must be at least this */
+    int (*match)(const struct xp_finding *f);   /* NULL: every finding of the code */
+    const char *why;              /* overrides the finding's message */
+    const char *fix;              /* overrides the finding's remediation */
+    const char *name;             /* a code by name (code XP_CODE_COUNT): one a check
+                                   * added beyond SPEC's list; ignored if unknown */
+};
+
+#define MAX_RULES 24
+#define END { XP_CODE_COUNT, R_NOTE, XP_SEV_INFO, NULL, NULL, NULL, NULL }
+#define BY_NAME(name, kind, sev) { XP_CODE_COUNT, kind, sev, NULL, NULL, NULL, name }
+
+struct item_def {
+    const char *id;
+    const char *title;
+    const char *needs[3];         /* checks that must have run for "ready" */
+    int need_ok;                  /* "ready" also needs an R_OK finding */
+    const char *why_no_ok;        /* unknown because no R_OK finding */
+    const char *fix_unknown;      /* how to find out */
+    struct rule rules[MAX_RULES];
+};
+
+/* ---- evidence predicates ---- */
+
+static const struct xp_evidence *
+ev_find(const struct xp_finding *f, const char *key)
+{
+    const struct xp_evidence *e;
+
+    for (e = f->evidence; e; e = e->next)
+        if (strcmp(e->key, key) == 0)
+            return e;
+    return NULL;
+}
+
+static const char *
+ev_str(const struct xp_finding *f, const char *key)
+{
+    const struct xp_evidence *e = ev_find(f, key);
+
+    return e && e->kind == XP_EVK_STR ? e->str : NULL;
+}
+
+/* The queried name of a DNS finding ("query": "TYPE name"), or NULL. */
+static const char *
+query_name(const struct xp_finding *f, char *type, size_t typelen)
+{
+    const char *q = ev_str(f, "query");
+    const char *sp;
+
+    if (!q || !(sp = strchr(q, ' ')))
+        return NULL;
+    if (type)
+        snprintf(type, typelen, "%.*s", (int)(sp - q), q);
+    return sp + 1;
+}
+
+static int
+first_label_is(const char *name, const char *label)
+{
+    size_t n = strlen(label);
+
+    return name && strncasecmp(name, label, n) == 0 && name[n] == '.';
+}
+
+/* About the autodiscover record (not the verification CNAME, MX, ...). */
+static int
+about_autodiscover(const struct xp_finding *f)
+{
+    return first_label_is(query_name(f, NULL, 0), "autodiscover");
+}
+
+/* About the verification record: the TXT at the apex or msNNNNNNNN.DOMAIN. */
+static int
+about_verification(const struct xp_finding *f)
+{
+    char type[16];
+    const char *name = query_name(f, type, sizeof(type));
+    size_t i;
+
+    if (!name)
+        return 0;
+    if (strcmp(type, "TXT") == 0)
+        return xp_name_eq(name, f->check->target->domain);
+    if (strncasecmp(name, "ms", 2) != 0 || !isdigit((unsigned char)name[2]))
+        return 0;
+    for (i = 2; isdigit((unsigned char)name[i]); i++)
+        ;
+    return name[i] == '.';
+}
+
+/* The records are those of a cloud-only deployment. */
+static int
+deployment_cloud(const struct xp_finding *f)
+{
+    const char *d = ev_str(f, "deployment");
+
+    return d && strcmp(d, "cloud") == 0;
+}
+
+/* A certificate finding about an SMTP endpoint. */
+static int
+port_smtp(const struct xp_finding *f)
+{
+    const struct xp_evidence *e = ev_find(f, "port");
+    long long port = -1;
+
+    if (e && e->kind == XP_EVK_INT)
+        port = e->num;
+    else if (e && e->kind == XP_EVK_STR)
+        port = atoll(e->str);
+    return port == 25 || port == 587;
+}
+
+/* The negotiated protocol is older than TLS 1.2. */
+static int
+old_protocol(const struct xp_finding *f)
+{
+    const char *p = ev_str(f, "protocol");
+
+    return p && (strcmp(p, "TLSv1") == 0 || strcmp(p, "TLSv1.1") == 0 ||
+                 strncmp(p, "SSL", 3) == 0);
+}
+
+/* ---- the checklist ---- */
+
+#define W XP_SEV_WARN
+#define F XP_SEV_FAIL
+#define I XP_SEV_INFO
+
+static const struct item_def items[XP_PF_NITEMS] = {
+    {
+        .id = "autodiscover",
+        .title = "Autodiscover published and reachable from outside",
+        .needs = { "autodiscover" },
+        .fix_unknown = "Check that https://autodiscover.DOMAIN/autodiscover/autodiscover.xml "
+                       "answers from the Internet with 401 from Exchange.",
+        .rules = {
+            { XP_AUTOD_NO_ENDPOINT, R_BLOCK, W, NULL, NULL, NULL },
+            { XP_AUTOD_REDIRECT_INSECURE, R_BLOCK, W, NULL, NULL, NULL },
+            { XP_AUTOD_REDIRECT_LOOP, R_BLOCK, W, NULL, NULL, NULL },
+            { XP_AUTOD_BAD_RESPONSE, R_BLOCK, F, NULL, NULL, NULL },
+            { XP_AUTOD_CONNECT_FAILED, R_BLOCK, F, NULL, NULL, NULL },
+            { XP_XML_UNSAFE, R_BLOCK, W, NULL, NULL, NULL },
+            { XP_CNAME_MISSING, R_BLOCK, W, about_autodiscover, NULL, NULL },
+            { XP_CNAME_WRONG_TARGET, R_BLOCK, W, about_autodiscover, NULL, NULL },
+            { XP_CNAME_DEPLOYMENT, R_BLOCK, I, deployment_cloud,
+              "The domain's records are those of a cloud-only deployment: Autodiscover "
+              "points to Exchange Online, not to on-premises Exchange",
+              "For hybrid, point autodiscover.DOMAIN at the on-premises Exchange server "
+              "(A record or CNAME); it redirects cloud mailboxes to Exchange Online itself." },
+            { XP_CNAME_DNS_ERROR, R_UNKNOWN, I, about_autodiscover, NULL, NULL },
+            { XP_AUTOD_OK, R_OK, I, NULL, NULL, NULL },
+            { XP_AUTOD_SRV, R_NOTE, I, NULL, NULL, NULL },
+            { XP_AUTOD_REDIRECT, R_NOTE, I, NULL, NULL, NULL },
+            { XP_AUTOD_DNS_MISSING, R_NOTE, I, NULL, NULL, NULL },
+            { XP_AUTOD_CONNECT_FAILED, R_NOTE, I, NULL, NULL, NULL },
+            END,
+        },
+    },
+    {
+        .id = "no_preauth",
+        .title = "No pre-authentication on /autodiscover/autodiscover.svc, /EWS/Exchange.asmx "
+                 "and /EWS/mrsproxy.svc",
+        .needs = { "preauth" },
+        .fix_unknown = "Make sure the reverse proxy publishes these paths with pass-through "
+                       "authentication (Exchange authenticates).",
+        .rules = {
+            { XP_PREAUTH_DETECTED, R_BLOCK, W, NULL, NULL, NULL },
+            { XP_MRSPROXY_UNREACHABLE, R_BLOCK, W, NULL, NULL, NULL },
+            END,
+        },
+    },
+    {
+        .id = "federation",
+        .title = "Anonymous GetFederationInformation answered",
+        .needs = { "preauth" },
+        .need_ok = 1,
+        .why_no_ok = "No GetFederationInformation answer was seen",
+        .fix_unknown = "POST GetFederationInformation to "
+                       "https://autodiscover.DOMAIN/autodiscover/autodiscover.svc without "
+                       "credentials: Exchange must answer 200 with a SOAP body.",
+        .rules = {
+            { XP_FEDERATION_INFO_FAILED, R_BLOCK, W, NULL, NULL, NULL },
+            { XP_FEDERATION_INFO_OK, R_OK, I, NULL, NULL, NULL },
+            END,
+        },
+    },
+    {
+        .id = "certificates",
+        .title = "Certificates valid for the published names and usable for the TLS "
+                 "connectors",
+        .needs = { "cert" },
+        .fix_unknown = "Name the hybrid endpoints with --hosts (e.g. mail.DOMAIN, "
+                       "autodiscover.DOMAIN) so their certificates are judged.",
+        .rules = {
+            { XP_CERT_NAME_MISMATCH, R_BLOCK, F, NULL, NULL, NULL },
+            { XP_CERT_EXPIRED, R_BLOCK, F, NULL, NULL, NULL },
+            { XP_CERT_NOT_YET_VALID, R_BLOCK, F, NULL, NULL, NULL },
+            { XP_CERT_UNTRUSTED, R_BLOCK, F, NULL, NULL, NULL },
+            { XP_CERT_SELF_SIGNED, R_BLOCK, F, NULL, NULL, NULL },
+            { XP_CERT_MSSTD_MISMATCH, R_BLOCK, F, NULL, NULL, NULL },
+            { XP_CERT_HANDSHAKE_FAILED, R_BLOCK, F, NULL, NULL, NULL },
+            { XP_CERT_CONNECT_FAILED, R_BLOCK, F, NULL, NULL, NULL },
+            { XP_CERT_OK, R_OK, I, NULL, NULL, NULL },
+            { XP_CERT_NAME_MISMATCH, R_NOTE, I, NULL, NULL, NULL },
+            { XP_CERT_EXPIRED, R_NOTE, I, NULL, NULL, NULL },
+            { XP_CERT_NOT_YET_VALID, R_NOTE, I, NULL, NULL, NULL },
+            { XP_CERT_UNTRUSTED, R_NOTE, I, NULL, NULL, NULL },
+            { XP_CERT_SELF_SIGNED, R_NOTE, I, NULL, NULL, NULL },
+            { XP_CERT_MSSTD_MISMATCH, R_NOTE, I, NULL, NULL, NULL },
+            { XP_CERT_EXPIRING_SOON, R_NOTE, I, NULL, NULL, NULL },
+            { XP_CERT_WEAK, R_NOTE, I, NULL, NULL, NULL },
+            { XP_CERT_CN_ONLY, R_NOTE, I, NULL, NULL, NULL },
+            { XP_CERT_MSSTD_SAN_ONLY, R_NOTE, I, NULL, NULL, NULL },
+            BY_NAME("CONNECTOR_CERT_MISMATCH", R_BLOCK, W),
+            END,
+        },
+    },
+    {
+        .id = "inbound_tls",
+        .title = "Inbound SMTP offers STARTTLS with a trusted certificate",
+        .needs = { "smtp" },
+        .fix_unknown = "Connect to the mail host on port 25 from outside: it must offer "
+                       "STARTTLS with a certificate from a public CA.",
+        .rules = {
+            { XP_SMTP_MX_MISSING, R_BLOCK, F, NULL, NULL, NULL },
+            { XP_SMTP_CONNECT_FAILED, R_BLOCK, F, NULL, NULL, NULL },
+            { XP_SMTP_TIMEOUT, R_BLOCK, F, NULL, NULL, NULL },
+            { XP_SMTP_ESMTP_INSPECTION, R_BLOCK, F, NULL, NULL, NULL },
+            { XP_SMTP_NO_STARTTLS, R_BLOCK, F, NULL, NULL, NULL },
+            { XP_SMTP_STARTTLS_FAILED, R_BLOCK, F, NULL, NULL, NULL },
+            { XP_SMTP_PROTOCOL_ERROR, R_BLOCK, F, NULL, NULL, NULL },
+            { XP_CERT_UNTRUSTED, R_BLOCK, F, port_smtp, NULL, NULL },
+            { XP_CERT_SELF_SIGNED, R_BLOCK, F, port_smtp, NULL, NULL },
+            { XP_CERT_EXPIRED, R_BLOCK, F, port_smtp, NULL, NULL },
+            { XP_CERT_NOT_YET_VALID, R_BLOCK, F, port_smtp, NULL, NULL },
+            { XP_CERT_NAME_MISMATCH, R_BLOCK, F, port_smtp, NULL, NULL },
+            { XP_CERT_HANDSHAKE_FAILED, R_BLOCK, F, port_smtp, NULL, NULL },
+            { XP_SMTP_TLS_REQUIRED, R_NOTE, I, NULL, NULL, NULL },
+            { XP_SMTP_MX_MISSING, R_NOTE, I, NULL, NULL, NULL },
+            { XP_SMTP_CONNECT_FAILED, R_NOTE, I, NULL, NULL, NULL },
+            { XP_SMTP_TIMEOUT, R_NOTE, I, NULL, NULL, NULL },
+            { XP_SMTP_NO_STARTTLS, R_NOTE, I, NULL, NULL, NULL },
+            BY_NAME("CONNECTOR_CERT_MISMATCH", R_BLOCK, W),
+            BY_NAME("SMTP_DNS_ERROR", R_UNKNOWN, I),
+            BY_NAME("SMTP_OK", R_OK, I),
+            BY_NAME("SMTP_REJECTED", R_NOTE, I),
+            END,
+        },
+    },
+    {
+        .id = "sending_ip",
+        .title = "Sending IP not blacklisted, and in the connector's IP list (when given)",
+        .needs = { "dnsbl" },
+        .need_ok = 1,
+        .why_no_ok = "No sending IP was checked against the blacklists",
+        .fix_unknown = "Give the on-premises sending IP with --ip.",
+        .rules = {
+            { XP_DNSBL_LISTED, R_BLOCK, W, NULL, NULL, NULL },
+            { XP_CONNECTOR_IP_MISMATCH, R_BLOCK, W, NULL, NULL, NULL },
+            { XP_DNSBL_QUERY_BLOCKED, R_UNKNOWN, I, NULL, NULL, NULL },
+            { XP_DNSBL_CLEAN, R_OK, I, NULL, NULL, NULL },
+            BY_NAME("DNSBL_QUERY_FAILED", R_UNKNOWN, I),
+            BY_NAME("DNSBL_ZONE_UNRELIABLE", R_NOTE, I),
+            END,
+        },
+    },
+    {
+        .id = "domain_verification",
+        .title = "Domain verification record present",
+        .needs = { "cname" },
+        .need_ok = 1,
+        .why_no_ok = "The verification record was not looked for (no Office 365 records: "
+                     "on-premises deployment)",
+        .fix_unknown = "Give the code from the Microsoft 365 admin center in --expect "
+                       "(verification = msNNNNNNNN, deployment = hybrid).",
+        .rules = {
+            { XP_TXT_VERIFICATION_MISSING, R_BLOCK, W, NULL, NULL, NULL },
+            { XP_TXT_VERIFICATION_MISSING, R_UNKNOWN, I, NULL, NULL,
+              "Give the code from the Microsoft 365 admin center in --expect "
+              "(verification = msNNNNNNNN) to require its record." },
+            { XP_CNAME_WRONG_TARGET, R_BLOCK, W, about_verification, NULL, NULL },
+            { XP_CNAME_DNS_ERROR, R_UNKNOWN, I, about_verification, NULL, NULL },
+            { XP_TXT_VERIFICATION_FOUND, R_OK, I, NULL, NULL, NULL },
+            END,
+        },
+    },
+    {
+        .id = "tls12",
+        .title = "TLS 1.2 available (HTTPS and SMTP)",
+        .needs = { "cert", "smtp" },
+        .fix_unknown = "Make sure the HTTPS and SMTP endpoints negotiate TLS 1.2 or later.",
+        .rules = {
+            { XP_CERT_WEAK, R_BLOCK, W, old_protocol,
+              NULL, "Enable TLS 1.2 on the server (Office 365 refuses older protocols)." },
+            { XP_SMTP_TLS_OLD_PROTOCOL, R_BLOCK, W, NULL, NULL, NULL },
+            { XP_CERT_OK, R_NOTE, I, NULL, NULL, NULL },
+            END,
+        },
+    },
+};
+
+#undef W
+#undef F
+#undef I
+
+/* ---- evaluation ---- */
+
+static const struct xp_check *
+find_check(const struct xp_target *t, const char *id)
+{
+    size_t i;
+
+    for (i = 0; i < t->nchecks; i++)
+        if (strcmp(t->checks[i]->ops->id, id) == 0)
+            return t->checks[i];
+    return NULL;
+}
+
+/* NULL if check id had its say in this run, else why not (allocated). */
+static char *
+not_conclusive(const struct xp_target *t, const char *id)
+{
+    const struct xp_check *c = find_check(t, id);
+
+    if (!c)
+        return xp_check_index(id) < 0
+                   ? xasprintf("Not checked: this build of exprobe has no %s check yet", id)
+                   : xasprintf("Not checked: the %s check was left out (-c)", id);
+    if (!c->started)
+        return xasprintf("The %s check has not started yet", id);
+    if (!c->done)
+        return xasprintf("The %s check is still running", id);
+    if (c->skip_reason)
+        return xasprintf("The %s check was skipped: %s", id, c->skip_reason);
+    if (t->interrupted)
+        return xasprintf("The run was interrupted: the %s check may not have finished", id);
+    return NULL;
+}
+
+static const struct rule *
+match_rule(const struct item_def *def, const struct xp_finding *f)
+{
+    const struct rule *r;
+
+    for (r = def->rules; r->code != XP_CODE_COUNT || r->name; r++) {
+        int code = r->name ? xp_code_by_name(r->name) : (int)r->code;
+
+        if (code == (int)f->code && f->severity >= r->min_sev && (!r->match || r->match(f)))
+            return r;
+    }
+    return NULL;
+}
+
+static void
+add_code(struct xp_pf_item *it, enum xp_code code)
+{
+    size_t i;
+
+    for (i = 0; i < it->ncodes; i++)
+        if (it->codes[i] == code)
+            return;
+    if (it->ncodes < XP_PF_MAX_CODES)
+        it->codes[it->ncodes++] = code;
+}
+
+/* Copy s with "DOMAIN" replaced by the target's domain; NULL stays NULL. */
+static char *
+with_domain(const char *s, const char *domain)
+{
+    struct xp_buf b = { 0 };
+    const char *p;
+
+    if (!s)
+        return NULL;
+    while ((p = strstr(s, "DOMAIN"))) {
+        xp_buf_add(&b, s, (size_t)(p - s));
+        xp_buf_add(&b, domain, strlen(domain));
+        s = p + 6;
+    }
+    xp_buf_add(&b, s, strlen(s));
+    return b.s;
+}
+
+/* The fix a blocker calls for: the rule's, the finding's, the code's. */
+static const char *
+rule_fix(const struct rule *r, const struct xp_finding *f)
+{
+    if (r->fix)
+        return r->fix;
+    if (f->remediation)
+        return f->remediation;
+    return xp_code_info(f->code)->remediation;
+}
+
+static void
+eval_item(const struct xp_target *t, const struct item_def *def, struct xp_pf_item *it)
+{
+    const struct xp_finding *block = NULL, *unknown = NULL, *ok = NULL;
+    const struct rule *block_rule = NULL, *unknown_rule = NULL;
+    char *why = NULL;
+    size_t i, k;
+
+    it->id = def->id;
+    it->title = def->title;
+    for (i = 0; i < t->nchecks; i++) {
+        const struct xp_finding *f;
+
+        for (f = t->checks[i]->findings; f; f = f->next) {
+            const struct rule *r = match_rule(def, f);
+
+            if (!r)
+                continue;
+            add_code(it, f->code);
+            if (r->kind == R_BLOCK && !block) {
+                block = f;
+                block_rule = r;
+            } else if (r->kind == R_UNKNOWN && !unknown) {
+                unknown = f;
+                unknown_rule = r;
+            } else if (r->kind == R_OK && !ok) {
+                ok = f;
+            }
+        }
+    }
+    if (block) {
+        it->state = XP_PF_NOT_READY;
+        it->why = xstrdup(block_rule->why ? block_rule->why : block->message);
+        it->fix = with_domain(rule_fix(block_rule, block), t->domain);
+        if (!it->fix)
+            it->fix = with_domain(def->fix_unknown, t->domain);
+        return;
+    }
+    it->state = XP_PF_UNKNOWN;
+    for (k = 0; k < XP_ARRAY_LEN(def->needs) && def->needs[k] && !why; k++)
+        why = not_conclusive(t, def->needs[k]);
+    if (why) {
+        it->why = why;
+        it->fix = with_domain(def->fix_unknown, t->domain);
+        return;
+    }
+    if (unknown) {
+        it->why = xstrdup(unknown_rule->why ? unknown_rule->why : unknown->message);
+        it->fix = with_domain(unknown_rule->fix ? unknown_rule->fix : def->fix_unknown,
+                              t->domain);
+        return;
+    }
+    if (def->need_ok && !ok) {
+        it->why = xstrdup(def->why_no_ok);
+        it->fix = with_domain(def->fix_unknown, t->domain);
+        return;
+    }
+    it->state = XP_PF_READY;
+    it->why = ok ? xstrdup(ok->message)
+                 : xasprintf("The %s check found no problem", def->needs[0]);
+    it->fix = NULL;
+}
+
+void
+xp_preflight_eval(const struct xp_target *t, struct xp_preflight *pf)
+{
+    size_t i;
+
+    memset(pf, 0, sizeof(*pf));
+    for (i = 0; i < XP_PF_NITEMS; i++) {
+        struct xp_pf_item *it = &pf->items[pf->nitems++];
+
+        eval_item(t, &items[i], it);
+        if (it->state == XP_PF_NOT_READY)
+            pf->blockers++;
+        else if (it->state == XP_PF_UNKNOWN)
+            pf->unknown++;
+    }
+    pf->ready = pf->blockers ? 0 : pf->unknown ? -1 : 1;
+}
+
+void
+xp_preflight_clear(struct xp_preflight *pf)
+{
+    size_t i;
+
+    for (i = 0; i < pf->nitems; i++) {
+        free(pf->items[i].why);
+        free(pf->items[i].fix);
+    }
+    memset(pf, 0, sizeof(*pf));
+}
+
+const char *
+xp_pf_state_name(enum xp_pf_state st)
+{
+    switch (st) {
+    case XP_PF_READY:
+        return "ready";
+    case XP_PF_NOT_READY:
+        return "not_ready";
+    default:
+        return "unknown";
+    }
+}
+
+void
+xp_preflight_verdict(const struct xp_preflight *pf, char *buf, size_t len)
+{
+    if (pf->ready == 0)
+        snprintf(buf, len, "ready: no \xE2\x80\x94 %d blocker%s", pf->blockers,
+                 pf->blockers == 1 ? "" : "s");
+    else if (pf->ready == 1)
+        snprintf(buf, len, "ready: yes \xE2\x80\x94 all %zu items ready", pf->nitems);
+    else
+        snprintf(buf, len, "ready: unknown \xE2\x80\x94 no blocker found, %d of %zu items "
+                 "unknown", pf->unknown, pf->nitems);
+}

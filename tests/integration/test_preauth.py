@@ -1,0 +1,230 @@
+"""preauth check against the lab: which product pre-authenticates in front
+of Exchange (TMG forms auth, UAG, F5 APM, a Basic-only proxy), the anonymous
+GetFederationInformation call the Hybrid wizard makes (healthy, refused by
+Exchange itself, NotFederated, hostile XML, a 50 MB answer) and MRSProxy.
+
+Lab cases: tests/lab/README.md ("Autodiscover and pre-authentication");
+helpers shared with test_autodiscover.py.
+"""
+
+from harness import (assert_eq, assert_exit, assert_no_code, assert_problem_shape, assert_status,
+                     assert_true, check, clip, ctx, findings)
+from test_autodiscover import (PROBLEM_CODES, ad_probe, ad_run, assert_elapsed, assert_none_of,
+                               one)
+
+HYBRID_PATHS = ["/autodiscover/autodiscover.xml", "/autodiscover/autodiscover.svc",
+                "/EWS/Exchange.asmx", "/EWS/mrsproxy.svc"]
+
+# domain: (product, words its evidence must show, the Location it redirects to)
+PRODUCTS = {
+    "tmg.test": ("tmg", "/CookieAuth.dll",
+                 "https://autodiscover.tmg.test/CookieAuth.dll?GetLogon?curl=Z2Fautodiscover"
+                 "&reason=0&formdir=3"),
+    "uag.test": ("uag", "/InternalSite/",
+                 "https://autodiscover.uag.test/uniquesig0a1b2c/uniquesig0/InternalSite/"
+                 "Login.asp?resource_id=4A1B&login_type=2"),
+    "f5.test": ("f5-apm", "/my.policy", "https://autodiscover.f5.test/my.policy"),
+    "basicproxy.test": ("basic-proxy", "Basic", None),
+}
+
+
+def _product(domain):
+    product, word, location = PRODUCTS[domain]
+    r, doc = ad_probe(domain)
+    pre = one(doc, "PREAUTH_DETECTED", "preauth", None, r)
+    assert_problem_shape(pre, doc)
+    ev = pre["evidence"]
+    assert_eq(ev.get("product"), product, "%s PREAUTH_DETECTED evidence.product" % domain)
+    assert_true(ev.get("product_name"), "%s: no evidence.product_name" % domain)
+    assert_eq(ev.get("host"), "autodiscover.%s" % domain, "%s evidence.host" % domain)
+    why = ev.get("why", "") + " " + ev.get("auth_methods", "")
+    assert_true(word.lower() in why.lower(), "%s evidence.why/auth_methods %r does not show %r"
+                % (domain, why, word))
+    if location:
+        assert_eq(ev.get("location"), location, "%s evidence.location" % domain)
+    # Every hybrid path is behind it.
+    assert_eq(sorted(ev.get("paths") or []), sorted(HYBRID_PATHS),
+              "%s PREAUTH_DETECTED evidence.paths" % domain)
+    assert_true(pre["severity"] == "fail", "%s PREAUTH_DETECTED is %s, not fail"
+                % (domain, pre["severity"]))
+    fed = one(doc, "FEDERATION_INFO_FAILED", "preauth", "fail", r)
+    assert_problem_shape(fed, doc)
+    mrs = one(doc, "MRSPROXY_UNREACHABLE", "preauth", None, r)
+    assert_problem_shape(mrs, doc)
+    assert_eq(mrs["evidence"].get("path"), "/EWS/mrsproxy.svc", "MRSPROXY_UNREACHABLE path")
+    one(doc, "AUTOD_NO_ENDPOINT", "autodiscover", "fail", r)
+    assert_none_of(doc, ["AUTOD_OK", "FEDERATION_INFO_OK"], r)
+    assert_exit(r, 2)
+    return r, doc
+
+
+def test_tmg_forms_auth():
+    r, doc = _product("tmg.test")
+    pre = one(doc, "PREAUTH_DETECTED", "preauth")
+    assert_true("TMG" in pre["message"], "message does not name TMG: %r" % pre["message"])
+    assert_true("TMG" in (pre.get("remediation") or ""),
+                "remediation is not TMG's: %r" % pre.get("remediation"))
+
+
+def test_uag():
+    _product("uag.test")
+
+
+def test_f5_apm():
+    _product("f5.test")
+
+
+def test_basic_only_proxy():
+    r, doc = _product("basicproxy.test")
+    pre = one(doc, "PREAUTH_DETECTED", "preauth")
+    assert_eq(pre["evidence"].get("status"), 401, "basic-proxy evidence.status")
+    hdrs = pre["evidence"].get("headers") or []
+    assert_true(any(h.startswith("WWW-Authenticate: Basic realm=\"proxy\"") for h in hdrs),
+                "evidence.headers lack the proxy's challenge: %s" % hdrs)
+
+
+def test_autodiscover_names_the_product():
+    # The autodiscover check says who answered instead of Exchange.
+    for domain, (product, _, _) in PRODUCTS.items():
+        r, doc = ad_probe(domain)
+        f = one(doc, "AUTOD_BAD_RESPONSE", "autodiscover", None, r)
+        assert_eq(f["evidence"].get("front"), product,
+                  "%s AUTOD_BAD_RESPONSE evidence.front" % domain)
+
+
+def test_preauth_alone_resolves_autodiscover_host():
+    # -c preauth without autodiscover: it looks at autodiscover.DOMAIN itself.
+    for domain, (product, _, _) in PRODUCTS.items():
+        r, doc = ad_probe(domain, checks="preauth")
+        pre = one(doc, "PREAUTH_DETECTED", "preauth", None, r)
+        assert_eq(pre["evidence"].get("product"), product,
+                  "-c preauth %s evidence.product" % domain)
+
+
+# ------------------------------------------------------------ healthy: Exchange answers
+
+def _fed_ok(domain, host):
+    r, doc = ad_probe(domain)
+    assert_none_of(doc, PROBLEM_CODES, r)
+    oks = [f for f in findings(doc, "FEDERATION_INFO_OK", "preauth")
+           if f["message"].startswith(host + " ")]
+    assert_true(len(oks) == 1, "%s: expected one FEDERATION_INFO_OK for %s %s"
+                % (domain, host, ctx(doc, r)))
+    ev = oks[0]["evidence"]
+    assert_eq(ev.get("token_issuer"), "urn:federation:MicrosoftOnline",
+              "%s FEDERATION_INFO_OK evidence.token_issuer" % domain)
+    assert_true(ev.get("application_uri"), "no application_uri %r" % ev)
+    assert_true(isinstance(ev.get("domains"), list) and ev["domains"],
+                "FEDERATION_INFO_OK evidence.domains %r" % ev.get("domains"))
+    assert_status(doc, "pass", check_id="preauth", r=r)
+    # All four probes passed on the host.
+    hs = [s for s in check(doc, "preauth")["steps"] if s["title"].startswith(host + ":443")]
+    assert_true(len(hs) == 1, "no preauth step for %s:443 (steps %s)"
+                % (host, [s["title"] for s in check(doc, "preauth")["steps"]]))
+    sub = {s["title"]: s["status"] for s in hs[0]["steps"]}
+    for want in ("GET /autodiscover/autodiscover.xml", "POST /autodiscover/autodiscover.svc",
+                 "GET /EWS/Exchange.asmx", "GET /EWS/mrsproxy.svc"):
+        assert_eq(sub.get(want), "pass", "%s preauth step %r" % (host, want))
+    assert_exit(r, 0)
+    return ev
+
+
+def test_hybrid_federation_ok():
+    ev = _fed_ok("hybrid.test", "autodiscover.hybrid.test")
+    assert_eq(ev.get("domains"), ["hybrid.test"], "hybrid.test federated domains")
+
+
+def test_onprem_federation_ok():
+    _fed_ok("onprem.test", "autodiscover.onprem.test")
+
+
+def test_cloud_federation_ok():
+    # Exchange Online's endpoint behind the HTTP redirect.
+    _fed_ok("cloud.test", "autodiscover-s.outlook.com")
+
+
+def test_no_preauth_on_healthy_domains():
+    for domain in ("hybrid.test", "onprem.test", "cloud.test", "redir.test", "srv.test"):
+        r, doc = ad_probe(domain)
+        assert_none_of(doc, ["PREAUTH_DETECTED", "FEDERATION_INFO_FAILED",
+                             "MRSPROXY_UNREACHABLE"], r)
+
+
+# ------------------------------------------------------------ Exchange says no
+
+def test_federation_refused_by_exchange_and_mrsproxy_disabled():
+    r, doc = ad_probe("fedfail.test")
+    fed = one(doc, "FEDERATION_INFO_FAILED", "preauth", "fail", r)
+    assert_problem_shape(fed, doc)
+    assert_eq(fed["evidence"].get("status"), 401, "fedfail FEDERATION_INFO_FAILED status")
+    assert_eq(fed["evidence"].get("path"), "/autodiscover/autodiscover.svc",
+              "fedfail FEDERATION_INFO_FAILED path")
+    assert_true("Exchange" in fed["message"], "message does not say Exchange itself refused: %r"
+                % fed["message"])
+    mrs = one(doc, "MRSPROXY_UNREACHABLE", "preauth", "warn", r)
+    assert_problem_shape(mrs, doc)
+    assert_eq(mrs["evidence"].get("status"), 404, "fedfail MRSPROXY_UNREACHABLE status")
+    assert_true("MRSProxyEnabled" in (mrs.get("remediation") or ""),
+                "remediation does not say how to enable MRSProxy: %r" % mrs.get("remediation"))
+    # Exchange itself answered: nothing pre-authenticates, Autodiscover works.
+    assert_no_code(doc, "PREAUTH_DETECTED", r=r)
+    one(doc, "AUTOD_OK", "autodiscover", "info", r)
+    assert_exit(r, 2)
+
+
+def test_not_federated():
+    r, doc = ad_probe("notfed.test")
+    fed = one(doc, "FEDERATION_INFO_FAILED", "preauth", "warn", r)
+    assert_problem_shape(fed, doc)
+    assert_eq(fed["evidence"].get("error_code"), "NotFederated", "notfed evidence.error_code")
+    assert_no_code(doc, "PREAUTH_DETECTED", r=r)
+    assert_no_code(doc, "MRSPROXY_UNREACHABLE", r=r)
+    assert_no_code(doc, "FEDERATION_INFO_OK", r=r)
+    assert_exit(r, 1)
+
+
+# ------------------------------------------------------------ hostile answers
+
+def test_federation_xml_bomb():
+    r, doc = ad_probe("xmlbomb.test")
+    f = one(doc, "XML_UNSAFE", "preauth", "fail", r)
+    assert_problem_shape(f, doc)
+    assert_eq(f["evidence"].get("path"), "/autodiscover/autodiscover.svc", "XML_UNSAFE path")
+    assert_no_code(doc, "FEDERATION_INFO_OK", r=r)
+    assert_elapsed(r, 5, "xmlbomb.test")
+
+
+def test_federation_xxe():
+    r, doc = ad_probe("xxe.test")
+    f = one(doc, "XML_UNSAFE", "preauth", "fail", r)
+    assert_problem_shape(f, doc)
+    assert_true("root:x:0:0" not in r.out, "/etc/passwd was expanded into the output")
+    assert_no_code(doc, "FEDERATION_INFO_OK", r=r)
+    # The POX endpoint itself is fine anonymously (401 from Exchange).
+    one(doc, "AUTOD_OK", "autodiscover", "info", r)
+
+
+def test_federation_big_body():
+    r, doc = ad_probe("bigbody.test")
+    assert_elapsed(r, 8, "bigbody.test")
+    f = one(doc, "FEDERATION_INFO_FAILED", "preauth", None, r)
+    assert_problem_shape(f, doc)
+    assert_eq(f["evidence"].get("status"), 200, "bigbody FEDERATION_INFO_FAILED status")
+    assert_no_code(doc, "FEDERATION_INFO_OK", r=r)
+
+
+def test_no_host_no_preauth_findings():
+    # Nothing reached: preauth skips and blames nothing.
+    for domain in ("noad.test", "dead.test"):
+        r, doc = ad_probe(domain)
+        assert_eq(findings(doc, check_id="preauth"), [], "%s preauth findings" % domain)
+        assert_status(doc, "skip", check_id="preauth", r=r)
+
+
+def test_text_names_products():
+    r = ad_run("-c", "preauth", "-f", "text", "tmg.test", "uag.test", "f5.test",
+               "basicproxy.test")
+    assert_exit(r, 2)
+    for name in ("TMG", "UAG", "F5", "Basic"):
+        lines = [ln for ln in r.out.splitlines() if "PREAUTH_DETECTED" in ln and name in ln]
+        assert_true(lines, "no PREAUTH_DETECTED line naming %s:\n%s" % (name, clip(r.out, 3000)))

@@ -1,0 +1,246 @@
+"""--preflight against the lab: the Hybrid Configuration Wizard checklist in
+JSON (a "preflight" object per target document) and text (a section at the
+top of each target's report). The verdict is right for a ready lab domain
+and for each blocker kind the lab can produce today; items whose check did
+not run are "unknown" and say why."""
+
+import json
+import os
+
+from harness import (LAB_CHECKS, assert_exit, assert_true, expect_file, fail, lab_args,
+                     parse_json, probe, run)
+
+ITEM_IDS = ["autodiscover", "no_preauth", "federation", "certificates", "inbound_tls",
+            "sending_ip", "domain_verification", "tls12"]
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+LAB_CA = os.path.join(ROOT, "build", "lab", "certs", "ca.pem")
+
+
+def ca_args():
+    return ["--ca-file", LAB_CA] if os.path.isfile(LAB_CA) else []
+
+
+def preflight(target, *args, checks="cname", expect=None):
+    """Run with --preflight -f json; returns (Result, doc, preflight, items by id)."""
+    r, doc = probe(target, "--preflight", *args, checks=checks, expect=expect)
+    pf = doc.get("preflight")
+    if not isinstance(pf, dict):
+        fail("no preflight object in the document %s" % r.describe())
+    validate(pf, doc)
+    return r, doc, pf, {it["id"]: it for it in pf["items"]}
+
+
+def validate(pf, doc):
+    doc_codes = {f["code"] for c in doc.get("checks", []) for f in c.get("findings", [])}
+    if pf.get("ready") not in (True, False, None):
+        fail("preflight.ready is %r, not true/false/null" % pf.get("ready"))
+    items = pf.get("items")
+    if not isinstance(items, list) or [it.get("id") for it in items] != ITEM_IDS:
+        fail("preflight.items ids %r, expected %r"
+             % ([it.get("id") for it in items or []], ITEM_IDS))
+    n_block = n_unknown = 0
+    for it in items:
+        if it.get("state") not in ("ready", "not_ready", "unknown"):
+            fail("item %s state %r" % (it["id"], it.get("state")))
+        if not isinstance(it.get("title"), str) or not it["title"]:
+            fail("item %s has no title" % it["id"])
+        if not isinstance(it.get("why"), str) or not it["why"]:
+            fail("item %s has no why" % it["id"])
+        if not isinstance(it.get("codes"), list):
+            fail("item %s codes %r" % (it["id"], it.get("codes")))
+        for code in it["codes"]:
+            if code not in doc_codes:
+                fail("item %s names %s, which no finding of the document has" % (it["id"], code))
+        if it["state"] == "ready":
+            if it.get("fix") is not None:
+                fail("ready item %s has a fix %r" % (it["id"], it.get("fix")))
+        elif not isinstance(it.get("fix"), str) or not it["fix"]:
+            fail("%s item %s has no fix" % (it["state"], it["id"]))
+        n_block += it["state"] == "not_ready"
+        n_unknown += it["state"] == "unknown"
+    if pf.get("blockers") != n_block or pf.get("unknown") != n_unknown:
+        fail("preflight counts blockers=%r unknown=%r, items say %d and %d"
+             % (pf.get("blockers"), pf.get("unknown"), n_block, n_unknown))
+    want = False if n_block else (None if n_unknown else True)
+    if pf["ready"] is not want:
+        fail("preflight.ready %r with %d blockers, %d unknown" % (pf["ready"], n_block, n_unknown))
+    v = pf.get("verdict", "")
+    prefix = {False: "ready: no", True: "ready: yes", None: "ready: unknown"}[want]
+    if not v.startswith(prefix):
+        fail("verdict %r does not start with %r" % (v, prefix))
+    if want is False and ("%d blocker" % n_block) not in v:
+        fail("verdict %r does not count %d blocker(s)" % (v, n_block))
+
+
+def state(items, item_id, want, codes=(), r=None):
+    it = items[item_id]
+    if it["state"] != want:
+        fail("item %s is %s, expected %s (why: %s; codes %s) %s"
+             % (item_id, it["state"], want, it["why"], it["codes"], r.describe() if r else ""))
+    for c in codes:
+        if c not in it["codes"]:
+            fail("item %s does not name %s (codes: %s)" % (item_id, c, it["codes"]))
+    return it
+
+
+# ---------------------------------------------------------------- ready
+
+def test_ready_domain_no_blocker():
+    # hybrid.test is the lab's healthy hybrid tenant: the records the
+    # checklist can judge from the cname check are ready, nothing blocks.
+    r, doc, pf, items = preflight("hybrid.test", expect="hybrid")
+    state(items, "domain_verification", "ready", ["TXT_VERIFICATION_FOUND"])
+    assert_true(pf["blockers"] == 0, "blockers on the healthy hybrid domain: %s" % pf)
+    assert_true(pf["ready"] is None, "ready %r: with only cname run, other items are unknown"
+                % pf["ready"])
+    assert_exit(r, 0)
+
+
+def test_items_of_checks_not_run_are_unknown():
+    r, doc, pf, items = preflight("hybrid.test", expect="hybrid")
+    for item_id, check in (("autodiscover", "autodiscover"), ("no_preauth", "preauth"),
+                           ("federation", "preauth"), ("certificates", "cert"),
+                           ("inbound_tls", "smtp"), ("sending_ip", "dnsbl"), ("tls12", "cert")):
+        it = state(items, item_id, "unknown")
+        if "Not checked" not in it["why"] or check not in it["why"]:
+            fail("item %s: why %r does not say the %s check did not run"
+                 % (item_id, it["why"], check))
+    assert_true(pf["unknown"] == 7, "unknown count %r" % pf["unknown"])
+
+
+def test_certificates_ready_with_good_cert():
+    r, doc, pf, items = preflight("hybrid.test", "--hosts", "ok.certs.test", *ca_args(),
+                                  checks="cert,cname", expect="hybrid")
+    if not ca_args():
+        return   # without the lab CA every certificate is untrusted
+    state(items, "certificates", "ready", ["CERT_OK"], r)
+    state(items, "tls12", "unknown")   # smtp not run: SMTP's TLS is not known
+
+
+# ---------------------------------------------------------------- blockers
+
+def test_blocker_verification_missing():
+    r, doc, pf, items = preflight("noverify.test", expect="noverify")
+    state(items, "domain_verification", "not_ready", ["TXT_VERIFICATION_MISSING"], r)
+    assert_true("MS=ms99999999" in items["domain_verification"]["fix"],
+                "fix %r does not name the record" % items["domain_verification"]["fix"])
+    assert_true(pf["ready"] is False, "ready %r" % pf["ready"])
+
+
+def test_blocker_verification_cname_wrong():
+    r, doc, pf, items = preflight("badbpos.test", expect="bpos")
+    state(items, "domain_verification", "not_ready", r=r)
+    codes = items["domain_verification"]["codes"]
+    assert_true("CNAME_WRONG_TARGET" in codes or "TXT_VERIFICATION_MISSING" in codes,
+                "codes %r" % codes)
+    # The verification CNAME is not the autodiscover record.
+    assert_true("CNAME_WRONG_TARGET" not in items["autodiscover"]["codes"],
+                "the verification CNAME counted against Autodiscover")
+
+
+def test_blocker_autodiscover_points_to_cloud():
+    r, doc, pf, items = preflight("hybridcloudad.test", expect="hybrid")
+    it = state(items, "autodiscover", "not_ready", ["CNAME_WRONG_TARGET"], r)
+    assert_true("autodiscover.hybridcloudad.test" in it["why"] + it["fix"],
+                "why/fix do not name the record: %r / %r" % (it["why"], it["fix"]))
+    state(items, "domain_verification", "ready")
+    assert_true(pf["blockers"] == 1, "blockers %r" % pf["blockers"])
+
+
+def test_blocker_autodiscover_record_missing():
+    r, doc, pf, items = preflight("nocname.test", expect="cloud")
+    state(items, "autodiscover", "not_ready", ["CNAME_MISSING"], r)
+
+
+def test_blocker_cloud_only_records():
+    # cloud.test is a healthy cloud-only tenant: for hybrid, Autodiscover
+    # must move on-premises first.
+    r, doc, pf, items = preflight("cloud.test", expect="cloud")
+    it = state(items, "autodiscover", "not_ready", ["CNAME_DEPLOYMENT"], r)
+    assert_true("on-premises" in it["fix"], "fix %r" % it["fix"])
+
+
+def test_blocker_no_autodiscover_endpoint():
+    r, doc, pf, items = preflight("nocname.test", checks="autodiscover")
+    ids = [c["id"] for c in doc["checks"]]
+    if "autodiscover" not in ids:
+        return   # a build without the autodiscover check: nothing to judge
+    state(items, "autodiscover", "not_ready", ["AUTOD_NO_ENDPOINT"], r)
+
+
+def test_blocker_certificates():
+    for host, code in (("expired.certs.test", "CERT_EXPIRED"),
+                       ("wrongname.certs.test", "CERT_NAME_MISMATCH"),
+                       ("selfsigned.certs.test", "CERT_SELF_SIGNED"),
+                       ("refused.certs.test", "CERT_CONNECT_FAILED")):
+        r, doc, pf, items = preflight("hybrid.test", "--hosts", host, *ca_args(),
+                                      checks="cert", expect="hybrid")
+        state(items, "certificates", "not_ready", [code], r)
+        state(items, "inbound_tls", "unknown")   # an HTTPS certificate is not SMTP's
+
+
+def test_blocker_old_tls():
+    r, doc, pf, items = preflight("hybrid.test", "--hosts", "oldtls.certs.test", *ca_args(),
+                                  checks="cert", expect="hybrid")
+    state(items, "tls12", "not_ready", ["CERT_WEAK"], r)
+    assert_true("TLS 1.2" in items["tls12"]["fix"], "fix %r" % items["tls12"]["fix"])
+    # a weak protocol alone does not make the certificate invalid
+    assert_true(items["certificates"]["state"] != "not_ready" or not ca_args(),
+                "certificates blocked by CERT_WEAK: %s" % items["certificates"])
+
+
+def test_weak_key_is_not_a_tls12_blocker():
+    r, doc, pf, items = preflight("hybrid.test", "--hosts", "weakkey.certs.test", *ca_args(),
+                                  checks="cert", expect="hybrid")
+    assert_true(items["tls12"]["state"] != "not_ready",
+                "a 1024-bit key blocked TLS 1.2: %s" % items["tls12"])
+
+
+# ---------------------------------------------------------------- shape
+
+def test_no_preflight_object_without_the_option():
+    r, doc = probe("hybrid.test", checks="cname", expect="hybrid")
+    assert_true("preflight" not in doc, "preflight object without --preflight")
+
+
+def test_preflight_does_not_change_exit_or_checks():
+    a = run(*lab_args("-f", "json", "-c", LAB_CHECKS, "hybridcloudad.test"))
+    b = run(*lab_args("-f", "json", "-c", LAB_CHECKS, "--preflight", "hybridcloudad.test"))
+    assert_true(a.code == b.code, "exit %d without, %d with --preflight" % (a.code, b.code))
+    da, db = parse_json(a), parse_json(b)
+    assert_true([(c["id"], c["status"]) for c in da["checks"]] ==
+                [(c["id"], c["status"]) for c in db["checks"]], "--preflight changed the checks")
+
+
+def test_jsonl_and_several_targets():
+    r = run(*lab_args("-f", "jsonl", "-c", "cname", "--preflight", "hybrid.test",
+                      "noverify.test"))
+    lines = [json.loads(x) for x in r.out.splitlines() if x.strip()]
+    assert_true(len(lines) == 2, "%d lines" % len(lines))
+    for d in lines:
+        validate(d["preflight"], d)
+    assert_true(lines[0]["target"] == "hybrid.test" and lines[1]["target"] == "noverify.test",
+                "targets %r" % [d["target"] for d in lines])
+
+
+def test_text_section_leads_the_report():
+    r = run(*lab_args("-c", "cname", "--preflight", "--expect", expect_file("hybrid"),
+                      "hybridcloudad.test"))
+    lines = r.out.splitlines()
+    head = [i for i, l in enumerate(lines) if l.startswith("== hybridcloudad.test")]
+    pfl = [i for i, l in enumerate(lines) if "Hybrid Configuration Wizard pre-flight:" in l]
+    chk = [i for i, l in enumerate(lines) if "cname - Office 365 domain records" in l]
+    assert_true(head and pfl and chk, "sections missing in %r" % r.out[:600])
+    assert_true(head[0] < pfl[0] < chk[0], "the checklist does not lead: %r" % r.out[:600])
+    assert_true("ready: no \u2014 1 blocker" in lines[pfl[0]], "verdict line %r" % lines[pfl[0]])
+    body = "\n".join(lines[pfl[0]:chk[0]])
+    for want in ("[NOT READY]", "[READY]", "[UNKNOWN]", "fix: ", "CNAME_WRONG_TARGET"):
+        assert_true(want in body, "the section lacks %r: %r" % (want, body[:800]))
+
+
+def test_text_quiet_shows_blockers_only():
+    r = run(*lab_args("-q", "-c", "cname", "--preflight", "--expect", expect_file("hybrid"),
+                      "hybridcloudad.test"))
+    assert_true("ready: no" in r.out, "no verdict in %r" % r.out)
+    assert_true("[NOT READY]" in r.out and "[UNKNOWN]" not in r.out and "[READY]" not in r.out,
+                "-q shows more than the blockers: %r" % r.out)

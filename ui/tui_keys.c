@@ -1,0 +1,129 @@
+/*
+ * tui_keys.c — the key → action table (htop's Action bindings) and the
+ * help built from the same words, so a key and its help never drift
+ * apart. Actions are carried out in tui.c; nothing here draws.
+ */
+#include "tui_int.h"
+
+#include <string.h>
+
+struct binding {
+    int is_fn;                 /* a KEY_* code, not a character */
+    wint_t key;
+    enum tui_action action;
+};
+
+#define CTRL(c) ((c) & 0x1f)
+
+static const struct binding bindings[] = {
+    { 1, KEY_UP, A_UP },
+    { 0, 'k', A_UP },
+    { 1, KEY_DOWN, A_DOWN },
+    { 0, 'j', A_DOWN },
+    { 1, KEY_PPAGE, A_PGUP },
+    { 0, CTRL('b'), A_PGUP },
+    { 1, KEY_NPAGE, A_PGDN },
+    { 0, CTRL('f'), A_PGDN },
+    { 1, KEY_HOME, A_HOME },
+    { 0, 'g', A_HOME },
+    { 1, KEY_END, A_END },
+    { 0, 'G', A_END },
+    { 1, KEY_RIGHT, A_EXPAND },
+    { 0, 'l', A_EXPAND },
+    { 0, '+', A_EXPAND },
+    { 1, KEY_LEFT, A_COLLAPSE },
+    { 0, 'h', A_COLLAPSE },
+    { 0, '-', A_COLLAPSE },
+    { 0, '\n', A_ENTER },
+    { 0, '\r', A_ENTER },
+    { 1, KEY_ENTER, A_ENTER },
+    { 0, 'd', A_DETAILS },
+    { 0, '\t', A_FOCUS },
+    { 0, 'n', A_NEXT_PROBLEM },
+    { 0, 'N', A_PREV_PROBLEM },
+    { 0, 'r', A_RERUN },
+    { 0, 'R', A_RERUN_ALL },
+    { 0, 'f', A_FILTER },
+    { 0, 's', A_SAVE },
+    { 0, 'p', A_PREFLIGHT },
+    { 0, '?', A_HELP },
+    { 1, KEY_F(1), A_HELP },
+    { 0, 'q', A_QUIT },
+    { 0, 27, A_CLOSE },              /* Esc */
+    { 0, CTRL('l'), A_REDRAW },
+    { 1, KEY_RESIZE, A_RESIZE },
+};
+
+enum tui_action
+tui_key_action(int is_fn, wint_t key)
+{
+    size_t i;
+
+    for (i = 0; i < XP_ARRAY_LEN(bindings); i++)
+        if (bindings[i].is_fn == is_fn && bindings[i].key == key)
+            return bindings[i].action;
+    return A_NONE;
+}
+
+struct help {
+    const char *keys_utf8, *keys_ascii, *what;
+};
+
+static const struct help help[] = {
+    { "\xE2\x86\x91 \xE2\x86\x93  k j", "Up Down  k j", "move" },
+    { "PgUp PgDn  g G", "PgUp PgDn  g G", "a page up / down, first, last" },
+    { "\xE2\x86\x92 l  Enter", "Right l  Enter", "open a node (Enter on a leaf: its details)" },
+    { "\xE2\x86\x90 h", "Left h", "close a node, or go to its parent" },
+    { "d", "d", "details pane: step detail, findings with evidence and fix" },
+    { "Tab", "Tab", "move between the tree and the details pane (scroll it)" },
+    { "n N", "n N", "next / previous problem" },
+    { "r", "r", "re-run the selected check (and the checks that use its results)" },
+    { "R", "R", "re-run every check" },
+    { "f", "f", "filter: all / problems only" },
+    { "p", "p", "Hybrid Configuration Wizard pre-flight checklist" },
+    { "s", "s", "save the report: .json .jsonl, .xml (JUnit), anything else text" },
+    { "Ctrl-L", "Ctrl-L", "redraw the screen" },
+    { "Esc", "Esc", "close a pane or this help" },
+    { "?", "?", "this help" },
+    { "q", "q", "quit (checks still running are cancelled)" },
+};
+
+void
+tui_help_lines(struct tui_lines *ls, int utf8)
+{
+    size_t i;
+
+    tui_lines_add(ls, 0, ROLE_NORMAL, NULL, ROLE_TITLE, "Keys");
+    for (i = 0; i < XP_ARRAY_LEN(help); i++) {
+        const char *k = utf8 ? help[i].keys_utf8 : help[i].keys_ascii;
+        char label[48];
+        int cols = 0;
+        const char *p;
+
+        /* Pad by columns, not bytes: an arrow is 3 bytes, 1 column. */
+        for (p = k; *p; p++)
+            cols += ((unsigned char)*p & 0xC0) != 0x80;
+        snprintf(label, sizeof(label), "%s%*s", k, cols < 16 ? 16 - cols : 1, "");
+        tui_lines_add(ls, 2, ROLE_KEY, label, ROLE_NORMAL, help[i].what);
+    }
+    tui_lines_add(ls, 0, ROLE_NORMAL, NULL, ROLE_NORMAL, "");
+    tui_lines_add(ls, 0, ROLE_NORMAL, NULL, ROLE_TITLE, "Symbols");
+    tui_lines_add(ls, 2, ROLE_PASS, utf8 ? "\xE2\x9C\x93 " : "+ ", ROLE_NORMAL, "passed");
+    tui_lines_add(ls, 2, ROLE_WARN, "! ", ROLE_NORMAL, "warning");
+    tui_lines_add(ls, 2, ROLE_FAIL, utf8 ? "\xE2\x9C\x97 " : "x ", ROLE_NORMAL, "failed");
+    tui_lines_add(ls, 2, ROLE_INFO, "i ", ROLE_NORMAL, "information");
+    tui_lines_add(ls, 2, ROLE_SKIP, "- ", ROLE_NORMAL, "skipped");
+    tui_lines_add(ls, 2, ROLE_RUN, utf8 ? "\xE2\xA0\x8B " : "| ", ROLE_NORMAL, "running");
+    tui_lines_add(ls, 0, ROLE_NORMAL, NULL, ROLE_NORMAL, "");
+    tui_lines_add(ls, 0, ROLE_NORMAL, NULL, ROLE_DIM,
+                  "Exit status on quit: 0 all passed, 1 warnings, 2 failures (as without -i).");
+}
+
+const char *
+tui_keybar(int utf8)
+{
+    return utf8 ? "q quit  \xE2\x86\xB5 open  d details  n next problem  r rerun  R all  "
+                  "f filter  p pre-flight  s save  ? help"
+                : "q quit  Enter open  d details  n next problem  r rerun  R all  "
+                  "f filter  p pre-flight  s save  ? help";
+}
