@@ -407,8 +407,7 @@ on_anon(struct xp_check *c, void *arg, const struct xp_http_resp *r)
     enum xp_xml_rc rc;
 
     if (!r->completed) {
-        set_problem(k, XP_AUTOD_CONNECT_FAILED, "%s: %s", k->url, r->error);
-        xp_step_note(k->step, "%s: %s", k->url, r->error);
+        set_problem(k, XP_AUTOD_CONNECT_FAILED, "%s", r->error);
         return;
     }
     k->reached = 1;

@@ -28,13 +28,10 @@ struct rule {
     int (*match)(const struct xp_finding *f);   /* NULL: every finding of the code */
     const char *why;              /* overrides the finding's message */
     const char *fix;              /* overrides the finding's remediation */
-    const char *name;             /* a code by name (code XP_CODE_COUNT): one a check
-                                   * added beyond SPEC's list; ignored if unknown */
 };
 
-#define MAX_RULES 24
-#define END { XP_CODE_COUNT, R_NOTE, XP_SEV_INFO, NULL, NULL, NULL, NULL }
-#define BY_NAME(name, kind, sev) { XP_CODE_COUNT, kind, sev, NULL, NULL, NULL, name }
+#define MAX_RULES 32
+#define END { XP_CODE_COUNT, R_NOTE, XP_SEV_INFO, NULL, NULL, NULL }
 
 struct item_def {
     const char *id;
@@ -124,7 +121,28 @@ deployment_cloud(const struct xp_finding *f)
     return d && strcmp(d, "cloud") == 0;
 }
 
-/* A certificate finding about an SMTP endpoint. */
+/*
+ * About a host of the organisation, not one of Exchange Online Protection's
+ * (the MX of a domain whose mail goes through Office 365): what Exchange
+ * Online must reach for hybrid mail flow is the on-premises server.
+ */
+static int
+on_premises_host(const struct xp_finding *f)
+{
+    static const char *const eop[] = {
+        "mail.protection.outlook.com", "mail.protection.outlook.de",
+        "mail.protection.office365.us", "mail.protection.partner.outlook.cn",
+    };
+    const char *host = ev_str(f, "host");
+    size_t i;
+
+    for (i = 0; host && i < XP_ARRAY_LEN(eop); i++)
+        if (xp_name_ends_with(host, eop[i]))
+            return 0;
+    return 1;
+}
+
+/* A certificate finding about an on-premises SMTP endpoint. */
 static int
 port_smtp(const struct xp_finding *f)
 {
@@ -135,7 +153,7 @@ port_smtp(const struct xp_finding *f)
         port = e->num;
     else if (e && e->kind == XP_EVK_STR)
         port = atoll(e->str);
-    return port == 25 || port == 587;
+    return (port == 25 || port == 587) && on_premises_host(f);
 }
 
 /* The negotiated protocol is older than TLS 1.2. */
@@ -239,7 +257,7 @@ static const struct item_def items[XP_PF_NITEMS] = {
             { XP_CERT_WEAK, R_NOTE, I, NULL, NULL, NULL },
             { XP_CERT_CN_ONLY, R_NOTE, I, NULL, NULL, NULL },
             { XP_CERT_MSSTD_SAN_ONLY, R_NOTE, I, NULL, NULL, NULL },
-            BY_NAME("CONNECTOR_CERT_MISMATCH", R_BLOCK, W),
+            { XP_CONNECTOR_CERT_MISMATCH, R_BLOCK, W, NULL, NULL, NULL },
             END,
         },
     },
@@ -247,31 +265,41 @@ static const struct item_def items[XP_PF_NITEMS] = {
         .id = "inbound_tls",
         .title = "Inbound SMTP offers STARTTLS with a trusted certificate",
         .needs = { "smtp" },
-        .fix_unknown = "Connect to the mail host on port 25 from outside: it must offer "
-                       "STARTTLS with a certificate from a public CA.",
+        .need_ok = 1,
+        .why_no_ok = "No on-premises mail server answered on port 25 (the MX points to "
+                     "Exchange Online Protection)",
+        .fix_unknown = "Name the on-premises mail server Exchange Online sends to with --hosts "
+                       "HOST:25: it must offer STARTTLS with a certificate from a public CA.",
         .rules = {
             { XP_SMTP_MX_MISSING, R_BLOCK, F, NULL, NULL, NULL },
-            { XP_SMTP_CONNECT_FAILED, R_BLOCK, F, NULL, NULL, NULL },
-            { XP_SMTP_TIMEOUT, R_BLOCK, F, NULL, NULL, NULL },
-            { XP_SMTP_ESMTP_INSPECTION, R_BLOCK, F, NULL, NULL, NULL },
-            { XP_SMTP_NO_STARTTLS, R_BLOCK, F, NULL, NULL, NULL },
-            { XP_SMTP_STARTTLS_FAILED, R_BLOCK, F, NULL, NULL, NULL },
-            { XP_SMTP_PROTOCOL_ERROR, R_BLOCK, F, NULL, NULL, NULL },
+            { XP_SMTP_CONNECT_FAILED, R_BLOCK, F, on_premises_host, NULL, NULL },
+            { XP_SMTP_TIMEOUT, R_BLOCK, F, on_premises_host, NULL, NULL },
+            /* Hybrid mail flow needs TLS: what smtp calls a warning blocks here. */
+            { XP_SMTP_ESMTP_INSPECTION, R_BLOCK, W, on_premises_host, NULL, NULL },
+            { XP_SMTP_NO_STARTTLS, R_BLOCK, W, on_premises_host, NULL, NULL },
+            { XP_SMTP_STARTTLS_FAILED, R_BLOCK, W, on_premises_host, NULL, NULL },
+            { XP_SMTP_PROTOCOL_ERROR, R_BLOCK, W, on_premises_host, NULL, NULL },
+            { XP_CONNECTOR_CERT_MISMATCH, R_BLOCK, W, NULL, NULL, NULL },
             { XP_CERT_UNTRUSTED, R_BLOCK, F, port_smtp, NULL, NULL },
             { XP_CERT_SELF_SIGNED, R_BLOCK, F, port_smtp, NULL, NULL },
             { XP_CERT_EXPIRED, R_BLOCK, F, port_smtp, NULL, NULL },
             { XP_CERT_NOT_YET_VALID, R_BLOCK, F, port_smtp, NULL, NULL },
             { XP_CERT_NAME_MISMATCH, R_BLOCK, F, port_smtp, NULL, NULL },
             { XP_CERT_HANDSHAKE_FAILED, R_BLOCK, F, port_smtp, NULL, NULL },
+            { XP_SMTP_DNS_ERROR, R_UNKNOWN, I, NULL, NULL, NULL },
+            { XP_SMTP_OK, R_OK, I, on_premises_host, NULL, NULL },
+            /* STARTTLS works there (the version is the tls12 item's business) */
+            { XP_SMTP_TLS_OLD_PROTOCOL, R_OK, I, on_premises_host,
+              "The on-premises mail server offers STARTTLS (its TLS version: see the TLS 1.2 "
+              "item)", NULL },
+            { XP_SMTP_OK, R_NOTE, I, NULL, NULL, NULL },
             { XP_SMTP_TLS_REQUIRED, R_NOTE, I, NULL, NULL, NULL },
+            { XP_SMTP_REJECTED, R_NOTE, I, NULL, NULL, NULL },
             { XP_SMTP_MX_MISSING, R_NOTE, I, NULL, NULL, NULL },
             { XP_SMTP_CONNECT_FAILED, R_NOTE, I, NULL, NULL, NULL },
             { XP_SMTP_TIMEOUT, R_NOTE, I, NULL, NULL, NULL },
             { XP_SMTP_NO_STARTTLS, R_NOTE, I, NULL, NULL, NULL },
-            BY_NAME("CONNECTOR_CERT_MISMATCH", R_BLOCK, W),
-            BY_NAME("SMTP_DNS_ERROR", R_UNKNOWN, I),
-            BY_NAME("SMTP_OK", R_OK, I),
-            BY_NAME("SMTP_REJECTED", R_NOTE, I),
+            { XP_SMTP_STARTTLS_FAILED, R_NOTE, I, NULL, NULL, NULL },
             END,
         },
     },
@@ -287,8 +315,8 @@ static const struct item_def items[XP_PF_NITEMS] = {
             { XP_CONNECTOR_IP_MISMATCH, R_BLOCK, W, NULL, NULL, NULL },
             { XP_DNSBL_QUERY_BLOCKED, R_UNKNOWN, I, NULL, NULL, NULL },
             { XP_DNSBL_CLEAN, R_OK, I, NULL, NULL, NULL },
-            BY_NAME("DNSBL_QUERY_FAILED", R_UNKNOWN, I),
-            BY_NAME("DNSBL_ZONE_UNRELIABLE", R_NOTE, I),
+            { XP_DNSBL_QUERY_FAILED, R_UNKNOWN, I, NULL, NULL, NULL },
+            { XP_DNSBL_ZONE_UNRELIABLE, R_NOTE, I, NULL, NULL, NULL },
             END,
         },
     },
@@ -370,12 +398,9 @@ match_rule(const struct item_def *def, const struct xp_finding *f)
 {
     const struct rule *r;
 
-    for (r = def->rules; r->code != XP_CODE_COUNT || r->name; r++) {
-        int code = r->name ? xp_code_by_name(r->name) : (int)r->code;
-
-        if (code == (int)f->code && f->severity >= r->min_sev && (!r->match || r->match(f)))
+    for (r = def->rules; r->code != XP_CODE_COUNT; r++)
+        if (r->code == f->code && f->severity >= r->min_sev && (!r->match || r->match(f)))
             return r;
-    }
     return NULL;
 }
 
@@ -424,7 +449,7 @@ static void
 eval_item(const struct xp_target *t, const struct item_def *def, struct xp_pf_item *it)
 {
     const struct xp_finding *block = NULL, *unknown = NULL, *ok = NULL;
-    const struct rule *block_rule = NULL, *unknown_rule = NULL;
+    const struct rule *block_rule = NULL, *unknown_rule = NULL, *ok_rule = NULL;
     char *why = NULL;
     size_t i, k;
 
@@ -447,6 +472,7 @@ eval_item(const struct xp_target *t, const struct item_def *def, struct xp_pf_it
                 unknown_rule = r;
             } else if (r->kind == R_OK && !ok) {
                 ok = f;
+                ok_rule = r;
             }
         }
     }
@@ -478,8 +504,13 @@ eval_item(const struct xp_target *t, const struct item_def *def, struct xp_pf_it
         return;
     }
     it->state = XP_PF_READY;
-    it->why = ok ? xstrdup(ok->message)
-                 : xasprintf("The %s check found no problem", def->needs[0]);
+    if (ok)
+        it->why = xstrdup(ok_rule->why ? ok_rule->why : ok->message);
+    else if (it->ncodes)
+        it->why = xasprintf("Nothing that blocks it (noted: %s%s)",
+                            xp_code_info(it->codes[0])->name, it->ncodes > 1 ? ", ..." : "");
+    else
+        it->why = xasprintf("The %s check found no problem", def->needs[0]);
     it->fix = NULL;
 }
 

@@ -119,12 +119,22 @@ print_steps(struct xp_reporter *r, const struct xp_step *s, int depth)
     }
 }
 
+#define BRIEF_EVIDENCE 10      /* entries shown without -v */
+#define BRIEF_ITEMS 4          /* list items shown without -v */
+
 static void
 print_evidence(struct xp_reporter *r, const struct xp_evidence *e)
 {
-    size_t i;
+    size_t i, shown = 0, total = 0;
+    const struct xp_evidence *x;
 
+    for (x = e; x; x = x->next)
+        total++;
     for (; e; e = e->next) {
+        if (!r->opts->verbose && ++shown > BRIEF_EVIDENCE) {
+            fprintf(r->out, "            (%zu more; -v shows all)\n", total - BRIEF_EVIDENCE);
+            break;
+        }
         fprintf(r->out, "            ");
         paint(r, C_DIM, e->key);
         fputs(e->kind == XP_EVK_LIST && e->nitems ? ":" : ": ", r->out);
@@ -138,6 +148,10 @@ print_evidence(struct xp_reporter *r, const struct xp_evidence *e)
         } else {
             fputc('\n', r->out);
             for (i = 0; i < e->nitems; i++) {
+                if (!r->opts->verbose && i == BRIEF_ITEMS && e->nitems > BRIEF_ITEMS + 1) {
+                    fprintf(r->out, "              (%zu more)\n", e->nitems - i);
+                    break;
+                }
                 fputs("              ", r->out);
                 xp_report_put_safe(r->out, e->items[i]);
                 fputc('\n', r->out);

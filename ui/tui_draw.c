@@ -31,23 +31,26 @@ tui_colors_init(struct tui *ui)
         [ROLE_RUN] = A_BOLD, [ROLE_DIM] = A_DIM, [ROLE_BOLD] = A_BOLD,
         [ROLE_TITLE] = A_BOLD | A_UNDERLINE, [ROLE_BAR] = A_REVERSE, [ROLE_KEY] = A_BOLD,
     };
+    short bg;
     int i;
 
     for (i = 0; i < ROLE_COUNT; i++) {
         ui->role_attr[i] = mono[i];
         ui->role_pair[i] = 0;
     }
-    if (!ui->color)
+    if (!ui->color || !has_colors() || start_color() == ERR) {
+        ui->color = 0;
         return;
-    start_color();
-    use_default_colors();
-    init_pair(PAIR_PASS, COLOR_GREEN, -1);
-    init_pair(PAIR_WARN, COLOR_YELLOW, -1);
-    init_pair(PAIR_FAIL, COLOR_RED, -1);
-    init_pair(PAIR_INFO, COLOR_CYAN, -1);
-    init_pair(PAIR_RUN, COLOR_MAGENTA, -1);
+    }
+    /* The terminal's own background where it allows it. */
+    bg = use_default_colors() == OK ? -1 : COLOR_BLACK;
+    init_pair(PAIR_PASS, COLOR_GREEN, bg);
+    init_pair(PAIR_WARN, COLOR_YELLOW, bg);
+    init_pair(PAIR_FAIL, COLOR_RED, bg);
+    init_pair(PAIR_INFO, COLOR_CYAN, bg);
+    init_pair(PAIR_RUN, COLOR_MAGENTA, bg);
     init_pair(PAIR_BAR, COLOR_BLACK, COLOR_CYAN);
-    init_pair(PAIR_KEY, COLOR_CYAN, -1);
+    init_pair(PAIR_KEY, COLOR_CYAN, bg);
     ui->role_pair[ROLE_PASS] = PAIR_PASS;
     ui->role_attr[ROLE_PASS] = A_NORMAL;
     ui->role_pair[ROLE_WARN] = PAIR_WARN;

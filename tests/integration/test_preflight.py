@@ -117,6 +117,38 @@ def test_certificates_ready_with_good_cert():
     state(items, "tls12", "unknown")   # smtp not run: SMTP's TLS is not known
 
 
+def test_ready_lab_domain_all_checks():
+    # Every check: hybrid.test's Exchange (Autodiscover, no pre-auth, federation
+    # info, certificates), an on-premises SMTP host with STARTTLS (Exim on
+    # mx.ok.smtp.test), a clean sending IP on a working block list.
+    if not ca_args():
+        return   # without the lab CA no certificate is trusted: nothing is ready
+    r, doc, pf, items = preflight("hybrid.test", "--timeout", "3", "--hosts",
+                                  "mx.ok.smtp.test:25", "--dnsbl", "list.dnsbl.test", "--ip",
+                                  "192.0.2.1", *ca_args(), checks=None, expect="hybrid")
+    ids = {c["id"] for c in doc["checks"]}
+    if not {"autodiscover", "preauth", "smtp", "dnsbl"} <= ids:
+        return   # a build without every check cannot say ready
+    for item_id in ITEM_IDS:
+        state(items, item_id, "ready", r=r)
+    assert_true(pf["ready"] is True and pf["blockers"] == 0 and pf["unknown"] == 0,
+                "verdict %r" % pf["verdict"])
+    assert_true(pf["verdict"] == "ready: yes \u2014 all 8 items ready", "verdict %r"
+                % pf["verdict"])
+    # The MX points to Exchange Online Protection (unreachable in the lab):
+    # noted, not what the wizard needs.
+    assert_true("SMTP_OK" in items["inbound_tls"]["codes"], items["inbound_tls"])
+
+
+def test_mx_to_office365_only__inbound_unknown():
+    r, doc, pf, items = preflight("hybrid.test", "--timeout", "2", checks="smtp",
+                                  expect="hybrid")
+    if "smtp" not in {c["id"] for c in doc["checks"]}:
+        return
+    it = state(items, "inbound_tls", "unknown", r=r)
+    assert_true("--hosts" in it["fix"], "fix %r does not say how to name the host" % it["fix"])
+
+
 # ---------------------------------------------------------------- blockers
 
 def test_blocker_verification_missing():
@@ -187,6 +219,86 @@ def test_blocker_old_tls():
     # a weak protocol alone does not make the certificate invalid
     assert_true(items["certificates"]["state"] != "not_ready" or not ca_args(),
                 "certificates blocked by CERT_WEAK: %s" % items["certificates"])
+
+
+def _with(check_ids, doc):
+    return set(check_ids) <= {c["id"] for c in doc["checks"]}
+
+
+def test_blocker_preauth_tmg():
+    r, doc, pf, items = preflight("tmg.test", *ca_args(), checks="autodiscover,preauth")
+    if not _with(["autodiscover", "preauth"], doc):
+        return
+    state(items, "no_preauth", "not_ready", ["PREAUTH_DETECTED"], r)
+    state(items, "federation", "not_ready", ["FEDERATION_INFO_FAILED"], r)
+    state(items, "autodiscover", "not_ready", ["AUTOD_NO_ENDPOINT"], r)
+    assert_true(pf["blockers"] == 3, "blockers %r" % pf["blockers"])
+
+
+def test_blocker_federation_info():
+    r, doc, pf, items = preflight("fedfail.test", *ca_args(), checks="autodiscover,preauth")
+    if not _with(["autodiscover", "preauth"], doc):
+        return
+    state(items, "federation", "not_ready", ["FEDERATION_INFO_FAILED"], r)
+    state(items, "no_preauth", "not_ready", ["MRSPROXY_UNREACHABLE"], r)
+    state(items, "autodiscover", "ready", ["AUTOD_OK"], r)
+
+
+def test_blocker_no_starttls():
+    r, doc, pf, items = preflight("notls.smtp.test", "--timeout", "2", *ca_args(),
+                                  checks="smtp,cert")
+    if not _with(["smtp"], doc):
+        return
+    state(items, "inbound_tls", "not_ready", ["SMTP_NO_STARTTLS"], r)
+
+
+def test_blocker_smtp_certificate_name():
+    r, doc, pf, items = preflight("wrongcert.smtp.test", "--timeout", "2", *ca_args(),
+                                  checks="smtp,cert")
+    if not _with(["smtp"], doc):
+        return
+    state(items, "inbound_tls", "not_ready", ["CERT_NAME_MISMATCH"], r)
+    state(items, "certificates", "not_ready", ["CERT_NAME_MISMATCH"], r)
+
+
+def test_blocker_smtp_old_tls():
+    r, doc, pf, items = preflight("oldtls.smtp.test", "--timeout", "2", *ca_args(),
+                                  checks="smtp,cert")
+    if not _with(["smtp"], doc):
+        return
+    state(items, "tls12", "not_ready", ["SMTP_TLS_OLD_PROTOCOL"], r)
+    state(items, "inbound_tls", "ready", r=r)   # STARTTLS itself works
+
+
+def test_blocker_listed_ip():
+    r, doc, pf, items = preflight("listed.smtp.test", "--timeout", "2", "--dnsbl",
+                                  "list.dnsbl.test", checks="smtp,dnsbl")
+    if not _with(["dnsbl"], doc):
+        return
+    state(items, "sending_ip", "not_ready", ["DNSBL_LISTED"], r)
+
+
+def test_blocker_connector_ip():
+    import tempfile
+    with tempfile.NamedTemporaryFile("w", suffix=".conf", delete=False) as f:
+        f.write("connector_ips = 203.0.113.5\n")
+    try:
+        r, doc, pf, items = preflight("hybrid.test", "--ip", "192.0.2.1", "--dnsbl",
+                                      "list.dnsbl.test", checks="dnsbl", expect=f.name)
+        if not _with(["dnsbl"], doc):
+            return
+        state(items, "sending_ip", "not_ready", ["CONNECTOR_IP_MISMATCH"], r)
+    finally:
+        os.unlink(f.name)
+
+
+def test_refused_dnsbl_query_is_unknown():
+    r, doc, pf, items = preflight("hybrid.test", "--ip", "192.0.2.1", "--dnsbl",
+                                  "blocked.dnsbl.test", checks="dnsbl")
+    if not _with(["dnsbl"], doc):
+        return
+    it = state(items, "sending_ip", "unknown", r=r)
+    assert_true("DNSBL_QUERY_BLOCKED" in it["codes"], "codes %r" % it["codes"])
 
 
 def test_weak_key_is_not_a_tls12_blocker():

@@ -10,7 +10,9 @@
 #   blackhole  DNS server that never answers              127.0.1.2:53  udp+tcp
 #   tlsstall   reads the ClientHello, never answers       127.0.1.68:443
 #   tlsgarbage answers TLS with plain text                127.0.1.69:443
-#   exim       Exim 4: real MTAs with/without STARTTLS    127.0.1.70-.73:25
+#   exim       Exim 4: real MTAs with/without STARTTLS    127.0.1.70-.73:25,
+#              the Exchange Online Protection stand-in 127.0.1.41:25 and
+#              mail.onprem.test 127.0.1.11:25
 #              (fixtures/exim/exim.conf.in)
 #   smtphostile scripted hostile SMTP servers              127.0.1.80-.92:25
 #              (tests/lab/servers/smtp_hostile.py)
@@ -110,7 +112,7 @@ where() {
         blackhole) echo "$BH_ADDR:53" ;;
         tlsstall)  echo "$STALL_ADDR:$TLS_PORT" ;;
         tlsgarbage) echo "$GARBAGE_ADDR:$TLS_PORT" ;;
-        exim)      echo "127.0.1.70-.73:25" ;;
+        exim)      echo "127.0.1.70-.73,.41,.11:25" ;;
         smtphostile) echo "127.0.1.80-.92:25" ;;
     esac
 }

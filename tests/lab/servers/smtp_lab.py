@@ -29,7 +29,11 @@ import tempfile
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__)))))
 TEMPLATE = os.path.join(ROOT, "fixtures", "exim", "exim.conf.in")
-LEAVES = ["mx.ok.smtp.test", "mx.notls.smtp.test", "mx.oldtls.smtp.test", "other.smtp.test"]
+LEAVES = ["mx.ok.smtp.test", "mx.notls.smtp.test", "mx.oldtls.smtp.test", "other.smtp.test",
+          "mail.protection.outlook.com", "mail.onprem.test"]
+# Extra names a leaf carries (the Exchange Online Protection stand-in
+# answers for every <tenant>.mail.protection.outlook.com MX name).
+EXTRA_SANS = {"mail.protection.outlook.com": ["*.mail.protection.outlook.com"]}
 EXIM_USER = "Debian-exim"
 
 
@@ -60,7 +64,8 @@ def make_certs(certs, ca_dir):
                 fp.write("basicConstraints=critical,CA:FALSE\n"
                          "keyUsage=critical,digitalSignature,keyEncipherment\n"
                          "extendedKeyUsage=serverAuth\n"
-                         "subjectAltName=DNS:%s\n" % host)
+                         "subjectAltName=%s\n" % ",".join(
+                             "DNS:" + n for n in [host] + EXTRA_SANS.get(host, [])))
             openssl("req", "-new", "-key", key, "-subj", "/CN=%s" % host, "-out", csr)
             openssl("x509", "-req", "-in", csr, "-CA", inter, "-CAkey", inter_key,
                     "-set_serial", str(0x5317000 + i), "-days", "365", "-sha256",
