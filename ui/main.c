@@ -49,23 +49,17 @@ main(int argc, char **argv)
     if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
         xp_fatal("libcurl could not be initialised");
     loop = xp_loop_new();
+    rep = NULL;
+    engine = NULL;
+    code = XP_EXIT_USAGE;
     rep = xp_report_open(&opts, err, sizeof(err));
-    if (!rep) {
-        fprintf(stderr, "exprobe: %s\n", err);
-        return XP_EXIT_USAGE;
-    }
+    if (!rep)
+        goto fail;
     engine = xp_engine_new(&opts, loop, xp_report_emit, rep, err, sizeof(err));
-    if (!engine) {
-        fprintf(stderr, "exprobe: %s\n", err);
-        xp_report_free(rep);
-        return XP_EXIT_USAGE;
-    }
-    if (opts.tui && xp_tui_attach(xp_report_main(rep), engine, loop, err, sizeof(err)) < 0) {
-        fprintf(stderr, "exprobe: %s\n", err);
-        xp_report_free(rep);
-        xp_engine_free(engine);
-        return XP_EXIT_USAGE;
-    }
+    if (!engine)
+        goto fail;
+    if (opts.tui && xp_tui_attach(xp_report_main(rep), engine, loop, err, sizeof(err)) < 0)
+        goto fail;
     ctx[0] = engine;
     ctx[1] = loop;
     ctx[2] = rep;
@@ -81,6 +75,10 @@ main(int argc, char **argv)
         fprintf(stderr, "exprobe: %s\n", err);
         code = XP_EXIT_USAGE;
     }
+    goto out;
+fail:
+    fprintf(stderr, "exprobe: %s\n", err);
+out:
     xp_report_free(rep);
     xp_engine_free(engine);
     xp_loop_free(loop);
