@@ -31,7 +31,7 @@ DEPS     = $(LIB_OBJ:.o=.d) $(MAIN_OBJ:.o=.d)
 UNIT_SRC = $(wildcard tests/unit/test_*.c)
 UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all deps test unit integration demo asan install clean lab-start lab-stop
+.PHONY: all deps test unit integration tui demo asan install clean lab-start lab-stop
 
 all: $(BUILD)/exprobe
 
@@ -65,6 +65,11 @@ test: all unit
 integration: all
 	@scripts/deps all
 	@tests/run.sh $(BUILD) integration
+
+# exprobe -i driven in tmux against the lab (one session under ASan if built).
+tui: all
+	@scripts/deps all
+	@tests/run.sh $(BUILD) tui
 
 demo: all
 	@scripts/deps lab

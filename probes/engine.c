@@ -617,6 +617,7 @@ do_rerun(void *arg)
     xp_dns_flush(e->dns);
     if (t->done) {
         t->done = 0;
+        t->interrupted = 0;
         e->active++;
         e->done = 0;
         t->deadline_timer = xp_loop_timer(e->loop, e->opts->max_time_ms, on_deadline, t);

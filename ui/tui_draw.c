@@ -405,7 +405,7 @@ draw_row(struct tui *ui, const struct tui_row *row, int y, int x, int w, int sel
         fill(ui, y, x, w, ROLE_NORMAL);
     if (row->expandable)
         put_text(ui, y, cx, 1, ROLE_DIM,
-                 row->open ? (ui->utf8 ? "\xE2\x96\xBE" : "-") : (ui->utf8 ? "\xE2\x96\xB8" : "+"));
+                 row->open ? (ui->utf8 ? "\xE2\x96\xBE" : "v") : (ui->utf8 ? "\xE2\x96\xB8" : ">"));
     cx += 2;
     put_text(ui, y, cx, 1, tui_status_role(st), status_symbol(ui, st));
     cx += 2;
