@@ -3,6 +3,7 @@
 #   make            build/exprobe
 #   make test       unit tests + integration tests against the local lab
 #   make demo       bring the lab up, run exprobe on lab domains, take it down
+#   make bench      exprobe's speed and memory vs peer tools, against the lab
 #   make asan       build/asan/exprobe with ASan + UBSan
 #   make install    PREFIX=/usr/local DESTDIR=
 #   make clean
@@ -31,7 +32,7 @@ DEPS     = $(LIB_OBJ:.o=.d) $(MAIN_OBJ:.o=.d)
 UNIT_SRC = $(wildcard tests/unit/test_*.c)
 UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all deps test unit integration tui demo asan install clean lab-start lab-stop
+.PHONY: all deps test unit integration tui demo bench asan install clean lab-start lab-stop
 
 all: $(BUILD)/exprobe
 
@@ -74,6 +75,11 @@ tui: all
 demo: all
 	@scripts/deps lab
 	@tests/demo.sh $(BUILD)/exprobe
+
+# Speed and memory against peer tools measured in the same run (lab started
+# only if not running); table on stdout, JSON in $(BUILD)/bench.json.
+bench: all
+	@scripts/deps lab && tests/bench/bench.py $(BUILD)/exprobe
 
 asan:
 	$(MAKE) BUILD=build/asan CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \

@@ -11,6 +11,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -141,6 +142,9 @@ xp_tcp_connect(struct xp_loop *loop, const char *ip, int port, int timeout_ms, x
         t->timer = xp_loop_timer(loop, 0, on_immediate, t);
         return t;
     }
+    /* Dialogues of small lines (SMTP, TLS records): without this, Nagle
+     * holds a write until the peer's delayed ACK, ~40 ms per turn. */
+    setsockopt(t->fd, IPPROTO_TCP, TCP_NODELAY, &(int){ 1 }, sizeof(int));
     if (connect(t->fd, (struct sockaddr *)&ss, sslen) < 0 && errno != EINPROGRESS) {
         t->err = errno;
         t->timer = xp_loop_timer(loop, 0, on_immediate, t);
