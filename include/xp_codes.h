@@ -20,7 +20,7 @@ enum xp_severity {
     X(AUTOD_AUTH_FAILED) X(XML_UNSAFE)                                     \
     /* preauth */                                                          \
     X(PREAUTH_DETECTED) X(FEDERATION_INFO_OK) X(FEDERATION_INFO_FAILED)    \
-    X(MRSPROXY_UNREACHABLE)                                                \
+    X(MRSPROXY_UNREACHABLE) X(PREAUTH_HOST_UNREACHABLE)                    \
     /* cert */                                                             \
     X(CERT_NAME_MISMATCH) X(CERT_EXPIRED) X(CERT_NOT_YET_VALID)            \
     X(CERT_EXPIRING_SOON) X(CERT_UNTRUSTED) X(CERT_SELF_SIGNED)            \

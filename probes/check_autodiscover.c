@@ -52,6 +52,7 @@ struct candidate {
     int port;
     char ip[64];
     int resolved;               /* the host has an address */
+    int dns_error;              /* the lookup failed (not: no such name) */
     int reached;                /* an HTTP answer came back from url */
     int valid;                  /* Exchange's Autodiscover answered */
     char problem[320];          /* why it is not valid, in words */
@@ -510,8 +511,11 @@ on_addr(struct xp_check *c, void *arg, const struct xp_dns_result *res)
     k->cloud_cname = xp_dns_cname_target(res) &&
                      xp_name_eq(xp_dns_cname_target(res), xp_check_expect(c)->autodiscover_cname);
     if (!ip) {
-        set_problem(k, XP_AUTOD_DNS_MISSING, "%s does not resolve (%s)", k->host,
-                    xp_dns_status_name(res->status));
+        k->dns_error = res->status >= XP_DNS_SERVFAIL;
+        set_problem(k, XP_AUTOD_DNS_MISSING, "%s %s (%s%s%s)", k->host,
+                    k->dns_error ? "could not be resolved" : "does not resolve",
+                    xp_dns_status_name(res->status), res->error ? ": " : "",
+                    res->error ? res->error : "");
         return;
     }
     k->resolved = 1;
@@ -545,6 +549,13 @@ on_srv(struct xp_check *c, void *arg, const struct xp_dns_result *res)
         k->port = (int)rr->port;
         snprintf(k->url, sizeof(k->url), "https://%s:%u" PATH, rr->target, rr->port);
         probe(c, k);
+        return;
+    }
+    if (res->status >= XP_DNS_SERVFAIL) {
+        k->dns_error = 1;
+        set_problem(k, XP_AUTOD_DNS_MISSING, "the SRV lookup failed (%s%s%s)",
+                    xp_dns_status_name(res->status), res->error ? ": " : "",
+                    res->error ? res->error : "");
         return;
     }
     set_problem(k, XP_AUTOD_SRV, "no _autodiscover._tcp.%s SRV record (%s)",
@@ -655,7 +666,8 @@ judge_candidate(struct xp_check *c, struct candidate *k)
         xp_step_end(k->step, XP_ST_INFO, "%s", k->problem);
         return;
     }
-    if (!k->problem[0] || (k->method == M_ROOT && k->problem_code == XP_AUTOD_DNS_MISSING)) {
+    if (!k->problem[0] ||
+        (k->method == M_ROOT && k->problem_code == XP_AUTOD_DNS_MISSING && !k->dns_error)) {
         xp_step_end(k->step, XP_ST_SKIP, "%s", k->problem[0] ? k->problem : "not offered");
         return;
     }
@@ -663,7 +675,7 @@ judge_candidate(struct xp_check *c, struct candidate *k)
         xp_step_end(k->step, XP_ST_SKIP, "%s", k->problem);
         return;
     }
-    if (k->method == M_REDIRECT && !k->nhops && k->problem_code != XP_XML_UNSAFE &&
+    if (k->method == M_REDIRECT && !k->nhops && !k->dns_error && k->problem_code != XP_XML_UNSAFE &&
         k->problem_code != XP_AUTOD_REDIRECT_INSECURE && k->problem_code != XP_AUTOD_REDIRECT_LOOP) {
         /* No redirect offered on port 80: only a method not in use. */
         xp_step_end(k->step, XP_ST_SKIP, "%s", k->problem);

@@ -351,6 +351,18 @@ judge_mrs(struct xp_check *c, struct host *h)
     end_probe(p, f->severity == XP_SEV_FAIL ? XP_ST_FAIL : XP_ST_WARN);
 }
 
+/* Did any probe get an HTTP answer? */
+static int
+any_completed(const struct host *h)
+{
+    int k;
+
+    for (k = 0; k < P_COUNT; k++)
+        if (h->probes[k].completed)
+            return 1;
+    return 0;
+}
+
 /* Did anything on this host look like Exchange or a proxy in front of it? */
 static int
 exchange_host(const struct host *h)
@@ -378,8 +390,16 @@ preauth_judge(struct xp_check *c)
         struct host *h = &st->hosts[i];
         int k;
 
-        if (!h->probes[0].step) {          /* never resolved */
-            xp_step_end(h->step, XP_ST_FAIL, "%s does not resolve", h->name);
+        if (!h->probes[0].step || !any_completed(h)) {
+            struct xp_finding *f = xp_finding_new(
+                c, h->step, XP_PREAUTH_HOST_UNREACHABLE, "%s cannot be reached: %s", h->name,
+                !h->probes[0].step ? "its name does not resolve" : h->probes[0].error);
+
+            xp_ev_str(f, "host", h->name);
+            xp_ev_int(f, "port", h->port);
+            xp_finding_add(f);
+            xp_step_end(h->step, XP_ST_FAIL, NULL);
+            judged++;
             continue;
         }
         if (!exchange_host(h)) {

@@ -59,6 +59,8 @@ static const struct xp_code_info table[XP_CODE_COUNT] = {
     [XP_CERT_MSSTD_MISMATCH] = { "CERT_MSSTD_MISMATCH", F,
         "Set the Outlook provider's CertPrincipalName to a name the certificate carries." },
     [XP_CERT_OK] = { "CERT_OK", I, NULL },
+    [XP_PREAUTH_HOST_UNREACHABLE] = { "PREAUTH_HOST_UNREACHABLE", F,
+        "Check the host's DNS record and that TCP 443 is open to it from the Internet." },
     [XP_CERT_CN_ONLY] = { "CERT_CN_ONLY", W,
         "Reissue the certificate with the host names as subject alternative names." },
     [XP_CERT_MSSTD_SAN_ONLY] = { "CERT_MSSTD_SAN_ONLY", W,
