@@ -734,6 +734,8 @@ smtp_judge(struct xp_check *c)
                            st->mx->status == XP_DNS_TIMEOUT ? "DNS query timed out"
                                                             : "DNS query failed",
                            st->mx->error ? st->mx->error : xp_dns_status_name(st->mx->status));
+        /* Without the MX answer nothing about mail flow is known. */
+        xp_finding_severity(f, XP_SEV_FAIL);
         xp_ev_dns(f, "answer", st->mx);
         xp_finding_add(f);
     }

@@ -473,6 +473,13 @@ def validate_doc(doc, where="document"):
             need(STATUS_RANK[c["status"]] >= SEVERITY_RANK[f["severity"]],
                  "%s status %s but finding %s is %s" % (cw, c["status"], f["code"],
                                                         f["severity"]))
+        # Nor worse: a failed or warned check says why, with a finding (a
+        # failed step alone is not an explanation) - unless the run was cut.
+        if c["status"] in ("warn", "fail") and not doc.get("interrupted"):
+            worst = max([SEVERITY_RANK[f["severity"]] for f in c["findings"]] or [0])
+            need(worst >= STATUS_RANK[c["status"]],
+                 "%s is %s but none of its findings is (%s)" % (
+                     cw, c["status"], ", ".join(f["code"] for f in c["findings"]) or "none"))
     for k in counts:
         need(_is_int(summ.get(k)), "summary.%s %r is not an integer" % (k, summ.get(k)))
         need(summ[k] == counts[k], "summary.%s is %s but %d checks have status %s"
