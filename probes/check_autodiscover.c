@@ -68,6 +68,9 @@ struct candidate {
     /* with credentials */
     int auth_tried, auth_failed, auth_skipped;
     int auth_basic;             /* the endpoint offers Basic: use it */
+    char addr[320];             /* the address asked about (redirectAddr may change it) */
+    char addr_hops[MAX_HOPS][320];  /* addresses redirectAddr led through */
+    int naddr_hops;
     char auth_error[512];       /* the authenticated request did not complete */
     int cert_mismatch;          /* the certificate does not name the host */
     int cloud_cname;            /* the host is a CNAME to Office 365's Autodiscover */
@@ -317,6 +320,29 @@ on_auth(struct xp_check *c, void *arg, const struct xp_http_resp *r)
         post_auth(c, k);
         return;
     }
+    if (strcasecmp(s->action, "redirectAddr") == 0 && s->redirect_addr[0]) {
+        const char *at = strrchr(s->redirect_addr, '@');
+        int i, seen = strcasecmp(s->redirect_addr, k->addr) == 0;
+
+        for (i = 0; i < k->naddr_hops; i++)
+            seen |= strcasecmp(k->addr_hops[i], s->redirect_addr) == 0;
+        if (k->naddr_hops < MAX_HOPS)
+            snprintf(k->addr_hops[k->naddr_hops++], sizeof(k->addr_hops[0]), "%s",
+                     s->redirect_addr);
+        if (seen || k->naddr_hops >= MAX_HOPS) {
+            k->redirect_loop = 1;
+            return;
+        }
+        /* Outlook restarts discovery for the new address. Within the
+         * target's domain this endpoint answers for it; another domain
+         * (a tenant's mail.onmicrosoft.com) is reported, not followed:
+         * the credentials stay with the names the user asked about. */
+        if (at && xp_name_ends_with(at + 1, c->target->domain)) {
+            snprintf(k->addr, sizeof(k->addr), "%s", s->redirect_addr);
+            post_auth(c, k);
+        }
+        return;
+    }
     if (strcasecmp(s->action, "settings") == 0 && !st->st_settings) {
         st->st_settings = xp_step_begin(c, NULL, "URLs from the Autodiscover settings");
         follow_settings_urls(c, s);
@@ -328,7 +354,11 @@ post_auth(struct xp_check *c, struct candidate *k)
 {
     struct autod_state *st = c->state;
     const struct xp_options *o = xp_check_options(c);
-    char *body = xp_autod_request(st->email);
+    char *body;
+
+    if (!k->addr[0])
+        snprintf(k->addr, sizeof(k->addr), "%s", st->email);
+    body = xp_autod_request(k->addr);
     struct xp_http_req req = {
         .url = k->url, .method = "POST", .body = body, .content_type = "text/xml",
         .user = st->user, .password = st->password, .ca_file = o->ca_file,
@@ -736,7 +766,7 @@ judge_settings(struct xp_check *c, struct candidate *k)
         return;
     if (s->error_code) {
         f = xp_finding_new(c, k->step, XP_AUTOD_BAD_RESPONSE, "Autodiscover error %d for %s: "
-                           "%s", s->error_code, st->email, s->error_message);
+                           "%s", s->error_code, k->addr, s->error_message);
         xp_ev_int(f, "error_code", s->error_code);
         xp_ev_str(f, "error_message", s->error_message);
         xp_finding_fix(f, "%s", s->error_code == 500 ? "Check that the address is a mailbox "
@@ -746,18 +776,27 @@ judge_settings(struct xp_check *c, struct candidate *k)
         xp_finding_add(f);
         return;
     }
-    if (strcasecmp(s->action, "redirectAddr") == 0) {
-        int loop = strcasecmp(s->redirect_addr, st->email) == 0;
+    if (k->naddr_hops) {
+        char *hops[MAX_HOPS];
+        int h;
 
-        f = xp_finding_new(c, k->step, loop ? XP_AUTOD_REDIRECT_LOOP : XP_AUTOD_REDIRECT,
-                           loop ? "redirectAddr points back to %s itself"
-                                : "redirectAddr: Outlook restarts discovery for %s", loop
-                                ? st->email : s->redirect_addr);
-        xp_ev_str(f, "redirect_addr", s->redirect_addr);
+        for (h = 0; h < k->naddr_hops; h++)
+            hops[h] = k->addr_hops[h];
+        f = xp_finding_new(c, k->step, k->redirect_loop ? XP_AUTOD_REDIRECT_LOOP
+                                                        : XP_AUTOD_REDIRECT,
+                           k->redirect_loop ? "redirectAddr loops back to an address already "
+                                              "asked about (%s)"
+                                            : "redirectAddr: Outlook restarts discovery for %s",
+                           k->addr_hops[k->naddr_hops - 1]);
+        xp_ev_list(f, "redirect_addrs", hops, (size_t)k->naddr_hops);
+        if (k->redirect_loop)
+            xp_finding_fix(f, "Fix the mailbox's targetAddress / proxy addresses so "
+                              "Autodiscover answers with settings, not another redirect.");
         xp_finding_add(f);
-        return;
+        if (k->redirect_loop || strcasecmp(s->action, "redirectAddr") == 0)
+            return;
     }
-    f = xp_finding_new(c, k->step, XP_AUTOD_OK, "Settings for %s%s%s", st->email,
+    f = xp_finding_new(c, k->step, XP_AUTOD_OK, "Settings for %s%s%s", k->addr,
                        s->display_name[0] ? " - " : "", s->display_name);
     for (i = 0; i < s->nproto; i++) {
         const struct xp_autod_protocol *p = &s->proto[i];

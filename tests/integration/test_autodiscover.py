@@ -446,6 +446,35 @@ def test_credentials_settings_urls():
     assert_exit(r, 0)
 
 
+def _redirect_doc(user):
+    r = _with_user("hybrid.test", user, PASSWORD, "-c", "autodiscover", "-f", "json")
+    doc = parse_json(r)
+    validate_doc(doc, r.cmdline())
+    assert_exit_matches(r, doc)
+    return r, doc
+
+
+def test_credentials_redirect_addr_other_domain_reported():
+    # The on-premises server sends a moved mailbox to its tenant address:
+    # Outlook would restart discovery there; exprobe reports it and keeps
+    # the credentials away from the other domain.
+    r, doc = _redirect_doc("moved@hybrid.test")
+    f = one(doc, "AUTOD_REDIRECT", "autodiscover", "info", r)
+    assert_eq(f["evidence"].get("redirect_addrs"),
+              ["moved@hybridtenant.mail.onmicrosoft.com"], "AUTOD_REDIRECT redirect_addrs")
+    assert_no_code(doc, "AUTOD_REDIRECT_LOOP", r=r)
+    assert_no_code(doc, "AUTOD_AUTH_FAILED", r=r)
+    assert_exit(r, 0)
+
+
+def test_credentials_redirect_addr_loop():
+    r, doc = _redirect_doc("loop@hybrid.test")
+    f = one(doc, "AUTOD_REDIRECT_LOOP", "autodiscover", "fail", r)
+    assert_true("loop@hybrid.test" in json.dumps(f["evidence"]),
+                "AUTOD_REDIRECT_LOOP evidence lacks the address: %r" % f["evidence"])
+    assert_exit(r, 2)
+
+
 def test_credentials_text_lists_urls():
     r = _with_user("hybrid.test", USER, PASSWORD, "-c", "autodiscover", "-f", "text", "-v")
     assert_exit(r, 0)
