@@ -6,6 +6,7 @@
  */
 #define _GNU_SOURCE
 #include "xp_report.h"
+#include "xp_atomic.h"
 #include "xp_options.h"
 #include "xp_tui.h"
 
@@ -18,7 +19,7 @@ struct xp_report {
     struct xp_reporter main;       /* the --format reporter */
     struct xp_reporter progress;   /* the stderr progress line, if any */
     FILE *out;
-    char *tmp_path;                /* with -o: the file being written */
+    struct xp_atomic_file file;    /* with -o: the file being written */
 };
 
 static const struct xp_reporter_ops *
@@ -43,20 +44,11 @@ xp_report_open(const struct xp_options *opts, char *err, size_t errlen)
 
     rep->out = stdout;
     if (opts->output) {
-        int fd;
-
-        rep->tmp_path = xasprintf("%s.XXXXXX", opts->output);
-        fd = mkstemp(rep->tmp_path);
-        if (fd < 0 || !(rep->out = fdopen(fd, "w"))) {
-            snprintf(err, errlen, "cannot write '%s': %s", opts->output, strerror(errno));
-            if (fd >= 0) {
-                close(fd);
-                unlink(rep->tmp_path);
-            }
-            free(rep->tmp_path);
+        if (xp_atomic_open(&rep->file, opts->output, err, errlen) < 0) {
             free(rep);
             return NULL;
         }
+        rep->out = rep->file.fp;
     }
     rep->main = (struct xp_reporter){ .ops = opts->tui ? &xp_report_tui
                                                        : format_ops(opts->format),
@@ -123,25 +115,14 @@ xp_report_close(struct xp_report *rep, const struct xp_run *run, char *err, size
         rep->progress.ops->close(&rep->progress, run);
     if (rep->main.ops->close)
         rep->main.ops->close(&rep->main, run);
+    if (rep->file.fp) {
+        rep->out = NULL;
+        return xp_atomic_commit(&rep->file, err, errlen);
+    }
     failed = fflush(rep->out) != 0 || ferror(rep->out);
-    if (!rep->tmp_path) {
-        if (failed && errno != EPIPE)
-            snprintf(err, errlen, "writing the report: %s", strerror(errno));
-        return failed && errno != EPIPE ? -1 : 0;
-    }
-    if (!failed)
-        failed = fsync(fileno(rep->out)) != 0;
-    if (fclose(rep->out) != 0)
-        failed = 1;
-    rep->out = NULL;
-    if (!failed && rename(rep->tmp_path, rep->main.opts->output) != 0)
-        failed = 1;
-    if (failed) {
-        snprintf(err, errlen, "cannot write '%s': %s", rep->main.opts->output, strerror(errno));
-        unlink(rep->tmp_path);
-        return -1;
-    }
-    return 0;
+    if (failed && errno != EPIPE)
+        snprintf(err, errlen, "writing the report: %s", strerror(errno));
+    return failed && errno != EPIPE ? -1 : 0;
 }
 
 void
@@ -153,13 +134,7 @@ xp_report_free(struct xp_report *rep)
         rep->main.ops->free(&rep->main);
     if (rep->progress.ops && rep->progress.ops->free)
         rep->progress.ops->free(&rep->progress);
-    if (rep->tmp_path) {
-        if (rep->out) {          /* never closed: an error path */
-            fclose(rep->out);
-            unlink(rep->tmp_path);
-        }
-        free(rep->tmp_path);
-    }
+    xp_atomic_abort(&rep->file);   /* only an error path leaves it open */
     free(rep);
 }
 

@@ -9,6 +9,7 @@
  */
 #define _GNU_SOURCE
 #include "tui_int.h"
+#include "xp_atomic.h"
 #include "xp_loop.h"
 #include "xp_preflight.h"
 
@@ -338,26 +339,17 @@ save_report(struct tui *ui, const char *path, const char **what, char *err, size
 {
     struct xp_options o = *ui->opts;
     struct xp_reporter r = { 0 };
-    char *tmp = xasprintf("%s.XXXXXX", path);
-    int fd = mkstemp(tmp), failed;
-    FILE *fp = fd >= 0 ? fdopen(fd, "w") : NULL;
+    struct xp_atomic_file af;
 
-    if (!fp) {
-        snprintf(err, errlen, "cannot write '%s': %s", path, strerror(errno));
-        if (fd >= 0) {
-            close(fd);
-            unlink(tmp);
-        }
-        free(tmp);
+    if (xp_atomic_open(&af, path, err, errlen) < 0)
         return -1;
-    }
     o.color = 0;
     o.tui = 0;
     o.progress = 0;
     o.output = path;
     r.ops = ops_for(path, what);
     r.opts = &o;
-    r.out = fp;
+    r.out = af.fp;
     if (r.ops->open)
         r.ops->open(&r);
     if (r.ops->event)
@@ -366,17 +358,7 @@ save_report(struct tui *ui, const char *path, const char **what, char *err, size
         r.ops->close(&r, ui->run);
     if (r.ops->free)
         r.ops->free(&r);
-    failed = fflush(fp) != 0 || ferror(fp) || fsync(fd) != 0;
-    if (fclose(fp) != 0)
-        failed = 1;
-    if (!failed && rename(tmp, path) != 0)
-        failed = 1;
-    if (failed) {
-        snprintf(err, errlen, "cannot write '%s': %s", path, strerror(errno));
-        unlink(tmp);
-    }
-    free(tmp);
-    return failed ? -1 : 0;
+    return xp_atomic_commit(&af, err, errlen);
 }
 
 static void
