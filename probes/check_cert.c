@@ -222,8 +222,8 @@ cert_judge(struct xp_check *c)
     judge_reach(c);
     if (n == 0) {
         if (!((struct cert_state *)c->state)->nhosts)
-            xp_check_skip(c, "no TLS endpoint met: name some with --hosts, or run the lync "
-                             "check");
+            xp_check_skip(c, "no TLS endpoint met: name some with --hosts, or run the "
+                             "autodiscover, smtp or lync check");
         return;
     }
     co.store = xp_cert_store_new(o->ca_file, err, sizeof(err));
