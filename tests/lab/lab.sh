@@ -5,7 +5,7 @@
 #
 # Servers:
 #   named      BIND 9, authoritative for the lab zones   127.0.1.1:53  udp+tcp
-#   nginx      HTTP and HTTPS endpoints                   127.0.1.10-.63 (see
+#   nginx      HTTP and HTTPS endpoints                   127.0.1.10-.117 (see
 #              fixtures/nginx/nginx.conf.in)
 #   blackhole  DNS server that never answers              127.0.1.2:53  udp+tcp
 #   tlsstall   reads the ClientHello, never answers       127.0.1.68:443
@@ -108,7 +108,7 @@ logfiles() {
 where() {
     case "$1" in
         named)     echo "$DNS_ADDR:53" ;;
-        nginx)     echo "127.0.1.10-.63" ;;
+        nginx)     echo "127.0.1.10-.117" ;;
         blackhole) echo "$BH_ADDR:53" ;;
         tlsstall)  echo "$STALL_ADDR:$TLS_PORT" ;;
         tlsgarbage) echo "$GARBAGE_ADDR:$TLS_PORT" ;;
@@ -468,7 +468,7 @@ cmd_start() {
         fi
         sleep 0.2
     done
-    say "dns $DNS_ADDR:53, nginx 127.0.1.10-.63, blackhole dns $BH_ADDR:53," \
+    say "dns $DNS_ADDR:53, nginx 127.0.1.10-.117, blackhole dns $BH_ADDR:53," \
         "tls stall $STALL_ADDR:$TLS_PORT, tls garbage $GARBAGE_ADDR:$TLS_PORT," \
         "exim 127.0.1.70-.73:25, smtp hostile 127.0.1.80-.92:25 (run dir $LAB_DIR)"
     if [ -r "$CERT_DIR/ca.pem" ]; then
@@ -515,7 +515,7 @@ usage() {
 usage: ${0##*/} start|stop|status|restart|ca
   start    generate the lab certificates (tests/lab/certs.sh, into
            \$LAB_DIR/certs, when nginx is not already running), start named
-           ($DNS_ADDR:53), nginx (127.0.1.10-.63, HTTP and HTTPS), blackhole
+           ($DNS_ADDR:53), nginx (127.0.1.10-.117, HTTP and HTTPS), blackhole
            dns ($BH_ADDR:53), tls stall ($STALL_ADDR:$TLS_PORT) and tls garbage
            ($GARBAGE_ADDR:$TLS_PORT), exim (127.0.1.70-.73:25) and the
            scripted SMTP servers (127.0.1.80-.92:25); wait until they answer (LAB_WAIT s,
