@@ -14,57 +14,34 @@ the server is ready. SIGTERM/SIGINT: close sockets, remove the pidfile, exit 0.
 Python 3 standard library only.
 """
 
-import argparse
 import collections
-import ipaddress
 import os
 import selectors
-import signal
 import socket
 import sys
-import time
 
+# labserver.py (the code the lab servers share) sits next to this script.
+sys.dont_write_bytecode = True          # no __pycache__ in the source tree
+sys.path.insert(0, os.path.dirname(os.path.realpath(__file__)))
+import labserver  # noqa: E402
 
-def log(msg):
-    print(f"{time.strftime('%Y-%m-%dT%H:%M:%S')} blackhole_dns[{os.getpid()}]: {msg}",
-          file=sys.stderr, flush=True)
+log = labserver.make_log("blackhole_dns")
 
 
 def parse_args():
-    p = argparse.ArgumentParser(description="DNS server that never answers")
-    p.add_argument("--addr", default="127.0.1.2",
-                   help="IPv4 loopback address to bind (default 127.0.1.2)")
-    p.add_argument("--port", type=int, default=53, help="port (default 53)")
+    p = labserver.arg_parser("DNS server that never answers", "127.0.1.2", 53)
     p.add_argument("--max-conns", type=int, default=64,
                    help="TCP connections kept open at most (default 64)")
-    p.add_argument("pidfile", help="file to write our PID to once bound")
-    a = p.parse_args()
-    try:
-        ip = ipaddress.IPv4Address(a.addr)
-    except ValueError:
-        p.error(f"--addr {a.addr!r} is not an IPv4 address")
-    if not ip.is_loopback:
-        p.error(f"--addr {a.addr} is not in 127.0.0.0/8 (the lab binds loopback only)")
-    if not 0 < a.port < 65536:
-        p.error(f"--port {a.port} out of range")
+    labserver.add_pidfile(p, "bound", positional=True)
+    a = labserver.parse_args(p)
     if a.max_conns < 1:
         p.error("--max-conns must be >= 1")
     return a
 
 
-class Stop(Exception):
-    pass
-
-
 def main():
     a = parse_args()
-
-    def on_signal(signum, _frame):
-        raise Stop(signal.Signals(signum).name)
-
-    signal.signal(signal.SIGTERM, on_signal)
-    signal.signal(signal.SIGINT, on_signal)
-    signal.signal(signal.SIGHUP, signal.SIG_IGN)
+    labserver.handle_signals()
 
     udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     tcp = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -93,10 +70,7 @@ def main():
         conn.close()
 
     # Write the pidfile atomically, only now that both sockets are bound.
-    tmp = f"{a.pidfile}.tmp.{os.getpid()}"
-    with open(tmp, "w") as f:
-        f.write(f"{os.getpid()}\n")
-    os.replace(tmp, a.pidfile)
+    labserver.write_pidfile(a.pidfile)
     log(f"listening on {a.addr}:{a.port} udp+tcp, never answering")
 
     nudp = ntcp = 0
@@ -137,7 +111,7 @@ def main():
                         data = b""
                     if not data:
                         drop(conn)
-    except Stop as s:
+    except labserver.Stop as s:
         log(f"{s}: exiting ({nudp} udp queries, {ntcp} tcp connections swallowed)")
     finally:
         for conn in list(conns):
@@ -145,13 +119,7 @@ def main():
         sel.close()
         udp.close()
         tcp.close()
-        try:
-            with open(a.pidfile) as f:
-                mine = f.read().strip() == str(os.getpid())
-            if mine:
-                os.unlink(a.pidfile)
-        except OSError:
-            pass
+        labserver.remove_pidfile(a.pidfile)
     return 0
 
 

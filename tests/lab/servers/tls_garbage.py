@@ -21,14 +21,16 @@ SIGINT: close every socket, remove the pidfile, exit 0. Python 3 standard
 library only.
 """
 
-import argparse
-import ipaddress
 import os
 import selectors
-import signal
 import socket
 import sys
 import time
+
+# labserver.py (the code the lab servers share) sits next to this script.
+sys.dont_write_bytecode = True          # no __pycache__ in the source tree
+sys.path.insert(0, os.path.dirname(os.path.realpath(__file__)))
+import labserver  # noqa: E402
 
 BANNER = b"220 this is not TLS\r\n"
 REPLY = (b"500 5.5.1 unrecognised command\r\n"
@@ -37,35 +39,17 @@ REPLY = (b"500 5.5.1 unrecognised command\r\n"
 MAX_CONNS = 128
 
 
-def log(msg):
-    print(f"{time.strftime('%Y-%m-%dT%H:%M:%S')} tls_garbage[{os.getpid()}]: {msg}",
-          file=sys.stderr, flush=True)
+log = labserver.make_log("tls_garbage")
 
 
 def parse_args():
-    p = argparse.ArgumentParser(description="plain-text server on a TLS port")
-    p.add_argument("--addr", default="127.0.1.69",
-                   help="IPv4 loopback address to bind (default 127.0.1.69)")
-    p.add_argument("--port", type=int, default=443, help="port (default 443)")
+    p = labserver.arg_parser("plain-text server on a TLS port", "127.0.1.69", 443)
     p.add_argument("--read-wait", type=float, default=1.0,
                    help="seconds to wait for the client's first bytes (default 1)")
     p.add_argument("--linger", type=float, default=2.0,
                    help="seconds to wait for the client to close (default 2)")
-    p.add_argument("--pidfile", required=True, help="file to write our PID to once listening")
-    a = p.parse_args()
-    try:
-        ip = ipaddress.IPv4Address(a.addr)
-    except ValueError:
-        p.error(f"--addr {a.addr!r} is not an IPv4 address")
-    if not ip.is_loopback:
-        p.error(f"--addr {a.addr} is not in 127.0.0.0/8 (the lab binds loopback only)")
-    if not 0 < a.port < 65536:
-        p.error(f"--port {a.port} out of range")
-    return a
-
-
-class Stop(Exception):
-    pass
+    labserver.add_pidfile(p, "listening")
+    return labserver.parse_args(p)
 
 
 class Conn:
@@ -89,32 +73,9 @@ def send_all(sock, data):
         return False
 
 
-def write_pidfile(path):
-    tmp = f"{path}.tmp.{os.getpid()}"
-    with open(tmp, "w") as f:
-        f.write(f"{os.getpid()}\n")
-    os.replace(tmp, path)
-
-
-def remove_pidfile(path):
-    try:
-        with open(path) as f:
-            mine = f.read().strip() == str(os.getpid())
-        if mine:
-            os.unlink(path)
-    except OSError:
-        pass
-
-
 def main():
     a = parse_args()
-
-    def on_signal(signum, _frame):
-        raise Stop(signal.Signals(signum).name)
-
-    signal.signal(signal.SIGTERM, on_signal)
-    signal.signal(signal.SIGINT, on_signal)
-    signal.signal(signal.SIGHUP, signal.SIG_IGN)
+    labserver.handle_signals()
 
     lsock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     lsock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -150,7 +111,7 @@ def main():
         c.replied = True
         c.deadline = now + c.linger
 
-    write_pidfile(a.pidfile)
+    labserver.write_pidfile(a.pidfile)
     log(f"listening on {a.addr}:{a.port}, answering TLS with plain text")
 
     n = 0
@@ -195,14 +156,14 @@ def main():
                     drop(c)             # the client never closed: give up
                 else:
                     reply(c, now)       # the client said nothing: answer anyway
-    except Stop as s:
+    except labserver.Stop as s:
         log(f"{s}: exiting ({n} connections answered with garbage)")
     finally:
         for c in list(conns.values()):
             drop(c)
         sel.close()
         lsock.close()
-        remove_pidfile(a.pidfile)
+        labserver.remove_pidfile(a.pidfile)
     return 0
 
 

@@ -15,75 +15,35 @@ presence means the server is ready. SIGTERM/SIGINT: close every socket,
 remove the pidfile, exit 0. Python 3 standard library only.
 """
 
-import argparse
 import collections
-import ipaddress
 import os
 import selectors
-import signal
 import socket
 import sys
-import time
 
+# labserver.py (the code the lab servers share) sits next to this script.
+sys.dont_write_bytecode = True          # no __pycache__ in the source tree
+sys.path.insert(0, os.path.dirname(os.path.realpath(__file__)))
+import labserver  # noqa: E402
 
-def log(msg):
-    print(f"{time.strftime('%Y-%m-%dT%H:%M:%S')} tls_stall[{os.getpid()}]: {msg}",
-          file=sys.stderr, flush=True)
+log = labserver.make_log("tls_stall")
 
 
 def parse_args():
-    p = argparse.ArgumentParser(description="TLS server that reads the ClientHello "
-                                            "and never answers")
-    p.add_argument("--addr", default="127.0.1.68",
-                   help="IPv4 loopback address to bind (default 127.0.1.68)")
-    p.add_argument("--port", type=int, default=443, help="port (default 443)")
+    p = labserver.arg_parser("TLS server that reads the ClientHello and never answers",
+                             "127.0.1.68", 443)
     p.add_argument("--max-conns", type=int, default=64,
                    help="connections kept open at most (default 64)")
-    p.add_argument("--pidfile", required=True, help="file to write our PID to once listening")
-    a = p.parse_args()
-    try:
-        ip = ipaddress.IPv4Address(a.addr)
-    except ValueError:
-        p.error(f"--addr {a.addr!r} is not an IPv4 address")
-    if not ip.is_loopback:
-        p.error(f"--addr {a.addr} is not in 127.0.0.0/8 (the lab binds loopback only)")
-    if not 0 < a.port < 65536:
-        p.error(f"--port {a.port} out of range")
+    labserver.add_pidfile(p, "listening")
+    a = labserver.parse_args(p)
     if a.max_conns < 1:
         p.error("--max-conns must be >= 1")
     return a
 
 
-class Stop(Exception):
-    pass
-
-
-def write_pidfile(path):
-    tmp = f"{path}.tmp.{os.getpid()}"
-    with open(tmp, "w") as f:
-        f.write(f"{os.getpid()}\n")
-    os.replace(tmp, path)
-
-
-def remove_pidfile(path):
-    try:
-        with open(path) as f:
-            mine = f.read().strip() == str(os.getpid())
-        if mine:
-            os.unlink(path)
-    except OSError:
-        pass
-
-
 def main():
     a = parse_args()
-
-    def on_signal(signum, _frame):
-        raise Stop(signal.Signals(signum).name)
-
-    signal.signal(signal.SIGTERM, on_signal)
-    signal.signal(signal.SIGINT, on_signal)
-    signal.signal(signal.SIGHUP, signal.SIG_IGN)
+    labserver.handle_signals()
 
     lsock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     lsock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -107,7 +67,7 @@ def main():
             pass
         conn.close()
 
-    write_pidfile(a.pidfile)
+    labserver.write_pidfile(a.pidfile)
     log(f"listening on {a.addr}:{a.port}, reading ClientHellos, never answering")
 
     naccepted = 0
@@ -140,14 +100,14 @@ def main():
                     drop(conn)
                 elif conn in conns:
                     conns[conn][1] += len(data)
-    except Stop as s:
+    except labserver.Stop as s:
         log(f"{s}: exiting ({naccepted} connections stalled)")
     finally:
         for conn in list(conns):
             drop(conn)
         sel.close()
         lsock.close()
-        remove_pidfile(a.pidfile)
+        labserver.remove_pidfile(a.pidfile)
     return 0
 
 
