@@ -406,6 +406,9 @@ on_answer(void *arg, int status, int timeouts, unsigned char *abuf, int alen)
         e->res.status = XP_DNS_NODATA;
     if (e->res.status == XP_DNS_TIMEOUT)
         e->res.error = xasprintf("no answer from %s", dns->servers);
+    else if (status == ARES_ECONNREFUSED)
+        e->res.error = xasprintf("no DNS server listens at %s (connection refused)",
+                                 dns->servers);
     else if (e->res.status >= XP_DNS_SERVFAIL && !e->res.error)
         e->res.error = xstrdup(ares_strerror(status));
     for (w = e->waiters; w; w = wn) {
