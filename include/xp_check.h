@@ -52,6 +52,33 @@ struct xp_loop *xp_check_loop(const struct xp_check *c);
 typedef void (*xp_check_dns_cb)(struct xp_check *c, void *arg, const struct xp_dns_result *res);
 void xp_check_dns(struct xp_check *c, const char *name, int type, xp_check_dns_cb cb, void *arg);
 
+/*
+ * A host name's addresses: its A and AAAA questions asked at once (each
+ * through xp_check_dns, so memoised per run). The lookup lives in c->state
+ * (it is the callbacks' arg); cb runs once both answered, after their DNS
+ * steps (A, then AAAA) were added under parent. The answers stay in a.res
+ * and aaaa.res until the next xp_check_addrs on it or xp_check_addrs_clear,
+ * which free_state must call (a cancelled check leaves one behind).
+ */
+struct xp_addr_lookup;
+typedef void (*xp_check_addrs_cb)(struct xp_check *c, struct xp_addr_lookup *l);
+struct xp_addr_q {
+    struct xp_addr_lookup *l;
+    struct xp_dns_result *res;
+};
+struct xp_addr_lookup {
+    struct xp_addr_q a, aaaa;
+    struct xp_step *parent;
+    int pending;
+    xp_check_addrs_cb cb;
+    void *arg;                  /* the caller's, untouched */
+};
+void xp_check_addrs(struct xp_check *c, struct xp_addr_lookup *l, struct xp_step *parent,
+                    const char *name, xp_check_addrs_cb cb, void *arg);
+void xp_check_addrs_clear(struct xp_addr_lookup *l);
+/* The address to connect to: the first A, else the first AAAA; or NULL. */
+const char *xp_addrs_pick(const struct xp_addr_lookup *l);
+
 /* Connect with --timeout; the callback owns res->fd (close it when done). */
 typedef void (*xp_check_tcp_cb)(struct xp_check *c, void *arg, const struct xp_tcp_result *res);
 void xp_check_tcp(struct xp_check *c, const char *ip, int port, xp_check_tcp_cb cb, void *arg);

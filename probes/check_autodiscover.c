@@ -50,7 +50,8 @@ struct candidate {
     char url[1024];             /* the https URL being judged */
     char host[256];
     int port;
-    char ip[64];
+    char ip[64];                /* the address used (libcurl's report once reached) */
+    struct xp_addr_lookup addrs;   /* the host's A and AAAA answers */
     int resolved;               /* the host has an address */
     int dns_error;              /* the lookup failed (not: no such name) */
     int reached;                /* an HTTP answer came back from url */
@@ -86,6 +87,7 @@ struct url_host {
     char url[1024];
     char role[16];
     struct xp_step *step;
+    struct xp_addr_lookup addrs;
     int done, ok;
     char error[512];
 };
@@ -127,15 +129,18 @@ parse_https(const char *url, char *host, size_t hostlen, int *port)
     return xp_http_url_parts(url, host, hostlen, port, &https) == 0 && https ? 0 : -1;
 }
 
-static const char *
-first_address(const struct xp_dns_result *res)
+/* "A NXDOMAIN, AAAA NXDOMAIN" - why a name has no address, in words. */
+static void
+addrs_status(const struct xp_addr_lookup *l, char *buf, size_t len)
 {
-    size_t i;
+    const struct xp_dns_result *r[2] = { l->a.res, l->aaaa.res };
+    size_t i, n = 0;
 
-    for (i = 0; i < res->nrr; i++)
-        if (res->rr[i].type == XP_DNS_A || res->rr[i].type == XP_DNS_AAAA)
-            return res->rr[i].addr;
-    return NULL;
+    buf[0] = '\0';
+    for (i = 0; i < 2 && r[i]; i++)
+        n += (size_t)snprintf(buf + n, n < len ? len - n : 0, "%s%s %s%s%s", i ? ", " : "",
+                              xp_dns_type_name(r[i]->qtype), xp_dns_status_name(r[i]->status),
+                              r[i]->error ? ": " : "", r[i]->error ? r[i]->error : "");
 }
 
 /* Credentials go only to hosts of the target's own domain (the names the
@@ -202,17 +207,18 @@ on_url_host(struct xp_check *c, void *arg, const struct xp_http_resp *r)
 }
 
 static void
-on_url_addr(struct xp_check *c, void *arg, const struct xp_dns_result *res)
+on_url_addr(struct xp_check *c, struct xp_addr_lookup *l)
 {
-    struct url_host *u = arg;
-    const char *ip = first_address(res);
+    struct url_host *u = l->arg;
+    const char *ip = xp_addrs_pick(l);
     struct xp_http_req req = { .url = u->url, .method = "GET", .max_body = 64 * 1024 };
 
-    xp_check_dns_step(c, u->step, res);
     if (!ip) {
+        char why[320];
+
+        addrs_status(l, why, sizeof(why));
         u->done = 1;
-        snprintf(u->error, sizeof(u->error), "%s does not resolve (%s)", u->host,
-                 xp_dns_status_name(res->status));
+        snprintf(u->error, sizeof(u->error), "%.200s does not resolve (%.280s)", u->host, why);
         xp_step_end(u->step, XP_ST_FAIL, "%s", u->error);
         return;
     }
@@ -253,7 +259,7 @@ follow_settings_urls(struct xp_check *c, const struct xp_autod_resp *s)
             snprintf(u->url, sizeof(u->url), "%s", urls[k].url);
             snprintf(u->role, sizeof(u->role), "%s", urls[k].role);
             u->step = xp_step_begin(c, st->st_settings, "Reach %s (%s)", host, urls[k].role);
-            xp_check_dns(c, host, XP_DNS_A, on_url_addr, u);
+            xp_check_addrs(c, &u->addrs, u->step, host, on_url_addr, u);
         }
     }
 }
@@ -437,6 +443,9 @@ on_anon(struct xp_check *c, void *arg, const struct xp_http_resp *r)
     struct autod_state *st = c->state;
     enum xp_xml_rc rc;
 
+    /* Evidence names the address as libcurl reports it (no brackets). */
+    if (r->ip[0])
+        snprintf(k->ip, sizeof(k->ip), "%s", r->ip);
     if (!r->completed) {
         set_problem(k, XP_AUTOD_CONNECT_FAILED, "%s", r->error);
         return;
@@ -532,20 +541,24 @@ get_redirect(struct xp_check *c, struct candidate *k)
 }
 
 static void
-on_addr(struct xp_check *c, void *arg, const struct xp_dns_result *res)
+on_addr(struct xp_check *c, struct xp_addr_lookup *l)
 {
-    struct candidate *k = arg;
-    const char *ip = first_address(res);
+    struct candidate *k = l->arg;
+    const char *ip = xp_addrs_pick(l);
+    const char *cname = xp_dns_cname_target(l->a.res);
 
-    xp_check_dns_step(c, k->step, res);
-    k->cloud_cname = xp_dns_cname_target(res) &&
-                     xp_name_eq(xp_dns_cname_target(res), xp_check_expect(c)->autodiscover_cname);
+    if (!cname)
+        cname = xp_dns_cname_target(l->aaaa.res);
+    k->cloud_cname = cname && xp_name_eq(cname, xp_check_expect(c)->autodiscover_cname);
     if (!ip) {
-        k->dns_error = res->status >= XP_DNS_SERVFAIL;
-        set_problem(k, XP_AUTOD_DNS_MISSING, "%s %s (%s%s%s)", k->host,
-                    k->dns_error ? "could not be resolved" : "does not resolve",
-                    xp_dns_status_name(res->status), res->error ? ": " : "",
-                    res->error ? res->error : "");
+        char why[320];
+
+        /* Unknown rather than absent when either question failed. */
+        k->dns_error = l->a.res->status >= XP_DNS_SERVFAIL ||
+                       l->aaaa.res->status >= XP_DNS_SERVFAIL;
+        addrs_status(l, why, sizeof(why));
+        set_problem(k, XP_AUTOD_DNS_MISSING, "%s %s (%s)", k->host,
+                    k->dns_error ? "could not be resolved" : "does not resolve", why);
         return;
     }
     k->resolved = 1;
@@ -556,11 +569,13 @@ on_addr(struct xp_check *c, void *arg, const struct xp_dns_result *res)
         post_anon(c, k);
 }
 
-/* Resolve k->host, then send the request its URL calls for. */
+/* Resolve k->host (A and AAAA at once: the first A, else the first AAAA,
+ * as a dual-stack client connects), then send the request its URL calls
+ * for. */
 static void
 probe(struct xp_check *c, struct candidate *k)
 {
-    xp_check_dns(c, k->host, XP_DNS_A, on_addr, k);
+    xp_check_addrs(c, &k->addrs, k->step, k->host, on_addr, k);
 }
 
 static void
@@ -717,8 +732,11 @@ judge_candidate(struct xp_check *c, struct candidate *k)
         k->problem_code == XP_AUTOD_REDIRECT_LOOP || k->problem_code == XP_XML_UNSAFE)
         sev = XP_SEV_FAIL;
     f = xp_finding_new(c, k->step, k->problem_code, "Method %d (%s): %s", (int)k->method + 1,
-                       k->url, k->problem);
+                       k->url[0] ? k->url : "_autodiscover._tcp SRV", k->problem);
     xp_finding_severity(f, sev);
+    if (k->dns_error)
+        xp_finding_fix(f, "Check that the domain's name servers (or the --dns-server given) "
+                          "answer: the lookup failed, the record may well exist.");
     if (k->verdict.product)
         xp_ev_str(f, "front", k->verdict.product);
     ev_candidate(f, k);
@@ -882,13 +900,17 @@ static void
 autod_free(struct xp_check *c)
 {
     struct autod_state *st = c->state;
+    size_t i;
     int m;
 
     for (m = 0; m < M_COUNT; m++) {
+        xp_check_addrs_clear(&st->cand[m].addrs);
         xp_http_lines_free(st->cand[m].headers, st->cand[m].nheaders);
         free(st->cand[m].settings);
         xp_tls_info_clear(&st->cand[m].tls);
     }
+    for (i = 0; i < st->nurls; i++)
+        xp_check_addrs_clear(&st->urls[i].addrs);
     free(st);
     c->state = NULL;
 }

@@ -18,13 +18,13 @@
 #include <string.h>
 #include <unistd.h>
 
-#define MAX_ADDRS 4          /* addresses tried per --hosts name */
+#define MAX_ADDRS 4          /* addresses tried per --hosts name and family */
 
-/* One --hosts endpoint on its way: name → addresses → TCP → TLS. */
+/* One --hosts endpoint on its way: name → addresses (A and AAAA) → TCP → TLS. */
 struct host {
     const struct xp_hostport *hp;
     struct xp_step *step;
-    struct xp_dns_result *addr;
+    struct xp_addr_lookup addrs;
 };
 
 struct attempt {
@@ -103,20 +103,25 @@ connect_to(struct xp_check *c, struct host *h, const char *ip)
     xp_check_tcp(c, ip, h->hp->port, on_connect, a);
 }
 
+/* Every address of either family (each certificate is judged: a load
+ * balancer's IPv6 side may present another one). */
 static void
-on_addr(struct xp_check *c, void *arg, const struct xp_dns_result *res)
+on_addr(struct xp_check *c, struct xp_addr_lookup *l)
 {
-    struct host *h = arg;
-    size_t i;
-    int n = 0;
+    struct host *h = l->arg;
+    const struct xp_dns_result *res[2] = { l->a.res, l->aaaa.res };
+    const int type[2] = { XP_DNS_A, XP_DNS_AAAA };
+    size_t i, f;
 
-    h->addr = xp_dns_result_dup(res);
-    xp_check_dns_step(c, h->step, res);
-    for (i = 0; i < res->nrr && n < MAX_ADDRS; i++) {
-        if (res->rr[i].type != XP_DNS_A)
-            continue;
-        connect_to(c, h, res->rr[i].addr);
-        n++;
+    for (f = 0; f < 2; f++) {
+        int n = 0;
+
+        for (i = 0; i < res[f]->nrr && n < MAX_ADDRS; i++) {
+            if (res[f]->rr[i].type != type[f])
+                continue;
+            connect_to(c, h, res[f]->rr[i].addr);
+            n++;
+        }
     }
 }
 
@@ -140,7 +145,7 @@ cert_start(struct xp_check *c)
         return;
     st->st_hosts = xp_step_begin(c, NULL, "Endpoints named with --hosts");
     st->hosts = xcalloc(ex->nhosts, sizeof(*st->hosts));
-    st->capattempts = ex->nhosts * MAX_ADDRS;
+    st->capattempts = ex->nhosts * 2 * MAX_ADDRS;
     st->attempts = xcalloc(st->capattempts, sizeof(*st->attempts));
     for (i = 0; i < ex->nhosts; i++) {
         struct host *h = &st->hosts[st->nhosts++];
@@ -150,7 +155,7 @@ cert_start(struct xp_check *c)
         if (is_ip(h->hp->host))
             connect_to(c, h, h->hp->host);
         else
-            xp_check_dns(c, h->hp->host, XP_DNS_A, on_addr, h);
+            xp_check_addrs(c, &h->addrs, h->step, h->hp->host, on_addr, h);
     }
 }
 
@@ -164,26 +169,36 @@ judge_reach(struct xp_check *c)
 
     for (i = 0; i < st->nhosts; i++) {
         struct host *h = &st->hosts[i];
+        const struct xp_dns_result *a = h->addrs.a.res, *aaaa = h->addrs.aaaa.res;
+        enum xp_status worst = XP_ST_PASS;
         int any = 0;
         size_t k;
 
+        /* The host's result is its connections'; a failed AAAA question
+         * beside a working A is shown in its step, not a failure here. */
         for (k = 0; k < st->nattempts; k++)
-            if (st->attempts[k].host == h)
+            if (st->attempts[k].host == h) {
                 any = 1;
+                worst = xp_status_worst(worst, st->attempts[k].step->status);
+            }
         if (!any && !is_ip(h->hp->host)) {
             struct xp_finding *f = xp_finding_new(
-                c, h->step, XP_CERT_CONNECT_FAILED, "%s could not be resolved to an address (%s)",
-                h->hp->host, h->addr ? xp_dns_status_name(h->addr->status) : "no answer");
+                c, h->step, XP_CERT_CONNECT_FAILED,
+                "%s could not be resolved to an address (A %s, AAAA %s)", h->hp->host,
+                a ? xp_dns_status_name(a->status) : "no answer",
+                aaaa ? xp_dns_status_name(aaaa->status) : "no answer");
 
             xp_ev_str(f, "host", h->hp->host);
-            if (h->addr)
-                xp_ev_dns(f, "answer", h->addr);
+            if (a)
+                xp_ev_dns(f, "answer", a);
+            if (aaaa)
+                xp_ev_str(f, "aaaa_dns_status", xp_dns_status_name(aaaa->status));
             xp_finding_add(f);
             xp_step_end(h->step, XP_ST_FAIL, NULL);
             bad++;
             continue;
         }
-        xp_step_end(h->step, xp_step_children_worst(h->step), NULL);
+        xp_step_end(h->step, worst, NULL);
     }
     for (i = 0; i < st->nattempts; i++) {
         struct attempt *a = &st->attempts[i];
@@ -253,7 +268,7 @@ cert_free(struct xp_check *c)
     size_t i;
 
     for (i = 0; i < st->nhosts; i++)
-        xp_dns_result_free(st->hosts[i].addr);
+        xp_check_addrs_clear(&st->hosts[i].addrs);
     free(st->hosts);
     free(st->attempts);
     free(st);

@@ -2,13 +2,24 @@
  * check_cname.c — the `cname` check: the DNS records Office 365 expects of
  * a domain (domain.md §6.1–6.2, §8.6): the verification record (MS=ms…
  * TXT, or the BPOS-era msNNNNNNNN CNAME → ps.microsoftonline.com), the
- * autodiscover record, MX to Exchange Online Protection, the SPF include,
- * and a stray 21Vianet msoid CNAME.
+ * autodiscover record, MX to Exchange Online Protection, the SPF include
+ * and the SPF lookup limit, and a stray 21Vianet msoid CNAME.
  *
  * What is right depends on the deployment kind — cloud-only, hybrid (the
  * public Autodiscover name must stay on-premises), on-premises — taken
  * from --expect or inferred from the records, and always reported.
  * All questions go out at once; judge() decides once every answer is in.
+ *
+ * The SPF record is expanded as its answer comes in (RFC 7208 4.6.4): the
+ * TXT of every include:/redirect= target is asked (memoised by the
+ * resolver), its SPF record's DNS-querying terms counted, and so on down,
+ * bounded (SPF_MAX_DEPTH, SPF_MAX_FETCH) and stopped once the count is
+ * over the limit. More than 10 lookups, or more than 2 void lookups
+ * (targets answered NXDOMAIN / no data), is SPF_TOO_MANY_LOOKUPS. A target
+ * without exactly one SPF record makes the include (or redirect) itself a
+ * permanent error (RFC 7208 5.2, 6.1): that is SPF_MISSING_INCLUDE raised
+ * to fail, naming the target — the record lacks a working include — so no
+ * new code is needed for it.
  */
 #include "xp_check.h"
 #include "xp_expect.h"
@@ -26,8 +37,46 @@ struct slot {
     struct xp_step *parent[2];
 };
 
+/* ---- SPF expansion (RFC 7208 4.6.4) ---- */
+
+#define SPF_MAX_LOOKUPS 10  /* DNS-querying terms after expansion */
+#define SPF_MAX_VOID 2      /* lookups answered NXDOMAIN or no data */
+#define SPF_MAX_DEPTH 10    /* include / redirect nesting followed */
+#define SPF_MAX_FETCH 30    /* names asked for, in all */
+#define SPF_MAX_NODES 64    /* include / redirect terms remembered */
+
+static const char SPF_OVER[] = "not expanded: the limit was already exceeded";
+
+enum spf_node_state { SPF_N_NEW, SPF_N_ASKED, SPF_N_ANSWERED, SPF_N_SKIPPED };
+
+/* One include:/redirect= term met while expanding; lives in c->state (it
+ * is the DNS callback's arg). */
+struct spf_node {
+    char *name;                 /* the target as written */
+    int redirect;               /* redirect= rather than include: */
+    int parent;                 /* index of the node whose record named it; -1: the domain's */
+    int depth;                  /* 1: named by the domain's own record */
+    enum spf_node_state state;
+    const char *skipped;        /* SPF_N_SKIPPED: why it was not asked */
+    struct xp_dns_result *res;  /* SPF_N_ANSWERED */
+    size_t nspf;                /* SPF records at the name */
+    int own;                    /* DNS-querying terms of its record (nspf == 1) */
+    char *others;               /* those terms other than include/redirect, for the tree */
+};
+
+struct spf_expansion {
+    struct spf_node node[SPF_MAX_NODES];
+    int n;                      /* nodes used */
+    int fetched;                /* names asked for */
+    int dropped;                /* include/redirect terms past SPF_MAX_NODES */
+    int total;                  /* lookups counted so far */
+    int root_own;               /* the domain's own record */
+    char *root_others;
+};
+
 struct cname_state {
     struct slot txt, mx, autod, verif, msoid;
+    struct spf_expansion spf;
     struct xp_step *st_verif, *st_autod, *st_mx, *st_spf, *st_msoid;
     enum xp_deploy kind;
     const char *kind_reason;
@@ -64,6 +113,123 @@ spf_has_include(const char *spf, const char *name)
         p += strspn(p, " ");
     }
     return 0;
+}
+
+/* One space-separated term of an SPF record, its qualifier stripped:
+ * name up to ':', '/' or '=' (delim, 0 at the end), arg after delim. */
+struct spf_term {
+    const char *tok;
+    size_t len;
+    const char *name;
+    size_t namelen;
+    char delim;
+    const char *arg;
+    size_t arglen;
+};
+
+enum spf_kind { SPF_T_OTHER, SPF_T_LOOKUP, SPF_T_INCLUDE, SPF_T_REDIRECT, SPF_T_ALL };
+
+/* The next term of [*p, end); 0 at the end. Length-bounded: TXT data may
+ * hold any byte. */
+static int
+spf_next(const char **p, const char *end, struct spf_term *t)
+{
+    const char *s = *p, *q;
+
+    while (s < end && *s == ' ')
+        s++;
+    if (s == end) {
+        *p = s;
+        return 0;
+    }
+    for (q = s; q < end && *q != ' '; q++)
+        ;
+    *p = q;
+    t->tok = s;
+    t->len = (size_t)(q - s);
+    if (q - s > 1 && memchr("+-~?", *s, 4))
+        s++;
+    t->name = s;
+    while (s < q && *s != ':' && *s != '/' && *s != '=')
+        s++;
+    t->namelen = (size_t)(s - t->name);
+    t->delim = s < q ? *s : 0;
+    t->arg = s < q ? s + 1 : q;
+    t->arglen = (size_t)(q - t->arg);
+    return 1;
+}
+
+static int
+term_is(const struct spf_term *t, const char *name)
+{
+    size_t n = strlen(name);
+
+    return t->namelen == n && strncasecmp(t->name, name, n) == 0;
+}
+
+/* RFC 7208 4.6.4: include, a, mx, ptr and exists query DNS, and so does
+ * the redirect modifier; ip4, ip6, all and exp= do not count. */
+static enum spf_kind
+spf_kind(const struct spf_term *t)
+{
+    if (t->delim == '=')
+        return term_is(t, "redirect") ? SPF_T_REDIRECT : SPF_T_OTHER;
+    if (term_is(t, "include"))
+        return SPF_T_INCLUDE;
+    if (term_is(t, "a") || term_is(t, "mx") || term_is(t, "ptr") || term_is(t, "exists"))
+        return SPF_T_LOOKUP;
+    if (term_is(t, "all"))
+        return SPF_T_ALL;
+    return SPF_T_OTHER;
+}
+
+typedef void (*spf_term_fn)(void *ctx, enum spf_kind kind, const struct spf_term *t);
+
+/*
+ * The DNS-querying terms of one SPF record (not expanded): each is given
+ * to fn (may be NULL) and counted. redirect= is ignored, neither counted
+ * nor given, when the record has an "all" mechanism (RFC 7208 5.1, 6.1).
+ * Terms with macros count like any other.
+ */
+static int
+spf_scan(const char *spf, size_t len, spf_term_fn fn, void *ctx)
+{
+    const char *p, *end = spf + len;
+    struct spf_term t;
+    int has_all = 0, n = 0;
+
+    for (p = spf; spf_next(&p, end, &t);)
+        if (spf_kind(&t) == SPF_T_ALL)
+            has_all = 1;
+    for (p = spf; spf_next(&p, end, &t);) {
+        enum spf_kind k = spf_kind(&t);
+
+        if (k == SPF_T_LOOKUP || k == SPF_T_INCLUDE || (k == SPF_T_REDIRECT && !has_all)) {
+            n++;
+            if (fn)
+                fn(ctx, k, &t);
+        }
+    }
+    return n;
+}
+
+/* The SPF records of a TXT answer: how many, and the last one. */
+static const struct xp_dns_rr *
+spf_find(const struct xp_dns_result *res, size_t *n)
+{
+    const struct xp_dns_rr *spf = NULL;
+    size_t i;
+
+    *n = 0;
+    for (i = 0; i < res->nrr; i++) {
+        const struct xp_dns_rr *rr = &res->rr[i];
+
+        if (rr->type == XP_DNS_TXT && is_spf(rr->text, rr->textlen)) {
+            spf = rr;
+            (*n)++;
+        }
+    }
+    return spf;
 }
 
 /* The verification code of an "MS=ms12345678" TXT, or NULL. */
@@ -134,6 +300,225 @@ static int
 has_record(const struct xp_dns_result *res)
 {
     return res->nrr > 0;
+}
+
+/* ---- SPF expansion: ask for every include / redirect target ---- */
+
+/* A name we may ask for: letters, digits, '-', '_', '.'; 1..253 bytes. */
+static const char *
+spf_name_problem(const char *name)
+{
+    size_t i, n = strlen(name);
+
+    if (n == 0)
+        return "no domain given";
+    if (strchr(name, '%'))
+        return "a macro, expanded per message: not followed here";
+    if (n > 253)
+        return "not a domain name";
+    for (i = 0; i < n; i++)
+        if (!isalnum((unsigned char)name[i]) && !strchr("-_.", name[i]))
+            return "not a domain name";
+    return NULL;
+}
+
+struct spf_scan_ctx {
+    struct spf_expansion *e;
+    int parent, depth;
+    struct xp_buf others;
+};
+
+/* Keep a record's include/redirect targets as new nodes; list its other
+ * lookup terms for the tree. */
+static void
+spf_on_term(void *arg, enum spf_kind kind, const struct spf_term *t)
+{
+    struct spf_scan_ctx *x = arg;
+    struct spf_node *nd;
+
+    if (kind == SPF_T_LOOKUP) {
+        if (x->others.len < 200)
+            xp_buf_printf(&x->others, "%s%.*s", x->others.len ? ", " : "",
+                          (int)(t->len < 64 ? t->len : 64), t->tok);
+        return;
+    }
+    if (x->e->n >= SPF_MAX_NODES) {
+        x->e->dropped++;
+        return;
+    }
+    nd = &x->e->node[x->e->n++];
+    memset(nd, 0, sizeof(*nd));
+    nd->redirect = kind == SPF_T_REDIRECT;
+    nd->name = (kind == SPF_T_INCLUDE && t->delim != ':') ? xstrdup("")
+                                                           : xstrndup(t->arg, t->arglen);
+    nd->parent = x->parent;
+    nd->depth = x->depth + 1;
+    nd->state = SPF_N_NEW;
+    if (memchr(t->arg, '\0', t->arglen)) {     /* xstrndup cut it short */
+        nd->state = SPF_N_SKIPPED;
+        nd->skipped = "not a domain name";
+    }
+}
+
+static void on_spf_answer(struct xp_check *c, void *arg, const struct xp_dns_result *res);
+
+/* Ask for a node's TXT, unless a bound (or the limit already passed)
+ * says not to. */
+static void
+spf_fetch(struct xp_check *c, struct spf_node *nd)
+{
+    struct spf_expansion *e = &((struct cname_state *)c->state)->spf;
+    const char *why = spf_name_problem(nd->name);
+
+    if (nd->state == SPF_N_SKIPPED)
+        return;
+    if (!why && e->total > SPF_MAX_LOOKUPS)
+        why = SPF_OVER;
+    else if (!why && nd->depth > SPF_MAX_DEPTH)
+        why = "not expanded: nested too deep";
+    else if (!why && e->fetched >= SPF_MAX_FETCH)
+        why = "not expanded: too many names";
+    if (why) {
+        nd->state = SPF_N_SKIPPED;
+        nd->skipped = why;
+        return;
+    }
+    e->fetched++;
+    nd->state = SPF_N_ASKED;
+    xp_check_dns(c, nd->name, XP_DNS_TXT, on_spf_answer, nd);
+}
+
+/* Count one SPF record (of the domain: parent -1, depth 0) and ask for
+ * its targets. Returns its own count; *others gets its other terms. */
+static int
+spf_record(struct xp_check *c, int parent, int depth, const struct xp_dns_rr *spf,
+           char **others)
+{
+    struct spf_expansion *e = &((struct cname_state *)c->state)->spf;
+    struct spf_scan_ctx x = { e, parent, depth, { NULL, 0, 0 } };
+    int first = e->n, own, i;
+
+    own = spf_scan(spf->text, spf->textlen, spf_on_term, &x);
+    e->total += own;
+    *others = x.others.s;
+    for (i = first; i < e->n; i++)
+        spf_fetch(c, &e->node[i]);
+    return own;
+}
+
+static void
+on_spf_answer(struct xp_check *c, void *arg, const struct xp_dns_result *res)
+{
+    struct cname_state *st = c->state;
+    struct spf_node *nd = arg;
+    const char *term = nd->redirect ? "redirect" : "include";
+    const struct xp_dns_rr *spf;
+    struct xp_step *s;
+
+    nd->res = xp_dns_result_dup(res);
+    nd->state = SPF_N_ANSWERED;
+    s = xp_check_dns_step(c, st->st_spf, res);
+    if (res->status >= XP_DNS_SERVFAIL)
+        return;
+    spf = spf_find(res, &nd->nspf);
+    if (nd->nspf == 1) {
+        nd->own = spf_record(c, (int)(nd - st->spf.node), nd->depth, spf, &nd->others);
+        xp_step_note(s, "SPF: %d DNS lookup%s in this record", nd->own,
+                     nd->own == 1 ? "" : "s");
+    } else if (nd->nspf == 0) {
+        xp_step_note(s, "no SPF record: the %s is a permanent error (RFC 7208 %s)%s", term,
+                     nd->redirect ? "6.1" : "5.2",
+                     res->status == XP_DNS_OK ? "" : "; a void lookup");
+    } else {
+        xp_step_note(s, "%zu SPF records: the %s is a permanent error (RFC 7208 4.5)",
+                     nd->nspf, term);
+    }
+}
+
+/* The domain's TXT answer is in: expand its SPF record if it has one. */
+static void
+spf_expand(struct xp_check *c)
+{
+    struct cname_state *st = c->state;
+    const struct xp_dns_rr *spf;
+    size_t n;
+
+    if (failed(&st->txt))
+        return;
+    spf = spf_find(st->txt.res, &n);
+    if (n == 1)
+        st->spf.root_own = spf_record(c, -1, 0, spf, &st->spf.root_others);
+}
+
+/* Lookups of node i's record (i = -1: the domain's), expanded. */
+static int
+spf_cost(const struct spf_expansion *e, int i)
+{
+    int sum = 0, j;
+
+    if (i < 0)
+        sum = e->root_own;
+    else if (e->node[i].state == SPF_N_ANSWERED && e->node[i].nspf == 1)
+        sum = e->node[i].own;
+    for (j = 0; j < e->n; j++)
+        if (e->node[j].parent == i)
+            sum += spf_cost(e, j);
+    return sum;
+}
+
+static int
+spf_void(const struct spf_node *nd)
+{
+    return nd->state == SPF_N_ANSWERED &&
+           (nd->res->status == XP_DNS_NXDOMAIN || nd->res->status == XP_DNS_NODATA);
+}
+
+/* Has a target no usable SPF record (a permanent error)? */
+static int
+spf_broken(const struct spf_node *nd)
+{
+    return nd->state == SPF_N_ANSWERED && nd->res->status < XP_DNS_SERVFAIL && nd->nspf != 1;
+}
+
+/* "include:NAME (N): a, mx" and so on, depth-first, indented. */
+static void
+spf_tree(const struct spf_expansion *e, int i, char ***lines, size_t *n)
+{
+    const struct spf_node *nd = &e->node[i];
+    const char *note = NULL;
+    char *line;
+    int j;
+
+    if (nd->state == SPF_N_SKIPPED)
+        note = nd->skipped;
+    else if (nd->state != SPF_N_ANSWERED)
+        note = "no answer";
+    else if (nd->res->status >= XP_DNS_SERVFAIL)
+        note = xp_dns_status_name(nd->res->status);
+    else if (nd->nspf == 0)
+        note = nd->res->status == XP_DNS_NXDOMAIN ? "no SPF record (NXDOMAIN): void lookup"
+               : nd->res->status == XP_DNS_NODATA ? "no SPF record (no TXT): void lookup"
+                                                  : "no SPF record";
+    else if (nd->nspf > 1)
+        note = "several SPF records";
+    line = xasprintf("%*s%s%s (%d)%s%s", 2 * nd->depth, "", nd->redirect ? "redirect=" : "include:",
+                     nd->name, 1 + spf_cost(e, i), note || nd->others ? ": " : "",
+                     note ? note : nd->others ? nd->others : "");
+    *lines = xrealloc(*lines, (*n + 1) * sizeof(**lines));
+    (*lines)[(*n)++] = line;
+    for (j = 0; j < e->n; j++)
+        if (e->node[j].parent == i)
+            spf_tree(e, j, lines, n);
+}
+
+static void
+lines_free(char **lines, size_t n)
+{
+    size_t i;
+
+    for (i = 0; i < n; i++)
+        free(lines[i]);
+    free(lines);
 }
 
 /* ---- findings ---- */
@@ -401,29 +786,145 @@ judge_mx(struct xp_check *c)
                                                            : "no MX record");
 }
 
+/*
+ * The expanded SPF record against RFC 7208's limits (4.6.4) and its
+ * includes against 5.2: findings, and the status they give the step.
+ */
+static enum xp_status
+judge_spf_lookups(struct xp_check *c, const struct xp_dns_rr *spf, int *partial_out)
+{
+    struct cname_state *st = c->state;
+    const struct spf_expansion *e = &st->spf;
+    const char *d = c->target->domain;
+    enum xp_status status = XP_ST_PASS;
+    char **tree = NULL, **voids = NULL, **broken = NULL;
+    size_t ntree = 0, nvoid = 0, nbroken = 0;
+    struct xp_finding *f;
+    int i, partial = e->dropped > 0, over_only = 1;
+
+    tree = xmalloc(sizeof(*tree));
+    tree[ntree++] = xasprintf("%s (%d)%s%s", d, e->total, e->root_others ? ": " : "",
+                              e->root_others ? e->root_others : "");
+    for (i = 0; i < e->n; i++)
+        if (e->node[i].parent == -1)
+            spf_tree(e, i, &tree, &ntree);
+    if (e->dropped) {
+        tree = xrealloc(tree, (ntree + 1) * sizeof(*tree));
+        tree[ntree++] = xasprintf("(%d more include/redirect terms not followed)", e->dropped);
+    }
+    for (i = 0; i < e->n; i++) {
+        const struct spf_node *nd = &e->node[i];
+        const char *term = nd->redirect ? "redirect=" : "include:";
+
+        if (nd->state != SPF_N_ANSWERED || nd->res->status >= XP_DNS_SERVFAIL) {
+            partial = 1;
+            if (nd->skipped != SPF_OVER)
+                over_only = 0;
+        }
+        if (spf_void(nd)) {
+            voids = xrealloc(voids, (nvoid + 1) * sizeof(*voids));
+            voids[nvoid++] = xasprintf("%s%s (%s)", term, nd->name,
+                                       xp_dns_status_name(nd->res->status));
+        }
+        if (spf_broken(nd)) {
+            broken = xrealloc(broken, (nbroken + 1) * sizeof(*broken));
+            broken[nbroken++] = xasprintf("%s%s (%s)", term, nd->name,
+                                          nd->nspf ? "several SPF records"
+                                          : nd->res->status == XP_DNS_OK
+                                              ? "TXT but no SPF record"
+                                              : xp_dns_status_name(nd->res->status));
+        }
+        if (nd->state == SPF_N_ANSWERED && nd->res->status >= XP_DNS_SERVFAIL) {
+            f = xp_finding_new(c, st->st_spf, XP_CNAME_DNS_ERROR,
+                               "TXT %s (SPF %s of %s): %s (%s)", nd->name,
+                               nd->redirect ? "redirect" : "include", d,
+                               nd->res->status == XP_DNS_TIMEOUT ? "DNS query timed out"
+                                                                 : "DNS query failed",
+                               nd->res->error ? nd->res->error
+                                              : xp_dns_status_name(nd->res->status));
+            xp_ev_dns(f, "answer", nd->res);
+            xp_finding_add(f);
+            status = XP_ST_FAIL;
+        }
+    }
+    if (e->total > SPF_MAX_LOOKUPS || (int)nvoid > SPF_MAX_VOID) {
+        if (e->total > SPF_MAX_LOOKUPS)
+            f = xp_finding_new(c, st->st_spf, XP_SPF_TOO_MANY_LOOKUPS,
+                               "SPF record of %s needs %s%d DNS lookups once its includes are "
+                               "expanded, more than the %d RFC 7208 allows: receivers return "
+                               "permerror, so SPF fails for its mail", d,
+                               partial ? "at least " : "", e->total, SPF_MAX_LOOKUPS);
+        else
+            f = xp_finding_new(c, st->st_spf, XP_SPF_TOO_MANY_LOOKUPS,
+                               "SPF record of %s leads to %zu void lookups (include or "
+                               "redirect targets with no record), more than the %d RFC 7208 "
+                               "allows: receivers return permerror", d, nvoid, SPF_MAX_VOID);
+        xp_ev_int(f, "lookups", e->total);
+        xp_ev_int(f, "limit", SPF_MAX_LOOKUPS);
+        xp_ev_str(f, "expanded", !partial ? "fully"
+                                 : over_only && !e->dropped ? "stopped once over the limit"
+                                 : "partly: some targets were not followed (see the tree)");
+        xp_ev_list(f, "tree", tree, ntree);
+        if (nvoid)
+            xp_ev_list(f, "void_lookups", voids, nvoid);
+        xp_ev_strn(f, "spf", spf->text, spf->textlen);
+        if (e->total > SPF_MAX_LOOKUPS)
+            xp_finding_fix(f, "Bring the SPF record of %s to at most %d DNS lookups after "
+                              "expansion: flatten includes into ip4:/ip6: ranges, remove "
+                              "includes of services that no longer send for the domain, "
+                              "replace a/mx terms with ip4:/ip6:.", d, SPF_MAX_LOOKUPS);
+        else
+            xp_finding_fix(f, "Remove or correct the includes and redirects of %s's SPF "
+                              "record whose names do not exist or publish no TXT record.", d);
+        xp_finding_add(f);
+        status = XP_ST_FAIL;
+    }
+    if (nbroken) {
+        if (nbroken == 1)
+            f = xp_finding_new(c, st->st_spf, XP_SPF_MISSING_INCLUDE,
+                               "SPF record of %s has %s, whose target publishes no usable SPF "
+                               "record: receivers return permerror (RFC 7208 5.2)", d,
+                               broken[0]);
+        else
+            f = xp_finding_new(c, st->st_spf, XP_SPF_MISSING_INCLUDE,
+                               "SPF record of %s has %zu includes or redirects whose targets "
+                               "publish no usable SPF record (%s, ...): receivers return "
+                               "permerror (RFC 7208 5.2)", d, nbroken, broken[0]);
+        xp_finding_severity(f, XP_SEV_FAIL);
+        xp_ev_list(f, "broken_includes", broken, nbroken);
+        if (nvoid)
+            xp_ev_list(f, "void_lookups", voids, nvoid);
+        xp_ev_list(f, "tree", tree, ntree);
+        xp_ev_strn(f, "spf", spf->text, spf->textlen);
+        xp_finding_fix(f, "Correct or remove each include/redirect whose target publishes no "
+                          "SPF record (every target needs exactly one \"v=spf1 ...\" TXT).");
+        xp_finding_add(f);
+        status = XP_ST_FAIL;
+    }
+    *partial_out = partial;
+    lines_free(tree, ntree);
+    lines_free(voids, nvoid);
+    lines_free(broken, nbroken);
+    return status;
+}
+
 static void
 judge_spf(struct xp_check *c)
 {
     struct cname_state *st = c->state;
     const char *inc = xp_check_expect(c)->spf_include;
     const char *d = c->target->domain;
-    const struct xp_dns_rr *spf = NULL;
+    const struct xp_dns_rr *spf;
     struct xp_finding *f;
-    size_t i, n = 0;
-    int exo = 0, other = 0;
+    enum xp_status status = XP_ST_PASS;
+    size_t n;
+    int exo = 0, other = 0, partial = 0;
 
     if (failed(&st->txt)) {
         xp_step_end(st->st_spf, XP_ST_FAIL, "see the TXT query above");
         return;
     }
-    for (i = 0; i < st->txt.res->nrr; i++) {
-        const struct xp_dns_rr *rr = &st->txt.res->rr[i];
-
-        if (rr->type == XP_DNS_TXT && is_spf(rr->text, rr->textlen)) {
-            spf = rr;
-            n++;
-        }
-    }
+    spf = spf_find(st->txt.res, &n);
     if (n == 0) {
         f = xp_finding_new(c, st->st_spf, XP_SPF_MISSING, "%s publishes no SPF record", d);
         xp_ev_dns(f, "txt", st->txt.res);
@@ -451,12 +952,18 @@ judge_spf(struct xp_check *c)
         xp_ev_strn(f, "spf", spf->text, spf->textlen);
         xp_finding_fix(f, "Add include:%s to the SPF record, before its 'all' term.", inc);
         xp_finding_add(f);
-        xp_step_end(st->st_spf, XP_ST_WARN, NULL);
+        status = XP_ST_WARN;
+    }
+    status = xp_status_worst(status, judge_spf_lookups(c, spf, &partial));
+    if (status != XP_ST_PASS) {
+        xp_step_end(st->st_spf, status, NULL);
         return;
     }
     xp_step_end(st->st_spf, XP_ST_PASS, NULL);
-    xp_step_note(st->st_spf, "one SPF record%s",
-                 spf_has_include(spf->text, inc) ? ", with the Exchange Online include" : "");
+    xp_step_note(st->st_spf, "one SPF record%s; %s%d of %d DNS lookups after expansion%s",
+                 spf_has_include(spf->text, inc) ? ", with the Exchange Online include" : "",
+                 partial ? "at least " : "", st->spf.total, SPF_MAX_LOOKUPS,
+                 partial ? " (not fully expanded)" : "");
 }
 
 static void
@@ -496,6 +1003,8 @@ on_answer(struct xp_check *c, void *arg, const struct xp_dns_result *res)
     for (i = 0; i < 2; i++)
         if (s->parent[i])
             xp_check_dns_step(c, s->parent[i], res);
+    if (s == &((struct cname_state *)c->state)->txt)
+        spf_expand(c);
 }
 
 static void
@@ -568,12 +1077,19 @@ static void
 cname_free(struct xp_check *c)
 {
     struct cname_state *st = c->state;
+    int i;
 
     xp_dns_result_free(st->txt.res);
     xp_dns_result_free(st->mx.res);
     xp_dns_result_free(st->autod.res);
     xp_dns_result_free(st->verif.res);
     xp_dns_result_free(st->msoid.res);
+    for (i = 0; i < st->spf.n; i++) {
+        free(st->spf.node[i].name);
+        free(st->spf.node[i].others);
+        xp_dns_result_free(st->spf.node[i].res);
+    }
+    free(st->spf.root_others);
     free(st);
     c->state = NULL;
 }
@@ -588,6 +1104,7 @@ const struct xp_check_ops xp_check_cname = {
 
 /* For unit tests: the pure record helpers. */
 int xp_cname_is_spf(const char *txt, size_t len);
+int xp_cname_spf_lookups(const char *spf, size_t len);
 int xp_cname_spf_has_include(const char *spf, const char *name);
 const char *xp_cname_ms_code(const char *txt, size_t len);
 
@@ -595,6 +1112,13 @@ int
 xp_cname_is_spf(const char *txt, size_t len)
 {
     return is_spf(txt, len);
+}
+
+/* DNS-querying terms of one SPF record, not expanded (RFC 7208 4.6.4). */
+int
+xp_cname_spf_lookups(const char *spf, size_t len)
+{
+    return spf_scan(spf, len, NULL, NULL);
 }
 
 int

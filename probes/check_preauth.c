@@ -58,6 +58,7 @@ struct host {
     int port;
     char ip[64];
     struct xp_step *step;
+    struct xp_addr_lookup addrs;   /* own lookup: A and AAAA */
     struct probe probes[P_COUNT];
 };
 
@@ -135,20 +136,18 @@ send_probes(struct xp_check *c, struct host *h)
     }
 }
 
+/* The first A, else the first AAAA (an IPv6-only host is reached too). */
 static void
-on_addr(struct xp_check *c, void *arg, const struct xp_dns_result *res)
+on_addr(struct xp_check *c, struct xp_addr_lookup *l)
 {
-    struct host *h = arg;
-    size_t i;
+    struct host *h = l->arg;
+    const char *ip = xp_addrs_pick(l);
 
-    xp_check_dns_step(c, h->step, res);
-    for (i = 0; i < res->nrr; i++) {
-        if (res->rr[i].type == XP_DNS_A) {
-            snprintf(h->ip, sizeof(h->ip), "%s", res->rr[i].addr);
-            send_probes(c, h);
-            return;
-        }
-    }
+    if (!ip)
+        return;
+    snprintf(h->ip, sizeof(h->ip), "%s", ip);
+    xp_step_note(h->step, "address %s", h->ip);
+    send_probes(c, h);
 }
 
 static struct host *
@@ -192,7 +191,7 @@ preauth_start(struct xp_check *c)
 
         st->own_lookup = 1;
         h->step = xp_step_begin(c, NULL, "%s:443", name);
-        xp_check_dns(c, name, XP_DNS_A, on_addr, h);
+        xp_check_addrs(c, &h->addrs, h->step, name, on_addr, h);
         free(name);
     }
 }
@@ -432,10 +431,12 @@ preauth_free(struct xp_check *c)
     size_t i;
     int k;
 
-    for (i = 0; i < st->nhosts; i++)
+    for (i = 0; i < st->nhosts; i++) {
+        xp_check_addrs_clear(&st->hosts[i].addrs);
         for (k = 0; k < P_COUNT; k++)
             xp_http_lines_free(st->hosts[i].probes[k].headers,
                                st->hosts[i].probes[k].nheaders);
+    }
     free(st);
     c->state = NULL;
 }

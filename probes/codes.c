@@ -125,6 +125,10 @@ static const struct xp_code_info table[XP_CODE_COUNT] = {
         "Publish one SPF record, e.g. \"v=spf1 include:spf.protection.outlook.com -all\"." },
     [XP_SPF_MULTIPLE] = { "SPF_MULTIPLE", F,
         "Merge the SPF records into one: receivers treat several as a permanent error." },
+    [XP_SPF_TOO_MANY_LOOKUPS] = { "SPF_TOO_MANY_LOOKUPS", F,
+        "Flatten the SPF record (replace includes and a/mx terms with ip4:/ip6: ranges) or "
+        "remove includes no longer needed: at most 10 DNS lookups after expansion (RFC 7208 "
+        "4.6.4)." },
     [XP_LYNC_SRV_MISSING] = { "LYNC_SRV_MISSING", W, "Create the SRV record." },
     [XP_LYNC_SRV_WRONG] = { "LYNC_SRV_WRONG", F, "Correct the SRV record." },
     [XP_LYNC_CNAME_MISSING] = { "LYNC_CNAME_MISSING", W, "Create the record." },

@@ -262,6 +262,66 @@ xp_check_release(struct xp_check *c)
         check_finish(c);
 }
 
+/* ---- a name's addresses: A and AAAA at once ---- */
+
+static void
+on_addr_answer(struct xp_check *c, void *arg, const struct xp_dns_result *res)
+{
+    struct xp_addr_q *q = arg;
+    struct xp_addr_lookup *l = q->l;
+
+    xp_dns_result_free(q->res);
+    q->res = xp_dns_result_dup(res);
+    if (--l->pending > 0)
+        return;
+    /* Both answered: their steps in a fixed order, whichever came first. */
+    xp_check_dns_step(c, l->parent, l->a.res);
+    xp_check_dns_step(c, l->parent, l->aaaa.res);
+    l->cb(c, l);
+}
+
+void
+xp_check_addrs(struct xp_check *c, struct xp_addr_lookup *l, struct xp_step *parent,
+               const char *name, xp_check_addrs_cb cb, void *arg)
+{
+    xp_check_addrs_clear(l);
+    l->a.l = l->aaaa.l = l;
+    l->parent = parent;
+    l->cb = cb;
+    l->arg = arg;
+    l->pending = 2;
+    xp_check_dns(c, name, XP_DNS_A, on_addr_answer, &l->a);
+    xp_check_dns(c, name, XP_DNS_AAAA, on_addr_answer, &l->aaaa);
+}
+
+void
+xp_check_addrs_clear(struct xp_addr_lookup *l)
+{
+    xp_dns_result_free(l->a.res);
+    xp_dns_result_free(l->aaaa.res);
+    l->a.res = l->aaaa.res = NULL;
+    l->pending = 0;
+}
+
+static const char *
+first_of_type(const struct xp_dns_result *res, int type)
+{
+    size_t i;
+
+    for (i = 0; res && i < res->nrr; i++)
+        if (res->rr[i].type == type)
+            return res->rr[i].addr;
+    return NULL;
+}
+
+const char *
+xp_addrs_pick(const struct xp_addr_lookup *l)
+{
+    const char *ip = first_of_type(l->a.res, XP_DNS_A);
+
+    return ip ? ip : first_of_type(l->aaaa.res, XP_DNS_AAAA);
+}
+
 /* ---- DNS evidence shared by every check ---- */
 
 struct xp_step *

@@ -277,8 +277,13 @@ xp_http_start(struct xp_loop *loop, const struct xp_http_req *req, xp_http_cb cb
     curl_easy_setopt(e, CURLOPT_HEADERDATA, h);
     curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
     curl_easy_setopt(e, CURLOPT_WRITEDATA, h);
-    if (req->connect_ip && host[0]) {
-        char *pin = xasprintf("%s:%d:%s", host, port, req->connect_ip);
+    if (req->connect_ip && host[0] && host[0] != '[') {
+        /* "host:port:addr"; an IPv6 address goes in brackets
+         * ("host:443:[::1]"), the form CURLOPT_RESOLVE documents for it.
+         * (A URL with an IPv6 literal, "[::1]", has nothing to resolve.) */
+        int v6 = strchr(req->connect_ip, ':') != NULL && req->connect_ip[0] != '[';
+        char *pin = xasprintf("%s:%d:%s%s%s", host, port, v6 ? "[" : "", req->connect_ip,
+                              v6 ? "]" : "");
 
         h->resolve = curl_slist_append(NULL, pin);
         free(pin);

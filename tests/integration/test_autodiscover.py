@@ -591,3 +591,71 @@ def test_credentials_not_sent_outside_domain():
             if "autodiscover-s.outlook.com" in f["message"] and "not sent" in f["message"]]
     assert_true(said, "no finding says the credentials were not sent to "
                 "autodiscover-s.outlook.com %s" % ctx(doc, r))
+
+
+# ------------------------------------------------------------ IPv6 only
+
+V6_URL = "https://autodiscover.v6.test/autodiscover/autodiscover.xml"
+
+
+def _dns_children(step, name):
+    """The A and AAAA question steps for NAME among STEP's children, by type."""
+    return {s["title"].split(" ", 1)[0]: s for s in step.get("steps", [])
+            if s["title"] in ("A " + name, "AAAA " + name)}
+
+
+def test_v6_only_autodiscover_over_ipv6():
+    # autodiscover.v6.test has only an AAAA record (::1); nginx answers
+    # Exchange-like on [::1]:443. Both questions are asked and shown; the
+    # AAAA address is the one used, as libcurl reports it (no brackets).
+    r, doc = ad_probe("v6.test")
+    assert_methods_in_order(doc, "v6.test", r)
+    f = assert_marked(doc, 2, V6_URL, r)
+    assert_eq(f["evidence"].get("address"), "::1", "v6.test AUTOD_OK evidence.address")
+    assert_eq(f["evidence"].get("status"), 401, "v6.test AUTOD_OK evidence.status")
+    dns = _dns_children(method_steps(doc)[1], "autodiscover.v6.test")
+    assert_eq(sorted(dns), ["A", "AAAA"], "method 2 DNS steps")
+    assert_eq(dns["A"]["status"], "info", "A autodiscover.v6.test step status (no A record)")
+    assert_eq(dns["AAAA"]["status"], "pass", "AAAA autodiscover.v6.test step status")
+    assert_true("AAAA ::1" in dns["AAAA"]["detail"],
+                "AAAA step does not show the record: %r" % dns["AAAA"]["detail"])
+    assert_none_of(doc, PROBLEM_CODES, r)
+    assert_status(doc, "pass", r=r)
+    assert_exit(r, 0)
+
+
+def test_v6_only_preauth_probes_ipv6_host():
+    r, doc = ad_probe("v6.test")
+    oks = [x for x in findings(doc, "FEDERATION_INFO_OK", "preauth")
+           if x["message"].startswith("autodiscover.v6.test ")]
+    assert_true(len(oks) == 1, "v6.test: expected one FEDERATION_INFO_OK for "
+                "autodiscover.v6.test %s" % ctx(doc, r))
+    hs = [s for s in check(doc, "preauth")["steps"]
+          if s["title"].startswith("autodiscover.v6.test:443 (::1,")]
+    assert_true(len(hs) == 1 and hs[0]["status"] == "pass",
+                "no passing preauth step for autodiscover.v6.test:443 at ::1 (steps %s)"
+                % [(s["title"], s["status"]) for s in check(doc, "preauth")["steps"]])
+
+
+def test_v6_only_preauth_own_lookup():
+    # Without autodiscover, preauth resolves autodiscover.DOMAIN itself: A
+    # and AAAA, the first A else the first AAAA.
+    r, doc = ad_probe("v6.test", checks="preauth")
+    one(doc, "FEDERATION_INFO_OK", "preauth", "info", r)
+    assert_no_code(doc, "PREAUTH_HOST_UNREACHABLE", r=r)
+    hs = [s for s in check(doc, "preauth")["steps"] if s["title"] == "autodiscover.v6.test:443"]
+    assert_true(len(hs) == 1, "no preauth step autodiscover.v6.test:443 (steps %s)"
+                % [s["title"] for s in check(doc, "preauth")["steps"]])
+    dns = _dns_children(hs[0], "autodiscover.v6.test")
+    assert_eq(sorted(dns), ["A", "AAAA"], "preauth own-lookup DNS steps")
+    assert_true("::1" in (hs[0].get("detail") or ""),
+                "preauth step does not say it used ::1: %r" % hs[0].get("detail"))
+    assert_status(doc, "pass", check_id="preauth", r=r)
+    assert_exit(r, 0)
+
+
+def test_v6_only_cert_passes():
+    r, doc = _healthy_cert("v6.test")
+    steps = [s["title"] for s in check(doc, "cert")["steps"]]
+    assert_true(any(t.startswith("Certificate of autodiscover.v6.test:443 (::1)") for t in steps),
+                "cert check did not judge autodiscover.v6.test:443 at ::1 (steps %s)" % steps)

@@ -646,3 +646,41 @@ def test_ca_file_missing_is_usage_error():
     r = run(*lab_args("-f", "json", "-c", "cert", "--ca-file", path,
                       "--hosts", "ok.certs.test", DOMAIN))
     assert_usage_error(r, mention=path)
+
+
+# ---------------------------------------------------------------- IPv6 only
+
+def test_v6only_host_reached_over_ipv6():
+    # v6only.certs.test has only an AAAA record (::1): both questions are
+    # asked, and the certificate on [::1]:443 is judged.
+    r, doc = cert_probe("v6only.certs.test")
+    assert_no_problems(doc, r)
+    assert_code(doc, "CERT_OK", severity="info", check_id="cert", count=1, r=r)
+    step = cert_step(doc, "v6only.certs.test")
+    assert_true("(::1)" in step["title"] and step["status"] == "pass",
+                "certificate step %r status %s" % (step["title"], step["status"]))
+    hosts = [s for s in check(doc, "cert")["steps"]
+             if s["title"] == "Endpoints named with --hosts"]
+    assert_true(len(hosts) == 1, "no 'Endpoints named with --hosts' step")
+    ep = [s for s in hosts[0]["steps"] if s["title"] == "v6only.certs.test:443"]
+    assert_true(len(ep) == 1, "no step v6only.certs.test:443 (%s)"
+                % [s["title"] for s in hosts[0]["steps"]])
+    assert_eq([s["title"] for s in ep[0]["steps"]],
+              ["A v6only.certs.test", "AAAA v6only.certs.test",
+               "TLS v6only.certs.test:443 (::1)"], "v6only.certs.test:443 sub-steps")
+    assert_eq(ep[0]["status"], "pass", "v6only.certs.test:443 step status")
+    assert_status(doc, "pass", r=r)
+    assert_exit(r, 0)
+
+
+def test_v6only_beside_ipv4_hosts():
+    # An IPv4-only and an IPv6-only endpoint in one run: each at its own address.
+    r, doc = cert_probe(["ok.certs.test", "v6only.certs.test"])
+    assert_no_problems(doc, r)
+    for host, addr in (("ok.certs.test", "127.0.1.50"), ("v6only.certs.test", "::1")):
+        step = cert_step(doc, host)
+        assert_true("(%s)" % addr in step["title"] and step["status"] == "pass",
+                    "step %r status %s" % (step["title"], step["status"]))
+    assert_true("All 2 certificate(s)" in findings(doc, "CERT_OK")[0]["message"],
+                "CERT_OK message: %r" % findings(doc, "CERT_OK")[0]["message"])
+    assert_exit(r, 0)

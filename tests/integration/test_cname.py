@@ -222,3 +222,84 @@ def test_stated_deployment_overrides_inference():
     if not problems(doc, "cname"):
         fail("hybrid.test judged as cloud has no problem %s" % ctx(doc, r))
     assert_code(doc, "CNAME_WRONG_TARGET", check_id="cname", r=r)
+
+
+# ---------------------------------------------------------------- SPF lookup limit
+
+def _spf_step(doc, domain):
+    steps = [s for c in doc.get("checks", []) if c.get("id") == "cname"
+             for s in c.get("steps", []) if s.get("title") == "SPF record"]
+    if len(steps) != 1:
+        fail("%s: want one 'SPF record' step in cname, got %d" % (domain, len(steps)))
+    return steps[0]
+
+
+def _spf_children(doc, domain):
+    return [s.get("title") for s in _spf_step(doc, domain).get("steps", [])]
+
+
+def test_spflimit_too_many_lookups():
+    # 13 lookups once the nested includes are expanded (zone header).
+    r, doc = _broken("spflimit.test", "SPF_TOO_MANY_LOOKUPS", "fail", 2, count=1,
+                     mention="include:a.spflimit.test")
+    ev = findings(doc, "SPF_TOO_MANY_LOOKUPS")[0].get("evidence") or {}
+    n = ev.get("lookups")
+    if not isinstance(n, int) or n < 11:
+        fail("SPF_TOO_MANY_LOOKUPS evidence.lookups %r, want an integer >= 11" % n)
+    assert_eq(ev.get("limit"), 10, "SPF_TOO_MANY_LOOKUPS evidence.limit")
+    tree = "\n".join(ev.get("tree") or [])
+    for term in ("include:spf.protection.outlook.com", "include:a.spflimit.test",
+                 "include:b.spflimit.test", "include:c.spflimit.test",
+                 "include:d.spflimit.test"):
+        if term not in tree:
+            fail("SPF_TOO_MANY_LOOKUPS evidence.tree lacks %s: %r" % (term, ev.get("tree")))
+    # The domain has the Exchange Online include and no dangling one.
+    assert_no_code(doc, "SPF_MISSING_INCLUDE", r=r)
+    kids = _spf_children(doc, "spflimit.test")
+    for name in ("spf.protection.outlook.com", "a.spflimit.test", "b.spflimit.test"):
+        if "TXT " + name not in kids:
+            fail("'SPF record' step has no child step for TXT %s: %s" % (name, kids))
+
+
+def test_spfok_nested_exactly_ten_passes():
+    # Nested includes and a redirect: exactly 10 lookups, which is allowed.
+    r, doc = _healthy("spfok-nested.test", "cloud")
+    assert_no_code(doc, "SPF_TOO_MANY_LOOKUPS", r=r)
+    step = _spf_step(doc, "spfok-nested.test")
+    if "10 of 10" not in (step.get("detail") or ""):
+        fail("spfok-nested.test 'SPF record' detail does not count 10 of 10: %r"
+             % step.get("detail"))
+    kids = _spf_children(doc, "spfok-nested.test")
+    for name in ("a.spfok-nested.test", "b.spfok-nested.test", "c.spfok-nested.test",
+                 "d.spfok-nested.test"):
+        if "TXT " + name not in kids:
+            fail("include/redirect %s not followed: 'SPF record' children %s" % (name, kids))
+
+
+def test_spfvoid_dangling_include():
+    # include: of a name that does not exist: a permanent error (RFC 7208
+    # 5.2) reported as SPF_MISSING_INCLUDE (fail), with the void lookup.
+    r, doc = _broken("spfvoid.test", "SPF_MISSING_INCLUDE", "fail", 2, count=1,
+                     mention="gone.spfvoid.test")
+    ev = findings(doc, "SPF_MISSING_INCLUDE")[0].get("evidence") or {}
+    if "gone.spfvoid.test" not in json.dumps(ev.get("void_lookups")):
+        fail("SPF_MISSING_INCLUDE evidence.void_lookups does not name gone.spfvoid.test: %r"
+             % ev)
+    assert_no_code(doc, "SPF_TOO_MANY_LOOKUPS", r=r)
+
+
+def test_healthy_spf_lookups_counted():
+    # cloud.test and hybrid.test include spf.protection.outlook.com (its lab
+    # record has no lookups: 1 in all); onprem.test has "mx" (1).
+    for domain, child in (("cloud.test", "TXT spf.protection.outlook.com"),
+                          ("hybrid.test", "TXT spf.protection.outlook.com"),
+                          ("onprem.test", None)):
+        r, doc = _healthy(domain, domain.split(".")[0])
+        assert_no_code(doc, "SPF_TOO_MANY_LOOKUPS", r=r)
+        step = _spf_step(doc, domain)
+        if "1 of 10" not in (step.get("detail") or ""):
+            fail("%s 'SPF record' detail does not count 1 of 10: %r"
+                 % (domain, step.get("detail")))
+        if child and child not in _spf_children(doc, domain):
+            fail("%s: the include was not fetched ('SPF record' children %s)"
+                 % (domain, _spf_children(doc, domain)))

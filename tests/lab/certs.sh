@@ -24,6 +24,7 @@
 #     (+ SAN autodiscover.onprem.test), autodiscover-s.outlook.com,
 #     autodiscover.{tmg,uag,basicproxy,f5,fedfail,notfed,xmlbomb,xxe,
 #     bigbody,silent}.test, mail.redir.test, {a,b}.redirloop.test, mail.srv.test
+#   IPv6-only host ([::1]:443): autodiscover.v6.test (+ SAN v6only.certs.test)
 #   certs.test cases (see tests/lab/README.md for the expected findings):
 #     ok            valid, full chain
 #     wild          *.wild.certs.test (a.wild / a.b.wild / wild.certs.test)
@@ -217,6 +218,8 @@ for h in autodiscover-s.outlook.com autodiscover.tmg.test autodiscover.uag.test 
          autodiscover.bigbody.test autodiscover.silent.test; do
     leaf "$h" "DNS:$h"
 done
+# IPv6 only (AAAA ::1, no A): v6.test's Autodiscover and cert --hosts' v6only
+leaf autodiscover.v6.test "DNS:autodiscover.v6.test,DNS:v6only.certs.test"
 
 # ---- certs.test cases ----
 leaf ok.certs.test "DNS:ok.certs.test"

@@ -5,8 +5,8 @@
 #
 # Servers:
 #   named      BIND 9, authoritative for the lab zones   127.0.1.1:53  udp+tcp
-#   nginx      HTTP and HTTPS endpoints                   127.0.1.10-.117 (see
-#              fixtures/nginx/nginx.conf.in)
+#   nginx      HTTP and HTTPS endpoints                   127.0.1.10-.117 and
+#              [::1]:443 (see fixtures/nginx/nginx.conf.in)
 #   blackhole  DNS server that never answers              127.0.1.2:53  udp+tcp
 #   tlsstall   reads the ClientHello, never answers       127.0.1.68:443
 #   tlsgarbage answers TLS with plain text                127.0.1.69:443
@@ -108,7 +108,7 @@ logfiles() {
 where() {
     case "$1" in
         named)     echo "$DNS_ADDR:53" ;;
-        nginx)     echo "127.0.1.10-.117" ;;
+        nginx)     echo "127.0.1.10-.117,[::1]:443" ;;
         blackhole) echo "$BH_ADDR:53" ;;
         tlsstall)  echo "$STALL_ADDR:$TLS_PORT" ;;
         tlsgarbage) echo "$GARBAGE_ADDR:$TLS_PORT" ;;
@@ -468,7 +468,7 @@ cmd_start() {
         fi
         sleep 0.2
     done
-    say "dns $DNS_ADDR:53, nginx 127.0.1.10-.117, blackhole dns $BH_ADDR:53," \
+    say "dns $DNS_ADDR:53, nginx 127.0.1.10-.117 + [::1]:443, blackhole dns $BH_ADDR:53," \
         "tls stall $STALL_ADDR:$TLS_PORT, tls garbage $GARBAGE_ADDR:$TLS_PORT," \
         "exim 127.0.1.70-.73:25, smtp hostile 127.0.1.80-.92:25 (run dir $LAB_DIR)"
     if [ -r "$CERT_DIR/ca.pem" ]; then

@@ -221,11 +221,18 @@ for h in ok:50 a.wild:51 a.b.wild:51 wild:51 expired:52 notyet:53 expiring:54 \
     q "${h%:*}.certs.test" A "127.0.1.${h#*:}"
 done
 
+# --- IPv6 only: AAAA ::1, no A (v6.test, v6only.certs.test)
+for h in autodiscover.v6.test v6only.certs.test; do
+    q "$h" AAAA ::1
+    q "$h" A ""
+done
+
 # --- nginx endpoints (and the dead Edge)
 for ep in 127.0.1.10:80 127.0.1.11:80 127.0.1.20:443 127.0.1.21:5061 127.0.1.22:443 \
           127.0.1.30:443 127.0.1.30:5061 127.0.1.31:443 127.0.1.40:443; do
     tcp "${ep%:*}" "${ep#*:}" open
 done
+tcp ::1 443 open
 tcp 127.0.1.99 443 closed
 tcp 127.0.1.99 5061 closed
 tcp 127.0.1.98 443 closed
@@ -262,6 +269,9 @@ tls cnonly.certs.test 127.0.1.61:443 0
 tls oldtls.certs.test 127.0.1.62:443 0 TLSv1.0 -tls1
 tls mail.certs.test 127.0.1.63:443 0
 tls owa.certs.test 127.0.1.63:443 0
+# the IPv6-only host on [::1]:443
+tls autodiscover.v6.test '[::1]:443' 0 TLSv1.3
+tls v6only.certs.test '[::1]:443' 0
 # oldtls speaks TLS 1.0 only: a TLS 1.2 handshake is refused
 n=$((n + 1))
 if echo | timeout 5 openssl s_client -connect 127.0.1.62:443 -tls1_2 2>/dev/null |

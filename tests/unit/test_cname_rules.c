@@ -1,7 +1,8 @@
 /*
  * test_cname_rules.c — the pure record helpers of the `cname` check
  * (probes/check_cname.c): is a TXT string SPF, does an SPF record include
- * a name, and the verification code of an MS=msNNNNNNNN TXT.
+ * a name, how many DNS lookups one SPF record's own terms cost (RFC 7208
+ * 4.6.4), and the verification code of an MS=msNNNNNNNN TXT.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -15,6 +16,7 @@
 /* Exported by probes/check_cname.c for tests; no header declares them. */
 int xp_cname_is_spf(const char *txt, size_t len);
 int xp_cname_spf_has_include(const char *spf, const char *name);
+int xp_cname_spf_lookups(const char *spf, size_t len);
 const char *xp_cname_ms_code(const char *txt, size_t len);
 
 #define EOP "spf.protection.outlook.com"
@@ -23,6 +25,12 @@ static int
 is_spf(const char *s)
 {
     return xp_cname_is_spf(s, strlen(s));
+}
+
+static int
+lookups(const char *s)
+{
+    return xp_cname_spf_lookups(s, strlen(s));
 }
 
 static const char *
@@ -188,6 +196,121 @@ has_include__empty_or_no_include__false(void **state)
     assert_int_equal(xp_cname_spf_has_include("v=spf1 include:", EOP), 0);
 }
 
+/* ---- xp_cname_spf_lookups ---- */
+
+static void
+lookups__eop_only__one(void **state)
+{
+    (void)state;
+    assert_int_equal(lookups("v=spf1 include:" EOP " -all"), 1);
+}
+
+static void
+lookups__each_querying_mechanism__counted(void **state)
+{
+    (void)state;
+    assert_int_equal(lookups("v=spf1 include:_spf.contoso.com -all"), 1);
+    assert_int_equal(lookups("v=spf1 a -all"), 1);
+    assert_int_equal(lookups("v=spf1 mx -all"), 1);
+    assert_int_equal(lookups("v=spf1 ptr -all"), 1);
+    assert_int_equal(lookups("v=spf1 exists:x.contoso.com -all"), 1);
+    assert_int_equal(lookups("v=spf1 a mx ptr exists:x.contoso.com include:" EOP " -all"), 5);
+}
+
+static void
+lookups__arguments_and_cidr__counted_once(void **state)
+{
+    (void)state;
+    assert_int_equal(lookups("v=spf1 a:mail.contoso.com mx:contoso.com/24 a/24//64 "
+                             "ptr:contoso.com -all"), 4);
+}
+
+static void
+lookups__qualifiers__counted(void **state)
+{
+    (void)state;
+    assert_int_equal(lookups("v=spf1 +a -mx ~include:" EOP " ?exists:x.test -all"), 4);
+}
+
+static void
+lookups__upper_case__counted(void **state)
+{
+    (void)state;
+    assert_int_equal(lookups("V=SPF1 A MX INCLUDE:" EOP " Exists:x.test PTR -ALL"), 5);
+}
+
+static void
+lookups__ip_and_all__not_counted(void **state)
+{
+    (void)state;
+    assert_int_equal(lookups("v=spf1 ip4:192.0.2.0/24 ip6:2001:db8::/32 -all"), 0);
+    assert_int_equal(lookups("v=spf1 ~all"), 0);
+    assert_int_equal(lookups("v=spf1"), 0);
+    assert_int_equal(lookups(""), 0);
+}
+
+static void
+lookups__redirect__counted(void **state)
+{
+    (void)state;
+    assert_int_equal(lookups("v=spf1 redirect=_spf.contoso.com"), 1);
+    assert_int_equal(lookups("v=spf1 mx REDIRECT=_spf.contoso.com"), 2);
+}
+
+static void
+lookups__redirect_with_all__ignored(void **state)
+{
+    (void)state;
+    /* RFC 7208 5.1 / 6.1: redirect= is ignored when "all" is present. */
+    assert_int_equal(lookups("v=spf1 mx -all redirect=_spf.contoso.com"), 1);
+    assert_int_equal(lookups("v=spf1 redirect=_spf.contoso.com ?all"), 0);
+}
+
+static void
+lookups__other_modifiers__not_counted(void **state)
+{
+    (void)state;
+    assert_int_equal(lookups("v=spf1 mx exp=explain.contoso.com -all"), 1);
+    assert_int_equal(lookups("v=spf1 a=b.test include=x.test -all"), 0);
+}
+
+static void
+lookups__macros__counted_as_terms(void **state)
+{
+    (void)state;
+    assert_int_equal(lookups("v=spf1 exists:%{i}._spf.%{d} -all"), 1);
+    assert_int_equal(lookups("v=spf1 include:%{d2}.spf.example a:%{h} -all"), 2);
+    assert_int_equal(lookups("v=spf1 redirect=%{d}._spf.example"), 1);
+}
+
+static void
+lookups__unknown_or_lookalike_terms__not_counted(void **state)
+{
+    (void)state;
+    assert_int_equal(lookups("v=spf1 ax mxx include2:x.test exist:x.test ptrs -all"), 0);
+    assert_int_equal(lookups("v=spf1 ip4:1.2.3.4 + - ~all"), 0);
+}
+
+static void
+lookups__extra_spaces__counted(void **state)
+{
+    (void)state;
+    assert_int_equal(lookups("v=spf1   a    mx  include:" EOP "   -all  "), 3);
+}
+
+static void
+lookups__length_respected__bytes_past_len_ignored(void **state)
+{
+    /* "v=spf1 a mx" cut after "a": one lookup. A NUL byte does not end
+     * the record, and "a<NUL>" is not the mechanism a. */
+    static const char nul_term[] = "v=spf1 a \0 mx", nul_in_a[] = "v=spf1 a\0 mx";
+
+    (void)state;
+    assert_int_equal(xp_cname_spf_lookups("v=spf1 a mx", 8), 1);
+    assert_int_equal(xp_cname_spf_lookups(nul_term, sizeof(nul_term) - 1), 2);
+    assert_int_equal(xp_cname_spf_lookups(nul_in_a, sizeof(nul_in_a) - 1), 1);
+}
+
 /* ---- xp_cname_ms_code ---- */
 
 static void
@@ -281,6 +404,19 @@ main(void)
         cmocka_unit_test(has_include__name_with_prefix__false),
         cmocka_unit_test(has_include__other_mechanisms__false),
         cmocka_unit_test(has_include__empty_or_no_include__false),
+        cmocka_unit_test(lookups__eop_only__one),
+        cmocka_unit_test(lookups__each_querying_mechanism__counted),
+        cmocka_unit_test(lookups__arguments_and_cidr__counted_once),
+        cmocka_unit_test(lookups__qualifiers__counted),
+        cmocka_unit_test(lookups__upper_case__counted),
+        cmocka_unit_test(lookups__ip_and_all__not_counted),
+        cmocka_unit_test(lookups__redirect__counted),
+        cmocka_unit_test(lookups__redirect_with_all__ignored),
+        cmocka_unit_test(lookups__other_modifiers__not_counted),
+        cmocka_unit_test(lookups__macros__counted_as_terms),
+        cmocka_unit_test(lookups__unknown_or_lookalike_terms__not_counted),
+        cmocka_unit_test(lookups__extra_spaces__counted),
+        cmocka_unit_test(lookups__length_respected__bytes_past_len_ignored),
         cmocka_unit_test(ms_code__canonical__code_returned),
         cmocka_unit_test(ms_code__other_case__accepted),
         cmocka_unit_test(ms_code__seven_digits__rejected),
