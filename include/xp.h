@@ -71,6 +71,9 @@ int xp_name_eq(const char *a, const char *b);
 /* Does name end with suffix at a label boundary ("x.y.z" ends with "y.z")? */
 int xp_name_ends_with(const char *name, const char *suffix);
 
+/* Free an array of n strings and the array (NULL is fine). */
+void xp_strv_free(char **v, size_t n);
+
 /* Growable string; s is always NUL-terminated once used. Free with free(s). */
 struct xp_buf {
     char *s;

@@ -41,9 +41,8 @@ void xp_cert_judge(struct xp_check *c, struct xp_step *parent, const struct xp_t
 
 /* The DNS names and IP addresses a certificate carries (SAN; the CN is
  * added as "CN=..." when there is no SAN dNSName). Free with
- * xp_cert_names_free. */
+ * xp_strv_free. */
 char **xp_cert_names(X509 *x, size_t *n);
-void xp_cert_names_free(char **names, size_t n);
 
 /* 1 if host matches x as a TLS client would check it, else 0; *cn_only
  * is set when the match used the subject CN (no SAN dNSName). */

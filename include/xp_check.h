@@ -115,6 +115,11 @@ void xp_check_release(struct xp_check *c);
  */
 struct xp_step *xp_check_dns_step(struct xp_check *c, struct xp_step *parent,
                                   const struct xp_dns_result *res);
+/* A finding that a DNS question failed (SERVFAIL, REFUSED, timeout, ...):
+ * "TYPE name: DNS query timed out (error)", with the answer as evidence.
+ * Returned, not yet added: the caller may change its severity. */
+struct xp_finding *xp_check_dns_failure(struct xp_check *c, const struct xp_step *step,
+                                        enum xp_code code, const struct xp_dns_result *res);
 /* Add the formatted answer (and status) of res to finding f as evidence. */
 void xp_ev_dns(struct xp_finding *f, const char *key, const struct xp_dns_result *res);
 

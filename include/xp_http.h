@@ -71,8 +71,7 @@ int xp_http_url_parts(const char *url, char *host, size_t hostlen, int *port, in
 const char *xp_http_header(const struct xp_http_resp *r, const char *name);
 /* Every value of that header joined with ", " (caller frees), or NULL. */
 char *xp_http_header_all(const struct xp_http_resp *r, const char *name);
-/* "Name: value" lines for evidence (caller frees with xp_http_lines_free). */
+/* "Name: value" lines for evidence (caller frees with xp_strv_free). */
 char **xp_http_header_lines(const struct xp_http_resp *r, size_t *n);
-void xp_http_lines_free(char **lines, size_t n);
 
 #endif

@@ -139,15 +139,6 @@ xp_cert_names(X509 *x, size_t *n)
     return names;
 }
 
-void
-xp_cert_names_free(char **names, size_t n)
-{
-    size_t i;
-
-    for (i = 0; i < n; i++)
-        free(names[i]);
-    free(names);
-}
 
 static int
 is_ip(const char *s)
@@ -230,7 +221,7 @@ xp_cert_mismatch_hint(X509 *x, const char *host)
     if (!hint && internal && !is_internal_name(host))
         hint = "the certificate carries internal names on a public endpoint "
                "(no public CA issues those)";
-    xp_cert_names_free(names, n);
+    xp_strv_free(names, n);
     return hint;
 }
 
@@ -258,7 +249,7 @@ xp_cert_msstd_match(X509 *x, const char *msstd)
 
         for (i = 0; i < n && !found; i++)
             found = strcasecmp(names[i], want) == 0;
-        xp_cert_names_free(names, n);
+        xp_strv_free(names, n);
         if (found)
             return 1;
     }
@@ -414,7 +405,7 @@ ev_cert(struct xp_finding *f, const struct xp_tls_info *info)
     ev_own(f, "subject", name_oneline(X509_get_subject_name(x)));
     ev_own(f, "issuer", name_oneline(X509_get_issuer_name(x)));
     xp_ev_list(f, "names", names, n);
-    xp_cert_names_free(names, n);
+    xp_strv_free(names, n);
     ev_own(f, "serial", serial_text(x));
     ev_own(f, "not_before", asn1_time_text(X509_get0_notBefore(x)));
     ev_own(f, "not_after", asn1_time_text(X509_get0_notAfter(x)));
@@ -426,7 +417,7 @@ ev_cert(struct xp_finding *f, const struct xp_tls_info *info)
         char **lines = chain_lines(info->chain, &n);
 
         xp_ev_list(f, "chain", lines, n);
-        xp_cert_names_free(lines, n);
+        xp_strv_free(lines, n);
     }
     xp_ev_str(f, "protocol", info->protocol);
     xp_ev_str(f, "cipher", info->cipher);
@@ -462,7 +453,7 @@ judge_name(struct xp_check *c, struct xp_step *parent, const struct xp_tls_info 
 
     for (i = 0; i < n; i++)
         xp_step_note(s, "%s", names[i]);
-    xp_cert_names_free(names, n);
+    xp_strv_free(names, n);
     if (xp_cert_host_matches(x, info->host, &cn_only)) {
         if (!cn_only) {
             xp_step_end(s, XP_ST_PASS, NULL);

@@ -154,7 +154,7 @@ may_send_credentials(const struct xp_check *c, const char *host)
 static void
 keep_headers(struct candidate *k, const struct xp_http_resp *r)
 {
-    xp_http_lines_free(k->headers, k->nheaders);
+    xp_strv_free(k->headers, k->nheaders);
     k->headers = xp_http_header_lines(r, &k->nheaders);
 }
 
@@ -905,7 +905,7 @@ autod_free(struct xp_check *c)
 
     for (m = 0; m < M_COUNT; m++) {
         xp_check_addrs_clear(&st->cand[m].addrs);
-        xp_http_lines_free(st->cand[m].headers, st->cand[m].nheaders);
+        xp_strv_free(st->cand[m].headers, st->cand[m].nheaders);
         free(st->cand[m].settings);
         xp_tls_info_clear(&st->cand[m].tls);
     }

@@ -511,15 +511,6 @@ spf_tree(const struct spf_expansion *e, int i, char ***lines, size_t *n)
             spf_tree(e, j, lines, n);
 }
 
-static void
-lines_free(char **lines, size_t n)
-{
-    size_t i;
-
-    for (i = 0; i < n; i++)
-        free(lines[i]);
-    free(lines);
-}
 
 /* ---- findings ---- */
 
@@ -539,16 +530,8 @@ problems(const struct xp_check *c)
 static void
 dns_error(struct xp_check *c, struct xp_step *step, const struct slot *s)
 {
-    struct xp_finding *f;
-
-    if (!s->res)
-        return;
-    f = xp_finding_new(c, step, XP_CNAME_DNS_ERROR, "%s %s: %s (%s)", xp_dns_type_name(s->res->qtype), s->res->qname,
-                           s->res->status == XP_DNS_TIMEOUT ? "DNS query timed out"
-                                                            : "DNS query failed",
-                           s->res->error ? s->res->error : xp_dns_status_name(s->res->status));
-    xp_ev_dns(f, "answer", s->res);
-    xp_finding_add(f);
+    if (s->res)
+        xp_finding_add(xp_check_dns_failure(c, step, XP_CNAME_DNS_ERROR, s->res));
 }
 
 /* ---- the deployment kind ---- */
@@ -902,9 +885,9 @@ judge_spf_lookups(struct xp_check *c, const struct xp_dns_rr *spf, int *partial_
         status = XP_ST_FAIL;
     }
     *partial_out = partial;
-    lines_free(tree, ntree);
-    lines_free(voids, nvoid);
-    lines_free(broken, nbroken);
+    xp_strv_free(tree, ntree);
+    xp_strv_free(voids, nvoid);
+    xp_strv_free(broken, nbroken);
     return status;
 }
 

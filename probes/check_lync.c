@@ -73,15 +73,7 @@ failed(const struct slot *s)
 static void
 dns_error(struct xp_check *c, struct xp_step *step, const struct slot *s)
 {
-    struct xp_finding *f;
-
-    f = xp_finding_new(c, step, XP_LYNC_DNS_ERROR, "%s %s: %s (%s)",
-                       xp_dns_type_name(s->res->qtype), s->res->qname,
-                       s->res->status == XP_DNS_TIMEOUT ? "DNS query timed out"
-                                                        : "DNS query failed",
-                       s->res->error ? s->res->error : xp_dns_status_name(s->res->status));
-    xp_ev_dns(f, "answer", s->res);
-    xp_finding_add(f);
+    xp_finding_add(xp_check_dns_failure(c, step, XP_LYNC_DNS_ERROR, s->res));
 }
 
 /* ---- reachability: SRV target → addresses → TCP ---- */

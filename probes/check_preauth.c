@@ -434,7 +434,7 @@ preauth_free(struct xp_check *c)
     for (i = 0; i < st->nhosts; i++) {
         xp_check_addrs_clear(&st->hosts[i].addrs);
         for (k = 0; k < P_COUNT; k++)
-            xp_http_lines_free(st->hosts[i].probes[k].headers,
+            xp_strv_free(st->hosts[i].probes[k].headers,
                                st->hosts[i].probes[k].nheaders);
     }
     free(st);

@@ -177,7 +177,7 @@ cert_has_name(X509 *leaf, const char *want, char *shown, size_t len)
             if (strcasecmp(v, name) == 0)
                 found = 1;
         }
-        xp_cert_names_free(names, n);
+        xp_strv_free(names, n);
         return found;
     }
     return xp_cert_host_matches(leaf, name, &cn_only);
@@ -424,7 +424,7 @@ judge_session(struct xp_check *c, struct sess *s)
                                     "not carry the connector's TlsCertificateName %s", shown);
                 xp_ev_str(f, "expected", ex->tls_cert_name);
                 xp_ev_list(f, "names", names, n);
-                xp_cert_names_free(names, n);
+                xp_strv_free(names, n);
                 ev_session(f, s);
                 xp_finding_add(f);
             } else {
@@ -730,13 +730,9 @@ smtp_judge(struct xp_check *c)
     size_t i;
 
     if (st->mx && st->mx->status >= XP_DNS_SERVFAIL) {
-        f = xp_finding_new(c, st->st_mx, XP_SMTP_DNS_ERROR, "MX %s: %s (%s)", st->mx->qname,
-                           st->mx->status == XP_DNS_TIMEOUT ? "DNS query timed out"
-                                                            : "DNS query failed",
-                           st->mx->error ? st->mx->error : xp_dns_status_name(st->mx->status));
+        f = xp_check_dns_failure(c, st->st_mx, XP_SMTP_DNS_ERROR, st->mx);
         /* Without the MX answer nothing about mail flow is known. */
         xp_finding_severity(f, XP_SEV_FAIL);
-        xp_ev_dns(f, "answer", st->mx);
         xp_finding_add(f);
     }
     if (st->mx_missing || st->null_mx) {

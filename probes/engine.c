@@ -360,6 +360,19 @@ xp_check_dns_step(struct xp_check *c, struct xp_step *parent, const struct xp_dn
     return s;
 }
 
+struct xp_finding *
+xp_check_dns_failure(struct xp_check *c, const struct xp_step *step, enum xp_code code,
+                     const struct xp_dns_result *res)
+{
+    struct xp_finding *f = xp_finding_new(
+        c, step, code, "%s %s: %s (%s)", xp_dns_type_name(res->qtype), res->qname,
+        res->status == XP_DNS_TIMEOUT ? "DNS query timed out" : "DNS query failed",
+        res->error ? res->error : xp_dns_status_name(res->status));
+
+    xp_ev_dns(f, "answer", res);
+    return f;
+}
+
 void
 xp_ev_dns(struct xp_finding *f, const char *key, const struct xp_dns_result *res)
 {
@@ -375,7 +388,7 @@ xp_ev_dns(struct xp_finding *f, const char *key, const struct xp_dns_result *res
     }
     xp_ev_list(f, key, lines, n);
     free(label);
-    xp_dns_lines_free(lines, n);
+    xp_strv_free(lines, n);
 }
 
 /* ---- checks ---- */

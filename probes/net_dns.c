@@ -601,15 +601,6 @@ xp_dns_lines(const struct xp_dns_result *res, size_t *n)
     return lines;
 }
 
-void
-xp_dns_lines_free(char **lines, size_t n)
-{
-    size_t i;
-
-    for (i = 0; i < n; i++)
-        free(lines[i]);
-    free(lines);
-}
 
 const char *
 xp_dns_cname_target(const struct xp_dns_result *res)

@@ -389,12 +389,3 @@ xp_http_header_lines(const struct xp_http_resp *r, size_t *n)
     return lines;
 }
 
-void
-xp_http_lines_free(char **lines, size_t n)
-{
-    size_t i;
-
-    for (i = 0; i < n; i++)
-        free(lines[i]);
-    free(lines);
-}

@@ -163,6 +163,18 @@ xp_name_ends_with(const char *name, const char *suffix)
 }
 
 void
+xp_strv_free(char **v, size_t n)
+{
+    size_t i;
+
+    if (!v)
+        return;
+    for (i = 0; i < n; i++)
+        free(v[i]);
+    free(v);
+}
+
+void
 xp_buf_add(struct xp_buf *b, const char *data, size_t n)
 {
     if (b->len + n + 1 > b->cap) {

@@ -94,7 +94,7 @@ cleanup(void **state)
         T.n--;
         T.fn[T.n](T.p[T.n]);
     }
-    xp_cert_names_free(T.names, T.nnames);
+    xp_strv_free(T.names, T.nnames);
     T.names = NULL;
     T.nnames = 0;
     return 0;
@@ -104,7 +104,7 @@ cleanup(void **state)
 static char **
 names_of(X509 *x, size_t *n)
 {
-    xp_cert_names_free(T.names, T.nnames);
+    xp_strv_free(T.names, T.nnames);
     T.names = xp_cert_names(x, n);
     T.nnames = *n;
     return T.names;

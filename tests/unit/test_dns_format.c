@@ -198,7 +198,7 @@ dns_lines__answer__one_formatted_line_each(void **state)
     assert_string_equal(lines[0], "autodiscover.contoso.com. 300 CNAME autod.contoso.net.");
     assert_string_equal(lines[1], "autod.contoso.net. 60 A 192.0.2.7");
     assert_null(lines[2]);
-    xp_dns_lines_free(lines, n);
+    xp_strv_free(lines, n);
 }
 
 static void
@@ -214,7 +214,7 @@ dns_lines__empty_answer__null_terminated_empty(void **state)
     assert_int_equal(n, 0);
     assert_non_null(lines);
     assert_null(lines[0]);
-    xp_dns_lines_free(lines, n);
+    xp_strv_free(lines, n);
 }
 
 /* ---- xp_dns_cname_target / xp_dns_count ---- */
