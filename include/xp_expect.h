@@ -9,6 +9,7 @@
  *     msstd = msstd:mail.contoso.com
  *     connector_ips = 203.0.113.5, 198.51.100.0/24
  *     tls_cert_name = mail.contoso.com
+ *     ignore = DNSBL_LISTED, SPF_TOO_MANY_LOOKUPS
  *
  * Unknown keys and bad values are errors naming the line. Every field is
  * optional; the checks fall back to Office 365's documented values and to
@@ -60,6 +61,8 @@ struct xp_expect {
     size_t nconnector_ips;
     char *tls_cert_name;           /* the connector's TlsCertificateName (a host name,
                                     * "*.contoso.com", or "<I>issuer<S>CN=name,...") */
+    unsigned char *ignored;        /* ignore = / --ignore: XP_CODE_COUNT flags (1: report
+                                    * that code as info, marked suppressed), or NULL */
 };
 
 /* Defaults (Office 365 worldwide values); free with xp_expect_free. */
@@ -73,6 +76,9 @@ void xp_expect_free(struct xp_expect *e);
 /* Append "HOST[:PORT],..." (IPv6 as [ADDR]:PORT) to e->hosts — or, on
  * ports 25 and 587, to e->smtp_hosts; -1 with err on a malformed entry. */
 int xp_expect_add_hosts(struct xp_expect *e, const char *list, char *err, size_t errlen);
+
+/* Add "CODE[,CODE...]" to e->ignored; -1 with err naming an unknown code. */
+int xp_expect_add_ignored(struct xp_expect *e, const char *list, char *err, size_t errlen);
 
 const char *xp_deploy_name(enum xp_deploy d);
 

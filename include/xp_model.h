@@ -62,6 +62,8 @@ struct xp_finding {
     const struct xp_step *step;   /* where it was found; may be NULL */
     struct xp_check *check;
     struct xp_finding *next;
+    int suppressed;         /* named by ignore = / --ignore: shown as info */
+    enum xp_severity original_severity;   /* the severity before suppression */
 };
 
 struct xp_check_ops;
@@ -135,6 +137,7 @@ struct xp_run {
     int64_t t0_us, t1_us;
     xp_emit_fn emit;        /* where model events go (the reporters) */
     void *emit_ctx;
+    const unsigned char *ignored;   /* XP_CODE_COUNT flags (ignore =), or NULL */
 };
 
 /* Names used by every reporter ("pass", "warn", ...). */

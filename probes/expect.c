@@ -4,6 +4,7 @@
  * the line number, like any bad value.
  */
 #include "xp_expect.h"
+#include "xp_codes.h"
 #include "xp.h"
 
 #include <arpa/inet.h>
@@ -67,6 +68,7 @@ xp_expect_free(struct xp_expect *e)
         free(e->connector_ips[--e->nconnector_ips]);
     free(e->connector_ips);
     free(e->tls_cert_name);
+    free(e->ignored);
     free(e);
 }
 
@@ -224,6 +226,8 @@ xp_expect_set(struct xp_expect *e, const char *key, const char *v, char *err, si
     }
     if (strcmp(key, "connector_ips") == 0)
         return set_connector_ips(e, v, err, errlen);
+    if (strcmp(key, "ignore") == 0)
+        return xp_expect_add_ignored(e, v, err, errlen);
     if (strcmp(key, "tls_cert_name") == 0) {
         const char *name = v;
 
@@ -273,6 +277,39 @@ xp_expect_set(struct xp_expect *e, const char *key, const char *v, char *err, si
     }
     snprintf(err, errlen, "unknown key '%s'", key);
     return -1;
+}
+
+int
+xp_expect_add_ignored(struct xp_expect *e, const char *list, char *err, size_t errlen)
+{
+    char *copy = xstrdup(list), *save = NULL, *item;
+    int n = 0;
+
+    for (item = strtok_r(copy, ", \t", &save); item; item = strtok_r(NULL, ", \t", &save)) {
+        int code;
+        char *u;
+
+        for (u = item; *u; u++)
+            *u = (char)toupper((unsigned char)*u);
+        code = xp_code_by_name(item);
+
+        if (code < 0) {
+            snprintf(err, errlen, "ignore: '%.80s' is not a finding code "
+                     "(exprobe --explain CODE lists what a code means)", item);
+            free(copy);
+            return -1;
+        }
+        if (!e->ignored)
+            e->ignored = xcalloc(XP_CODE_COUNT, 1);
+        e->ignored[code] = 1;
+        n++;
+    }
+    free(copy);
+    if (n == 0) {
+        snprintf(err, errlen, "ignore needs at least one finding code");
+        return -1;
+    }
+    return 0;
 }
 
 /* One "HOST[:PORT]" or "[IPv6]:PORT" entry. */

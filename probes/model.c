@@ -205,6 +205,16 @@ void
 xp_finding_add(struct xp_finding *f)
 {
     struct xp_check *c = f->check;
+    const struct xp_run *run = run_of(c);
+    const unsigned char *ignored = run ? run->ignored : NULL;
+
+    /* The user asked not to be warned about this code (a known, accepted
+     * state): it stays in the report, as information, marked suppressed. */
+    f->original_severity = f->severity;
+    if (ignored && ignored[f->code] && f->severity > XP_SEV_INFO) {
+        f->suppressed = 1;
+        f->severity = XP_SEV_INFO;
+    }
 
     if (c->last_finding)
         c->last_finding->next = f;
@@ -290,6 +300,11 @@ xp_check_rollup(const struct xp_check *c)
     if (c->status == XP_ST_SKIP)
         return XP_ST_SKIP;
     worst = steps_worst(c->steps);
+    /* Every failed or warned step has a finding that explains it; once one
+     * is suppressed the steps no longer speak for the check: its findings do. */
+    for (f = c->findings; f; f = f->next)
+        if (f->suppressed)
+            worst = XP_ST_PASS;
     for (f = c->findings; f; f = f->next)
         worst = xp_status_worst(worst, xp_status_of_severity(f->severity));
     /* A check reports pass/warn/fail/skip: info is a pass. */

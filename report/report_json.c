@@ -6,12 +6,15 @@
  *   jsonl: one compact document per target, written as each one ends.
  */
 #include "xp_check.h"
+#include "xp_expect.h"
 #include "xp_options.h"
 #include "xp_preflight.h"
 #include "xp_report.h"
 
 #include <jansson.h>
 #include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
 
 #define SCHEMA "exprobe/1"
 
@@ -81,6 +84,11 @@ findings_json(const struct xp_finding *f)
         json_object_set_new(o, "remediation", str_or_null(f->remediation));
         if (f->step)
             json_object_set_new(o, "step", json_string(f->step->title));
+        if (f->suppressed) {
+            json_object_set_new(o, "suppressed", json_true());
+            json_object_set_new(o, "original_severity",
+                                json_string(xp_severity_name(f->original_severity)));
+        }
         json_array_append_new(arr, o);
     }
     return arr;
@@ -100,6 +108,72 @@ check_json(const struct xp_check *c)
         json_object_set_new(o, "skip_reason", json_string(c->skip_reason));
     json_object_set_new(o, "steps", steps_json(c->steps));
     json_object_set_new(o, "findings", findings_json(c->findings));
+    return o;
+}
+
+/* A string from the command line (any bytes) as a JSON string, or null. */
+static json_t *
+arg_json(const char *s, size_t n)
+{
+    char *clean;
+    json_t *v;
+
+    if (!s)
+        return json_null();
+    clean = xp_utf8_clean(s, n, 4096);
+    v = json_string(clean);
+    free(clean);
+    return v;
+}
+
+/* A comma-separated option value as a JSON list (NULL: empty list). */
+static json_t *
+list_json(const char *csv)
+{
+    json_t *arr = json_array();
+    const char *p = csv;
+
+    while (p && *p) {
+        size_t n = strcspn(p, ",");
+
+        json_array_append_new(arr, arg_json(p, n));
+        p += n;
+        if (*p == ',')
+            p++;
+    }
+    return arr;
+}
+
+/*
+ * The parameters that shape the verdict (SPEC "run"): two reports can be
+ * compared only when these agree, so they travel with every document.
+ */
+static json_t *
+run_json(const struct xp_options *opts)
+{
+    json_t *o = json_object(), *checks = json_array(), *ignored = json_array();
+    size_t i;
+
+    for (i = 0; xp_checks[i]; i++)
+        if (opts->checks & (1ul << i))
+            json_array_append_new(checks, json_string(xp_checks[i]->id));
+    for (i = 0; opts->expect && opts->expect->ignored && i < XP_CODE_COUNT; i++)
+        if (opts->expect->ignored[i])
+            json_array_append_new(ignored, json_string(xp_code_info((enum xp_code)i)->name));
+    json_object_set_new(o, "version", json_string(XP_VERSION));
+    json_object_set_new(o, "checks", checks);
+    json_object_set_new(o, "dns_servers", opts->dns_servers ? list_json(opts->dns_servers)
+                                                           : json_string("system"));
+    json_object_set_new(o, "ca_file", arg_json(opts->ca_file, opts->ca_file ? strlen(opts->ca_file) : 0));
+    json_object_set_new(o, "dnsbl_zones", opts->dnsbl ? list_json(opts->dnsbl)
+                                                      : json_string("built-in"));
+    json_object_set_new(o, "expect_file", arg_json(opts->expect_file, opts->expect_file ? strlen(opts->expect_file) : 0));
+    json_object_set_new(o, "ignored", ignored);
+    json_object_set_new(o, "sending_ip", arg_json(opts->ip, opts->ip ? strlen(opts->ip) : 0));
+    json_object_set_new(o, "user", arg_json(opts->user, opts->user ? strlen(opts->user) : 0));
+    json_object_set_new(o, "preflight", json_boolean(opts->preflight));
+    json_object_set_new(o, "timeout_ms", json_integer(opts->timeout_ms));
+    json_object_set_new(o, "max_time_ms", json_integer(opts->max_time_ms));
     return o;
 }
 
@@ -145,6 +219,7 @@ target_json(const struct xp_target *t, const struct xp_options *opts)
     json_object_set_new(o, "duration_ms", json_integer(xp_duration_ms(t->t0_us, t->t1_us)));
     json_object_set_new(o, "status", json_string(xp_status_name(xp_target_rollup(t))));
     json_object_set_new(o, "interrupted", json_boolean(t->interrupted));
+    json_object_set_new(o, "run", run_json(opts));
     json_object_set_new(o, "summary", sum);
     if (opts->preflight)
         json_object_set_new(o, "preflight", xp_preflight_json(t));

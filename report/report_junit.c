@@ -126,8 +126,11 @@ put_evidence(struct xp_buf *b, const struct xp_evidence *e)
 static void
 put_finding(struct xp_buf *b, const struct xp_finding *f)
 {
-    xp_buf_printf(b, "%s %s: %s\n", xp_severity_name(f->severity), xp_code_info(f->code)->name,
-                  f->message);
+    xp_buf_printf(b, "%s %s: %s\n", xp_severity_name(f->severity),
+                  xp_code_info(f->code)->name, f->message);
+    if (f->suppressed)
+        xp_buf_printf(b, "    suppressed: a %s, reported as info (ignore =)\n",
+                      xp_severity_name(f->original_severity));
     if (f->remediation && f->severity != XP_SEV_INFO)
         xp_buf_printf(b, "    fix: %s\n", f->remediation);
     if (f->step)

@@ -174,6 +174,8 @@ print_finding(struct xp_reporter *r, const struct xp_finding *f)
     paint(r, C_BOLD, xp_code_info(f->code)->name);
     fputs("  ", r->out);
     xp_report_put_safe(r->out, f->message);
+    if (f->suppressed)
+        fprintf(r->out, "  (suppressed %s: ignore =)", xp_severity_name(f->original_severity));
     fputc('\n', r->out);
     if (f->remediation && problem) {
         fputs("            fix: ", r->out);

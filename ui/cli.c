@@ -37,6 +37,7 @@ enum {
     OPT_IP,
     OPT_DNSBL,
     OPT_PREFLIGHT,
+    OPT_IGNORE,
 };
 
 static const struct option long_options[] = {
@@ -55,6 +56,7 @@ static const struct option long_options[] = {
     { "dnsbl", required_argument, NULL, OPT_DNSBL },
     { "tui", no_argument, NULL, 'i' },
     { "preflight", no_argument, NULL, OPT_PREFLIGHT },
+    { "ignore", required_argument, NULL, OPT_IGNORE },
     { "verbose", no_argument, NULL, 'v' },
     { "quiet", no_argument, NULL, 'q' },
     { "no-color", no_argument, NULL, OPT_NO_COLOR },
@@ -99,7 +101,9 @@ xp_cli_usage(FILE *out)
 "          and a TCP connect to every SRV target\n"
 "\n"
 "Options:\n"
-"  -c, --checks LIST        comma-separated check ids to run (default: all)\n"
+"  -c, --checks LIST        comma-separated check ids to run (default: all);\n"
+"                           -ID leaves one out (-c -lync,-dnsbl), 'all' adds\n"
+"                           every check (-c all,-dnsbl); repeated -c add up\n"
 "  -f, --format FMT         text (default), json, jsonl (one line per target),\n"
 "                           junit (JUnit XML for CI dashboards)\n"
 "  -o, --output FILE        write the report to FILE (atomically)\n"
@@ -124,6 +128,9 @@ xp_cli_usage(FILE *out)
 "      --dnsbl ZONE[,...]   block-list zones instead of the built-in list\n"
 "                           (zen.spamhaus.org, bl.spamcop.net,\n"
 "                           b.barracudacentral.org, psbl.surriel.com)\n"
+"      --ignore CODE[,...]  report these finding codes as information, marked\n"
+"                           suppressed (accepted states; same as ignore = in\n"
+"                           --expect)\n"
 "      --ca-file FILE       trust anchors (PEM) instead of the system store\n"
 "      --user UPN           authenticated Autodiscover as UPN; the password comes\n"
 "                           from EXPROBE_PASSWORD or a no-echo prompt, and goes\n"
@@ -189,22 +196,54 @@ parse_seconds(const char *opt, const char *v, int max)
     return (int)(d * 1000.0);
 }
 
-static unsigned long
-parse_checks(const char *list)
+/*
+ * -c LIST, repeatable: "ID" adds a check, "all" adds every check, "-ID"
+ * removes one. With no added check the base is the default set (every
+ * check), so "-c -lync,-dnsbl" is "all but lync and dnsbl".
+ */
+struct check_selection {
+    unsigned long added, removed;
+    int given;
+};
+
+static void
+parse_checks(struct check_selection *sel, const char *list)
 {
     char *copy = xstrdup(list), *save = NULL, *id;
-    unsigned long mask = 0;
+    int n = 0;
 
-    for (id = strtok_r(copy, ",", &save); id; id = strtok_r(NULL, ",", &save)) {
-        int i = xp_check_index(id);
+    for (id = strtok_r(copy, ",", &save); id; id = strtok_r(NULL, ",", &save), n++) {
+        int remove = id[0] == '-';
+        const char *name = remove ? id + 1 : id;
+        int i = strcmp(name, "all") == 0 ? -2 : xp_check_index(name);
 
-        if (i < 0)
-            usage_error("unknown check '%s' (known: %s)", id, xp_check_ids());
-        mask |= 1ul << i;
+        if (i == -1 || (remove && i == -2))
+            usage_error("unknown check '%s' in --checks (known: all, %s; -ID removes one)",
+                        id, xp_check_ids());
+        if (remove)
+            sel->removed |= 1ul << i;
+        else
+            sel->added |= i == -2 ? ~0ul : 1ul << i;
     }
     free(copy);
-    if (!mask)
-        usage_error("--checks needs at least one check id (known: %s)", xp_check_ids());
+    if (!n)
+        usage_error("--checks needs at least one check id (known: all, %s)", xp_check_ids());
+    sel->given = 1;
+}
+
+static unsigned long
+checks_selected(const struct check_selection *sel)
+{
+    unsigned long mask, known = 0;
+    size_t i;
+
+    if (!sel->given)
+        return ~0ul;
+    for (i = 0; xp_checks[i]; i++)
+        known |= 1ul << i;
+    mask = (sel->added ? sel->added : ~0ul) & ~sel->removed;
+    if (!(mask & known))
+        usage_error("--checks leaves no check to run");
     return mask;
 }
 
@@ -342,6 +381,7 @@ void
 xp_cli_parse(struct xp_options *o, int argc, char **argv)
 {
     const char *domains_file = NULL;
+    struct check_selection checks = { 0, 0, 0 };
     char err[512];
     int ch, format_given = 0;
 
@@ -355,7 +395,7 @@ xp_cli_parse(struct xp_options *o, int argc, char **argv)
     while ((ch = getopt_long(argc, argv, ":c:f:o:ivqhV", long_options, NULL)) != -1) {
         switch (ch) {
         case 'c':
-            o->checks = parse_checks(optarg);
+            parse_checks(&checks, optarg);
             break;
         case 'f':
             format_given = 1;
@@ -396,6 +436,10 @@ xp_cli_parse(struct xp_options *o, int argc, char **argv)
             break;
         case OPT_DOMAINS_FILE:
             domains_file = optarg;
+            break;
+        case OPT_IGNORE:
+            if (xp_expect_add_ignored(o->expect, optarg, err, sizeof(err)) < 0)
+                usage_error("--%s", err);
             break;
         case OPT_HOSTS:
             if (xp_expect_add_hosts(o->expect, optarg, err, sizeof(err)) < 0)
@@ -455,6 +499,7 @@ xp_cli_parse(struct xp_options *o, int argc, char **argv)
             usage_error("unknown option '%s'", argv[optind - 1]);
         }
     }
+    o->checks = checks_selected(&checks);
     if (o->verbose && o->quiet)
         usage_error("-v and -q contradict each other");
     if (o->tui && (!isatty(STDOUT_FILENO) || !isatty(STDIN_FILENO)))

@@ -1,0 +1,90 @@
+"""Check selection and suppression for monitoring: -c with -ID / all /
+repeated -c, --ignore and ignore = in --expect, and the run object that
+records what shaped the verdict."""
+
+import os
+import tempfile
+
+from harness import (assert_eq, assert_exit, assert_true, assert_usage_error, fail, findings,
+                     lab_args, parse_json, run)
+
+
+def ids(doc):
+    return [c["id"] for c in doc["checks"] if c["status"] != "skip"]
+
+
+def test_minus_id_removes_from_default_set():
+    r = run(*lab_args("-f", "json", "-c", "-autodiscover,-preauth,-cert,-smtp,-dnsbl",
+                      "cloud.test"))
+    doc = parse_json(r)
+    assert_eq(sorted(ids(doc)), ["cname", "lync"], "checks left by -c -ID,...")
+    assert_eq(doc["run"]["checks"], ["cname", "lync"], "run.checks")
+
+
+def test_all_minus_id():
+    r = run(*lab_args("-f", "json", "-c", "all,-dnsbl", "-c", "-smtp,-autodiscover,-preauth,-cert",
+                      "cloud.test"))
+    doc = parse_json(r)
+    assert_eq(sorted(ids(doc)), ["cname", "lync"], "checks of -c all,-dnsbl -c -smtp,...")
+
+
+def test_repeated_c_accumulates():
+    r = run(*lab_args("-f", "json", "-c", "cname", "-c", "lync", "cloud.test"))
+    doc = parse_json(r)
+    assert_eq(sorted(ids(doc)), ["cname", "lync"], "checks of -c cname -c lync")
+
+
+def test_selection_errors():
+    assert_usage_error(run("-c", "-nope", "cloud.test"), mention="-nope")
+    assert_usage_error(run("-c", "-all", "cloud.test"), mention="-all")
+    assert_usage_error(run("-c", "cname,-cname", "cloud.test"), mention="no check")
+
+
+def test_ignore_turns_a_warning_into_suppressed_info():
+    # mxmixed.test: MX_MIXED is a warning; accepted states are silenced, not hidden.
+    r = run(*lab_args("-f", "json", "-c", "cname", "mxmixed.test"))
+    doc = parse_json(r)
+    assert_eq(doc["status"], "warn", "status without --ignore")
+    r = run(*lab_args("-f", "json", "-c", "cname", "--ignore", "mx_mixed", "mxmixed.test"))
+    doc = parse_json(r)
+    assert_exit(r, 0)
+    assert_eq(doc["status"], "pass", "status with --ignore MX_MIXED")
+    f = findings(doc, "MX_MIXED")
+    assert_true(len(f) == 1, "MX_MIXED still reported once: %s" % f)
+    assert_eq((f[0]["severity"], f[0].get("suppressed"), f[0].get("original_severity")),
+              ("info", True, "warn"), "suppressed finding")
+    assert_eq(doc["run"]["ignored"], ["MX_MIXED"], "run.ignored")
+    # The text report says so on the finding's line.
+    r = run(*lab_args("-c", "cname", "--ignore", "MX_MIXED", "mxmixed.test"))
+    assert_true("suppressed" in r.out, "text report marks the suppressed finding:\n" + r.out)
+
+
+def test_ignore_in_expect_file():
+    with tempfile.TemporaryDirectory() as d:
+        p = os.path.join(d, "e.conf")
+        with open(p, "w") as fp:
+            fp.write("ignore = MX_MIXED, SPF_MISSING\n")
+        r = run(*lab_args("-f", "json", "-c", "cname", "--expect", p, "mxmixed.test"))
+        doc = parse_json(r)
+        assert_eq(doc["status"], "pass", "status with ignore = MX_MIXED")
+        assert_eq(doc["run"]["ignored"], ["MX_MIXED", "SPF_MISSING"], "run.ignored")
+        with open(p, "w") as fp:
+            fp.write("ignore = NOT_A_CODE\n")
+        assert_usage_error(run("--expect", p, "cloud.test"), mention="NOT_A_CODE")
+
+
+def test_ignore_unknown_code_is_usage_error():
+    assert_usage_error(run("--ignore", "NOPE", "cloud.test"), mention="NOPE")
+
+
+def test_run_object_records_the_parameters():
+    r = run(*lab_args("-f", "json", "-c", "cname", "--timeout", "3", "cloud.test"))
+    doc = parse_json(r)
+    got = doc.get("run")
+    if not isinstance(got, dict):
+        fail("no run object: %s" % doc.keys())
+    assert_eq(got["dns_servers"], ["127.0.1.1"], "run.dns_servers")
+    assert_eq(got["timeout_ms"], 3000, "run.timeout_ms")
+    assert_eq(got["checks"], ["cname"], "run.checks")
+    assert_eq(got["dnsbl_zones"], "built-in", "run.dnsbl_zones")
+    assert_true(got["version"], "run.version")
