@@ -42,7 +42,7 @@ enum xp_severity {
     X(MX_NOT_EXO) X(SPF_MISSING_INCLUDE)                                   \
     X(CNAME_OK) X(CNAME_DEPLOYMENT) X(CNAME_MSOID) X(CNAME_DNS_ERROR)      \
     X(TXT_VERIFICATION_FOUND) X(MX_MIXED) X(SPF_MISSING) X(SPF_MULTIPLE)   \
-    X(SPF_TOO_MANY_LOOKUPS)                                                \
+    X(SPF_TOO_MANY_LOOKUPS) X(MX_DANE_MIGRATION)                           \
     /* lync */                                                             \
     X(LYNC_SRV_MISSING) X(LYNC_SRV_WRONG) X(LYNC_CNAME_MISSING)            \
     X(LYNC_UNREACHABLE)                                                    \

@@ -22,6 +22,7 @@
  * new code is needed for it.
  */
 #include "xp_check.h"
+#include "xp_exo.h"
 #include "xp_expect.h"
 
 #include <ctype.h>
@@ -252,27 +253,29 @@ failed(const struct slot *s)
     return !s->res || s->res->status >= XP_DNS_SERVFAIL;
 }
 
-static int
-mx_is_exo(const struct xp_check *c, const char *target)
-{
-    return xp_name_ends_with(target, xp_check_expect(c)->mx_suffix);
-}
-
-/* Which of the MX targets go to EOP: returns counts. */
+/* The MX set counted by Exchange Online kind (include/xp_exo.h: legacy,
+ * *.mx.microsoft, the customer's hosts). */
 static void
-mx_count(const struct xp_check *c, const struct xp_dns_result *mx, int *exo, int *other)
+mx_set(const struct xp_check *c, const struct xp_dns_result *mx, struct xp_exo_mx_set *set)
 {
     size_t i;
 
-    *exo = *other = 0;
-    for (i = 0; i < mx->nrr; i++) {
-        if (mx->rr[i].type != XP_DNS_MX)
-            continue;
-        if (mx_is_exo(c, mx->rr[i].target))
-            (*exo)++;
-        else
-            (*other)++;
-    }
+    xp_exo_mx_set_init(set);
+    for (i = 0; i < mx->nrr; i++)
+        if (mx->rr[i].type == XP_DNS_MX)
+            xp_exo_mx_set_add(set, mx->rr[i].target, mx->rr[i].pref,
+                              xp_check_expect(c)->mx_suffix);
+}
+
+/* Which of the MX targets go to Exchange Online: returns counts. */
+static void
+mx_count(const struct xp_check *c, const struct xp_dns_result *mx, int *exo, int *other)
+{
+    struct xp_exo_mx_set set;
+
+    mx_set(c, mx, &set);
+    *exo = set.legacy + set.dnssec;
+    *other = set.other;
 }
 
 /* Does the autodiscover name's CNAME chain lead to the Office 365 name? */
@@ -726,11 +729,34 @@ judge_autodiscover(struct xp_check *c)
     xp_step_end(st->st_autod, XP_ST_PASS, "%s", target ? target : "address record (on-premises)");
 }
 
+/* Legacy and *.mx.microsoft MX together: the DANE migration, with its
+ * next step (modern.md §2: priorities, remove the legacy MX, then
+ * Enable-SmtpDaneInbound). Info, never MX_MIXED. */
+static void
+mx_migration(struct xp_check *c, const struct xp_exo_mx_set *set)
+{
+    struct cname_state *st = c->state;
+    const char *d = c->target->domain;
+    char next[512];
+    struct xp_finding *f;
+
+    xp_exo_migration_next_step(set, d, next, sizeof(next));
+    f = xp_finding_new(c, st->st_mx, XP_MX_DANE_MIGRATION, "MX of %s is moving to Exchange "
+                       "Online's DNSSEC MX (*.mx.microsoft) for inbound DANE: the legacy and "
+                       "the new MX are both published", d);
+    xp_ev_int(f, "legacy_preference", set->legacy_pref);
+    xp_ev_int(f, "dnssec_preference", set->dnssec_pref);
+    xp_ev_dns(f, "answer", st->mx.res);
+    xp_finding_fix(f, "%s", next);
+    xp_finding_add(f);
+}
+
 static void
 judge_mx(struct xp_check *c)
 {
     struct cname_state *st = c->state;
     const char *d = c->target->domain;
+    struct xp_exo_mx_set set;
     int exo, other;
     struct xp_finding *f;
 
@@ -739,34 +765,44 @@ judge_mx(struct xp_check *c)
         xp_step_end(st->st_mx, XP_ST_FAIL, NULL);
         return;
     }
-    mx_count(c, st->mx.res, &exo, &other);
+    mx_set(c, st->mx.res, &set);
+    exo = set.legacy + set.dnssec;
+    other = set.other;
     if (st->kind == XP_DEPLOY_CLOUD && exo == 0) {
         if (other)
             f = xp_finding_new(c, st->st_mx, XP_MX_NOT_EXO, "MX of %s does not point to "
-                               "Exchange Online Protection (*.%s)", d,
+                               "Exchange Online (*.%s or *.<x>-v1.mx.microsoft)", d,
                                xp_check_expect(c)->mx_suffix);
         else
             f = xp_finding_new(c, st->st_mx, XP_MX_NOT_EXO, "%s has no MX record", d);
         xp_ev_str(f, "expected", xp_check_expect(c)->mx_suffix);
         xp_ev_dns(f, "answer", st->mx.res);
         xp_finding_fix(f, "Publish %s. 3600 IN MX 0 <token>.%s. (the value the admin center "
-                          "shows), and remove the other MX records.", d,
+                          "shows; <domain-dashes>.<x>-v1.mx.microsoft for a DNSSEC-signed "
+                          "domain), and remove the other MX records.", d,
                        xp_check_expect(c)->mx_suffix);
         xp_finding_add(f);
         xp_step_end(st->st_mx, XP_ST_FAIL, NULL);
         return;
     }
     if (exo && other) {
-        f = xp_finding_new(c, st->st_mx, XP_MX_MIXED, "MX of %s mixes Exchange Online Protection with %d other "
+        f = xp_finding_new(c, st->st_mx, XP_MX_MIXED, "MX of %s mixes Exchange Online with %d other "
                                "host%s", d, other, other > 1 ? "s" : "");
         xp_ev_dns(f, "answer", st->mx.res);
         xp_finding_add(f);
         xp_step_end(st->st_mx, XP_ST_WARN, NULL);
         return;
     }
+    if (xp_exo_mx_set_state(&set) == XP_EXO_SET_MIGRATION) {
+        mx_migration(c, &set);
+        xp_step_end(st->st_mx, XP_ST_PASS, "Exchange Online, legacy and DNSSEC MX (migration)");
+        return;
+    }
     xp_step_end(st->st_mx, exo || other ? XP_ST_PASS : XP_ST_INFO, "%s",
-                exo ? "Exchange Online Protection" : other ? "on-premises mail hosts"
-                                                           : "no MX record");
+                set.dnssec ? "Exchange Online (DNSSEC MX, *.mx.microsoft)"
+                : exo      ? "Exchange Online Protection"
+                : other    ? "on-premises mail hosts"
+                           : "no MX record");
 }
 
 /*

@@ -15,6 +15,7 @@
 #define _GNU_SOURCE
 #include "xp_cert.h"
 #include "xp_check.h"
+#include "xp_exo.h"
 #include "xp_expect.h"
 #include "xp_facts.h"
 #include "xp_options.h"
@@ -80,12 +81,12 @@ is_ip(const char *s)
     return inet_pton(AF_INET, s, buf) == 1 || inet_pton(AF_INET6, s, buf) == 1;
 }
 
+/* Exchange Online's MX (either family, include/xp_exo.h): Microsoft's
+ * hosts, never judged against the customer's connector. */
 static int
 is_exo(const struct xp_check *c, const char *host)
 {
-    const char *suffix = xp_check_expect(c)->mx_suffix;
-
-    return suffix && xp_name_ends_with(host, suffix);
+    return xp_exo_mx_is_exo(host, xp_check_expect(c)->mx_suffix);
 }
 
 /* A reply as the wire had it, one list item per line. */

@@ -129,6 +129,9 @@ static const struct xp_code_info table[XP_CODE_COUNT] = {
         "Flatten the SPF record (replace includes and a/mx terms with ip4:/ip6: ranges) or "
         "remove includes no longer needed: at most 10 DNS lookups after expansion (RFC 7208 "
         "4.6.4)." },
+    [XP_MX_DANE_MIGRATION] = { "MX_DANE_MIGRATION", I,
+        "Finish the move to the *.mx.microsoft MX: preference 0 for the new MX, then delete "
+        "the legacy MX, then Enable-SmtpDaneInbound." },
     [XP_LYNC_SRV_MISSING] = { "LYNC_SRV_MISSING", W, "Create the SRV record." },
     [XP_LYNC_SRV_WRONG] = { "LYNC_SRV_WRONG", F, "Correct the SRV record." },
     [XP_LYNC_CNAME_MISSING] = { "LYNC_CNAME_MISSING", W, "Create the record." },

@@ -7,6 +7,7 @@
  * wizard and hybrid mail flow need, seen from outside).
  */
 #include "xp_check.h"
+#include "xp_exo.h"
 #include "xp_preflight.h"
 
 #include <ctype.h>
@@ -122,24 +123,17 @@ deployment_cloud(const struct xp_finding *f)
 }
 
 /*
- * About a host of the organisation, not one of Exchange Online Protection's
- * (the MX of a domain whose mail goes through Office 365): what Exchange
- * Online must reach for hybrid mail flow is the on-premises server.
+ * About a host of the organisation, not one of Exchange Online's (the MX
+ * of a domain whose mail goes through Office 365, legacy or *.mx.microsoft:
+ * include/xp_exo.h): what Exchange Online must reach for hybrid mail flow
+ * is the on-premises server.
  */
 static int
 on_premises_host(const struct xp_finding *f)
 {
-    static const char *const eop[] = {
-        "mail.protection.outlook.com", "mail.protection.outlook.de",
-        "mail.protection.office365.us", "mail.protection.partner.outlook.cn",
-    };
     const char *host = ev_str(f, "host");
-    size_t i;
 
-    for (i = 0; host && i < XP_ARRAY_LEN(eop); i++)
-        if (xp_name_ends_with(host, eop[i]))
-            return 0;
-    return 1;
+    return !host || !xp_exo_mx_is_exo(host, NULL);
 }
 
 /* A certificate finding about an on-premises SMTP endpoint. */

@@ -113,6 +113,12 @@ q cloud.test TXT "$MS_CLOUD" "$EXO_SPF"
 autod_cloud cloud.test
 lync_online cloud.test
 
+# --- Exchange Online's DNSSEC MX (mx.microsoft impersonation) and its lab domains
+q anything.j-v1.mx.microsoft A 127.0.13.41
+q exodnssec13.test MX "0 exodnssec13-test.j-v1.mx.microsoft."
+q exomigr13.test MX "0 exomigr13-test.mail.protection.outlook.com." "20 exomigr13-test.j-v1.mx.microsoft."
+q exolook13.test MX "0 contoso.mx.microsoft."
+
 # --- hybrid.test
 mx_exo hybrid.test
 q hybrid.test TXT '"MS=ms23456789"' '"v=spf1 ip4:127.0.1.10 include:spf.protection.outlook.com -all"'
