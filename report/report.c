@@ -1,8 +1,7 @@
 /*
  * report.c — fans events out to the reporters and owns the output: stdout,
- * or -o FILE, written atomically (a temporary file beside FILE, flushed,
- * fsync'ed and renamed over it only once complete: never a half-written
- * report, even when interrupted or on error).
+ * or -o FILE through xp_atomic.h (a regular file is replaced atomically,
+ * never half-written; a device, FIFO or symlink target is written through).
  */
 #define _GNU_SOURCE
 #include "xp_report.h"

@@ -17,6 +17,7 @@
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
+#include <math.h>
 #include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -106,7 +107,8 @@ xp_cli_usage(FILE *out)
 "                           every check (-c all,-dnsbl); repeated -c add up\n"
 "  -f, --format FMT         text (default), json, jsonl (one line per target),\n"
 "                           junit (JUnit XML for CI dashboards)\n"
-"  -o, --output FILE        write the report to FILE (atomically)\n"
+"  -o, --output FILE        write the report to FILE (- = stdout; devices are\n"
+"                           written through, files replaced atomically)\n"
 "  -i, --tui                interactive session: the tree of checks fills in\n"
 "                           live; open a step for its evidence, re-run a check\n"
 "                           (r), save a report (s), help (?), quit (q)\n"
@@ -135,8 +137,9 @@ xp_cli_usage(FILE *out)
 "      --user UPN           authenticated Autodiscover as UPN; the password comes\n"
 "                           from EXPROBE_PASSWORD or a no-echo prompt, and goes\n"
 "                           only over verified https to hosts in DOMAIN\n"
-"      --timeout SECONDS    per network operation (default 10)\n"
-"      --max-time SECONDS   bound on all checks of one target (default 60)\n"
+"      --timeout SECONDS    per network operation (0.001-300, default 10)\n"
+"      --max-time SECONDS   bound on all checks of one target (0.001-3600,\n"
+"                           default 60)\n"
 "      --domains-file FILE  targets, one per line ('-' reads stdin; # comments)\n"
 "  -v, --verbose            show every step's detail and all evidence\n"
 "  -q, --quiet              only problems and the verdict\n"
@@ -189,11 +192,13 @@ parse_seconds(const char *opt, const char *v, int max)
     char *end;
     double d;
 
+    /* isfinite: NaN passes every comparison; below 1 ms would round to 0,
+     * which libcurl reads as "no timeout". */
     errno = 0;
     d = strtod(v, &end);
-    if (errno || end == v || *end || d <= 0 || d > max)
-        usage_error("%s wants seconds between 0 and %d, not '%s'", opt, max, v);
-    return (int)(d * 1000.0);
+    if (errno || end == v || *end || !isfinite(d) || d < 0.001 || d > max)
+        usage_error("%s wants seconds from 0.001 to %d, not '%s'", opt, max, v);
+    return (int)(d * 1000.0 + 0.5);
 }
 
 /*
@@ -513,6 +518,8 @@ xp_cli_parse(struct xp_options *o, int argc, char **argv)
         add_target(o, argv[optind]);
     if (o->ntargets == 0)
         usage_error("no target given: a domain (contoso.com) or an address (user@contoso.com)");
+    if (o->output && strcmp(o->output, "-") == 0)
+        o->output = NULL;           /* "-o -" is stdout, as for curl */
     if (o->output)
         o->color = 0;
     if (o->user) {

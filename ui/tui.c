@@ -333,7 +333,7 @@ replay(struct xp_reporter *r, const struct xp_run *run)
     }
 }
 
-/* Write the report as PATH's extension says, atomically (temp + rename). */
+/* Write the report as PATH's extension says, as -o does (xp_atomic.h). */
 static int
 save_report(struct tui *ui, const char *path, const char **what, char *err, size_t errlen)
 {
@@ -391,6 +391,10 @@ prompt_submit(struct tui *ui)
         return;
     }
     path[n] = '\0';
+    if (strcmp(path, "-") == 0) {   /* stdout is this screen */
+        message(ui, ROLE_WARN, "not saved: '-' is the terminal; give a file name");
+        return;
+    }
     if (path[0] == '~' && path[1] == '/' && getenv("HOME"))
         full = xasprintf("%s%s", getenv("HOME"), path + 1);
     if (save_report(ui, full ? full : path, &what, err, sizeof(err)) < 0)

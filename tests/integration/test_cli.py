@@ -38,13 +38,23 @@ def test_unknown_format():
 
 
 def test_bad_timeout():
-    for v in ("abc", "0", "-1", "1x", ""):
+    for v in ("abc", "0", "-1", "1x", "", "nan", "NaN", "inf", "-inf", "infinity",
+              "1e-9", "0.0009", "301", "1e309"):
         assert_usage_error(run("--timeout", v, "cloud.test"), mention="--timeout")
 
 
 def test_bad_max_time():
-    for v in ("abc", "0", "-5"):
+    for v in ("abc", "0", "-5", "nan", "inf", "1e-4", "3601"):
         assert_usage_error(run("--max-time", v, "cloud.test"), mention="--max-time")
+
+
+def test_timeout_range_edges_accepted():
+    """0.001 s and the maxima are valid (the run itself may fail: not exit 3)."""
+    for opt, v in (("--timeout", "0.001"), ("--timeout", "300"), ("--max-time", "0.001"),
+                   ("--max-time", "3600")):
+        r = run(*lab_args("-f", "json", "-c", "cname", opt, v, "cloud.test"))
+        if r.code == 3:
+            fail("%s %s refused: %s" % (opt, v, r.err))
 
 
 def test_bad_dns_server():
