@@ -57,38 +57,82 @@ xp_cert_store_new(const char *ca_file, char *err, size_t errlen)
     return store;
 }
 
-/* ---- names ---- */
+/* ---- names ----
+ *
+ * Names are length-counted bytes from the certificate (ASN.1 strings may
+ * hold NUL and control bytes: "mail.contoso.com\0.evil.example"). A name
+ * is compared only when every byte is printable ASCII other than '\\';
+ * any other name matches nothing and is shown escaped (\xHH, \\), so the
+ * evidence never shows a truncated or terminal-controlling name, and an
+ * escaped name can never equal a clean one. */
+
+static int
+name_is_clean(const unsigned char *p, size_t n)
+{
+    size_t i;
+
+    for (i = 0; i < n; i++)
+        if (p[i] < 0x20 || p[i] > 0x7e || p[i] == '\\')
+            return 0;
+    return 1;
+}
+
+/* Printable ASCII as it is; every other byte, and '\\', escaped. */
+static char *
+name_escape(const unsigned char *p, size_t n)
+{
+    struct xp_buf out = { 0 };
+    size_t i;
+
+    xp_buf_add(&out, "", 0);
+    for (i = 0; i < n; i++) {
+        char hex[5];
+
+        if (p[i] == '\\') {
+            xp_buf_add(&out, "\\\\", 2);
+        } else if (p[i] >= 0x20 && p[i] < 0x7f) {
+            xp_buf_add(&out, (const char *)p + i, 1);
+        } else {
+            snprintf(hex, sizeof(hex), "\\x%02x", p[i]);
+            xp_buf_add(&out, hex, 4);
+        }
+    }
+    return out.s;
+}
 
 static char *
 name_oneline(const X509_NAME *name)
 {
     BIO *bio = BIO_new(BIO_s_mem());
-    char *data, *out;
+    char *data = NULL, *out;
     long n;
 
+    /* RFC 2253 escaping (ESC_CTRL: control bytes, NUL included, as \XX). */
     X509_NAME_print_ex(bio, name, 0, XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB);
     n = BIO_get_mem_data(bio, &data);
-    out = xstrndup(data, (size_t)n);
+    out = n > 0 && data ? xp_utf8_clean(data, (size_t)n, (size_t)n + 4) : xstrdup("");
     BIO_free(bio);
     return out;
 }
 
-static char *
-subject_cn(X509 *x)
+/* The subject CN's bytes (*len of them), or NULL. */
+static unsigned char *
+subject_cn(X509 *x, size_t *len)
 {
     X509_NAME *name = X509_get_subject_name(x);
     int i = X509_NAME_get_index_by_NID(name, NID_commonName, -1);
-    unsigned char *utf8 = NULL;
-    char *out;
+    unsigned char *utf8 = NULL, *out;
     int n;
 
+    *len = 0;
     if (i < 0)
         return NULL;
     n = ASN1_STRING_to_UTF8(&utf8, X509_NAME_ENTRY_get_data(X509_NAME_get_entry(name, i)));
     if (n < 0)
         return NULL;
-    out = xstrndup((char *)utf8, (size_t)n);
+    out = (unsigned char *)xstrndup((char *)utf8, (size_t)n);
     OPENSSL_free(utf8);
+    *len = (size_t)n;
     return out;
 }
 
@@ -99,8 +143,24 @@ push(char ***names, size_t *n, char *s)
     (*names)[(*n)++] = s;
 }
 
-char **
-xp_cert_names(X509 *x, size_t *n)
+/* One name for the list: as it is when clean; escaped for display, or
+ * left out (it matches nothing) when the list is for comparing. */
+static void
+push_name(char ***names, size_t *n, const char *prefix, const unsigned char *p, size_t len,
+          int display)
+{
+    if (name_is_clean(p, len)) {
+        push(names, n, xasprintf("%s%.*s", prefix, (int)len, (const char *)p));
+    } else if (display) {
+        char *e = name_escape(p, len);
+
+        push(names, n, xasprintf("%s%s", prefix, e));
+        free(e);
+    }
+}
+
+static char **
+cert_names(X509 *x, size_t *n, int display)
 {
     GENERAL_NAMES *sans = X509_get_ext_d2i(x, NID_subject_alt_name, NULL, NULL);
     char **names = NULL;
@@ -113,8 +173,8 @@ xp_cert_names(X509 *x, size_t *n)
         if (g->type == GEN_DNS) {
             const ASN1_IA5STRING *s = g->d.dNSName;
 
-            push(&names, n, xstrndup((const char *)ASN1_STRING_get0_data(s),
-                                     (size_t)ASN1_STRING_length(s)));
+            push_name(&names, n, "", ASN1_STRING_get0_data(s),
+                      (size_t)ASN1_STRING_length(s), display);
             dns++;
         } else if (g->type == GEN_IPADD) {
             const ASN1_OCTET_STRING *ip = g->d.iPAddress;
@@ -129,16 +189,21 @@ xp_cert_names(X509 *x, size_t *n)
     }
     GENERAL_NAMES_free(sans);
     if (!dns) {
-        char *cn = subject_cn(x);
+        size_t len;
+        unsigned char *cn = subject_cn(x, &len);
 
-        if (cn) {
-            push(&names, n, xasprintf("CN=%s", cn));
-            free(cn);
-        }
+        if (cn)
+            push_name(&names, n, "CN=", cn, len, display);
+        free(cn);
     }
     return names;
 }
 
+char **
+xp_cert_names(X509 *x, size_t *n)
+{
+    return cert_names(x, n, 1);
+}
 
 static int
 is_ip(const char *s)
@@ -167,6 +232,8 @@ xp_cert_host_matches(X509 *x, const char *host, int *cn_only)
     size_t len = strlen(host);
 
     *cn_only = 0;
+    if (!name_is_clean((const unsigned char *)host, len))
+        return 0;
     if (is_ip(host))
         return X509_check_ip_asc(x, host, 0) == 1;
     /* "mail.contoso.com." is the same name; X509_check_host compares text. */
@@ -198,7 +265,7 @@ const char *
 xp_cert_mismatch_hint(X509 *x, const char *host)
 {
     size_t n, i;
-    char **names = xp_cert_names(x, &n);
+    char **names = cert_names(x, &n, 0);
     const char *hint = NULL;
     int internal = 0;
 
@@ -229,14 +296,20 @@ int
 xp_cert_msstd_match(X509 *x, const char *msstd)
 {
     const char *want;
-    char *cn;
+    unsigned char *cn;
+    size_t len;
     int cn_match;
 
     if (strncasecmp(msstd, "msstd:", 6) != 0)
         return -1;
     want = msstd + 6;
-    cn = subject_cn(x);
-    cn_match = cn && strcasecmp(cn, want) == 0;
+    if (!name_is_clean((const unsigned char *)want, strlen(want)))
+        return 0;   /* OpenSSL would compare control bytes as text */
+    cn = subject_cn(x, &len);
+    /* Length and bytes: "mail.contoso.com\0.evil.example" is not
+     * mail.contoso.com. */
+    cn_match = cn && name_is_clean(cn, len) && len == strlen(want) &&
+               strncasecmp((const char *)cn, want, len) == 0;
     free(cn);
     if (cn_match)
         return 2;
@@ -244,7 +317,7 @@ xp_cert_msstd_match(X509 *x, const char *msstd)
      * wildcard principal is compared as text first, then as a pattern. */
     {
         size_t n, i;
-        char **names = xp_cert_names(x, &n);
+        char **names = cert_names(x, &n, 0);
         int found = 0;
 
         for (i = 0; i < n && !found; i++)

@@ -85,7 +85,8 @@ xstrndup(const char *s, size_t n)
 {
     char *p = xmalloc(n + 1);
 
-    memcpy(p, s, n);
+    if (n)   /* s may be NULL when n is 0 (an empty BIO, an empty subject) */
+        memcpy(p, s, n);
     p[n] = '\0';
     return p;
 }
