@@ -197,7 +197,8 @@ parse_seconds(const char *opt, const char *v, int max)
     errno = 0;
     d = strtod(v, &end);
     if (errno || end == v || *end || !isfinite(d) || d < 0.001 || d > max)
-        usage_error("%s wants seconds from 0.001 to %d, not '%s'", opt, max, v);
+        usage_error("%s wants seconds more than 0 (at least 0.001) and at most %d, not '%s'",
+                    opt, max, v);
     return (int)(d * 1000.0 + 0.5);
 }
 
