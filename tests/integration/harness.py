@@ -167,6 +167,14 @@ def run(*args, stdin=None, timeout=RUN_TIMEOUT, env=None, cwd=None):
     return r
 
 
+def lab_dir():
+    """The lab's run dir: $LAB_DIR, else what tests/lab/lab.sh uses."""
+    if os.environ.get("LAB_DIR"):
+        return os.environ["LAB_DIR"]
+    return subprocess.run([os.path.join(ROOT, "tests", "lab", "lab.sh"), "dir"],
+                          stdout=subprocess.PIPE, check=True).stdout.decode().strip()
+
+
 def lab_args(*args):
     """ARGS with --dns-server LAB_DNS in front."""
     return ["--dns-server", LAB_DNS] + [str(a) for a in args]

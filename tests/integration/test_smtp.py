@@ -8,10 +8,10 @@ import os
 
 from harness import (ROOT, SLACK, all_steps, assert_code, assert_eq, assert_exit,
                      assert_exit_matches, assert_no_code, assert_problem_shape, assert_true,
-                     assert_usage_error, check, fail, findings, lab_args, probe, problems, run,
+                     assert_usage_error, check, fail, findings, lab_args, lab_dir, probe, problems, run,
                      validate_doc)
 
-LAB_DIR = os.environ.get("LAB_DIR") or os.path.join(ROOT, "build", "lab")
+LAB_DIR = os.environ.get("LAB_DIR") or lab_dir()
 if not os.path.isabs(LAB_DIR):
     LAB_DIR = os.path.join(ROOT, LAB_DIR)
 CA = os.environ.get("LAB_CA") or os.path.join(LAB_DIR, "certs", "ca.pem")

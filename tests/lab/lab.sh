@@ -23,7 +23,8 @@
 # `lab.sh ca` prints its path.
 #
 # Runtime files (rendered configs, zones, pidfiles, logs) go to $LAB_DIR,
-# default <repo>/build/lab. Every server is stopped by the PID in its pidfile,
+# default /run/exprobe-lab-HASH (per clone; `lab.sh dir` prints it), linked
+# from <repo>/build/lab. Every server is stopped by the PID in its pidfile,
 # never by name. Needs root (ports 53/80/443) and the packages of
 # `scripts/deps lab`.
 #
@@ -38,7 +39,24 @@
 set -eu
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-LAB_DIR=${LAB_DIR:-$ROOT/build/lab}
+# The run dir must be reachable by the daemons' own users (Exim runs as
+# Debian-exim), whatever the clone's path: a clone under a 0700 home (/root)
+# is not. So it lives under /run (root) or $XDG_RUNTIME_DIR or /tmp, one per
+# clone (a hash of the clone's path), and build/lab points at it.
+default_lab_dir() {
+    local h base
+    h=$(printf '%s' "$ROOT" | sha256sum | cut -c1-12)
+    if [ -w /run ]; then base=/run
+    elif [ -n "${XDG_RUNTIME_DIR:-}" ] && [ -w "$XDG_RUNTIME_DIR" ]; then base=$XDG_RUNTIME_DIR
+    else base=/tmp/exprobe-lab-$(id -u); mkdir -p -m 0700 "$base"
+    fi
+    echo "$base/exprobe-lab-$h"
+}
+LAB_DIR_DEFAULT=""
+if [ -z "${LAB_DIR:-}" ]; then
+    LAB_DIR=$(default_lab_dir)
+    LAB_DIR_DEFAULT=1
+fi
 case "$LAB_DIR" in /*) ;; *) LAB_DIR=$PWD/$LAB_DIR ;; esac
 LAB_DIR=${LAB_DIR%/}
 LAB_WAIT=${LAB_WAIT:-10}
@@ -170,6 +188,13 @@ LOCKED=""
 lock() {
     [ -z "$LOCKED" ] || return 0
     mkdir -p "$LAB_DIR"
+    chmod 0755 "$LAB_DIR"   # traversable by the daemons' users, whatever the umask
+    # build/lab -> the run dir, so build/lab/certs/ca.pem works from the clone
+    # (an old build/lab directory is left alone).
+    if [ -n "$LAB_DIR_DEFAULT" ] && { [ -L "$ROOT/build/lab" ] || [ ! -e "$ROOT/build/lab" ]; }; then
+        mkdir -p "$ROOT/build"
+        ln -sfn "$LAB_DIR" "$ROOT/build/lab"
+    fi
     exec 9>"$LAB_DIR/lab.lock"
     flock -w 30 9 || { err "another lab.sh holds $LAB_DIR/lab.lock"; exit 1; }
     LOCKED=1
@@ -512,7 +537,7 @@ cmd_status() {
 
 usage() {
     cat >&2 <<EOF
-usage: ${0##*/} start|stop|status|restart|ca
+usage: ${0##*/} start|stop|status|restart|ca|dir
   start    generate the lab certificates (tests/lab/certs.sh, into
            \$LAB_DIR/certs, when nginx is not already running), start named
            ($DNS_ADDR:53), nginx (127.0.1.10-.117, HTTP and HTTPS), blackhole
@@ -525,6 +550,8 @@ usage: ${0##*/} start|stop|status|restart|ca
   restart  stop, then start (new certificates)
   ca       print the path of the lab root CA for exprobe --ca-file
            (\$LAB_DIR/certs/ca.pem); exit 1 if it does not exist
+  dir      print the run dir (\$LAB_DIR; default /run/exprobe-lab-HASH, one
+           per clone, reachable by the daemons' users; build/lab links to it)
 run dir: \$LAB_DIR (now $LAB_DIR)
 EOF
     exit 2
@@ -537,6 +564,7 @@ case "$1" in
     status)  cmd_status ;;
     restart) cmd_stop; cmd_start ;;
     ca)      cmd_ca ;;
+    dir)     echo "$LAB_DIR" ;;
     -h|--help|help) usage ;;
     *) err "unknown command '$1'"; usage ;;
 esac

@@ -9,7 +9,7 @@
 set -u
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-LAB_DIR=${LAB_DIR:-$ROOT/build/lab}
+LAB_DIR=${LAB_DIR:-$("$ROOT/tests/lab/lab.sh" dir)}
 CA=${LAB_CA:-$LAB_DIR/certs/ca.pem}
 DNS=${LAB_DNS:-127.0.1.1}
 BH=${LAB_BLACKHOLE:-127.0.1.2}
