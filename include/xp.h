@@ -28,6 +28,7 @@ enum xp_exit {
     XP_EXIT_WARN = 1,
     XP_EXIT_FAIL = 2,
     XP_EXIT_USAGE = 3,
+    XP_EXIT_UNKNOWN = 3,    /* no verdict reached (same code as usage: Nagios UNKNOWN) */
 };
 
 /*

@@ -6,18 +6,24 @@
 #ifndef XP_CODES_H
 #define XP_CODES_H
 
+/* In the order of precedence (SPEC: fail > unknown > warn > pass): a
+ * finding of severity unknown means "no verdict could be reached". */
 enum xp_severity {
     XP_SEV_INFO,
     XP_SEV_WARN,
+    XP_SEV_UNKNOWN,
     XP_SEV_FAIL,
 };
 
 #define XP_CODE_LIST(X)                                                    \
+    /* run-wide: the premises every check depends on */                  \
+    X(DOMAIN_NOT_FOUND) X(RESOLVER_UNREACHABLE) X(RESOLVER_PARTIAL)        \
+    X(CHECK_INTERRUPTED)                                                   \
     /* autodiscover */                                                     \
     X(AUTOD_OK) X(AUTOD_NO_ENDPOINT) X(AUTOD_DNS_MISSING)                  \
     X(AUTOD_CONNECT_FAILED) X(AUTOD_REDIRECT) X(AUTOD_REDIRECT_INSECURE)   \
     X(AUTOD_REDIRECT_LOOP) X(AUTOD_SRV) X(AUTOD_BAD_RESPONSE)              \
-    X(AUTOD_AUTH_FAILED) X(XML_UNSAFE)                                     \
+    X(AUTOD_AUTH_FAILED) X(XML_UNSAFE) X(AUTOD_CERT_INVALID)              \
     /* preauth */                                                          \
     X(PREAUTH_DETECTED) X(FEDERATION_INFO_OK) X(FEDERATION_INFO_FAILED)    \
     X(MRSPROXY_UNREACHABLE) X(PREAUTH_HOST_UNREACHABLE)                    \
@@ -32,7 +38,7 @@ enum xp_severity {
     X(SMTP_ESMTP_INSPECTION) X(SMTP_NO_STARTTLS) X(SMTP_STARTTLS_FAILED)   \
     X(SMTP_TLS_REQUIRED) X(SMTP_TLS_OLD_PROTOCOL) X(SMTP_PROTOCOL_ERROR)   \
     X(SMTP_OK) X(SMTP_CLIENT_IP) X(SMTP_REJECTED) X(SMTP_DNS_ERROR)        \
-    X(CONNECTOR_CERT_MISMATCH)                                             \
+    X(CONNECTOR_CERT_MISMATCH) X(SMTP_CERT_INVALID)                        \
     /* dnsbl */                                                            \
     X(DNSBL_LISTED) X(DNSBL_QUERY_BLOCKED) X(DNSBL_CLEAN)                  \
     X(CONNECTOR_IP_MISMATCH)                                               \
@@ -47,7 +53,7 @@ enum xp_severity {
     X(LYNC_SRV_MISSING) X(LYNC_SRV_WRONG) X(LYNC_CNAME_MISSING)            \
     X(LYNC_UNREACHABLE)                                                    \
     X(LYNC_OK) X(LYNC_CNAME_WRONG) X(LYNC_DEPLOYMENT) X(LYNC_DNS_ERROR)    \
-    X(LYNC_SRV_OTHER_DOMAIN)
+    X(LYNC_SRV_OTHER_DOMAIN) X(LYNC_CERT_INVALID)
 
 enum xp_code {
 #define XP_CODE_ENUM(name) XP_##name,

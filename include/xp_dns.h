@@ -69,6 +69,9 @@ struct xp_dns *xp_dns_new(struct xp_loop *loop, const char *servers, int timeout
 /* Destroys the channel; outstanding callbacks are dropped, not called. */
 void xp_dns_free(struct xp_dns *dns);
 void xp_dns_query(struct xp_dns *dns, const char *name, int type, xp_dns_cb cb, void *arg);
+/* The resolvers asked, as "ADDR[:PORT],..." (the system's when none was
+ * given; "system resolver" when they cannot be listed). */
+const char *xp_dns_servers(const struct xp_dns *dns);
 /* Forget memoised answers (a rerun wants fresh ones). */
 void xp_dns_flush(struct xp_dns *dns);
 

@@ -29,6 +29,7 @@ enum xp_status {
     XP_ST_PASS,
     XP_ST_INFO,
     XP_ST_WARN,
+    XP_ST_UNKNOWN,          /* no verdict could be reached (SPEC: fail > unknown > warn) */
     XP_ST_FAIL,
 };
 
@@ -99,6 +100,8 @@ struct xp_target {
     char started_at[32];
     int64_t t0_us, t1_us;
     int started, done, interrupted;
+    int premises_ok;        /* the resolver answers and the domain exists: checks may run */
+    int premise_noted;      /* RESOLVER_PARTIAL already told in one of its checks */
     uint64_t deadline_timer;
     struct xp_facts *facts;     /* what checks learnt and share (xp_facts.h) */
 };
@@ -144,7 +147,7 @@ struct xp_run {
 const char *xp_status_name(enum xp_status st);
 /* Severity as a step/check status. */
 enum xp_status xp_status_of_severity(enum xp_severity sev);
-/* The worse of two results (fail > warn > pass/info > skip > pending). */
+/* The worse of two results (fail > unknown > warn > pass/info > skip > pending). */
 enum xp_status xp_status_worst(enum xp_status a, enum xp_status b);
 
 /* Copy s (n bytes) as valid UTF-8, capped at max bytes ("…" marks a cut). */
@@ -186,6 +189,15 @@ void xp_ev_list(struct xp_finding *f, const char *key, char *const *items, size_
 enum xp_status xp_check_rollup(const struct xp_check *c);
 enum xp_status xp_target_rollup(const struct xp_target *t);
 enum xp_status xp_run_rollup(const struct xp_run *run);
+/* How many of a target's finished checks ended in each status. */
+struct xp_counts {
+    int pass, warn, fail, unknown, skip;
+};
+void xp_target_counts(const struct xp_target *t, struct xp_counts *n);
+/* "PASS", "WARN", "FAIL", "UNKNOWN" for a target's verdict. */
+const char *xp_status_upper(enum xp_status st);
+/* Nagios: 0 pass, 1 warn, 2 fail, 3 unknown. */
+int xp_exit_code_of(enum xp_status st);
 int xp_run_exit_code(const struct xp_run *run);
 int64_t xp_duration_ms(int64_t t0_us, int64_t t1_us);
 

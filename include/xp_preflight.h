@@ -64,6 +64,15 @@ const char *xp_pf_state_name(enum xp_pf_state st);
  * ready", "ready: unknown — no blocker found, 5 of 8 items unknown". */
 void xp_preflight_verdict(const struct xp_preflight *pf, char *buf, size_t len);
 
+/*
+ * SPEC: with --preflight the exit status is the checklist's: 0 ready,
+ * 1 ready but some check warned (or failed outside the checklist), 2 not
+ * ready, 3 unknown. For several targets the worst, in the order
+ * 2 > 3 > 1 > 0 (as fail > unknown > warn > pass).
+ */
+int xp_preflight_exit_code(const struct xp_target *t);
+int xp_preflight_run_exit_code(const struct xp_run *run);
+
 /* ---- rendering (report/report_preflight.c) ---- */
 
 struct xp_options;

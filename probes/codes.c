@@ -11,8 +11,21 @@
 #define I XP_SEV_INFO
 #define W XP_SEV_WARN
 #define F XP_SEV_FAIL
+#define U XP_SEV_UNKNOWN
 
 static const struct xp_code_info table[XP_CODE_COUNT] = {
+    [XP_DOMAIN_NOT_FOUND] = { "DOMAIN_NOT_FOUND", F,
+        "Check the spelling of the domain. If it is right, the domain is not registered or "
+        "its name servers do not serve it: register it, or fix its delegation." },
+    [XP_RESOLVER_UNREACHABLE] = { "RESOLVER_UNREACHABLE", U,
+        "Check the resolver address given with --dns-server (or /etc/resolv.conf) and that "
+        "DNS (UDP and TCP port 53) to it is allowed from here, then run again." },
+    [XP_RESOLVER_PARTIAL] = { "RESOLVER_PARTIAL", I,
+        "Drop the resolvers that did not answer from --dns-server (or find why they are "
+        "silent): they were not asked again in this run." },
+    [XP_CHECK_INTERRUPTED] = { "CHECK_INTERRUPTED", U,
+        "Run again with a larger --max-time, or only the slow check with -c: the servers "
+        "it was still waiting for are named in the steps." },
     [XP_AUTOD_OK] = { "AUTOD_OK", I, NULL },
     [XP_AUTOD_NO_ENDPOINT] = { "AUTOD_NO_ENDPOINT", F,
         "Publish Autodiscover: a DNS record for autodiscover.DOMAIN (or an SRV record "
@@ -35,6 +48,9 @@ static const struct xp_code_info table[XP_CODE_COUNT] = {
     [XP_XML_UNSAFE] = { "XML_UNSAFE", F,
         "The server sent XML with entity declarations; it was not expanded. Find what "
         "answers in front of Exchange." },
+    [XP_AUTOD_CERT_INVALID] = { "AUTOD_CERT_INVALID", W,
+        "Install a certificate on the Autodiscover host that carries its name and chains to a "
+        "public CA, with the intermediates sent: Outlook warns the user on this one." },
     [XP_PREAUTH_DETECTED] = { "PREAUTH_DETECTED", F,
         "Disable pre-authentication for /autodiscover, /EWS and /EWS/mrsproxy.svc on the "
         "reverse proxy (pass-through authentication)." },
@@ -92,6 +108,9 @@ static const struct xp_code_info table[XP_CODE_COUNT] = {
     [XP_CONNECTOR_CERT_MISMATCH] = { "CONNECTOR_CERT_MISMATCH", F,
         "Bind a certificate that carries the connector's TlsCertificateName to SMTP, or "
         "align the connector's TlsCertificateName with the certificate." },
+    [XP_SMTP_CERT_INVALID] = { "SMTP_CERT_INVALID", W,
+        "Bind a certificate for the MX name from a public CA (intermediates sent) to SMTP "
+        "(Enable-ExchangeCertificate -Services SMTP)." },
     [XP_DNSBL_LISTED] = { "DNSBL_LISTED", F,
         "Find why the address is listed, fix it, and ask the list for delisting." },
     [XP_DNSBL_QUERY_BLOCKED] = { "DNSBL_QUERY_BLOCKED", W,
@@ -144,11 +163,15 @@ static const struct xp_code_info table[XP_CODE_COUNT] = {
         "Check that the domain's name servers answer (or the --dns-server given)." },
     [XP_LYNC_SRV_OTHER_DOMAIN] = { "LYNC_SRV_OTHER_DOMAIN", W,
         "Use an SRV target host in the same domain as the SRV record (mobility needs it)." },
+    [XP_LYNC_CERT_INVALID] = { "LYNC_CERT_INVALID", F,
+        "Install a certificate on the SRV target that carries its name and chains to a public "
+        "CA: federation partners and clients refuse this one." },
 };
 
 #undef I
 #undef W
 #undef F
+#undef U
 
 const struct xp_code_info *
 xp_code_info(enum xp_code code)
@@ -175,6 +198,8 @@ xp_severity_name(enum xp_severity sev)
         return "fail";
     case XP_SEV_WARN:
         return "warn";
+    case XP_SEV_UNKNOWN:
+        return "unknown";
     default:
         return "info";
     }

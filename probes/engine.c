@@ -3,7 +3,14 @@
  * check once the checks it waits for are done, counts each check's work
  * in flight, drops answers meant for a cancelled or restarted check,
  * enforces the per-target deadline (--max-time), and emits the run,
- * target and check events. A few targets run at once (MAX_ACTIVE) so a
+ * target and check events.
+ *
+ * Premises first (SPEC): before any check of a target runs, the engine
+ * asks every resolver once (one --timeout at most) whether it answers, and
+ * drops those that never do (RESOLVER_PARTIAL) so no check waits on them
+ * again; when none answers, or the target's domain does not exist, the
+ * target gets that one finding (RESOLVER_UNREACHABLE, DOMAIN_NOT_FOUND) in
+ * its first check and every other check is skipped with that reason. A few targets run at once (MAX_ACTIVE) so a
  * long --domains-file does not open thousands of sockets.
  */
 #include "xp_check.h"
@@ -31,6 +38,16 @@ struct op {
     struct op *prev, *next;
 };
 
+/* One resolver asked alone whether it answers (the resolver premise). */
+struct probe {
+    struct xp_engine *engine;
+    struct xp_dns *dns;           /* a channel to this resolver only */
+    char *server;
+    struct xp_dns_result *res;    /* its answer */
+};
+
+enum premise { PREMISE_UNASKED, PREMISE_ASKING, PREMISE_KNOWN };
+
 struct xp_engine {
     const struct xp_options *opts;
     struct xp_loop *loop;
@@ -40,10 +57,18 @@ struct xp_engine {
     size_t active;
     int done;
     struct op *ops;
+    /* the resolver premise, established once per run */
+    enum premise premise;
+    struct probe *probes;
+    size_t nprobes, probes_pending;
+    int resolver_dead;            /* no resolver answered */
+    char **silent;                /* resolvers that did not answer (RESOLVER_PARTIAL) */
+    size_t nsilent;
 };
 
 static void target_maybe_end(struct xp_engine *e, struct xp_target *t);
 static void schedule_checks(struct xp_engine *e, struct xp_target *t);
+static int probe_answered(const struct xp_dns_result *res);
 
 static struct xp_engine *
 engine_of(const struct xp_check *c)
@@ -418,6 +443,27 @@ deps_done(struct xp_target *t, struct xp_check *c)
     return 1;
 }
 
+/* RESOLVER_PARTIAL, once per target, in the first check that starts. */
+static void
+note_partial_resolvers(struct xp_check *c)
+{
+    struct xp_engine *e = engine_of(c);
+    struct xp_finding *f;
+    size_t i;
+
+    if (!e->nsilent || c->target->premise_noted)
+        return;
+    c->target->premise_noted = 1;
+    f = xp_finding_new(c, NULL, XP_RESOLVER_PARTIAL,
+                       "%zu of %zu resolvers never answered and were not asked again: %s%s",
+                       e->nsilent, e->nprobes, e->silent[0], e->nsilent > 1 ? ", ..." : "");
+    xp_ev_list(f, "silent", e->silent, e->nsilent);
+    for (i = 0; i < e->nprobes; i++)
+        if (e->probes[i].res && probe_answered(e->probes[i].res))
+            xp_ev_str(f, "used", e->probes[i].server);
+    xp_finding_add(f);
+}
+
 static void
 check_start(struct xp_check *c)
 {
@@ -428,6 +474,7 @@ check_start(struct xp_check *c)
     c->t0_us = xp_now_us();
     c->t1_us = 0;
     xp_emit(c->target->run, XP_EV_CHECK_BEGIN, c->target, c, NULL, NULL);
+    note_partial_resolvers(c);
     c->ops->start(c);
     xp_check_release(c);
 }
@@ -438,7 +485,7 @@ schedule_checks(struct xp_engine *e, struct xp_target *t)
     size_t i;
 
     (void)e;
-    if (t->done)
+    if (t->done || !t->premises_ok)
         return;
     for (i = 0; i < t->nchecks; i++) {
         struct xp_check *c = t->checks[i];
@@ -448,33 +495,54 @@ schedule_checks(struct xp_engine *e, struct xp_target *t)
     }
 }
 
-/* Steps still running when a check is stopped end as failed, with why. */
+/* Steps still running when a check is stopped end as unknown (they never
+ * got their answer), with why; their titles are collected as evidence. */
 static void
-stop_steps(struct xp_step *s, const char *why)
+stop_steps(struct xp_step *s, const char *why, char **open, size_t *nopen, size_t max)
 {
     for (; s; s = s->next) {
-        stop_steps(s->children, why);
-        if (s->status == XP_ST_RUNNING)
-            xp_step_end(s, XP_ST_FAIL, "%s", why);
+        stop_steps(s->children, why, open, nopen, max);
+        if (s->status == XP_ST_RUNNING) {
+            if (*nopen < max)
+                open[(*nopen)++] = s->title;
+            xp_step_end(s, XP_ST_UNKNOWN, "%s", why);
+        }
     }
 }
 
+/*
+ * SPEC: a check cut short (--max-time, Ctrl-C) carries CHECK_INTERRUPTED
+ * and is unknown, unless what it had already found is a failure. A check
+ * that had not started yet (it waited for another) is cut short too.
+ */
 static void
 check_stop(struct xp_check *c, const char *why)
 {
+    char *open[8];
+    size_t nopen = 0;
+    struct xp_finding *f;
+    int started = c->started;
+
     c->generation++;   /* answers still in flight are dropped */
     c->pending = 0;
-    if (!c->started) {
+    if (!started) {
         c->started = 1;
-        c->status = XP_ST_SKIP;
-        c->skip_reason = xstrdup(why);
+        c->t0_us = xp_now_us();
         xp_emit(c->target->run, XP_EV_CHECK_BEGIN, c->target, c, NULL, NULL);
-    } else {
-        stop_steps(c->steps, why);
-        c->status = xp_status_worst(xp_check_rollup(c), XP_ST_FAIL);
     }
+    stop_steps(c->steps, why, open, &nopen, XP_ARRAY_LEN(open));
+    f = xp_finding_new(c, NULL, XP_CHECK_INTERRUPTED, "%s: %s%s", c->ops->id,
+                       started ? "" : "never started: ", why);
+    xp_ev_str(f, "reason", why);
+    xp_ev_int(f, "after_ms", xp_duration_ms(c->target->t0_us, xp_now_us()));
+    if (nopen)
+        xp_ev_list(f, "unfinished", open, nopen);
+    if (!started)
+        xp_ev_str(f, "waited_for", "the checks it uses (they did not finish in time)");
+    xp_finding_add(f);
     c->done = 1;
     c->t1_us = xp_now_us();
+    c->status = xp_check_rollup(c);
     xp_emit(c->target->run, XP_EV_CHECK_END, c->target, c, NULL, NULL);
 }
 
@@ -502,9 +570,237 @@ on_deadline(void *arg)
 
     t->deadline_timer = 0;
     t->interrupted = 1;
-    snprintf(why, sizeof(why), "not finished within the run deadline (--max-time %d s)",
-             e->opts->max_time_ms / 1000);
+    snprintf(why, sizeof(why), "cut short by --max-time %g s", e->opts->max_time_ms / 1000.0);
     target_stop(e, t, why);
+}
+
+/* ---- premises ---- */
+
+/* The resolver answered this question at all (NXDOMAIN and SERVFAIL are
+ * answers; a refusal, a timeout or a closed port are not). */
+static int
+probe_answered(const struct xp_dns_result *res)
+{
+    return res->status == XP_DNS_OK || res->status == XP_DNS_NODATA ||
+           res->status == XP_DNS_NXDOMAIN || res->status == XP_DNS_SERVFAIL;
+}
+
+/* The first check of the target carries the premise's one finding. */
+static struct xp_check *
+premise_check_begin(struct xp_target *t)
+{
+    struct xp_check *c = t->checks[0];
+
+    c->started = 1;
+    c->status = XP_ST_RUNNING;
+    c->t0_us = xp_now_us();
+    xp_emit(t->run, XP_EV_CHECK_BEGIN, t, c, NULL, NULL);
+    return c;
+}
+
+/* End the carrier check; skip every other one with why; end the target. */
+static void
+premise_failed(struct xp_engine *e, struct xp_check *carrier, const char *why)
+{
+    struct xp_target *t = carrier->target;
+    size_t i;
+
+    carrier->done = 1;
+    carrier->t1_us = xp_now_us();
+    carrier->status = xp_check_rollup(carrier);
+    xp_emit(t->run, XP_EV_CHECK_END, t, carrier, NULL, NULL);
+    for (i = 1; i < t->nchecks; i++) {
+        struct xp_check *c = t->checks[i];
+
+        c->started = c->done = 1;
+        c->status = XP_ST_SKIP;
+        c->skip_reason = xstrdup(why);
+        c->t0_us = c->t1_us = xp_now_us();
+        xp_emit(t->run, XP_EV_CHECK_BEGIN, t, c, NULL, NULL);
+        xp_emit(t->run, XP_EV_CHECK_END, t, c, NULL, NULL);
+    }
+    target_maybe_end(e, t);
+}
+
+static void
+resolver_unreachable(struct xp_engine *e, struct xp_target *t)
+{
+    struct xp_check *c = premise_check_begin(t);
+    char **lines = xcalloc(e->nprobes, sizeof(*lines));
+    struct xp_step *s = xp_step_begin(c, NULL, "Resolver answers");
+    struct xp_finding *f;
+    size_t i;
+
+    for (i = 0; i < e->nprobes; i++) {
+        const struct xp_dns_result *r = e->probes[i].res;
+
+        lines[i] = xasprintf("%s: %s %s: %s (%lld ms)", e->probes[i].server,
+                             xp_dns_type_name(r->qtype), r->qname,
+                             r->error ? r->error : xp_dns_status_name(r->status),
+                             (long long)r->ms);
+        xp_step_note(s, "%s", lines[i]);
+    }
+    xp_step_end(s, XP_ST_UNKNOWN, NULL);
+    f = xp_finding_new(c, s, XP_RESOLVER_UNREACHABLE,
+                       "No resolver answered (%s): nothing could be checked", lines[0]);
+    xp_ev_list(f, "resolvers", lines, e->nprobes);
+    xp_ev_int(f, "timeout_ms", e->opts->timeout_ms);
+    xp_finding_add(f);
+    xp_strv_free(lines, e->nprobes);
+    premise_failed(e, c, "no resolver answered (RESOLVER_UNREACHABLE): nothing could be "
+                         "checked");
+}
+
+static void
+domain_not_found(struct xp_engine *e, struct xp_target *t, const struct xp_dns_result *res)
+{
+    struct xp_check *c = premise_check_begin(t);
+    struct xp_step *s = xp_check_dns_step(c, NULL, res);
+    struct xp_finding *f = xp_finding_new(
+        c, s, XP_DOMAIN_NOT_FOUND,
+        "%s does not exist (NXDOMAIN): check the spelling; nothing else was checked",
+        t->domain);
+    char *why;
+
+    xp_ev_dns(f, "answer", res);
+    xp_ev_str(f, "resolver", res->server);
+    xp_finding_add(f);
+    why = xasprintf("%s does not exist (DOMAIN_NOT_FOUND)", t->domain);
+    premise_failed(e, c, why);
+    free(why);
+}
+
+static void
+on_domain_answer(void *arg, const struct xp_dns_result *res)
+{
+    struct xp_target *t = arg;
+    struct xp_engine *e = t->run->engine;
+
+    if (t->done || t->premises_ok)
+        return;   /* stopped meanwhile (deadline, Ctrl-C) */
+    if (res->status == XP_DNS_NXDOMAIN) {
+        domain_not_found(e, t, res);
+        return;
+    }
+    /* Anything else (even SERVFAIL): the checks tell the rest. */
+    t->premises_ok = 1;
+    schedule_checks(e, t);
+}
+
+/* The resolver premise is known: the target's own (its domain exists). */
+static void
+target_premises(struct xp_engine *e, struct xp_target *t)
+{
+    if (e->resolver_dead) {
+        resolver_unreachable(e, t);
+        return;
+    }
+    xp_dns_query(e->dns, t->domain, XP_DNS_NS, on_domain_answer, t);
+}
+
+/* Every resolver has answered or given up: keep those that answered. */
+static void
+resolvers_known(struct xp_engine *e)
+{
+    struct xp_buf keep = { 0 };
+    char err[256];
+    size_t i;
+
+    e->premise = PREMISE_KNOWN;
+    e->silent = xcalloc(e->nprobes, sizeof(*e->silent));
+    for (i = 0; i < e->nprobes; i++) {
+        if (probe_answered(e->probes[i].res))
+            xp_buf_printf(&keep, "%s%s", keep.len ? "," : "", e->probes[i].server);
+        else
+            e->silent[e->nsilent++] = xstrdup(e->probes[i].server);
+    }
+    if (!keep.len) {
+        e->resolver_dead = 1;
+    } else if (e->nsilent) {
+        struct xp_dns *dns = xp_dns_new(e->loop, keep.s, e->opts->timeout_ms, err, sizeof(err));
+
+        if (dns) {   /* cannot fail: each of these parsed alone already */
+            xp_dns_free(e->dns);
+            e->dns = dns;
+        }
+    }
+    free(keep.s);
+    for (i = 0; i < e->run->ntargets; i++) {
+        struct xp_target *t = e->run->targets[i];
+
+        if (t->started && !t->done)
+            target_premises(e, t);
+    }
+}
+
+static void
+on_probe_answer(void *arg, const struct xp_dns_result *res)
+{
+    struct probe *p = arg;
+    struct xp_engine *e = p->engine;
+
+    p->res = xp_dns_result_dup(res);
+    if (--e->probes_pending == 0)
+        resolvers_known(e);
+}
+
+/* "a,[b]:53,c" → its items (bracketed IPv6 holds no comma). */
+static char **
+split_servers(const char *csv, size_t *n)
+{
+    char **v = NULL, *copy = xstrdup(csv), *tok, *save = NULL;
+
+    *n = 0;
+    for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+        v = xrealloc(v, (*n + 1) * sizeof(*v));
+        v[(*n)++] = xstrdup(tok);
+    }
+    free(copy);
+    return v;
+}
+
+/*
+ * Ask each resolver alone about the first target's domain (NS): every
+ * probe is bounded by one --timeout and they run at once, so the premise
+ * costs one --timeout at worst.
+ */
+static void
+ask_resolvers(struct xp_engine *e)
+{
+    const char *all = xp_dns_servers(e->dns);
+    int system = strcmp(all, "system resolver") == 0;
+    char **servers = NULL;
+    size_t n = 0, i;
+
+    e->premise = PREMISE_ASKING;
+    if (system) {
+        servers = xcalloc(1, sizeof(*servers));
+        servers[n++] = xstrdup(all);
+    } else {
+        servers = split_servers(all, &n);
+    }
+    e->probes = xcalloc(n ? n : 1, sizeof(*e->probes));
+    for (i = 0; i < n; i++) {
+        struct probe *p = &e->probes[e->nprobes];
+        char err[256];
+
+        p->engine = e;
+        p->server = servers[i];
+        p->dns = xp_dns_new(e->loop, system ? NULL : p->server, e->opts->timeout_ms, err,
+                            sizeof(err));
+        if (!p->dns) {   /* cannot happen: the whole list parsed */
+            free(p->server);
+            continue;
+        }
+        e->nprobes++;
+    }
+    free(servers);
+    e->probes_pending = e->nprobes;
+    for (i = 0; i < e->nprobes; i++)
+        xp_dns_query(e->probes[i].dns, e->run->targets[0]->domain, XP_DNS_NS, on_probe_answer,
+                     &e->probes[i]);
+    if (!e->nprobes)
+        resolvers_known(e);
 }
 
 static void
@@ -516,7 +812,8 @@ target_start(struct xp_engine *e, struct xp_target *t)
     e->active++;
     xp_emit(e->run, XP_EV_TARGET_BEGIN, t, NULL, NULL, NULL);
     t->deadline_timer = xp_loop_timer(e->loop, e->opts->max_time_ms, on_deadline, t);
-    schedule_checks(e, t);
+    if (e->premise == PREMISE_KNOWN)
+        target_premises(e, t);
 }
 
 static void
@@ -630,6 +927,8 @@ xp_engine_start(struct xp_engine *e)
 {
     e->run->t0_us = xp_now_us();
     xp_emit(e->run, XP_EV_RUN_BEGIN, NULL, NULL, NULL, NULL);
+    if (e->run->ntargets)
+        ask_resolvers(e);
     start_more_targets(e);
     maybe_run_end(e);
 }
@@ -659,7 +958,7 @@ xp_engine_interrupt(struct xp_engine *e)
 
         if (!t->done) {
             t->interrupted = 1;
-            target_stop(e, t, "interrupted");
+            target_stop(e, t, "interrupted (Ctrl-C or the session was closed)");
         }
     }
     /* Targets never started are left out of the reports. */
@@ -713,6 +1012,7 @@ void
 xp_engine_free(struct xp_engine *e)
 {
     struct op *op, *next;
+    size_t i;
 
     if (!e)
         return;
@@ -720,6 +1020,13 @@ xp_engine_free(struct xp_engine *e)
     xp_tls_abort_all();
     xp_http_abort_all();
     xp_dns_free(e->dns);
+    for (i = 0; i < e->nprobes; i++) {
+        xp_dns_free(e->probes[i].dns);
+        xp_dns_result_free(e->probes[i].res);
+        free(e->probes[i].server);
+    }
+    free(e->probes);
+    xp_strv_free(e->silent, e->nsilent);
     for (op = e->ops; op; op = next) {
         next = op->next;
         free(op);

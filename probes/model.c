@@ -13,7 +13,7 @@
 static const char *const status_names[] = {
     [XP_ST_PENDING] = "pending", [XP_ST_RUNNING] = "running", [XP_ST_SKIP] = "skip",
     [XP_ST_PASS] = "pass",       [XP_ST_INFO] = "info",       [XP_ST_WARN] = "warn",
-    [XP_ST_FAIL] = "fail",
+    [XP_ST_FAIL] = "fail",       [XP_ST_UNKNOWN] = "unknown",
 };
 
 const char *
@@ -30,17 +30,22 @@ xp_status_of_severity(enum xp_severity sev)
         return XP_ST_FAIL;
     case XP_SEV_WARN:
         return XP_ST_WARN;
+    case XP_SEV_UNKNOWN:
+        return XP_ST_UNKNOWN;
     default:
         return XP_ST_INFO;
     }
 }
 
-/* Rank for roll-up: info counts as a pass, skip below both. */
+/* Rank for roll-up (SPEC): fail > unknown > warn > pass; info counts as a
+ * pass, skip below both. */
 static int
 rank(enum xp_status st)
 {
     switch (st) {
     case XP_ST_FAIL:
+        return 6;
+    case XP_ST_UNKNOWN:
         return 5;
     case XP_ST_WARN:
         return 4;
@@ -307,45 +312,107 @@ xp_check_rollup(const struct xp_check *c)
             worst = XP_ST_PASS;
     for (f = c->findings; f; f = f->next)
         worst = xp_status_worst(worst, xp_status_of_severity(f->severity));
-    /* A check reports pass/warn/fail/skip: info is a pass. */
+    /* A check reports pass/warn/fail/unknown/skip: info is a pass. */
     return worst == XP_ST_INFO || worst == XP_ST_RUNNING || worst == XP_ST_PENDING
                ? XP_ST_PASS : worst;
 }
 
+/* SPEC: when no check reached a verdict (all skipped), the target's
+ * status is unknown, never a pass. */
 enum xp_status
 xp_target_rollup(const struct xp_target *t)
 {
-    enum xp_status worst = XP_ST_PASS;
+    enum xp_status worst = XP_ST_UNKNOWN;
+    int judged = 0;
     size_t i;
 
-    for (i = 0; i < t->nchecks; i++)
-        if (t->checks[i]->status != XP_ST_SKIP)
-            worst = xp_status_worst(worst, t->checks[i]->status);
-    return worst == XP_ST_INFO ? XP_ST_PASS : worst;
+    for (i = 0; i < t->nchecks; i++) {
+        if (t->checks[i]->status == XP_ST_SKIP)
+            continue;
+        worst = judged ? xp_status_worst(worst, t->checks[i]->status) : t->checks[i]->status;
+        judged = 1;
+    }
+    return worst == XP_ST_INFO || worst == XP_ST_PENDING || worst == XP_ST_RUNNING
+               ? XP_ST_PASS : worst;
 }
 
 enum xp_status
 xp_run_rollup(const struct xp_run *run)
 {
-    enum xp_status worst = XP_ST_PASS;
+    enum xp_status worst = XP_ST_UNKNOWN;
     size_t i;
 
-    for (i = 0; i < run->ntargets; i++)
-        worst = xp_status_worst(worst, xp_target_rollup(run->targets[i]));
+    for (i = 0; i < run->ntargets; i++) {
+        enum xp_status st = xp_target_rollup(run->targets[i]);
+
+        worst = i ? xp_status_worst(worst, st) : st;
+    }
     return worst;
 }
 
-int
-xp_run_exit_code(const struct xp_run *run)
+void
+xp_target_counts(const struct xp_target *t, struct xp_counts *n)
 {
-    switch (xp_run_rollup(run)) {
+    size_t i;
+
+    memset(n, 0, sizeof(*n));
+    for (i = 0; i < t->nchecks; i++) {
+        switch (t->checks[i]->status) {
+        case XP_ST_FAIL:
+            n->fail++;
+            break;
+        case XP_ST_UNKNOWN:
+            n->unknown++;
+            break;
+        case XP_ST_WARN:
+            n->warn++;
+            break;
+        case XP_ST_SKIP:
+            n->skip++;
+            break;
+        default:
+            n->pass++;
+            break;
+        }
+    }
+}
+
+const char *
+xp_status_upper(enum xp_status st)
+{
+    switch (st) {
+    case XP_ST_FAIL:
+        return "FAIL";
+    case XP_ST_UNKNOWN:
+        return "UNKNOWN";
+    case XP_ST_WARN:
+        return "WARN";
+    case XP_ST_SKIP:
+        return "SKIP";
+    default:
+        return "PASS";
+    }
+}
+
+int
+xp_exit_code_of(enum xp_status st)
+{
+    switch (st) {
     case XP_ST_FAIL:
         return XP_EXIT_FAIL;
+    case XP_ST_UNKNOWN:
+        return XP_EXIT_UNKNOWN;
     case XP_ST_WARN:
         return XP_EXIT_WARN;
     default:
         return XP_EXIT_OK;
     }
+}
+
+int
+xp_run_exit_code(const struct xp_run *run)
+{
+    return xp_exit_code_of(xp_run_rollup(run));
 }
 
 int64_t

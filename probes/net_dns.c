@@ -162,6 +162,12 @@ xp_dns_new(struct xp_loop *loop, const char *servers, int timeout_ms, char *err,
     return dns;
 }
 
+const char *
+xp_dns_servers(const struct xp_dns *dns)
+{
+    return dns->servers;
+}
+
 void
 xp_dns_free(struct xp_dns *dns)
 {

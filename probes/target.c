@@ -6,6 +6,7 @@
 #include "xp_target.h"
 #include "xp.h"
 
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <idn2.h>
 #include <stdio.h>
@@ -78,6 +79,27 @@ fail(const char *input, const char *why, char *err, size_t errlen)
     return -1;
 }
 
+/* An IPv4 or IPv6 literal ("[::1]" too): a target must be a domain, since
+ * every check starts from the domain's records (SPEC: a usage error). */
+static int
+is_ip_literal(const char *host)
+{
+    unsigned char buf[16];
+    char tmp[64];
+    size_t n = strlen(host);
+
+    if (n >= sizeof(tmp))
+        return 0;
+    memcpy(tmp, host, n + 1);
+    if (n > 2 && tmp[0] == '[' && tmp[n - 1] == ']') {
+        tmp[n - 1] = '\0';
+        return inet_pton(AF_INET6, tmp + 1, buf) == 1;
+    }
+    if (n > 0 && tmp[n - 1] == '.')
+        tmp[n - 1] = '\0';
+    return inet_pton(AF_INET, tmp, buf) == 1 || inet_pton(AF_INET6, tmp, buf) == 1;
+}
+
 int
 xp_target_parse(const char *input, char **domain, char **email, char *err, size_t errlen)
 {
@@ -93,6 +115,17 @@ xp_target_parse(const char *input, char **domain, char **email, char *err, size_
         return fail(input, "nothing before '@'", err, errlen);
     if (at && strpbrk(input, " \t"))
         return fail(input, "spaces in the address", err, errlen);
+    if (is_ip_literal(host)) {
+        char q[300], h[80];
+        int v6 = strchr(host, ':') && host[0] != '[';
+
+        quote_input(q, sizeof(q), input);
+        quote_input(h, sizeof(h), host);
+        snprintf(err, errlen,
+                 "'%s' is an IP address, not a domain: give the domain as the target and "
+                 "the server with --hosts %s%s%s[:PORT]", q, v6 ? "[" : "", h, v6 ? "]" : "");
+        return -1;
+    }
     copy = xstrdup(host);
     n = strlen(copy);
     if (n > 0 && copy[n - 1] == '.')

@@ -174,6 +174,7 @@ static const struct item_def items[XP_PF_NITEMS] = {
         .fix_unknown = "Check that https://autodiscover.DOMAIN/autodiscover/autodiscover.xml "
                        "answers from the Internet with 401 from Exchange.",
         .rules = {
+            { XP_DOMAIN_NOT_FOUND, R_BLOCK, W, NULL, NULL, NULL },
             { XP_AUTOD_NO_ENDPOINT, R_BLOCK, W, NULL, NULL, NULL },
             { XP_AUTOD_REDIRECT_INSECURE, R_BLOCK, W, NULL, NULL, NULL },
             { XP_AUTOD_REDIRECT_LOOP, R_BLOCK, W, NULL, NULL, NULL },
@@ -536,6 +537,47 @@ xp_preflight_clear(struct xp_preflight *pf)
         free(pf->items[i].fix);
     }
     memset(pf, 0, sizeof(*pf));
+}
+
+int
+xp_preflight_exit_code(const struct xp_target *t)
+{
+    struct xp_preflight pf;
+    int ready;
+
+    xp_preflight_eval(t, &pf);
+    ready = pf.ready;
+    xp_preflight_clear(&pf);
+    if (ready == 0)
+        return XP_EXIT_FAIL;
+    if (ready < 0)
+        return XP_EXIT_UNKNOWN;
+    return xp_target_rollup(t) == XP_ST_PASS ? XP_EXIT_OK : XP_EXIT_WARN;
+}
+
+/* Exit codes ranked as the statuses they stand for. */
+static int
+exit_rank(int code)
+{
+    static const int rank[] = { [XP_EXIT_OK] = 0, [XP_EXIT_WARN] = 1, [XP_EXIT_UNKNOWN] = 2,
+                                [XP_EXIT_FAIL] = 3 };
+
+    return rank[code];
+}
+
+int
+xp_preflight_run_exit_code(const struct xp_run *run)
+{
+    int code = run->ntargets ? XP_EXIT_OK : XP_EXIT_UNKNOWN;
+    size_t i;
+
+    for (i = 0; i < run->ntargets; i++) {
+        int c = xp_preflight_exit_code(run->targets[i]);
+
+        if (exit_rank(c) > exit_rank(code))
+            code = c;
+    }
+    return code;
 }
 
 const char *

@@ -98,7 +98,7 @@ static json_t *
 check_json(const struct xp_check *c)
 {
     json_t *o = json_object();
-    enum xp_status st = c->done ? c->status : xp_status_worst(xp_check_rollup(c), XP_ST_FAIL);
+    enum xp_status st = c->done ? c->status : xp_status_worst(xp_check_rollup(c), XP_ST_UNKNOWN);
 
     json_object_set_new(o, "id", json_string(c->ops->id));
     json_object_set_new(o, "title", json_string(c->ops->title));
@@ -182,34 +182,19 @@ static json_t *
 target_json(const struct xp_target *t, const struct xp_options *opts)
 {
     json_t *o = json_object(), *tool = json_object(), *sum = json_object(), *checks = json_array();
-    int counts[4] = { 0 };   /* pass warn fail skip */
+    struct xp_counts n;
     size_t i;
 
-    for (i = 0; i < t->nchecks; i++) {
-        const struct xp_check *c = t->checks[i];
-
-        json_array_append_new(checks, check_json(c));
-        switch (c->status) {
-        case XP_ST_FAIL:
-            counts[2]++;
-            break;
-        case XP_ST_WARN:
-            counts[1]++;
-            break;
-        case XP_ST_SKIP:
-            counts[3]++;
-            break;
-        default:
-            counts[0]++;
-            break;
-        }
-    }
+    for (i = 0; i < t->nchecks; i++)
+        json_array_append_new(checks, check_json(t->checks[i]));
+    xp_target_counts(t, &n);
     json_object_set_new(tool, "name", json_string("exprobe"));
     json_object_set_new(tool, "version", json_string(XP_VERSION));
-    json_object_set_new(sum, "pass", json_integer(counts[0]));
-    json_object_set_new(sum, "warn", json_integer(counts[1]));
-    json_object_set_new(sum, "fail", json_integer(counts[2]));
-    json_object_set_new(sum, "skip", json_integer(counts[3]));
+    json_object_set_new(sum, "pass", json_integer(n.pass));
+    json_object_set_new(sum, "warn", json_integer(n.warn));
+    json_object_set_new(sum, "fail", json_integer(n.fail));
+    json_object_set_new(sum, "skip", json_integer(n.skip));
+    json_object_set_new(sum, "unknown", json_integer(n.unknown));
     json_object_set_new(o, "schema", json_string(SCHEMA));
     json_object_set_new(o, "tool", tool);
     json_object_set_new(o, "target", json_string(t->domain));

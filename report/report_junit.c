@@ -10,6 +10,8 @@
  *                           (type "warning": exit code 1 is not a pass in
  *                           CI either); the text carries every warn/fail
  *                           finding: code, message, fix, evidence
+ *         <error>           no verdict (status unknown: no resolver, cut
+ *                           short by --max-time / Ctrl-C), type "unknown"
  *         <skipped/>        the check was skipped, with its reason
  *         <system-out>      the step tree and the informational findings
  *     with --preflight, one more testcase per checklist item (classname
@@ -102,7 +104,7 @@ text(W w, const char *s)
 static enum xp_status
 check_status(const struct xp_check *c)
 {
-    return c->done ? c->status : xp_status_worst(xp_check_rollup(c), XP_ST_FAIL);
+    return c->done ? c->status : xp_status_worst(xp_check_rollup(c), XP_ST_UNKNOWN);
 }
 
 static void
@@ -142,7 +144,8 @@ static void
 put_steps(struct xp_buf *b, const struct xp_step *s, int depth, int problems_only)
 {
     for (; s; s = s->next) {
-        int problem = s->status == XP_ST_WARN || s->status == XP_ST_FAIL;
+        int problem = s->status == XP_ST_WARN || s->status == XP_ST_FAIL ||
+                      s->status == XP_ST_UNKNOWN;
 
         if (!problems_only || problem) {
             xp_buf_printf(b, "%*s[%s] %s\n", depth * 2, "", xp_status_name(s->status), s->title);
@@ -183,13 +186,16 @@ write_failure(W w, const struct xp_check *c, enum xp_status st)
     } else {
         /* No finding says why (a run deadline, an interruption): the steps do. */
         xp_buf_printf(&msg, "the %s check %s", c->ops->id,
-                      st == XP_ST_FAIL ? "failed" : "warned");
+                      st == XP_ST_FAIL      ? "failed"
+                      : st == XP_ST_UNKNOWN ? "reached no verdict"
+                                            : "warned");
         xp_buf_printf(&body, "%s\n", msg.s);
     }
     xp_buf_printf(&body, "\nsteps that did not pass:\n");
     put_steps(&body, c->steps, 1, 1);
-    xmlTextWriterStartElement(w, BAD_CAST "failure");
-    attr(w, "type", st == XP_ST_FAIL ? "failure" : "warning");
+    /* JUnit's <error> is "could not run": the nearest to unknown. */
+    xmlTextWriterStartElement(w, BAD_CAST(st == XP_ST_UNKNOWN ? "error" : "failure"));
+    attr(w, "type", st == XP_ST_FAIL ? "failure" : st == XP_ST_UNKNOWN ? "unknown" : "warning");
     attr(w, "message", msg.s);
     text(w, body.s);
     xmlTextWriterEndElement(w);
@@ -214,7 +220,7 @@ write_check(W w, const struct xp_target *t, const struct xp_check *c)
         xmlTextWriterStartElement(w, BAD_CAST "skipped");
         attr(w, "message", c->skip_reason ? c->skip_reason : "skipped");
         xmlTextWriterEndElement(w);
-    } else if (st == XP_ST_FAIL || st == XP_ST_WARN) {
+    } else if (st == XP_ST_FAIL || st == XP_ST_WARN || st == XP_ST_UNKNOWN) {
         write_failure(w, c, st);
     }
     put_steps(&out, c->steps, 0, 0);
@@ -284,7 +290,7 @@ write_preflight(W w, const struct xp_target *t, const struct xp_preflight *pf)
 /* ---- suites ---- */
 
 struct counts {
-    int tests, failures, skipped;
+    int tests, failures, errors, skipped;
 };
 
 static void
@@ -298,6 +304,8 @@ count_target(const struct xp_target *t, const struct xp_preflight *pf, struct co
         n->tests++;
         if (st == XP_ST_FAIL || st == XP_ST_WARN)
             n->failures++;
+        else if (st == XP_ST_UNKNOWN)
+            n->errors++;
         else if (st == XP_ST_SKIP)
             n->skipped++;
     }
@@ -332,7 +340,7 @@ write_target(W w, const struct xp_target *t, size_t idx, const char *host, int p
     attr(w, "name", t->domain);
     attr_int(w, "tests", n.tests);
     attr_int(w, "failures", n.failures);
-    attr_int(w, "errors", 0);
+    attr_int(w, "errors", n.errors);
     attr_int(w, "skipped", n.skipped);
     attr_secs(w, "time", xp_duration_ms(t->t0_us, t->t1_us));
     attr(w, "timestamp", t->started_at);
@@ -390,7 +398,7 @@ junit_close(struct xp_reporter *r, const struct xp_run *run)
     attr(w, "name", "exprobe");
     attr_int(w, "tests", all.tests);
     attr_int(w, "failures", all.failures);
-    attr_int(w, "errors", 0);
+    attr_int(w, "errors", all.errors);
     attr_secs(w, "time", xp_duration_ms(run->t0_us, run->t1_us));
     for (i = 0; i < run->ntargets; i++)
         write_target(w, run->targets[i], i, host, r->opts->preflight);

@@ -49,6 +49,8 @@ status_colour(enum xp_status st)
         return C_WARN;
     case XP_ST_FAIL:
         return C_FAIL;
+    case XP_ST_UNKNOWN:
+        return C_WARN;
     default:
         return C_DIM;
     }
@@ -62,7 +64,7 @@ status_tag(struct xp_reporter *r, enum xp_status st)
     const char *name = xp_status_name(st);
     size_t i;
 
-    for (i = 0; name[i] && i < 4; i++)
+    for (i = 0; name[i] && i < 7; i++)
         tag[i] = (char)(name[i] - 'a' + 'A');
     tag[i] = '\0';
     fputc('[', r->out);
@@ -233,23 +235,23 @@ print_header(struct xp_reporter *r, const struct xp_target *t)
 static void
 print_footer(struct xp_reporter *r, const struct xp_target *t)
 {
-    int n[4] = { 0 };   /* pass warn fail skip */
+    struct xp_counts n;
     enum xp_status st = xp_target_rollup(t);
-    size_t i;
-    char line[160];
+    char line[200], unk[32] = "";
 
-    for (i = 0; i < t->nchecks; i++) {
-        enum xp_status cs = t->checks[i]->status;
-
-        n[cs == XP_ST_FAIL ? 2 : cs == XP_ST_WARN ? 1 : cs == XP_ST_SKIP ? 3 : 0]++;
-    }
+    xp_target_counts(t, &n);
+    if (n.unknown)
+        snprintf(unk, sizeof(unk), ", %d unknown", n.unknown);
     fputs("== ", r->out);
     paint(r, C_BOLD, t->domain);
     fputs(": ", r->out);
-    paint(r, status_colour(st), st == XP_ST_PASS ? "PASS" : st == XP_ST_WARN ? "WARN" : "FAIL");
-    snprintf(line, sizeof(line), " - %d passed, %d warned, %d failed, %d skipped (%.2f s)%s\n",
-             n[0], n[1], n[2], n[3], (double)xp_duration_ms(t->t0_us, t->t1_us) / 1000.0,
-             t->interrupted ? " - interrupted" : "");
+    paint(r, status_colour(st), xp_status_upper(st));
+    snprintf(line, sizeof(line), " - %d passed, %d warned, %d failed%s, %d skipped (%.2f s)%s%s\n",
+             n.pass, n.warn, n.fail, unk, n.skip,
+             (double)xp_duration_ms(t->t0_us, t->t1_us) / 1000.0,
+             t->interrupted ? " - interrupted" : "",
+             st == XP_ST_UNKNOWN && !n.pass && !n.warn && !n.fail && !n.unknown
+                 ? " - nothing was judged" : "");
     fputs(line, r->out);
     if (!r->opts->quiet)
         fputc('\n', r->out);

@@ -5,6 +5,7 @@
 #include "xp_cli.h"
 #include "xp_loop.h"
 #include "xp_options.h"
+#include "xp_preflight.h"
 #include "xp_report.h"
 #include "xp_tls.h"
 #include "xp_tui.h"
@@ -70,7 +71,8 @@ main(int argc, char **argv)
     if ((opts.tui || !xp_engine_done(engine)) && xp_loop_run(loop))
         xp_engine_interrupt(engine);   /* Ctrl-C: report what we have */
     xp_engine_interrupt(engine);       /* -i: q while checks run (no-op once done) */
-    code = xp_run_exit_code(xp_engine_run(engine));
+    code = opts.preflight ? xp_preflight_run_exit_code(xp_engine_run(engine))
+                          : xp_run_exit_code(xp_engine_run(engine));
     if (xp_report_close(rep, xp_engine_run(engine), err, sizeof(err)) < 0) {
         fprintf(stderr, "exprobe: %s\n", err);
         code = XP_EXIT_USAGE;

@@ -864,22 +864,19 @@ static void
 tui_close(struct xp_reporter *r, const struct xp_run *run)
 {
     struct tui *ui = r->priv;
-    size_t i, k;
+    size_t i;
 
     stop_terminal(ui);
     for (i = 0; i < run->ntargets; i++) {
         const struct xp_target *t = run->targets[i];
         enum xp_status st = xp_target_rollup(t);
-        int n[4] = { 0 };
+        struct xp_counts n;
 
-        for (k = 0; k < t->nchecks; k++) {
-            enum xp_status cs = t->checks[k]->status;
-
-            n[cs == XP_ST_FAIL ? 2 : cs == XP_ST_WARN ? 1 : cs == XP_ST_SKIP ? 3 : 0]++;
-        }
-        fprintf(r->out, "exprobe: %s: %s - %d passed, %d warned, %d failed, %d skipped%s\n",
-                t->domain, st == XP_ST_FAIL ? "FAIL" : st == XP_ST_WARN ? "WARN" : "PASS", n[0],
-                n[1], n[2], n[3], t->interrupted ? " (interrupted)" : "");
+        xp_target_counts(t, &n);
+        fprintf(r->out,
+                "exprobe: %s: %s - %d passed, %d warned, %d failed, %d unknown, %d skipped%s\n",
+                t->domain, xp_status_upper(st), n.pass, n.warn, n.fail, n.unknown, n.skip,
+                t->interrupted ? " (interrupted)" : "");
     }
 }
 

@@ -74,6 +74,8 @@ tui_status_role(enum xp_status st)
         return ROLE_WARN;
     case XP_ST_FAIL:
         return ROLE_FAIL;
+    case XP_ST_UNKNOWN:
+        return ROLE_WARN;
     case XP_ST_INFO:
         return ROLE_INFO;
     case XP_ST_RUNNING:
@@ -377,6 +379,8 @@ status_symbol(const struct tui *ui, enum xp_status st)
         return ui->utf8 ? "\xE2\x9C\x97" : "x";
     case XP_ST_WARN:
         return "!";
+    case XP_ST_UNKNOWN:
+        return "?";
     case XP_ST_INFO:
         return "i";
     case XP_ST_SKIP:
@@ -539,11 +543,12 @@ step_within(const struct xp_step *s, const struct xp_step *top)
 }
 
 static void
-check_counts(const struct xp_target *t, int n[6])
+/* n: pass warn fail skip running waiting unknown */
+check_counts(const struct xp_target *t, int n[7])
 {
     size_t k;
 
-    memset(n, 0, 6 * sizeof(int));
+    memset(n, 0, 7 * sizeof(int));
     for (k = 0; k < t->nchecks; k++) {
         const struct xp_check *c = t->checks[k];
 
@@ -557,6 +562,8 @@ check_counts(const struct xp_target *t, int n[6])
             n[1]++;
         else if (c->status == XP_ST_SKIP)
             n[3]++;
+        else if (c->status == XP_ST_UNKNOWN)
+            n[6]++;
         else
             n[0]++;
     }
@@ -576,7 +583,7 @@ detail_lines(struct tui *ui, struct tui_lines *ls, int64_t now)
     case ROW_TARGET: {
         const struct xp_target *t = ui->run->targets[sel->ti];
         struct xp_preflight pf;
-        int n[6];
+        int n[7];
 
         tui_lines_add(ls, 0, ROLE_NORMAL, NULL, ROLE_TITLE, t->domain);
         if (t->email)
@@ -584,8 +591,9 @@ detail_lines(struct tui *ui, struct tui_lines *ls, int64_t now)
         tui_lines_add(ls, 0, ROLE_DIM, "started: ", ROLE_NORMAL,
                       t->started ? t->started_at : "not yet");
         check_counts(t, n);
-        snprintf(buf, sizeof(buf), "%d pass, %d warn, %d fail, %d skip, %d running, %d waiting",
-                 n[0], n[1], n[2], n[3], n[4], n[5]);
+        snprintf(buf, sizeof(buf),
+                 "%d pass, %d warn, %d fail, %d unknown, %d skip, %d running, %d waiting", n[0],
+                 n[1], n[2], n[6], n[3], n[4], n[5]);
         tui_lines_add(ls, 0, ROLE_DIM, "checks: ", ROLE_NORMAL, buf);
         xp_preflight_eval(t, &pf);
         xp_preflight_verdict(&pf, buf, sizeof(buf));
@@ -797,7 +805,7 @@ draw_status(struct tui *ui, int y, int w, int64_t now)
 {
     const struct xp_run *run = ui->run;
     struct xp_buf b = { 0 }, running = { 0 };
-    int n[6] = { 0 }, m[6];
+    int n[7] = { 0 }, m[7];
     size_t i, k;
 
     fill(ui, y, 0, w, ROLE_BAR);
@@ -807,7 +815,7 @@ draw_status(struct tui *ui, int y, int w, int64_t now)
         const struct xp_target *t = run->targets[i];
 
         check_counts(t, m);
-        for (k = 0; k < 6; k++)
+        for (k = 0; k < 7; k++)
             n[k] += m[k];
         for (k = 0; k < t->nchecks; k++)
             if (tui_check_running(t->checks[k]) && running.len < 200)
@@ -824,6 +832,8 @@ draw_status(struct tui *ui, int y, int w, int64_t now)
     else
         xp_buf_printf(&b, "  |  done in %.2f s", (double)(ui->busy_t1 - ui->busy_t0) / 1e6);
     xp_buf_printf(&b, "  |  %d pass  %d warn  %d fail  %d skip", n[0], n[1], n[2], n[3]);
+    if (n[6])
+        xp_buf_printf(&b, "  %d unknown", n[6]);
     if (ui->filter_problems)
         xp_buf_printf(&b, "  |  filter: problems");
     if (running.len)

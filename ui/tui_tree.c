@@ -72,7 +72,7 @@ tui_row_status(const struct tui *ui, const struct tui_row *row)
 static int
 is_problem(enum xp_status st)
 {
-    return st == XP_ST_WARN || st == XP_ST_FAIL;
+    return st == XP_ST_WARN || st == XP_ST_FAIL || st == XP_ST_UNKNOWN;
 }
 
 /* A finding's severity counts against the step it was found in. */

@@ -63,9 +63,10 @@ RUN_TIMEOUT = 60          # seconds, per exprobe run (x SLACK)
 # verdict use them so that checks added later do not change the verdicts.
 LAB_CHECKS = "cname,lync"
 
-SEVERITY_RANK = {"info": 0, "warn": 1, "fail": 2}
-STATUS_RANK = {"pass": 0, "info": 0, "skip": 0, "warn": 1, "fail": 2}
-EXIT_FOR = {"pass": 0, "warn": 1, "fail": 2}
+# SPEC v2: fail > unknown > warn > pass.
+SEVERITY_RANK = {"info": 0, "warn": 1, "unknown": 2, "fail": 3}
+STATUS_RANK = {"pass": 0, "info": 0, "skip": 0, "warn": 1, "unknown": 2, "fail": 3}
+EXIT_FOR = {"pass": 0, "warn": 1, "fail": 2, "unknown": 3}
 
 
 class TestFailure(AssertionError):
@@ -204,7 +205,9 @@ def probe(target, *args, checks=None, expect=None, fmt="json", cache=True):
     if cache and key in _probe_cache:
         return _probe_cache[key]
     r = run(*argv)
-    if r.code == 3:
+    # 3 is also "unknown" (SPEC v2): a report came out. Refusing to run
+    # (usage, bad input) prints nothing on stdout.
+    if r.code == 3 and not r.out_bytes.strip():
         fail("exprobe refused to run %s" % r.describe())
     doc = parse_json(r)
     if isinstance(doc, list):
@@ -261,11 +264,15 @@ def problems(doc, check_id=None):
 
 
 def worst_status(doc):
-    worst = "pass"
+    """The document status its checks imply: SPEC v2 precedence, and
+    unknown when no check reached a verdict (all skipped)."""
+    worst = None
     for c in doc.get("checks", []):
-        if STATUS_RANK.get(c.get("status"), 0) > STATUS_RANK[worst]:
+        if c.get("status") == "skip":
+            continue
+        if worst is None or STATUS_RANK.get(c.get("status"), 0) > STATUS_RANK[worst]:
             worst = c.get("status")
-    return worst
+    return worst or "unknown"
 
 
 def walk_steps(steps):
@@ -372,7 +379,8 @@ def assert_exit_matches(r, doc):
     """Exit status is what the document's worst status implies."""
     want = EXIT_FOR.get(doc.get("status"))
     if want is None:
-        fail("document status %r is not pass/warn/fail %s" % (doc.get("status"), ctx(doc, r)))
+        fail("document status %r is not pass/warn/fail/unknown %s"
+             % (doc.get("status"), ctx(doc, r)))
     if r.code != want:
         fail("exit %s but document status is %s (want exit %s) %s"
              % (r.code, doc.get("status"), want, r.describe()))
@@ -434,7 +442,7 @@ def validate_doc(doc, where="document"):
     need(abs(t - time.time()) < 3600, "started_at %r is not about now" % sa)
     need(_is_int(doc.get("duration_ms")) and doc["duration_ms"] >= 0,
          "duration_ms %r is not a non-negative integer" % doc.get("duration_ms"))
-    need(doc.get("status") in ("pass", "warn", "fail"), "status %r" % doc.get("status"))
+    need(doc.get("status") in ("pass", "warn", "fail", "unknown"), "status %r" % doc.get("status"))
     if "interrupted" in doc:
         need(isinstance(doc["interrupted"], bool), "interrupted %r is not a boolean"
              % doc["interrupted"])
@@ -442,7 +450,7 @@ def validate_doc(doc, where="document"):
     need(isinstance(summ, dict), "summary is not an object: %r" % summ)
     checks_ = doc.get("checks")
     need(isinstance(checks_, list) and checks_, "checks is not a non-empty array")
-    counts = {"pass": 0, "warn": 0, "fail": 0, "skip": 0}
+    counts = {"pass": 0, "warn": 0, "fail": 0, "skip": 0, "unknown": 0}
     for i, c in enumerate(checks_):
         cw = "checks[%d]" % i
         need(isinstance(c, dict), "%s is not an object" % cw)
@@ -483,7 +491,7 @@ def validate_doc(doc, where="document"):
                                                         f["severity"]))
         # Nor worse: a failed or warned check says why, with a finding (a
         # failed step alone is not an explanation) - unless the run was cut.
-        if c["status"] in ("warn", "fail") and not doc.get("interrupted"):
+        if c["status"] in ("warn", "fail", "unknown") and not doc.get("interrupted"):
             worst = max([SEVERITY_RANK[f["severity"]] for f in c["findings"]] or [0])
             need(worst >= STATUS_RANK[c["status"]],
                  "%s is %s but none of its findings is (%s)" % (
@@ -493,7 +501,8 @@ def validate_doc(doc, where="document"):
         need(summ[k] == counts[k], "summary.%s is %s but %d checks have status %s"
              % (k, summ[k], counts[k], k))
     worst = worst_status(doc)
-    want = {"pass": "pass", "skip": "pass", "info": "pass", "warn": "warn", "fail": "fail"}[worst]
+    want = {"pass": "pass", "info": "pass", "warn": "warn", "fail": "fail",
+            "unknown": "unknown"}[worst]
     need(doc["status"] == want, "status %r but worst check status is %r"
          % (doc["status"], worst))
 
@@ -505,7 +514,7 @@ def _validate_steps(steps, where):
             fail("%s is not an object" % sw)
         if not isinstance(s.get("title"), str) or not s["title"].strip():
             fail("%s: title %r" % (sw, s.get("title")))
-        if s.get("status") not in ("pass", "warn", "fail", "skip", "info"):
+        if s.get("status") not in ("pass", "warn", "fail", "skip", "info", "unknown"):
             fail("%s: status %r" % (sw, s.get("status")))
         if not _is_int(s.get("duration_ms")) or s["duration_ms"] < 0:
             fail("%s: duration_ms %r" % (sw, s.get("duration_ms")))
@@ -531,6 +540,8 @@ SMTP_TIMEOUT SMTP_ESMTP_INSPECTION SMTP_NO_STARTTLS SMTP_STARTTLS_FAILED SMTP_TL
 SMTP_TLS_OLD_PROTOCOL SMTP_PROTOCOL_ERROR DNSBL_LISTED DNSBL_QUERY_BLOCKED DNSBL_CLEAN
 CONNECTOR_IP_MISMATCH CNAME_MISSING CNAME_WRONG_TARGET TXT_VERIFICATION_MISSING MX_NOT_EXO
 SPF_MISSING_INCLUDE LYNC_SRV_MISSING LYNC_SRV_WRONG LYNC_CNAME_MISSING LYNC_UNREACHABLE
+DOMAIN_NOT_FOUND RESOLVER_UNREACHABLE RESOLVER_PARTIAL CHECK_INTERRUPTED
+AUTOD_CERT_INVALID SMTP_CERT_INVALID LYNC_CERT_INVALID
 """.split()
 
 

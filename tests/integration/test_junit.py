@@ -45,7 +45,7 @@ CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 def junit(*args, code=None):
     """Run exprobe -f junit against the lab; returns (Result, root)."""
     r = run(*lab_args("-f", "junit", *args))
-    if r.code == 3:
+    if r.code == 3 and not r.out_bytes.strip():
         fail("exprobe refused to run %s" % r.describe())
     if code is not None:
         assert_exit(r, code)
@@ -184,14 +184,29 @@ def test_warning_is_a_failure_of_type_warning():
 
 
 def test_skipped_check():
-    # cert alone on lyncdead.test meets no TLS endpoint: skipped, with the reason.
-    r, root = junit("-c", "cert", "lyncdead.test", code=0)
-    c = case(root, "exprobe.cert")
+    # A domain that does not exist: one failure (DOMAIN_NOT_FOUND) in the
+    # first check, the other skipped with that reason.
+    r, root = junit("-c", "cname,lync", "nosuchdomain.test", code=2)
+    c = case(root, "exprobe.lync")
     sk = c.find("skipped")
-    assert_true(sk is not None, "the skipped cert check has no <skipped>")
-    assert_true("TLS endpoint" in sk.get("message", ""), "skip message %r" % sk.get("message"))
+    assert_true(sk is not None, "the skipped lync check has no <skipped>")
+    assert_true("DOMAIN_NOT_FOUND" in sk.get("message", ""), "skip message %r"
+                % sk.get("message"))
+    f = case(root, "exprobe.cname").find("failure")
+    assert_true(f is not None and "DOMAIN_NOT_FOUND" in f.get("message", ""),
+                "cname has no DOMAIN_NOT_FOUND failure")
     s = root.find("testsuite")
-    assert_true(s.get("skipped") == "1" and s.get("failures") == "0", "counts %r" % s.attrib)
+    assert_true(s.get("skipped") == "1" and s.get("failures") == "1", "counts %r" % s.attrib)
+
+
+def test_unknown_check_is_an_error():
+    # No resolver answers: the check that says so is unknown, a JUnit <error>.
+    r, root = junit("--dns-server", "127.0.0.1:9", "-c", "cname,lync", "cloud.test", code=3)
+    e = case(root, "exprobe.cname").find("error")
+    assert_true(e is not None and e.get("type") == "unknown", "no <error type=unknown>")
+    assert_true("RESOLVER_UNREACHABLE" in e.get("message", ""), "message %r" % e.get("message"))
+    s = root.find("testsuite")
+    assert_true(s.get("errors") == "1" and s.get("skipped") == "1", "counts %r" % s.attrib)
 
 
 def test_several_targets_several_suites():

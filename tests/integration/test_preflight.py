@@ -93,7 +93,7 @@ def test_ready_domain_no_blocker():
     assert_true(pf["blockers"] == 0, "blockers on the healthy hybrid domain: %s" % pf)
     assert_true(pf["ready"] is None, "ready %r: with only cname run, other items are unknown"
                 % pf["ready"])
-    assert_exit(r, 0)
+    assert_exit(r, 3)   # SPEC v2: the checklist's verdict (unknown) is the exit status
 
 
 def test_items_of_checks_not_run_are_unknown():
@@ -315,13 +315,23 @@ def test_no_preflight_object_without_the_option():
     assert_true("preflight" not in doc, "preflight object without --preflight")
 
 
-def test_preflight_does_not_change_exit_or_checks():
+def test_preflight_exit_is_the_checklists():
+    # SPEC v2: with --preflight the exit status is the checklist's verdict
+    # (0 ready, 1 ready with warnings, 2 not ready, 3 unknown); the checks
+    # themselves do not change.
     a = run(*lab_args("-f", "json", "-c", LAB_CHECKS, "hybridcloudad.test"))
     b = run(*lab_args("-f", "json", "-c", LAB_CHECKS, "--preflight", "hybridcloudad.test"))
-    assert_true(a.code == b.code, "exit %d without, %d with --preflight" % (a.code, b.code))
     da, db = parse_json(a), parse_json(b)
     assert_true([(c["id"], c["status"]) for c in da["checks"]] ==
                 [(c["id"], c["status"]) for c in db["checks"]], "--preflight changed the checks")
+    assert_true(db["preflight"]["ready"] is False, "verdict %r" % db["preflight"])
+    assert_exit(b, 2)
+    # Nothing blocks, but most items cannot be told from -c cname: unknown.
+    u = run(*lab_args("-f", "json", "-c", "cname", "--preflight", "--expect",
+                      expect_file("hybrid"), "hybrid.test"))
+    du = parse_json(u)
+    assert_true(du["preflight"]["ready"] is None, "verdict %r" % du["preflight"])
+    assert_exit(u, 3)
 
 
 def test_jsonl_and_several_targets():

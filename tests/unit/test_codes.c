@@ -34,7 +34,7 @@ static const char *const spec_codes[] = {
 };
 
 static const char *const spec_prefixes[] = {
-    "AUTOD_", "XML_", "PREAUTH_", "FEDERATION_", "MRSPROXY_", "CERT_", "SMTP_",
+    "DOMAIN_", "RESOLVER_", "CHECK_", "AUTOD_", "XML_", "PREAUTH_", "FEDERATION_", "MRSPROXY_", "CERT_", "SMTP_",
     "DNSBL_", "CONNECTOR_", "CNAME_", "TXT_", "MX_", "SPF_", "LYNC_",
 };
 
@@ -184,7 +184,7 @@ codes__warn_and_fail__have_remediation(void **state)
         const struct xp_code_info *info = xp_code_info((enum xp_code)i);
 
         assert_true(info->severity == XP_SEV_INFO || info->severity == XP_SEV_WARN ||
-                    info->severity == XP_SEV_FAIL);
+                    info->severity == XP_SEV_UNKNOWN || info->severity == XP_SEV_FAIL);
         if (info->severity != XP_SEV_INFO &&
             (!info->remediation || !info->remediation[0]))
             fail_msg("%s (%s) has no remediation", info->name,
@@ -221,6 +221,7 @@ severity_name__each__lower_case_word(void **state)
     assert_string_equal(xp_severity_name(XP_SEV_INFO), "info");
     assert_string_equal(xp_severity_name(XP_SEV_WARN), "warn");
     assert_string_equal(xp_severity_name(XP_SEV_FAIL), "fail");
+    assert_string_equal(xp_severity_name(XP_SEV_UNKNOWN), "unknown");
 }
 
 int

@@ -756,12 +756,29 @@ run_exit_code__a_failure__2(void **state)
 }
 
 static void
-run_exit_code__only_skips__0(void **state)
+run_exit_code__only_skips__3(void **state)
 {
+    /* SPEC: nothing judged is unknown, never a pass. */
     const enum xp_status st[] = { XP_ST_SKIP, XP_ST_SKIP };
 
     (void)state;
-    assert_int_equal(exit_code_of(1, 2, st), 0);
+    assert_int_equal(exit_code_of(1, 2, st), 3);
+}
+
+static void
+run_exit_code__unknown_between_fail_and_warn(void **state)
+{
+    const enum xp_status warn_unknown[] = { XP_ST_WARN, XP_ST_UNKNOWN };
+    const enum xp_status fail_unknown[] = { XP_ST_UNKNOWN, XP_ST_FAIL };
+    const enum xp_status pass_skip[] = { XP_ST_PASS, XP_ST_SKIP };
+
+    (void)state;
+    assert_int_equal(exit_code_of(1, 2, warn_unknown), 3);
+    assert_int_equal(exit_code_of(1, 2, fail_unknown), 2);
+    assert_int_equal(exit_code_of(1, 2, pass_skip), 0);
+    assert_int_equal(xp_status_worst(XP_ST_WARN, XP_ST_UNKNOWN), XP_ST_UNKNOWN);
+    assert_int_equal(xp_status_worst(XP_ST_FAIL, XP_ST_UNKNOWN), XP_ST_FAIL);
+    assert_int_equal(xp_status_of_severity(XP_SEV_UNKNOWN), XP_ST_UNKNOWN);
 }
 
 static void
@@ -775,12 +792,12 @@ run_exit_code__worst_over_targets__2(void **state)
 }
 
 static void
-run_exit_code__no_targets__0(void **state)
+run_exit_code__no_targets__3(void **state)
 {
     struct xp_run *run = xcalloc(1, sizeof(*run));
 
     (void)state;
-    assert_int_equal(xp_run_exit_code(run), 0);
+    assert_int_equal(xp_run_exit_code(run), 3);
     xp_run_free(run);
 }
 
@@ -882,9 +899,10 @@ main(void)
         cmocka_unit_test(run_exit_code__all_pass_or_info__0),
         cmocka_unit_test(run_exit_code__a_warning__1),
         cmocka_unit_test(run_exit_code__a_failure__2),
-        cmocka_unit_test(run_exit_code__only_skips__0),
+        cmocka_unit_test(run_exit_code__only_skips__3),
+        cmocka_unit_test(run_exit_code__unknown_between_fail_and_warn),
         cmocka_unit_test(run_exit_code__worst_over_targets__2),
-        cmocka_unit_test(run_exit_code__no_targets__0),
+        cmocka_unit_test(run_exit_code__no_targets__3),
         cmocka_unit_test(target_rollup__skip_ignored_info_is_pass),
         T(check_clear__full_check__everything_freed_and_reusable),
     };
