@@ -273,6 +273,9 @@ xp_http_start(struct xp_loop *loop, const struct xp_http_req *req, xp_http_cb cb
      * NTLM, which authenticates the connection itself. */
     curl_easy_setopt(e, CURLOPT_FORBID_REUSE, req->user && !req->basic_only ? 0L : 1L);
     curl_easy_setopt(e, CURLOPT_USERAGENT, "exprobe/" XP_VERSION);
+    /* The report is the view from this host: never through a proxy named
+     * in the environment (http_proxy, HTTPS_PROXY, ALL_PROXY). */
+    curl_easy_setopt(e, CURLOPT_PROXY, "");
     curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
     curl_easy_setopt(e, CURLOPT_HEADERDATA, h);
     curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);

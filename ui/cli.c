@@ -13,6 +13,11 @@
 
 #include <ares.h>
 #include <curl/curl.h>
+#include <idn2.h>
+#include <jansson.h>
+#include <libxml/xmlversion.h>
+#include <ncurses.h>
+#include <openssl/crypto.h>
 
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -163,13 +168,24 @@ xp_cli_usage(FILE *out)
             xp_check_ids());
 }
 
+/* -V: every library with the version it runs with, and what was built in,
+ * so a bug report says what the user has. */
 static void
 version(void)
 {
     curl_version_info_data *cv = curl_version_info(CURLVERSION_NOW);
 
     printf("exprobe %s\n", XP_VERSION);
-    printf("libcurl %s, c-ares %s, %s\n", cv->version, ares_version(NULL), cv->ssl_version);
+    printf("  libcurl   %s (%s%s%s)\n", cv->version, cv->ssl_version ? cv->ssl_version : "no TLS",
+           cv->features & CURL_VERSION_HTTP2 ? ", HTTP/2" : "",
+           cv->features & CURL_VERSION_NTLM ? ", NTLM" : "");
+    printf("  OpenSSL   %s\n", OpenSSL_version(OPENSSL_VERSION));
+    printf("  c-ares    %s\n", ares_version(NULL));
+    printf("  libxml2   %s\n", LIBXML_DOTTED_VERSION);
+    printf("  jansson   %s\n", jansson_version_str());
+    printf("  libidn2   %s\n", idn2_check_version(NULL));
+    printf("  ncurses   %s\n", curses_version());
+    printf("features: checks %s\n", xp_check_ids());
 }
 
 /* One line on stderr, exit 3. */

@@ -88,3 +88,11 @@ def test_run_object_records_the_parameters():
     assert_eq(got["checks"], ["cname"], "run.checks")
     assert_eq(got["dnsbl_zones"], "built-in", "run.dnsbl_zones")
     assert_true(got["version"], "run.version")
+
+
+def test_version_lists_every_library():
+    r = run("-V")
+    assert_exit(r, 0)
+    for lib in ("libcurl", "OpenSSL", "c-ares", "libxml2", "jansson", "libidn2", "ncurses"):
+        assert_true(lib in r.out, "-V names %s:\n%s" % (lib, r.out))
+    assert_true("checks " in r.out, "-V names the checks built in:\n" + r.out)
