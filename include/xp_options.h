@@ -8,6 +8,7 @@
 #include <stddef.h>
 
 struct xp_expect;
+struct xp_baseline;
 
 enum xp_format {
     XP_FMT_TEXT,
@@ -38,6 +39,7 @@ struct xp_options {
     int quiet;
     int color;                   /* 1 colour, 0 none */
     int progress;                /* live progress line on stderr */
+    struct xp_baseline *baseline;   /* --baseline FILE, loaded; owned; or NULL */
 };
 
 void xp_options_free(struct xp_options *o);

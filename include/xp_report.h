@@ -11,6 +11,7 @@
 #ifndef XP_REPORT_H
 #define XP_REPORT_H
 
+#include <jansson.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -57,5 +58,14 @@ void xp_report_free(struct xp_report *rep);
 /* Write s for a terminal or a text file: control characters (C0, DEL, C1)
  * are shown as \xNN so a hostile banner cannot drive the terminal. */
 void xp_report_put_safe(FILE *out, const char *s);
+
+/* One target's SPEC JSON document (report_json.c); the caller owns it.
+ * Other reporters use it for what is defined on documents (--baseline). */
+json_t *xp_report_target_json(const struct xp_target *t, const struct xp_options *opts);
+
+/* Print a target's changes since --baseline (nothing without one):
+ * "  + new warn MX_MIXED: ...", one line each, control bytes escaped. */
+void xp_report_write_changes(FILE *out, const struct xp_target *t,
+                             const struct xp_options *opts);
 
 #endif

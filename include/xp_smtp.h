@@ -235,13 +235,17 @@ enum { XP_SMTP_MS_CONNECT, XP_SMTP_MS_FIRST_BYTE, XP_SMTP_MS_BANNER, XP_SMTP_MS_
 size_t xp_smtp_conn_bytes(const struct xp_smtp_conn *s);
 /* Bytes that followed the 220 reply to STARTTLS (an injection attempt). */
 size_t xp_smtp_conn_trailing(const struct xp_smtp_conn *s);
-/* The transcript: "   12 ms S: 220 mx ESMTP", "   13 ms C: EHLO ...". */
+/* The transcript: "S: 220 mx ESMTP", "C: EHLO ..."; and, line for line, the
+ * milliseconds since connecting ("12") — kept apart, so that the lines of
+ * two sessions with the same server compare equal. */
 char *const *xp_smtp_conn_transcript(const struct xp_smtp_conn *s, size_t *n);
+char *const *xp_smtp_conn_transcript_times(const struct xp_smtp_conn *s, size_t *n);
 
 /* ---- transcript (pure, bounded) ---- */
 
 struct xp_smtp_transcript {
-    char **lines;
+    char **lines;             /* "S: 220 mx ESMTP": no time inside (stable reports) */
+    char **times;             /* parallel: milliseconds since connecting, as text */
     size_t n, cap;
     size_t bytes;             /* text kept */
     size_t dropped;           /* lines not kept past the bound */
@@ -251,7 +255,7 @@ struct xp_smtp_transcript {
 #define XP_SMTP_TRANSCRIPT_LINE 400     /* bytes of one kept line */
 #define XP_SMTP_TRANSCRIPT_BYTES 32768
 
-/* Add "%6lld ms DIR text" (text cut at the line bound); past the bounds
+/* Add "DIR text" (text cut at the line bound) and its time; past the bounds
  * lines are counted, not kept, and a last line says how many. */
 void xp_smtp_transcript_add(struct xp_smtp_transcript *t, int64_t ms, const char *dir,
                             const char *text, size_t len);

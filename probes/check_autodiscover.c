@@ -203,7 +203,7 @@ on_url_host(struct xp_check *c, void *arg, const struct xp_http_resp *r)
     }
     if (strcmp(u->role, "ews") == 0)
         xp_facts_add_http(xp_check_facts(c), u->host, r->port, r->ip, "ews");
-    xp_step_end(u->step, XP_ST_PASS, "HTTP %ld in %lld ms", r->status, (long long)r->total_ms);
+    xp_step_end(u->step, XP_ST_PASS, "HTTP %ld", r->status);
 }
 
 static void
@@ -459,9 +459,9 @@ on_anon(struct xp_check *c, void *arg, const struct xp_http_resp *r)
     if (strncmp(k->url, "https:", 6) == 0)
         xp_facts_add_http(xp_check_facts(c), k->host, r->port, r->ip, "autodiscover");
     xp_front_classify(r, &k->verdict);
-    xp_step_note(k->step, "%s %s: HTTP %ld in %lld ms%s%s", k->method == M_REDIRECT &&
+    xp_step_note(k->step, "%s %s: HTTP %ld%s%s", k->method == M_REDIRECT &&
                  strncmp(k->url, "http:", 5) == 0 ? "GET" : "POST", k->url, r->status,
-                 (long long)r->total_ms, k->verdict.methods[0] ? ", offers " : "",
+                 k->verdict.methods[0] ? ", offers " : "",
                  k->verdict.methods);
     if (r->status >= 300 && r->status < 400 && r->location &&
         k->verdict.front != XP_FRONT_PREAUTH) {

@@ -57,8 +57,8 @@ on_tls(struct xp_check *c, void *arg, const struct xp_tls_info *info, SSL *ssl, 
         xp_step_end(a->step, XP_ST_FAIL, "%s", info->error);
         return;
     }
-    xp_step_end(a->step, XP_ST_PASS, "%s, %s, %d certificate(s) in %lld ms", info->protocol,
-                info->cipher, sk_X509_num(info->chain), (long long)info->ms);
+    xp_step_end(a->step, XP_ST_PASS, "%s, %s, %d certificate(s)", info->protocol,
+                info->cipher, sk_X509_num(info->chain));
     xp_facts_add_tls(xp_check_facts(c), "--hosts", 1, info);
     SSL_free(ssl);
     close(fd);
@@ -76,7 +76,7 @@ on_connect(struct xp_check *c, void *arg, const struct xp_tcp_result *res)
         xp_step_end(a->step, XP_ST_FAIL, "TCP: %s", a->error);
         return;
     }
-    xp_step_note(a->step, "TCP connected in %lld ms", (long long)res->ms);
+    xp_step_note(a->step, "TCP connected");
     xp_check_tls(c, res->fd, a->host->hp->host, a->host->hp->port, a->ip, on_tls, a);
 }
 
@@ -221,6 +221,56 @@ judge_reach(struct xp_check *c)
         xp_step_end(st->st_hosts, bad ? XP_ST_FAIL : XP_ST_PASS, NULL);
 }
 
+static int
+endpoint_cmp(const void *pa, const void *pb)
+{
+    const struct xp_tls_endpoint *a = *(const struct xp_tls_endpoint *const *)pa;
+    const struct xp_tls_endpoint *b = *(const struct xp_tls_endpoint *const *)pb;
+    int d = strcmp(a->info.host, b->info.host);
+
+    if (!d)
+        d = a->info.port - b->info.port;
+    if (!d)
+        d = strcmp(a->info.ip, b->info.ip);
+    return d ? d : strcmp(a->source, b->source);
+}
+
+/* Endpoints are recorded as handshakes finish; the report lists them in a
+ * fixed order so that two runs against the same servers read the same. */
+static const struct xp_tls_endpoint **
+endpoints_in_order(struct xp_facts *facts, size_t n)
+{
+    const struct xp_tls_endpoint **v = xcalloc(n, sizeof(*v));
+    size_t i;
+
+    for (i = 0; i < n; i++)
+        v[i] = xp_facts_tls(facts, i);
+    qsort(v, n, sizeof(*v), endpoint_cmp);
+    return v;
+}
+
+/* The leaf's SHA-256 fingerprint and expiry on the certificate's step:
+ * what --baseline compares to say a certificate was replaced. */
+static void
+note_identity(struct xp_step *s, const struct xp_tls_info *info)
+{
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int len = 0, i;
+    char hex[EVP_MAX_MD_SIZE * 3 + 1] = "", when[32] = "";
+    X509 *leaf = info->chain && sk_X509_num(info->chain) > 0 ? sk_X509_value(info->chain, 0)
+                                                               : NULL;
+    struct tm tm;
+
+    if (!leaf || X509_digest(leaf, EVP_sha256(), md, &len) != 1)
+        return;
+    for (i = 0; i < len; i++)   /* "AB:CD:...": 3 characters a byte, the first 2 */
+        snprintf(hex + (i ? i * 3 - 1 : 0), sizeof(hex) - (i ? i * 3 - 1 : 0), "%s%02X",
+                 i ? ":" : "", md[i]);
+    if (ASN1_TIME_to_tm(X509_get0_notAfter(leaf), &tm) == 1)
+        strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+    xp_step_note(s, "sha256 %s, not after %s", hex, when[0] ? when : "?");
+}
+
 static void
 cert_judge(struct xp_check *c)
 {
@@ -231,6 +281,7 @@ cert_judge(struct xp_check *c)
     };
     char err[256];
     size_t i, n = xp_facts_tls_count(facts);
+    const struct xp_tls_endpoint **order;
     int problems = 0;
     const struct xp_finding *f;
 
@@ -244,14 +295,17 @@ cert_judge(struct xp_check *c)
     co.store = xp_cert_store_new(o->ca_file, err, sizeof(err));
     if (!co.store)
         xp_fatal("%s", err);   /* validated at start-up: cannot happen */
+    order = endpoints_in_order(facts, n);
     for (i = 0; i < n; i++) {
-        const struct xp_tls_endpoint *e = xp_facts_tls(facts, i);
+        const struct xp_tls_endpoint *e = order[i];
         struct xp_step *s = xp_step_begin(c, NULL, "Certificate of %s:%d (%s), from %s",
                                           e->info.host, e->info.port, e->info.ip, e->source);
 
         xp_cert_judge(c, s, &e->info, e->exchange, &co);
+        note_identity(s, &e->info);
         xp_step_end(s, xp_step_children_worst(s), NULL);
     }
+    free(order);
     X509_STORE_free(co.store);
     for (f = c->findings; f; f = f->next)
         if (f->severity != XP_SEV_INFO)

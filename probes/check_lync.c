@@ -94,8 +94,7 @@ on_tls(struct xp_check *c, void *arg, const struct xp_tls_info *info, SSL *ssl, 
     k->ok = 1;
     snprintf(source, sizeof(source), "lync %s", k->target->label);
     xp_facts_add_tls(xp_check_facts(c), source, 0, info);
-    xp_step_end(k->step, XP_ST_PASS, "TLS: %s, %s in %lld ms", info->protocol, info->cipher,
-                (long long)info->ms);
+    xp_step_end(k->step, XP_ST_PASS, "TLS: %s, %s", info->protocol, info->cipher);
     SSL_free(ssl);
     close(fd);
 }
@@ -106,7 +105,7 @@ on_connect(struct xp_check *c, void *arg, const struct xp_tcp_result *res)
     struct conn *k = arg;
 
     if (res->fd >= 0) {
-        xp_step_note(k->step, "TCP connected in %lld ms", (long long)res->ms);
+        xp_step_note(k->step, "TCP connected");
         xp_check_tls(c, res->fd, k->target->host, (int)k->target->port, k->ip, on_tls, k);
         return;
     }

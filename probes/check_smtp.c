@@ -119,6 +119,8 @@ ev_session(struct xp_finding *f, struct sess *s)
         xp_ev_int(f, "banner_ms", banner);
     if (!s->transcript_given) {
         xp_ev_list(f, "transcript", lines, n);
+        lines = xp_smtp_conn_transcript_times(s->conn, &n);
+        xp_ev_list(f, "transcript_ms", lines, n);
         s->transcript_given = 1;
     }
 }
@@ -467,8 +469,7 @@ on_session(struct xp_check *c, struct xp_smtp_conn *conn, void *arg)
         return;   /* judged with the others: is port 25 blocked from here? */
     }
     if (cl->banner.nlines)
-        xp_step_note(s->step, "banner: %03d %s (after %lld ms)", cl->banner.code,
-                     cl->banner.lines[0], (long long)banner_ms);
+        xp_step_note(s->step, "banner: %03d %s", cl->banner.code, cl->banner.lines[0]);
     if (banner_ms >= 1000)
         xp_step_note(s->step, "greeting delay: the banner came %lld ms after connecting "
                      "(postscreen / tarpit style); the server is alive", (long long)banner_ms);
@@ -483,8 +484,7 @@ on_session(struct xp_check *c, struct xp_smtp_conn *conn, void *arg)
         unsigned gained = cl->ext_tls & ~cl->ext;
         char buf[256];
 
-        xp_step_note(s->step, "TLS: %s, %s, handshake %lld ms", tls->protocol, tls->cipher,
-                     (long long)tls->ms);
+        xp_step_note(s->step, "TLS: %s, %s", tls->protocol, tls->cipher);
         if (cl->ehlo_tls.code / 100 == 2) {
             snprintf(buf, sizeof(buf), "%s", xp_smtp_ext_names(gained));
             xp_step_note(s->step, "EHLO after TLS: %s%s%s%s%s", xp_smtp_ext_names(cl->ext_tls),

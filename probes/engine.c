@@ -23,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #define MAX_ACTIVE 8
@@ -349,20 +350,46 @@ xp_addrs_pick(const struct xp_addr_lookup *l)
 
 /* ---- DNS evidence shared by every check ---- */
 
+static int
+line_cmp(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/*
+ * The answer, one record a line. Name servers rotate the records of an
+ * RRset (an unordered set), so each RRset is shown sorted: two runs against
+ * the same zone read the same. A CNAME chain keeps its order.
+ */
+static void
+note_answers(struct xp_step *s, const struct xp_dns_result *res)
+{
+    char **lines = xcalloc(res->nrr + 1, sizeof(*lines));
+    size_t i, j;
+
+    for (i = 0; i < res->nrr; i++)
+        lines[i] = xp_dns_rr_format(&res->rr[i]);
+    for (i = 0; i < res->nrr; i = j) {
+        for (j = i + 1; j < res->nrr && res->rr[j].type == res->rr[i].type &&
+                        strcasecmp(res->rr[j].owner, res->rr[i].owner) == 0; j++)
+            ;
+        qsort(lines + i, j - i, sizeof(*lines), line_cmp);
+    }
+    for (i = 0; i < res->nrr; i++) {
+        xp_step_note(s, "%s", lines[i]);
+        free(lines[i]);
+    }
+    free(lines);
+}
+
 struct xp_step *
 xp_check_dns_step(struct xp_check *c, struct xp_step *parent, const struct xp_dns_result *res)
 {
     struct xp_step *s = xp_step_begin(c, parent, "%s %s", xp_dns_type_name(res->qtype),
                                       res->qname);
     enum xp_status st = XP_ST_PASS;
-    size_t i;
 
-    for (i = 0; i < res->nrr; i++) {
-        char *line = xp_dns_rr_format(&res->rr[i]);
-
-        xp_step_note(s, "%s", line);
-        free(line);
-    }
+    note_answers(s, res);
     switch (res->status) {
     case XP_DNS_OK:
         break;
@@ -375,8 +402,8 @@ xp_check_dns_step(struct xp_check *c, struct xp_step *parent, const struct xp_dn
         st = XP_ST_INFO;
         break;
     default:
-        xp_step_note(s, "%s: %s (%lld ms)", xp_dns_status_name(res->status),
-                     res->error ? res->error : "", (long long)res->ms);
+        xp_step_note(s, "%s: %s", xp_dns_status_name(res->status),
+                     res->error ? res->error : "");
         st = XP_ST_FAIL;
         break;
     }

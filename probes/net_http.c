@@ -182,6 +182,27 @@ info_ms(CURL *easy, CURLINFO what)
     return (int64_t)us / 1000;
 }
 
+/* libcurl's messages carry the time spent ("... port 80 after 5 ms: ...");
+ * the time is in the response's own fields, so the text stays the same
+ * from one run to the next (stable reports, --baseline). */
+static void
+drop_elapsed(char *msg)
+{
+    char *p = strstr(msg, " after ");
+
+    while (p) {
+        char *q = p + 7;
+
+        while (*q >= '0' && *q <= '9')
+            q++;
+        if (q > p + 7 && strncmp(q, " ms", 3) == 0) {
+            memmove(p, q + 3, strlen(q + 3) + 1);
+            return;
+        }
+        p = strstr(p + 1, " after ");
+    }
+}
+
 static void
 on_done(CURL *easy, CURLcode rc, void *arg)
 {
@@ -205,12 +226,14 @@ on_done(CURL *easy, CURLcode rc, void *arg)
     r->total_ms = info_ms(easy, CURLINFO_TOTAL_TIME_T);
     r->completed = rc == CURLE_OK || (rc == CURLE_WRITE_ERROR && r->body_truncated);
     r->timed_out = rc == CURLE_OPERATION_TIMEDOUT;
-    if (!r->completed)
+    if (!r->completed) {
         snprintf(r->error, sizeof(r->error), "%s",
                  h->header_overflow ? "response headers over the limit (100 headers or 64 KiB "
                                       "per response, 8 responses)"
                  : h->errbuf[0]     ? h->errbuf
                                     : curl_easy_strerror(rc));
+        drop_elapsed(r->error);
+    }
     xp_buf_add(&h->body, "", 0);
     r->body = h->body.s;
     r->body_len = h->body.len;
@@ -383,12 +406,37 @@ xp_http_header_all(const struct xp_http_resp *r, const char *name)
 char **
 xp_http_header_lines(const struct xp_http_resp *r, size_t *n)
 {
+    /* What tells who answered and why first; then the rest, in order. */
+    static const char *const useful[] = {
+        "Location", "WWW-Authenticate", "Server", "Via", "X-Powered-By", "X-FEServer",
+    };
+    /* Values that change with every request (dates, ids, session cookies):
+     * named, not shown, so two reports of unchanged servers are equal. */
+    static const char *const varying[] = {
+        "Date", "Expires", "Age", "request-id", "X-Request-Id", "X-Correlation-Id",
+        "X-CorrelationId", "X-MS-Request-Id", "client-request-id", "X-Amz-Cf-Id",
+        "Set-Cookie", "X-Trace-Id", "CF-RAY", "X-Cache-Hits",
+    };
     char **lines = xcalloc(r->nheaders + 1, sizeof(char *));
-    size_t i;
+    unsigned char *done = xcalloc(r->nheaders + 1, 1);
+    size_t i, k, out = 0, pass;
 
-    for (i = 0; i < r->nheaders; i++)
-        lines[i] = xasprintf("%s: %s", r->headers[i].name, r->headers[i].value);
-    *n = r->nheaders;
+    for (pass = 0; pass <= XP_ARRAY_LEN(useful); pass++) {
+        for (i = 0; i < r->nheaders; i++) {
+            const char *name = r->headers[i].name;
+            int hide = 0;
+
+            if (done[i] || (pass < XP_ARRAY_LEN(useful) && strcasecmp(name, useful[pass])))
+                continue;
+            for (k = 0; k < XP_ARRAY_LEN(varying); k++)
+                hide |= strcasecmp(name, varying[k]) == 0;
+            lines[out++] = hide ? xasprintf("%s: (varies per response; not shown)", name)
+                                : xasprintf("%s: %s", name, r->headers[i].value);
+            done[i] = 1;
+        }
+    }
+    free(done);
+    *n = out;
     return lines;
 }
 

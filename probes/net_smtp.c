@@ -563,11 +563,21 @@ xp_smtp_client_tls_done(struct xp_smtp_client *cl, int ok)
 
 /* ---- transcript ---- */
 
+/* Room for one more line (and its time). */
+static void
+transcript_grow(struct xp_smtp_transcript *t)
+{
+    if (t->n < t->cap)
+        return;
+    t->cap = t->cap ? t->cap * 2 : 32;
+    t->lines = xrealloc(t->lines, t->cap * sizeof(char *));
+    t->times = xrealloc(t->times, t->cap * sizeof(char *));
+}
+
 void
 xp_smtp_transcript_add(struct xp_smtp_transcript *t, int64_t ms, const char *dir,
                        const char *text, size_t len)
 {
-    char head[48];
     size_t hn, keep;
     char *line;
 
@@ -575,29 +585,26 @@ xp_smtp_transcript_add(struct xp_smtp_transcript *t, int64_t ms, const char *dir
         t->dropped++;
         /* The last slot says how much is missing, kept up to date. */
         if (t->n == 0 || strncmp(t->lines[t->n - 1], "... ", 4) != 0) {
-            if (t->n == t->cap) {
-                t->cap = t->cap ? t->cap * 2 : 32;
-                t->lines = xrealloc(t->lines, t->cap * sizeof(char *));
-            }
-            t->lines[t->n++] = NULL;
+            transcript_grow(t);
+            t->lines[t->n] = NULL;
+            t->times[t->n++] = xstrdup("");
         }
         free(t->lines[t->n - 1]);
         t->lines[t->n - 1] = xasprintf("... %zu more transcript line(s) not kept", t->dropped);
         return;
     }
-    hn = (size_t)snprintf(head, sizeof(head), "%6lld ms %s ", (long long)ms, dir);
+    hn = strlen(dir) + 1;
     keep = len > XP_SMTP_TRANSCRIPT_LINE ? XP_SMTP_TRANSCRIPT_LINE : len;
     line = xmalloc(hn + keep + 64);
-    memcpy(line, head, hn);
+    memcpy(line, dir, hn - 1);
+    line[hn - 1] = ' ';
     memcpy(line + hn, text, keep);
     if (keep < len)
         snprintf(line + hn + keep, 64, " ... (%zu bytes)", len);
     else
         line[hn + keep] = '\0';
-    if (t->n == t->cap) {
-        t->cap = t->cap ? t->cap * 2 : 32;
-        t->lines = xrealloc(t->lines, t->cap * sizeof(char *));
-    }
+    transcript_grow(t);
+    t->times[t->n] = xasprintf("%lld", (long long)ms);
     t->lines[t->n++] = line;
     t->bytes += hn + keep;
 }
@@ -607,8 +614,11 @@ xp_smtp_transcript_free(struct xp_smtp_transcript *t)
 {
     size_t i;
 
-    for (i = 0; i < t->n; i++)
+    for (i = 0; i < t->n; i++) {
         free(t->lines[i]);
+        free(t->times[i]);
+    }
     free(t->lines);
+    free(t->times);
     memset(t, 0, sizeof(*t));
 }

@@ -284,8 +284,8 @@ on_tls(struct xp_check *c, void *arg, const struct xp_tls_info *info, SSL *ssl, 
 
         if (leaf)
             X509_NAME_oneline(X509_get_subject_name(leaf), subject, sizeof(subject));
-        note(s, "*:", "TLS established in %lld ms: %s, %s; certificate %s",
-             (long long)info->ms, info->protocol, info->cipher, leaf ? subject : "(none)");
+        note(s, "*:", "TLS established: %s, %s; certificate %s",
+             info->protocol, info->cipher, leaf ? subject : "(none)");
     }
     if (xp_smtp_client_tls_done(&s->cl, 1) == XP_SMTP_ACT_SEND) {
         send_command(s);
@@ -545,7 +545,7 @@ on_connect(struct xp_check *c, void *arg, const struct xp_tcp_result *res)
     s->fd = res->fd;
     xp_check_hold(c);
     s->held = 1;
-    note(s, "*:", "connected to %s port %d in %lld ms", s->ip, s->port, (long long)res->ms);
+    note(s, "*:", "connected to %s port %d", s->ip, s->port);
     helo_name(s->fd, name, sizeof(name));
     xp_smtp_client_init(&s->cl, name, s->cl.probe_mail);
     arm_timer(s);
@@ -663,4 +663,11 @@ xp_smtp_conn_transcript(const struct xp_smtp_conn *s, size_t *n)
 {
     *n = s->tr.n;
     return s->tr.lines;
+}
+
+char *const *
+xp_smtp_conn_transcript_times(const struct xp_smtp_conn *s, size_t *n)
+{
+    *n = s->tr.n;
+    return s->tr.times;
 }

@@ -6,6 +6,7 @@
  *   jsonl: one compact document per target, written as each one ends.
  */
 #include "xp_check.h"
+#include "xp_baseline.h"
 #include "xp_expect.h"
 #include "xp_options.h"
 #include "xp_preflight.h"
@@ -172,6 +173,10 @@ run_json(const struct xp_options *opts)
     json_object_set_new(o, "sending_ip", arg_json(opts->ip, opts->ip ? strlen(opts->ip) : 0));
     json_object_set_new(o, "user", arg_json(opts->user, opts->user ? strlen(opts->user) : 0));
     json_object_set_new(o, "preflight", json_boolean(opts->preflight));
+    json_object_set_new(o, "baseline", opts->baseline
+                        ? arg_json(xp_baseline_path(opts->baseline),
+                                   strlen(xp_baseline_path(opts->baseline)))
+                        : json_null());
     json_object_set_new(o, "timeout_ms", json_integer(opts->timeout_ms));
     json_object_set_new(o, "max_time_ms", json_integer(opts->max_time_ms));
     return o;
@@ -209,7 +214,15 @@ target_json(const struct xp_target *t, const struct xp_options *opts)
     if (opts->preflight)
         json_object_set_new(o, "preflight", xp_preflight_json(t));
     json_object_set_new(o, "checks", checks);
+    if (opts->baseline)
+        json_object_set_new(o, "changes", xp_baseline_changes(opts->baseline, o));
     return o;
+}
+
+json_t *
+xp_report_target_json(const struct xp_target *t, const struct xp_options *opts)
+{
+    return target_json(t, opts);
 }
 
 static void

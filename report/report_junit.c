@@ -325,9 +325,33 @@ property(W w, const char *name, const char *value)
     xmlTextWriterEndElement(w);
 }
 
+/* --baseline: the suite's output lists what changed since (the text
+ * report's lines), for dashboards that show a suite's log. */
 static void
-write_target(W w, const struct xp_target *t, size_t idx, const char *host, int preflight)
+write_changes(W w, const struct xp_target *t, const struct xp_options *opts)
 {
+    char *s = NULL;
+    size_t n = 0;
+    FILE *mem;
+
+    if (!opts->baseline)
+        return;
+    mem = open_memstream(&s, &n);
+    if (!mem)
+        xp_fatal("out of memory (changes since the baseline)");
+    xp_report_write_changes(mem, t, opts);
+    fclose(mem);
+    xmlTextWriterStartElement(w, BAD_CAST "system-out");
+    text(w, s);
+    xmlTextWriterEndElement(w);
+    free(s);
+}
+
+static void
+write_target(W w, const struct xp_target *t, size_t idx, const char *host,
+             const struct xp_options *opts)
+{
+    int preflight = opts->preflight;
     struct xp_preflight pf;
     struct counts n = { 0 };
     char verdict[160];
@@ -365,6 +389,7 @@ write_target(W w, const struct xp_target *t, size_t idx, const char *host, int p
         write_preflight(w, t, &pf);
         xp_preflight_clear(&pf);
     }
+    write_changes(w, t, opts);
     xmlTextWriterEndElement(w);
 }
 
@@ -401,7 +426,7 @@ junit_close(struct xp_reporter *r, const struct xp_run *run)
     attr_int(w, "errors", all.errors);
     attr_secs(w, "time", xp_duration_ms(run->t0_us, run->t1_us));
     for (i = 0; i < run->ntargets; i++)
-        write_target(w, run->targets[i], i, host, r->opts->preflight);
+        write_target(w, run->targets[i], i, host, r->opts);
     xmlTextWriterEndElement(w);
     if (xmlTextWriterEndDocument(w) < 0)
         xp_fatal("cannot write the JUnit XML document");

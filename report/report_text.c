@@ -276,10 +276,15 @@ flush_ready(struct xp_reporter *r)
                 xp_preflight_write_text(r->out, t, r->opts);
             tx->header_done = 1;
         }
-        while (tx->check < t->nchecks && t->checks[tx->check]->done)
-            print_check(r, t->checks[tx->check++]);
+        while (tx->check < t->nchecks && t->checks[tx->check]->done) {
+            /* -q --baseline: only what changed. */
+            if (!(r->opts->quiet && r->opts->baseline))
+                print_check(r, t->checks[tx->check]);
+            tx->check++;
+        }
         if (tx->check < t->nchecks || !t->done)
             break;
+        xp_report_write_changes(r->out, t, r->opts);
         print_footer(r, t);
         tx->target++;
         tx->check = 0;

@@ -5,6 +5,7 @@
  */
 #define _GNU_SOURCE
 #include "xp_cli.h"
+#include "xp_baseline.h"
 #include "xp_cert.h"
 #include "xp_check.h"
 #include "xp_expect.h"
@@ -44,6 +45,7 @@ enum {
     OPT_DNSBL,
     OPT_PREFLIGHT,
     OPT_IGNORE,
+    OPT_BASELINE,
 };
 
 static const struct option long_options[] = {
@@ -63,6 +65,7 @@ static const struct option long_options[] = {
     { "tui", no_argument, NULL, 'i' },
     { "preflight", no_argument, NULL, OPT_PREFLIGHT },
     { "ignore", required_argument, NULL, OPT_IGNORE },
+    { "baseline", required_argument, NULL, OPT_BASELINE },
     { "verbose", no_argument, NULL, 'v' },
     { "quiet", no_argument, NULL, 'q' },
     { "no-color", no_argument, NULL, OPT_NO_COLOR },
@@ -138,6 +141,10 @@ xp_cli_usage(FILE *out)
 "      --ignore CODE[,...]  report these finding codes as information, marked\n"
 "                           suppressed (accepted states; same as ignore = in\n"
 "                           --expect)\n"
+"      --baseline FILE      a previous -f json/jsonl report: also report what\n"
+"                           changed since (findings, certificates, DNS\n"
+"                           answers); with -q only the changes. Run once per\n"
+"                           --dns-server to compare internal and external DNS\n"
 "      --ca-file FILE       trust anchors (PEM) instead of the system store\n"
 "      --user UPN           authenticated Autodiscover as UPN; the password comes\n"
 "                           from EXPROBE_PASSWORD or a no-echo prompt, and goes\n"
@@ -459,6 +466,12 @@ xp_cli_parse(struct xp_options *o, int argc, char **argv)
         case OPT_DOMAINS_FILE:
             domains_file = optarg;
             break;
+        case OPT_BASELINE:
+            xp_baseline_free(o->baseline);
+            o->baseline = xp_baseline_load(optarg, err, sizeof(err));
+            if (!o->baseline)
+                usage_error("%s", err);
+            break;
         case OPT_IGNORE:
             if (xp_expect_add_ignored(o->expect, optarg, err, sizeof(err)) < 0)
                 usage_error("--%s", err);
@@ -560,4 +573,5 @@ xp_options_free(struct xp_options *o)
         free(o->password);
     }
     xp_expect_free(o->expect);
+    xp_baseline_free(o->baseline);
 }
