@@ -21,6 +21,7 @@ struct xp_options {
     char **targets;              /* as given (domains or addresses); owned */
     size_t ntargets;
     unsigned long checks;        /* bit i: registry check i selected */
+    unsigned long checks_named;  /* bit i: check i named by its id in -c (not via "all") */
     enum xp_format format;
     int tui;
     int preflight;

@@ -592,11 +592,66 @@ judge_connector(struct xp_check *c)
         xp_step_end(s, bad ? XP_ST_FAIL : XP_ST_PASS, NULL);
 }
 
+/* What to do when the built-in lists do not answer this resolver. */
+#define VANTAGE_FIX                                                                           \
+    "To check block lists, run from a resolver these lists answer (your own recursive "      \
+    "resolver, not a public or cloud one), or name your own zone or key-based mirror with "   \
+    "--dnsbl (e.g. KEY.zen.dq.spamhaus.net for Spamhaus DQS)."
+
+/*
+ * The built-in public zones, when the user named neither them (--dnsbl)
+ * nor the check (-c dnsbl): that they give no verdict from here says
+ * something about this resolver, not the domain (SPEC: never a warning
+ * for a healthy domain).
+ */
+static int
+quiet_zones(const struct xp_check *c)
+{
+    const struct dnsbl_state *st = c->state;
+    int self = xp_check_index("dnsbl");
+
+    return st->builtin && !(self >= 0 && (xp_check_options(c)->checks_named & (1ul << self)));
+}
+
+/* One info finding for the built-in zones that gave no verdict: the
+ * cause (this resolver) and the way out. */
+static void
+report_muted(struct xp_check *c, struct zone *const *zones, size_t n, enum zone_state why,
+             int none_left)
+{
+    char *names[MAX_ZONES];
+    const char *resolver = zones[0]->tp2.res ? zones[0]->tp2.res->server : NULL;
+    struct xp_finding *f;
+    size_t i;
+
+    for (i = 0; i < n; i++)
+        names[i] = zones[i]->name;
+    f = xp_finding_new(c, NULL, why == ZONE_BLOCKED ? XP_DNSBL_QUERY_BLOCKED
+                                : why == ZONE_UNRELIABLE ? XP_DNSBL_ZONE_UNRELIABLE
+                                                         : XP_DNSBL_QUERY_FAILED,
+                       "%s of the built-in block lists give a verdict from this resolver "
+                       "(%s): %s%s",
+                       none_left ? "None" : "Some", resolver ? resolver : "",
+                       why == ZONE_BLOCKED ? "the lists refuse its queries"
+                       : why == ZONE_UNRELIABLE ? "their test points do not answer as RFC 5782 "
+                                                  "says (answers withheld or rewritten)"
+                                                : "their queries were not answered",
+                       none_left ? "; block lists not checked" : "");
+    xp_finding_severity(f, XP_SEV_INFO);
+    xp_ev_list(f, "zones", names, n);
+    if (resolver)
+        xp_ev_str(f, "resolver", resolver);
+    xp_finding_fix(f, "%s", VANTAGE_FIX);
+    xp_finding_add(f);
+}
+
 static void
 dnsbl_judge(struct xp_check *c)
 {
     struct dnsbl_state *st = c->state;
-    size_t i, k, clean = 0, listed = 0, asked = 0;
+    size_t i, k, clean = 0, listed = 0, asked = 0, nmuted = 0;
+    struct zone *nomute[MAX_ZONES];
+    enum zone_state mute_state = ZONE_OK;
     char why[400];
 
     judge_connector(c);
@@ -615,6 +670,13 @@ dnsbl_judge(struct xp_check *c)
         struct xp_finding *f;
         size_t zl = 0, zc = 0;
 
+        if (zs != ZONE_OK && quiet_zones(c)) {
+            /* The vantage point, not the domain: told once, below. */
+            nomute[nmuted++] = z;
+            xp_step_end(z->step, XP_ST_INFO, "no verdict from this resolver: %s", why);
+            mute_state = mute_state == ZONE_BLOCKED ? mute_state : zs;
+            continue;
+        }
         if (zs != ZONE_OK) {
             char **seen = xcalloc(st->nq + 1, sizeof(char *));
             size_t n = 0;
@@ -644,6 +706,11 @@ dnsbl_judge(struct xp_check *c)
                 xp_finding_fix(f, "Query %s through your own recursive resolver (not a public "
                                "one such as 8.8.8.8), or use the list's key-based service "
                                "(Spamhaus DQS).", z->name);
+            else if (st->builtin)   /* the user typed no zone name: not "check the name" */
+                xp_finding_fix(f, "%s", VANTAGE_FIX);
+            /* A zone the user asked for that gives no verdict: unknown
+             * (SPEC), whatever the reason. */
+            xp_finding_severity(f, XP_SEV_UNKNOWN);
             xp_finding_add(f);
             for (k = 0; k < n; k++)
                 free(seen[k]);
@@ -661,6 +728,7 @@ dnsbl_judge(struct xp_check *c)
                 f = xp_finding_new(c, z->step, XP_DNSBL_QUERY_FAILED, "%s on %s: no answer "
                                    "(%s): listing unknown", st->addrs[q->addr].ip, z->name,
                                    q->res ? xp_dns_status_name(q->res->status) : "dropped");
+                xp_finding_severity(f, quiet_zones(c) ? XP_SEV_INFO : XP_SEV_UNKNOWN);
                 xp_ev_str(f, "address", st->addrs[q->addr].ip);
                 xp_ev_str(f, "zone", z->name);
                 if (q->res)
@@ -688,6 +756,12 @@ dnsbl_judge(struct xp_check *c)
             xp_step_end(z->step, worst == XP_ST_INFO ? XP_ST_PASS : worst, "test points answer "
                         "as RFC 5782 says; %zu listed, %zu not listed", zl, zc);
         }
+    }
+    if (nmuted) {
+        report_muted(c, nomute, nmuted, mute_state, nmuted == st->nzones);
+        if (nmuted == st->nzones)
+            xp_check_skip(c, "the built-in block lists give no verdict from this resolver "
+                             "(see the finding): name a zone with --dnsbl");
     }
     if (!listed && clean) {
         struct xp_finding *f;

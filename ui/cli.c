@@ -232,6 +232,7 @@ parse_seconds(const char *opt, const char *v, int max)
  */
 struct check_selection {
     unsigned long added, removed;
+    unsigned long named;      /* ids named one by one: the user asked for them */
     int given;
 };
 
@@ -253,6 +254,8 @@ parse_checks(struct check_selection *sel, const char *list)
             sel->removed |= 1ul << i;
         else
             sel->added |= i == -2 ? ~0ul : 1ul << i;
+        if (!remove && i >= 0)
+            sel->named |= 1ul << i;
     }
     free(copy);
     if (!n)
@@ -410,7 +413,7 @@ void
 xp_cli_parse(struct xp_options *o, int argc, char **argv)
 {
     const char *domains_file = NULL;
-    struct check_selection checks = { 0, 0, 0 };
+    struct check_selection checks = { 0, 0, 0, 0 };
     char err[512];
     int ch, format_given = 0;
 
@@ -535,6 +538,7 @@ xp_cli_parse(struct xp_options *o, int argc, char **argv)
         }
     }
     o->checks = checks_selected(&checks);
+    o->checks_named = checks.named & ~checks.removed;
     if (o->verbose && o->quiet)
         usage_error("-v and -q contradict each other");
     if (o->tui && (!isatty(STDOUT_FILENO) || !isatty(STDIN_FILENO)))

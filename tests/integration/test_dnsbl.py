@@ -8,8 +8,9 @@ import json
 import os
 import tempfile
 
-from harness import (all_steps, assert_code, assert_eq, assert_no_code, assert_problem_shape,
-                     assert_true, check, fail, findings, probe)
+from harness import (all_steps, assert_code, assert_eq, assert_exit, assert_no_code,
+                     assert_problem_shape, assert_status, assert_true, check, fail, findings,
+                     probe)
 
 LIST = "list.dnsbl.test"
 ALL = "list.dnsbl.test,blocked.dnsbl.test,wild.dnsbl.test,empty.dnsbl.test"
@@ -76,7 +77,8 @@ def test_clean_without_smtp():
 
 def test_blocked_zone_is_not_a_listing():
     r, doc = dnsbl("listed.smtp.test", zones="blocked.dnsbl.test", checks="smtp,dnsbl")
-    f = assert_code(doc, "DNSBL_QUERY_BLOCKED", severity="warn", check_id="dnsbl", count=1,
+    # A zone the user named that gives no verdict: unknown (SPEC v2).
+    f = assert_code(doc, "DNSBL_QUERY_BLOCKED", severity="unknown", check_id="dnsbl", count=1,
                     r=r)[0]
     assert_true("127.255.255.254" in f["message"], f["message"])
     assert_problem_shape(f)
@@ -86,8 +88,9 @@ def test_blocked_zone_is_not_a_listing():
 def test_unreliable_zones_give_no_verdict():
     r, doc = dnsbl("listed.smtp.test", zones="wild.dnsbl.test,empty.dnsbl.test",
                    checks="smtp,dnsbl")
-    f = assert_code(doc, "DNSBL_ZONE_UNRELIABLE", severity="warn", check_id="dnsbl", count=2,
-                    r=r)
+    f = assert_code(doc, "DNSBL_ZONE_UNRELIABLE", severity="unknown", check_id="dnsbl",
+                    count=2, r=r)
+    assert_status(doc, "unknown", check_id="dnsbl", r=r)
     zones = sorted(g["evidence"]["zone"] for g in f)
     assert_eq(zones, ["empty.dnsbl.test", "wild.dnsbl.test"], "unreliable zones")
     assert_no_code(doc, "DNSBL_LISTED", r=r)
@@ -105,13 +108,21 @@ def test_all_zones_concurrently():
 
 def test_builtin_zones_through_lab_resolver():
     # The lab resolver knows no public list: every built-in zone fails its
-    # self-test and nothing is called listed or clean.
+    # self-test and nothing is called listed or clean. The check was named
+    # (-c dnsbl): unknown, one finding per zone, a fix about the resolver
+    # (the user typed no zone name).
     r, doc = probe("ok.smtp.test", "--timeout", "2", "--ip", "203.0.113.5", checks="dnsbl",
                    cache=False)
     f = findings(doc, "DNSBL_ZONE_UNRELIABLE")
     assert_eq(sorted(g["evidence"]["zone"] for g in f),
               ["b.barracudacentral.org", "bl.spamcop.net", "psbl.surriel.com",
                "zen.spamhaus.org"], "built-in zones")
+    for g in f:
+        assert_eq(g["severity"], "unknown", "severity of %s" % g["evidence"]["zone"])
+        assert_true("zone name" not in g["remediation"] and "--dnsbl" in g["remediation"],
+                    "fix blames the zone name: %r" % g["remediation"])
+    assert_status(doc, "unknown", check_id="dnsbl", r=r)
+    assert_exit(r, 3)
     assert_no_code(doc, "DNSBL_LISTED", r=r)
     # Private addresses are not asked of public lists.
     steps = " ".join(s.get("detail") or "" for s in all_steps(doc, "dnsbl"))
@@ -144,3 +155,28 @@ def test_connector_ip_mismatch():
         assert_no_code(doc, "CONNECTOR_IP_MISMATCH", r=r)
     finally:
         os.unlink(path)
+
+
+def test_builtin_zones_silent_on_a_default_run():
+    # SPEC: the built-in public zones that give no verdict from this
+    # resolver make dnsbl skip with one info finding (cause and way out);
+    # a healthy domain never warns because of the vantage point.
+    r, doc = probe("ok.smtp.test", "--timeout", "2", "--ip", "203.0.113.5",
+                   checks="all", cache=False)
+    c = check(doc, "dnsbl")
+    assert_eq(c["status"], "skip", "dnsbl status")
+    f = assert_code(doc, "DNSBL_ZONE_UNRELIABLE", severity="info", check_id="dnsbl", count=1,
+                    r=r)[0]
+    assert_eq(sorted(f["evidence"]["zones"]), ["b.barracudacentral.org", "bl.spamcop.net",
+                                               "psbl.surriel.com", "zen.spamhaus.org"], "zones")
+    assert_true("--dnsbl" in f["remediation"] and "resolver" in f["remediation"],
+                "fix %r" % f["remediation"])
+    if any(g["severity"] != "info" for g in findings(doc, check_id="dnsbl")):
+        fail("dnsbl warned because of the vantage point: %s" % findings(doc, check_id="dnsbl"))
+
+
+def test_healthy_domain_default_run_passes():
+    r, doc = probe("cloud.test", expect="cloud", cache=False)
+    assert_eq(check(doc, "dnsbl")["status"], "skip", "dnsbl status on a healthy domain")
+    if any(f["code"].startswith("DNSBL_") and f["severity"] != "info" for f in findings(doc)):
+        fail("a healthy domain warns about block lists")
