@@ -15,6 +15,7 @@
 
 #include <openssl/x509.h>
 
+#include "xp_codes.h"
 #include "xp_tls.h"
 
 struct xp_check;
@@ -23,9 +24,61 @@ struct xp_step;
 struct xp_cert_opts {
     X509_STORE *store;        /* trust anchors: --ca-file or the system's */
     const char *msstd;        /* "msstd:mail.contoso.com" or NULL */
-    int warn_days;            /* CERT_EXPIRING_SOON below this many days */
+    int warn_days;            /* CERT_EXPIRING_SOON when less than a third of the
+                               * certificate's lifetime, and at most this many
+                               * days, is left (--expiry-warn-days, default 30) */
     time_t now;
 };
+
+/*
+ * One endpoint's certificate verdict, for the checks that use the endpoint
+ * (AUTOD_/SMTP_/LYNC_CERT_INVALID wrap it): the worst problem `cert`
+ * reports for it. severity XP_SEV_INFO and code XP_CERT_OK when there is
+ * none. reason is that finding's message (one line, clean UTF-8).
+ */
+struct xp_cert_verdict {
+    enum xp_severity severity;
+    enum xp_code code;
+    char reason[512];
+    int problems;             /* warn and fail findings */
+};
+
+/* The verdict alone (no steps, no findings): the same judgement as
+ * xp_cert_judge, pure (no network), callable from any check. */
+void xp_cert_verdict(const struct xp_tls_info *info, int exchange, const struct xp_cert_opts *o,
+                     struct xp_cert_verdict *v);
+
+/*
+ * The severity table: what mainstream clients refuse (fail) or what is
+ * deprecated (warn), one row per weakness, each with its source. Rows are
+ * documented in exprobe.1 ("CERTIFICATE AND TLS SEVERITIES").
+ */
+enum xp_cert_rule_id {
+    XP_RULE_KEY_TINY,         /* RSA/DSA < 1024 bits */
+    XP_RULE_KEY_SHORT,        /* RSA/DSA 1024..2047 bits */
+    XP_RULE_EC_SHORT,         /* EC < 224 bits */
+    XP_RULE_SIG_MD5,          /* MD5 (or MD2/MD4) signature on the path */
+    XP_RULE_SIG_SHA1,         /* SHA-1 signature on the path (not a root's self-signature) */
+    XP_RULE_PROTO_OLD,        /* best protocol TLS 1.1 or older */
+    XP_RULE_DH_TINY,          /* DHE group < 1024 bits */
+    XP_RULE_DH_SHORT,         /* DHE group 1024..2047 bits */
+    XP_RULE_ECDH_SHORT,       /* ECDHE group < 224 bits */
+    XP_RULE_COUNT
+};
+
+struct xp_cert_rule {
+    const char *id;           /* "sha1_signature": evidence and docs */
+    enum xp_severity severity;
+    const char *what;         /* "SHA-1 signature" */
+    const char *clients;      /* who refuses or deprecates it */
+    const char *source;
+};
+
+const struct xp_cert_rule *xp_cert_rule(enum xp_cert_rule_id id);
+
+/* The judgement of a negotiated protocol ("TLSv1", "TLSv1.3"): the rule
+ * it breaks, or NULL when it is fine. Shared by cert and smtp. */
+const struct xp_cert_rule *xp_tls_protocol_rule(const char *protocol);
 
 /*
  * The trust store: ca_file's certificates, or the system's default paths

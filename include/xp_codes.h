@@ -33,6 +33,8 @@ enum xp_severity {
     X(CERT_WEAK) X(CERT_MSSTD_MISMATCH)                                    \
     X(CERT_OK) X(CERT_CN_ONLY) X(CERT_MSSTD_SAN_ONLY)                      \
     X(CERT_HANDSHAKE_FAILED) X(CERT_CONNECT_FAILED)                        \
+    X(CERT_WRONG_PURPOSE) X(CERT_EXTRA_EXPIRED) X(CERT_INCOMPLETE_CHAIN)   \
+    X(CERT_REVOKED) X(TLS_WEAK_KEY_EXCHANGE)                               \
     /* smtp */                                                             \
     X(SMTP_MX_MISSING) X(SMTP_CONNECT_FAILED) X(SMTP_TIMEOUT)              \
     X(SMTP_ESMTP_INSPECTION) X(SMTP_NO_STARTTLS) X(SMTP_STARTTLS_FAILED)   \

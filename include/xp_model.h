@@ -178,6 +178,9 @@ struct xp_finding *xp_finding_new(struct xp_check *c, const struct xp_step *step
 void xp_finding_severity(struct xp_finding *f, enum xp_severity sev);
 void xp_finding_fix(struct xp_finding *f, const char *fmt, ...) XP_PRINTF(2, 3);
 void xp_finding_add(struct xp_finding *f);
+/* Free a finding that was built but will not be added (a verdict computed
+ * without a check to report it on). */
+void xp_finding_discard(struct xp_finding *f);
 
 void xp_ev_str(struct xp_finding *f, const char *key, const char *value);
 void xp_ev_strn(struct xp_finding *f, const char *key, const char *value, size_t n);

@@ -34,6 +34,8 @@ struct xp_options {
     char *password;              /* from EXPROBE_PASSWORD or the prompt; owned */
     const char *ip;              /* --ip: the sending IP for dnsbl / connector, or NULL */
     const char *dnsbl;           /* --dnsbl ZONE,...: instead of the built-in list, or NULL */
+    int expiry_warn_days;        /* cap of the certificate expiry warning (cert) */
+    int no_revocation;           /* --no-revocation: no OCSP/CRL fetches */
     int timeout_ms;
     int max_time_ms;
     int verbose;

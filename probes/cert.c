@@ -16,6 +16,7 @@
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/x509v3.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -512,307 +513,954 @@ ev_cert_brief(struct xp_finding *f, const struct xp_tls_info *info, X509 *x)
     xp_ev_str(f, "protocol", info->protocol);
 }
 
-/* ---- the judgement, one aspect per function ---- */
-
-static void
-judge_name(struct xp_check *c, struct xp_step *parent, const struct xp_tls_info *info)
-{
-    X509 *x = sk_X509_value(info->chain, 0);
-    struct xp_step *s = xp_step_begin(c, parent, "Name matches %s", info->host);
-    size_t n, i;
-    char **names = xp_cert_names(x, &n);
-    int cn_only;
-    struct xp_finding *f;
-
-    for (i = 0; i < n; i++)
-        xp_step_note(s, "%s", names[i]);
-    xp_strv_free(names, n);
-    if (xp_cert_host_matches(x, info->host, &cn_only)) {
-        if (!cn_only) {
-            xp_step_end(s, XP_ST_PASS, NULL);
-            return;
-        }
-        f = xp_finding_new(c, s, XP_CERT_CN_ONLY, "The certificate of %s:%d matches only "
-                           "through its subject CN: it has no subject alternative names",
-                           info->host, info->port);
-        ev_cert_brief(f, info, x);
-        xp_finding_add(f);
-        xp_step_end(s, XP_ST_WARN, NULL);
-        return;
-    }
-    {
-        const char *hint = xp_cert_mismatch_hint(x, info->host);
-
-        f = xp_finding_new(c, s, XP_CERT_NAME_MISMATCH,
-                           "The certificate of %s:%d is not valid for %s%s%s", info->host,
-                           info->port, info->host, hint ? ": " : "", hint ? hint : "");
-        ev_cert(f, info);
-        if (hint)
-            xp_ev_str(f, "why", hint);
-        xp_finding_fix(f, "Install a certificate whose subject alternative names include %s "
-                          "itself (a SAN certificate: a wildcard covers only names one label "
-                          "below its base).", info->host);
-        xp_finding_add(f);
-        xp_step_end(s, XP_ST_FAIL, NULL);
-    }
-}
-
-struct verify_error {
-    int err;
-    int depth;
-    char *subject;
-};
-
-struct verify_log {
-    struct verify_error first;   /* the first error, the one that matters */
-    int count;
-};
-
-static int
-verify_cb(int ok, X509_STORE_CTX *ctx)
-{
-    struct verify_log *log = X509_STORE_CTX_get_app_data(ctx);
-
-    if (!ok && log->count++ == 0) {
-        X509 *cur = X509_STORE_CTX_get_current_cert(ctx);
-
-        log->first.err = X509_STORE_CTX_get_error(ctx);
-        log->first.depth = X509_STORE_CTX_get_error_depth(ctx);
-        log->first.subject = cur ? name_oneline(X509_get_subject_name(cur)) : xstrdup("?");
-    }
-    return 1;   /* go on: we judge the whole chain, not only its first flaw */
-}
-
 static int
 self_issued(X509 *x)
 {
     return X509_check_issued(x, x) == X509_V_OK;
 }
 
-static void
-judge_chain(struct xp_check *c, struct xp_step *parent, const struct xp_tls_info *info,
-            const struct xp_cert_opts *o)
-{
-    X509 *leaf = sk_X509_value(info->chain, 0);
-    X509 *top = sk_X509_value(info->chain, sk_X509_num(info->chain) - 1);
-    STACK_OF(X509) *untrusted = sk_X509_dup(info->chain);
-    X509_STORE_CTX *ctx = X509_STORE_CTX_new();
-    struct verify_log log = { { 0, 0, NULL }, 0 };
-    struct xp_step *s = xp_step_begin(c, parent, "Chain to a trusted root");
-    struct xp_finding *f;
-    int ok;
+/* ---- the severity table ---- */
 
-    (void)sk_X509_shift(untrusted);
-    X509_STORE_CTX_init(ctx, o->store, leaf, untrusted);
-    /* Dates are judged on their own, with days left as evidence. */
-    X509_VERIFY_PARAM_set_flags(X509_STORE_CTX_get0_param(ctx), X509_V_FLAG_NO_CHECK_TIME);
+/* What mainstream clients do with each weakness: fail when Windows /
+ * Outlook, Exchange Online or current browsers refuse it, warn when it is
+ * deprecated but still accepted. exprobe.1 documents the same rows. */
+static const struct xp_cert_rule rules[XP_RULE_COUNT] = {
+    [XP_RULE_KEY_TINY] = { "key_under_1024", XP_SEV_FAIL, "RSA/DSA key under 1024 bits",
+        "refused by Windows (RSA < 1024 blocked since 2012), every browser and OpenSSL",
+        "Microsoft KB2661254; OpenSSL SSL_CTX_set_security_level(3)" },
+    [XP_RULE_KEY_SHORT] = { "key_under_2048", XP_SEV_WARN, "RSA/DSA key of 1024-2047 bits",
+        "deprecated: public CAs stopped issuing them in 2013 and OpenSSL clients at "
+        "Debian's default security level 2 refuse them; Windows still accepts",
+        "CA/Browser Forum Baseline Requirements 6.1.5; NIST SP 800-131A" },
+    [XP_RULE_EC_SHORT] = { "ec_under_224", XP_SEV_FAIL, "EC key under 224 bits",
+        "refused by browsers and OpenSSL (below 112-bit security)",
+        "CA/Browser Forum Baseline Requirements 6.1.5; OpenSSL security levels" },
+    [XP_RULE_SIG_MD5] = { "md5_signature", XP_SEV_FAIL, "MD5 signature",
+        "refused by every current client (forged CA certificates, 2008)",
+        "RFC 6151; Microsoft Security Advisory 2862973; OpenSSL 3 security level 1" },
+    [XP_RULE_SIG_SHA1] = { "sha1_signature", XP_SEV_FAIL,
+        "SHA-1 signature on the path (a root's own self-signature excepted)",
+        "refused by Chrome 57+, Firefox 52+, Edge/IE 11 on Windows (2017) and OpenSSL 3 "
+        "at security level 1",
+        "Microsoft SHA-1 deprecation policy (2017); Chromium SHA-1 removal (2017); "
+        "OpenSSL 3.0 release notes" },
+    [XP_RULE_PROTO_OLD] = { "tls_below_1_2", XP_SEV_FAIL,
+        "best protocol offered TLS 1.1 or older",
+        "refused by Office 365 / Exchange Online, Chrome 84+, Firefox 78+, Edge, and "
+        "OpenSSL 3 at security level 1",
+        "RFC 8996; Microsoft: TLS 1.0 and 1.1 deprecation in Office 365" },
+    [XP_RULE_DH_TINY] = { "dh_under_1024", XP_SEV_FAIL, "DHE group under 1024 bits",
+        "refused by every browser and OpenSSL (Logjam, 2015)",
+        "weakdh.org (Logjam); OpenSSL security level 1" },
+    [XP_RULE_DH_SHORT] = { "dh_under_2048", XP_SEV_FAIL, "DHE group of 1024-2047 bits",
+        "refused by OpenSSL clients at Debian's default security level 2; Chrome and "
+        "Firefox no longer offer DHE at all",
+        "OpenSSL security level 2; Chromium DHE removal (M53, 2016); Firefox 78" },
+    [XP_RULE_ECDH_SHORT] = { "ecdh_under_224", XP_SEV_FAIL, "ECDHE group under 224 bits",
+        "refused by browsers and OpenSSL", "RFC 8422; OpenSSL security levels" },
+};
+
+const struct xp_cert_rule *
+xp_cert_rule(enum xp_cert_rule_id id)
+{
+    return id < XP_RULE_COUNT ? &rules[id] : NULL;
+}
+
+const struct xp_cert_rule *
+xp_tls_protocol_rule(const char *protocol)
+{
+    if (strcmp(protocol, "TLSv1") == 0 || strcmp(protocol, "TLSv1.1") == 0 ||
+        strncmp(protocol, "SSL", 3) == 0)
+        return &rules[XP_RULE_PROTO_OLD];
+    return NULL;
+}
+
+/* The rule a certificate's key breaks, or -1. */
+static int
+key_rule(X509 *x)
+{
+    EVP_PKEY *pk = X509_get0_pubkey(x);
+    int bits = pk ? EVP_PKEY_get_bits(pk) : 0;
+
+    switch (pk ? EVP_PKEY_get_base_id(pk) : 0) {
+    case EVP_PKEY_RSA:
+    case EVP_PKEY_RSA_PSS:
+    case EVP_PKEY_DSA:
+        return bits < 1024 ? XP_RULE_KEY_TINY : bits < 2048 ? XP_RULE_KEY_SHORT : -1;
+    case EVP_PKEY_EC:
+        return bits < 224 ? XP_RULE_EC_SHORT : -1;
+    default:
+        return -1;
+    }
+}
+
+/* The rule a certificate's signature algorithm breaks, or -1. */
+static int
+sig_rule(X509 *x)
+{
+    int md = NID_undef, pk = NID_undef;
+
+    OBJ_find_sigid_algs(X509_get_signature_nid(x), &md, &pk);
+    if (md == NID_md5 || md == NID_md4 || md == NID_md2)
+        return XP_RULE_SIG_MD5;
+    if (md == NID_sha1)
+        return XP_RULE_SIG_SHA1;
+    return -1;
+}
+
+/* ---- the judgement: steps and findings when there is a check, the
+ * verdict always ---- */
+
+struct judge {
+    struct xp_check *c;            /* NULL: the verdict only */
+    struct xp_cert_verdict *v;     /* may be NULL */
+    const struct xp_tls_info *info;
+    const struct xp_cert_opts *o;
+    X509 *leaf;
+    STACK_OF(X509) *path;          /* the path a client builds, leaf first; owned */
+    int err, depth;                /* its first error that is not about dates */
+    X509 *reordered;               /* set: the sent order fails, leaving this one out works */
+};
+
+static struct xp_step *
+jstep(struct judge *j, struct xp_step *parent, const char *fmt, ...) XP_PRINTF(3, 4);
+
+static struct xp_step *
+jstep(struct judge *j, struct xp_step *parent, const char *fmt, ...)
+{
+    char buf[512];
+    va_list ap;
+
+    if (!j->c)
+        return NULL;
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof(buf), fmt, ap);
+    va_end(ap);
+    return xp_step_begin(j->c, parent, "%s", buf);
+}
+
+static void
+jnote(struct xp_step *s, const char *fmt, ...) XP_PRINTF(2, 3);
+
+static void
+jnote(struct xp_step *s, const char *fmt, ...)
+{
+    char buf[1024];
+    va_list ap;
+
+    if (!s)
+        return;
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof(buf), fmt, ap);
+    va_end(ap);
+    xp_step_note(s, "%s", buf);
+}
+
+static void
+jend(struct xp_step *s, enum xp_status st, const char *detail)
+{
+    if (!s)
+        return;
+    if (detail)
+        xp_step_end(s, st, "%s", detail);
+    else
+        xp_step_end(s, st, NULL);
+}
+
+static struct xp_finding *
+jfind(struct judge *j, struct xp_step *s, enum xp_code code, const char *fmt, ...)
+    XP_PRINTF(4, 5);
+
+static struct xp_finding *
+jfind(struct judge *j, struct xp_step *s, enum xp_code code, const char *fmt, ...)
+{
+    char buf[1024];
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof(buf), fmt, ap);
+    va_end(ap);
+    return xp_finding_new(j->c, s, code, "%s", buf);
+}
+
+/* Count f in the verdict; add it to the check (or drop it: verdict only). */
+static enum xp_status
+jadd(struct judge *j, struct xp_finding *f)
+{
+    enum xp_status st = xp_status_of_severity(f->severity);
+    struct xp_cert_verdict *v = j->v;
+
+    if (v && f->severity != XP_SEV_INFO) {
+        v->problems++;
+        if (f->severity > v->severity) {
+            v->severity = f->severity;
+            v->code = f->code;
+            snprintf(v->reason, sizeof(v->reason), "%s", f->message);
+        }
+    }
+    if (j->c)
+        xp_finding_add(f);
+    else
+        xp_finding_discard(f);
+    return st;
+}
+
+static const char *
+depth_word(int depth, int top)
+{
+    return depth == 0 ? "the certificate" : depth == top ? "the root" : "the intermediate";
+}
+
+static void
+judge_name(struct judge *j, struct xp_step *parent)
+{
+    const struct xp_tls_info *info = j->info;
+    X509 *x = j->leaf;
+    struct xp_step *s = jstep(j, parent, "Name matches %s", info->host);
+    size_t n, i;
+    char **names = xp_cert_names(x, &n);
+    int cn_only;
+    struct xp_finding *f;
+
+    for (i = 0; i < n; i++)
+        jnote(s, "%s", names[i]);
+    xp_strv_free(names, n);
+    if (xp_cert_host_matches(x, info->host, &cn_only)) {
+        if (!cn_only) {
+            jend(s, XP_ST_PASS, NULL);
+            return;
+        }
+        f = jfind(j, s, XP_CERT_CN_ONLY, "The certificate of %s:%d matches only through its "
+                  "subject CN: it has no subject alternative names", info->host, info->port);
+        ev_cert_brief(f, info, x);
+        jend(s, jadd(j, f), NULL);
+        return;
+    }
+    {
+        const char *hint = xp_cert_mismatch_hint(x, info->host);
+
+        f = jfind(j, s, XP_CERT_NAME_MISMATCH, "The certificate of %s:%d is not valid for %s%s%s",
+                  info->host, info->port, info->host, hint ? ": " : "", hint ? hint : "");
+        ev_cert(f, info);
+        if (hint)
+            xp_ev_str(f, "why", hint);
+        xp_finding_fix(f, "Install a certificate whose subject alternative names include %s "
+                          "itself (a SAN certificate: a wildcard covers only names one label "
+                          "below its base).", info->host);
+        jend(s, jadd(j, f), NULL);
+    }
+}
+
+/* ---- the path a client builds ---- */
+
+static int
+is_time_error(int e)
+{
+    return e == X509_V_ERR_CERT_HAS_EXPIRED || e == X509_V_ERR_CERT_NOT_YET_VALID ||
+           e == X509_V_ERR_ERROR_IN_CERT_NOT_BEFORE_FIELD ||
+           e == X509_V_ERR_ERROR_IN_CERT_NOT_AFTER_FIELD;
+}
+
+struct verify_log {
+    int err, depth, count;
+};
+
+static int
+verify_cb(int ok, X509_STORE_CTX *ctx)
+{
+    struct verify_log *log = X509_STORE_CTX_get_app_data(ctx);
+    int e = X509_STORE_CTX_get_error(ctx);
+
+    /* Dates are judged on the built path on their own, with days left. */
+    if (!ok && !is_time_error(e) && log->count++ == 0) {
+        log->err = e;
+        log->depth = X509_STORE_CTX_get_error_depth(ctx);
+    }
+    return 1;   /* go on: the whole path is built and judged, not only up to its first flaw */
+}
+
+/*
+ * What a TLS client does with the certificates a server sent: OpenSSL's
+ * verification for the server-authentication purpose, the trust store's
+ * anchors tried first, the sent certificates as untrusted candidates, at
+ * time now. *path gets the path built (as far as it got; owned); returns
+ * its first error other than dates (X509_V_OK: trusted), depth in *depth.
+ */
+static int
+build_path(X509_STORE *store, X509 *leaf, STACK_OF(X509) *untrusted, time_t now,
+           STACK_OF(X509) **path, int *depth)
+{
+    X509_STORE_CTX *ctx = X509_STORE_CTX_new();
+    X509_VERIFY_PARAM *param;
+    struct verify_log log = { 0, 0, 0 };
+
+    if (!ctx || X509_STORE_CTX_init(ctx, store, leaf, untrusted) != 1)
+        xp_fatal("X509_STORE_CTX_init failed");
+    X509_STORE_CTX_set_purpose(ctx, X509_PURPOSE_SSL_SERVER);
+    param = X509_STORE_CTX_get0_param(ctx);
+    X509_VERIFY_PARAM_set_flags(param, X509_V_FLAG_TRUSTED_FIRST);
+    X509_VERIFY_PARAM_set_time(param, now);
     X509_STORE_CTX_set_app_data(ctx, &log);
     X509_STORE_CTX_set_verify_cb(ctx, verify_cb);
-    ok = X509_verify_cert(ctx) == 1 && log.count == 0;
-    if (ok) {
-        STACK_OF(X509) *built = X509_STORE_CTX_get0_chain(ctx);
-        X509 *root = sk_X509_value(built, sk_X509_num(built) - 1);
-        char *rs = name_oneline(X509_get_subject_name(root));
-
-        xp_step_end(s, XP_ST_PASS, "%d certificate(s) sent, trusted through %s",
-                    sk_X509_num(info->chain), rs);
-        free(rs);
-        goto out;
+    if (X509_verify_cert(ctx) != 1 && log.count == 0) {
+        log.err = X509_STORE_CTX_get_error(ctx);
+        log.depth = X509_STORE_CTX_get_error_depth(ctx);
+        if (log.err == X509_V_OK)
+            log.err = X509_V_ERR_UNSPECIFIED;
     }
-    if (log.first.err == X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT) {
-        f = xp_finding_new(c, s, XP_CERT_SELF_SIGNED, "The certificate of %s:%d is "
-                           "self-signed", info->host, info->port);
-        xp_ev_str(f, "reason", "self_signed");
-    } else if ((log.first.err == X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY ||
-                log.first.err == X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT) && top != leaf &&
-               X509_check_ca(top) > 0) {
-        /* Leaf and intermediate(s) were sent; what is missing is the root
-         * they lead to: a CA this machine does not trust. */
-        char *is = name_oneline(X509_get_issuer_name(top));
-
-        f = xp_finding_new(c, s, XP_CERT_UNTRUSTED, "Chain of %s:%d leads to %s, which is not "
-                           "a trusted root", info->host, info->port, is);
-        xp_ev_str(f, "reason", "unknown_root");
-        xp_ev_str(f, "missing_issuer", is);
-        xp_finding_fix(f, "Use a certificate from a public CA on Internet-facing names (or add "
-                          "%s to the clients' trust store if it is your own CA).", is);
-        free(is);
-    } else if ((log.first.err == X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY ||
-                log.first.err == X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT) && !self_issued(top)) {
-        char *is = name_oneline(X509_get_issuer_name(top));
-
-        f = xp_finding_new(c, s, XP_CERT_UNTRUSTED, "Chain of %s:%d is incomplete: the "
-                           "issuer of the last certificate sent (%s) was not sent and is not "
-                           "a trusted root - a missing intermediate, or an unknown CA",
-                           info->host, info->port, is);
-        xp_ev_str(f, "reason", "missing_intermediate");
-        xp_ev_str(f, "missing_issuer", is);
-        xp_finding_fix(f, "Install the intermediate certificate(s) on the server (or reverse "
-                          "proxy) so it sends the whole chain; if %s is a private CA, use a "
-                          "certificate from a public CA on Internet-facing names.", is);
-        free(is);
-    } else {
-        const char *why = X509_verify_cert_error_string(log.first.err);
-
-        f = xp_finding_new(c, s, XP_CERT_UNTRUSTED, "Chain of %s:%d is not trusted: %s "
-                           "(at depth %d, %s)", info->host, info->port, why, log.first.depth,
-                           log.first.subject ? log.first.subject : "?");
-        xp_ev_str(f, "reason", log.first.err == X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN
-                                   ? "unknown_root" : "verify_error");
-        xp_ev_str(f, "openssl_error", why);
+    ERR_clear_error();
+    *path = X509_STORE_CTX_get1_chain(ctx);
+    if (!*path) {
+        *path = sk_X509_new_null();
+        X509_up_ref(leaf);
+        sk_X509_push(*path, leaf);
     }
-    xp_ev_int(f, "depth", log.first.depth);
-    ev_cert(f, info);
-    xp_finding_add(f);
-    xp_step_end(s, XP_ST_FAIL, "%s", X509_verify_cert_error_string(log.first.err));
-out:
-    free(log.first.subject);
     X509_STORE_CTX_free(ctx);
-    sk_X509_free(untrusted);
+    *depth = log.depth;
+    return log.err;
 }
 
-static void
-judge_dates(struct xp_check *c, struct xp_step *parent, const struct xp_tls_info *info,
-            const struct xp_cert_opts *o)
+static int
+in_stack(STACK_OF(X509) *sk, X509 *x)
 {
-    struct xp_step *s = xp_step_begin(c, parent, "Validity dates");
-    enum xp_status st = XP_ST_PASS;
-    time_t now = o->now;
     int i;
 
-    for (i = 0; i < sk_X509_num(info->chain); i++) {
-        X509 *x = sk_X509_value(info->chain, i);
-        long left = xp_cert_days_until(X509_get0_notAfter(x), o->now);
-        const char *which = i == 0 ? "The certificate" : "An intermediate certificate";
-        struct xp_finding *f = NULL;
+    for (i = 0; i < sk_X509_num(sk); i++)
+        if (X509_cmp(sk_X509_value(sk, i), x) == 0)
+            return 1;
+    return 0;
+}
 
-        if (i == 0)
-            xp_step_note(s, "%ld days left", left);
-        if (left < 0) {
-            f = xp_finding_new(c, s, XP_CERT_EXPIRED, "%s of %s:%d expired %ld day(s) ago",
-                               which, info->host, info->port, -left);
-            st = XP_ST_FAIL;
-        } else if (X509_cmp_time(X509_get0_notBefore(x), &now) > 0) {
-            f = xp_finding_new(c, s, XP_CERT_NOT_YET_VALID, "%s of %s:%d becomes valid only "
-                               "in %ld day(s)", which, info->host, info->port,
-                               days_until_ceil(X509_get0_notBefore(x), o->now));
-            st = XP_ST_FAIL;
-        } else if (left < o->warn_days) {
-            f = xp_finding_new(c, s, XP_CERT_EXPIRING_SOON, "%s of %s:%d expires in %ld "
-                               "day(s)", which, info->host, info->port, left);
-            st = xp_status_worst(st, XP_ST_WARN);
-        }
-        if (f) {
-            xp_ev_int(f, "days_left", left);
-            xp_ev_int(f, "depth", i);
-            ev_cert_brief(f, info, x);
-            xp_finding_add(f);
+/* The certificates sent after the leaf, but for skip (may be NULL). */
+static STACK_OF(X509) *
+sent_intermediates(STACK_OF(X509) *chain, X509 *skip)
+{
+    STACK_OF(X509) *u = sk_X509_new_null();
+    int i;
+
+    for (i = 1; i < sk_X509_num(chain); i++)
+        if (!skip || X509_cmp(sk_X509_value(chain, i), skip) != 0)
+            sk_X509_push(u, sk_X509_value(chain, i));
+    return u;
+}
+
+/* Another sent certificate for the same subject and key as x (a cross-signed
+ * copy: the same CA issued by another root)? */
+static int
+has_other_form(STACK_OF(X509) *chain, X509 *x)
+{
+    int i;
+
+    for (i = 1; i < sk_X509_num(chain); i++) {
+        X509 *y = sk_X509_value(chain, i);
+
+        if (X509_cmp(x, y) != 0 &&
+            X509_NAME_cmp(X509_get_subject_name(x), X509_get_subject_name(y)) == 0 &&
+            EVP_PKEY_eq(X509_get0_pubkey(x), X509_get0_pubkey(y)) == 1)
+            return 1;
+    }
+    return 0;
+}
+
+/*
+ * OpenSSL takes the first sent issuer that fits and does not come back on
+ * its choice; Windows CryptoAPI, browsers and Go try every candidate. When
+ * the path fails where a sent certificate has another form, try without
+ * that one: if that path is trusted, it is the one the others find.
+ */
+static void
+try_other_forms(struct judge *j)
+{
+    int d;
+
+    for (d = 1; d < sk_X509_num(j->path) && !j->reordered; d++) {
+        X509 *x = sk_X509_value(j->path, d);
+        STACK_OF(X509) *u, *p2;
+        int err, depth;
+
+        if (!in_stack(j->info->chain, x) || !has_other_form(j->info->chain, x))
+            continue;
+        u = sent_intermediates(j->info->chain, x);
+        err = build_path(j->o->store, j->leaf, u, j->o->now, &p2, &depth);
+        sk_X509_free(u);
+        if (err == X509_V_OK) {
+            j->reordered = x;
+            sk_X509_pop_free(j->path, X509_free);
+            j->path = p2;
+            j->err = X509_V_OK;
+        } else {
+            sk_X509_pop_free(p2, X509_free);
         }
     }
-    xp_step_end(s, st, NULL);
 }
 
 static void
-judge_strength(struct xp_check *c, struct xp_step *parent, const struct xp_tls_info *info)
+path_build(struct judge *j)
 {
-    struct xp_step *s = xp_step_begin(c, parent, "Key, signature and protocol");
-    X509 *leaf = sk_X509_value(info->chain, 0);
-    struct xp_buf why = { 0 };
-    char key[64];
-    int weak, i;
+    STACK_OF(X509) *u = sent_intermediates(j->info->chain, NULL);
 
-    xp_cert_key_desc(leaf, key, sizeof(key), &weak);
-    xp_step_note(s, "%s key, %s, %s %s", key, OBJ_nid2ln(X509_get_signature_nid(leaf)),
-                 info->protocol, info->cipher);
-    if (weak)
-        xp_buf_printf(&why, "%s-bit key (2048 bits is the minimum)", key);
-    for (i = 0; i < sk_X509_num(info->chain); i++) {
-        X509 *x = sk_X509_value(info->chain, i);
-        int md = NID_undef, pk = NID_undef;
+    j->err = build_path(j->o->store, j->leaf, u, j->o->now, &j->path, &j->depth);
+    sk_X509_free(u);
+    if (j->err != X509_V_OK)
+        try_other_forms(j);
+}
 
-        if (i > 0 && self_issued(x))
-            continue;   /* a root's own signature is never checked */
-        OBJ_find_sigid_algs(X509_get_signature_nid(x), &md, &pk);
-        if (md == NID_sha1 || md == NID_md5) {
-            xp_buf_printf(&why, "%s%s signature on %s", why.len ? "; " : "", OBJ_nid2sn(md),
-                          i == 0 ? "the certificate" : "an intermediate");
+/* "CN=leaf <- CN=intermediate <- CN=root" */
+static char *
+path_text(STACK_OF(X509) *path)
+{
+    struct xp_buf b = { 0 };
+    int i;
+
+    for (i = 0; i < sk_X509_num(path); i++) {
+        char *s = name_oneline(X509_get_subject_name(sk_X509_value(path, i)));
+
+        xp_buf_printf(&b, "%s%s", i ? " <- " : "", s);
+        free(s);
+    }
+    return b.s ? b.s : xstrdup("");
+}
+
+static void
+ev_path(struct xp_finding *f, STACK_OF(X509) *path)
+{
+    ev_own(f, "path", path_text(path));
+}
+
+/* The leaf's AIA caIssuers URL (where its issuer can be fetched), or NULL. */
+static char *
+ca_issuers_url(X509 *x)
+{
+    AUTHORITY_INFO_ACCESS *aia = X509_get_ext_d2i(x, NID_info_access, NULL, NULL);
+    char *url = NULL;
+    int i;
+
+    for (i = 0; aia && i < sk_ACCESS_DESCRIPTION_num(aia) && !url; i++) {
+        ACCESS_DESCRIPTION *ad = sk_ACCESS_DESCRIPTION_value(aia, i);
+
+        if (OBJ_obj2nid(ad->method) == NID_ad_ca_issuers &&
+            ad->location->type == GEN_URI) {
+            const ASN1_IA5STRING *u = ad->location->d.uniformResourceIdentifier;
+
+            url = xp_utf8_clean((const char *)ASN1_STRING_get0_data(u),
+                                (size_t)ASN1_STRING_length(u), 1024);
         }
     }
-    if (strcmp(info->protocol, "TLSv1") == 0 || strcmp(info->protocol, "TLSv1.1") == 0 ||
-        strncmp(info->protocol, "SSL", 3) == 0)
-        xp_buf_printf(&why, "%sthe server negotiates at best %s (TLS 1.2 is required by "
-                      "Office 365)", why.len ? "; " : "", info->protocol);
-    if (why.len) {
-        struct xp_finding *f = xp_finding_new(c, s, XP_CERT_WEAK, "%s:%d: %s", info->host,
-                                              info->port, why.s);
+    AUTHORITY_INFO_ACCESS_free(aia);
+    return url;
+}
 
-        ev_cert_brief(f, info, leaf);
-        xp_finding_add(f);
-        xp_step_end(s, XP_ST_WARN, NULL);
-    } else {
-        xp_step_end(s, XP_ST_PASS, NULL);
+/* The extended key usages of x, "serverAuth, clientAuth", or NULL when it
+ * has none (any purpose). */
+static char *
+eku_text(X509 *x)
+{
+    EXTENDED_KEY_USAGE *eku = X509_get_ext_d2i(x, NID_ext_key_usage, NULL, NULL);
+    struct xp_buf b = { 0 };
+    int i;
+
+    if (!eku)
+        return NULL;
+    for (i = 0; i < sk_ASN1_OBJECT_num(eku); i++) {
+        char oid[80];
+
+        OBJ_obj2txt(oid, sizeof(oid), sk_ASN1_OBJECT_value(eku, i), 0);
+        xp_buf_printf(&b, "%s%s", i ? ", " : "", oid);
     }
+    sk_ASN1_OBJECT_pop_free(eku, ASN1_OBJECT_free);
+    return b.s ? b.s : xstrdup("(empty)");
+}
+
+static int
+is_ca_leaf(X509 *x)
+{
+    return X509_check_ca(x) > 0 && !self_issued(x);
+}
+
+/* The sent certificates that are not on the path, one line each. */
+static char **
+unused_lines(struct judge *j, size_t *n)
+{
+    char **lines = NULL;
+    int i;
+
+    *n = 0;
+    for (i = 1; i < sk_X509_num(j->info->chain); i++) {
+        X509 *x = sk_X509_value(j->info->chain, i);
+        char *s;
+
+        if (in_stack(j->path, x))
+            continue;
+        s = name_oneline(X509_get_subject_name(x));
+        lines = xrealloc(lines, (*n + 1) * sizeof(char *));
+        lines[(*n)++] = xasprintf("%d %s", i, s);
+        free(s);
+    }
+    return lines;
+}
+
+static struct xp_finding *
+finding_missing_issuer(struct judge *j, struct xp_step *s, X509 *top)
+{
+    const struct xp_tls_info *info = j->info;
+    char *is = name_oneline(X509_get_issuer_name(top));
+    char *url = ca_issuers_url(j->leaf);
+    size_t n;
+    char **unused = unused_lines(j, &n);
+    struct xp_finding *f;
+    int d = sk_X509_num(j->path) - 1;
+
+    if (d == 0) {
+        /* The leaf's own issuer is missing: an intermediate not sent (or
+         * the wrong one sent). */
+        f = jfind(j, s, XP_CERT_INCOMPLETE_CHAIN, "The server at %s:%d does not send the "
+                  "intermediate certificate that issued its certificate: %s%s", info->host,
+                  info->port, is, n ? " (it sends another CA certificate, which did not "
+                                      "issue it)" : "");
+        xp_ev_str(f, "reason", n ? "wrong_intermediate" : "missing_intermediate");
+        xp_finding_fix(f, "Install the intermediate certificate %s%s%s%s on the server (or "
+                          "reverse proxy) so it sends the certificate followed by its "
+                          "intermediates%s; Windows may fetch it itself, but OpenSSL, Java, "
+                          "Android and Firefox clients fail.", is,
+                       url ? " (download it from " : "", url ? url : "", url ? ")" : "",
+                       n ? ", and remove the CA certificate that did not issue it" : "");
+    } else {
+        /* Intermediates were sent; what is missing is the root they lead to. */
+        f = jfind(j, s, XP_CERT_UNTRUSTED, "Chain of %s:%d leads to %s, which is not a trusted "
+                  "root (nor was it sent)", info->host, info->port, is);
+        xp_ev_str(f, "reason", "unknown_root");
+        xp_finding_fix(f, "Use a certificate from a public CA on Internet-facing names (or "
+                          "add %s to the clients' trust store if it is your own CA).", is);
+    }
+    xp_ev_str(f, "missing_issuer", is);
+    if (url)
+        xp_ev_str(f, "aia_ca_issuers", url);
+    if (n)
+        xp_ev_list(f, "not_on_path", unused, n);
+    xp_strv_free(unused, n);
+    free(url);
+    free(is);
+    return f;
+}
+
+static int
+is_name_constraint_error(int e)
+{
+    return e == X509_V_ERR_PERMITTED_VIOLATION || e == X509_V_ERR_EXCLUDED_VIOLATION ||
+           e == X509_V_ERR_SUBTREE_MINMAX || e == X509_V_ERR_UNSUPPORTED_CONSTRAINT_TYPE ||
+           e == X509_V_ERR_UNSUPPORTED_CONSTRAINT_SYNTAX ||
+           e == X509_V_ERR_UNSUPPORTED_NAME_SYNTAX;
+}
+
+static struct xp_finding *
+finding_purpose(struct judge *j, struct xp_step *s, X509 *x, int depth)
+{
+    const struct xp_tls_info *info = j->info;
+    char *eku = eku_text(x);
+    char *sub = name_oneline(X509_get_subject_name(x));
+    struct xp_finding *f;
+
+    if (depth == 0 && X509_check_ca(x) > 0) {
+        f = jfind(j, s, XP_CERT_WRONG_PURPOSE, "%s:%d presents a CA certificate (%s, "
+                  "basicConstraints CA:TRUE) as its own: clients refuse a certificate "
+                  "authority's certificate as a server's", info->host, info->port, sub);
+        xp_ev_str(f, "reason", "ca_certificate");
+    } else if (depth == 0) {
+        f = jfind(j, s, XP_CERT_WRONG_PURPOSE, "The certificate of %s:%d is not for server "
+                  "authentication (extended key usage: %s; OpenSSL: unsuitable certificate "
+                  "purpose) - Windows, Outlook, Exchange Online and browsers refuse it",
+                  info->host, info->port, eku ? eku : "none, but the key usage forbids it");
+        xp_ev_str(f, "reason", "no_server_auth");
+    } else {
+        f = jfind(j, s, XP_CERT_WRONG_PURPOSE, "The issuing CA %s (depth %d) of %s:%d is not "
+                  "allowed to issue server certificates (extended key usage: %s)", sub, depth,
+                  info->host, info->port, eku ? eku : "none");
+        xp_ev_str(f, "reason", "ca_not_for_server_auth");
+    }
+    if (eku)
+        xp_ev_str(f, "extended_key_usage", eku);
+    xp_finding_fix(f, "Request the certificate from a web-server template (Windows CA: the "
+                      "\"Web Server\" template; EKU serverAuth 1.3.6.1.5.5.7.3.1, key usage "
+                      "digitalSignature + keyEncipherment, CA:FALSE) and bind that one.");
+    free(eku);
+    free(sub);
+    return f;
+}
+
+static struct xp_finding *
+finding_other_error(struct judge *j, struct xp_step *s)
+{
+    const struct xp_tls_info *info = j->info;
+    int top = sk_X509_num(j->path) - 1;
+    X509 *x = sk_X509_value(j->path, j->depth <= top ? j->depth : top);
+    char *sub = name_oneline(X509_get_subject_name(x));
+    const char *why = X509_verify_cert_error_string(j->err);
+    struct xp_finding *f;
+
+    if (j->err == X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN) {
+        f = jfind(j, s, XP_CERT_UNTRUSTED, "Chain of %s:%d leads to %s, which is not a "
+                  "trusted root", info->host, info->port, sub);
+        xp_ev_str(f, "reason", "unknown_root");
+        xp_ev_str(f, "missing_issuer", sub);
+        xp_finding_fix(f, "Use a certificate from a public CA on Internet-facing names (or "
+                          "add %s to the clients' trust store if it is your own CA).", sub);
+    } else if (is_name_constraint_error(j->err)) {
+        f = jfind(j, s, XP_CERT_UNTRUSTED, "Chain of %s:%d violates a name constraint of its "
+                  "CA: %s (at depth %d, %s)", info->host, info->port, why, j->depth, sub);
+        xp_ev_str(f, "reason", "name_constraints");
+        xp_finding_fix(f, "The issuing CA may only issue for the names in its name "
+                          "constraints: have the certificate issued by a CA allowed to "
+                          "issue for %s.", info->host);
+    } else {
+        f = jfind(j, s, XP_CERT_UNTRUSTED, "Chain of %s:%d is not trusted: %s (at depth %d, "
+                  "%s)", info->host, info->port, why, j->depth, sub);
+        xp_ev_str(f, "reason", "verify_error");
+    }
+    xp_ev_str(f, "openssl_error", why);
+    free(sub);
+    return f;
+}
+
+static void
+judge_reordered(struct judge *j, struct xp_step *s)
+{
+    const struct xp_tls_info *info = j->info;
+    char *sub = name_oneline(X509_get_subject_name(j->reordered));
+    char *is = name_oneline(X509_get_issuer_name(j->reordered));
+    struct xp_finding *f;
+
+    f = jfind(j, s, XP_CERT_UNTRUSTED, "%s:%d sends %s in two forms, the one issued by %s "
+              "(not trusted) first: OpenSSL-based clients (curl, Python, Postfix, Exim, "
+              "Linux tools) fail; Windows, browsers and Go find the trusted path",
+              info->host, info->port, sub, is);
+    xp_finding_severity(f, XP_SEV_WARN);
+    xp_ev_str(f, "reason", "cross_sign_order");
+    xp_ev_str(f, "untrusted_form_issuer", is);
+    ev_path(f, j->path);
+    ev_cert(f, info);
+    xp_finding_fix(f, "Remove the copy of %s issued by %s from the chain the server sends "
+                      "(or send it after the copy that leads to the trusted root).", sub, is);
+    jend(s, jadd(j, f), NULL);
+    free(sub);
+    free(is);
+}
+
+static void
+judge_chain(struct judge *j, struct xp_step *parent)
+{
+    const struct xp_tls_info *info = j->info;
+    struct xp_step *s = jstep(j, parent, "Chain to a trusted root");
+    int top = sk_X509_num(j->path) - 1;
+    struct xp_finding *f;
+
+    {
+        char *p = path_text(j->path);
+
+        jnote(s, "path: %s", p);
+        free(p);
+    }
+    if (j->err == X509_V_OK && !is_ca_leaf(j->leaf)) {
+        char *rs = name_oneline(X509_get_subject_name(sk_X509_value(j->path, top)));
+
+        if (j->reordered) {
+            judge_reordered(j, s);
+        } else if (s) {
+            xp_step_end(s, XP_ST_PASS, "%d certificate(s) sent, trusted through %s",
+                        sk_X509_num(info->chain), rs);
+        }
+        free(rs);
+        return;
+    }
+    if (j->err == X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT) {
+        f = jfind(j, s, XP_CERT_SELF_SIGNED, "The certificate of %s:%d is self-signed",
+                  info->host, info->port);
+        xp_ev_str(f, "reason", "self_signed");
+    } else if (j->err == X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY ||
+               j->err == X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT) {
+        f = finding_missing_issuer(j, s, sk_X509_value(j->path, top));
+    } else if (j->err == X509_V_ERR_INVALID_PURPOSE || j->err == X509_V_OK) {
+        /* X509_V_OK here: a CA certificate as the leaf that OpenSSL
+         * accepts (its key usage allows TLS) but Firefox refuses
+         * (MOZILLA_PKIX_ERROR_CA_CERT_USED_AS_END_ENTITY). */
+        int d = j->err == X509_V_OK ? 0 : j->depth;
+
+        f = finding_purpose(j, s, sk_X509_value(j->path, d <= top ? d : top), d);
+    } else {
+        f = finding_other_error(j, s);
+    }
+    xp_ev_int(f, "depth", j->err == X509_V_OK ? 0 : j->depth);
+    ev_path(f, j->path);
+    ev_cert(f, info);
+    jend(s, jadd(j, f), X509_verify_cert_error_string(j->err));
+}
+
+/* ---- dates, along the path; the sent certificates it does not need ---- */
+
+/* Days of validity, notBefore to notAfter. */
+static long
+lifetime_days(X509 *x)
+{
+    int days = 0, secs = 0;
+
+    if (ASN1_TIME_diff(&days, &secs, X509_get0_notBefore(x), X509_get0_notAfter(x)) != 1)
+        return 0;
+    return days;
+}
+
+/* The expiry warning's threshold: a third of the lifetime, at most cap. */
+static long
+warn_threshold(X509 *x, int cap)
+{
+    long third = lifetime_days(x) / 3;
+
+    return third < cap ? third : cap;
+}
+
+static enum xp_status
+judge_one_date(struct judge *j, struct xp_step *s, X509 *x, int depth, int top)
+{
+    const struct xp_tls_info *info = j->info;
+    time_t now = j->o->now;
+    long left = xp_cert_days_until(X509_get0_notAfter(x), now);
+    long thr = warn_threshold(x, j->o->warn_days);
+    const char *which = depth_word(depth, top);
+    struct xp_finding *f;
+
+    if (depth == 0)
+        jnote(s, "%ld days left of %ld", left, lifetime_days(x));
+    if (left < 0) {
+        f = jfind(j, s, XP_CERT_EXPIRED, "%c%s of %s:%d expired %ld day(s) ago",
+                  which[0] - 32, which + 1, info->host, info->port, -left);
+    } else if (X509_cmp_time(X509_get0_notBefore(x), &now) > 0) {
+        f = jfind(j, s, XP_CERT_NOT_YET_VALID, "%c%s of %s:%d becomes valid only in %ld "
+                  "day(s)", which[0] - 32, which + 1, info->host, info->port,
+                  days_until_ceil(X509_get0_notBefore(x), now));
+    } else if (left < thr) {
+        f = jfind(j, s, XP_CERT_EXPIRING_SOON, "%c%s of %s:%d expires in %ld day(s) (less "
+                  "than a third of its %ld-day lifetime)", which[0] - 32, which + 1,
+                  info->host, info->port, left, lifetime_days(x));
+        xp_ev_int(f, "lifetime_days", lifetime_days(x));
+        xp_ev_int(f, "threshold_days", thr);
+    } else {
+        return XP_ST_PASS;
+    }
+    xp_ev_int(f, "days_left", left);
+    xp_ev_int(f, "depth", depth);
+    ev_cert_brief(f, info, x);
+    return jadd(j, f);
+}
+
+/* A certificate sent but not on the path: only an expired one is worth a
+ * word (the AddTrust case: clients that need it are long gone). */
+static enum xp_status
+judge_extra_date(struct judge *j, struct xp_step *s, X509 *x, int pos)
+{
+    const struct xp_tls_info *info = j->info;
+    long left = xp_cert_days_until(X509_get0_notAfter(x), j->o->now);
+    char *sub, *is;
+    struct xp_finding *f;
+
+    if (left >= 0)
+        return XP_ST_PASS;
+    sub = name_oneline(X509_get_subject_name(x));
+    is = name_oneline(X509_get_issuer_name(x));
+    f = jfind(j, s, XP_CERT_EXTRA_EXPIRED, "%s:%d also sends %s (issued by %s), expired %ld "
+              "day(s) ago, which the trusted path does not need", info->host, info->port, sub,
+              is, -left);
+    xp_ev_int(f, "position", pos);
+    xp_ev_int(f, "days_left", left);
+    ev_endpoint(f, info);
+    xp_ev_str(f, "subject", sub);
+    xp_ev_str(f, "issuer", is);
+    ev_own(f, "not_after", asn1_time_text(X509_get0_notAfter(x)));
+    ev_path(f, j->path);
+    xp_finding_fix(f, "Remove %s (issued by %s) from the chain file the server sends: it has "
+                      "expired and no path needs it (old clients that do may fail on it).",
+                   sub, is);
+    free(sub);
+    free(is);
+    return jadd(j, f);
+}
+
+static void
+judge_dates(struct judge *j, struct xp_step *parent)
+{
+    struct xp_step *s = jstep(j, parent, "Validity dates");
+    enum xp_status st = XP_ST_PASS;
+    int i, top = sk_X509_num(j->path) - 1;
+
+    for (i = 0; i <= top; i++)
+        st = xp_status_worst(st, judge_one_date(j, s, sk_X509_value(j->path, i), i, top));
+    for (i = 1; i < sk_X509_num(j->info->chain); i++) {
+        X509 *x = sk_X509_value(j->info->chain, i);
+
+        if (!in_stack(j->path, x))
+            st = xp_status_worst(st, judge_extra_date(j, s, x, i));
+    }
+    jend(s, st, NULL);
+}
+
+/* ---- strength: keys and signatures along the path, the protocol ---- */
+
+static void
+add_weakness(struct xp_buf *why, char ***list, size_t *n, enum xp_severity *worst,
+             const struct xp_cert_rule *r, const char *fmt, ...) XP_PRINTF(6, 7);
+
+static void
+add_weakness(struct xp_buf *why, char ***list, size_t *n, enum xp_severity *worst,
+             const struct xp_cert_rule *r, const char *fmt, ...)
+{
+    char buf[512];
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof(buf), fmt, ap);
+    va_end(ap);
+    xp_buf_printf(why, "%s%s", why->len ? "; " : "", buf);
+    *list = xrealloc(*list, (*n + 1) * sizeof(char *));
+    (*list)[(*n)++] = xasprintf("%s (%s): %s: %s", r->id, xp_severity_name(r->severity), buf,
+                                r->clients);
+    if (r->severity > *worst)
+        *worst = r->severity;
+}
+
+static void
+judge_strength(struct judge *j, struct xp_step *parent)
+{
+    const struct xp_tls_info *info = j->info;
+    struct xp_step *s = jstep(j, parent, "Key, signature and protocol");
+    struct xp_buf why = { 0 };
+    char **list = NULL;
+    size_t n = 0;
+    enum xp_severity worst = XP_SEV_INFO, cert_worst;
+    const struct xp_cert_rule *pr;
+    int i, top = sk_X509_num(j->path) - 1;
+    char key[64];
+    int weak;
+
+    xp_cert_key_desc(j->leaf, key, sizeof(key), &weak);
+    jnote(s, "%s key, %s, %s %s", key, OBJ_nid2ln(X509_get_signature_nid(j->leaf)),
+          info->protocol, info->cipher);
+    for (i = 0; i <= top; i++) {
+        X509 *x = sk_X509_value(j->path, i);
+        int k = key_rule(x), g = sig_rule(x);
+        const char *which = depth_word(i, top);
+
+        xp_cert_key_desc(x, key, sizeof(key), &weak);
+        if (k >= 0)
+            add_weakness(&why, &list, &n, &worst, &rules[k], "%s-bit key on %s%s", key,
+                         which, i ? "" : "");
+        /* A root's own signature is never checked by anyone. */
+        if (g >= 0 && !(i == top && self_issued(x)))
+            add_weakness(&why, &list, &n, &worst, &rules[g], "%s signature on %s",
+                         g == XP_RULE_SIG_MD5 ? "MD5" : "SHA1", which);
+    }
+    cert_worst = worst;
+    pr = xp_tls_protocol_rule(info->protocol);
+    if (pr)
+        add_weakness(&why, &list, &n, &worst, pr, "the server negotiates at best %s (TLS 1.2 "
+                     "is required by Office 365)", info->protocol);
+    if (why.len) {
+        struct xp_finding *f = jfind(j, s, XP_CERT_WEAK, "%s:%d: %s", info->host, info->port,
+                                     why.s);
+
+        xp_finding_severity(f, worst);
+        ev_cert_brief(f, info, j->leaf);
+        xp_ev_list(f, "weaknesses", list, n);
+        /* The certificates' own weakness apart from the protocol's, for
+         * the pre-flight's "certificates" item. */
+        xp_ev_str(f, "certificate_severity",
+                  cert_worst == XP_SEV_INFO ? "none" : xp_severity_name(cert_worst));
+        ev_path(f, j->path);
+        jend(s, jadd(j, f), NULL);
+    } else {
+        jend(s, XP_ST_PASS, NULL);
+    }
+    xp_strv_free(list, n);
     free(why.s);
 }
 
 static void
-judge_msstd(struct xp_check *c, struct xp_step *parent, const struct xp_tls_info *info,
-            const char *msstd)
+judge_msstd(struct judge *j, struct xp_step *parent, const char *msstd)
 {
-    struct xp_step *s = xp_step_begin(c, parent, "Outlook Anywhere principal name %s", msstd);
-    int m = xp_cert_msstd_match(sk_X509_value(info->chain, 0), msstd);
+    const struct xp_tls_info *info = j->info;
+    struct xp_step *s = jstep(j, parent, "Outlook Anywhere principal name %s", msstd);
+    int m = xp_cert_msstd_match(j->leaf, msstd);
     struct xp_finding *f;
 
     if (m == 2) {
-        xp_step_end(s, XP_ST_PASS, "matches the subject CN");
+        jend(s, XP_ST_PASS, "matches the subject CN");
         return;
     }
     if (m == 1) {
-        f = xp_finding_new(c, s, XP_CERT_MSSTD_SAN_ONLY, "%s matches only a subject "
-                           "alternative name of the certificate of %s, not its CN (Windows "
-                           "before Vista SP1 fails mutual authentication)", msstd, info->host);
+        f = jfind(j, s, XP_CERT_MSSTD_SAN_ONLY, "%s matches only a subject alternative name of "
+                  "the certificate of %s, not its CN (Windows before Vista SP1 fails mutual "
+                  "authentication)", msstd, info->host);
         xp_ev_str(f, "msstd", msstd);
         ev_cert(f, info);
-        xp_finding_add(f);
-        xp_step_end(s, XP_ST_WARN, NULL);
+        jend(s, jadd(j, f), NULL);
         return;
     }
-    f = xp_finding_new(c, s, XP_CERT_MSSTD_MISMATCH, "Mutual authentication could not be "
-                       "established: %s is neither the CN nor a name of the certificate of %s",
-                       msstd, info->host);
+    f = jfind(j, s, XP_CERT_MSSTD_MISMATCH, "Mutual authentication could not be established: "
+              "%s is neither the CN nor a name of the certificate of %s", msstd, info->host);
     xp_ev_str(f, "msstd", msstd);
     ev_cert(f, info);
     xp_finding_fix(f, "Set-OutlookProvider EXPR -CertPrincipalName msstd:<a name the "
                       "certificate carries, ideally its CN>, or reissue the certificate.");
-    xp_finding_add(f);
-    xp_step_end(s, XP_ST_FAIL, NULL);
+    jend(s, jadd(j, f), NULL);
+}
+
+static void
+judge_all(struct judge *j, struct xp_step *parent, int exchange)
+{
+    const struct xp_tls_info *info = j->info;
+
+    if (j->v) {
+        memset(j->v, 0, sizeof(*j->v));
+        j->v->severity = XP_SEV_INFO;
+        j->v->code = XP_CERT_OK;
+    }
+    if (!info->chain || sk_X509_num(info->chain) == 0) {
+        struct xp_finding *f = jfind(j, parent, XP_CERT_UNTRUSTED, "%s:%d sent no certificate",
+                                     info->host, info->port);
+
+        xp_ev_str(f, "host", info->host);
+        xp_ev_int(f, "port", info->port);
+        jadd(j, f);
+        return;
+    }
+    j->leaf = sk_X509_value(info->chain, 0);
+    {
+        char *subject = name_oneline(X509_get_subject_name(j->leaf));
+
+        jnote(parent, "%s", subject);
+        free(subject);
+    }
+    path_build(j);
+    judge_name(j, parent);
+    judge_chain(j, parent);
+    judge_dates(j, parent);
+    judge_strength(j, parent);
+    if (j->o->msstd && exchange)
+        judge_msstd(j, parent, j->o->msstd);
+    sk_X509_pop_free(j->path, X509_free);
+    j->path = NULL;
 }
 
 void
 xp_cert_judge(struct xp_check *c, struct xp_step *parent, const struct xp_tls_info *info,
               int exchange, const struct xp_cert_opts *o)
 {
-    X509 *leaf;
-    char *subject;
+    struct judge j = { .c = c, .info = info, .o = o };
 
-    if (!info->chain || sk_X509_num(info->chain) == 0) {
-        struct xp_finding *f = xp_finding_new(c, parent, XP_CERT_UNTRUSTED,
-                                              "%s:%d sent no certificate", info->host,
-                                              info->port);
+    judge_all(&j, parent, exchange);
+}
 
-        xp_ev_str(f, "host", info->host);
-        xp_ev_int(f, "port", info->port);
-        xp_finding_add(f);
-        return;
-    }
-    leaf = sk_X509_value(info->chain, 0);
-    subject = name_oneline(X509_get_subject_name(leaf));
-    xp_step_note(parent, "%s", subject);
-    free(subject);
-    judge_name(c, parent, info);
-    judge_chain(c, parent, info, o);
-    judge_dates(c, parent, info, o);
-    judge_strength(c, parent, info);
-    if (o->msstd && exchange)
-        judge_msstd(c, parent, info, o->msstd);
+void
+xp_cert_verdict(const struct xp_tls_info *info, int exchange, const struct xp_cert_opts *o,
+                struct xp_cert_verdict *v)
+{
+    struct judge j = { .c = NULL, .v = v, .info = info, .o = o };
+
+    judge_all(&j, NULL, exchange);
 }

@@ -277,7 +277,8 @@ cert_judge(struct xp_check *c)
     const struct xp_options *o = xp_check_options(c);
     struct xp_facts *facts = xp_check_facts(c);
     struct xp_cert_opts co = {
-        .msstd = xp_check_expect(c)->msstd, .warn_days = 30, .now = time(NULL),
+        .msstd = xp_check_expect(c)->msstd, .warn_days = o->expiry_warn_days,
+        .now = time(NULL),
     };
     char err[256];
     size_t i, n = xp_facts_tls_count(facts);

@@ -401,12 +401,17 @@ judge_session(struct xp_check *c, struct sess *s)
         X509 *leaf = tls->chain && sk_X509_num(tls->chain) > 0 ? sk_X509_value(tls->chain, 0)
                                                                 : NULL;
 
-        if (strcmp(tls->protocol, "TLSv1") == 0 || strcmp(tls->protocol, "TLSv1.1") == 0 ||
-            strncmp(tls->protocol, "SSL", 3) == 0) {
+        /* One judgement of the protocol for every endpoint (cert.c's table). */
+        const struct xp_cert_rule *pr = xp_tls_protocol_rule(tls->protocol);
+
+        if (pr) {
             problems++;
             f = session_finding(c, s, XP_SMTP_TLS_OLD_PROTOCOL, "the best TLS version the "
                                 "server speaks is %s", tls->protocol);
+            xp_finding_severity(f, pr->severity);
             xp_ev_str(f, "protocol", tls->protocol);
+            xp_ev_str(f, "rule", pr->id);
+            xp_ev_str(f, "clients", pr->clients);
             xp_ev_str(f, "cipher", tls->cipher);
             xp_finding_fix(f, "Enable TLS 1.2 on %s (Windows: SCHANNEL Protocols\\TLS 1.2\\"
                            "Server and Client, Enabled=1, DisabledByDefault=0); Office 365 "

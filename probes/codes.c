@@ -85,6 +85,19 @@ static const struct xp_code_info table[XP_CODE_COUNT] = {
         "Make sure the port speaks TLS (not plain text) and the server has a certificate." },
     [XP_CERT_CONNECT_FAILED] = { "CERT_CONNECT_FAILED", F,
         "Check the host name, the DNS record and that the port is open." },
+    [XP_CERT_WRONG_PURPOSE] = { "CERT_WRONG_PURPOSE", F,
+        "Reissue the certificate from a web-server template: extended key usage "
+        "serverAuth, key usage digitalSignature/keyEncipherment, CA:FALSE." },
+    [XP_CERT_EXTRA_EXPIRED] = { "CERT_EXTRA_EXPIRED", W,
+        "Remove the expired certificate from the chain file the server sends." },
+    [XP_CERT_INCOMPLETE_CHAIN] = { "CERT_INCOMPLETE_CHAIN", F,
+        "Install the issuing intermediate certificate(s) so the server sends the whole "
+        "chain." },
+    [XP_CERT_REVOKED] = { "CERT_REVOKED", F,
+        "Replace the revoked certificate with a newly issued one, and find out why it was "
+        "revoked." },
+    [XP_TLS_WEAK_KEY_EXCHANGE] = { "TLS_WEAK_KEY_EXCHANGE", F,
+        "Prefer ECDHE (X25519, P-256), or use a DH group of at least 2048 bits." },
     [XP_SMTP_MX_MISSING] = { "SMTP_MX_MISSING", F, "Publish an MX record for the domain." },
     [XP_SMTP_CONNECT_FAILED] = { "SMTP_CONNECT_FAILED", F,
         "Open TCP 25 to the mail server (or check whether this network blocks outbound 25)." },

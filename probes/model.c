@@ -460,6 +460,13 @@ finding_free(struct xp_finding *f)
 }
 
 void
+xp_finding_discard(struct xp_finding *f)
+{
+    if (f)
+        finding_free(f);
+}
+
+void
 xp_check_clear(struct xp_check *c)
 {
     struct xp_finding *f, *fn;

@@ -150,6 +150,16 @@ port_smtp(const struct xp_finding *f)
     return (port == 25 || port == 587) && on_premises_host(f);
 }
 
+/* A CERT_WEAK whose certificate weaknesses (not the protocol's) are ones
+ * clients refuse: RSA < 1024, MD5, SHA-1 on the path (cert.c's table). */
+static int
+weak_certificate(const struct xp_finding *f)
+{
+    const char *sev = ev_str(f, "certificate_severity");
+
+    return sev && strcmp(sev, "fail") == 0;
+}
+
 /* The negotiated protocol is older than TLS 1.2. */
 static int
 old_protocol(const struct xp_finding *f)
@@ -241,7 +251,15 @@ static const struct item_def items[XP_PF_NITEMS] = {
             { XP_CERT_MSSTD_MISMATCH, R_BLOCK, F, NULL, NULL, NULL },
             { XP_CERT_HANDSHAKE_FAILED, R_BLOCK, F, NULL, NULL, NULL },
             { XP_CERT_CONNECT_FAILED, R_BLOCK, F, NULL, NULL, NULL },
+            { XP_CERT_WRONG_PURPOSE, R_BLOCK, F, NULL, NULL, NULL },
+            { XP_CERT_INCOMPLETE_CHAIN, R_BLOCK, F, NULL, NULL, NULL },
+            { XP_CERT_REVOKED, R_BLOCK, F, NULL, NULL, NULL },
+            { XP_CERT_WEAK, R_BLOCK, F, weak_certificate, NULL, NULL },
             { XP_CERT_OK, R_OK, I, NULL, NULL, NULL },
+            { XP_CERT_WRONG_PURPOSE, R_NOTE, I, NULL, NULL, NULL },
+            { XP_CERT_INCOMPLETE_CHAIN, R_NOTE, I, NULL, NULL, NULL },
+            { XP_CERT_REVOKED, R_NOTE, I, NULL, NULL, NULL },
+            { XP_CERT_EXTRA_EXPIRED, R_NOTE, I, NULL, NULL, NULL },
             { XP_CERT_NAME_MISMATCH, R_NOTE, I, NULL, NULL, NULL },
             { XP_CERT_EXPIRED, R_NOTE, I, NULL, NULL, NULL },
             { XP_CERT_NOT_YET_VALID, R_NOTE, I, NULL, NULL, NULL },
@@ -281,6 +299,9 @@ static const struct item_def items[XP_PF_NITEMS] = {
             { XP_CERT_NOT_YET_VALID, R_BLOCK, F, port_smtp, NULL, NULL },
             { XP_CERT_NAME_MISMATCH, R_BLOCK, F, port_smtp, NULL, NULL },
             { XP_CERT_HANDSHAKE_FAILED, R_BLOCK, F, port_smtp, NULL, NULL },
+            { XP_CERT_WRONG_PURPOSE, R_BLOCK, F, port_smtp, NULL, NULL },
+            { XP_CERT_INCOMPLETE_CHAIN, R_BLOCK, F, port_smtp, NULL, NULL },
+            { XP_CERT_REVOKED, R_BLOCK, F, port_smtp, NULL, NULL },
             { XP_SMTP_DNS_ERROR, R_UNKNOWN, I, NULL, NULL, NULL },
             { XP_SMTP_OK, R_OK, I, on_premises_host, NULL, NULL },
             /* STARTTLS works there (the version is the tls12 item's business) */
@@ -345,6 +366,7 @@ static const struct item_def items[XP_PF_NITEMS] = {
               NULL, "Enable TLS 1.2 on the server (Office 365 refuses older protocols)." },
             { XP_SMTP_TLS_OLD_PROTOCOL, R_BLOCK, W, NULL, NULL, NULL },
             { XP_CERT_OK, R_NOTE, I, NULL, NULL, NULL },
+            { XP_TLS_WEAK_KEY_EXCHANGE, R_NOTE, I, NULL, NULL, NULL },
             END,
         },
     },

@@ -46,6 +46,8 @@ enum {
     OPT_PREFLIGHT,
     OPT_IGNORE,
     OPT_BASELINE,
+    OPT_EXPIRY_WARN_DAYS,
+    OPT_NO_REVOCATION,
 };
 
 static const struct option long_options[] = {
@@ -66,6 +68,8 @@ static const struct option long_options[] = {
     { "preflight", no_argument, NULL, OPT_PREFLIGHT },
     { "ignore", required_argument, NULL, OPT_IGNORE },
     { "baseline", required_argument, NULL, OPT_BASELINE },
+    { "expiry-warn-days", required_argument, NULL, OPT_EXPIRY_WARN_DAYS },
+    { "no-revocation", no_argument, NULL, OPT_NO_REVOCATION },
     { "verbose", no_argument, NULL, 'v' },
     { "quiet", no_argument, NULL, 'q' },
     { "no-color", no_argument, NULL, OPT_NO_COLOR },
@@ -146,6 +150,10 @@ xp_cli_usage(FILE *out)
 "                           answers); with -q only the changes. Run once per\n"
 "                           --dns-server to compare internal and external DNS\n"
 "      --ca-file FILE       trust anchors (PEM) instead of the system store\n"
+"      --expiry-warn-days N certificate expiry warning: when less than a third\n"
+"                           of its lifetime, at most N days, is left (default 30)\n"
+"      --no-revocation      fetch no OCSP/CRL (a stapled OCSP answer is still\n"
+"                           judged)\n"
 "      --user UPN           authenticated Autodiscover as UPN; the password comes\n"
 "                           from EXPROBE_PASSWORD or a no-echo prompt, and goes\n"
 "                           only over verified https to hosts in DOMAIN\n"
@@ -261,6 +269,19 @@ parse_checks(struct check_selection *sel, const char *list)
     if (!n)
         usage_error("--checks needs at least one check id (known: all, %s)", xp_check_ids());
     sel->given = 1;
+}
+
+static int
+parse_days(const char *opt, const char *v, int max)
+{
+    char *end;
+    long n;
+
+    errno = 0;
+    n = strtol(v, &end, 10);
+    if (errno || end == v || *end || n < 0 || n > max)
+        usage_error("%s wants a whole number of days between 0 and %d, not '%s'", opt, max, v);
+    return (int)n;
 }
 
 static unsigned long
@@ -420,6 +441,7 @@ xp_cli_parse(struct xp_options *o, int argc, char **argv)
     memset(o, 0, sizeof(*o));
     o->checks = ~0ul;
     o->timeout_ms = 10000;
+    o->expiry_warn_days = 30;
     o->max_time_ms = 60000;
     o->color = isatty(STDOUT_FILENO) && !getenv("NO_COLOR");
     o->expect = xp_expect_new();
@@ -462,6 +484,12 @@ xp_cli_parse(struct xp_options *o, int argc, char **argv)
             break;
         case OPT_TIMEOUT:
             o->timeout_ms = parse_seconds("--timeout", optarg, 300);
+            break;
+        case OPT_EXPIRY_WARN_DAYS:
+            o->expiry_warn_days = parse_days("--expiry-warn-days", optarg, 3650);
+            break;
+        case OPT_NO_REVOCATION:
+            o->no_revocation = 1;
             break;
         case OPT_MAX_TIME:
             o->max_time_ms = parse_seconds("--max-time", optarg, 3600);

@@ -49,6 +49,17 @@ ADDR = {
     "refused.certs.test": "127.0.1.98",
 }
 
+# The certificate path lab (issue 12): pki.test, 127.0.12.x
+# (fixtures/dns/zones/pki.test.zone, tests/lab/README.md "Certificate path lab").
+PKI = {
+    "purpose": 20, "caleaf": 21, "wrongint": 22, "nochain": 23, "sha1int": 24,
+    "rsa1024int": 25, "rsa512": 26, "rsa4096": 27, "ecc256": 28, "ecc384": 29, "ipsan": 30,
+    "manysans": 31, "reversed": 32, "crossexpired": 33, "crossboth": 34, "crossgood": 35,
+    "nameconst": 36, "shortlived": 37, "dhe1024": 38, "dhe2048": 39,
+}
+for _n, _a in PKI.items():
+    ADDR["%s.pki.test" % _n] = "127.0.12.%d" % _a
+
 # host -> {code: severity}: exactly the warn/fail findings of `-c cert`
 # (CERT_OK, info, is the whole verdict when this is empty).
 EXPECTED = {
@@ -63,15 +74,35 @@ EXPECTED = {
     "notyet.certs.test": {"CERT_NOT_YET_VALID": "fail"},
     "expiring.certs.test": {"CERT_EXPIRING_SOON": "warn"},
     "selfsigned.certs.test": {"CERT_SELF_SIGNED": "fail"},
-    "nochain.certs.test": {"CERT_UNTRUSTED": "fail"},
+    "nochain.certs.test": {"CERT_INCOMPLETE_CHAIN": "fail"},
     "unknownroot.certs.test": {"CERT_UNTRUSTED": "fail"},
     "weakkey.certs.test": {"CERT_WEAK": "warn"},
-    "sha1.certs.test": {"CERT_WEAK": "warn"},
+    "sha1.certs.test": {"CERT_WEAK": "fail"},
     "cnonly.certs.test": {"CERT_CN_ONLY": "warn"},
-    "oldtls.certs.test": {"CERT_WEAK": "warn"},
+    "oldtls.certs.test": {"CERT_WEAK": "fail"},
     "stall.certs.test": {"CERT_HANDSHAKE_FAILED": "fail"},
     "garbage.certs.test": {"CERT_HANDSHAKE_FAILED": "fail"},
     "refused.certs.test": {"CERT_CONNECT_FAILED": "fail"},
+    # pki.test: path, purpose, the severity table
+    "purpose.pki.test": {"CERT_WRONG_PURPOSE": "fail"},
+    "caleaf.pki.test": {"CERT_WRONG_PURPOSE": "fail"},
+    "wrongint.pki.test": {"CERT_INCOMPLETE_CHAIN": "fail"},
+    "nochain.pki.test": {"CERT_INCOMPLETE_CHAIN": "fail"},
+    "sha1int.pki.test": {"CERT_WEAK": "fail"},
+    "rsa1024int.pki.test": {"CERT_WEAK": "warn"},
+    "rsa512.pki.test": {"CERT_WEAK": "fail"},
+    "rsa4096.pki.test": {},
+    "ecc256.pki.test": {},
+    "ecc384.pki.test": {},
+    "ipsan.pki.test": {},
+    "manysans.pki.test": {},
+    "reversed.pki.test": {},
+    "crossexpired.pki.test": {"CERT_EXTRA_EXPIRED": "warn"},
+    "crossboth.pki.test": {"CERT_UNTRUSTED": "warn"},
+    "crossgood.pki.test": {},
+    "nameconst.pki.test": {"CERT_UNTRUSTED": "fail"},
+    "shortlived.pki.test": {},
+    "dhe2048.pki.test": {},
 }
 
 EXIT_FOR = {"pass": 0, "warn": 1, "fail": 2}
@@ -313,7 +344,7 @@ def test_selfsigned():
 
 def test_nochain_missing_intermediate():
     r, doc, got = judge("nochain.certs.test")
-    ev = got["CERT_UNTRUSTED"]["evidence"]
+    ev = got["CERT_INCOMPLETE_CHAIN"]["evidence"]
     assert_eq(ev.get("reason"), "missing_intermediate", "nochain evidence.reason")
     assert_eq(ev.get("missing_issuer"), LAB_INTERMEDIATE, "nochain evidence.missing_issuer")
     assert_eq(len(ev.get("chain") or []), 1, "nochain: certificates sent (evidence.chain)")
@@ -684,3 +715,137 @@ def test_v6only_beside_ipv4_hosts():
     assert_true("All 2 certificate(s)" in findings(doc, "CERT_OK")[0]["message"],
                 "CERT_OK message: %r" % findings(doc, "CERT_OK")[0]["message"])
     assert_exit(r, 0)
+
+
+# ---------------------------------------------------------------- the path lab (pki.test)
+
+LAB_INTERMEDIATE_B = "CN=exprobe lab intermediate B,O=exprobe lab"
+AIA_URL = "http://127.0.12.10/intermediate.crt"
+
+
+def test_pki_healthy_rsa_ecc_only_cert_ok():
+    # RSA 2048 (ok.certs.test), 4096, ECDSA P-256 / P-384, an IP SAN, 1000 SANs,
+    # a chain sent out of order, the cross-signed form sent after the trusted
+    # one, a 47-day certificate with 20 days left, DHE with ffdhe2048.
+    for h in ("rsa4096", "ecc256", "ecc384", "manysans", "reversed", "crossgood",
+              "shortlived", "dhe2048"):
+        judge("%s.pki.test" % h)
+
+
+def test_pki_ecc_key_described():
+    r, doc = cert_probe(["ecc256.pki.test", "ecc384.pki.test"])
+    notes = {h: [s for s in cert_step(doc, h)["steps"]
+                 if s["title"] == "Key, signature and protocol"][0]["detail"]
+             for h in ("ecc256.pki.test", "ecc384.pki.test")}
+    assert_true("EC 256" in notes["ecc256.pki.test"], "P-256 note %r" % notes)
+    assert_true("EC 384" in notes["ecc384.pki.test"], "P-384 note %r" % notes)
+
+
+def test_pki_ip_san_by_address():
+    r, doc = cert_probe("127.0.12.30")
+    assert_no_problems(doc, r)
+    assert_code(doc, "CERT_OK", severity="info", check_id="cert", count=1, r=r)
+
+
+def test_pki_client_auth_only_wrong_purpose():
+    r, doc, got = judge("purpose.pki.test")
+    ev = got["CERT_WRONG_PURPOSE"]["evidence"]
+    assert_eq(ev.get("reason"), "no_server_auth", "purpose evidence.reason")
+    assert_eq(ev.get("extended_key_usage"), "TLS Web Client Authentication",
+              "purpose evidence.extended_key_usage")
+    assert_true("unsuitable certificate purpose" in got["CERT_WRONG_PURPOSE"]["message"],
+                "message: %r" % got["CERT_WRONG_PURPOSE"]["message"])
+
+
+def test_pki_ca_as_leaf_wrong_purpose():
+    r, doc, got = judge("caleaf.pki.test")
+    f = got["CERT_WRONG_PURPOSE"]
+    assert_eq(f["evidence"].get("reason"), "ca_certificate", "caleaf evidence.reason")
+    assert_true("CA certificate" in f["message"], "message: %r" % f["message"])
+    assert_true("internal" not in f["message"], "a CA leaf explained as internal names")
+
+
+def test_pki_wrong_intermediate_names_missing_issuer():
+    r, doc, got = judge("wrongint.pki.test")
+    f = got["CERT_INCOMPLETE_CHAIN"]
+    ev = f["evidence"]
+    assert_eq(ev.get("reason"), "wrong_intermediate", "wrongint evidence.reason")
+    assert_eq(ev.get("missing_issuer"), LAB_INTERMEDIATE, "wrongint evidence.missing_issuer")
+    assert_eq(ev.get("aia_ca_issuers"), AIA_URL, "wrongint evidence.aia_ca_issuers")
+    assert_eq(ev.get("not_on_path"), ["1 " + LAB_INTERMEDIATE_B], "wrongint not_on_path")
+    assert_true("not a trusted root" not in f["message"],
+                "the trusted root is blamed: %r" % f["message"])
+    assert_true(AIA_URL in (f.get("remediation") or ""), "fix lacks the AIA URL: %r"
+                % f.get("remediation"))
+
+
+def test_pki_nochain_names_aia():
+    r, doc, got = judge("nochain.pki.test")
+    ev = got["CERT_INCOMPLETE_CHAIN"]["evidence"]
+    assert_eq(ev.get("reason"), "missing_intermediate", "nochain evidence.reason")
+    assert_eq(ev.get("missing_issuer"), LAB_INTERMEDIATE, "nochain evidence.missing_issuer")
+    assert_eq(ev.get("aia_ca_issuers"), AIA_URL, "nochain evidence.aia_ca_issuers")
+    assert_eq(ev.get("depth"), 0, "nochain evidence.depth")
+
+
+def test_pki_sha1_intermediate_fails():
+    r, doc, got = judge("sha1int.pki.test")
+    f = got["CERT_WEAK"]
+    assert_true("SHA1 signature on the intermediate" in f["message"], "message: %r"
+                % f["message"])
+    assert_eq(f["evidence"].get("certificate_severity"), "fail", "certificate_severity")
+
+
+def test_pki_rsa1024_intermediate_warns():
+    r, doc, got = judge("rsa1024int.pki.test")
+    f = got["CERT_WEAK"]
+    assert_true("RSA 1024-bit key on the intermediate" in f["message"], "message: %r"
+                % f["message"])
+    assert_eq(f["evidence"].get("key"), "RSA 2048", "the leaf's own key")
+
+
+def test_pki_rsa512_md5_leaf_fails():
+    r, doc, got = judge("rsa512.pki.test")
+    f = got["CERT_WEAK"]
+    for w in ("RSA 512", "MD5"):
+        assert_true(w in f["message"], "message lacks %r: %r" % (w, f["message"]))
+
+
+def test_pki_expired_cross_sign_is_bundle_hygiene():
+    r, doc, got = judge("crossexpired.pki.test")
+    f = got["CERT_EXTRA_EXPIRED"]
+    assert_eq(f["evidence"].get("subject"), LAB_ROOT, "extra evidence.subject")
+    assert_eq(f["evidence"].get("issuer"), OTHER_ROOT, "extra evidence.issuer")
+    assert_eq(f["evidence"].get("position"), 2, "extra evidence.position")
+    sub = {s["title"]: s["status"] for s in cert_step(doc, "crossexpired.pki.test")["steps"]}
+    assert_eq(sub.get("Chain to a trusted root"), "pass", "crossexpired chain step")
+    assert_no_code(doc, "CERT_EXPIRED", r=r)
+
+
+def test_pki_both_cross_sign_forms_untrusted_first_warns():
+    r, doc, got = judge("crossboth.pki.test")
+    f = got["CERT_UNTRUSTED"]
+    assert_eq(f["evidence"].get("reason"), "cross_sign_order", "crossboth evidence.reason")
+    assert_true("OpenSSL" in f["message"] and "Windows" in f["message"],
+                "message: %r" % f["message"])
+    assert_eq(f["evidence"].get("path"), "CN=crossboth.pki.test,O=exprobe lab <- %s <- %s"
+              % (LAB_INTERMEDIATE, LAB_ROOT), "the path the others find")
+
+
+def test_pki_name_constraints_violated():
+    r, doc, got = judge("nameconst.pki.test")
+    assert_eq(got["CERT_UNTRUSTED"]["evidence"].get("reason"), "name_constraints",
+              "nameconst evidence.reason")
+
+
+def test_pki_whole_catalogue_in_one_run():
+    hosts = sorted(h for h in EXPECTED if h.endswith(".pki.test"))
+    r, doc = cert_probe(hosts, cache=False)
+    seen = {}
+    for f in cert_problems(doc):
+        host, port, addr = endpoint_of(f)
+        seen.setdefault(host, {})[f["code"]] = f["severity"]
+    for h in hosts:
+        if seen.get(h, {}) != EXPECTED[h]:
+            fail("%s judged %s in the catalogue run, expected %s"
+                 % (h, seen.get(h, {}), EXPECTED[h]))

@@ -109,8 +109,10 @@ def test_wrongcert_connector_tls_cert_name(tmp=None):
 
 def test_oldtls_old_protocol():
     r, doc = smtp("oldtls")
-    f = assert_code(doc, "SMTP_TLS_OLD_PROTOCOL", severity="warn", check_id="smtp", r=r)[0]
+    # the same judgement (and severity) as cert's for the protocol: fail
+    f = assert_code(doc, "SMTP_TLS_OLD_PROTOCOL", severity="fail", check_id="smtp", r=r)[0]
     assert_eq(f["evidence"]["protocol"], "TLSv1", "negotiated protocol")
+    assert_eq(f["evidence"]["rule"], "tls_below_1_2", "severity table row")
 
 
 def test_cisco_esmtp_inspection():

@@ -30,7 +30,7 @@
 #     wild          *.wild.certs.test (a.wild / a.b.wild / wild.certs.test)
 #     expired       validity 400 .. 30 days ago
 #     notyet        validity starts in 30 days
-#     expiring      10 days (and one hour) left at generation
+#     expiring      10 days (and one hour) left of a 90-day lifetime at generation
 #     selfsigned    self-signed (openssl req -x509), sent alone
 #     wrongname     names mbx1 and mbx1.contoso.local only
 #     nochain       valid leaf, served WITHOUT the intermediate
@@ -76,6 +76,12 @@ genrsa intermediate.key 2048 & pids="$pids $!"
 genrsa other-root.key 2048 & pids="$pids $!"
 genrsa leaf.key 2048 & pids="$pids $!"
 genrsa weak.key 1024 & pids="$pids $!"
+genrsa rsa4096.key 4096 & pids="$pids $!"
+genrsa rsa512.key 512 & pids="$pids $!"
+"$OPENSSL" genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out ec256.key 2>/dev/null &
+pids="$pids $!"
+"$OPENSSL" genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-384 -out ec384.key 2>/dev/null &
+pids="$pids $!"
 for p in $pids; do wait "$p" || { err "key generation failed"; exit 1; }; done
 
 # ---- a minimal `openssl ca` setup (it is the tool that takes start and
@@ -118,6 +124,13 @@ basicConstraints       = critical, CA:TRUE, pathlen:0
 keyUsage               = critical, keyCertSign, cRLSign
 subjectKeyIdentifier   = hash
 authorityKeyIdentifier = keyid:always
+
+[ v3_constrained ]
+basicConstraints       = critical, CA:TRUE, pathlen:0
+keyUsage               = critical, keyCertSign, cRLSign
+subjectKeyIdentifier   = hash
+authorityKeyIdentifier = keyid:always
+nameConstraints        = critical, permitted;DNS:.allowed.pki.test
 
 [ v3_selfsigned ]
 basicConstraints       = critical, CA:TRUE
@@ -164,9 +177,14 @@ cp root.pem ca.pem
 #   -chain C  "intermediate" (default) | "none" | "other-root"
 #   -start/-end  openssl ca dates (default: 1 hour ago .. 1 year)
 #   -md MD    signature digest (default sha256)
+#   -eku E    extendedKeyUsage (default serverAuth; "none" for no extension)
+#   -ca yes   a CA certificate (CA:TRUE, keyCertSign/cRLSign) instead of a leaf
+#   -aia URL  authorityInfoAccess caIssuers URL
+#   -crl URL  crlDistributionPoints URL
+#   -chain "A B"  the certificates sent after the leaf (A.pem B.pem), or none
 leaf() {
     local name=$1 sans=$2 cn=$1 key=leaf.key issuer=intermediate chain=intermediate
-    local start=$NOW_MINUS_1H end md=sha256 ext
+    local start=$NOW_MINUS_1H end md=sha256 ext eku=serverAuth ca=no aia="" crl=""
     end=$(d '+365 days')
     shift 2
     while [ $# -gt 0 ]; do
@@ -178,6 +196,10 @@ leaf() {
             -start) start=$2 ;;
             -end) end=$2 ;;
             -md) md=$2 ;;
+            -eku) eku=$2 ;;
+            -ca) ca=$2 ;;
+            -aia) aia=$2 ;;
+            -crl) crl=$2 ;;
             *) err "leaf: unknown option $1"; exit 1 ;;
         esac
         shift 2
@@ -185,19 +207,26 @@ leaf() {
     ext=$name.ext
     {
         echo "[ leaf ]"
-        echo "basicConstraints       = critical, CA:FALSE"
-        echo "keyUsage               = critical, digitalSignature, keyEncipherment"
-        echo "extendedKeyUsage       = serverAuth"
+        if [ "$ca" = yes ]; then
+            echo "basicConstraints       = critical, CA:TRUE"
+            echo "keyUsage               = critical, keyCertSign, cRLSign"
+        else
+            echo "basicConstraints       = critical, CA:FALSE"
+            echo "keyUsage               = critical, digitalSignature, keyEncipherment"
+        fi
+        [ "$eku" = none ] || echo "extendedKeyUsage       = $eku"
         echo "subjectKeyIdentifier   = hash"
         echo "authorityKeyIdentifier = keyid:always"
         [ -z "$sans" ] || echo "subjectAltName         = $sans"
+        [ -z "$aia" ] || echo "authorityInfoAccess    = caIssuers;URI:$aia"
+        [ -z "$crl" ] || echo "crlDistributionPoints  = URI:$crl"
     } >"$ext"
     csr "$key" "/O=exprobe lab/CN=$cn" "$name.csr"
     sign "$issuer" "$name.csr" "$name.leaf.pem" "$start" "$end" "$ext" leaf "$md"
-    case "$chain" in
-        none) cat "$name.leaf.pem" >"$name.pem" ;;
-        *) cat "$name.leaf.pem" "$chain.pem" >"$name.pem" ;;
-    esac
+    cat "$name.leaf.pem" >"$name.pem"
+    if [ "$chain" != none ]; then
+        for c in $chain; do cat "$c.pem" >>"$name.pem"; done
+    fi
     cp "$key" "$name.key"
 }
 
@@ -226,7 +255,7 @@ leaf ok.certs.test "DNS:ok.certs.test"
 leaf wild.certs.test "DNS:*.wild.certs.test" -cn "*.wild.certs.test"
 leaf expired.certs.test "DNS:expired.certs.test" -start "$(d '-400 days')" -end "$(d '-30 days')"
 leaf notyet.certs.test "DNS:notyet.certs.test" -start "$(d '+30 days')" -end "$(d '+400 days')"
-leaf expiring.certs.test "DNS:expiring.certs.test" -start "$NOW_MINUS_1D" -end "$(d '+10 days 1 hour')"
+leaf expiring.certs.test "DNS:expiring.certs.test" -start "$(d '-80 days')" -end "$(d '+10 days 1 hour')"
 leaf wrongname.certs.test "DNS:mbx1,DNS:mbx1.contoso.local" -cn mbx1.contoso.local
 leaf nochain.certs.test "DNS:nochain.certs.test" -chain none
 leaf unknownroot.certs.test "DNS:unknownroot.certs.test" -issuer other-root -chain other-root
@@ -242,8 +271,63 @@ leaf mail.certs.test "DNS:mail.certs.test,DNS:owa.certs.test"
     -sha256 -days 365 -extensions v3_selfsigned -out selfsigned.certs.test.pem
 cp leaf.key selfsigned.certs.test.key
 
+# ---- pki.test cases (127.0.12.x): the path a client builds, purpose, the
+# severity table; see tests/lab/README.md "Certificate path lab" ----
+AIA=http://127.0.12.10/intermediate.crt
+# CAs: another intermediate of the same root (the wrong one to send), a SHA-1
+# signed one, an RSA 1024 one, a name-constrained one; the intermediate
+# cross-signed by the other root (same subject and key: the "other form"),
+# and the root cross-signed by the other root, expired (the AddTrust case).
+csr intermediate.key "/O=exprobe lab/CN=exprobe lab intermediate B" inter-b.csr
+sign root inter-b.csr inter-b.pem "$NOW_MINUS_1D" "$(d '+5 years')" ca.cnf v3_intermediate
+cp intermediate.key inter-b.key
+csr intermediate.key "/O=exprobe lab/CN=exprobe lab SHA-1 intermediate" inter-sha1.csr
+sign root inter-sha1.csr inter-sha1.pem "$NOW_MINUS_1D" "$(d '+5 years')" ca.cnf \
+    v3_intermediate sha1
+cp intermediate.key inter-sha1.key
+csr weak.key "/O=exprobe lab/CN=exprobe lab RSA 1024 intermediate" inter-1024.csr
+sign root inter-1024.csr inter-1024.pem "$NOW_MINUS_1D" "$(d '+5 years')" ca.cnf \
+    v3_intermediate
+cp weak.key inter-1024.key
+csr intermediate.key "/O=exprobe lab/CN=exprobe lab constrained intermediate" inter-nc.csr
+sign root inter-nc.csr inter-nc.pem "$NOW_MINUS_1D" "$(d '+5 years')" ca.cnf v3_constrained
+cp intermediate.key inter-nc.key
+sign other-root intermediate.csr inter-x.pem "$NOW_MINUS_1D" "$(d '+5 years')" ca.cnf \
+    v3_intermediate
+sign other-root root.csr root-x-expired.pem "$(d '-800 days')" "$(d '-5 days')" ca.cnf \
+    v3_intermediate
+# DER copy of the intermediate for the AIA caIssuers URL (served on .10:80)
+mkdir -p aia
+"$OPENSSL" x509 -in intermediate.pem -outform DER -out aia/intermediate.crt
+
+leaf purpose.pki.test "DNS:purpose.pki.test" -eku clientAuth
+leaf caleaf.pki.test "DNS:caleaf.pki.test" -ca yes -eku none
+leaf wrongint.pki.test "DNS:wrongint.pki.test" -aia "$AIA" -chain inter-b
+leaf nochain.pki.test "DNS:nochain.pki.test" -aia "$AIA" -chain none
+leaf sha1int.pki.test "DNS:sha1int.pki.test" -issuer inter-sha1 -chain inter-sha1
+leaf rsa1024int.pki.test "DNS:rsa1024int.pki.test" -issuer inter-1024 -chain inter-1024
+leaf rsa512.pki.test "DNS:rsa512.pki.test" -key rsa512.key -md md5
+leaf rsa4096.pki.test "DNS:rsa4096.pki.test" -key rsa4096.key
+leaf ecc256.pki.test "DNS:ecc256.pki.test" -key ec256.key
+leaf ecc384.pki.test "DNS:ecc384.pki.test" -key ec384.key
+leaf ipsan.pki.test "DNS:ipsan.pki.test,IP:127.0.12.30"
+manysans="DNS:manysans.pki.test"
+for i in $(seq 1 999); do manysans="$manysans,DNS:h$i.manysans.pki.test"; done
+leaf manysans.pki.test "$manysans"
+leaf reversed.pki.test "DNS:reversed.pki.test" -chain "root intermediate"
+leaf crossexpired.pki.test "DNS:crossexpired.pki.test" -chain "intermediate root-x-expired"
+leaf crossboth.pki.test "DNS:crossboth.pki.test" -chain "inter-x intermediate"
+leaf crossgood.pki.test "DNS:crossgood.pki.test" -chain "intermediate inter-x"
+leaf nameconst.pki.test "DNS:nameconst.pki.test" -issuer inter-nc -chain inter-nc
+leaf shortlived.pki.test "DNS:shortlived.pki.test" -start "$(d '-27 days')" -end "$(d '+20 days')"
+leaf dhe1024.pki.test "DNS:dhe1024.pki.test"
+"$OPENSSL" dhparam -dsaparam -out dh1024.pem 1024 2>/dev/null
+"$OPENSSL" genpkey -genparam -algorithm DH -pkeyopt group:ffdhe2048 -out dh2048.pem 2>/dev/null
+leaf dhe2048.pki.test "DNS:dhe2048.pki.test"
+
 # ---- tidy, and swap the new PKI in ----
-rm -rf db ./*.csr ./*.ext ca.err ./*.leaf.pem ca.cnf leaf.key weak.key
+rm -rf db ./*.csr ./*.ext ca.err ./*.leaf.pem ca.cnf leaf.key weak.key rsa4096.key rsa512.key \
+    ec256.key ec384.key
 chmod 600 ./*.key
 chmod 644 ./*.pem
 cat >README <<EOF

@@ -227,6 +227,15 @@ for h in ok:50 a.wild:51 a.b.wild:51 wild:51 expired:52 notyet:53 expiring:54 \
     q "${h%:*}.certs.test" A "127.0.1.${h#*:}"
 done
 
+# --- pki.test (the certificate path lab, 127.0.12.x)
+for h in purpose:20 caleaf:21 wrongint:22 nochain:23 sha1int:24 rsa1024int:25 rsa512:26 \
+         rsa4096:27 ecc256:28 ecc384:29 ipsan:30 manysans:31 reversed:32 crossexpired:33 \
+         crossboth:34 crossgood:35 nameconst:36 shortlived:37 dhe1024:38 dhe2048:39; do
+    q "${h%:*}.pki.test" A "127.0.12.${h#*:}"
+    tcp "127.0.12.${h#*:}" 443 open
+done
+tcp 127.0.12.10 80 open
+
 # --- IPv6 only: AAAA ::1, no A (v6.test, v6only.certs.test)
 for h in autodiscover.v6.test v6only.certs.test; do
     q "$h" AAAA ::1

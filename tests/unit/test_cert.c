@@ -59,6 +59,11 @@ struct cspec {
     EVP_PKEY *key;         /* subject key (default rsa2048) */
     X509 *issuer;          /* NULL: self-signed */
     const EVP_MD *md;      /* default SHA-256 */
+    const char *eku;       /* extendedKeyUsage, X509V3 config syntax, or NULL */
+    const char *ku;        /* keyUsage, or NULL */
+    const char *nc;        /* nameConstraints, or NULL */
+    const char *aia;       /* authorityInfoAccess, or NULL */
+    EVP_PKEY *signer;      /* the issuer's key when it is not rsa2048 */
 };
 
 /* Whatever a test allocates is freed by its teardown, so a failing
@@ -130,7 +135,7 @@ mkcert_raw(const struct cspec *s)
     X509_NAME *name = X509_NAME_new();
     EVP_PKEY *key = s->key ? s->key : G.rsa2048;
     /* The issuer's key: every CA here uses rsa2048; self-signed uses its own. */
-    EVP_PKEY *signer = s->issuer ? G.rsa2048 : key;
+    EVP_PKEY *signer = s->signer ? s->signer : s->issuer ? G.rsa2048 : key;
     long nb = s->set_nb ? s->nb : -DAY;
     long na = s->set_na ? s->na : 365 * DAY;
     time_t now = G.now;
@@ -159,6 +164,14 @@ mkcert_raw(const struct cspec *s)
         add_ext(x, s->issuer, NID_basic_constraints, "critical,CA:TRUE");
     if (s->san)
         add_ext(x, s->issuer, NID_subject_alt_name, s->san);
+    if (s->eku)
+        add_ext(x, s->issuer, NID_ext_key_usage, s->eku);
+    if (s->ku)
+        add_ext(x, s->issuer, NID_key_usage, s->ku);
+    if (s->nc)
+        add_ext(x, s->issuer, NID_name_constraints, s->nc);
+    if (s->aia)
+        add_ext(x, s->issuer, NID_info_access, s->aia);
     assert_true(X509_sign(x, signer, s->md ? s->md : EVP_sha256()) > 0);
     return x;
 }
@@ -946,7 +959,9 @@ judge__healthy_leaf_and_intermediate__no_problem(void **state)
     assert_int_equal(child(fx, "Name matches mail.contoso.com")->status, XP_ST_PASS);
     s = child(fx, "Chain to a trusted root");
     assert_int_equal(s->status, XP_ST_PASS);
-    assert_string_equal(s->detail, "2 certificate(s) sent, trusted through "
+    assert_string_equal(s->detail, "path: CN=mail.contoso.com <- CN=Exprobe Test Intermediate "
+                                   "<- CN=Exprobe Test Root\n"
+                                   "2 certificate(s) sent, trusted through "
                                    "CN=Exprobe Test Root");
     assert_int_equal(child(fx, "Validity dates")->status, XP_ST_PASS);
     assert_int_equal(child(fx, "Key, signature and protocol")->status, XP_ST_PASS);
@@ -1047,7 +1062,7 @@ judge__expired_intermediate__expired_at_depth_1(void **state)
     f = finding(fx, "CERT_EXPIRED");
     assert_int_equal(ev_int(f, "depth"), 1);
     assert_int_equal(ev_int(f, "days_left"), -2);
-    assert_non_null(strstr(f->message, "An intermediate certificate"));
+    assert_non_null(strstr(f->message, "The intermediate of mail.contoso.com:443 expired"));
 }
 
 static void
@@ -1071,13 +1086,16 @@ static void
 judge__ten_days_left__expiring_soon_warn(void **state)
 {
     struct jfx *fx = *state;
+    /* 90-day lifetime: the warning starts at 30 days left */
     struct cspec s = { .cn = "mail.contoso.com", .san = "DNS:mail.contoso.com",
-                       .issuer = G.inter, .set_na = 1, .na = 10 * DAY };
+                       .issuer = G.inter, .set_nb = 1, .nb = -80 * DAY, .set_na = 1,
+                       .na = 10 * DAY };
     const struct xp_finding *f;
 
     send_chain(fx, mkcert(&s), G.inter, NULL);
     judge(fx, 0);
     assert_string_equal(fx->problems, "CERT_EXPIRING_SOON");
+    assert_int_equal(ev_int(finding(fx, "CERT_EXPIRING_SOON"), "threshold_days"), 30);
     f = finding(fx, "CERT_EXPIRING_SOON");
     assert_int_equal(f->severity, XP_SEV_WARN);
     assert_int_equal(ev_int(f, "days_left"), 10);
@@ -1109,8 +1127,8 @@ judge__root_issued_leaf_alone_unrelated_store__missing_intermediate(void **state
     trust_only(fx, G.other_root);
     send_chain(fx, mkcert(&s), NULL);
     judge(fx, 0);
-    assert_string_equal(fx->problems, "CERT_UNTRUSTED");
-    f = finding(fx, "CERT_UNTRUSTED");
+    assert_string_equal(fx->problems, "CERT_INCOMPLETE_CHAIN");
+    f = finding(fx, "CERT_INCOMPLETE_CHAIN");
     assert_int_equal(f->severity, XP_SEV_FAIL);
     assert_string_equal(ev_str(f, "reason"), "missing_intermediate");
     assert_string_equal(ev_str(f, "missing_issuer"), "CN=Exprobe Test Root");
@@ -1127,8 +1145,8 @@ judge__intermediate_not_sent__missing_intermediate(void **state)
 
     send_chain(fx, leaf("mail.contoso.com", "DNS:mail.contoso.com"), NULL);
     judge(fx, 0);
-    assert_string_equal(fx->problems, "CERT_UNTRUSTED");
-    f = finding(fx, "CERT_UNTRUSTED");
+    assert_string_equal(fx->problems, "CERT_INCOMPLETE_CHAIN");
+    f = finding(fx, "CERT_INCOMPLETE_CHAIN");
     assert_string_equal(ev_str(f, "reason"), "missing_intermediate");
     assert_string_equal(ev_str(f, "missing_issuer"), "CN=Exprobe Test Intermediate");
     assert_non_null(strstr(f->message, "CN=Exprobe Test Intermediate"));
@@ -1382,6 +1400,331 @@ judge__several_flaws__each_reported_in_order(void **state)
     assert_int_equal(fx->parent->status, XP_ST_FAIL);
 }
 
+
+/* ---- the path a client builds: purpose, wrong and missing issuers, forms ---- */
+
+static void
+judge__client_auth_only_leaf__wrong_purpose(void **state)
+{
+    struct jfx *fx = *state;
+    struct cspec s = { .cn = "mail.contoso.com", .san = "DNS:mail.contoso.com",
+                       .issuer = G.inter, .eku = "clientAuth" };
+    const struct xp_finding *f;
+
+    send_chain(fx, mkcert(&s), G.inter, NULL);
+    judge(fx, 0);
+    assert_string_equal(fx->problems, "CERT_WRONG_PURPOSE");
+    f = finding(fx, "CERT_WRONG_PURPOSE");
+    assert_int_equal(f->severity, XP_SEV_FAIL);
+    assert_string_equal(ev_str(f, "reason"), "no_server_auth");
+    assert_string_equal(ev_str(f, "extended_key_usage"), "TLS Web Client Authentication");
+    assert_int_equal(ev_int(f, "depth"), 0);
+}
+
+static void
+judge__server_auth_leaf__no_problem(void **state)
+{
+    struct jfx *fx = *state;
+    struct cspec s = { .cn = "mail.contoso.com", .san = "DNS:mail.contoso.com",
+                       .issuer = G.inter, .eku = "serverAuth,clientAuth",
+                       .ku = "critical,digitalSignature,keyEncipherment" };
+
+    send_chain(fx, mkcert(&s), G.inter, NULL);
+    judge(fx, 0);
+    assert_string_equal(fx->problems, "");
+}
+
+static void
+judge__ca_certificate_as_leaf__wrong_purpose_ca(void **state)
+{
+    struct jfx *fx = *state;
+    struct cspec s = { .cn = "mail.contoso.com", .san = "DNS:mail.contoso.com", .ca = 1,
+                       .issuer = G.inter, .ku = "critical,keyCertSign,cRLSign" };
+    const struct xp_finding *f;
+
+    send_chain(fx, mkcert(&s), G.inter, NULL);
+    judge(fx, 0);
+    assert_string_equal(fx->problems, "CERT_WRONG_PURPOSE");
+    f = finding(fx, "CERT_WRONG_PURPOSE");
+    assert_string_equal(ev_str(f, "reason"), "ca_certificate");
+    assert_non_null(strstr(f->message, "CA certificate"));
+}
+
+static void
+judge__ca_leaf_openssl_accepts__still_wrong_purpose(void **state)
+{
+    struct jfx *fx = *state;
+    struct cspec s = { .cn = "mail.contoso.com", .san = "DNS:mail.contoso.com", .ca = 1,
+                       .issuer = G.inter };
+
+    send_chain(fx, mkcert(&s), G.inter, NULL);
+    judge(fx, 0);
+    assert_string_equal(fx->problems, "CERT_WRONG_PURPOSE");
+    assert_string_equal(ev_str(finding(fx, "CERT_WRONG_PURPOSE"), "reason"), "ca_certificate");
+}
+
+static void
+judge__wrong_intermediate_sent__incomplete_names_issuer_and_aia(void **state)
+{
+    struct jfx *fx = *state;
+    struct cspec o = { .cn = "Other Intermediate", .ca = 1, .issuer = G.root };
+    struct cspec s = { .cn = "mail.contoso.com", .san = "DNS:mail.contoso.com",
+                       .issuer = G.inter, .aia = "caIssuers;URI:http://pki.contoso.com/i.crt" };
+    const struct xp_finding *f;
+    const struct xp_evidence *e;
+
+    send_chain(fx, mkcert(&s), mkcert(&o), NULL);
+    judge(fx, 0);
+    assert_string_equal(fx->problems, "CERT_INCOMPLETE_CHAIN");
+    f = finding(fx, "CERT_INCOMPLETE_CHAIN");
+    assert_string_equal(ev_str(f, "reason"), "wrong_intermediate");
+    assert_string_equal(ev_str(f, "missing_issuer"), "CN=Exprobe Test Intermediate");
+    assert_string_equal(ev_str(f, "aia_ca_issuers"), "http://pki.contoso.com/i.crt");
+    e = ev(f, "not_on_path");
+    assert_int_equal(e->nitems, 1);
+    assert_string_equal(e->items[0], "1 CN=Other Intermediate");
+    assert_non_null(strstr(f->remediation, "http://pki.contoso.com/i.crt"));
+    /* the trusted root is not blamed */
+    assert_null(strstr(f->message, "not a trusted root"));
+}
+
+/* The intermediate re-issued by the unrelated root (same subject, same key). */
+static X509 *
+cross_form(void)
+{
+    struct cspec x = { .cn = "Exprobe Test Intermediate", .ca = 1, .issuer = G.other_root };
+
+    return mkcert(&x);
+}
+
+static void
+judge__both_forms_untrusted_first__warn_openssl_fails(void **state)
+{
+    struct jfx *fx = *state;
+    const struct xp_finding *f;
+
+    send_chain(fx, leaf("mail.contoso.com", "DNS:mail.contoso.com"), cross_form(), G.inter,
+               NULL);
+    judge(fx, 0);
+    assert_string_equal(fx->problems, "CERT_UNTRUSTED");
+    f = finding(fx, "CERT_UNTRUSTED");
+    assert_int_equal(f->severity, XP_SEV_WARN);
+    assert_string_equal(ev_str(f, "reason"), "cross_sign_order");
+    assert_non_null(strstr(f->message, "OpenSSL"));
+    assert_string_equal(ev_str(f, "path"), "CN=mail.contoso.com <- CN=Exprobe Test "
+                                           "Intermediate <- CN=Exprobe Test Root");
+}
+
+static void
+judge__both_forms_trusted_first__no_problem(void **state)
+{
+    struct jfx *fx = *state;
+
+    send_chain(fx, leaf("mail.contoso.com", "DNS:mail.contoso.com"), G.inter, cross_form(),
+               NULL);
+    judge(fx, 0);
+    assert_string_equal(fx->problems, "");
+}
+
+static void
+judge__expired_cross_sign_not_needed__extra_expired_warn(void **state)
+{
+    struct jfx *fx = *state;
+    struct cspec x = { .cn = "Exprobe Test Root", .ca = 1, .issuer = G.other_root,
+                       .set_nb = 1, .nb = -900 * DAY, .set_na = 1, .na = -5 * DAY };
+    const struct xp_finding *f;
+
+    send_chain(fx, leaf("mail.contoso.com", "DNS:mail.contoso.com"), G.inter, mkcert(&x),
+               NULL);
+    judge(fx, 0);
+    assert_string_equal(fx->problems, "CERT_EXTRA_EXPIRED");
+    f = finding(fx, "CERT_EXTRA_EXPIRED");
+    assert_int_equal(f->severity, XP_SEV_WARN);
+    assert_int_equal(ev_int(f, "position"), 2);
+    assert_string_equal(ev_str(f, "issuer"), "CN=Unrelated Root");
+    assert_int_equal(child(fx, "Chain to a trusted root")->status, XP_ST_PASS);
+}
+
+static void
+judge__reversed_chain__no_problem(void **state)
+{
+    struct jfx *fx = *state;
+
+    send_chain(fx, leaf("mail.contoso.com", "DNS:mail.contoso.com"), G.root, G.inter, NULL);
+    judge(fx, 0);
+    assert_string_equal(fx->problems, "");
+}
+
+static void
+judge__name_constraints_violated__untrusted_name_constraints(void **state)
+{
+    struct jfx *fx = *state;
+    struct cspec i = { .cn = "Constrained Intermediate", .ca = 1, .issuer = G.root,
+                       .nc = "critical,permitted;DNS:.fabrikam.com" };
+    X509 *ci = mkcert(&i);
+    struct cspec s = { .cn = "mail.contoso.com", .san = "DNS:mail.contoso.com", .issuer = ci };
+
+    send_chain(fx, mkcert(&s), ci, NULL);
+    judge(fx, 0);
+    assert_string_equal(fx->problems, "CERT_UNTRUSTED");
+    assert_string_equal(ev_str(finding(fx, "CERT_UNTRUSTED"), "reason"), "name_constraints");
+}
+
+/* ---- strength along the path: the severity table ---- */
+
+static void
+judge__sha1_intermediate__weak_fail(void **state)
+{
+    struct jfx *fx = *state;
+    struct cspec i = { .cn = "Exprobe Test Intermediate", .ca = 1, .issuer = G.root,
+                       .md = EVP_sha1() };
+    const struct xp_finding *f;
+
+    send_chain(fx, leaf("mail.contoso.com", "DNS:mail.contoso.com"), mkcert(&i), NULL);
+    judge(fx, 0);
+    assert_string_equal(fx->problems, "CERT_WEAK");
+    f = finding(fx, "CERT_WEAK");
+    assert_int_equal(f->severity, XP_SEV_FAIL);
+    assert_non_null(strstr(f->message, "SHA1 signature on the intermediate"));
+}
+
+static void
+judge__rsa1024_intermediate__weak_warn(void **state)
+{
+    struct jfx *fx = *state;
+    struct cspec i = { .cn = "Weak Intermediate", .ca = 1, .issuer = G.root,
+                       .key = G.rsa1024 };
+    X509 *wi = mkcert(&i);
+    struct cspec s = { .cn = "mail.contoso.com", .san = "DNS:mail.contoso.com", .issuer = wi,
+                       .signer = G.rsa1024 };
+    const struct xp_finding *f;
+
+    send_chain(fx, mkcert(&s), wi, NULL);
+    judge(fx, 0);
+    assert_string_equal(fx->problems, "CERT_WEAK");
+    f = finding(fx, "CERT_WEAK");
+    assert_int_equal(f->severity, XP_SEV_WARN);
+    assert_non_null(strstr(f->message, "RSA 1024-bit key on the intermediate"));
+    assert_string_equal(ev_str(f, "key"), "RSA 2048");   /* the leaf's own is fine */
+}
+
+static void
+judge__rsa512_md5_leaf__weak_fail(void **state)
+{
+    struct jfx *fx = *state;
+    EVP_PKEY *k512 = EVP_RSA_gen(512);
+    struct cspec s = { .cn = "mail.contoso.com", .san = "DNS:mail.contoso.com",
+                       .issuer = G.inter, .key = k512, .md = EVP_md5() };
+    const struct xp_finding *f;
+
+    assert_non_null(k512);
+    send_chain(fx, mkcert(&s), G.inter, NULL);
+    EVP_PKEY_free(k512);
+    judge(fx, 0);
+    assert_string_equal(fx->problems, "CERT_WEAK");
+    f = finding(fx, "CERT_WEAK");
+    assert_int_equal(f->severity, XP_SEV_FAIL);
+    assert_non_null(strstr(f->message, "RSA 512"));
+    assert_non_null(strstr(f->message, "MD5"));
+}
+
+static void
+judge__rules__every_row_documented_with_source(void **state)
+{
+    int i;
+
+    (void)state;
+    for (i = 0; i < XP_RULE_COUNT; i++) {
+        const struct xp_cert_rule *r = xp_cert_rule(i);
+
+        assert_non_null(r->id);
+        assert_non_null(r->what);
+        assert_non_null(r->clients);
+        assert_non_null(r->source);
+    }
+    assert_null(xp_tls_protocol_rule("TLSv1.2"));
+    assert_null(xp_tls_protocol_rule("TLSv1.3"));
+    assert_int_equal(xp_tls_protocol_rule("TLSv1")->severity, XP_SEV_FAIL);
+    assert_int_equal(xp_tls_protocol_rule("TLSv1.1")->severity, XP_SEV_FAIL);
+}
+
+/* ---- expiry relative to lifetime ---- */
+
+static void
+judge__47_day_cert_20_days_left__no_warning(void **state)
+{
+    struct jfx *fx = *state;
+    struct cspec s = { .cn = "mail.contoso.com", .san = "DNS:mail.contoso.com",
+                       .issuer = G.inter, .set_nb = 1, .nb = -27 * DAY, .set_na = 1,
+                       .na = 20 * DAY };
+
+    send_chain(fx, mkcert(&s), G.inter, NULL);
+    judge(fx, 0);
+    assert_string_equal(fx->problems, "");
+}
+
+static void
+judge__47_day_cert_10_days_left__warning_at_a_third(void **state)
+{
+    struct jfx *fx = *state;
+    struct cspec s = { .cn = "mail.contoso.com", .san = "DNS:mail.contoso.com",
+                       .issuer = G.inter, .set_nb = 1, .nb = -37 * DAY, .set_na = 1,
+                       .na = 10 * DAY };
+
+    send_chain(fx, mkcert(&s), G.inter, NULL);
+    judge(fx, 0);
+    assert_string_equal(fx->problems, "CERT_EXPIRING_SOON");
+    assert_int_equal(ev_int(finding(fx, "CERT_EXPIRING_SOON"), "threshold_days"), 15);
+    assert_int_equal(ev_int(finding(fx, "CERT_EXPIRING_SOON"), "lifetime_days"), 47);
+}
+
+static void
+judge__warn_days_option__caps_threshold(void **state)
+{
+    struct jfx *fx = *state;
+    struct cspec s = { .cn = "mail.contoso.com", .san = "DNS:mail.contoso.com",
+                       .issuer = G.inter, .set_nb = 1, .nb = -300 * DAY, .set_na = 1,
+                       .na = 20 * DAY };
+
+    fx->o.warn_days = 14;
+    send_chain(fx, mkcert(&s), G.inter, NULL);
+    judge(fx, 0);
+    assert_string_equal(fx->problems, "");
+}
+
+/* ---- the verdict others read ---- */
+
+static void
+verdict__expired_leaf__fail_expired_no_findings_added(void **state)
+{
+    struct jfx *fx = *state;
+    struct cspec s = { .cn = "mail.contoso.com", .san = "DNS:mail.contoso.com",
+                       .issuer = G.inter, .set_nb = 1, .nb = -400 * DAY, .set_na = 1,
+                       .na = -3 * DAY, .key = G.rsa1024 };
+    struct xp_cert_verdict v;
+
+    send_chain(fx, mkcert(&s), G.inter, NULL);
+    xp_cert_verdict(&fx->info, 0, &fx->o, &v);
+    assert_int_equal(v.severity, XP_SEV_FAIL);
+    assert_int_equal(v.code, XP_CERT_EXPIRED);
+    assert_int_equal(v.problems, 2);   /* expired (fail), RSA 1024 (warn) */
+    assert_non_null(strstr(v.reason, "expired 3 day(s) ago"));
+    assert_int_equal(fx->c->nfindings, 0);
+}
+
+static void
+verdict__healthy__ok(void **state)
+{
+    struct jfx *fx = *state;
+    struct xp_cert_verdict v;
+
+    send_chain(fx, leaf("mail.contoso.com", "DNS:mail.contoso.com"), G.inter, NULL);
+    xp_cert_verdict(&fx->info, 0, &fx->o, &v);
+    assert_int_equal(v.severity, XP_SEV_INFO);
+    assert_int_equal(v.code, XP_CERT_OK);
+    assert_int_equal(v.problems, 0);
+}
+
 #define U(f) cmocka_unit_test_teardown(f, cleanup)
 #define J(f) cmocka_unit_test_setup_teardown(f, jsetup, jteardown)
 
@@ -1458,6 +1801,25 @@ main(void)
         J(judge__ip_host_san_ip__no_problem),
         J(judge__trailing_dot_host__no_problem),
         J(judge__several_flaws__each_reported_in_order),
+        J(judge__client_auth_only_leaf__wrong_purpose),
+        J(judge__server_auth_leaf__no_problem),
+        J(judge__ca_certificate_as_leaf__wrong_purpose_ca),
+        J(judge__ca_leaf_openssl_accepts__still_wrong_purpose),
+        J(judge__wrong_intermediate_sent__incomplete_names_issuer_and_aia),
+        J(judge__both_forms_untrusted_first__warn_openssl_fails),
+        J(judge__both_forms_trusted_first__no_problem),
+        J(judge__expired_cross_sign_not_needed__extra_expired_warn),
+        J(judge__reversed_chain__no_problem),
+        J(judge__name_constraints_violated__untrusted_name_constraints),
+        J(judge__sha1_intermediate__weak_fail),
+        J(judge__rsa1024_intermediate__weak_warn),
+        J(judge__rsa512_md5_leaf__weak_fail),
+        J(judge__rules__every_row_documented_with_source),
+        J(judge__47_day_cert_20_days_left__no_warning),
+        J(judge__47_day_cert_10_days_left__warning_at_a_third),
+        J(judge__warn_days_option__caps_threshold),
+        J(verdict__expired_leaf__fail_expired_no_findings_added),
+        J(verdict__healthy__ok),
     };
     int rc = cmocka_run_group_tests_name("cert", tests, group_setup, group_teardown);
 
