@@ -20,6 +20,7 @@ struct text {
     size_t target;          /* next target to print */
     size_t check;           /* next check of that target */
     int header_done;
+    int run_ended, rollup_done;
 };
 
 enum colour { C_NONE, C_PASS, C_WARN, C_FAIL, C_DIM, C_BOLD };
@@ -91,6 +92,18 @@ put_lines(struct xp_reporter *r, const char *indent, const char *text, enum colo
     }
 }
 
+static int
+is_problem(enum xp_status st)
+{
+    return st == XP_ST_WARN || st == XP_ST_FAIL || st == XP_ST_UNKNOWN;
+}
+
+/*
+ * Steps are the path to a verdict. Without -v a passing check shows none
+ * (its findings say what was found) and a check with problems shows its
+ * top-level steps, opening only those that went wrong: a healthy domain
+ * fits a screen, a broken one shows where it broke.
+ */
 static void
 print_steps(struct xp_reporter *r, const struct xp_step *s, int depth)
 {
@@ -98,6 +111,8 @@ print_steps(struct xp_reporter *r, const struct xp_step *s, int depth)
 
     snprintf(indent, sizeof(indent), "%*s", 7 + depth * 2, "");
     for (; s; s = s->next) {
+        if (!r->opts->verbose && depth > 0 && !is_problem(s->status))
+            continue;
         int show_detail = r->opts->verbose || s->status == XP_ST_WARN || s->status == XP_ST_FAIL;
         /* A one-line summary of a step with sub-steps reads best inline. */
         int inline_detail = s->detail && s->children && !strchr(s->detail, '\n');
@@ -117,7 +132,8 @@ print_steps(struct xp_reporter *r, const struct xp_step *s, int depth)
             snprintf(sub, sizeof(sub), "%s       ", indent);
             put_lines(r, sub, s->detail, C_DIM);
         }
-        print_steps(r, s->children, depth + 1);
+        if (r->opts->verbose || is_problem(s->status))
+            print_steps(r, s->children, depth + 1);
     }
 }
 
@@ -209,11 +225,11 @@ print_check(struct xp_reporter *r, const struct xp_check *c)
         xp_report_put_safe(r->out, c->skip_reason);
         fputc('\n', r->out);
     }
-    if (!r->opts->quiet)
+    if (!r->opts->quiet && (r->opts->verbose || is_problem(c->status)))
         print_steps(r, c->steps, 0);
     for (f = c->findings; f; f = f->next)
         print_finding(r, f);
-    if (!r->opts->quiet)
+    if (!r->opts->quiet && (r->opts->verbose || is_problem(c->status)))
         fputc('\n', r->out);
 }
 
@@ -257,6 +273,24 @@ print_footer(struct xp_reporter *r, const struct xp_target *t)
         fputc('\n', r->out);
 }
 
+/* Several targets: one last line that counts them by verdict. */
+static void
+print_rollup(struct xp_reporter *r, const struct xp_run *run)
+{
+    int n[XP_ST_FAIL + 1] = { 0 };
+    size_t i;
+
+    for (i = 0; i < run->ntargets; i++) {
+        enum xp_status st = xp_target_rollup(run->targets[i]);
+
+        if (st <= XP_ST_FAIL)
+            n[st]++;
+    }
+    fprintf(r->out, "%zu targets: %d pass, %d warn, %d fail, %d unknown%s\n", run->ntargets,
+            n[XP_ST_PASS] + n[XP_ST_INFO], n[XP_ST_WARN], n[XP_ST_FAIL], n[XP_ST_UNKNOWN],
+            run->interrupted ? " (interrupted)" : "");
+}
+
 /* Print everything that is done and whose turn it is. */
 static void
 flush_ready(struct xp_reporter *r)
@@ -268,8 +302,10 @@ flush_ready(struct xp_reporter *r)
 
         if (!t->started)
             return;
-        if (r->opts->preflight && !t->done)
-            break;   /* --preflight: the checklist leads, so the target waits to be done */
+        if ((r->opts->preflight || r->opts->quiet) && !t->done)
+            break;   /* --preflight: the checklist leads; -q: the verdict line leads */
+        if (r->opts->quiet && !tx->header_done)
+            print_footer(r, t);
         if (!tx->header_done) {
             print_header(r, t);
             if (r->opts->preflight)
@@ -285,10 +321,16 @@ flush_ready(struct xp_reporter *r)
         if (tx->check < t->nchecks || !t->done)
             break;
         xp_report_write_changes(r->out, t, r->opts);
-        print_footer(r, t);
+        if (!r->opts->quiet)
+            print_footer(r, t);
         tx->target++;
         tx->check = 0;
         tx->header_done = 0;
+    }
+    if (tx->run && tx->target == tx->run->ntargets && tx->run->ntargets > 1 && !tx->rollup_done &&
+        tx->run_ended) {
+        print_rollup(r, tx->run);
+        tx->rollup_done = 1;
     }
     fflush(r->out);
 }
@@ -313,9 +355,12 @@ text_event(struct xp_reporter *r, const struct xp_event *ev)
             tx->run = ev->target->run;
         flush_ready(r);
         break;
+    case XP_EV_RUN_END:
+        tx->run_ended = 1;
+        flush_ready(r);
+        break;
     case XP_EV_CHECK_END:
     case XP_EV_TARGET_END:
-    case XP_EV_RUN_END:
         flush_ready(r);
         break;
     default:

@@ -1,8 +1,9 @@
 """Exit codes (Nagios conventions) in every format, and -q."""
 
+import os
 import re
 
-from harness import (LAB_CHECKS, assert_exit, assert_exit_matches, fail, lab_args, parse_json,
+from harness import (LAB_CHECKS, assert_exit, assert_exit_matches, fail, lab_args, lab_dir, parse_json,
                      run)
 
 CASES = [("cloud.test", 0, "pass"), ("mxmixed.test", 1, "warn"), ("nospf.test", 1, "warn"),
@@ -26,9 +27,11 @@ def _exit_case(domain, code, status):
 
 
 def _verdict(r):
-    lines = [ln for ln in r.out.splitlines() if ln.strip()]
+    """The target's verdict line: "== DOMAIN: STATUS - ..." (first with -q,
+    where the problems follow it; last otherwise)."""
+    lines = [ln for ln in r.out.splitlines() if ln.startswith("== ") and ": " in ln]
     if not lines:
-        fail("no text output %s" % r.describe())
+        fail("no verdict line in the text output %s" % r.describe())
     return lines[-1]
 
 
@@ -98,8 +101,23 @@ def test_quiet_several_targets_one_verdict_each():
     r = run(*lab_args("-c", LAB_CHECKS, "-q", "cloud.test", "onprem.test"))
     assert_exit(r, 0)
     lines = [ln for ln in r.out.splitlines() if ln.strip()]
-    if len(lines) != 2 or "cloud.test" not in lines[0] or "onprem.test" not in lines[1]:
-        fail("-q with two healthy targets: expected two verdict lines, got %r" % lines)
+    if (len(lines) != 3 or "cloud.test" not in lines[0] or "onprem.test" not in lines[1]
+            or lines[2] != "2 targets: 2 pass, 0 warn, 0 fail, 0 unknown"):
+        fail("-q with two healthy targets: expected two verdict lines and the roll-up, got %r"
+             % lines)
+
+
+def test_quiet_several_targets_problems_after_their_name():
+    r = run(*lab_args("-c", LAB_CHECKS, "-q", "mxmixed.test", "cloud.test"))
+    lines = [ln for ln in r.out.splitlines() if ln.strip()]
+    if not lines[0].startswith("== mxmixed.test: WARN"):
+        fail("-q: the first line is mxmixed.test's verdict, got %r" % lines)
+    mixed = [i for i, ln in enumerate(lines) if "MX_MIXED" in ln]
+    cloud = [i for i, ln in enumerate(lines) if ln.startswith("== cloud.test")]
+    if not mixed or not cloud or mixed[0] > cloud[0]:
+        fail("-q: mxmixed.test's problem must follow its own line: %r" % lines)
+    if lines[-1] != "2 targets: 1 pass, 1 warn, 0 fail, 0 unknown":
+        fail("-q: the roll-up line is last, got %r" % lines[-1])
 
 
 def test_quiet_keeps_json_findings():
@@ -110,3 +128,18 @@ def test_quiet_keeps_json_findings():
     codes = lambda d: sorted(f["code"] for c in d["checks"] for f in c["findings"])  # noqa
     if codes(quiet) != codes(normal):
         fail("-q -f json findings %s differ from -f json %s" % (codes(quiet), codes(normal)))
+
+
+def test_healthy_text_report_fits_a_screen():
+    # Every check of a healthy lab domain: one line per check and its info
+    # findings; steps only with -v.
+    ca = ["--ca-file", os.path.join(lab_dir(), "certs", "ca.pem")]
+    r = run(*lab_args(*ca, "--dnsbl", "list.dnsbl.test", "hybrid.test"))
+    lines = r.out.splitlines()
+    if len(lines) > 32:
+        fail("healthy report is %d lines (at most ~30):\n%s" % (len(lines), r.out))
+    if "[PASS] A " in r.out or "Method 2" in r.out:
+        fail("passing steps shown without -v:\n" + r.out)
+    rv = run(*lab_args(*ca, "-v", "--dnsbl", "list.dnsbl.test", "hybrid.test"))
+    if "Method 2" not in rv.out or len(rv.out.splitlines()) <= len(lines):
+        fail("-v does not show every step:\n" + rv.out[:800])
