@@ -24,8 +24,10 @@
 #include "xp_check.h"
 #include "xp_exo.h"
 #include "xp_expect.h"
+#include "xp_options.h"
 
 #include <ctype.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -75,12 +77,16 @@ struct spf_expansion {
     char *root_others;
 };
 
+#define MAX_SIGNALS 8
+
 struct cname_state {
-    struct slot txt, mx, autod, verif, msoid;
+    struct slot txt, mx, autod, verif, msoid, srv, lyncd;
     struct spf_expansion spf;
     struct xp_step *st_verif, *st_autod, *st_mx, *st_spf, *st_msoid;
     enum xp_deploy kind;
     const char *kind_reason;
+    char *signals[MAX_SIGNALS];   /* what the inference saw, for CNAME_DEPLOYMENT */
+    size_t nsignals;
 };
 
 /* ---- record helpers (pure; tested in tests/unit/test_cname.c) ---- */
@@ -540,11 +546,87 @@ dns_error(struct xp_check *c, struct xp_step *step, const struct slot *s)
 /* ---- the deployment kind ---- */
 
 static void
+signal(struct cname_state *st, const char *fmt, ...) XP_PRINTF(2, 3);
+
+static void
+signal(struct cname_state *st, const char *fmt, ...)
+{
+    va_list ap;
+
+    if (st->nsignals >= MAX_SIGNALS)
+        return;
+    va_start(ap, fmt);
+    st->signals[st->nsignals++] = xvasprintf(fmt, ap);
+    va_end(ap);
+}
+
+/* The _autodiscover._tcp SRV target, or NULL ("." means none). */
+static const char *
+srv_target(const struct slot *s)
+{
+    size_t i;
+
+    if (failed(s))
+        return NULL;
+    for (i = 0; i < s->res->nrr; i++)
+        if (s->res->rr[i].type == XP_DNS_SRV && s->res->rr[i].target &&
+            strcmp(s->res->rr[i].target, ".") != 0 && s->res->rr[i].target[0])
+            return s->res->rr[i].target;
+    return NULL;
+}
+
+/* Does the TXT set hold an MS=ms... verification record? */
+static int
+has_ms_txt(const struct slot *s)
+{
+    size_t i;
+
+    for (i = 0; !failed(s) && i < s->res->nrr; i++)
+        if (s->res->rr[i].type == XP_DNS_TXT && ms_code(s->res->rr[i].text, s->res->rr[i].textlen))
+            return 1;
+    return 0;
+}
+
+/* Does the (one) SPF record include Exchange Online's? */
+static int
+spf_includes_exo(const struct xp_check *c, const struct slot *s)
+{
+    size_t n;
+    const struct xp_dns_rr *spf = failed(s) ? NULL : spf_find(s->res, &n);
+
+    return spf && spf_has_include(spf->text, xp_check_expect(c)->spf_include);
+}
+
+/* Is lyncdiscover a CNAME to Skype for Business Online (a tenant signal)? */
+static int
+lync_online(const struct slot *s)
+{
+    const char *t = failed(s) ? NULL : xp_dns_cname_target(s->res);
+
+    return t && xp_name_ends_with(t, "online.lync.com");
+}
+
+/*
+ * The deployment kind from every signal (SPEC): on-premises signals are an
+ * MX to the organisation's hosts and an Autodiscover A/CNAME/SRV to them;
+ * Office 365 signals an MX to Exchange Online, Autodiscover to Office 365,
+ * the SPF include, the MS= verification TXT, lyncdiscover to Skype Online.
+ * Both kinds -> hybrid, unless Autodiscover itself points to Office 365:
+ * then Outlook is served by Exchange Online, a cloud tenant (whose other
+ * records may be wrong); a hybrid whose Autodiscover was moved to Office
+ * 365 is caught by --preflight or deployment = hybrid. --expect wins; with
+ * --preflight and no stated kind, hybrid is what is about to be set up.
+ */
+static void
 infer_kind(struct xp_check *c)
 {
     struct cname_state *st = c->state;
     const struct xp_expect *ex = xp_check_expect(c);
-    int exo = 0, other = 0, autod_cloud = 0, autod_onprem = 0;
+    const char *d = c->target->domain;
+    const char *srv = srv_target(&st->srv);
+    int exo = 0, other = 0, autod_cloud = 0, autod_onprem = 0, cloud, onprem;
+    int spf_exo = spf_includes_exo(c, &st->txt), ms = has_ms_txt(&st->txt);
+    int lync = lync_online(&st->lyncd);
 
     if (!failed(&st->mx))
         mx_count(c, st->mx.res, &exo, &other);
@@ -552,25 +634,48 @@ infer_kind(struct xp_check *c)
         autod_cloud = autod_is_cloud(c, st->autod.res);
         autod_onprem = !autod_cloud && resolves(st->autod.res);
     }
+    if (exo)
+        signal(st, "MX of %s to Exchange Online", d);
+    if (other)
+        signal(st, "MX of %s to %d host(s) other than Exchange Online", d, other);
+    if (autod_cloud)
+        signal(st, "autodiscover.%s to Office 365", d);
+    if (autod_onprem)
+        signal(st, "autodiscover.%s to an on-premises host", d);
+    if (srv)
+        signal(st, "_autodiscover._tcp.%s SRV to %s", d, srv);
+    if (spf_exo)
+        signal(st, "SPF includes %s", ex->spf_include);
+    if (ms)
+        signal(st, "MS= verification TXT record");
+    if (lync)
+        signal(st, "lyncdiscover.%s to Skype for Business Online", d);
+    cloud = exo || autod_cloud || spf_exo || ms || lync;
+    onprem = other || autod_onprem || (srv && !xp_name_ends_with(srv, "outlook.com"));
     if (ex->deployment != XP_DEPLOY_UNKNOWN) {
         st->kind = ex->deployment;
         st->kind_reason = "stated in --expect";
+    } else if (xp_check_options(c)->preflight) {
+        st->kind = XP_DEPLOY_HYBRID;
+        st->kind_reason = "taken as hybrid: --preflight checks readiness for hybrid (state "
+                          "another kind with deployment = in --expect)";
     } else if (failed(&st->mx) && failed(&st->autod)) {
         st->kind = XP_DEPLOY_UNKNOWN;
         st->kind_reason = "not inferred: the MX and autodiscover queries failed";
     } else if (autod_cloud) {
         st->kind = XP_DEPLOY_CLOUD;
         st->kind_reason = "inferred: autodiscover points to Office 365";
-    } else if (autod_onprem && exo) {
+    } else if (cloud && onprem) {
         st->kind = XP_DEPLOY_HYBRID;
-        st->kind_reason = "inferred: autodiscover points on-premises while MX goes to "
-                          "Exchange Online Protection";
-    } else if (exo) {
+        st->kind_reason = "inferred: on-premises Exchange records and Office 365 records "
+                          "together";
+    } else if (cloud) {
         st->kind = XP_DEPLOY_CLOUD;
-        st->kind_reason = "inferred: MX goes to Exchange Online Protection";
+        st->kind_reason = "inferred: only Office 365 records";
     } else {
         st->kind = XP_DEPLOY_ONPREM;
-        st->kind_reason = "inferred: neither autodiscover nor MX points to Office 365";
+        st->kind_reason = "inferred: no Office 365 record (MX, autodiscover, SPF include, "
+                          "MS= TXT)";
     }
 }
 
@@ -668,6 +773,13 @@ judge_autodiscover(struct xp_check *c)
         return;
     }
     target = xp_dns_cname_target(res);
+    if (!has_record(res) && srv_target(&st->srv) &&
+        (st->kind != XP_DEPLOY_CLOUD || xp_name_ends_with(srv_target(&st->srv), "outlook.com"))) {
+        /* Outlook finds Autodiscover through the SRV record: published. */
+        xp_step_end(st->st_autod, XP_ST_PASS, "published by SRV only: _autodiscover._tcp.%s "
+                    "-> %s", d, srv_target(&st->srv));
+        return;
+    }
     if (!has_record(res)) {
         f = xp_finding_new(c, st->st_autod, XP_CNAME_MISSING, "No autodiscover record: autodiscover.%s %s", d,
                                res->status == XP_DNS_NXDOMAIN ? "does not exist"
@@ -950,6 +1062,9 @@ judge_spf(struct xp_check *c)
         if (st->kind != XP_DEPLOY_ONPREM)
             xp_finding_fix(f, "Publish one TXT record at %s: \"v=spf1 include:%s -all\" "
                               "(add your on-premises senders in hybrid).", d, inc);
+        else   /* no Office 365: its include would authorise someone else's servers */
+            xp_finding_fix(f, "Publish one TXT record at %s naming the servers that send its "
+                              "mail, e.g. \"v=spf1 mx -all\" when they are its MX hosts.", d);
         xp_finding_add(f);
         xp_step_end(st->st_spf, XP_ST_WARN, NULL);
         return;
@@ -1055,6 +1170,14 @@ cname_start(struct xp_check *c)
     name = xasprintf("autodiscover.%s", d);
     ask(c, &st->autod, name, XP_DNS_A, st->st_autod, NULL);
     free(name);
+    /* SRV is an Autodiscover record too (Outlook's fourth method). */
+    name = xasprintf("_autodiscover._tcp.%s", d);
+    ask(c, &st->srv, name, XP_DNS_SRV, st->st_autod, NULL);
+    free(name);
+    /* A deployment signal only: no step of its own. */
+    name = xasprintf("lyncdiscover.%s", d);
+    ask(c, &st->lyncd, name, XP_DNS_CNAME, NULL, NULL);
+    free(name);
     name = xasprintf("msoid.%s", d);
     ask(c, &st->msoid, name, XP_DNS_CNAME, st->st_msoid, NULL);
     free(name);
@@ -1076,7 +1199,9 @@ cname_judge(struct xp_check *c)
                        xp_deploy_name(st->kind), st->kind_reason);
     xp_ev_str(f, "deployment", xp_deploy_name(st->kind));
     xp_ev_str(f, "source", xp_check_expect(c)->deployment != XP_DEPLOY_UNKNOWN ? "expect"
-                                                                                : "inferred");
+                           : xp_check_options(c)->preflight                  ? "preflight"
+                                                                             : "inferred");
+    xp_ev_list(f, "signals", st->signals, st->nsignals);
     xp_finding_add(f);
     judge_verification(c);
     judge_autodiscover(c);
@@ -1103,6 +1228,10 @@ cname_free(struct xp_check *c)
     xp_dns_result_free(st->autod.res);
     xp_dns_result_free(st->verif.res);
     xp_dns_result_free(st->msoid.res);
+    xp_dns_result_free(st->srv.res);
+    xp_dns_result_free(st->lyncd.res);
+    for (i = 0; i < (int)st->nsignals; i++)
+        free(st->signals[i]);
     for (i = 0; i < st->spf.n; i++) {
         free(st->spf.node[i].name);
         free(st->spf.node[i].others);
