@@ -30,6 +30,8 @@ struct xp_loop;
 struct xp_check_ops {
     const char *id;                 /* SPEC check id: "cname" */
     const char *title;              /* "Office 365 domain records" */
+    const char *help;               /* --help text: lines of at most 72
+                                     * characters joined by '\n' */
     const char *const *after;       /* ids this check waits for, NULL-ended */
     void (*start)(struct xp_check *c);
     void (*judge)(struct xp_check *c);

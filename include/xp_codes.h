@@ -1,10 +1,18 @@
 /*
  * xp_codes.h — the finding codes (SPEC: stable; extend, never rename).
- * Each code has a table row in probes/codes.c: its name, default severity,
- * and the generic remediation shown when a check gives no specific one.
+ *
+ * The one source of what a code is: its row in probes/codes.c gives the
+ * check that reports it, the default severity, a title, the explanation
+ * (what it means, why it matters), the generic fix shown when a check gives
+ * no specific one, and the source (RFC, Microsoft document). --explain,
+ * --help and the docs tests read that table. Adding a code: its name in
+ * XP_CODE_LIST below, its row in probes/codes.c, its line in README.md and
+ * exprobe.1 (tests/integration/test_docs.py compares them with the binary).
  */
 #ifndef XP_CODES_H
 #define XP_CODES_H
+
+#include <stdio.h>
 
 /* In the order of precedence (SPEC: fail > unknown > warn > pass): a
  * finding of severity unknown means "no verdict could be reached". */
@@ -64,10 +72,18 @@ enum xp_code {
     XP_CODE_COUNT
 };
 
+/* One row of the table; rows use designated initializers, so the
+ * optional fields (fix, source) may be left out. */
 struct xp_code_info {
-    const char *name;              /* "SMTP_NO_STARTTLS"                  */
-    enum xp_severity severity;     /* default severity                    */
-    const char *remediation;       /* generic fix; NULL for pure info     */
+    const char *name;              /* "SMTP_NO_STARTTLS"                     */
+    const char *check;             /* the check id(s) that report it, comma-
+                                    * separated ("autodiscover,preauth");
+                                    * "run" for run-wide codes              */
+    enum xp_severity severity;     /* default severity                       */
+    const char *title;             /* a few words: "STARTTLS not offered"    */
+    const char *explain;           /* what it means and why it matters       */
+    const char *fix;               /* generic fix; NULL for pure information */
+    const char *source;            /* RFC / document; NULL when none applies */
 };
 
 /* Never NULL for a valid code. */
@@ -75,6 +91,12 @@ const struct xp_code_info *xp_code_info(enum xp_code code);
 
 /* Code by name, or -1. */
 int xp_code_by_name(const char *name);
+
+/* Does the code's row name check id among its checks? */
+int xp_code_of_check(const struct xp_code_info *info, const char *id);
+
+/* --explain CODE: the row as text for people, on out. */
+void xp_code_explain(FILE *out, const struct xp_code_info *info);
 
 const char *xp_severity_name(enum xp_severity sev);
 

@@ -206,6 +206,9 @@ int64_t xp_duration_ms(int64_t t0_us, int64_t t1_us);
 
 /* Free a check's results (steps, findings), leaving the check reusable. */
 void xp_check_clear(struct xp_check *c);
+/* Free the targets from index keep on (targets an interrupted run never
+ * started), so they leave the reports and the memory together. */
+void xp_run_drop_targets(struct xp_run *run, size_t keep);
 void xp_run_free(struct xp_run *run);
 
 #endif

@@ -112,8 +112,11 @@ enum {
 
 /* Bitmask of the known keywords in an EHLO reply (lines after the first). */
 unsigned xp_smtp_ehlo_ext(const struct xp_smtp_reply *r);
-/* "STARTTLS SIZE ..." for a mask; static storage. */
-const char *xp_smtp_ext_names(unsigned mask);
+/* "STARTTLS SIZE ..." for a mask, written to buf (XP_SMTP_EXT_NAMES_LEN
+ * holds every keyword); returns buf. The caller's buffer, so two calls in
+ * one argument list cannot overwrite each other. */
+#define XP_SMTP_EXT_NAMES_LEN 256
+const char *xp_smtp_ext_names(unsigned mask, char *buf, size_t len);
 
 /* ---- inspection signs (domain.md §4.4), pure ---- */
 

@@ -918,6 +918,9 @@ autod_free(struct xp_check *c)
 const struct xp_check_ops xp_check_autodiscover = {
     .id = "autodiscover",
     .title = "Autodiscover",
+    .help = "which Autodiscover endpoint Outlook reaches: https://DOMAIN,\n"
+            "https://autodiscover.DOMAIN, the port-80 redirect, the SRV record;\n"
+            "Exchange's 401 challenge; with --user, the settings and their URLs",
     .start = autod_start,
     .judge = autod_judge,
     .free_state = autod_free,

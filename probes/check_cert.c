@@ -333,6 +333,9 @@ cert_free(struct xp_check *c)
 const struct xp_check_ops xp_check_cert = {
     .id = "cert",
     .title = "TLS certificates",
+    .help = "the certificate of every TLS endpoint met (Lync SRV targets, --hosts):\n"
+            "name vs SAN/CN, chain to a trusted root, dates, key and signature\n"
+            "strength, TLS version, Outlook Anywhere msstd: name (--expect msstd=)",
     .after = after,
     .start = cert_start,
     .judge = cert_judge,

@@ -1245,6 +1245,9 @@ cname_free(struct xp_check *c)
 const struct xp_check_ops xp_check_cname = {
     .id = "cname",
     .title = "Office 365 domain records",
+    .help = "Office 365 records: verification (MS=ms... TXT or msNNNNNNNN CNAME),\n"
+            "autodiscover CNAME, MX to Exchange Online Protection, SPF include,\n"
+            "judged for the deployment kind (cloud, hybrid, on-premises)",
     .start = cname_start,
     .judge = cname_judge,
     .free_state = cname_free,

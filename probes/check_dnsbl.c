@@ -815,6 +815,9 @@ dnsbl_free(struct xp_check *c)
 const struct xp_check_ops xp_check_dnsbl = {
     .id = "dnsbl",
     .title = "DNS block lists and the connector IP list",
+    .help = "the sending IP (learned by smtp, or --ip) and the MX addresses on DNS\n"
+            "block lists (--dnsbl), with return codes and TXT reasons; the\n"
+            "inbound connector's IP list (--expect connector_ips=)",
     .after = after,
     .start = dnsbl_start,
     .judge = dnsbl_judge,

@@ -489,6 +489,8 @@ lync_free(struct xp_check *c)
 const struct xp_check_ops xp_check_lync = {
     .id = "lync",
     .title = "Lync / Skype for Business records",
+    .help = "sip / lyncdiscover CNAMEs, _sip._tls and _sipfederationtls._tcp SRV,\n"
+            "and a TCP connect to every SRV target",
     .start = lync_start,
     .judge = lync_judge,
     .free_state = lync_free,

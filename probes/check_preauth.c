@@ -446,6 +446,9 @@ static const char *const after[] = { "autodiscover", NULL };
 const struct xp_check_ops xp_check_preauth = {
     .id = "preauth",
     .title = "Pre-authentication in front of Exchange",
+    .help = "is it Exchange that answers /autodiscover/autodiscover.svc (anonymous\n"
+            "GetFederationInformation), /EWS/Exchange.asmx, /EWS/mrsproxy.svc, or a\n"
+            "reverse proxy pre-authenticating (TMG, UAG, F5, NetScaler, ...)?",
     .after = after,
     .start = preauth_start,
     .judge = preauth_judge,

@@ -201,6 +201,7 @@ judge_session(struct xp_check *c, struct sess *s)
     int problems = 0, inspection = 0, starttls_offered = (cl->ext & XP_SMTP_EXT_STARTTLS) != 0;
     int ehlo_refused = cl->ehlo.code >= 500 && cl->helo.code != 0;
     char *signs[4];
+    char ext[XP_SMTP_EXT_NAMES_LEN];
     size_t nsigns = 0, i;
 
     /* Firewall ESMTP inspection (domain.md §4.4): each sign, with its line. */
@@ -345,7 +346,7 @@ judge_session(struct xp_check *c, struct sess *s)
             xp_finding_severity(f, XP_SEV_FAIL);
         else
             xp_finding_severity(f, XP_SEV_WARN);
-        xp_ev_str(f, "extensions", xp_smtp_ext_names(cl->ext));
+        xp_ev_str(f, "extensions", xp_smtp_ext_names(cl->ext, ext, sizeof(ext)));
         ev_reply(f, "ehlo_reply", &cl->ehlo);
         xp_ev_str(f, "related", "dnsbl check: Office 365 hides STARTTLS from sending IPs on "
                   "its block lists");
@@ -447,9 +448,9 @@ judge_session(struct xp_check *c, struct sess *s)
                                 tls->protocol, tls->cipher);
         else
             f = session_finding(c, s, XP_SMTP_OK, "answers SMTP");
-        xp_ev_str(f, "extensions", xp_smtp_ext_names(cl->ext));
+        xp_ev_str(f, "extensions", xp_smtp_ext_names(cl->ext, ext, sizeof(ext)));
         if (cl->tls_ok)
-            xp_ev_str(f, "extensions_after_tls", xp_smtp_ext_names(cl->ext_tls));
+            xp_ev_str(f, "extensions_after_tls", xp_smtp_ext_names(cl->ext_tls, ext, sizeof(ext)));
         ev_session(f, s);
         xp_finding_add(f);
     }
@@ -467,6 +468,7 @@ on_session(struct xp_check *c, struct xp_smtp_conn *conn, void *arg)
     int64_t banner_ms = xp_smtp_conn_ms(conn, XP_SMTP_MS_BANNER);
     const struct xp_finding *g;
     enum xp_status st = XP_ST_PASS;
+    char ext[XP_SMTP_EXT_NAMES_LEN];
 
     s->done = 1;
     if (end == XP_SMTP_END_CONNECT) {
@@ -479,23 +481,23 @@ on_session(struct xp_check *c, struct xp_smtp_conn *conn, void *arg)
         xp_step_note(s->step, "greeting delay: the banner came %lld ms after connecting "
                      "(postscreen / tarpit style); the server is alive", (long long)banner_ms);
     if (cl->ehlo.code / 100 == 2)
-        xp_step_note(s->step, "EHLO: %s", xp_smtp_ext_names(cl->ext)[0]
-                     ? xp_smtp_ext_names(cl->ext) : "(no known extension)");
+        xp_step_note(s->step, "EHLO: %s", xp_smtp_ext_names(cl->ext, ext, sizeof(ext))[0]
+                     ? ext : "(no known extension)");
     else if (cl->helo.code)
         xp_step_note(s->step, "EHLO refused (%03d), HELO answered %03d", cl->ehlo.code,
                      cl->helo.code);
     if (tls->handshake_ok) {
         unsigned lost = cl->ext & ~cl->ext_tls & ~(unsigned)XP_SMTP_EXT_STARTTLS;
         unsigned gained = cl->ext_tls & ~cl->ext;
-        char buf[256];
+        char after[XP_SMTP_EXT_NAMES_LEN], new[XP_SMTP_EXT_NAMES_LEN];
 
         xp_step_note(s->step, "TLS: %s, %s", tls->protocol, tls->cipher);
-        if (cl->ehlo_tls.code / 100 == 2) {
-            snprintf(buf, sizeof(buf), "%s", xp_smtp_ext_names(gained));
-            xp_step_note(s->step, "EHLO after TLS: %s%s%s%s%s", xp_smtp_ext_names(cl->ext_tls),
-                         gained ? "; new: " : "", gained ? buf : "", lost ? "; gone: " : "",
-                         lost ? xp_smtp_ext_names(lost) : "");
-        }
+        if (cl->ehlo_tls.code / 100 == 2)
+            /* One buffer per list: they are all arguments of one call. */
+            xp_step_note(s->step, "EHLO after TLS: %s%s%s%s%s",
+                         xp_smtp_ext_names(cl->ext_tls, after, sizeof(after)),
+                         gained ? "; new: " : "", xp_smtp_ext_names(gained, new, sizeof(new)),
+                         lost ? "; gone: " : "", xp_smtp_ext_names(lost, ext, sizeof(ext)));
         {
             char source[64];
 
@@ -822,6 +824,10 @@ smtp_free(struct xp_check *c)
 const struct xp_check_ops xp_check_smtp = {
     .id = "smtp",
     .title = "SMTP mail flow (STARTTLS)",
+    .help = "each MX (and --hosts HOST:25/587) on port 25: banner, EHLO, STARTTLS,\n"
+            "the TLS handshake (certificate to cert), EHLO again; firewall ESMTP\n"
+            "inspection, missing STARTTLS, TLS demanded, silent or slow servers;\n"
+            "learns the public IP the server saw. Sends no mail.",
     .start = smtp_start,
     .judge = smtp_judge,
     .free_state = smtp_free,

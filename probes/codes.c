@@ -1,8 +1,17 @@
 /*
- * codes.c — the finding-code table: name, default severity and generic
- * remediation. Checks usually give a specific fix (the exact record to
- * create); the text here is what a code means when they do not.
- * tests/unit/test_codes.c checks that every SPEC code is here, once.
+ * codes.c — the finding-code table, the one source of what each code is:
+ * the check that reports it, default severity, title, explanation, generic
+ * fix and source. Checks usually give a specific fix (the exact record to
+ * create); the fix here is what to do when they do not.
+ * tests/unit/test_codes.c checks that every SPEC code is here, once, with
+ * its fields; tests/integration/test_docs.py compares README and exprobe.1.
+ *
+ * A row:
+ *     CODE(SMTP_NO_STARTTLS, W, "smtp",
+ *          .title = "STARTTLS not offered",
+ *          .explain = "What it means; why it matters.",
+ *          .fix = "What to do.",                    (optional: info codes)
+ *          .source = "RFC 3207"),                   (optional)
  */
 #include "xp_codes.h"
 
@@ -13,178 +22,550 @@
 #define F XP_SEV_FAIL
 #define U XP_SEV_UNKNOWN
 
+#define CODE(n, sev, chk, ...) \
+    [XP_##n] = { .name = #n, .severity = (sev), .check = (chk), __VA_ARGS__ }
+
 static const struct xp_code_info table[XP_CODE_COUNT] = {
-    [XP_DOMAIN_NOT_FOUND] = { "DOMAIN_NOT_FOUND", F,
-        "Check the spelling of the domain. If it is right, the domain is not registered or "
-        "its name servers do not serve it: register it, or fix its delegation." },
-    [XP_RESOLVER_UNREACHABLE] = { "RESOLVER_UNREACHABLE", U,
-        "Check the resolver address given with --dns-server (or /etc/resolv.conf) and that "
-        "DNS (UDP and TCP port 53) to it is allowed from here, then run again." },
-    [XP_RESOLVER_PARTIAL] = { "RESOLVER_PARTIAL", I,
-        "Drop the resolvers that did not answer from --dns-server (or find why they are "
-        "silent): they were not asked again in this run." },
-    [XP_CHECK_INTERRUPTED] = { "CHECK_INTERRUPTED", U,
-        "Run again with a larger --max-time, or only the slow check with -c: the servers "
-        "it was still waiting for are named in the steps." },
-    [XP_AUTOD_OK] = { "AUTOD_OK", I, NULL },
-    [XP_AUTOD_NO_ENDPOINT] = { "AUTOD_NO_ENDPOINT", F,
-        "Publish Autodiscover: a DNS record for autodiscover.DOMAIN (or an SRV record "
-        "_autodiscover._tcp.DOMAIN) that reaches Exchange over HTTPS with a valid certificate." },
-    [XP_AUTOD_DNS_MISSING] = { "AUTOD_DNS_MISSING", W,
-        "Create the DNS record for the Autodiscover host name." },
-    [XP_AUTOD_CONNECT_FAILED] = { "AUTOD_CONNECT_FAILED", W,
-        "Make sure TCP 443 is open from the Internet to the Autodiscover host." },
-    [XP_AUTOD_REDIRECT] = { "AUTOD_REDIRECT", I, NULL },
-    [XP_AUTOD_REDIRECT_INSECURE] = { "AUTOD_REDIRECT_INSECURE", F,
-        "Redirect only to an https:// Autodiscover URL." },
-    [XP_AUTOD_REDIRECT_LOOP] = { "AUTOD_REDIRECT_LOOP", F,
-        "Fix the redirect chain so it ends at the Autodiscover endpoint." },
-    [XP_AUTOD_SRV] = { "AUTOD_SRV", I, NULL },
-    [XP_AUTOD_BAD_RESPONSE] = { "AUTOD_BAD_RESPONSE", F,
-        "Make sure the URL reaches Exchange's Autodiscover virtual directory." },
-    [XP_AUTOD_AUTH_FAILED] = { "AUTOD_AUTH_FAILED", F,
-        "Check the user name and password, and the authentication methods of the "
-        "Autodiscover virtual directory." },
-    [XP_XML_UNSAFE] = { "XML_UNSAFE", F,
-        "The server sent XML with entity declarations; it was not expanded. Find what "
-        "answers in front of Exchange." },
-    [XP_AUTOD_CERT_INVALID] = { "AUTOD_CERT_INVALID", W,
-        "Install a certificate on the Autodiscover host that carries its name and chains to a "
-        "public CA, with the intermediates sent: Outlook warns the user on this one." },
-    [XP_PREAUTH_DETECTED] = { "PREAUTH_DETECTED", F,
-        "Disable pre-authentication for /autodiscover, /EWS and /EWS/mrsproxy.svc on the "
-        "reverse proxy (pass-through authentication)." },
-    [XP_FEDERATION_INFO_OK] = { "FEDERATION_INFO_OK", I, NULL },
-    [XP_FEDERATION_INFO_FAILED] = { "FEDERATION_INFO_FAILED", F,
-        "Publish /autodiscover/autodiscover.svc anonymously to Exchange." },
-    [XP_MRSPROXY_UNREACHABLE] = { "MRSPROXY_UNREACHABLE", F,
-        "Enable the MRS Proxy endpoint on the EWS virtual directory and publish "
-        "/EWS/mrsproxy.svc without pre-authentication." },
-    [XP_CERT_NAME_MISMATCH] = { "CERT_NAME_MISMATCH", F,
-        "Install a certificate whose subject alternative names include this host name." },
-    [XP_CERT_EXPIRED] = { "CERT_EXPIRED", F, "Renew the certificate." },
-    [XP_CERT_NOT_YET_VALID] = { "CERT_NOT_YET_VALID", F,
-        "Check the server's clock, or install a certificate that is valid now." },
-    [XP_CERT_EXPIRING_SOON] = { "CERT_EXPIRING_SOON", W, "Renew the certificate soon." },
-    [XP_CERT_UNTRUSTED] = { "CERT_UNTRUSTED", F,
-        "Install the intermediate certificates, or use a certificate from a public CA." },
-    [XP_CERT_SELF_SIGNED] = { "CERT_SELF_SIGNED", F,
-        "Replace the self-signed certificate with one from a public CA." },
-    [XP_CERT_WEAK] = { "CERT_WEAK", W,
-        "Use an RSA key of at least 2048 bits (or ECDSA), a SHA-256 signature and TLS 1.2+." },
-    [XP_CERT_MSSTD_MISMATCH] = { "CERT_MSSTD_MISMATCH", F,
-        "Set the Outlook provider's CertPrincipalName to a name the certificate carries." },
-    [XP_CERT_OK] = { "CERT_OK", I, NULL },
-    [XP_PREAUTH_HOST_UNREACHABLE] = { "PREAUTH_HOST_UNREACHABLE", F,
-        "Check the host's DNS record and that TCP 443 is open to it from the Internet." },
-    [XP_CERT_CN_ONLY] = { "CERT_CN_ONLY", W,
-        "Reissue the certificate with the host names as subject alternative names." },
-    [XP_CERT_MSSTD_SAN_ONLY] = { "CERT_MSSTD_SAN_ONLY", W,
-        "Make the principal name the certificate's CN if Windows XP / Vista clients remain." },
-    [XP_CERT_HANDSHAKE_FAILED] = { "CERT_HANDSHAKE_FAILED", F,
-        "Make sure the port speaks TLS (not plain text) and the server has a certificate." },
-    [XP_CERT_CONNECT_FAILED] = { "CERT_CONNECT_FAILED", F,
-        "Check the host name, the DNS record and that the port is open." },
-    [XP_CERT_WRONG_PURPOSE] = { "CERT_WRONG_PURPOSE", F,
-        "Reissue the certificate from a web-server template: extended key usage "
-        "serverAuth, key usage digitalSignature/keyEncipherment, CA:FALSE." },
-    [XP_CERT_EXTRA_EXPIRED] = { "CERT_EXTRA_EXPIRED", W,
-        "Remove the expired certificate from the chain file the server sends." },
-    [XP_CERT_INCOMPLETE_CHAIN] = { "CERT_INCOMPLETE_CHAIN", F,
-        "Install the issuing intermediate certificate(s) so the server sends the whole "
-        "chain." },
-    [XP_CERT_REVOKED] = { "CERT_REVOKED", F,
-        "Replace the revoked certificate with a newly issued one, and find out why it was "
-        "revoked." },
-    [XP_TLS_WEAK_KEY_EXCHANGE] = { "TLS_WEAK_KEY_EXCHANGE", F,
-        "Prefer ECDHE (X25519, P-256), or use a DH group of at least 2048 bits." },
-    [XP_SMTP_MX_MISSING] = { "SMTP_MX_MISSING", F, "Publish an MX record for the domain." },
-    [XP_SMTP_CONNECT_FAILED] = { "SMTP_CONNECT_FAILED", F,
-        "Open TCP 25 to the mail server (or check whether this network blocks outbound 25)." },
-    [XP_SMTP_TIMEOUT] = { "SMTP_TIMEOUT", F, "Find what stalls the SMTP dialogue." },
-    [XP_SMTP_ESMTP_INSPECTION] = { "SMTP_ESMTP_INSPECTION", F,
-        "Turn off ESMTP inspection (Cisco 'fixup smtp' / 'inspect esmtp') on the firewall." },
-    [XP_SMTP_NO_STARTTLS] = { "SMTP_NO_STARTTLS", F,
-        "Enable STARTTLS on the receive connector, with a certificate for the MX name." },
-    [XP_SMTP_STARTTLS_FAILED] = { "SMTP_STARTTLS_FAILED", F,
-        "Check the certificate bound to SMTP and the TLS settings of the server." },
-    [XP_SMTP_TLS_REQUIRED] = { "SMTP_TLS_REQUIRED", I, NULL },
-    [XP_SMTP_TLS_OLD_PROTOCOL] = { "SMTP_TLS_OLD_PROTOCOL", W, "Enable TLS 1.2 on the server." },
-    [XP_SMTP_PROTOCOL_ERROR] = { "SMTP_PROTOCOL_ERROR", F,
-        "Find what answers on port 25 in place of a mail server." },
-    [XP_SMTP_OK] = { "SMTP_OK", I, NULL },
-    [XP_SMTP_CLIENT_IP] = { "SMTP_CLIENT_IP", I, NULL },
-    [XP_SMTP_REJECTED] = { "SMTP_REJECTED", F,
-        "Read the server's reply: it refused this client (policy, block list, overload)." },
-    [XP_SMTP_DNS_ERROR] = { "SMTP_DNS_ERROR", W,
-        "Check the domain's name servers: the MX or address lookup did not get an answer." },
-    [XP_CONNECTOR_CERT_MISMATCH] = { "CONNECTOR_CERT_MISMATCH", F,
-        "Bind a certificate that carries the connector's TlsCertificateName to SMTP, or "
-        "align the connector's TlsCertificateName with the certificate." },
-    [XP_SMTP_CERT_INVALID] = { "SMTP_CERT_INVALID", W,
-        "Bind a certificate for the MX name from a public CA (intermediates sent) to SMTP "
-        "(Enable-ExchangeCertificate -Services SMTP)." },
-    [XP_DNSBL_LISTED] = { "DNSBL_LISTED", F,
-        "Find why the address is listed, fix it, and ask the list for delisting." },
-    [XP_DNSBL_QUERY_BLOCKED] = { "DNSBL_QUERY_BLOCKED", W,
-        "Query the blacklist through your own resolver (public resolvers are refused)." },
-    [XP_DNSBL_CLEAN] = { "DNSBL_CLEAN", I, NULL },
-    [XP_CONNECTOR_IP_MISMATCH] = { "CONNECTOR_IP_MISMATCH", F,
-        "Add the sending IP to the Office 365 inbound connector, or send from a listed IP." },
-    [XP_DNSBL_ZONE_UNRELIABLE] = { "DNSBL_ZONE_UNRELIABLE", W,
-        "Check the zone name: it fails its RFC 5782 test points (retired, misspelt or "
-        "wildcarded), so its answers were not taken as verdicts." },
-    [XP_DNSBL_QUERY_FAILED] = { "DNSBL_QUERY_FAILED", W,
-        "Retry, or use another resolver: without an answer the listing is unknown." },
-    [XP_CNAME_MISSING] = { "CNAME_MISSING", F, "Create the record." },
-    [XP_CNAME_WRONG_TARGET] = { "CNAME_WRONG_TARGET", F, "Point the record at the right target." },
-    [XP_TXT_VERIFICATION_MISSING] = { "TXT_VERIFICATION_MISSING", W,
-        "Add the TXT record MS=msNNNNNNNN shown in the Microsoft 365 admin center." },
-    [XP_MX_NOT_EXO] = { "MX_NOT_EXO", F,
-        "Point the MX record at DOMAIN-TLD.mail.protection.outlook.com (see the admin center)." },
-    [XP_SPF_MISSING_INCLUDE] = { "SPF_MISSING_INCLUDE", W,
-        "Add include:spf.protection.outlook.com to the SPF record." },
-    [XP_CNAME_OK] = { "CNAME_OK", I, NULL },
-    [XP_CNAME_DEPLOYMENT] = { "CNAME_DEPLOYMENT", I, NULL },
-    [XP_CNAME_MSOID] = { "CNAME_MSOID", F,
-        "Delete the msoid CNAME: it is only for Office 365 operated by 21Vianet." },
-    [XP_CNAME_DNS_ERROR] = { "CNAME_DNS_ERROR", F,
-        "Check that the domain's name servers answer (or the --dns-server given)." },
-    [XP_TXT_VERIFICATION_FOUND] = { "TXT_VERIFICATION_FOUND", I, NULL },
-    [XP_MX_MIXED] = { "MX_MIXED", W,
-        "Keep a single MX to Exchange Online Protection unless the split is deliberate." },
-    [XP_SPF_MISSING] = { "SPF_MISSING", W,
-        "Publish one SPF record, e.g. \"v=spf1 include:spf.protection.outlook.com -all\"." },
-    [XP_SPF_MULTIPLE] = { "SPF_MULTIPLE", F,
-        "Merge the SPF records into one: receivers treat several as a permanent error." },
-    [XP_SPF_TOO_MANY_LOOKUPS] = { "SPF_TOO_MANY_LOOKUPS", F,
-        "Flatten the SPF record (replace includes and a/mx terms with ip4:/ip6: ranges) or "
-        "remove includes no longer needed: at most 10 DNS lookups after expansion (RFC 7208 "
-        "4.6.4)." },
-    [XP_MX_DANE_MIGRATION] = { "MX_DANE_MIGRATION", I,
-        "Finish the move to the *.mx.microsoft MX: preference 0 for the new MX, then delete "
-        "the legacy MX, then Enable-SmtpDaneInbound." },
-    [XP_LYNC_SRV_MISSING] = { "LYNC_SRV_MISSING", W, "Create the SRV record." },
-    [XP_LYNC_SRV_WRONG] = { "LYNC_SRV_WRONG", F, "Correct the SRV record." },
-    [XP_LYNC_CNAME_MISSING] = { "LYNC_CNAME_MISSING", W, "Create the record." },
-    [XP_LYNC_UNREACHABLE] = { "LYNC_UNREACHABLE", F,
-        "Make sure the SRV target listens on its port and the firewall lets it through." },
-    [XP_LYNC_OK] = { "LYNC_OK", I, NULL },
-    [XP_LYNC_CNAME_WRONG] = { "LYNC_CNAME_WRONG", F, "Point the CNAME at the right target." },
-    [XP_LYNC_DEPLOYMENT] = { "LYNC_DEPLOYMENT", I, NULL },
-    [XP_LYNC_DNS_ERROR] = { "LYNC_DNS_ERROR", F,
-        "Check that the domain's name servers answer (or the --dns-server given)." },
-    [XP_LYNC_SRV_OTHER_DOMAIN] = { "LYNC_SRV_OTHER_DOMAIN", W,
-        "Use an SRV target host in the same domain as the SRV record (mobility needs it)." },
-    [XP_LYNC_CERT_INVALID] = { "LYNC_CERT_INVALID", F,
-        "Install a certificate on the SRV target that carries its name and chains to a public "
-        "CA: federation partners and clients refuse this one." },
+    CODE(DOMAIN_NOT_FOUND, F, "run",
+         .title = "The domain does not exist",
+         .explain = "The target domain has no DNS presence (NXDOMAIN for its SOA/NS): every "
+                    "other check would only repeat that, so they are skipped with this reason.",
+         .fix = "Check the spelling of the domain. If it is right, the domain is not "
+                "registered or its name servers do not serve it: register it, or fix its "
+                "delegation.",
+         .source = "RFC 8020"),
+    CODE(RESOLVER_UNREACHABLE, U, "run",
+         .title = "No resolver answered",
+         .explain = "None of the resolvers (--dns-server, or the system's) answered within "
+                    "--timeout, so nothing that depends on DNS can be judged: the verdict is "
+                    "unknown, not a failure of the domain.",
+         .fix = "Check the resolver address given with --dns-server (or /etc/resolv.conf) and "
+                "that DNS (UDP and TCP port 53) to it is allowed from here, then run again."),
+    CODE(RESOLVER_PARTIAL, I, "run",
+         .title = "Some resolvers did not answer",
+         .explain = "Some of the --dns-server resolvers never answered; they were dropped and "
+                    "the run used the others.",
+         .fix = "Drop the resolvers that did not answer from --dns-server (or find why they "
+                "are silent): they were not asked again in this run."),
+    CODE(CHECK_INTERRUPTED, U, "run",
+         .title = "Check cut short",
+         .explain = "The check did not finish: the run deadline (--max-time) passed or the "
+                    "run was interrupted (Ctrl-C). What it had not judged is unknown.",
+         .fix = "Run again with a larger --max-time, or only the slow check with -c: the "
+                "servers it was still waiting for are named in the steps."),
+    CODE(AUTOD_OK, I, "autodiscover",
+         .title = "Autodiscover endpoint found",
+         .explain = "The Autodiscover method Outlook tries first that works: the URL a client "
+                    "will use, and with --user the settings it returns.",
+         .source = "MS-OXDISCO; Microsoft Learn: Autodiscover for Exchange"),
+    CODE(AUTOD_NO_ENDPOINT, F, "autodiscover",
+         .title = "No Autodiscover endpoint works",
+         .explain = "None of the four methods Outlook tries (https://DOMAIN, "
+                    "https://autodiscover.DOMAIN, the port-80 redirect, the SRV record) "
+                    "reached an Exchange Autodiscover service. Outlook cannot set up a "
+                    "profile by itself, and hybrid features (free/busy, mailbox moves) that "
+                    "rely on Autodiscover fail.",
+         .fix = "Publish Autodiscover: a DNS record for autodiscover.DOMAIN (or an SRV record "
+                "_autodiscover._tcp.DOMAIN) that reaches Exchange over HTTPS with a valid "
+                "certificate.",
+         .source = "MS-OXDISCO 3.1.5; Microsoft Learn: Autodiscover service"),
+    CODE(AUTOD_DNS_MISSING, W, "autodiscover",
+         .title = "Autodiscover host name has no DNS record",
+         .explain = "One Autodiscover method could not start because its host name does not "
+                    "resolve. Clients fall back to the next method, so this alone is a "
+                    "warning.",
+         .fix = "Create the DNS record for the Autodiscover host name.",
+         .source = "MS-OXDISCO 3.1.5"),
+    CODE(AUTOD_CONNECT_FAILED, W, "autodiscover",
+         .title = "Autodiscover host unreachable on 443",
+         .explain = "The host name resolves but TCP 443 could not be reached (refused, "
+                    "filtered or timed out). Clients wait for the timeout before trying the "
+                    "next method.",
+         .fix = "Make sure TCP 443 is open from the Internet to the Autodiscover host.",
+         .source = "MS-OXDISCO 3.1.5"),
+    CODE(AUTOD_REDIRECT, I, "autodiscover",
+         .title = "Autodiscover redirects",
+         .explain = "The endpoint redirected to another URL (HTTP 302 or a "
+                    "redirectUrl/redirectAddr answer); the chain was followed.",
+         .source = "MS-OXDISCO 3.1.5.2"),
+    CODE(AUTOD_REDIRECT_INSECURE, F, "autodiscover",
+         .title = "Autodiscover redirects to plain HTTP",
+         .explain = "A redirect points to an http:// URL. Outlook refuses to send credentials "
+                    "there, and an attacker on the path could answer in Exchange's place.",
+         .fix = "Redirect only to an https:// Autodiscover URL.",
+         .source = "MS-OXDISCO 3.1.5.2"),
+    CODE(AUTOD_REDIRECT_LOOP, F, "autodiscover",
+         .title = "Autodiscover redirect loop",
+         .explain = "The redirects come back to a URL already visited (or exceed 10 hops): "
+                    "clients never reach an answer.",
+         .fix = "Fix the redirect chain so it ends at the Autodiscover endpoint.",
+         .source = "MS-OXDISCO 3.1.5.2"),
+    CODE(AUTOD_SRV, I, "autodiscover",
+         .title = "Autodiscover SRV record",
+         .explain = "The _autodiscover._tcp SRV record names the Autodiscover host; Outlook "
+                    "uses it last and asks the user before following it to another domain.",
+         .source = "MS-OXDISCO 3.1.5; RFC 2782"),
+    CODE(AUTOD_BAD_RESPONSE, F, "autodiscover",
+         .title = "Autodiscover answer is not Exchange's",
+         .explain = "The URL answered, but not as Exchange Autodiscover does (no 401 with "
+                    "Exchange's challenges, or a body that is not Autodiscover XML): usually "
+                    "a web site, a load balancer page or a proxy in front.",
+         .fix = "Make sure the URL reaches Exchange's Autodiscover virtual directory.",
+         .source = "MS-OXDISCO 2.2"),
+    CODE(AUTOD_AUTH_FAILED, F, "autodiscover",
+         .title = "Autodiscover refused the credentials",
+         .explain = "With --user, the endpoint rejected the user name and password (401 after "
+                    "authenticating), so no settings were returned.",
+         .fix = "Check the user name and password, and the authentication methods of the "
+                "Autodiscover virtual directory.",
+         .source = "MS-OXDISCO 3.1.5"),
+    CODE(XML_UNSAFE, F, "autodiscover,preauth",
+         .title = "XML with entity declarations",
+         .explain = "A server answered with XML that declares entities (a DTD). Exchange "
+                    "never does; such XML is how entity-expansion and external-entity attacks "
+                    "work. It was parsed without expanding anything.",
+         .fix = "The server sent XML with entity declarations; it was not expanded. Find what "
+                "answers in front of Exchange.",
+         .source = "OWASP XXE Prevention Cheat Sheet"),
+    CODE(AUTOD_CERT_INVALID, W, "autodiscover",
+         .title = "Autodiscover certificate not valid",
+         .explain = "The certificate of the Autodiscover endpoint clients use fails "
+                    "validation (name, chain or dates): Outlook warns the user or refuses it. "
+                    "cert explains the certificate problem.",
+         .fix = "Install a certificate on the Autodiscover host that carries its name and "
+                "chains to a public CA, with the intermediates sent: Outlook warns the user "
+                "on this one.",
+         .source = "RFC 6125; RFC 5280"),
+    CODE(PREAUTH_DETECTED, F, "preauth",
+         .title = "A reverse proxy pre-authenticates",
+         .explain = "Something in front of Exchange (a reverse proxy or WAF) demands its own "
+                    "authentication on /autodiscover, /EWS or /EWS/mrsproxy.svc. Exchange "
+                    "Online cannot authenticate to it, so free/busy, MailTips and mailbox "
+                    "moves in a hybrid deployment fail.",
+         .fix = "Disable pre-authentication for /autodiscover, /EWS and /EWS/mrsproxy.svc on "
+                "the reverse proxy (pass-through authentication).",
+         .source = "Microsoft Learn: Hybrid deployment prerequisites (reverse proxy)"),
+    CODE(FEDERATION_INFO_OK, I, "preauth",
+         .title = "GetFederationInformation answered",
+         .explain = "The anonymous GetFederationInformation request the Hybrid wizard sends "
+                    "was answered by Exchange.",
+         .source = "MS-OXWSADISC"),
+    CODE(FEDERATION_INFO_FAILED, F, "preauth",
+         .title = "GetFederationInformation not answered",
+         .explain = "The anonymous SOAP request to /autodiscover/autodiscover.svc that the "
+                    "Hybrid Configuration Wizard and Exchange Online send was not answered by "
+                    "Exchange; the wizard and the organization relationship fail.",
+         .fix = "Publish /autodiscover/autodiscover.svc anonymously to Exchange.",
+         .source = "MS-OXWSADISC; Microsoft Learn: Hybrid Configuration Wizard"),
+    CODE(MRSPROXY_UNREACHABLE, F, "preauth",
+         .title = "MRS Proxy endpoint unreachable",
+         .explain = "/EWS/mrsproxy.svc did not answer as Exchange does: mailbox moves between "
+                    "on-premises and Exchange Online cannot start.",
+         .fix = "Enable the MRS Proxy endpoint on the EWS virtual directory and publish "
+                "/EWS/mrsproxy.svc without pre-authentication.",
+         .source = "Microsoft Learn: Enable the MRS Proxy endpoint"),
+    CODE(CERT_NAME_MISMATCH, F, "cert",
+         .title = "Certificate does not cover the host name",
+         .explain = "The certificate's subject alternative names (or CN without SANs) do not "
+                    "match the name the client asked for. Clients refuse the connection or "
+                    "warn.",
+         .fix = "Install a certificate whose subject alternative names include this host name.",
+         .source = "RFC 6125; RFC 2818 3.1"),
+    CODE(CERT_EXPIRED, F, "cert",
+         .title = "Certificate expired",
+         .explain = "The certificate's notAfter date has passed: clients refuse it.",
+         .fix = "Renew the certificate.",
+         .source = "RFC 5280 4.1.2.5"),
+    CODE(CERT_NOT_YET_VALID, F, "cert",
+         .title = "Certificate not yet valid",
+         .explain = "The certificate's notBefore date is in the future: a wrong clock on the "
+                    "server or here, or a certificate installed early.",
+         .fix = "Check the server's clock, or install a certificate that is valid now.",
+         .source = "RFC 5280 4.1.2.5"),
+    CODE(CERT_EXPIRING_SOON, W, "cert",
+         .title = "Certificate expires within 30 days",
+         .explain = "The certificate is valid now but expires in under 30 days.",
+         .fix = "Renew the certificate soon.",
+         .source = "RFC 5280 4.1.2.5"),
+    CODE(CERT_UNTRUSTED, F, "cert",
+         .title = "Certificate chain not trusted",
+         .explain = "The chain does not lead to a trusted root: an intermediate certificate "
+                    "is not sent, the root is unknown, or verification failed otherwise "
+                    "(evidence reason). Clients and Exchange Online refuse it.",
+         .fix = "Install the intermediate certificates, or use a certificate from a public CA.",
+         .source = "RFC 5280 6; RFC 8446 4.4.2"),
+    CODE(CERT_SELF_SIGNED, F, "cert",
+         .title = "Self-signed certificate",
+         .explain = "The server presents a certificate it signed itself. No client trusts it, "
+                    "and Exchange Online will not use it for TLS connectors or OAuth.",
+         .fix = "Replace the self-signed certificate with one from a public CA.",
+         .source = "RFC 5280"),
+    CODE(CERT_WEAK, W, "cert",
+         .title = "Weak key, signature or TLS version",
+         .explain = "An RSA key under 2048 bits, a SHA-1 or MD5 signature, or a TLS version "
+                    "below 1.2. Current clients and Exchange Online refuse some of these.",
+         .fix = "Use an RSA key of at least 2048 bits (or ECDSA), a SHA-256 signature and TLS "
+                "1.2+.",
+         .source = "NIST SP 800-131A; RFC 8996"),
+    CODE(CERT_MSSTD_MISMATCH, F, "cert",
+         .title = "Outlook Anywhere msstd: name not on the certificate",
+         .explain = "Outlook checks the certificate against the CertPrincipalName "
+                    "(msstd:NAME) of the Outlook provider; when the certificate does not "
+                    "carry that name, Outlook Anywhere fails.",
+         .fix = "Set the Outlook provider's CertPrincipalName to a name the certificate "
+                "carries.",
+         .source = "Microsoft Learn: Outlook Anywhere certificate principal name"),
+    CODE(CERT_OK, I, "cert",
+         .title = "Certificate valid",
+         .explain = "The certificate matches the name, chains to a trusted root and is within "
+                    "its dates."),
+    CODE(PREAUTH_HOST_UNREACHABLE, F, "preauth",
+         .title = "Exchange host unreachable for the pre-authentication probe",
+         .explain = "A host found by autodiscover could not be reached on 443, so whether a "
+                    "proxy pre-authenticates there is unknown.",
+         .fix = "Check the host's DNS record and that TCP 443 is open to it from the Internet."),
+    CODE(CERT_CN_ONLY, W, "cert",
+         .title = "Host name only in the CN",
+         .explain = "The name matches only the subject CN; the certificate has no subject "
+                    "alternative names. Current clients ignore the CN.",
+         .fix = "Reissue the certificate with the host names as subject alternative names.",
+         .source = "RFC 6125 6.4.4; RFC 2818 3.1"),
+    CODE(CERT_MSSTD_SAN_ONLY, W, "cert",
+         .title = "msstd: name only in a SAN",
+         .explain = "The Outlook Anywhere principal name is a subject alternative name but "
+                    "not the CN; old Windows clients (XP, Vista) look at the CN only.",
+         .fix = "Make the principal name the certificate's CN if Windows XP / Vista clients "
+                "remain.",
+         .source = "Microsoft Learn: Outlook Anywhere certificate principal name"),
+    CODE(CERT_HANDSHAKE_FAILED, F, "cert",
+         .title = "TLS handshake failed",
+         .explain = "The port answered but no TLS session could be made (plain text, no "
+                    "certificate, no common protocol or cipher).",
+         .fix = "Make sure the port speaks TLS (not plain text) and the server has a "
+                "certificate.",
+         .source = "RFC 8446"),
+    CODE(CERT_CONNECT_FAILED, F, "cert",
+         .title = "TLS endpoint unreachable",
+         .explain = "The host could not be resolved or its port could not be reached, so its "
+                    "certificate could not be judged.",
+         .fix = "Check the host name, the DNS record and that the port is open."),
+    CODE(CERT_WRONG_PURPOSE, F, "cert",
+         .title = "Certificate not for TLS servers",
+         .explain = "The certificate lacks the serverAuth extended key usage, or is a CA "
+                    "certificate used as a server certificate: clients refuse it for TLS.",
+         .fix = "Reissue the certificate from a web-server template: extended key usage "
+                "serverAuth, key usage digitalSignature/keyEncipherment, CA:FALSE.",
+         .source = "RFC 5280 4.2.1.12"),
+    CODE(CERT_EXTRA_EXPIRED, W, "cert",
+         .title = "Expired certificate sent in the chain",
+         .explain = "The server sends an expired certificate that the path to a trusted root "
+                    "does not need; some clients build their path through it and fail.",
+         .fix = "Remove the expired certificate from the chain file the server sends.",
+         .source = "RFC 8446 4.4.2"),
+    CODE(CERT_INCOMPLETE_CHAIN, F, "cert",
+         .title = "Intermediate certificate not sent",
+         .explain = "The server does not send the intermediate certificate(s) that link its "
+                    "certificate to a root: clients that do not fetch missing intermediates "
+                    "(most mail servers, Exchange Online) fail verification.",
+         .fix = "Install the issuing intermediate certificate(s) so the server sends the "
+                "whole chain.",
+         .source = "RFC 8446 4.4.2; RFC 5280 4.2.2.1"),
+    CODE(CERT_REVOKED, F, "cert",
+         .title = "Certificate revoked",
+         .explain = "The issuing CA has revoked the certificate (OCSP or CRL): clients that "
+                    "check revocation refuse it.",
+         .fix = "Replace the revoked certificate with a newly issued one, and find out why it "
+                "was revoked.",
+         .source = "RFC 6960; RFC 5280 5"),
+    CODE(TLS_WEAK_KEY_EXCHANGE, F, "cert",
+         .title = "Weak TLS key exchange",
+         .explain = "The server negotiates a key exchange that current clients refuse or that "
+                    "can be broken (finite-field DH under 2048 bits, export groups).",
+         .fix = "Prefer ECDHE (X25519, P-256), or use a DH group of at least 2048 bits.",
+         .source = "RFC 7919; weakdh.org (Logjam)"),
+    CODE(SMTP_MX_MISSING, F, "smtp",
+         .title = "No MX record",
+         .explain = "The domain publishes no MX record. Senders fall back to its A/AAAA "
+                    "address, which is rarely a mail server.",
+         .fix = "Publish an MX record for the domain.",
+         .source = "RFC 5321 5.1"),
+    CODE(SMTP_CONNECT_FAILED, F, "smtp",
+         .title = "Mail server unreachable on port 25",
+         .explain = "A TCP connection to the mail server could not be made. When no MX "
+                    "answers at all, outbound port 25 is probably blocked from this network.",
+         .fix = "Open TCP 25 to the mail server (or check whether this network blocks "
+                "outbound 25).",
+         .source = "RFC 5321 5.1"),
+    CODE(SMTP_TIMEOUT, F, "smtp",
+         .title = "SMTP dialogue stalled",
+         .explain = "The server stopped answering at one stage (evidence stage) within "
+                    "--timeout: a silent server, a stalled proxy, or a TLS handshake that "
+                    "never completes.",
+         .fix = "Find what stalls the SMTP dialogue.",
+         .source = "RFC 5321 4.5.3.2"),
+    CODE(SMTP_ESMTP_INSPECTION, F, "smtp",
+         .title = "Firewall ESMTP inspection",
+         .explain = "Signs of a firewall rewriting SMTP (banner of asterisks, EHLO answered "
+                    "500, XXXXXXXA in place of STARTTLS). It hides STARTTLS and breaks TLS "
+                    "for Exchange Online connectors.",
+         .fix = "Turn off ESMTP inspection (Cisco 'fixup smtp' / 'inspect esmtp') on the "
+                "firewall.",
+         .source = "Cisco ASA: inspect esmtp"),
+    CODE(SMTP_NO_STARTTLS, F, "smtp",
+         .title = "STARTTLS not offered",
+         .explain = "The EHLO reply does not offer STARTTLS, so mail travels in clear; "
+                    "Exchange Online TLS connectors cannot deliver to this host.",
+         .fix = "Enable STARTTLS on the receive connector, with a certificate for the MX name.",
+         .source = "RFC 3207"),
+    CODE(SMTP_STARTTLS_FAILED, F, "smtp",
+         .title = "STARTTLS failed",
+         .explain = "STARTTLS was offered but refused, or the TLS handshake after it failed; "
+                    "senders that require TLS cannot deliver.",
+         .fix = "Check the certificate bound to SMTP and the TLS settings of the server.",
+         .source = "RFC 3207"),
+    CODE(SMTP_TLS_REQUIRED, I, "smtp",
+         .title = "Server demands TLS",
+         .explain = "Without STARTTLS offered, MAIL FROM was answered that TLS is required "
+                    "first (451 5.7.3).",
+         .source = "RFC 3207"),
+    CODE(SMTP_TLS_OLD_PROTOCOL, W, "smtp",
+         .title = "STARTTLS negotiates TLS older than 1.2",
+         .explain = "The server negotiated TLS 1.0 or 1.1, which Exchange Online and current "
+                    "senders no longer accept.",
+         .fix = "Enable TLS 1.2 on the server.",
+         .source = "RFC 8996"),
+    CODE(SMTP_PROTOCOL_ERROR, F, "smtp",
+         .title = "Not a well-behaved SMTP server",
+         .explain = "What answered on port 25 broke the protocol (malformed or oversized "
+                    "replies, text injected after STARTTLS, a non-SMTP greeting).",
+         .fix = "Find what answers on port 25 in place of a mail server.",
+         .source = "RFC 5321 4.2"),
+    CODE(SMTP_OK, I, "smtp",
+         .title = "Mail server answers",
+         .explain = "The address answered SMTP (over STARTTLS when offered)."),
+    CODE(SMTP_CLIENT_IP, I, "smtp",
+         .title = "Public IP seen by the servers",
+         .explain = "The address the mail servers saw this client as (from the EHLO reply); "
+                    "dnsbl looks it up."),
+    CODE(SMTP_REJECTED, F, "smtp",
+         .title = "Server refused this client",
+         .explain = "A 4xx/5xx reply refused the connection or a command (policy, block list, "
+                    "overload); the reply is quoted verbatim.",
+         .fix = "Read the server's reply: it refused this client (policy, block list, "
+                "overload).",
+         .source = "RFC 5321 4.2"),
+    CODE(SMTP_DNS_ERROR, W, "smtp",
+         .title = "MX or address lookup failed",
+         .explain = "The MX or A/AAAA question got no answer (SERVFAIL, REFUSED, timeout), so "
+                    "the mail servers could not all be checked.",
+         .fix = "Check the domain's name servers: the MX or address lookup did not get an "
+                "answer."),
+    CODE(CONNECTOR_CERT_MISMATCH, F, "smtp",
+         .title = "Certificate does not match the connector's TlsCertificateName",
+         .explain = "The STARTTLS certificate does not carry the name (or issuer and subject) "
+                    "that the Office 365 connector's TlsCertificateName expects, so Exchange "
+                    "Online rejects or misroutes the mail.",
+         .fix = "Bind a certificate that carries the connector's TlsCertificateName to SMTP, "
+                "or align the connector's TlsCertificateName with the certificate.",
+         .source = "Microsoft Learn: Configure mail flow using connectors"),
+    CODE(SMTP_CERT_INVALID, W, "smtp",
+         .title = "STARTTLS certificate not valid",
+         .explain = "The certificate presented after STARTTLS fails validation (name, chain "
+                    "or dates): senders that verify (Exchange Online connectors, DANE or "
+                    "MTA-STS senders) refuse it. cert explains the certificate problem.",
+         .fix = "Bind a certificate for the MX name from a public CA (intermediates sent) to "
+                "SMTP (Enable-ExchangeCertificate -Services SMTP).",
+         .source = "RFC 3207; RFC 6125"),
+    CODE(DNSBL_LISTED, F, "dnsbl",
+         .title = "Address on a block list",
+         .explain = "The address is listed on a DNS block list: receivers that use the list "
+                    "reject or junk mail from it.",
+         .fix = "Find why the address is listed, fix it, and ask the list for delisting.",
+         .source = "RFC 5782"),
+    CODE(DNSBL_QUERY_BLOCKED, W, "dnsbl",
+         .title = "Block list refuses this resolver",
+         .explain = "The list answered with its \"query refused\" code (127.255.255.x): it "
+                    "does not serve queries from public or high-volume resolvers, so no "
+                    "verdict was reached.",
+         .fix = "Query the blacklist through your own resolver (public resolvers are refused).",
+         .source = "Spamhaus: DNSBL usage terms"),
+    CODE(DNSBL_CLEAN, I, "dnsbl",
+         .title = "Not listed",
+         .explain = "The address is on none of the block lists asked.",
+         .source = "RFC 5782"),
+    CODE(CONNECTOR_IP_MISMATCH, F, "dnsbl",
+         .title = "Sending IP not in the connector's list",
+         .explain = "The sending IP is not among the inbound connector's SenderIPAddresses "
+                    "(from --expect connector_ips), so Exchange Online will not apply the "
+                    "connector to this mail.",
+         .fix = "Add the sending IP to the Office 365 inbound connector, or send from a "
+                "listed IP.",
+         .source = "Microsoft Learn: Configure mail flow using connectors"),
+    CODE(DNSBL_ZONE_UNRELIABLE, W, "dnsbl",
+         .title = "Block-list zone fails its test points",
+         .explain = "The zone did not list 127.0.0.2 or did list 127.0.0.1 (RFC 5782 test "
+                    "points): it is retired, misspelt or wildcarded, so its answers are not "
+                    "taken as verdicts.",
+         .fix = "Check the zone name: it fails its RFC 5782 test points (retired, misspelt or "
+                "wildcarded), so its answers were not taken as verdicts.",
+         .source = "RFC 5782 5"),
+    CODE(DNSBL_QUERY_FAILED, W, "dnsbl",
+         .title = "Block-list query failed",
+         .explain = "The list did not answer (timeout, SERVFAIL), so whether the address is "
+                    "listed is unknown.",
+         .fix = "Retry, or use another resolver: without an answer the listing is unknown.",
+         .source = "RFC 5782"),
+    CODE(CNAME_MISSING, F, "cname",
+         .title = "Office 365 record missing",
+         .explain = "A DNS record Office 365 needs for this deployment (autodiscover, "
+                    "verification) is not published.",
+         .fix = "Create the record.",
+         .source = "Microsoft Learn: External DNS records for Office 365"),
+    CODE(CNAME_WRONG_TARGET, F, "cname",
+         .title = "Record points to the wrong target",
+         .explain = "A record exists but points elsewhere than this deployment needs (for "
+                    "hybrid, autodiscover must point on-premises).",
+         .fix = "Point the record at the right target.",
+         .source = "Microsoft Learn: External DNS records for Office 365"),
+    CODE(TXT_VERIFICATION_MISSING, W, "cname",
+         .title = "Verification TXT record missing",
+         .explain = "No MS=msNNNNNNNN TXT record (or not the expected code): the domain "
+                    "cannot be verified in the tenant.",
+         .fix = "Add the TXT record MS=msNNNNNNNN shown in the Microsoft 365 admin center.",
+         .source = "Microsoft Learn: Add DNS records to connect your domain"),
+    CODE(MX_NOT_EXO, F, "cname",
+         .title = "MX does not point to Exchange Online Protection",
+         .explain = "For a cloud deployment the MX must point to "
+                    "DOMAIN.mail.protection.outlook.com; here it does not.",
+         .fix = "Point the MX record at DOMAIN-TLD.mail.protection.outlook.com (see the admin "
+                "center).",
+         .source = "Microsoft Learn: External DNS records for Office 365"),
+    CODE(SPF_MISSING_INCLUDE, W, "cname",
+         .title = "SPF lacks the Exchange Online include",
+         .explain = "The SPF record does not include spf.protection.outlook.com (or an "
+                    "include/redirect target has no SPF record): mail sent by Exchange Online "
+                    "fails SPF.",
+         .fix = "Add include:spf.protection.outlook.com to the SPF record.",
+         .source = "RFC 7208; Microsoft Learn: Set up SPF"),
+    CODE(CNAME_OK, I, "cname",
+         .title = "Record as expected",
+         .explain = "The record is what the deployment needs."),
+    CODE(CNAME_DEPLOYMENT, I, "cname",
+         .title = "Deployment kind",
+         .explain = "The deployment kind (cloud-only, hybrid, on-premises) the records were "
+                    "judged for, and whether it was stated in --expect or inferred."),
+    CODE(CNAME_MSOID, F, "cname",
+         .title = "msoid CNAME present",
+         .explain = "A CNAME msoid.DOMAIN exists; it is meant only for Office 365 operated by "
+                    "21Vianet and sends worldwide clients to the wrong sign-in service.",
+         .fix = "Delete the msoid CNAME: it is only for Office 365 operated by 21Vianet.",
+         .source = "Microsoft Learn: External DNS records for Office 365"),
+    CODE(CNAME_DNS_ERROR, F, "cname",
+         .title = "DNS lookup failed",
+         .explain = "A question got no answer (evidence dns_status: TIMEOUT, SERVFAIL, "
+                    "REFUSED), so the record could not be judged.",
+         .fix = "Check that the domain's name servers answer (or the --dns-server given)."),
+    CODE(TXT_VERIFICATION_FOUND, I, "cname",
+         .title = "Verification TXT record found",
+         .explain = "The MS=msNNNNNNNN TXT record is published."),
+    CODE(MX_MIXED, W, "cname",
+         .title = "MX set mixes Exchange Online and other hosts",
+         .explain = "Some MX records point to Exchange Online Protection and some elsewhere: "
+                    "mail splits between them by preference.",
+         .fix = "Keep a single MX to Exchange Online Protection unless the split is "
+                "deliberate.",
+         .source = "RFC 5321 5.1"),
+    CODE(SPF_MISSING, W, "cname",
+         .title = "No SPF record",
+         .explain = "The domain publishes no v=spf1 TXT record: receivers cannot tell its "
+                    "legitimate senders.",
+         .fix = "Publish one SPF record, e.g. \"v=spf1 include:spf.protection.outlook.com "
+                "-all\".",
+         .source = "RFC 7208"),
+    CODE(SPF_MULTIPLE, F, "cname",
+         .title = "More than one SPF record",
+         .explain = "Several v=spf1 records: receivers treat this as a permanent error "
+                    "(permerror) and SPF fails for all mail.",
+         .fix = "Merge the SPF records into one: receivers treat several as a permanent error.",
+         .source = "RFC 7208 4.5"),
+    CODE(SPF_TOO_MANY_LOOKUPS, F, "cname",
+         .title = "SPF needs more than 10 DNS lookups",
+         .explain = "Expanded, the SPF record needs more than 10 DNS lookups (or more than 2 "
+                    "void ones): receivers stop with permerror.",
+         .fix = "Flatten the SPF record (replace includes and a/mx terms with ip4:/ip6: "
+                "ranges) or remove includes no longer needed: at most 10 DNS lookups after "
+                "expansion (RFC 7208 4.6.4).",
+         .source = "RFC 7208 4.6.4"),
+    CODE(MX_DANE_MIGRATION, I, "cname",
+         .title = "MX move to the DNSSEC mx.microsoft host under way",
+         .explain = "Both the legacy *.mail.protection.outlook.com MX and the DNSSEC-signed "
+                    "*.mx.microsoft MX are published: the domain is part-way through the move "
+                    "that enables inbound SMTP DANE for Exchange Online.",
+         .fix = "Finish the move to the *.mx.microsoft MX: preference 0 for the new MX, then "
+                "delete the legacy MX, then Enable-SmtpDaneInbound.",
+         .source = "Microsoft Learn: Inbound SMTP DANE with DNSSEC"),
+    CODE(LYNC_SRV_MISSING, W, "lync",
+         .title = "Lync SRV record missing",
+         .explain = "A _sip._tls or _sipfederationtls._tcp SRV record is not published: "
+                    "clients cannot sign in automatically, or federation fails.",
+         .fix = "Create the SRV record.",
+         .source = "Microsoft Learn: DNS requirements for Skype for Business"),
+    CODE(LYNC_SRV_WRONG, F, "lync",
+         .title = "Lync SRV record wrong",
+         .explain = "The SRV record's target, port, priority or weight differ from what this "
+                    "deployment needs.",
+         .fix = "Correct the SRV record.",
+         .source = "Microsoft Learn: DNS requirements for Skype for Business"),
+    CODE(LYNC_CNAME_MISSING, W, "lync",
+         .title = "sip / lyncdiscover record missing",
+         .explain = "The sip or lyncdiscover record is not published: clients cannot discover "
+                    "the service.",
+         .fix = "Create the record.",
+         .source = "Microsoft Learn: DNS requirements for Skype for Business"),
+    CODE(LYNC_UNREACHABLE, F, "lync",
+         .title = "SRV target unreachable",
+         .explain = "The SRV target does not accept connections on its port.",
+         .fix = "Make sure the SRV target listens on its port and the firewall lets it "
+                "through."),
+    CODE(LYNC_OK, I, "lync",
+         .title = "Lync record as expected",
+         .explain = "The record is what the deployment needs."),
+    CODE(LYNC_CNAME_WRONG, F, "lync",
+         .title = "sip / lyncdiscover points to the wrong target",
+         .explain = "The CNAME exists but points elsewhere than the deployment needs.",
+         .fix = "Point the CNAME at the right target.",
+         .source = "Microsoft Learn: DNS requirements for Skype for Business"),
+    CODE(LYNC_DEPLOYMENT, I, "lync",
+         .title = "Lync deployment kind",
+         .explain = "Online or on-premises, as stated in --expect or inferred from the "
+                    "records."),
+    CODE(LYNC_DNS_ERROR, F, "lync",
+         .title = "DNS lookup failed",
+         .explain = "A question got no answer (SERVFAIL, REFUSED, timeout), so the record "
+                    "could not be judged.",
+         .fix = "Check that the domain's name servers answer (or the --dns-server given)."),
+    CODE(LYNC_SRV_OTHER_DOMAIN, W, "lync",
+         .title = "SRV target in another domain",
+         .explain = "The SRV target is not in the SRV record's own domain; mobile clients and "
+                    "strict certificate checks need it to be.",
+         .fix = "Use an SRV target host in the same domain as the SRV record (mobility needs "
+                "it).",
+         .source = "Microsoft Learn: DNS requirements for Skype for Business"),
+    CODE(LYNC_CERT_INVALID, F, "lync",
+         .title = "SRV target certificate not valid",
+         .explain = "The certificate of a Lync / Skype for Business SRV target fails "
+                    "validation (name, chain or dates): clients and federation partners "
+                    "refuse the connection. cert explains the certificate problem.",
+         .fix = "Install a certificate on the SRV target that carries its name and chains to "
+                "a public CA: federation partners and clients refuse this one.",
+         .source = "RFC 6125; RFC 5280"),
 };
 
 #undef I
 #undef W
 #undef F
 #undef U
+#undef CODE
 
 const struct xp_code_info *
 xp_code_info(enum xp_code code)
@@ -201,6 +582,60 @@ xp_code_by_name(const char *name)
         if (table[i].name && strcmp(table[i].name, name) == 0)
             return i;
     return -1;
+}
+
+int
+xp_code_of_check(const struct xp_code_info *info, const char *id)
+{
+    const char *p = info->check;
+    size_t n = strlen(id);
+
+    while (p && *p) {
+        size_t len = strcspn(p, ",");
+
+        if (len == n && strncmp(p, id, n) == 0)
+            return 1;
+        p += len + (p[len] == ',');
+    }
+    return 0;
+}
+
+/* "  label:   text", the text broken at spaces into lines of at most 78
+ * columns, continuation lines under the text. */
+static void
+wrap(FILE *out, const char *label, const char *text)
+{
+    int col = fprintf(out, "  %-9s", label), first = 1;
+
+    while (*text) {
+        size_t word = strcspn(text, " ");
+
+        if (!first && col + 1 + (int)word > 78) {
+            fputs("\n           ", out);
+            col = 11;
+        } else if (!first) {
+            fputc(' ', out);
+            col++;
+        }
+        col += fprintf(out, "%.*s", (int)word, text);
+        first = 0;
+        text += word;
+        while (*text == ' ')
+            text++;
+    }
+    fputc('\n', out);
+}
+
+void
+xp_code_explain(FILE *out, const struct xp_code_info *info)
+{
+    fprintf(out, "%s (%s, %s): %s\n", info->name, info->check ? info->check : "run",
+            xp_severity_name(info->severity), info->title);
+    wrap(out, "means:", info->explain);
+    if (info->fix)
+        wrap(out, "fix:", info->fix);
+    if (info->source)
+        wrap(out, "source:", info->source);
 }
 
 const char *

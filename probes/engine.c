@@ -34,7 +34,13 @@ struct op {
     struct xp_engine *engine;
     struct xp_check *check;
     unsigned generation;
-    void *cb;
+    union {                     /* the one matching the helper that made op;
+                                 * ISO C has no void * for function pointers */
+        xp_check_dns_cb dns;
+        xp_check_tcp_cb tcp;
+        xp_check_tls_cb tls;
+        xp_check_http_cb http;
+    } cb;
     void *arg;
     struct op *prev, *next;
 };
@@ -98,7 +104,7 @@ xp_check_loop(const struct xp_check *c)
 /* ---- work in flight ---- */
 
 static struct op *
-op_new(struct xp_check *c, void *cb, void *arg)
+op_new(struct xp_check *c, void *arg)
 {
     struct xp_engine *e = engine_of(c);
     struct op *op = xcalloc(1, sizeof(*op));
@@ -106,7 +112,6 @@ op_new(struct xp_check *c, void *cb, void *arg)
     op->engine = e;
     op->check = c;
     op->generation = c->generation;
-    op->cb = cb;
     op->arg = arg;
     op->next = e->ops;
     if (e->ops)
@@ -136,7 +141,7 @@ on_dns(void *arg, const struct xp_dns_result *res)
 {
     struct op *op = arg;
     struct xp_check *c = op->check;
-    xp_check_dns_cb cb = (xp_check_dns_cb)op->cb;
+    xp_check_dns_cb cb = op->cb.dns;
     void *cbarg = op->arg;
     int live = op_end(op);
 
@@ -150,8 +155,9 @@ on_dns(void *arg, const struct xp_dns_result *res)
 void
 xp_check_dns(struct xp_check *c, const char *name, int type, xp_check_dns_cb cb, void *arg)
 {
-    struct op *op = op_new(c, (void *)cb, arg);
+    struct op *op = op_new(c, arg);
 
+    op->cb.dns = cb;
     xp_dns_query(engine_of(c)->dns, name, type, on_dns, op);
 }
 
@@ -160,7 +166,7 @@ on_tcp(void *arg, const struct xp_tcp_result *res)
 {
     struct op *op = arg;
     struct xp_check *c = op->check;
-    xp_check_tcp_cb cb = (xp_check_tcp_cb)op->cb;
+    xp_check_tcp_cb cb = op->cb.tcp;
     void *cbarg = op->arg;
     int live = op_end(op);
 
@@ -177,8 +183,9 @@ on_tcp(void *arg, const struct xp_tcp_result *res)
 void
 xp_check_tcp(struct xp_check *c, const char *ip, int port, xp_check_tcp_cb cb, void *arg)
 {
-    struct op *op = op_new(c, (void *)cb, arg);
+    struct op *op = op_new(c, arg);
 
+    op->cb.tcp = cb;
     xp_tcp_connect(engine_of(c)->loop, ip, port, engine_of(c)->opts->timeout_ms, on_tcp, op);
 }
 
@@ -187,7 +194,7 @@ on_tls(void *arg, const struct xp_tls_info *info, SSL *ssl, int fd)
 {
     struct op *op = arg;
     struct xp_check *c = op->check;
-    xp_check_tls_cb cb = (xp_check_tls_cb)op->cb;
+    xp_check_tls_cb cb = op->cb.tls;
     void *cbarg = op->arg;
     int live = op_end(op);
 
@@ -206,8 +213,9 @@ void
 xp_check_tls(struct xp_check *c, int fd, const char *sni, int port, const char *ip,
              xp_check_tls_cb cb, void *arg)
 {
-    struct op *op = op_new(c, (void *)cb, arg);
+    struct op *op = op_new(c, arg);
 
+    op->cb.tls = cb;
     xp_tls_handshake(engine_of(c)->loop, fd, sni, port, ip, engine_of(c)->opts->timeout_ms,
                      on_tls, op);
 }
@@ -217,7 +225,7 @@ on_http(void *arg, const struct xp_http_resp *resp)
 {
     struct op *op = arg;
     struct xp_check *c = op->check;
-    xp_check_http_cb cb = (xp_check_http_cb)op->cb;
+    xp_check_http_cb cb = op->cb.http;
     void *cbarg = op->arg;
     int live = op_end(op);
 
@@ -231,9 +239,10 @@ on_http(void *arg, const struct xp_http_resp *resp)
 void
 xp_check_http(struct xp_check *c, const struct xp_http_req *req, xp_check_http_cb cb, void *arg)
 {
-    struct op *op = op_new(c, (void *)cb, arg);
+    struct op *op = op_new(c, arg);
     struct xp_http_req r = *req;
 
+    op->cb.http = cb;
     if (!r.timeout_ms)
         r.timeout_ms = engine_of(c)->opts->timeout_ms;
     xp_http_start(engine_of(c)->loop, &r, on_http, op);
@@ -988,8 +997,9 @@ xp_engine_interrupt(struct xp_engine *e)
             target_stop(e, t, "interrupted (Ctrl-C or the session was closed)");
         }
     }
-    /* Targets never started are left out of the reports. */
-    e->run->ntargets = e->next_target;
+    /* Targets never started are left out of the reports (and freed now:
+     * the run's count is what xp_run_free walks). */
+    xp_run_drop_targets(e->run, e->next_target);
     maybe_run_end(e);
 }
 

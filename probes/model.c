@@ -71,6 +71,8 @@ clean(const char *s)
     return s ? xp_utf8_clean(s, strlen(s), xp_limits.value_max) : NULL;
 }
 
+static char *vclean(const char *fmt, va_list ap) XP_PRINTF(1, 0);
+
 static char *
 vclean(const char *fmt, va_list ap)
 {
@@ -129,6 +131,8 @@ xp_step_begin(struct xp_check *c, struct xp_step *parent, const char *fmt, ...)
     return s;
 }
 
+static void add_detail(struct xp_step *s, const char *fmt, va_list ap) XP_PRINTF(2, 0);
+
 static void
 add_detail(struct xp_step *s, const char *fmt, va_list ap)
 {
@@ -183,7 +187,7 @@ xp_finding_new(struct xp_check *c, const struct xp_step *step, enum xp_code code
     va_start(ap, fmt);
     f->message = vclean(fmt, ap);
     va_end(ap);
-    f->remediation = info->remediation ? xstrdup(info->remediation) : NULL;
+    f->remediation = info->fix ? xstrdup(info->fix) : NULL;
     f->step = step;
     f->check = c;
     return f;
@@ -483,31 +487,40 @@ xp_check_clear(struct xp_check *c)
     c->skip_reason = NULL;
 }
 
+static void
+target_free(struct xp_target *t)
+{
+    size_t k;
+
+    for (k = 0; k < t->nchecks; k++) {
+        struct xp_check *c = t->checks[k];
+
+        if (c->ops->free_state && c->state)
+            c->ops->free_state(c);
+        xp_check_clear(c);
+        free(c);
+    }
+    free(t->checks);
+    xp_facts_free(t->facts);
+    free(t->input);
+    free(t->domain);
+    free(t->email);
+    free(t);
+}
+
+void
+xp_run_drop_targets(struct xp_run *run, size_t keep)
+{
+    while (run->ntargets > keep)
+        target_free(run->targets[--run->ntargets]);
+}
+
 void
 xp_run_free(struct xp_run *run)
 {
-    size_t i, k;
-
     if (!run)
         return;
-    for (i = 0; i < run->ntargets; i++) {
-        struct xp_target *t = run->targets[i];
-
-        for (k = 0; k < t->nchecks; k++) {
-            struct xp_check *c = t->checks[k];
-
-            if (c->ops->free_state && c->state)
-                c->ops->free_state(c);
-            xp_check_clear(c);
-            free(c);
-        }
-        free(t->checks);
-        xp_facts_free(t->facts);
-        free(t->input);
-        free(t->domain);
-        free(t->email);
-        free(t);
-    }
+    xp_run_drop_targets(run, 0);
     free(run->targets);
     free(run);
 }

@@ -275,16 +275,17 @@ xp_smtp_ehlo_ext(const struct xp_smtp_reply *r)
 }
 
 const char *
-xp_smtp_ext_names(unsigned mask)
+xp_smtp_ext_names(unsigned mask, char *buf, size_t len)
 {
-    static char buf[256];
     size_t k, n = 0;
 
     buf[0] = '\0';
     for (k = 0; k < XP_ARRAY_LEN(ext_table); k++)
-        if (mask & ext_table[k].bit)
-            n += (size_t)snprintf(buf + n, sizeof(buf) - n, "%s%s", n ? " " : "",
-                                  ext_table[k].kw);
+        if ((mask & ext_table[k].bit) && n < len) {
+            int w = snprintf(buf + n, len - n, "%s%s", n ? " " : "", ext_table[k].kw);
+
+            n += w > 0 ? (size_t)w : 0;
+        }
     return buf;
 }
 

@@ -459,7 +459,7 @@ rule_fix(const struct rule *r, const struct xp_finding *f)
         return r->fix;
     if (f->remediation)
         return f->remediation;
-    return xp_code_info(f->code)->remediation;
+    return xp_code_info(f->code)->fix;
 }
 
 static void

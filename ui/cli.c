@@ -8,6 +8,7 @@
 #include "xp_baseline.h"
 #include "xp_cert.h"
 #include "xp_check.h"
+#include "xp_codes.h"
 #include "xp_expect.h"
 #include "xp_options.h"
 #include "xp_target.h"
@@ -48,6 +49,7 @@ enum {
     OPT_BASELINE,
     OPT_EXPIRY_WARN_DAYS,
     OPT_NO_REVOCATION,
+    OPT_EXPLAIN,
 };
 
 static const struct option long_options[] = {
@@ -70,6 +72,7 @@ static const struct option long_options[] = {
     { "baseline", required_argument, NULL, OPT_BASELINE },
     { "expiry-warn-days", required_argument, NULL, OPT_EXPIRY_WARN_DAYS },
     { "no-revocation", no_argument, NULL, OPT_NO_REVOCATION },
+    { "explain", required_argument, NULL, OPT_EXPLAIN },
     { "verbose", no_argument, NULL, 'v' },
     { "quiet", no_argument, NULL, 'q' },
     { "no-color", no_argument, NULL, OPT_NO_COLOR },
@@ -78,40 +81,40 @@ static const struct option long_options[] = {
     { NULL, 0, NULL, 0 },
 };
 
+/* Each check's own help text, from the registry: name, then its lines. */
+static void
+usage_checks(FILE *out)
+{
+    size_t i;
+
+    fprintf(out, "Checks (all by default): %s\n", xp_check_ids());
+    for (i = 0; xp_checks[i]; i++) {
+        const char *h = xp_checks[i]->help ? xp_checks[i]->help : xp_checks[i]->title;
+        const char *nl;
+
+        fprintf(out, "  %-7s%s", xp_checks[i]->id, strlen(xp_checks[i]->id) > 7 ? "  " : " ");
+        for (; (nl = strchr(h, '\n')); h = nl + 1)
+            fprintf(out, "%.*s\n          ", (int)(nl - h), h);
+        fprintf(out, "%s\n", h);
+    }
+}
+
 void
 xp_cli_usage(FILE *out)
 {
-    fprintf(out,
+    /* Pieces under 4095 characters each: the longest literal ISO C promises. */
+    fputs(
 "Usage: exprobe [OPTIONS] DOMAIN|EMAIL...\n"
 "       exprobe [OPTIONS] --domains-file FILE\n"
+"       exprobe --explain CODE\n"
 "\n"
 "Remote connectivity analyzer for Exchange / Office 365 hybrid, mail flow and\n"
 "Lync / Skype for Business DNS. Checks what a domain publishes, judges it\n"
 "against what Microsoft's services expect, and explains every problem with\n"
 "the evidence and the fix.\n"
-"\n"
-"Checks (all by default): %s\n"
-"  autodiscover  which Autodiscover endpoint Outlook reaches: https://DOMAIN,\n"
-"          https://autodiscover.DOMAIN, the port-80 redirect, the SRV record;\n"
-"          Exchange's 401 challenge; with --user, the settings and their URLs\n"
-"  preauth is it Exchange that answers /autodiscover/autodiscover.svc (anonymous\n"
-"          GetFederationInformation), /EWS/Exchange.asmx, /EWS/mrsproxy.svc, or a\n"
-"          reverse proxy pre-authenticating (TMG, UAG, F5, NetScaler, ...)?\n"
-"  cert    the certificate of every TLS endpoint met (Lync SRV targets, --hosts):\n"
-"          name vs SAN/CN, chain to a trusted root, dates, key and signature\n"
-"          strength, TLS version, Outlook Anywhere msstd: name (--expect msstd=)\n"
-"  smtp    each MX (and --hosts HOST:25/587) on port 25: banner, EHLO, STARTTLS,\n"
-"          the TLS handshake (certificate to cert), EHLO again; firewall ESMTP\n"
-"          inspection, missing STARTTLS, TLS demanded, silent or slow servers;\n"
-"          learns the public IP the server saw. Sends no mail.\n"
-"  dnsbl   the sending IP (learned by smtp, or --ip) and the MX addresses on DNS\n"
-"          block lists (--dnsbl), with return codes and TXT reasons; the\n"
-"          inbound connector's IP list (--expect connector_ips=)\n"
-"  cname   Office 365 records: verification (MS=ms... TXT or msNNNNNNNN CNAME),\n"
-"          autodiscover CNAME, MX to Exchange Online Protection, SPF include,\n"
-"          judged for the deployment kind (cloud, hybrid, on-premises)\n"
-"  lync    sip / lyncdiscover CNAMEs, _sip._tls and _sipfederationtls._tcp SRV,\n"
-"          and a TCP connect to every SRV target\n"
+"\n", out);
+    usage_checks(out);
+    fputs(
 "\n"
 "Options:\n"
 "  -c, --checks LIST        comma-separated check ids to run (default: all);\n"
@@ -148,7 +151,8 @@ xp_cli_usage(FILE *out)
 "      --baseline FILE      a previous -f json/jsonl report: also report what\n"
 "                           changed since (findings, certificates, DNS\n"
 "                           answers); with -q only the changes. Run once per\n"
-"                           --dns-server to compare internal and external DNS\n"
+"                           --dns-server to compare internal and external DNS\n", out);
+    fputs(
 "      --ca-file FILE       trust anchors (PEM) instead of the system store\n"
 "      --expiry-warn-days N certificate expiry warning: when less than a third\n"
 "                           of its lifetime, at most N days, is left (default 30)\n"
@@ -165,6 +169,8 @@ xp_cli_usage(FILE *out)
 "  -q, --quiet              only problems and the verdict\n"
 "      --no-color           no colour (also when NO_COLOR is set)\n"
 "  -h, --help               this help\n"
+"      --explain CODE       what a finding code means, why it matters, how\n"
+"                           it is fixed (and which check reports it)\n"
 "  -V, --version            version and library versions\n"
 "\n"
 "Exit status: 0 all passed, 1 worst is a warning, 2 something failed,\n"
@@ -179,8 +185,7 @@ xp_cli_usage(FILE *out)
 "  exprobe -c cert --hosts mail.contoso.com,sip.contoso.com:5061 contoso.com\n"
 "  exprobe -i contoso.com                   interactive troubleshooting\n"
 "  exprobe --preflight --expect tenant.conf contoso.com   before the HCW\n"
-"  exprobe -q -f junit -o exprobe.xml --domains-file domains.txt   for CI\n",
-            xp_check_ids());
+"  exprobe -q -f junit -o exprobe.xml --domains-file domains.txt   for CI\n", out);
 }
 
 /* -V: every library with the version it runs with, and what was built in,
@@ -201,6 +206,26 @@ version(void)
     printf("  libidn2   %s\n", idn2_check_version(NULL));
     printf("  ncurses   %s\n", curses_version());
     printf("features: checks %s\n", xp_check_ids());
+}
+
+static void XP_PRINTF(1, 2) XP_NORETURN usage_error(const char *fmt, ...);
+
+/* --explain CODE: the code's row of the table (any letter case), exit 0. */
+static void XP_NORETURN
+explain(const char *name)
+{
+    char upper[64];
+    size_t i;
+    int code;
+
+    for (i = 0; name[i] && i + 1 < sizeof(upper); i++)
+        upper[i] = (char)toupper((unsigned char)name[i]);
+    upper[i] = '\0';
+    code = name[i] ? -1 : xp_code_by_name(upper);
+    if (code < 0)
+        usage_error("--explain: unknown finding code '%s'", name);
+    xp_code_explain(stdout, xp_code_info((enum xp_code)code));
+    exit(XP_EXIT_OK);
 }
 
 /* One line on stderr, exit 3. */
@@ -553,6 +578,8 @@ xp_cli_parse(struct xp_options *o, int argc, char **argv)
         case 'V':
             version();
             exit(XP_EXIT_OK);
+        case OPT_EXPLAIN:
+            explain(optarg);
         case ':':
             if (optopt > 0 && optopt < 256)
                 usage_error("option '-%c' needs a value", optopt);

@@ -5,7 +5,7 @@ contract), so a code added without them is a test failure."""
 import os
 import re
 
-from harness import fail
+from harness import assert_exit, fail, run
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -35,3 +35,82 @@ def test_readme_lists_every_code():
     missing = _missing_in("README.md")
     if missing:
         fail("README.md does not list: %s" % ", ".join(missing))
+
+
+def _sections(path):
+    """{check id: set of codes} from the docs' per-check code lists: README's
+    table rows "| `check` | codes |", the man page's ".B check" paragraphs."""
+    with open(os.path.join(ROOT, path)) as f:
+        text = f.read()
+    out = {}
+    if path.endswith(".md"):
+        part = text.split("### Finding codes", 1)[1].split("\n## ", 1)[0]
+        for m in re.finditer(r"^\| (?:`([a-z0-9]+)`|(run)-wide[^|]*) \| (.*) \|$", part, re.M):
+            out[m.group(1) or m.group(2)] = set(
+                re.findall(r"`([A-Z][A-Z0-9]*_[A-Z0-9_]+)`", m.group(3)))
+    else:
+        part = text.split(".SH FINDING CODES", 1)[1].split("\n.SH ", 1)[0]
+        for m in re.finditer(r"^\.B ([a-z0-9]+)(?:\\-wide)?\n(.*?)(?=^\.TP|\Z)", part,
+                             re.M | re.S):
+            out[m.group(1)] = set(re.findall(r"\b([A-Z][A-Z0-9]+(?:_[A-Z0-9]+)+)\b",
+                                             m.group(2)))
+    if len(out) < 5:
+        fail("%s: could not read its finding-code lists (%d checks)" % (path, len(out)))
+    return out
+
+
+def _explained_checks(code, cache={}):
+    """The checks the binary's code table names for code (exprobe --explain)."""
+    if code not in cache:
+        r = run("--explain", code)
+        if r.code != 0:
+            cache[code] = None
+        else:
+            m = re.match(r"%s \(([a-z0-9,]+), (info|warn|fail)\): " % code, r.out)
+            cache[code] = m.group(1).split(",") if m else []
+    return cache[code]
+
+
+def _docs_agree_with_binary(path):
+    wrong = []
+    for check_id, listed in sorted(_sections(path).items()):
+        for code in sorted(listed):
+            checks = _explained_checks(code)
+            if checks is None:
+                wrong.append("%s (under %s): exprobe --explain does not know it" % (code, check_id))
+            elif check_id not in checks:
+                wrong.append("%s listed under %s, but the code table says %s"
+                             % (code, check_id, ",".join(checks)))
+    if wrong:
+        fail("%s disagrees with the code table:\n  %s" % (path, "\n  ".join(wrong)))
+
+
+def test_man_page_code_lists_match_the_code_table():
+    _docs_agree_with_binary("exprobe.1")
+
+
+def test_readme_code_lists_match_the_code_table():
+    _docs_agree_with_binary("README.md")
+
+
+def test_explain_every_code():
+    for code in _codes():
+        r = run("--explain", code)
+        assert_exit(r, 0)
+        for part in ("%s (" % code, "\n  means:   "):
+            if part not in r.out:
+                fail("--explain %s lacks %r:\n%s" % (code, part, r.out))
+
+
+def test_explain_unknown_code_one_line_exit_3():
+    r = run("--explain", "NO_SUCH_CODE")
+    assert_exit(r, 3)
+    if r.out or r.err.count("\n") != 1 or "NO_SUCH_CODE" not in r.err:
+        fail("want one line on stderr naming the code, got out=%r err=%r" % (r.out, r.err))
+
+
+def test_explain_any_letter_case():
+    r = run("--explain", "smtp_no_starttls")
+    assert_exit(r, 0)
+    if not r.out.startswith("SMTP_NO_STARTTLS ("):
+        fail("--explain smtp_no_starttls: %r" % r.out[:200])

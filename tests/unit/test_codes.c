@@ -11,9 +11,12 @@
 #include <cmocka.h>
 
 #include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "xp.h"
+#include "xp_check.h"
 #include "xp_codes.h"
 
 /* SPEC.md, "Finding codes (stable; extend, never rename)", verbatim. */
@@ -186,10 +189,96 @@ codes__warn_and_fail__have_remediation(void **state)
         assert_true(info->severity == XP_SEV_INFO || info->severity == XP_SEV_WARN ||
                     info->severity == XP_SEV_UNKNOWN || info->severity == XP_SEV_FAIL);
         if (info->severity != XP_SEV_INFO &&
-            (!info->remediation || !info->remediation[0]))
+            (!info->fix || !info->fix[0]))
             fail_msg("%s (%s) has no remediation", info->name,
                      xp_severity_name(info->severity));
     }
+}
+
+static void
+codes__every_code__has_title_and_explanation(void **state)
+{
+    int i;
+
+    (void)state;
+    for (i = 0; i < XP_CODE_COUNT; i++) {
+        const struct xp_code_info *info = xp_code_info((enum xp_code)i);
+
+        if (!info->title || !info->title[0])
+            fail_msg("%s has no title", info->name);
+        if (!info->explain || strlen(info->explain) < 20)
+            fail_msg("%s has no explanation", info->name);
+    }
+}
+
+/* Every code names the check(s) that report it, and those checks exist
+ * ("run" for run-wide codes). */
+static void
+codes__every_code__names_registered_checks(void **state)
+{
+    int i;
+
+    (void)state;
+    for (i = 0; i < XP_CODE_COUNT; i++) {
+        const struct xp_code_info *info = xp_code_info((enum xp_code)i);
+        char *copy, *save = NULL, *id;
+
+        if (!info->check || !info->check[0])
+            fail_msg("%s names no check", info->name);
+        copy = xstrdup(info->check);
+        for (id = strtok_r(copy, ",", &save); id; id = strtok_r(NULL, ",", &save))
+            if (strcmp(id, "run") != 0 && xp_check_index(id) < 0)
+                fail_msg("%s names check '%s', which is not in the registry", info->name, id);
+        free(copy);
+    }
+}
+
+/* A check added to the registry without its rows in the code table fails
+ * here (ARCHITECTURE.md: the three places a check touches). */
+static void
+codes__every_check__has_codes(void **state)
+{
+    size_t k;
+    int i, n;
+
+    (void)state;
+    for (k = 0; xp_checks[k]; k++) {
+        for (n = 0, i = 0; i < XP_CODE_COUNT; i++)
+            n += xp_code_of_check(xp_code_info((enum xp_code)i), xp_checks[k]->id);
+        if (n == 0)
+            fail_msg("check %s has no row in the code table (probes/codes.c)",
+                     xp_checks[k]->id);
+        if (!xp_checks[k]->help || !xp_checks[k]->help[0])
+            fail_msg("check %s has no .help for --help", xp_checks[k]->id);
+    }
+}
+
+static void
+code_of_check__list__matches_whole_ids(void **state)
+{
+    const struct xp_code_info row = { .name = "X", .check = "autodiscover,preauth" };
+
+    (void)state;
+    assert_true(xp_code_of_check(&row, "autodiscover"));
+    assert_true(xp_code_of_check(&row, "preauth"));
+    assert_false(xp_code_of_check(&row, "auth"));
+    assert_false(xp_code_of_check(&row, "autodiscover,preauth"));
+}
+
+static void
+explain__row__name_meaning_fix_source(void **state)
+{
+    char buf[4096];
+    FILE *f = fmemopen(buf, sizeof(buf), "w");
+
+    (void)state;
+    assert_non_null(f);
+    xp_code_explain(f, xp_code_info(XP_SMTP_NO_STARTTLS));
+    fclose(f);
+    assert_non_null(strstr(buf, "SMTP_NO_STARTTLS (smtp, "));
+    assert_non_null(strstr(buf, "\n  means:   "));
+    assert_non_null(strstr(buf, "\n  fix:     "));
+    assert_non_null(strstr(buf, "\n  source:  RFC 3207"));
 }
 
 static void
@@ -197,7 +286,7 @@ codes__known_defaults__expected_severity(void **state)
 {
     (void)state;
     assert_int_equal(xp_code_info(XP_AUTOD_OK)->severity, XP_SEV_INFO);
-    assert_null(xp_code_info(XP_AUTOD_OK)->remediation);
+    assert_null(xp_code_info(XP_AUTOD_OK)->fix);
     assert_int_equal(xp_code_info(XP_DNSBL_CLEAN)->severity, XP_SEV_INFO);
     assert_int_equal(xp_code_info(XP_DNSBL_LISTED)->severity, XP_SEV_FAIL);
     assert_int_equal(xp_code_info(XP_CERT_EXPIRED)->severity, XP_SEV_FAIL);
@@ -238,6 +327,11 @@ main(void)
         cmocka_unit_test(codes__spec_codes__enum_constants_exist),
         cmocka_unit_test(codes__every_code__has_spec_prefix),
         cmocka_unit_test(codes__warn_and_fail__have_remediation),
+        cmocka_unit_test(codes__every_code__has_title_and_explanation),
+        cmocka_unit_test(codes__every_code__names_registered_checks),
+        cmocka_unit_test(codes__every_check__has_codes),
+        cmocka_unit_test(code_of_check__list__matches_whole_ids),
+        cmocka_unit_test(explain__row__name_meaning_fix_source),
         cmocka_unit_test(codes__known_defaults__expected_severity),
         cmocka_unit_test(code_by_name__unknown__minus_one),
         cmocka_unit_test(severity_name__each__lower_case_word),

@@ -265,8 +265,8 @@ finding_new__defaults_from_code_table(void **state)
     assert_int_equal(f->severity, XP_SEV_WARN);
     assert_string_equal(f->message, "no include in contoso.com");
     assert_non_null(f->remediation);
-    assert_string_equal(f->remediation, xp_code_info(XP_SPF_MISSING_INCLUDE)->remediation);
-    assert_ptr_not_equal(f->remediation, xp_code_info(XP_SPF_MISSING_INCLUDE)->remediation);
+    assert_string_equal(f->remediation, xp_code_info(XP_SPF_MISSING_INCLUDE)->fix);
+    assert_ptr_not_equal(f->remediation, xp_code_info(XP_SPF_MISSING_INCLUDE)->fix);
     assert_ptr_equal(f->step, s);
     assert_ptr_equal(f->check, fx->c);
     assert_null(f->evidence);
