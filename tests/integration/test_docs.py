@@ -66,7 +66,7 @@ def _explained_checks(code, cache={}):
         if r.code != 0:
             cache[code] = None
         else:
-            m = re.match(r"%s \(([a-z0-9,]+), (info|warn|fail)\): " % code, r.out)
+            m = re.match(r"%s \(([a-z0-9,]+), (info|warn|unknown|fail)\): " % code, r.out)
             cache[code] = m.group(1).split(",") if m else []
     return cache[code]
 
