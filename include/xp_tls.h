@@ -32,6 +32,15 @@ struct xp_tls_info {
     char cipher[64];
     STACK_OF(X509) *chain;     /* as the peer sent it, leaf first; owned */
     int64_t ms;                /* handshake time */
+    /* The key exchange: "X25519", "ECDH prime256v1", "DH", "RSA" (no
+     * ephemeral key), or "" when unknown (a chain libcurl collected). */
+    char kx[48];
+    int kx_bits;               /* its size: DH group or EC bits; 0 unknown */
+    int kx_ffdh;               /* finite-field Diffie-Hellman (DHE) */
+    /* The OCSP response the server stapled (asked for with status_request),
+     * DER; NULL when none. Owned. */
+    unsigned char *ocsp;
+    long ocsp_len;
 };
 
 /* Called once, from the loop. info is borrowed for the call; ssl (NULL on
@@ -53,7 +62,11 @@ struct xp_tls *xp_tls_handshake(struct xp_loop *loop, int fd, const char *sni, i
 void xp_tls_abort(struct xp_tls *t);
 void xp_tls_abort_all(void);
 
-/* Deep copies (up-refs) and frees of an info's chain. */
+/* Fill info (handshake_ok, protocol, cipher, chain, key exchange, stapled
+ * OCSP) from a finished handshake: ours, or libcurl's. */
+void xp_tls_collect(SSL *ssl, struct xp_tls_info *info);
+
+/* Deep copies (up-refs) and frees of an info's chain and stapled OCSP. */
 void xp_tls_info_copy(struct xp_tls_info *dst, const struct xp_tls_info *src);
 void xp_tls_info_clear(struct xp_tls_info *info);
 

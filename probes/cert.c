@@ -1324,6 +1324,49 @@ add_weakness(struct xp_buf *why, char ***list, size_t *n, enum xp_severity *wors
         *worst = r->severity;
 }
 
+/* The rule the key exchange breaks, or -1 (unknown: not judged). */
+static int
+kx_rule(const struct xp_tls_info *info)
+{
+    if (!info->kx[0] || info->kx_bits <= 0)
+        return -1;
+    if (info->kx_ffdh)
+        return info->kx_bits < 1024 ? XP_RULE_DH_TINY
+                                    : info->kx_bits < 2048 ? XP_RULE_DH_SHORT : -1;
+    if (strncmp(info->kx, "ECDH", 4) == 0 && info->kx_bits < 224)
+        return XP_RULE_ECDH_SHORT;
+    return -1;
+}
+
+static enum xp_status
+judge_kx(struct judge *j, struct xp_step *s)
+{
+    const struct xp_tls_info *info = j->info;
+    int k = kx_rule(info);
+    const struct xp_cert_rule *r;
+    struct xp_finding *f;
+
+    if (k < 0)
+        return XP_ST_PASS;
+    r = &rules[k];
+    f = jfind(j, s, XP_TLS_WEAK_KEY_EXCHANGE, "%s:%d negotiates %s key exchange with a "
+              "%d-bit group: %s", info->host, info->port, info->kx_ffdh ? "DHE" : "ECDHE",
+              info->kx_bits, r->clients);
+    xp_finding_severity(f, r->severity);
+    ev_endpoint(f, info);
+    xp_ev_str(f, "key_exchange", info->kx);
+    xp_ev_int(f, "bits", info->kx_bits);
+    xp_ev_str(f, "protocol", info->protocol);
+    xp_ev_str(f, "cipher", info->cipher);
+    xp_ev_str(f, "rule", r->id);
+    xp_ev_str(f, "source", r->source);
+    xp_finding_fix(f, "Prefer ECDHE suites (X25519, P-256) and, if DHE must stay, a group of "
+                      "at least 2048 bits (RFC 7919 ffdhe2048; Windows: the "
+                      "ServerMinKeyBitLength value under SCHANNEL\\KeyExchangeAlgorithms"
+                      "\\Diffie-Hellman = 0x800).");
+    return jadd(j, f);
+}
+
 static void
 judge_strength(struct judge *j, struct xp_step *parent)
 {
@@ -1333,6 +1376,7 @@ judge_strength(struct judge *j, struct xp_step *parent)
     char **list = NULL;
     size_t n = 0;
     enum xp_severity worst = XP_SEV_INFO, cert_worst;
+    enum xp_status st;
     const struct xp_cert_rule *pr;
     int i, top = sk_X509_num(j->path) - 1;
     char key[64];
@@ -1341,6 +1385,8 @@ judge_strength(struct judge *j, struct xp_step *parent)
     xp_cert_key_desc(j->leaf, key, sizeof(key), &weak);
     jnote(s, "%s key, %s, %s %s", key, OBJ_nid2ln(X509_get_signature_nid(j->leaf)),
           info->protocol, info->cipher);
+    if (info->kx[0])
+        jnote(s, "key exchange %s, %d bits", info->kx, info->kx_bits);
     for (i = 0; i <= top; i++) {
         X509 *x = sk_X509_value(j->path, i);
         int k = key_rule(x), g = sig_rule(x);
@@ -1360,6 +1406,7 @@ judge_strength(struct judge *j, struct xp_step *parent)
     if (pr)
         add_weakness(&why, &list, &n, &worst, pr, "the server negotiates at best %s (TLS 1.2 "
                      "is required by Office 365)", info->protocol);
+    st = judge_kx(j, s);
     if (why.len) {
         struct xp_finding *f = jfind(j, s, XP_CERT_WEAK, "%s:%d: %s", info->host, info->port,
                                      why.s);
@@ -1372,10 +1419,9 @@ judge_strength(struct judge *j, struct xp_step *parent)
         xp_ev_str(f, "certificate_severity",
                   cert_worst == XP_SEV_INFO ? "none" : xp_severity_name(cert_worst));
         ev_path(f, j->path);
-        jend(s, jadd(j, f), NULL);
-    } else {
-        jend(s, XP_ST_PASS, NULL);
+        st = xp_status_worst(st, jadd(j, f));
     }
+    jend(s, st, NULL);
     xp_strv_free(list, n);
     free(why.s);
 }

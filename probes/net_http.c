@@ -89,9 +89,6 @@ collect_tls(struct xp_http *h)
 {
     struct curl_tlssessioninfo *ti = NULL;
     SSL *ssl;
-    STACK_OF(X509) *peer;
-    const SSL_CIPHER *cipher;
-    int i;
 
     if (!h->https || h->resp.tls.handshake_ok)
         return;
@@ -99,19 +96,7 @@ collect_tls(struct xp_http *h)
         ti->backend != CURLSSLBACKEND_OPENSSL || !ti->internals)
         return;
     ssl = ti->internals;
-    peer = SSL_get_peer_cert_chain(ssl);
-    cipher = SSL_get_current_cipher(ssl);
-    h->resp.tls.handshake_ok = 1;
-    snprintf(h->resp.tls.protocol, sizeof(h->resp.tls.protocol), "%s", SSL_get_version(ssl));
-    snprintf(h->resp.tls.cipher, sizeof(h->resp.tls.cipher), "%s",
-             cipher ? SSL_CIPHER_get_name(cipher) : "");
-    h->resp.tls.chain = sk_X509_new_null();
-    for (i = 0; peer && i < sk_X509_num(peer); i++) {
-        X509 *x = sk_X509_value(peer, i);
-
-        X509_up_ref(x);
-        sk_X509_push(h->resp.tls.chain, x);
-    }
+    xp_tls_collect(ssl, &h->resp.tls);
 }
 
 static size_t

@@ -88,24 +88,71 @@ describe_error(struct xp_tls *t, int ret)
     ERR_clear_error();
 }
 
+/* The key exchange the server chose, from its ephemeral key. */
 static void
-collect(struct xp_tls *t)
+collect_kx(SSL *ssl, struct xp_tls_info *in)
 {
-    STACK_OF(X509) *peer = SSL_get_peer_cert_chain(t->ssl);
-    const SSL_CIPHER *cipher = SSL_get_current_cipher(t->ssl);
+    EVP_PKEY *key = NULL;
+
+    if (!SSL_get_peer_tmp_key(ssl, &key) || !key) {
+        /* no ephemeral key: static RSA key transport (TLS 1.2 and older) */
+        snprintf(in->kx, sizeof(in->kx), "%s", "RSA");
+        return;
+    }
+    in->kx_bits = EVP_PKEY_get_bits(key);
+    switch (EVP_PKEY_get_base_id(key)) {
+    case EVP_PKEY_DH:
+    case EVP_PKEY_DHX:
+        in->kx_ffdh = 1;
+        snprintf(in->kx, sizeof(in->kx), "%s", "DH");
+        break;
+    case EVP_PKEY_EC: {
+        char group[32] = "";
+
+        EVP_PKEY_get_utf8_string_param(key, "group", group, sizeof(group), NULL);
+        snprintf(in->kx, sizeof(in->kx), "ECDH %s", group);
+        break;
+    }
+    default:
+        snprintf(in->kx, sizeof(in->kx), "%s", OBJ_nid2sn(EVP_PKEY_get_base_id(key)));
+        break;
+    }
+    EVP_PKEY_free(key);
+}
+
+/* The stapled OCSP response, if the server sent one. */
+static void
+collect_ocsp(SSL *ssl, struct xp_tls_info *in)
+{
+    const unsigned char *p = NULL;
+    long n = SSL_get_tlsext_status_ocsp_resp(ssl, &p);
+
+    if (n <= 0 || !p)
+        return;
+    in->ocsp = xmalloc((size_t)n);
+    memcpy(in->ocsp, p, (size_t)n);
+    in->ocsp_len = n;
+}
+
+void
+xp_tls_collect(SSL *ssl, struct xp_tls_info *in)
+{
+    STACK_OF(X509) *peer = SSL_get_peer_cert_chain(ssl);
+    const SSL_CIPHER *cipher = SSL_get_current_cipher(ssl);
     int i;
 
-    t->info.handshake_ok = 1;
-    snprintf(t->info.protocol, sizeof(t->info.protocol), "%s", SSL_get_version(t->ssl));
-    snprintf(t->info.cipher, sizeof(t->info.cipher), "%s",
-             cipher ? SSL_CIPHER_get_name(cipher) : "");
-    t->info.chain = sk_X509_new_null();
+    in->handshake_ok = 1;
+    snprintf(in->protocol, sizeof(in->protocol), "%s", SSL_get_version(ssl));
+    snprintf(in->cipher, sizeof(in->cipher), "%s", cipher ? SSL_CIPHER_get_name(cipher) : "");
+    in->chain = sk_X509_new_null();
     for (i = 0; peer && i < sk_X509_num(peer); i++) {
         X509 *x = sk_X509_value(peer, i);
 
         X509_up_ref(x);
-        sk_X509_push(t->info.chain, x);
+        sk_X509_push(in->chain, x);
     }
+    collect_kx(ssl, in);
+    collect_ocsp(ssl, in);
 }
 
 static void
@@ -143,7 +190,7 @@ step(struct xp_tls *t)
     ERR_clear_error();
     ret = SSL_connect(t->ssl);
     if (ret == 1) {
-        collect(t);
+        xp_tls_collect(t->ssl, &t->info);
         finish(t);
         return;
     }
@@ -220,6 +267,8 @@ xp_tls_handshake(struct xp_loop *loop, int fd, const char *sni, int port, const 
     SSL_set_connect_state(t->ssl);
     if (!is_ip_literal(sni))
         SSL_set_tlsext_host_name(t->ssl, sni);
+    /* Ask for a stapled OCSP response, as browsers and Windows do. */
+    SSL_set_tlsext_status_type(t->ssl, TLSEXT_STATUSTYPE_ocsp);
     t->next = live;
     if (live)
         live->prev = t;
@@ -261,6 +310,13 @@ xp_tls_info_copy(struct xp_tls_info *dst, const struct xp_tls_info *src)
 
     *dst = *src;
     dst->chain = NULL;
+    dst->ocsp = NULL;
+    dst->ocsp_len = 0;
+    if (src->ocsp && src->ocsp_len > 0) {
+        dst->ocsp = xmalloc((size_t)src->ocsp_len);
+        memcpy(dst->ocsp, src->ocsp, (size_t)src->ocsp_len);
+        dst->ocsp_len = src->ocsp_len;
+    }
     if (!src->chain)
         return;
     dst->chain = sk_X509_new_null();
@@ -278,4 +334,7 @@ xp_tls_info_clear(struct xp_tls_info *info)
     if (info->chain)
         sk_X509_pop_free(info->chain, X509_free);
     info->chain = NULL;
+    free(info->ocsp);
+    info->ocsp = NULL;
+    info->ocsp_len = 0;
 }

@@ -103,6 +103,7 @@ EXPECTED = {
     "nameconst.pki.test": {"CERT_UNTRUSTED": "fail"},
     "shortlived.pki.test": {},
     "dhe2048.pki.test": {},
+    "dhe1024.pki.test": {"TLS_WEAK_KEY_EXCHANGE": "fail"},
 }
 
 EXIT_FOR = {"pass": 0, "warn": 1, "fail": 2}
@@ -138,7 +139,7 @@ def endpoint_of(f):
 
 
 def cert_problems(doc):
-    return [f for f in problems(doc, "cert") if f["code"].startswith("CERT_")]
+    return [f for f in problems(doc, "cert") if f["code"].startswith(("CERT_", "TLS_"))]
 
 
 def assert_endpoint(f, host, port=443, doc=None, r=None):
@@ -170,7 +171,8 @@ def judge(host, *extra, expect=None):
         assert_code(doc, code, severity=sev, check_id="cert", count=1, r=r)
         assert_problem_shape(got[code], doc)
         assert_endpoint(got[code], host, doc=doc, r=r)
-    others = [f["code"] for f in problems(doc) if not f["code"].startswith("CERT_")]
+    others = [f["code"] for f in problems(doc)
+              if not f["code"].startswith(("CERT_", "TLS_"))]
     if others:
         fail("%s: problems outside the cert check: %s %s" % (host, others, ctx(doc, r)))
     if want:
@@ -849,3 +851,21 @@ def test_pki_whole_catalogue_in_one_run():
         if seen.get(h, {}) != EXPECTED[h]:
             fail("%s judged %s in the catalogue run, expected %s"
                  % (h, seen.get(h, {}), EXPECTED[h]))
+
+
+def test_pki_dhe_1024_weak_key_exchange():
+    r, doc, got = judge("dhe1024.pki.test")
+    ev = got["TLS_WEAK_KEY_EXCHANGE"]["evidence"]
+    assert_eq(ev.get("key_exchange"), "DH", "dhe1024 evidence.key_exchange")
+    assert_eq(ev.get("bits"), 1024, "dhe1024 evidence.bits")
+    assert_eq(ev.get("rule"), "dh_under_2048", "dhe1024 evidence.rule")
+    assert_eq(ev.get("protocol"), "TLSv1.2", "dhe1024 evidence.protocol")
+
+
+def test_pki_key_exchange_noted_on_healthy_endpoints():
+    r, doc = cert_probe(["dhe2048.pki.test", "ok.certs.test"])
+    for h, want in (("dhe2048.pki.test", "key exchange DH, 2048 bits"),
+                    ("ok.certs.test", "key exchange X25519")):
+        note = [s for s in cert_step(doc, h)["steps"]
+                if s["title"] == "Key, signature and protocol"][0]["detail"]
+        assert_true(want in note, "%s strength note %r lacks %r" % (h, note, want))

@@ -1725,6 +1725,55 @@ verdict__healthy__ok(void **state)
     assert_int_equal(v.problems, 0);
 }
 
+
+/* ---- key exchange ---- */
+
+static void
+kx(struct jfx *fx, const char *name, int bits, int ffdh)
+{
+    snprintf(fx->info.kx, sizeof(fx->info.kx), "%s", name);
+    fx->info.kx_bits = bits;
+    fx->info.kx_ffdh = ffdh;
+    send_chain(fx, leaf("mail.contoso.com", "DNS:mail.contoso.com"), G.inter, NULL);
+    judge(fx, 0);
+}
+
+static void
+judge__dhe_1024__weak_key_exchange_fail(void **state)
+{
+    struct jfx *fx = *state;
+    const struct xp_finding *f;
+
+    kx(fx, "DH", 1024, 1);
+    assert_string_equal(fx->problems, "TLS_WEAK_KEY_EXCHANGE");
+    f = finding(fx, "TLS_WEAK_KEY_EXCHANGE");
+    assert_int_equal(f->severity, XP_SEV_FAIL);
+    assert_string_equal(ev_str(f, "rule"), "dh_under_2048");
+    assert_int_equal(ev_int(f, "bits"), 1024);
+}
+
+static void
+judge__dhe_768__dh_under_1024(void **state)
+{
+    struct jfx *fx = *state;
+
+    kx(fx, "DH", 768, 1);
+    assert_string_equal(ev_str(finding(fx, "TLS_WEAK_KEY_EXCHANGE"), "rule"), "dh_under_1024");
+}
+
+static void
+judge__dhe_2048_and_x25519__no_problem(void **state)
+{
+    struct jfx *fx = *state;
+
+    kx(fx, "DH", 2048, 1);
+    assert_string_equal(fx->problems, "");
+    xp_check_clear(fx->c);
+    xp_tls_info_clear(&fx->info);
+    kx(fx, "X25519", 253, 0);
+    assert_string_equal(fx->problems, "");
+}
+
 #define U(f) cmocka_unit_test_teardown(f, cleanup)
 #define J(f) cmocka_unit_test_setup_teardown(f, jsetup, jteardown)
 
@@ -1820,6 +1869,9 @@ main(void)
         J(judge__warn_days_option__caps_threshold),
         J(verdict__expired_leaf__fail_expired_no_findings_added),
         J(verdict__healthy__ok),
+        J(judge__dhe_1024__weak_key_exchange_fail),
+        J(judge__dhe_768__dh_under_1024),
+        J(judge__dhe_2048_and_x25519__no_problem),
     };
     int rc = cmocka_run_group_tests_name("cert", tests, group_setup, group_teardown);
 
