@@ -150,6 +150,11 @@ enum xp_status xp_status_of_severity(enum xp_severity sev);
 /* The worse of two results (fail > unknown > warn > pass/info > skip > pending). */
 enum xp_status xp_status_worst(enum xp_status a, enum xp_status b);
 
+/* Length of the printable character at s (n bytes left): a valid UTF-8
+ * sequence that is no control (C0, DEL, C1); 0 if there is none. */
+size_t xp_utf8_printable_len(const char *s, size_t n);
+/* 1 if all n bytes are printable characters as above. */
+int xp_utf8_printable(const char *s, size_t n);
 /* Copy s (n bytes) as valid UTF-8, capped at max bytes ("…" marks a cut). */
 char *xp_utf8_clean(const char *s, size_t n, size_t max);
 

@@ -66,7 +66,8 @@ struct xp_smtp_parser {
     struct xp_smtp_limits lim;
     char *buf;                    /* bytes not yet parsed */
     size_t len, cap, pos;
-    size_t total;                 /* bytes fed in the session */
+    size_t total;                 /* bytes kept in the session (<= total_max) */
+    int over;                     /* more than total_max were fed */
     struct xp_smtp_reply cur;     /* the reply being assembled */
     enum xp_smtp_perr err;
     char errline[160];            /* the offending line (cut), for evidence */
@@ -77,8 +78,9 @@ void xp_smtp_parser_free(struct xp_smtp_parser *p);
 /* Forget buffered bytes (after STARTTLS: the TLS layer reads from now on). */
 void xp_smtp_parser_reset(struct xp_smtp_parser *p);
 /*
- * Append n received bytes. Returns 0, or -1 once the session's byte bound
- * is exceeded (p->err set; the bytes are dropped).
+ * Append n received bytes. Returns 0, or -1 once p->err is set. Bytes past
+ * the session's bound are dropped; xp_smtp_next reports XP_SMTP_PERR_TOO_MUCH
+ * after the complete replies before the bound (the same for any split).
  */
 int xp_smtp_feed(struct xp_smtp_parser *p, const void *data, size_t n);
 /*

@@ -6,6 +6,7 @@
 #include "xp_expect.h"
 #include "xp_codes.h"
 #include "xp.h"
+#include "xp_model.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -14,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 
 static int is_hostname(const char *v);
 
@@ -338,10 +340,18 @@ parse_hostport(const char *s, struct xp_hostport *hp, char *err, size_t errlen)
         goto bad;
     memcpy(hp->host, host, n);
     hp->host[n] = '\0';
-    if (n > 1 && hp->host[n - 1] == '.')
-        hp->host[n - 1] = '\0';   /* one trailing dot: the same name (and SNI has none) */
-    if (*s != '[' && !strchr(hp->host, ':') && !is_hostname(hp->host))
-        goto bad;
+    if (*s == '[' || strchr(hp->host, ':')) {
+        unsigned char a6[16];
+
+        /* Brackets and colons are for an IPv6 address only. */
+        if (inet_pton(AF_INET6, hp->host, a6) != 1)
+            goto bad;
+    } else {
+        if (n > 1 && hp->host[n - 1] == '.')
+            hp->host[n - 1] = '\0';   /* one trailing dot: the same name (and SNI has none) */
+        if (!is_hostname(hp->host))
+            goto bad;
+    }
     if (port) {
         char *stop;
 
@@ -396,47 +406,114 @@ trim(char *s)
     return s;
 }
 
-int
-xp_expect_load(struct xp_expect *e, const char *path, char *err, size_t errlen)
+/* An --expect file larger than this is not one (and /dev/zero ends). */
+#define EXPECT_MAX_BYTES (1024 * 1024)
+
+/* The whole file in memory, NUL-terminated; NULL with err on error, a
+ * directory, a size over EXPECT_MAX_BYTES, or a NUL byte (binary). */
+static char *
+slurp(const char *path, char *err, size_t errlen)
 {
     FILE *fp = fopen(path, "r");
-    char line[1024], why[512];
-    int lineno = 0, rc = 0;
+    struct stat st;
+    char *buf;
+    size_t n;
 
     if (!fp) {
         snprintf(err, errlen, "cannot read --expect file '%s': %s", path, strerror(errno));
-        return -1;
+        return NULL;
     }
-    while (fgets(line, sizeof(line), fp)) {
-        char *hash, *eq, *key, *val;
-
-        lineno++;
-        if (!strchr(line, '\n') && !feof(fp)) {
-            snprintf(err, errlen, "%s:%d: line too long", path, lineno);
-            rc = -1;
-            break;
-        }
-        hash = strchr(line, '#');
-        if (hash)
-            *hash = '\0';
-        key = trim(line);
-        if (!*key)
-            continue;
-        eq = strchr(key, '=');
-        if (!eq) {
-            snprintf(err, errlen, "%s:%d: expected 'key = value'", path, lineno);
-            rc = -1;
-            break;
-        }
-        *eq = '\0';
-        key = trim(key);
-        val = trim(eq + 1);
-        if (xp_expect_set(e, key, val, why, sizeof(why)) < 0) {
-            snprintf(err, errlen, "%s:%d: %s", path, lineno, why);
-            rc = -1;
-            break;
-        }
+    if (fstat(fileno(fp), &st) == 0 && S_ISDIR(st.st_mode)) {
+        snprintf(err, errlen, "--expect '%s' is a directory, not a file", path);
+        fclose(fp);
+        return NULL;
+    }
+    buf = xmalloc(EXPECT_MAX_BYTES + 2);
+    n = fread(buf, 1, EXPECT_MAX_BYTES + 1, fp);
+    if (ferror(fp) || n > EXPECT_MAX_BYTES) {
+        if (ferror(fp))
+            snprintf(err, errlen, "cannot read --expect file '%s': %s", path, strerror(errno));
+        else
+            snprintf(err, errlen, "--expect file '%s' is larger than %d KiB", path,
+                     EXPECT_MAX_BYTES / 1024);
+        fclose(fp);
+        free(buf);
+        return NULL;
     }
     fclose(fp);
-    return rc;
+    buf[n] = '\0';
+    if (memchr(buf, '\0', n)) {
+        const char *nul = buf + strlen(buf), *q;
+        int lineno = 1;
+
+        for (q = buf; q < nul; q++)
+            lineno += *q == '\n';
+        snprintf(err, errlen, "%s:%d: a NUL byte: a binary file, not an --expect file", path,
+                 lineno);
+        free(buf);
+        return NULL;
+    }
+    return buf;
+}
+
+/* One "key = value" line (comment stripped); -1 with why. */
+static int
+load_line(struct xp_expect *e, char *line, char *why, size_t whylen)
+{
+    char *hash = strchr(line, '#'), *eq, *key, *val;
+    size_t i, cl;
+
+    for (i = 0; line[i]; i += cl) {
+        cl = xp_utf8_printable_len(line + i, strlen(line + i));
+        if (!cl && line[i] != '\t' && line[i] != '\r') {
+            snprintf(why, whylen, "control or invalid UTF-8 bytes");
+            return -1;
+        }
+        cl = cl ? cl : 1;
+    }
+    if (hash)
+        *hash = '\0';
+    key = trim(line);
+    if (!*key)
+        return 0;
+    eq = strchr(key, '=');
+    if (!eq) {
+        snprintf(why, whylen, "expected 'key = value'");
+        return -1;
+    }
+    *eq = '\0';
+    key = trim(key);
+    val = trim(eq + 1);
+    return xp_expect_set(e, key, val, why, whylen);
+}
+
+int
+xp_expect_load(struct xp_expect *e, const char *path, char *err, size_t errlen)
+{
+    char *buf = slurp(path, err, errlen), *line, *next, why[512];
+    int lineno = 0;
+
+    if (!buf)
+        return -1;
+    line = buf;
+    if (memcmp(line, "\xEF\xBB\xBF", 3) == 0)
+        line += 3;   /* a UTF-8 byte-order mark (Notepad writes one) */
+    for (; line && *line; line = next) {
+        next = strchr(line, '\n');
+        if (next)
+            *next++ = '\0';
+        lineno++;
+        if (strlen(line) > 1023) {
+            snprintf(err, errlen, "%s:%d: line longer than 1023 bytes", path, lineno);
+            free(buf);
+            return -1;
+        }
+        if (load_line(e, line, why, sizeof(why)) < 0) {
+            snprintf(err, errlen, "%s:%d: %s", path, lineno, why);
+            free(buf);
+            return -1;
+        }
+    }
+    free(buf);
+    return 0;
 }

@@ -110,25 +110,30 @@ set_err(struct xp_smtp_parser *p, enum xp_smtp_perr e, const char *line, size_t 
 int
 xp_smtp_feed(struct xp_smtp_parser *p, const void *data, size_t n)
 {
+    size_t take;
+
     if (p->err)
         return -1;
-    if (n > p->lim.total_max - p->total || p->total + n > p->lim.total_max) {
-        p->total += n;
-        return set_err(p, XP_SMTP_PERR_TOO_MUCH, "", 0);
-    }
-    p->total += n;
+    /* Past the session's bound the bytes are dropped, and the error comes
+     * from xp_smtp_next once the complete replies before it are taken: the
+     * result never depends on how the bytes were segmented. */
+    take = n < p->lim.total_max - p->total ? n : p->lim.total_max - p->total;
+    if (take < n)
+        p->over = 1;
+    p->total += take;
     /* Drop what was parsed already before growing. */
     if (p->pos > 0) {
         memmove(p->buf, p->buf + p->pos, p->len - p->pos);
         p->len -= p->pos;
         p->pos = 0;
     }
-    if (p->len + n > p->cap) {
-        p->cap = p->len + n > 2 * p->cap ? p->len + n : 2 * p->cap;
+    if (p->len + take > p->cap) {
+        p->cap = p->len + take > 2 * p->cap ? p->len + take : 2 * p->cap;
         p->buf = xrealloc(p->buf, p->cap);
     }
-    memcpy(p->buf + p->len, data, n);
-    p->len += n;
+    if (take)
+        memcpy(p->buf + p->len, data, take);
+    p->len += take;
     return 0;
 }
 
@@ -163,16 +168,21 @@ xp_smtp_next(struct xp_smtp_parser *p, struct xp_smtp_reply *out)
         char sep;
 
         if (!nl) {
-            if (avail > p->lim.line_max)
-                return set_err(p, XP_SMTP_PERR_LINE_TOO_LONG, line, avail);
+            /* Too long already, whatever comes next? A final CR may still be
+             * half of the CRLF (line_max + CR is a line_max line). */
+            if (avail > p->lim.line_max + 1 ||
+                (avail == p->lim.line_max + 1 && line[avail - 1] != '\r'))
+                return set_err(p, XP_SMTP_PERR_LINE_TOO_LONG, line, p->lim.line_max + 1);
+            if (p->over)
+                return set_err(p, XP_SMTP_PERR_TOO_MUCH, line, avail);
             return 0;
         }
         n = (size_t)(nl - line);
         p->pos += n + 1;
         if (n > 0 && line[n - 1] == '\r')
             n--;   /* CRLF; a bare LF is taken too, as most clients do */
-        if (n > p->lim.line_max)
-            return set_err(p, XP_SMTP_PERR_LINE_TOO_LONG, line, n);
+        if (n > p->lim.line_max)   /* shown as far as a partial line would be */
+            return set_err(p, XP_SMTP_PERR_LINE_TOO_LONG, line, p->lim.line_max + 1);
         if (memchr(line, '\0', n))
             return set_err(p, XP_SMTP_PERR_SYNTAX, line, n);
         /* RFC 5321 §4.2: Reply-code = %x32-35 %x30-35 %x30-39 */

@@ -334,6 +334,12 @@ process(struct xp_smtp_conn *s)
         enum xp_smtp_action act;
         size_t i;
 
+        if (rc < 0 && s->parser.err == XP_SMTP_PERR_TOO_MUCH) {
+            finish(s, XP_SMTP_END_PROTOCOL, "more than %zu bytes from the server during the "
+                   "%s: stopped reading", s->parser.lim.total_max,
+                   xp_smtp_stage_name(s->cl.stage));
+            return;
+        }
         if (rc < 0) {
             note(s, "S:", "%s", s->parser.errline);
             finish(s, XP_SMTP_END_PROTOCOL, "%s during the %s: '%s'",

@@ -5,6 +5,7 @@
  */
 #include "xp_target.h"
 #include "xp.h"
+#include "xp_model.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -52,19 +53,25 @@ domain_problem(const char *d)
     return NULL;
 }
 
-/* The input, quoted for a one-line message: control bytes as \xNN. */
+/* The input, quoted for a one-line message: printable UTF-8 as it is;
+ * control bytes (C0, DEL, C1 such as 0x9B, CSI) and invalid bytes as \xNN. */
 static void
 quote_input(char *buf, size_t len, const char *s)
 {
-    size_t n = 0;
+    size_t n = 0, left = strlen(s);
 
-    for (; *s && n + 5 < len; s++) {
-        unsigned char c = (unsigned char)*s;
+    while (*s && n + 5 < len) {
+        size_t cl = xp_utf8_printable_len(s, left);
 
-        if (c < 0x20 || c == 0x7f)
-            n += (size_t)snprintf(buf + n, len - n, "\\x%02x", c);
-        else
-            buf[n++] = (char)c;
+        if (cl && n + cl < len) {
+            memcpy(buf + n, s, cl);
+            n += cl;
+        } else {
+            cl = 1;
+            n += (size_t)snprintf(buf + n, len - n, "\\x%02x", (unsigned char)*s);
+        }
+        s += cl;
+        left -= cl;
     }
     buf[n] = '\0';
 }
@@ -115,6 +122,9 @@ xp_target_parse(const char *input, char **domain, char **email, char *err, size_
         return fail(input, "nothing before '@'", err, errlen);
     if (at && strpbrk(input, " \t"))
         return fail(input, "spaces in the address", err, errlen);
+    /* The local part reaches every report verbatim: text only. */
+    if (at && !xp_utf8_printable(input, (size_t)(at - input)))
+        return fail(input, "control or invalid UTF-8 bytes before '@'", err, errlen);
     if (is_ip_literal(host)) {
         char q[300], h[80];
         int v6 = strchr(host, ':') && host[0] != '[';

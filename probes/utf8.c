@@ -47,6 +47,33 @@ seq_len(const unsigned char *s, size_t n)
     return len;
 }
 
+size_t
+xp_utf8_printable_len(const char *s, size_t n)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    size_t len = n ? seq_len(p, n) : 0;
+
+    if (len == 1 && (p[0] < 0x20 || p[0] == 0x7f))
+        return 0;   /* C0 control, DEL */
+    if (len == 2 && p[0] == 0xC2 && p[1] < 0xA0)
+        return 0;   /* C1 control (U+0080..U+009F: 0x9B is CSI) */
+    return len;
+}
+
+int
+xp_utf8_printable(const char *s, size_t n)
+{
+    size_t i = 0, len;
+
+    while (i < n) {
+        len = xp_utf8_printable_len(s + i, n - i);
+        if (!len)
+            return 0;
+        i += len;
+    }
+    return 1;
+}
+
 char *
 xp_utf8_clean(const char *s, size_t n, size_t max)
 {

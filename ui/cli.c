@@ -10,6 +10,7 @@
 #include "xp_check.h"
 #include "xp_codes.h"
 #include "xp_expect.h"
+#include "xp_model.h"
 #include "xp_options.h"
 #include "xp_target.h"
 
@@ -30,6 +31,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 enum {
@@ -418,13 +420,15 @@ check_dnsbl_zones(const char *list)
     }
 }
 
+/* Add target T; a bad one is a usage error, prefixed with WHERE
+ * ("FILE:LINE: ") when it came from --domains-file. */
 static void
-add_target(struct xp_options *o, const char *t)
+add_target_at(struct xp_options *o, const char *t, const char *where)
 {
     char err[256], *domain, *email;
 
     if (xp_target_parse(t, &domain, &email, err, sizeof(err)) < 0)
-        usage_error("%s", err);
+        usage_error("%s%s", where, err);
     free(domain);
     free(email);
     o->targets = xrealloc(o->targets, (o->ntargets + 1) * sizeof(char *));
@@ -432,25 +436,81 @@ add_target(struct xp_options *o, const char *t)
 }
 
 static void
+add_target(struct xp_options *o, const char *t)
+{
+    add_target_at(o, t, "");
+}
+
+/* --domains-file limits (README, exprobe.1): a line longer than this is an
+ * error naming FILE:LINE, never split (its tail would become a target of
+ * its own); reading stops at DOMAINS_MAX_BYTES, so /dev/zero or a huge file
+ * ends at once; a NUL byte means a binary file. */
+#define DOMAINS_MAX_LINE 1023
+#define DOMAINS_MAX_BYTES (4L * 1024 * 1024)
+
+/* One line of a --domains-file, comments and blanks trimmed. */
+static void
+domains_line(struct xp_options *o, char *line, size_t len, const char *path, long lineno)
+{
+    char where[600], *s = line, *end;
+    size_t i, cl;
+
+    line[len] = '\0';
+    if (lineno == 1 && len >= 3 && memcmp(line, "\xEF\xBB\xBF", 3) == 0)
+        s += 3;   /* a UTF-8 byte-order mark, as some editors write */
+    for (i = 0; i < len; i += cl) {
+        cl = xp_utf8_printable_len(line + i, len - i);
+        if (!cl && line[i] != '\t' && line[i] != '\r')
+            usage_error("--domains-file %s:%ld: control or invalid UTF-8 bytes: a binary "
+                        "file, not a list of targets", path, lineno);
+        cl = cl ? cl : 1;
+    }
+    while (isspace((unsigned char)*s))
+        s++;
+    end = s + strcspn(s, "#\r\n");
+    while (end > s && isspace((unsigned char)end[-1]))
+        end--;
+    *end = '\0';
+    snprintf(where, sizeof(where), "--domains-file %s:%ld: ", path, lineno);
+    if (*s)
+        add_target_at(o, s, where);
+}
+
+static void
 read_domains_file(struct xp_options *o, const char *path)
 {
     FILE *fp = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
-    char line[1024];
+    char line[DOMAINS_MAX_LINE + 2];
+    size_t len = 0;
+    long lineno = 1, total = 0;
+    struct stat st;
+    int c;
 
     if (!fp)
         usage_error("cannot read --domains-file '%s': %s", path, strerror(errno));
-    while (fgets(line, sizeof(line), fp)) {
-        char *s = line, *end;
-
-        while (isspace((unsigned char)*s))
-            s++;
-        end = s + strcspn(s, "#\r\n");
-        while (end > s && isspace((unsigned char)end[-1]))
-            end--;
-        *end = '\0';
-        if (*s)
-            add_target(o, s);
+    if (fstat(fileno(fp), &st) == 0 && S_ISDIR(st.st_mode))
+        usage_error("--domains-file '%s' is a directory, not a file of targets", path);
+    while ((c = getc(fp)) != EOF) {
+        if (++total > DOMAINS_MAX_BYTES)
+            usage_error("--domains-file '%s' is larger than %ld MiB: not a list of targets",
+                        path, DOMAINS_MAX_BYTES >> 20);
+        if (c == '\0')
+            usage_error("--domains-file %s:%ld: a NUL byte: a binary file, not a list of "
+                        "targets", path, lineno);
+        if (c == '\n') {
+            domains_line(o, line, len, path, lineno++);
+            len = 0;
+            continue;
+        }
+        if (len == DOMAINS_MAX_LINE)
+            usage_error("--domains-file %s:%ld: line longer than %d bytes", path, lineno,
+                        DOMAINS_MAX_LINE);
+        line[len++] = (char)c;
     }
+    if (ferror(fp))
+        usage_error("cannot read --domains-file '%s': %s", path, strerror(errno));
+    if (len)
+        domains_line(o, line, len, path, lineno);
     if (fp != stdin)
         fclose(fp);
 }

@@ -495,12 +495,87 @@ expect_load__line_too_long__error_with_line(void **state)
         fail_msg("error '%s' does not start with '%s'", err, want);
 }
 
+/* Load bytes (n of them, NULs allowed) from a temporary file. */
+static int
+load_bytes(struct xp_expect *e, const char *bytes, size_t n, char *err, size_t errlen)
+{
+    char path[64];
+    int fd, rc;
+
+    snprintf(path, sizeof(path), "/tmp/xp_expect_test_XXXXXX");
+    fd = mkstemp(path);
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, bytes, n), (ssize_t)n);
+    close(fd);
+    rc = xp_expect_load(e, path, err, errlen);
+    unlink(path);
+    return rc;
+}
+
+static void
+expect_load__directory__named_as_such(void **state)
+{
+    char err[512] = "";
+
+    assert_int_equal(xp_expect_load(*state, "/tmp", err, sizeof(err)), -1);
+    assert_non_null(strstr(err, "directory"));
+}
+
+static void
+expect_load__nul_byte__binary_with_line(void **state)
+{
+    static const char text[] = "deployment = cloud\nlync = onprem\0\n";
+    char err[512] = "";
+
+    assert_int_equal(load_bytes(*state, text, sizeof(text) - 1, err, sizeof(err)), -1);
+    assert_non_null(strstr(err, ":2: a NUL byte"));
+}
+
+static void
+expect_load__bom__ignored(void **state)
+{
+    static const char text[] = "\xEF\xBB\xBF" "deployment = cloud\n";
+    char err[512] = "";
+
+    assert_int_equal(load_bytes(*state, text, sizeof(text) - 1, err, sizeof(err)), 0);
+}
+
+static void
+expect_load__control_bytes__error_with_line(void **state)
+{
+    static const char text[] = "deployment = cloud\nmx_suffix = a\x1b[2J.example\n";
+    char err[512] = "";
+
+    assert_int_equal(load_bytes(*state, text, sizeof(text) - 1, err, sizeof(err)), -1);
+    assert_non_null(strstr(err, ":2: control"));
+}
+
+static void
+expect_hosts__brackets_and_colons__ipv6_only(void **state)
+{
+    struct xp_expect *e = *state;
+    char err[256];
+
+    assert_int_equal(xp_expect_add_hosts(e, "[::1]:443", err, sizeof(err)), 0);
+    assert_int_equal(xp_expect_add_hosts(e, "2001:db8::1", err, sizeof(err)), 0);
+    assert_int_equal(xp_expect_add_hosts(e, "[1.2.3.4]:443", err, sizeof(err)), -1);
+    assert_int_equal(xp_expect_add_hosts(e, "[mail.contoso.com]:443", err, sizeof(err)), -1);
+    assert_int_equal(xp_expect_add_hosts(e, "fe80::1::2", err, sizeof(err)), -1);
+    assert_int_equal(xp_expect_add_hosts(e, "a:b:c", err, sizeof(err)), -1);
+    assert_int_equal(xp_expect_add_hosts(e, "[]:443", err, sizeof(err)), -1);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int
 main(void)
 {
     const struct CMUnitTest tests[] = {
+        T(expect_load__directory__named_as_such),
+        T(expect_load__nul_byte__binary_with_line),
+        T(expect_load__bom__ignored),
+        T(expect_load__control_bytes__error_with_line),
+        T(expect_hosts__brackets_and_colons__ipv6_only),
         T(expect_new__defaults__office365_values),
         T(expect_new__sip_tls_default__100_1_443_sipdir),
         T(expect_new__sipfederationtls_default__100_1_5061_sipfed),

@@ -263,15 +263,19 @@ parser__total_bytes_bound__error_and_bytes_dropped(void **state)
 {
     struct xp_smtp_limits lim = { .line_max = 1000, .lines_max = 1000, .total_max = 64 };
     struct xp_smtp_parser p;
+    struct xp_smtp_reply r;
     char big[100];
 
     (void)state;
     memset(big, 'x', sizeof(big));
     xp_smtp_parser_init(&p, &lim);
+
     assert_int_equal(xp_smtp_feed(&p, big, 60), 0);
-    assert_int_equal(xp_smtp_feed(&p, big, 5), -1);
-    assert_int_equal(p.err, XP_SMTP_PERR_TOO_MUCH);
+    assert_int_equal(xp_smtp_feed(&p, big, 5), 0);   /* the error comes from next */
     assert_true(p.len <= 64);
+    assert_int_equal(xp_smtp_next(&p, &r), -1);
+    assert_int_equal(p.err, XP_SMTP_PERR_TOO_MUCH);
+    assert_int_equal(xp_smtp_feed(&p, big, 5), -1);
     xp_smtp_parser_free(&p);
 }
 
@@ -786,6 +790,157 @@ expect__tls_cert_name(void **state)
     xp_expect_free(e);
 }
 
+/* ---- segmentation: the same bytes give the same result however split ---- */
+
+/* Everything the parser says about text fed in the given pieces (cuts:
+ * ascending offsets), serialised: each reply, then the error. */
+static char *
+outcome(const char *text, size_t len, const size_t *cuts, size_t ncuts,
+        const struct xp_smtp_limits *lim)
+{
+    struct xp_smtp_parser p;
+    struct xp_buf out = { 0 };
+    size_t off = 0, c;
+    int rc = 0;
+
+    xp_smtp_parser_init(&p, lim);
+    xp_buf_add(&out, "", 0);
+    for (c = 0; c <= ncuts && rc >= 0; c++) {
+        size_t end = c < ncuts ? cuts[c] : len;
+        struct xp_smtp_reply r;
+        char head[64];
+
+        if (xp_smtp_feed(&p, text + off, end - off) < 0)
+            break;
+        off = end;
+        while ((rc = xp_smtp_next(&p, &r)) == 1) {
+            size_t i;
+
+            snprintf(head, sizeof(head), "[%d %s]", r.code, r.enhanced);
+            xp_buf_add(&out, head, strlen(head));
+            for (i = 0; i < r.nlines; i++) {
+                xp_buf_add(&out, r.lines[i], strlen(r.lines[i]));
+                xp_buf_add(&out, "|", 1);
+            }
+            xp_smtp_reply_free(&r);
+        }
+    }
+    {
+        char tail[256];
+
+        snprintf(tail, sizeof(tail), " err=%d '%.60s' left=%zu", (int)p.err, p.errline,
+                 p.err ? 0 : xp_smtp_buffered(&p));
+        xp_buf_add(&out, tail, strlen(tail));
+    }
+    xp_smtp_parser_free(&p);
+    return out.s;
+}
+
+/* Every single split point, and byte by byte, give the all-at-once result. */
+static void
+same_for_every_split(const char *text, size_t len, const struct xp_smtp_limits *lim)
+{
+    char *whole = outcome(text, len, NULL, 0, lim), *got;
+    size_t cut, *cuts = xcalloc(len + 1, sizeof(size_t));
+
+    for (cut = 0; cut <= len; cut++) {
+        got = outcome(text, len, &cut, 1, lim);
+        if (strcmp(got, whole) != 0) {
+            char msg[600];
+
+            snprintf(msg, sizeof(msg), "split at %zu of %zu:\n  whole: %.250s\n  split: %.250s",
+                     cut, len, whole, got);
+            free(got);
+            free(whole);
+            free(cuts);
+            fail_msg("%s", msg);
+        }
+        free(got);
+        cuts[cut] = cut;
+    }
+    got = outcome(text, len, cuts + 1, len > 0 ? len - 1 : 0, lim);
+    if (strcmp(got, whole) != 0) {
+        char msg[600];
+
+        snprintf(msg, sizeof(msg), "byte by byte:\n  whole: %.250s\n  split: %.250s", whole,
+                 got);
+        free(got);
+        free(whole);
+        free(cuts);
+        fail_msg("%s", msg);
+    }
+    free(got);
+    free(whole);
+    free(cuts);
+}
+
+/* A line of exactly n text bytes after "250 ", ended by END. */
+static char *
+long_line(size_t n, const char *end)
+{
+    char *s = xmalloc(n + 4 + strlen(end) + 1);
+
+    memcpy(s, "250 ", 4);
+    memset(s + 4, 'x', n);
+    strcpy(s + 4 + n, end);
+    return s;
+}
+
+static void
+parser__any_segmentation__same_result(void **state)
+{
+    static const char *const corpus[] = {
+        EHLO_REPLY,
+        "220 mx.contoso.com ESMTP\r\n",
+        "220-first\r\n220-second\r\n220 last\r\n250 ok\r\n",
+        "220 bare LF\n250 next\n",
+        "220 cr\rinside\r\n",
+        "220-a\r\n250 b\r\n",
+        "220 a\r\n\r\n",
+        "xyz not smtp\r\n",
+        "220 trailing partial\r\n250 no end",
+        "451 5.7.3 Must issue a STARTTLS command first\r\n",
+        "220 nul\0byte\r\n",
+    };
+    const struct xp_smtp_limits small = { .line_max = 20, .lines_max = 3, .total_max = 48 };
+    size_t i;
+    char *s;
+
+    (void)state;
+    for (i = 0; i < XP_ARRAY_LEN(corpus); i++) {
+        size_t n = i + 1 == XP_ARRAY_LEN(corpus) ? 16 : strlen(corpus[i]);
+
+        same_for_every_split(corpus[i], n, NULL);
+        same_for_every_split(corpus[i], n, &small);
+    }
+    /* The line limit at its edge: 1000 text bytes with CRLF (the CR and LF
+     * in one segment or two), one more, a bare LF. */
+    for (i = 995; i <= 1002; i++) {
+        const char *ends[] = { "\r\n", "\n", "\r\n250 next\r\n" };
+        size_t e;
+
+        for (e = 0; e < XP_ARRAY_LEN(ends); e++) {
+            s = long_line(i - 4, ends[e]);
+            same_for_every_split(s, strlen(s), NULL);
+            free(s);
+        }
+    }
+}
+
+static void
+parser__line_max_with_crlf_split__accepted(void **state)
+{
+    char *s = long_line(996, "\r\n");   /* "250 " + 996 = 1000 bytes of line */
+    size_t cut = strlen(s) - 1;            /* CR in one segment, LF in the next */
+    char *got = outcome(s, strlen(s), &cut, 1, NULL);
+
+    (void)state;
+    assert_non_null(strstr(got, "err=0"));
+    assert_non_null(strstr(got, "[250 ]"));
+    free(got);
+    free(s);
+}
+
 int
 main(void)
 {
@@ -801,6 +956,8 @@ main(void)
         cmocka_unit_test(parser__overlong_line__error_without_waiting_for_lf),
         cmocka_unit_test(parser__line_count_bound__error),
         cmocka_unit_test(parser__total_bytes_bound__error_and_bytes_dropped),
+        cmocka_unit_test(parser__any_segmentation__same_result),
+        cmocka_unit_test(parser__line_max_with_crlf_split__accepted),
         cmocka_unit_test(parser__enhanced_code__classes_2_4_5),
         cmocka_unit_test(reply__text__as_on_the_wire),
         cmocka_unit_test(signs__banner_masked),

@@ -270,6 +270,29 @@ target_parse__newline_in_input__error_still_one_line(void **state)
     expect_rejected("exa\nmple.com");
 }
 
+static void
+target_parse__local_part_control_or_c1__rejected_escaped(void **state)
+{
+    const char *err;
+
+    (void)state;
+    /* 0x9B alone is the 8-bit CSI: it must never reach a terminal raw. */
+    err = expect_rejected("us\x9B" "er@contoso.com");
+    assert_non_null(strstr(err, "us\\x9b" "er@contoso.com"));
+    err = expect_rejected("us\xC2\x9B" "er@contoso.com");   /* C1 CSI in UTF-8 */
+    assert_null(strchr(err, '\x9b'));
+    expect_rejected("a\x1b[2Jb@contoso.com");
+    expect_rejected("a\x7f" "b@contoso.com");
+    expect_rejected("b\xFC" "cher@contoso.com");              /* Latin-1 */
+}
+
+static void
+target_parse__local_part_utf8__kept(void **state)
+{
+    (void)state;
+    expect_ok("j\xC3\xBCrgen@contoso.com", "contoso.com", "j\xC3\xBCrgen@contoso.com");
+}
+
 int
 main(void)
 {
@@ -298,6 +321,8 @@ main(void)
         cmocka_unit_test(target_parse__underscore__rejected),
         cmocka_unit_test(target_parse__space_in_domain__rejected),
         cmocka_unit_test(target_parse__invalid_utf8__rejected),
+        cmocka_unit_test(target_parse__local_part_control_or_c1__rejected_escaped),
+        cmocka_unit_test(target_parse__local_part_utf8__kept),
         cmocka_unit_test(target_parse__newline_in_input__error_still_one_line),
     };
 
