@@ -93,8 +93,15 @@ asan:
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin
 	install -m 0755 $(BUILD)/exprobe $(DESTDIR)$(PREFIX)/bin/exprobe
-	if [ -f exprobe.1 ]; then install -d $(DESTDIR)$(PREFIX)/share/man/man1 && \
-	    install -m 0644 exprobe.1 $(DESTDIR)$(PREFIX)/share/man/man1/exprobe.1; fi
+	install -d $(DESTDIR)$(PREFIX)/share/man/man1
+	install -m 0644 exprobe.1 $(DESTDIR)$(PREFIX)/share/man/man1/exprobe.1
+	install -d $(DESTDIR)$(PREFIX)/share/bash-completion/completions
+	install -m 0644 completions/exprobe.bash \
+	    $(DESTDIR)$(PREFIX)/share/bash-completion/completions/exprobe
+	install -d $(DESTDIR)$(PREFIX)/share/zsh/site-functions
+	install -m 0644 completions/_exprobe $(DESTDIR)$(PREFIX)/share/zsh/site-functions/_exprobe
+	install -d $(DESTDIR)$(PREFIX)/share/doc/exprobe
+	install -m 0644 README.md schema/exprobe.schema.json $(DESTDIR)$(PREFIX)/share/doc/exprobe/
 
 lab-start:
 	@tests/lab/lab.sh start

@@ -43,6 +43,7 @@ struct xp_options {
     int color;                   /* 1 colour, 0 none */
     int progress;                /* live progress line on stderr */
     struct xp_baseline *baseline;   /* --baseline FILE, loaded; owned; or NULL */
+    const char *ehlo;            /* --ehlo NAME: what follows EHLO/HELO, or NULL (ours) */
 };
 
 void xp_options_free(struct xp_options *o);

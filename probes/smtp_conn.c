@@ -16,6 +16,7 @@
 #include "xp_check.h"
 #include "xp_loop.h"
 #include "xp_model.h"
+#include "xp_options.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -552,7 +553,10 @@ on_connect(struct xp_check *c, void *arg, const struct xp_tcp_result *res)
     xp_check_hold(c);
     s->held = 1;
     note(s, "*:", "connected to %s port %d", s->ip, s->port);
-    helo_name(s->fd, name, sizeof(name));
+    if (xp_check_options(c)->ehlo)
+        snprintf(name, sizeof(name), "%s", xp_check_options(c)->ehlo);   /* --ehlo */
+    else
+        helo_name(s->fd, name, sizeof(name));
     xp_smtp_client_init(&s->cl, name, s->cl.probe_mail);
     arm_timer(s);
     update_watch(s);

@@ -170,6 +170,7 @@ run_json(const struct xp_options *opts)
                                                       : json_string("built-in"));
     json_object_set_new(o, "expect_file", arg_json(opts->expect_file, opts->expect_file ? strlen(opts->expect_file) : 0));
     json_object_set_new(o, "ignored", ignored);
+    json_object_set_new(o, "ehlo", arg_json(opts->ehlo, opts->ehlo ? strlen(opts->ehlo) : 0));
     json_object_set_new(o, "sending_ip", arg_json(opts->ip, opts->ip ? strlen(opts->ip) : 0));
     json_object_set_new(o, "user", arg_json(opts->user, opts->user ? strlen(opts->user) : 0));
     json_object_set_new(o, "preflight", json_boolean(opts->preflight));

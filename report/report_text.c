@@ -12,6 +12,7 @@
 #include "xp_preflight.h"
 #include "xp_report.h"
 
+#include <idn2.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -233,6 +234,21 @@ print_check(struct xp_reporter *r, const struct xp_check *c)
         fputc('\n', r->out);
 }
 
+/* An internationalised name is checked as its A-label; people read the
+ * U-label, so the header shows both: "xn--bcher-kva.test [bücher.test]". */
+static void
+print_unicode_form(struct xp_reporter *r, const char *domain)
+{
+    char *u = NULL;
+
+    if (!strstr(domain, "xn--") || idn2_to_unicode_8z8z(domain, &u, 0) != IDN2_OK || !u)
+        return;
+    fputs(" [", r->out);
+    xp_report_put_safe(r->out, u);
+    fputc(']', r->out);
+    idn2_free(u);
+}
+
 static void
 print_header(struct xp_reporter *r, const struct xp_target *t)
 {
@@ -240,6 +256,7 @@ print_header(struct xp_reporter *r, const struct xp_target *t)
         return;
     fputs("== ", r->out);
     paint(r, C_BOLD, t->domain);
+    print_unicode_form(r, t->domain);
     if (t->email) {
         fputs(" (", r->out);
         xp_report_put_safe(r->out, t->email);

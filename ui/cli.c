@@ -12,6 +12,7 @@
 #include "xp_expect.h"
 #include "xp_model.h"
 #include "xp_options.h"
+#include "xp_report.h"
 #include "xp_target.h"
 
 #include <ares.h>
@@ -49,6 +50,7 @@ enum {
     OPT_PREFLIGHT,
     OPT_IGNORE,
     OPT_BASELINE,
+    OPT_EHLO,
     OPT_EXPIRY_WARN_DAYS,
     OPT_NO_REVOCATION,
     OPT_EXPLAIN,
@@ -72,6 +74,7 @@ static const struct option long_options[] = {
     { "preflight", no_argument, NULL, OPT_PREFLIGHT },
     { "ignore", required_argument, NULL, OPT_IGNORE },
     { "baseline", required_argument, NULL, OPT_BASELINE },
+    { "ehlo", required_argument, NULL, OPT_EHLO },
     { "expiry-warn-days", required_argument, NULL, OPT_EXPIRY_WARN_DAYS },
     { "no-revocation", no_argument, NULL, OPT_NO_REVOCATION },
     { "explain", required_argument, NULL, OPT_EXPLAIN },
@@ -155,6 +158,9 @@ xp_cli_usage(FILE *out)
 "                           answers); with -q only the changes. Run once per\n"
 "                           --dns-server to compare internal and external DNS\n", out);
     fputs(
+"      --ehlo NAME          the name the smtp check sends with EHLO (default:\n"
+"                           this host's FQDN, else its address literal), as\n"
+"                           the on-premises server or Exchange Online would\n"
 "      --ca-file FILE       trust anchors (PEM) instead of the system store\n"
 "      --expiry-warn-days N certificate expiry warning: when less than a third\n"
 "                           of its lifetime, at most N days, is left (default 30)\n"
@@ -235,11 +241,14 @@ static void XP_PRINTF(1, 2) XP_NORETURN
 usage_error(const char *fmt, ...)
 {
     va_list ap;
+    char msg[1024];
 
-    fputs("exprobe: ", stderr);
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
+    /* What the user typed is echoed: one line, control bytes shown \xNN. */
+    fputs("exprobe: ", stderr);
+    xp_report_put_safe(stderr, msg);
     fputs(" (see exprobe --help)\n", stderr);
     exit(XP_EXIT_USAGE);
 }
@@ -325,6 +334,23 @@ checks_selected(const struct check_selection *sel)
     if (!(mask & known))
         usage_error("--checks leaves no check to run");
     return mask;
+}
+
+/* --ehlo: a domain (RFC 5321 Domain) or an address literal in brackets;
+ * nothing that could end the command line or smuggle another one. */
+static int
+valid_ehlo(const char *s)
+{
+    size_t n = strlen(s), i;
+
+    if (n == 0 || n > 255)
+        return 0;
+    if (s[0] == '[')
+        return s[n - 1] == ']' && n > 2 && strspn(s + 1, "0123456789abcdefABCDEF.:IPv6") == n - 2;
+    for (i = 0; i < n; i++)
+        if (!isalnum((unsigned char)s[i]) && s[i] != '-' && s[i] != '.')
+            return 0;
+    return s[0] != '.' && s[0] != '-' && !strstr(s, "..");
 }
 
 /* One server: IPv4[:port], [IPv6][:port] or a bare IPv6 address. */
@@ -581,6 +607,12 @@ xp_cli_parse(struct xp_options *o, int argc, char **argv)
             break;
         case OPT_DOMAINS_FILE:
             domains_file = optarg;
+            break;
+        case OPT_EHLO:
+            if (!valid_ehlo(optarg))
+                usage_error("--ehlo wants a host name (mail.contoso.com) or an address "
+                            "literal ([203.0.113.5]), not '%.80s'", optarg);
+            o->ehlo = optarg;
             break;
         case OPT_BASELINE:
             xp_baseline_free(o->baseline);

@@ -96,3 +96,21 @@ def test_version_lists_every_library():
     for lib in ("libcurl", "OpenSSL", "c-ares", "libxml2", "jansson", "libidn2", "ncurses"):
         assert_true(lib in r.out, "-V names %s:\n%s" % (lib, r.out))
     assert_true("checks " in r.out, "-V names the checks built in:\n" + r.out)
+
+
+def test_ehlo_name_is_sent_and_validated():
+    r = run(*lab_args("-f", "json", "-c", "smtp", "--ehlo", "probe.contoso.test", "-v",
+                      "onprem.test"))
+    doc = parse_json(r)
+    lines = [x for c in doc["checks"] for f in c["findings"]
+             for x in (f.get("evidence") or {}).get("transcript", [])]
+    assert_true("C: EHLO probe.contoso.test" in lines, "EHLO name sent: %s" % lines[:8])
+    assert_eq(doc["run"]["ehlo"], "probe.contoso.test", "run.ehlo")
+    for bad in ("bad name", "x\r\nRCPT", "-x", "[1.2.3.4", "a..b"):
+        assert_usage_error(run("--ehlo", bad, "cloud.test"), mention="--ehlo")
+
+
+def test_idn_header_shows_both_forms():
+    r = run(*lab_args("-c", "cname", "bücher.test"))
+    assert_true(r.out.startswith("== xn--bcher-kva.test [bücher.test]"),
+                "text header shows A-label and U-label: %r" % r.out[:80])
