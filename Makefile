@@ -19,7 +19,9 @@ WARN     = -std=c11 -Wpedantic -Wall -Wextra -Werror -Wshadow -Wstrict-prototype
            -Wmissing-prototypes -Wformat=2
 CPPFLAGS += -D_DEFAULT_SOURCE -Iinclude
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+# libunbound (DNSSEC validation) has no usable .pc on Debian 12 (it requires
+# libevent's, which libunbound-dev does not pull in): linked by name.
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lunbound
 
 LIB_SRC = $(wildcard probes/*.c) $(wildcard report/*.c) ui/cli.c ui/prompt.c \
           $(wildcard ui/tui*.c)

@@ -81,6 +81,18 @@ void xp_check_addrs_clear(struct xp_addr_lookup *l);
 /* The address to connect to: the first A, else the first AAAA; or NULL. */
 const char *xp_addrs_pick(const struct xp_addr_lookup *l);
 
+/*
+ * Ask the run's DNSSEC validator (libunbound, include/xp_dnssec.h; made on
+ * first use with --dns-server and --trust-anchor). cb runs unless the
+ * check was cancelled. Returns -1 with err when no validator can be made
+ * (cb will not run), else 0.
+ */
+struct xp_dnssec_result;
+typedef void (*xp_check_dnssec_cb)(struct xp_check *c, void *arg,
+                                   const struct xp_dnssec_result *res);
+int xp_check_dnssec(struct xp_check *c, const char *name, int type, xp_check_dnssec_cb cb,
+                    void *arg, char *err, size_t errlen);
+
 /* Connect with --timeout; the callback owns res->fd (close it when done). */
 typedef void (*xp_check_tcp_cb)(struct xp_check *c, void *arg, const struct xp_tcp_result *res);
 void xp_check_tcp(struct xp_check *c, const char *ip, int port, xp_check_tcp_cb cb, void *arg);

@@ -53,6 +53,9 @@ enum xp_severity {
     X(DNSBL_LISTED) X(DNSBL_QUERY_BLOCKED) X(DNSBL_CLEAN)                  \
     X(CONNECTOR_IP_MISMATCH)                                               \
     X(DNSBL_ZONE_UNRELIABLE) X(DNSBL_QUERY_FAILED)                         \
+    /* dane */                                                             \
+    X(DANE_OK) X(DANE_NOT_DEPLOYED) X(DANE_NO_DNSSEC) X(DANE_TLSA_MISMATCH) \
+    X(DANE_BOGUS) X(DANE_NO_ROLLOVER)                                      \
     /* cname */                                                            \
     X(CNAME_MISSING) X(CNAME_WRONG_TARGET) X(TXT_VERIFICATION_MISSING)     \
     X(MX_NOT_EXO) X(SPF_MISSING_INCLUDE)                                   \

@@ -28,6 +28,7 @@ struct xp_options {
     const char *output;          /* -o FILE, or NULL for stdout */
     const char *dns_servers;     /* --dns-server, or NULL for the system's */
     const char *ca_file;
+    const char *trust_anchor;    /* --trust-anchor: DNSSEC anchors, or NULL for the root key */
     const char *expect_file;
     struct xp_expect *expect;    /* always set (defaults when no file); owned */
     const char *user;            /* --user UPN, or NULL */

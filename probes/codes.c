@@ -415,6 +415,53 @@ static const struct xp_code_info table[XP_CODE_COUNT] = {
                     "listed is unknown.",
          .fix = "Retry, or use another resolver: without an answer the listing is unknown.",
          .source = "RFC 5782"),
+    CODE(DANE_OK, I, "dane",
+         .title = "DANE in place",
+         .explain = "The MX hosts publish TLSA records in DNSSEC-signed zones, and the "
+                    "certificate each presents on STARTTLS matches them: DANE senders "
+                    "(Exchange Online, Postfix, Exim) authenticate the server.",
+         .source = "RFC 7672"),
+    CODE(DANE_NOT_DEPLOYED, I, "dane",
+         .title = "No DANE",
+         .explain = "No MX host publishes TLSA records: senders deliver with opportunistic "
+                    "TLS, which an attacker on the path can strip or intercept.",
+         .fix = "To deploy DANE: sign the zone (DS at the registrar), then publish TLSA 3 1 1 "
+                "records (SHA-256 of each MX key) at _25._tcp.<MX host>; on Exchange Online, "
+                "Enable-DnssecForVerifiedDomain, the *.mx.microsoft MX, then "
+                "Enable-SmtpDaneInbound.",
+         .source = "RFC 7672; Microsoft Learn: Inbound SMTP DANE with DNSSEC"),
+    CODE(DANE_NO_DNSSEC, W, "dane",
+         .title = "TLSA records without DNSSEC",
+         .explain = "TLSA records are published, but the zone holding them (or the domain's "
+                    "MX RRset) is not DNSSEC-signed: senders ignore unsigned TLSA records, so "
+                    "they protect nothing.",
+         .fix = "Sign the zone holding the TLSA records (and the domain's MX RRset): DNSSEC "
+                "at the DNS host, DS at the registrar.",
+         .source = "RFC 7672 2.2"),
+    CODE(DANE_TLSA_MISMATCH, F, "dane",
+         .title = "TLSA does not match the certificate",
+         .explain = "The MX host presents a certificate that no usable TLSA record matches "
+                    "(typically a renewal with a new key and no new TLSA): DANE senders defer, "
+                    "then bounce (Exchange Online: 5.7.323 tlsa-invalid).",
+         .fix = "Publish the TLSA record of the key the server presents now (3 1 1 <SHA-256 "
+                "of the key>), keep the next key's record beside it, or put back the "
+                "certificate the records name.",
+         .source = "RFC 7672 3; RFC 6698"),
+    CODE(DANE_BOGUS, F, "dane",
+         .title = "DNSSEC validation fails",
+         .explain = "An answer about the domain's mail servers is bogus (expired signatures, a "
+                    "DS that matches no key, missing DNSKEY): validating senders cannot "
+                    "resolve the MX at all and defer mail (4.7.324 dnssec-invalid).",
+         .fix = "Repair the zone's DNSSEC: re-sign expired signatures, make the parent's DS "
+                "match the key, or remove the DS to turn DNSSEC off cleanly.",
+         .source = "RFC 4035 5; RFC 7672 2.1"),
+    CODE(DANE_NO_ROLLOVER, I, "dane",
+         .title = "One TLSA record: no rollover",
+         .explain = "The host has one usable TLSA record: the next certificate renewal with a "
+                    "new key breaks DANE unless the new key's record is published first.",
+         .fix = "Publish a TLSA record for the next key (or 2 1 1 for the issuing CA) before "
+                "the certificate is renewed; remove the old one after the switch.",
+         .source = "RFC 7671 8.1"),
     CODE(CNAME_MISSING, F, "cname",
          .title = "Office 365 record missing",
          .explain = "A DNS record Office 365 needs for this deployment (autodiscover, "

@@ -14,6 +14,7 @@
  * long --domains-file does not open thousands of sockets.
  */
 #include "xp_check.h"
+#include "xp_dnssec.h"
 #include "xp_expect.h"
 #include "xp_facts.h"
 #include "xp_loop.h"
@@ -40,6 +41,7 @@ struct op {
         xp_check_tcp_cb tcp;
         xp_check_tls_cb tls;
         xp_check_http_cb http;
+        xp_check_dnssec_cb dnssec;
     } cb;
     void *arg;
     struct op *prev, *next;
@@ -59,6 +61,7 @@ struct xp_engine {
     const struct xp_options *opts;
     struct xp_loop *loop;
     struct xp_dns *dns;
+    struct xp_dnssec *sec;       /* made on first use (the dane check) */
     struct xp_run *run;
     size_t next_target;
     size_t active;
@@ -159,6 +162,40 @@ xp_check_dns(struct xp_check *c, const char *name, int type, xp_check_dns_cb cb,
 
     op->cb.dns = cb;
     xp_dns_query(engine_of(c)->dns, name, type, on_dns, op);
+}
+
+static void
+on_dnssec(void *arg, const struct xp_dnssec_result *res)
+{
+    struct op *op = arg;
+    struct xp_check *c = op->check;
+    xp_check_dnssec_cb cb = op->cb.dnssec;
+    void *cbarg = op->arg;
+    int live = op_end(op);
+
+    free(op);
+    if (!live)
+        return;
+    cb(c, cbarg, res);
+    xp_check_release(c);
+}
+
+int
+xp_check_dnssec(struct xp_check *c, const char *name, int type, xp_check_dnssec_cb cb,
+                void *arg, char *err, size_t errlen)
+{
+    struct xp_engine *e = engine_of(c);
+    struct op *op;
+
+    if (!e->sec)
+        e->sec = xp_dnssec_new(e->loop, e->opts->dns_servers, e->opts->trust_anchor,
+                               e->opts->timeout_ms, err, errlen);
+    if (!e->sec)
+        return -1;
+    op = op_new(c, arg);
+    op->cb.dnssec = cb;
+    xp_dnssec_query(e->sec, name, type, on_dnssec, op);
+    return 0;
 }
 
 static void
@@ -1025,6 +1062,8 @@ do_rerun(void *arg)
     c->state = NULL;
     c->started = c->done = 0;
     xp_dns_flush(e->dns);
+    if (e->sec)
+        xp_dnssec_flush(e->sec);
     if (t->done) {
         t->done = 0;
         t->interrupted = 0;
@@ -1064,6 +1103,7 @@ xp_engine_free(struct xp_engine *e)
     }
     free(e->probes);
     xp_strv_free(e->silent, e->nsilent);
+    xp_dnssec_free(e->sec);
     for (op = e->ops; op; op = next) {
         next = op->next;
         free(op);

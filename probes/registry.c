@@ -11,6 +11,7 @@ extern const struct xp_check_ops xp_check_preauth;
 extern const struct xp_check_ops xp_check_cert;
 extern const struct xp_check_ops xp_check_smtp;
 extern const struct xp_check_ops xp_check_dnsbl;
+extern const struct xp_check_ops xp_check_dane;
 extern const struct xp_check_ops xp_check_cname;
 extern const struct xp_check_ops xp_check_lync;
 
@@ -20,6 +21,7 @@ const struct xp_check_ops *const xp_checks[] = {
     &xp_check_cert,
     &xp_check_smtp,
     &xp_check_dnsbl,
+    &xp_check_dane,
     &xp_check_cname,
     &xp_check_lync,
     NULL,

@@ -7,6 +7,7 @@
  */
 #include "xp_check.h"
 #include "xp_baseline.h"
+#include "xp_dnssec.h"
 #include "xp_expect.h"
 #include "xp_options.h"
 #include "xp_preflight.h"
@@ -166,6 +167,10 @@ run_json(const struct xp_options *opts)
     json_object_set_new(o, "dns_servers", opts->dns_servers ? list_json(opts->dns_servers)
                                                            : json_string("system"));
     json_object_set_new(o, "ca_file", arg_json(opts->ca_file, opts->ca_file ? strlen(opts->ca_file) : 0));
+    json_object_set_new(o, "trust_anchor",
+                        opts->trust_anchor
+                            ? arg_json(opts->trust_anchor, strlen(opts->trust_anchor))
+                            : json_string(XP_DNSSEC_DEFAULT_ANCHOR));
     json_object_set_new(o, "dnsbl_zones", opts->dnsbl ? list_json(opts->dnsbl)
                                                       : json_string("built-in"));
     json_object_set_new(o, "expect_file", arg_json(opts->expect_file, opts->expect_file ? strlen(opts->expect_file) : 0));

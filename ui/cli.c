@@ -9,6 +9,7 @@
 #include "xp_cert.h"
 #include "xp_check.h"
 #include "xp_codes.h"
+#include "xp_dnssec.h"
 #include "xp_expect.h"
 #include "xp_model.h"
 #include "xp_options.h"
@@ -54,6 +55,7 @@ enum {
     OPT_EXPIRY_WARN_DAYS,
     OPT_NO_REVOCATION,
     OPT_EXPLAIN,
+    OPT_TRUST_ANCHOR,
 };
 
 static const struct option long_options[] = {
@@ -67,6 +69,7 @@ static const struct option long_options[] = {
     { "domains-file", required_argument, NULL, OPT_DOMAINS_FILE },
     { "hosts", required_argument, NULL, OPT_HOSTS },
     { "ca-file", required_argument, NULL, OPT_CA_FILE },
+    { "trust-anchor", required_argument, NULL, OPT_TRUST_ANCHOR },
     { "user", required_argument, NULL, OPT_USER },
     { "ip", required_argument, NULL, OPT_IP },
     { "dnsbl", required_argument, NULL, OPT_DNSBL },
@@ -166,6 +169,9 @@ xp_cli_usage(FILE *out)
 "                           of its lifetime, at most N days, is left (default 30)\n"
 "      --no-revocation      fetch no OCSP/CRL (a stapled OCSP answer is still\n"
 "                           judged)\n"
+"      --trust-anchor FILE  DNSSEC trust anchors (DS or DNSKEY records, zone-file\n"
+"                           format) for the dane check's own validation,\n"
+"                           instead of " XP_DNSSEC_DEFAULT_ANCHOR "\n"
 "      --user UPN           authenticated Autodiscover as UPN; the password comes\n"
 "                           from EXPROBE_PASSWORD or a no-echo prompt, and goes\n"
 "                           only over verified https to hosts in DOMAIN\n"
@@ -655,6 +661,11 @@ xp_cli_parse(struct xp_options *o, int argc, char **argv)
             o->ca_file = optarg;
             break;
         }
+        case OPT_TRUST_ANCHOR:
+            if (xp_dnssec_anchor_check(optarg, err, sizeof(err)) < 0)
+                usage_error("%s", err);
+            o->trust_anchor = optarg;
+            break;
         case 'v':
             o->verbose = 1;
             break;

@@ -83,6 +83,7 @@ BLACKHOLE=$ROOT/tests/lab/servers/blackhole_dns.py
 TLS_STALL=$ROOT/tests/lab/servers/tls_stall.py
 TLS_GARBAGE=$ROOT/tests/lab/servers/tls_garbage.py
 SMTP_LAB=$ROOT/tests/lab/servers/smtp_lab.py
+DANE13=$ROOT/tests/lab/dane13.py
 SMTP_HOSTILE=$ROOT/tests/lab/servers/smtp_hostile.py
 EXIM=${EXIM:-/usr/sbin/exim4}
 SMTP_DIR=$LAB_DIR/smtp
@@ -130,7 +131,7 @@ where() {
         blackhole) echo "$BH_ADDR:53" ;;
         tlsstall)  echo "$STALL_ADDR:$TLS_PORT" ;;
         tlsgarbage) echo "$GARBAGE_ADDR:$TLS_PORT" ;;
-        exim)      echo "127.0.1.70-.73,.41,.11:25" ;;
+        exim)      echo "127.0.1.70-.73,.41,.11, 127.0.13.10,.41:25" ;;
         smtphostile) echo "127.0.1.80-.92:25" ;;
     esac
 }
@@ -300,6 +301,12 @@ prepare_named() {
     mkdir -p "$LAB_DIR/zones"
     rm -f "$LAB_DIR/zones"/*.zone
     cp "$ZONE_SRC"/*.zone "$LAB_DIR/zones/"
+    # DNSSEC cases: TLSA/DS placeholders filled, zones signed, trust anchors written.
+    if ! out=$("$PYTHON" "$DANE13" zones "$LAB_DIR" 2>&1); then
+        printf '%s\n' "$out" >&2
+        err "signing the DNSSEC lab zones failed ($DANE13 zones $LAB_DIR)"
+        exit 1
+    fi
     render "$NAMED_TMPL" "$LAB_DIR/named.conf"
     if ! out=$(named-checkconf -z "$LAB_DIR/named.conf" 2>&1); then
         printf '%s\n' "$out" | grep -v ': loaded serial' >&2
@@ -374,6 +381,9 @@ start_one() {
             "$PYTHON" "$SMTP_LAB" prepare "$LAB_DIR" "$CERT_DIR" \
                 >>"$LAB_DIR/exim.stderr" 2>&1 || {
                 err "exim: preparing $SMTP_DIR failed"; tail_logs exim; return 1; }
+            "$PYTHON" "$DANE13" certs "$LAB_DIR" "$CERT_DIR" \
+                >>"$LAB_DIR/exim.stderr" 2>&1 || {
+                err "exim: the DANE MX certificates failed"; tail_logs exim; return 1; }
             "$EXIM" -C "$SMTP_DIR/exim.conf" -bd -oP "$(pidfile exim)" \
                 </dev/null >>"$LAB_DIR/exim.stderr" 2>&1 9>&- || {
                 err "exim failed to start"; tail_logs exim; return 1; }

@@ -1,0 +1,148 @@
+"""dane check against the lab's signed zones (tests/lab/dane13.py,
+fixtures/dns/zones/*.dane13.test.zone, mx.microsoft.zone): DNSSEC validated
+by exprobe itself under the lab's trust anchors (--trust-anchor), TLSA
+records matched against the certificate the lab Exim presents (127.0.13.10,
+127.0.13.41) as the smtp check met it."""
+
+import json
+import os
+
+from harness import (ROOT, assert_code, assert_exit, assert_no_code, fail, findings,
+                     probe, run, lab_args)
+
+LAB_DIR = os.environ.get("LAB_DIR") or os.path.join(ROOT, "build", "lab")
+if not os.path.isabs(LAB_DIR):
+    LAB_DIR = os.path.join(ROOT, LAB_DIR)
+ANCHORS = os.path.join(LAB_DIR, "dane13", "anchors.key")
+CA = os.path.join(LAB_DIR, "certs", "ca.pem")
+
+
+def dane(domain, checks="smtp,dane"):
+    return probe(domain, "--trust-anchor", ANCHORS, "--ca-file", CA, "--timeout", "3",
+                 checks=checks)
+
+
+def dane_check(doc):
+    for c in doc["checks"]:
+        if c["id"] == "dane":
+            return c
+    fail("no dane check in the document")
+
+
+def test_good_two_records():
+    r, doc = dane("good.dane13.test")
+    f = assert_code(doc, "DANE_OK", severity="info", check_id="dane", count=1, r=r)[0]
+    assert_no_code(doc, "DANE_NO_ROLLOVER", r=r)
+    assert_exit(r, 0)
+    if dane_check(doc)["status"] != "pass":
+        fail("dane status %s" % dane_check(doc)["status"])
+    if f["evidence"].get("hosts_with_tlsa") != 1:
+        fail("DANE_OK evidence: %s" % f["evidence"])
+    # every validated RRset shows its DNSSEC verdict
+    steps = json.dumps(dane_check(doc)["steps"])
+    if "DNSSEC: secure" not in steps:
+        fail("no 'DNSSEC: secure' in the dane steps: %s" % steps[:400])
+
+
+def test_single_record_no_rollover():
+    r, doc = dane("single.dane13.test")
+    assert_code(doc, "DANE_OK", severity="info", check_id="dane", count=1, r=r)
+    assert_code(doc, "DANE_NO_ROLLOVER", severity="info", check_id="dane", count=1, r=r)
+    assert_exit(r, 0)
+
+
+def test_stale_tlsa_mismatch():
+    r, doc = dane("stale.dane13.test")
+    f = assert_code(doc, "DANE_TLSA_MISMATCH", severity="fail", check_id="dane", count=1,
+                    r=r)[0]
+    assert_no_code(doc, "DANE_OK", r=r)
+    assert_exit(r, 2)
+    ev = f["evidence"]
+    tlsa = " ".join(ev.get("tlsa") or [])
+    presented = " ".join(ev.get("presented") or [])
+    if "_25._tcp.mx.stale.dane13.test" not in tlsa or "IN TLSA 3 1 1 " not in tlsa:
+        fail("evidence.tlsa does not name the record: %r" % ev.get("tlsa"))
+    if "leaf SPKI: 3 1 1 " not in presented:
+        fail("evidence.presented lacks the leaf's 3 1 1 hash: %r" % ev.get("presented"))
+    want = presented.split("leaf SPKI: ")[1].split()[0:4]
+    if "TLSA " + " ".join(want) not in f.get("remediation", ""):
+        fail("the fix does not give the 3 1 1 record to publish (%s): %r"
+             % (" ".join(want), f.get("remediation")))
+    if ev.get("address") != "127.0.13.10":
+        fail("evidence.address: %r" % ev.get("address"))
+
+
+def _bogus(domain, why):
+    r, doc = dane(domain)
+    f = assert_code(doc, "DANE_BOGUS", severity="fail", check_id="dane", count=1, r=r)[0]
+    for code in ("DANE_TLSA_MISMATCH", "DANE_OK", "DANE_NO_DNSSEC", "DANE_NOT_DEPLOYED"):
+        assert_no_code(doc, code, r=r)
+    if why not in (f["evidence"].get("why_bogus") or ""):
+        fail("%s why_bogus lacks %r: %r" % (domain, why, f["evidence"]))
+    assert_exit(r, 2)
+
+
+def test_expired_signatures_bogus():
+    _bogus("expired.dane13.test", "signature expired")
+
+
+def test_wrong_ds_bogus():
+    _bogus("wrongds.dane13.test", "DS")
+
+
+def test_unsigned_tlsa_no_dnssec():
+    r, doc = dane("unsigned.dane13.test")
+    f = assert_code(doc, "DANE_NO_DNSSEC", severity="warn", check_id="dane", count=1, r=r)[0]
+    if f["evidence"].get("tlsa_rrset") != "insecure":
+        fail("evidence: %s" % f["evidence"])
+    assert_exit(r, 1)
+
+
+def test_healthy_without_dane_is_info_only():
+    r, doc = dane("none.dane13.test")
+    assert_code(doc, "DANE_NOT_DEPLOYED", severity="info", check_id="dane", count=1, r=r)
+    bad = [f["code"] for f in findings(doc) if f["severity"] != "info"]
+    if bad:
+        fail("none.dane13.test has non-info findings: %s" % bad)
+    assert_exit(r, 0)
+
+
+def test_exchange_online_dnssec_mx():
+    r, doc = dane("exo.dane13.test", checks="smtp,dane,cname")
+    assert_code(doc, "DANE_OK", severity="info", check_id="dane", count=1, r=r)
+    assert_no_code(doc, "MX_NOT_EXO", r=r)
+
+
+def test_exchange_online_mx_unsigned_domain_fails():
+    r, doc = dane("exodnssec13.test")
+    f = assert_code(doc, "DANE_NO_DNSSEC", severity="fail", check_id="dane", count=1, r=r)[0]
+    if "Enable-SmtpDaneInbound" not in (f.get("remediation") or ""):
+        fail("fix does not name Microsoft's prerequisite: %r" % f.get("remediation"))
+
+
+def test_no_second_connection():
+    # dane reads the chain smtp met: with smtp left out, it compares nothing
+    # and says how to get the comparison.
+    r, doc = dane("good.dane13.test", checks="dane")
+    assert_no_code(doc, "DANE_TLSA_MISMATCH", r=r)
+    if "-c smtp,dane" not in json.dumps(dane_check(doc)["steps"]):
+        fail("dane alone does not say smtp is needed for the comparison")
+
+
+def test_unvalidatable_resolver_is_skipped_not_bogus():
+    # The lab root is unsigned: under the system root key nothing validates,
+    # which is the resolver path's fault, not the domain's.
+    r, doc = probe("good.dane13.test", "--timeout", "3", checks="dane")
+    c = dane_check(doc)
+    if c["status"] != "skip" or "trust anchor" not in c.get("skip_reason", ""):
+        fail("dane under an unusable anchor: %s %r" % (c["status"], c.get("skip_reason")))
+    assert_no_code(doc, "DANE_BOGUS", r=r)
+
+
+def test_trust_anchor_option_errors():
+    r = run(*lab_args("--trust-anchor", "/nonexistent/anchors.key", "good.dane13.test"))
+    assert_exit(r, 3)
+    if "/nonexistent/anchors.key" not in r.err:
+        fail("the error does not name the file: %r" % r.err)
+    r = run(*lab_args("--trust-anchor", os.path.join(ROOT, "README.md"), "good.dane13.test"))
+    assert_exit(r, 3)
