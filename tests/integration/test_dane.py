@@ -8,9 +8,9 @@ import json
 import os
 
 from harness import (ROOT, assert_code, assert_exit, assert_no_code, fail, findings,
-                     probe, run, lab_args)
+                     lab_args, lab_dir, probe, run)
 
-LAB_DIR = os.environ.get("LAB_DIR") or os.path.join(ROOT, "build", "lab")
+LAB_DIR = lab_dir()
 if not os.path.isabs(LAB_DIR):
     LAB_DIR = os.path.join(ROOT, LAB_DIR)
 ANCHORS = os.path.join(LAB_DIR, "dane13", "anchors.key")

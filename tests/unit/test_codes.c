@@ -38,7 +38,8 @@ static const char *const spec_codes[] = {
 
 static const char *const spec_prefixes[] = {
     "DOMAIN_", "RESOLVER_", "CHECK_", "AUTOD_", "XML_", "PREAUTH_", "FEDERATION_", "MRSPROXY_", "CERT_", "SMTP_",
-    "DNSBL_", "CONNECTOR_", "CNAME_", "TXT_", "MX_", "SPF_", "LYNC_", "TLS_",
+    "DNSBL_", "CONNECTOR_", "CNAME_", "TXT_", "MX_", "SPF_", "LYNC_", "TLS_", "DANE_", "MTASTS_",
+    "TLSRPT_",
 };
 
 /* The enum's own spelling of each code, from the X-macro. */
