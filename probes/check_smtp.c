@@ -186,275 +186,444 @@ cert_has_name(X509 *leaf, const char *want, char *shown, size_t len)
     return xp_cert_host_matches(leaf, name, &cn_only);
 }
 
-/* ---- one session's verdict ---- */
+/* ---- one session's verdict: one function per aspect ---- */
 
+/* What the aspects of one session's verdict share. */
+struct verdict {
+    struct xp_check *c;
+    struct sess *s;
+    const struct xp_smtp_client *cl;
+    const struct xp_tls_info *tls;
+    const struct xp_expect *ex;
+    enum xp_smtp_end end;
+    int starttls_offered;
+    int inspection;           /* a firewall rewrites the dialogue: STARTTLS is moot */
+    int problems;             /* findings other than SMTP_OK so far */
+};
+
+/* Add a finding that is a problem (it keeps SMTP_OK away). */
 static void
-judge_session(struct xp_check *c, struct sess *s)
+problem(struct verdict *v, struct xp_finding *f)
 {
-    const struct xp_smtp_client *cl = xp_smtp_conn_client(s->conn);
-    const struct xp_tls_info *tls = xp_smtp_conn_tls(s->conn);
-    const struct xp_expect *ex = xp_check_expect(c);
-    enum xp_smtp_end end = xp_smtp_conn_end(s->conn);
-    enum xp_smtp_stage stage = xp_smtp_conn_stage(s->conn);
-    const char *err = xp_smtp_conn_error(s->conn);
-    struct xp_finding *f;
-    int problems = 0, inspection = 0, starttls_offered = (cl->ext & XP_SMTP_EXT_STARTTLS) != 0;
-    int ehlo_refused = cl->ehlo.code >= 500 && cl->helo.code != 0;
-    char *signs[4];
+    v->problems++;
+    xp_finding_add(f);
+}
+
+static const char *
+first_line(const struct xp_smtp_reply *r)
+{
+    return r->nlines ? r->lines[0] : "";
+}
+
+/* Banner: the greeting line and how long it took. */
+static void
+aspect_banner(struct verdict *v)
+{
+    int64_t banner_ms = xp_smtp_conn_ms(v->s->conn, XP_SMTP_MS_BANNER);
+
+    if (v->cl->banner.nlines)
+        xp_step_note(v->s->step, "banner: %03d %s", v->cl->banner.code, v->cl->banner.lines[0]);
+    if (banner_ms >= 1000)
+        xp_step_note(v->s->step, "greeting delay: the banner came %lld ms after connecting "
+                     "(postscreen / tarpit style); the server is alive", (long long)banner_ms);
+}
+
+/* EHLO: the extensions offered (or HELO after a refused EHLO). */
+static void
+aspect_ehlo(struct verdict *v)
+{
+    const struct xp_smtp_client *cl = v->cl;
     char ext[XP_SMTP_EXT_NAMES_LEN];
+
+    if (cl->ehlo.code / 100 == 2)
+        xp_step_note(v->s->step, "EHLO: %s", xp_smtp_ext_names(cl->ext, ext, sizeof(ext))[0]
+                     ? ext : "(no known extension)");
+    else if (cl->helo.code)
+        xp_step_note(v->s->step, "EHLO refused (%03d), HELO answered %03d", cl->ehlo.code,
+                     cl->helo.code);
+}
+
+/* TLS: the session's parameters, the extensions after TLS, and the
+ * certificate for `cert` (facts). */
+static void
+aspect_tls_notes(struct verdict *v)
+{
+    const struct xp_smtp_client *cl = v->cl;
+    unsigned lost = cl->ext & ~cl->ext_tls & ~(unsigned)XP_SMTP_EXT_STARTTLS;
+    unsigned gained = cl->ext_tls & ~cl->ext;
+    char after[XP_SMTP_EXT_NAMES_LEN], new[XP_SMTP_EXT_NAMES_LEN], gone[XP_SMTP_EXT_NAMES_LEN];
+    char source[64];
+
+    if (!v->tls->handshake_ok)
+        return;
+    xp_step_note(v->s->step, "TLS: %s, %s", v->tls->protocol, v->tls->cipher);
+    if (cl->ehlo_tls.code / 100 == 2)
+        /* One buffer per list: they are all arguments of one call. */
+        xp_step_note(v->s->step, "EHLO after TLS: %s%s%s%s%s",
+                     xp_smtp_ext_names(cl->ext_tls, after, sizeof(after)),
+                     gained ? "; new: " : "", xp_smtp_ext_names(gained, new, sizeof(new)),
+                     lost ? "; gone: " : "", xp_smtp_ext_names(lost, gone, sizeof(gone)));
+    snprintf(source, sizeof(source), "smtp %.11s %.45s", v->s->host->kind, v->s->host->name);
+    xp_facts_add_tls(xp_check_facts(v->c), source, 0, v->tls);
+}
+
+/* Client IP: the address the server saw us as, for `dnsbl` (facts). */
+static void
+aspect_client_ip(struct verdict *v)
+{
+    char source[160];
+
+    if (!v->cl->client_ip[0])
+        return;
+    xp_step_note(v->s->step, "the server saw this client as %s", v->cl->client_ip);
+    snprintf(source, sizeof(source), "EHLO reply of %.90s (%.46s)", v->s->host->name, v->s->ip);
+    xp_facts_add_client_ip(xp_check_facts(v->c), v->cl->client_ip, source);
+}
+
+/* Firewall ESMTP inspection (domain.md §4.4) in banner, EHLO and STARTTLS:
+ * each sign, with its line. */
+static void
+aspect_inspection(struct verdict *v)
+{
+    const struct xp_smtp_client *cl = v->cl;
+    int ehlo_refused = cl->ehlo.code >= 500 && cl->helo.code != 0;
+    struct xp_finding *f;
+    char *signs[4];
     size_t nsigns = 0, i;
 
-    /* Firewall ESMTP inspection (domain.md §4.4): each sign, with its line. */
     if (cl->banner.nlines && xp_smtp_banner_masked(cl->banner.lines[0]))
         signs[nsigns++] = xasprintf("banner masked with asterisks: %03d %s", cl->banner.code,
                                     cl->banner.lines[0]);
     if (ehlo_refused && xp_smtp_unrecognized(&cl->ehlo))
         signs[nsigns++] = xasprintf("EHLO answered %03d %s, HELO answered %03d", cl->ehlo.code,
-                                    cl->ehlo.nlines ? cl->ehlo.lines[0] : "", cl->helo.code);
+                                    first_line(&cl->ehlo), cl->helo.code);
     if (cl->masked[0])
         signs[nsigns++] = xasprintf("EHLO keyword %s where STARTTLS would be (rewritten)",
                                     cl->masked);
-    if (starttls_offered && cl->starttls.code && xp_smtp_unrecognized(&cl->starttls))
+    if (v->starttls_offered && cl->starttls.code && xp_smtp_unrecognized(&cl->starttls))
         signs[nsigns++] = xasprintf("STARTTLS offered, but answered %03d %s", cl->starttls.code,
-                                    cl->starttls.nlines ? cl->starttls.lines[0] : "");
-    if (nsigns) {
-        inspection = 1;
-        problems++;
-        f = session_finding(c, s, XP_SMTP_ESMTP_INSPECTION, "something between us and the "
-                            "server rewrites the SMTP dialogue (firewall ESMTP inspection): %s",
-                            signs[0]);
-        xp_ev_list(f, "signs", signs, nsigns);
-        ev_session(f, s);
-        xp_finding_fix(f, "Turn off SMTP/ESMTP inspection on the firewall in front of %s "
-                       "(Cisco PIX 'no fixup protocol smtp 25', ASA 'no inspect esmtp' in the "
-                       "global policy), or allow ESMTP and STARTTLS through it; until then no "
-                       "TLS can be negotiated.", s->host->name);
-        xp_finding_add(f);
-    }
+                                    first_line(&cl->starttls));
+    if (!nsigns)
+        return;
+    v->inspection = 1;
+    f = session_finding(v->c, v->s, XP_SMTP_ESMTP_INSPECTION, "something between us and the "
+                        "server rewrites the SMTP dialogue (firewall ESMTP inspection): %s",
+                        signs[0]);
+    xp_ev_list(f, "signs", signs, nsigns);
+    ev_session(f, v->s);
+    xp_finding_fix(f, "Turn off SMTP/ESMTP inspection on the firewall in front of %s "
+                   "(Cisco PIX 'no fixup protocol smtp 25', ASA 'no inspect esmtp' in the "
+                   "global policy), or allow ESMTP and STARTTLS through it; until then no "
+                   "TLS can be negotiated.", v->s->host->name);
+    problem(v, f);
     for (i = 0; i < nsigns; i++)
         free(signs[i]);
+}
 
-    /* How the session ended. */
-    switch (end) {
+/* A session that stopped waiting: which stage, and what that suggests. */
+static void
+end_timeout(struct verdict *v, enum xp_smtp_stage stage, const char *err)
+{
+    struct xp_finding *f = session_finding(v->c, v->s, XP_SMTP_TIMEOUT, "%s", err);
+
+    xp_ev_str(f, "stage", xp_smtp_stage_name(stage));
+    xp_ev_int(f, "timeout_ms", xp_check_options(v->c)->timeout_ms);
+    xp_ev_int(f, "bytes_received", (long long)xp_smtp_conn_bytes(v->s->conn));
+    ev_session(f, v->s);
+    if (stage == XP_SMTP_ST_BANNER && xp_smtp_conn_bytes(v->s->conn) == 0)
+        xp_finding_fix(f, "TCP connected, so something listens, but no banner came within "
+                       "--timeout: a filtering device or proxy holding the connection, a "
+                       "hung mail service, or a greeting delay (postscreen, tarpit) longer "
+                       "than the timeout — retry with a larger --timeout to tell them "
+                       "apart.");
+    else if (stage == XP_SMTP_ST_TLS)
+        xp_finding_fix(f, "The server accepted STARTTLS but did not complete the TLS "
+                       "handshake: check its certificate and TLS configuration.");
+    else
+        xp_finding_fix(f, "The server answered too slowly at this stage; find what delays "
+                       "it (overload, reverse-DNS lookups, a tarpit, a filtering device).");
+    problem(v, f);
+}
+
+/* A session broken by the other side: malformed replies, or plain text
+ * injected after STARTTLS. */
+static void
+end_protocol(struct verdict *v, enum xp_smtp_stage stage, const char *err)
+{
+    struct xp_finding *f = session_finding(v->c, v->s, XP_SMTP_PROTOCOL_ERROR, "%s", err);
+
+    xp_ev_str(f, "stage", xp_smtp_stage_name(stage));
+    xp_ev_int(f, "bytes_received", (long long)xp_smtp_conn_bytes(v->s->conn));
+    if (xp_smtp_conn_parser(v->s->conn)->errline[0])
+        xp_ev_str(f, "line", xp_smtp_conn_parser(v->s->conn)->errline);
+    if (xp_smtp_conn_trailing(v->s->conn)) {
+        xp_ev_int(f, "trailing_bytes", (long long)xp_smtp_conn_trailing(v->s->conn));
+        xp_finding_fix(f, "Plain text followed the server's 220 to STARTTLS: something "
+                       "in the path injects data into SMTP sessions (a man in the middle, "
+                       "or a broken proxy); find it before trusting this path with TLS.");
+    } else {
+        xp_finding_fix(f, "What answers on port %d does not speak SMTP correctly: find "
+                       "the device or service behind %s.", v->s->host->port, v->s->ip);
+    }
+    ev_session(f, v->s);
+    problem(v, f);
+}
+
+/* How the session ended (a complete dialogue ends with none of these). */
+static void
+aspect_end(struct verdict *v)
+{
+    enum xp_smtp_stage stage = xp_smtp_conn_stage(v->s->conn);
+    const char *err = xp_smtp_conn_error(v->s->conn);
+    struct xp_finding *f;
+
+    switch (v->end) {
     case XP_SMTP_END_TIMEOUT:
-        problems++;
-        f = session_finding(c, s, XP_SMTP_TIMEOUT, "%s", err);
-        xp_ev_str(f, "stage", xp_smtp_stage_name(stage));
-        xp_ev_int(f, "timeout_ms", xp_check_options(c)->timeout_ms);
-        xp_ev_int(f, "bytes_received", (long long)xp_smtp_conn_bytes(s->conn));
-        ev_session(f, s);
-        if (stage == XP_SMTP_ST_BANNER && xp_smtp_conn_bytes(s->conn) == 0)
-            xp_finding_fix(f, "TCP connected, so something listens, but no banner came within "
-                           "--timeout: a filtering device or proxy holding the connection, a "
-                           "hung mail service, or a greeting delay (postscreen, tarpit) longer "
-                           "than the timeout — retry with a larger --timeout to tell them "
-                           "apart.");
-        else if (stage == XP_SMTP_ST_TLS)
-            xp_finding_fix(f, "The server accepted STARTTLS but did not complete the TLS "
-                           "handshake: check its certificate and TLS configuration.");
-        else
-            xp_finding_fix(f, "The server answered too slowly at this stage; find what delays "
-                           "it (overload, reverse-DNS lookups, a tarpit, a filtering device).");
-        xp_finding_add(f);
+        end_timeout(v, stage, err);
         break;
     case XP_SMTP_END_CLOSED:
-        problems++;
-        f = session_finding(c, s, XP_SMTP_PROTOCOL_ERROR, "%s", err);
+        f = session_finding(v->c, v->s, XP_SMTP_PROTOCOL_ERROR, "%s", err);
         xp_ev_str(f, "stage", xp_smtp_stage_name(stage));
-        ev_session(f, s);
+        ev_session(f, v->s);
         xp_finding_fix(f, "The server dropped the session without a reply: look at its logs "
                        "(connection limits, block lists, crashes) or at a device in between.");
-        xp_finding_add(f);
+        problem(v, f);
         break;
     case XP_SMTP_END_PROTOCOL:
-        problems++;
-        f = session_finding(c, s, XP_SMTP_PROTOCOL_ERROR, "%s", err);
-        xp_ev_str(f, "stage", xp_smtp_stage_name(stage));
-        xp_ev_int(f, "bytes_received", (long long)xp_smtp_conn_bytes(s->conn));
-        if (xp_smtp_conn_parser(s->conn)->errline[0])
-            xp_ev_str(f, "line", xp_smtp_conn_parser(s->conn)->errline);
-        if (xp_smtp_conn_trailing(s->conn)) {
-            xp_ev_int(f, "trailing_bytes", (long long)xp_smtp_conn_trailing(s->conn));
-            xp_finding_fix(f, "Plain text followed the server's 220 to STARTTLS: something "
-                           "in the path injects data into SMTP sessions (a man in the middle, "
-                           "or a broken proxy); find it before trusting this path with TLS.");
-        } else {
-            xp_finding_fix(f, "What answers on port %d does not speak SMTP correctly: find "
-                           "the device or service behind %s.", s->host->port, s->ip);
-        }
-        ev_session(f, s);
-        xp_finding_add(f);
+        end_protocol(v, stage, err);
         break;
     case XP_SMTP_END_TLS:
-        problems++;
-        f = session_finding(c, s, XP_SMTP_STARTTLS_FAILED, "the TLS handshake after STARTTLS "
-                            "failed: %s", err);
+        f = session_finding(v->c, v->s, XP_SMTP_STARTTLS_FAILED, "the TLS handshake after "
+                            "STARTTLS failed: %s", err);
         xp_ev_str(f, "error", err);
-        ev_session(f, s);
+        ev_session(f, v->s);
         xp_finding_fix(f, "Check the certificate bound to SMTP on %s (present, with its key "
                        "and chain) and that TLS 1.2 is enabled; Office 365 needs a working "
-                       "STARTTLS for hybrid mail flow.", s->host->name);
-        xp_finding_add(f);
+                       "STARTTLS for hybrid mail flow.", v->s->host->name);
+        problem(v, f);
         break;
     case XP_SMTP_END_IO:
-        problems++;
-        f = session_finding(c, s, XP_SMTP_CONNECT_FAILED, "connection lost: %s", err);
+        f = session_finding(v->c, v->s, XP_SMTP_CONNECT_FAILED, "connection lost: %s", err);
         xp_ev_str(f, "stage", xp_smtp_stage_name(stage));
-        ev_session(f, s);
-        xp_finding_add(f);
+        ev_session(f, v->s);
+        problem(v, f);
         break;
     default:
         break;
     }
-
-    /* A reply that refused us, verbatim. */
-    if (cl->rejected) {
-        const struct xp_smtp_reply *r = cl->rejected;
-
-        problems++;
-        if (xp_smtp_tls_required(r)) {
-            f = session_finding(c, s, XP_SMTP_TLS_REQUIRED, "the %s demands TLS: %03d %s",
-                                xp_smtp_stage_name(cl->rejected_at), r->code,
-                                r->nlines ? r->lines[0] : "");
-            xp_finding_severity(f, XP_SEV_FAIL);
-        } else {
-            f = session_finding(c, s, XP_SMTP_REJECTED, "the server refused us at the %s: "
-                                "%03d %s", xp_smtp_stage_name(cl->rejected_at), r->code,
-                                r->nlines ? r->lines[0] : "");
-            if (r->code / 100 == 4)
-                xp_finding_severity(f, XP_SEV_WARN);
-            if (strstr(r->nlines ? r->lines[0] : "", "5.7.606") ||
-                strcasestr(r->nlines ? r->lines[0] : "", "block"))
-                xp_finding_fix(f, "The server refuses this sending IP: look it up on the block "
-                               "lists (dnsbl check) and ask for delisting (Office 365: "
-                               "sender.office.com).");
-        }
-        ev_reply(f, "reply", r);
-        ev_session(f, s);
-        xp_finding_add(f);
-    }
-
-    /* STARTTLS. */
-    if (cl->ehlo.code / 100 == 2 && !starttls_offered && !inspection) {
-        const char *ip = cl->client_ip[0] ? cl->client_ip : NULL;
-
-        problems++;
-        f = session_finding(c, s, XP_SMTP_NO_STARTTLS, "STARTTLS is not offered in the EHLO "
-                            "reply, so mail to this host travels in clear");
-        if (is_exo(c, s->host->name) || ex->deployment == XP_DEPLOY_HYBRID ||
-            ex->deployment == XP_DEPLOY_CLOUD)
-            xp_finding_severity(f, XP_SEV_FAIL);
-        else
-            xp_finding_severity(f, XP_SEV_WARN);
-        xp_ev_str(f, "extensions", xp_smtp_ext_names(cl->ext, ext, sizeof(ext)));
-        ev_reply(f, "ehlo_reply", &cl->ehlo);
-        xp_ev_str(f, "related", "dnsbl check: Office 365 hides STARTTLS from sending IPs on "
-                  "its block lists");
-        xp_finding_fix(f, "Enable STARTTLS on the receive connector with a valid certificate "
-                       "for %s (Exchange silently stops offering STARTTLS when the bound "
-                       "certificate or its chain is broken). If this is Office 365, it hides "
-                       "STARTTLS from blacklisted senders: see the dnsbl result for %s.",
-                       s->host->name, ip ? ip : "this client's IP");
-        ev_session(f, s);
-        xp_finding_add(f);
-    }
-    if (starttls_offered && cl->starttls.code && cl->starttls.code != 220 && !inspection) {
-        problems++;
-        f = session_finding(c, s, XP_SMTP_STARTTLS_FAILED, "STARTTLS is offered but refused: "
-                            "%03d %s", cl->starttls.code,
-                            cl->starttls.nlines ? cl->starttls.lines[0] : "");
-        ev_reply(f, "reply", &cl->starttls);
-        ev_session(f, s);
-        xp_finding_add(f);
-    }
-    if (cl->mail.code) {
-        if (xp_smtp_tls_required(&cl->mail)) {
-            problems++;
-            f = session_finding(c, s, XP_SMTP_TLS_REQUIRED, "the server demands TLS (%03d %s) "
-                                "but does not offer STARTTLS: no sender can deliver",
-                                cl->mail.code, cl->mail.nlines ? cl->mail.lines[0] : "");
-            xp_finding_severity(f, XP_SEV_FAIL);
-            ev_reply(f, "mail_from_reply", &cl->mail);
-            xp_ev_str(f, "probe", "MAIL FROM:<> sent without TLS, then QUIT (no mail sent)");
-            xp_finding_fix(f, "The receive connector requires TLS, yet STARTTLS is not "
-                           "advertised: the certificate bound to SMTP on %s is missing, "
-                           "expired or has a broken chain (Exchange then stops offering "
-                           "STARTTLS), or a firewall strips it. Senders such as Office 365 "
-                           "queue with '451 5.7.3 Must issue a STARTTLS command first'.",
-                           s->host->name);
-            ev_session(f, s);
-            xp_finding_add(f);
-        } else if (cl->mail.code / 100 == 2) {
-            xp_step_note(s->step, "MAIL FROM:<> accepted without TLS (then QUIT; no mail sent)");
-        }
-    }
-    if (cl->tls_ok && cl->ehlo_tls.code && cl->ehlo_tls.code / 100 != 2) {
-        problems++;
-        f = session_finding(c, s, XP_SMTP_STARTTLS_FAILED, "EHLO over TLS refused: %03d %s",
-                            cl->ehlo_tls.code, cl->ehlo_tls.nlines ? cl->ehlo_tls.lines[0] : "");
-        ev_reply(f, "reply", &cl->ehlo_tls);
-        ev_session(f, s);
-        xp_finding_add(f);
-    }
-
-    /* TLS: version, and the connector's certificate name. */
-    if (tls->handshake_ok) {
-        X509 *leaf = tls->chain && sk_X509_num(tls->chain) > 0 ? sk_X509_value(tls->chain, 0)
-                                                                : NULL;
-
-        /* One judgement of the protocol for every endpoint (cert.c's table). */
-        const struct xp_cert_rule *pr = xp_tls_protocol_rule(tls->protocol);
-
-        if (pr) {
-            problems++;
-            f = session_finding(c, s, XP_SMTP_TLS_OLD_PROTOCOL, "the best TLS version the "
-                                "server speaks is %s", tls->protocol);
-            xp_finding_severity(f, pr->severity);
-            xp_ev_str(f, "protocol", tls->protocol);
-            xp_ev_str(f, "rule", pr->id);
-            xp_ev_str(f, "clients", pr->clients);
-            xp_ev_str(f, "cipher", tls->cipher);
-            xp_finding_fix(f, "Enable TLS 1.2 on %s (Windows: SCHANNEL Protocols\\TLS 1.2\\"
-                           "Server and Client, Enabled=1, DisabledByDefault=0); Office 365 "
-                           "refuses TLS 1.0/1.1 and mail queues with 451 5.7.3 or 421 4.4.2.",
-                           s->host->name);
-            ev_session(f, s);
-            xp_finding_add(f);
-        }
-        if (ex->tls_cert_name && leaf && !is_exo(c, s->host->name)) {
-            char shown[256];
-
-            if (!cert_has_name(leaf, ex->tls_cert_name, shown, sizeof(shown))) {
-                size_t n;
-                char **names = xp_cert_names(leaf, &n);
-
-                problems++;
-                f = session_finding(c, s, XP_CONNECTOR_CERT_MISMATCH, "the certificate does "
-                                    "not carry the connector's TlsCertificateName %s", shown);
-                xp_ev_str(f, "expected", ex->tls_cert_name);
-                xp_ev_list(f, "names", names, n);
-                xp_strv_free(names, n);
-                ev_session(f, s);
-                xp_finding_add(f);
-            } else {
-                xp_step_note(s->step, "certificate carries the connector name %s", shown);
-            }
-        }
-    }
-
-    if (!problems && end != XP_SMTP_END_CONNECT) {
-        if (tls->handshake_ok)
-            f = session_finding(c, s, XP_SMTP_OK, "accepts mail over STARTTLS (%s, %s)",
-                                tls->protocol, tls->cipher);
-        else
-            f = session_finding(c, s, XP_SMTP_OK, "answers SMTP");
-        xp_ev_str(f, "extensions", xp_smtp_ext_names(cl->ext, ext, sizeof(ext)));
-        if (cl->tls_ok)
-            xp_ev_str(f, "extensions_after_tls", xp_smtp_ext_names(cl->ext_tls, ext, sizeof(ext)));
-        ev_session(f, s);
-        xp_finding_add(f);
-    }
 }
+
+/* A reply that refused us, verbatim. */
+static void
+aspect_rejection(struct verdict *v)
+{
+    const struct xp_smtp_reply *r = v->cl->rejected;
+    const char *stage = xp_smtp_stage_name(v->cl->rejected_at);
+    struct xp_finding *f;
+
+    if (!r)
+        return;
+    if (xp_smtp_tls_required(r)) {
+        f = session_finding(v->c, v->s, XP_SMTP_TLS_REQUIRED, "the %s demands TLS: %03d %s",
+                            stage, r->code, first_line(r));
+        xp_finding_severity(f, XP_SEV_FAIL);
+    } else {
+        f = session_finding(v->c, v->s, XP_SMTP_REJECTED, "the server refused us at the %s: "
+                            "%03d %s", stage, r->code, first_line(r));
+        if (r->code / 100 == 4)
+            xp_finding_severity(f, XP_SEV_WARN);
+        if (strstr(first_line(r), "5.7.606") || strcasestr(first_line(r), "block"))
+            xp_finding_fix(f, "The server refuses this sending IP: look it up on the block "
+                           "lists (dnsbl check) and ask for delisting (Office 365: "
+                           "sender.office.com).");
+    }
+    ev_reply(f, "reply", r);
+    ev_session(f, v->s);
+    problem(v, f);
+}
+
+/* STARTTLS not offered: mail travels in clear. */
+static void
+starttls_missing(struct verdict *v)
+{
+    const struct xp_smtp_client *cl = v->cl;
+    const char *ip = cl->client_ip[0] ? cl->client_ip : NULL;
+    char ext[XP_SMTP_EXT_NAMES_LEN];
+    struct xp_finding *f;
+
+    f = session_finding(v->c, v->s, XP_SMTP_NO_STARTTLS, "STARTTLS is not offered in the EHLO "
+                        "reply, so mail to this host travels in clear");
+    if (is_exo(v->c, v->s->host->name) || v->ex->deployment == XP_DEPLOY_HYBRID ||
+        v->ex->deployment == XP_DEPLOY_CLOUD)
+        xp_finding_severity(f, XP_SEV_FAIL);
+    else
+        xp_finding_severity(f, XP_SEV_WARN);
+    xp_ev_str(f, "extensions", xp_smtp_ext_names(cl->ext, ext, sizeof(ext)));
+    ev_reply(f, "ehlo_reply", &cl->ehlo);
+    xp_ev_str(f, "related", "dnsbl check: Office 365 hides STARTTLS from sending IPs on "
+              "its block lists");
+    xp_finding_fix(f, "Enable STARTTLS on the receive connector with a valid certificate "
+                   "for %s (Exchange silently stops offering STARTTLS when the bound "
+                   "certificate or its chain is broken). If this is Office 365, it hides "
+                   "STARTTLS from blacklisted senders: see the dnsbl result for %s.",
+                   v->s->host->name, ip ? ip : "this client's IP");
+    ev_session(f, v->s);
+    problem(v, f);
+}
+
+/* MAIL FROM:<> sent in clear (STARTTLS not offered): does it demand TLS? */
+static void
+starttls_mail_probe(struct verdict *v)
+{
+    const struct xp_smtp_reply *mail = &v->cl->mail;
+    struct xp_finding *f;
+
+    if (!mail->code)
+        return;
+    if (!xp_smtp_tls_required(mail)) {
+        if (mail->code / 100 == 2)
+            xp_step_note(v->s->step, "MAIL FROM:<> accepted without TLS (then QUIT; no mail "
+                         "sent)");
+        return;
+    }
+    f = session_finding(v->c, v->s, XP_SMTP_TLS_REQUIRED, "the server demands TLS (%03d %s) "
+                        "but does not offer STARTTLS: no sender can deliver",
+                        mail->code, first_line(mail));
+    xp_finding_severity(f, XP_SEV_FAIL);
+    ev_reply(f, "mail_from_reply", mail);
+    xp_ev_str(f, "probe", "MAIL FROM:<> sent without TLS, then QUIT (no mail sent)");
+    xp_finding_fix(f, "The receive connector requires TLS, yet STARTTLS is not "
+                   "advertised: the certificate bound to SMTP on %s is missing, "
+                   "expired or has a broken chain (Exchange then stops offering "
+                   "STARTTLS), or a firewall strips it. Senders such as Office 365 "
+                   "queue with '451 5.7.3 Must issue a STARTTLS command first'.",
+                   v->s->host->name);
+    ev_session(f, v->s);
+    problem(v, f);
+}
+
+/* A reply to STARTTLS or to EHLO over TLS that refused. */
+static void
+starttls_refused(struct verdict *v, const struct xp_smtp_reply *r, const char *what)
+{
+    struct xp_finding *f = session_finding(v->c, v->s, XP_SMTP_STARTTLS_FAILED, "%s: %03d %s",
+                                           what, r->code, first_line(r));
+
+    ev_reply(f, "reply", r);
+    ev_session(f, v->s);
+    problem(v, f);
+}
+
+/* STARTTLS: offered, accepted, demanded; EHLO again over TLS. */
+static void
+aspect_starttls(struct verdict *v)
+{
+    const struct xp_smtp_client *cl = v->cl;
+
+    if (cl->ehlo.code / 100 == 2 && !v->starttls_offered && !v->inspection)
+        starttls_missing(v);
+    if (v->starttls_offered && cl->starttls.code && cl->starttls.code != 220 && !v->inspection)
+        starttls_refused(v, &cl->starttls, "STARTTLS is offered but refused");
+    starttls_mail_probe(v);
+    if (cl->tls_ok && cl->ehlo_tls.code && cl->ehlo_tls.code / 100 != 2)
+        starttls_refused(v, &cl->ehlo_tls, "EHLO over TLS refused");
+}
+
+/* TLS: the version negotiated, judged by cert.c's one protocol table. */
+static void
+aspect_tls_version(struct verdict *v)
+{
+    const struct xp_tls_info *tls = v->tls;
+    const struct xp_cert_rule *pr;
+    struct xp_finding *f;
+
+    if (!tls->handshake_ok || !(pr = xp_tls_protocol_rule(tls->protocol)))
+        return;
+    f = session_finding(v->c, v->s, XP_SMTP_TLS_OLD_PROTOCOL, "the best TLS version the "
+                        "server speaks is %s", tls->protocol);
+    xp_finding_severity(f, pr->severity);
+    xp_ev_str(f, "protocol", tls->protocol);
+    xp_ev_str(f, "rule", pr->id);
+    xp_ev_str(f, "clients", pr->clients);
+    xp_ev_str(f, "cipher", tls->cipher);
+    xp_finding_fix(f, "Enable TLS 1.2 on %s (Windows: SCHANNEL Protocols\\TLS 1.2\\"
+                   "Server and Client, Enabled=1, DisabledByDefault=0); Office 365 "
+                   "refuses TLS 1.0/1.1 and mail queues with 451 5.7.3 or 421 4.4.2.",
+                   v->s->host->name);
+    ev_session(f, v->s);
+    problem(v, f);
+}
+
+/* Certificate use: does it carry the connector's TlsCertificateName?
+ * (Its validity is cert's verdict.) */
+static void
+aspect_cert_use(struct verdict *v)
+{
+    const struct xp_tls_info *tls = v->tls;
+    X509 *leaf = tls->chain && sk_X509_num(tls->chain) > 0 ? sk_X509_value(tls->chain, 0) : NULL;
+    struct xp_finding *f;
+    char shown[256];
+    char **names;
+    size_t n;
+
+    if (!tls->handshake_ok || !v->ex->tls_cert_name || !leaf || is_exo(v->c, v->s->host->name))
+        return;
+    if (cert_has_name(leaf, v->ex->tls_cert_name, shown, sizeof(shown))) {
+        xp_step_note(v->s->step, "certificate carries the connector name %s", shown);
+        return;
+    }
+    names = xp_cert_names(leaf, &n);
+    f = session_finding(v->c, v->s, XP_CONNECTOR_CERT_MISMATCH, "the certificate does "
+                        "not carry the connector's TlsCertificateName %s", shown);
+    xp_ev_str(f, "expected", v->ex->tls_cert_name);
+    xp_ev_list(f, "names", names, n);
+    xp_strv_free(names, n);
+    ev_session(f, v->s);
+    problem(v, f);
+}
+
+/* No problem found: the session is a pass, with what was offered. */
+static void
+aspect_ok(struct verdict *v)
+{
+    const struct xp_smtp_client *cl = v->cl;
+    char ext[XP_SMTP_EXT_NAMES_LEN], ext_tls[XP_SMTP_EXT_NAMES_LEN];
+    struct xp_finding *f;
+
+    if (v->problems || v->end == XP_SMTP_END_CONNECT)
+        return;
+    if (v->tls->handshake_ok)
+        f = session_finding(v->c, v->s, XP_SMTP_OK, "accepts mail over STARTTLS (%s, %s)",
+                            v->tls->protocol, v->tls->cipher);
+    else
+        f = session_finding(v->c, v->s, XP_SMTP_OK, "answers SMTP");
+    xp_ev_str(f, "extensions", xp_smtp_ext_names(cl->ext, ext, sizeof(ext)));
+    if (cl->tls_ok)
+        xp_ev_str(f, "extensions_after_tls",
+                  xp_smtp_ext_names(cl->ext_tls, ext_tls, sizeof(ext_tls)));
+    ev_session(f, v->s);
+    xp_finding_add(f);
+}
+
+/*
+ * The aspects of a session's verdict, in the order their notes and
+ * findings appear. A new aspect (DANE, ...) is one function and one row;
+ * rows after aspect_inspection may read v->inspection, aspect_ok must stay
+ * last (it reports a pass only when no row found a problem).
+ */
+static void (*const aspects[])(struct verdict *) = {
+    aspect_banner,
+    aspect_ehlo,
+    aspect_tls_notes,
+    aspect_client_ip,
+    aspect_inspection,
+    aspect_end,
+    aspect_rejection,
+    aspect_starttls,
+    aspect_tls_version,
+    aspect_cert_use,
+    aspect_ok,
+};
 
 /* ---- sessions ---- */
 
@@ -463,56 +632,22 @@ on_session(struct xp_check *c, struct xp_smtp_conn *conn, void *arg)
 {
     struct sess *s = arg;
     const struct xp_smtp_client *cl = xp_smtp_conn_client(conn);
-    const struct xp_tls_info *tls = xp_smtp_conn_tls(conn);
-    enum xp_smtp_end end = xp_smtp_conn_end(conn);
-    int64_t banner_ms = xp_smtp_conn_ms(conn, XP_SMTP_MS_BANNER);
+    struct verdict v = {
+        .c = c, .s = s, .cl = cl, .tls = xp_smtp_conn_tls(conn), .ex = xp_check_expect(c),
+        .end = xp_smtp_conn_end(conn),
+        .starttls_offered = (cl->ext & XP_SMTP_EXT_STARTTLS) != 0,
+    };
     const struct xp_finding *g;
     enum xp_status st = XP_ST_PASS;
-    char ext[XP_SMTP_EXT_NAMES_LEN];
+    size_t i;
 
     s->done = 1;
-    if (end == XP_SMTP_END_CONNECT) {
+    if (v.end == XP_SMTP_END_CONNECT) {
         xp_step_end(s->step, XP_ST_FAIL, "%s", xp_smtp_conn_error(conn));
         return;   /* judged with the others: is port 25 blocked from here? */
     }
-    if (cl->banner.nlines)
-        xp_step_note(s->step, "banner: %03d %s", cl->banner.code, cl->banner.lines[0]);
-    if (banner_ms >= 1000)
-        xp_step_note(s->step, "greeting delay: the banner came %lld ms after connecting "
-                     "(postscreen / tarpit style); the server is alive", (long long)banner_ms);
-    if (cl->ehlo.code / 100 == 2)
-        xp_step_note(s->step, "EHLO: %s", xp_smtp_ext_names(cl->ext, ext, sizeof(ext))[0]
-                     ? ext : "(no known extension)");
-    else if (cl->helo.code)
-        xp_step_note(s->step, "EHLO refused (%03d), HELO answered %03d", cl->ehlo.code,
-                     cl->helo.code);
-    if (tls->handshake_ok) {
-        unsigned lost = cl->ext & ~cl->ext_tls & ~(unsigned)XP_SMTP_EXT_STARTTLS;
-        unsigned gained = cl->ext_tls & ~cl->ext;
-        char after[XP_SMTP_EXT_NAMES_LEN], new[XP_SMTP_EXT_NAMES_LEN];
-
-        xp_step_note(s->step, "TLS: %s, %s", tls->protocol, tls->cipher);
-        if (cl->ehlo_tls.code / 100 == 2)
-            /* One buffer per list: they are all arguments of one call. */
-            xp_step_note(s->step, "EHLO after TLS: %s%s%s%s%s",
-                         xp_smtp_ext_names(cl->ext_tls, after, sizeof(after)),
-                         gained ? "; new: " : "", xp_smtp_ext_names(gained, new, sizeof(new)),
-                         lost ? "; gone: " : "", xp_smtp_ext_names(lost, ext, sizeof(ext)));
-        {
-            char source[64];
-
-            snprintf(source, sizeof(source), "smtp %.11s %.45s", s->host->kind, s->host->name);
-            xp_facts_add_tls(xp_check_facts(c), source, 0, tls);
-        }
-    }
-    if (cl->client_ip[0]) {
-        char source[160];
-
-        xp_step_note(s->step, "the server saw this client as %s", cl->client_ip);
-        snprintf(source, sizeof(source), "EHLO reply of %.90s (%.46s)", s->host->name, s->ip);
-        xp_facts_add_client_ip(xp_check_facts(c), cl->client_ip, source);
-    }
-    judge_session(c, s);
+    for (i = 0; i < XP_ARRAY_LEN(aspects); i++)
+        aspects[i](&v);
     for (g = c->findings; g; g = g->next)
         if (g->step == s->step)
             st = xp_status_worst(st, xp_status_of_severity(g->severity));

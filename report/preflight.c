@@ -6,6 +6,7 @@
  * The list follows ../shared/reference/domain.md §2 and §4.7 (what the
  * wizard and hybrid mail flow need, seen from outside).
  */
+#include "xp_cert.h"
 #include "xp_check.h"
 #include "xp_exo.h"
 #include "xp_preflight.h"
@@ -166,8 +167,7 @@ old_protocol(const struct xp_finding *f)
 {
     const char *p = ev_str(f, "protocol");
 
-    return p && (strcmp(p, "TLSv1") == 0 || strcmp(p, "TLSv1.1") == 0 ||
-                 strncmp(p, "SSL", 3) == 0);
+    return p && xp_tls_protocol_rule(p) != NULL;   /* cert.c's one protocol table */
 }
 
 /* ---- the checklist ---- */
