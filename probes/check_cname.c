@@ -25,6 +25,7 @@
 #include "xp_exo.h"
 #include "xp_expect.h"
 #include "xp_options.h"
+#include "xp_spf.h"
 
 #include <ctype.h>
 #include <stdarg.h>
@@ -91,135 +92,6 @@ struct cname_state {
 
 /* ---- record helpers (pure; tested in tests/unit/test_cname.c) ---- */
 
-/* Is this TXT string an SPF record ("v=spf1" then a space or the end)? */
-static int
-is_spf(const char *txt, size_t len)
-{
-    return len >= 6 && strncasecmp(txt, "v=spf1", 6) == 0 && (len == 6 || txt[6] == ' ');
-}
-
-/* Does the SPF text contain include:NAME (any qualifier)? */
-static int
-spf_has_include(const char *spf, const char *name)
-{
-    const char *p = spf;
-    size_t n = strlen(name);
-
-    while (*p) {
-        const char *tok = p;
-        size_t len = strcspn(p, " ");
-
-        if (len && strchr("+-~?", *tok)) {
-            tok++;
-            len--;
-        }
-        if (len == 8 + n && strncasecmp(tok, "include:", 8) == 0 &&
-            strncasecmp(tok + 8, name, n) == 0)
-            return 1;
-        p += strcspn(p, " ");
-        p += strspn(p, " ");
-    }
-    return 0;
-}
-
-/* One space-separated term of an SPF record, its qualifier stripped:
- * name up to ':', '/' or '=' (delim, 0 at the end), arg after delim. */
-struct spf_term {
-    const char *tok;
-    size_t len;
-    const char *name;
-    size_t namelen;
-    char delim;
-    const char *arg;
-    size_t arglen;
-};
-
-enum spf_kind { SPF_T_OTHER, SPF_T_LOOKUP, SPF_T_INCLUDE, SPF_T_REDIRECT, SPF_T_ALL };
-
-/* The next term of [*p, end); 0 at the end. Length-bounded: TXT data may
- * hold any byte. */
-static int
-spf_next(const char **p, const char *end, struct spf_term *t)
-{
-    const char *s = *p, *q;
-
-    while (s < end && *s == ' ')
-        s++;
-    if (s == end) {
-        *p = s;
-        return 0;
-    }
-    for (q = s; q < end && *q != ' '; q++)
-        ;
-    *p = q;
-    t->tok = s;
-    t->len = (size_t)(q - s);
-    if (q - s > 1 && memchr("+-~?", *s, 4))
-        s++;
-    t->name = s;
-    while (s < q && *s != ':' && *s != '/' && *s != '=')
-        s++;
-    t->namelen = (size_t)(s - t->name);
-    t->delim = s < q ? *s : 0;
-    t->arg = s < q ? s + 1 : q;
-    t->arglen = (size_t)(q - t->arg);
-    return 1;
-}
-
-static int
-term_is(const struct spf_term *t, const char *name)
-{
-    size_t n = strlen(name);
-
-    return t->namelen == n && strncasecmp(t->name, name, n) == 0;
-}
-
-/* RFC 7208 4.6.4: include, a, mx, ptr and exists query DNS, and so does
- * the redirect modifier; ip4, ip6, all and exp= do not count. */
-static enum spf_kind
-spf_kind(const struct spf_term *t)
-{
-    if (t->delim == '=')
-        return term_is(t, "redirect") ? SPF_T_REDIRECT : SPF_T_OTHER;
-    if (term_is(t, "include"))
-        return SPF_T_INCLUDE;
-    if (term_is(t, "a") || term_is(t, "mx") || term_is(t, "ptr") || term_is(t, "exists"))
-        return SPF_T_LOOKUP;
-    if (term_is(t, "all"))
-        return SPF_T_ALL;
-    return SPF_T_OTHER;
-}
-
-typedef void (*spf_term_fn)(void *ctx, enum spf_kind kind, const struct spf_term *t);
-
-/*
- * The DNS-querying terms of one SPF record (not expanded): each is given
- * to fn (may be NULL) and counted. redirect= is ignored, neither counted
- * nor given, when the record has an "all" mechanism (RFC 7208 5.1, 6.1).
- * Terms with macros count like any other.
- */
-static int
-spf_scan(const char *spf, size_t len, spf_term_fn fn, void *ctx)
-{
-    const char *p, *end = spf + len;
-    struct spf_term t;
-    int has_all = 0, n = 0;
-
-    for (p = spf; spf_next(&p, end, &t);)
-        if (spf_kind(&t) == SPF_T_ALL)
-            has_all = 1;
-    for (p = spf; spf_next(&p, end, &t);) {
-        enum spf_kind k = spf_kind(&t);
-
-        if (k == SPF_T_LOOKUP || k == SPF_T_INCLUDE || (k == SPF_T_REDIRECT && !has_all)) {
-            n++;
-            if (fn)
-                fn(ctx, k, &t);
-        }
-    }
-    return n;
-}
-
 /* The SPF records of a TXT answer: how many, and the last one. */
 static const struct xp_dns_rr *
 spf_find(const struct xp_dns_result *res, size_t *n)
@@ -231,7 +103,7 @@ spf_find(const struct xp_dns_result *res, size_t *n)
     for (i = 0; i < res->nrr; i++) {
         const struct xp_dns_rr *rr = &res->rr[i];
 
-        if (rr->type == XP_DNS_TXT && is_spf(rr->text, rr->textlen)) {
+        if (rr->type == XP_DNS_TXT && xp_spf_is_record(rr->text, rr->textlen)) {
             spf = rr;
             (*n)++;
         }
@@ -313,24 +185,6 @@ has_record(const struct xp_dns_result *res)
 
 /* ---- SPF expansion: ask for every include / redirect target ---- */
 
-/* A name we may ask for: letters, digits, '-', '_', '.'; 1..253 bytes. */
-static const char *
-spf_name_problem(const char *name)
-{
-    size_t i, n = strlen(name);
-
-    if (n == 0)
-        return "no domain given";
-    if (strchr(name, '%'))
-        return "a macro, expanded per message: not followed here";
-    if (n > 253)
-        return "not a domain name";
-    for (i = 0; i < n; i++)
-        if (!isalnum((unsigned char)name[i]) && !strchr("-_.", name[i]))
-            return "not a domain name";
-    return NULL;
-}
-
 struct spf_scan_ctx {
     struct spf_expansion *e;
     int parent, depth;
@@ -340,12 +194,12 @@ struct spf_scan_ctx {
 /* Keep a record's include/redirect targets as new nodes; list its other
  * lookup terms for the tree. */
 static void
-spf_on_term(void *arg, enum spf_kind kind, const struct spf_term *t)
+spf_on_term(void *arg, enum xp_spf_kind kind, const struct xp_spf_term *t)
 {
     struct spf_scan_ctx *x = arg;
     struct spf_node *nd;
 
-    if (kind == SPF_T_LOOKUP) {
+    if (kind == XP_SPF_T_LOOKUP) {
         if (x->others.len < 200)
             xp_buf_printf(&x->others, "%s%.*s", x->others.len ? ", " : "",
                           (int)(t->len < 64 ? t->len : 64), t->tok);
@@ -357,8 +211,8 @@ spf_on_term(void *arg, enum spf_kind kind, const struct spf_term *t)
     }
     nd = &x->e->node[x->e->n++];
     memset(nd, 0, sizeof(*nd));
-    nd->redirect = kind == SPF_T_REDIRECT;
-    nd->name = (kind == SPF_T_INCLUDE && t->delim != ':') ? xstrdup("")
+    nd->redirect = kind == XP_SPF_T_REDIRECT;
+    nd->name = (kind == XP_SPF_T_INCLUDE && t->delim != ':') ? xstrdup("")
                                                            : xstrndup(t->arg, t->arglen);
     nd->parent = x->parent;
     nd->depth = x->depth + 1;
@@ -377,7 +231,7 @@ static void
 spf_fetch(struct xp_check *c, struct spf_node *nd)
 {
     struct spf_expansion *e = &((struct cname_state *)c->state)->spf;
-    const char *why = spf_name_problem(nd->name);
+    const char *why = xp_spf_name_problem(nd->name);
 
     if (nd->state == SPF_N_SKIPPED)
         return;
@@ -407,7 +261,7 @@ spf_record(struct xp_check *c, int parent, int depth, const struct xp_dns_rr *sp
     struct spf_scan_ctx x = { e, parent, depth, { NULL, 0, 0 } };
     int first = e->n, own, i;
 
-    own = spf_scan(spf->text, spf->textlen, spf_on_term, &x);
+    own = xp_spf_scan(spf->text, spf->textlen, spf_on_term, &x);
     e->total += own;
     *others = x.others.s;
     for (i = first; i < e->n; i++)
@@ -594,7 +448,7 @@ spf_includes_exo(const struct xp_check *c, const struct slot *s)
     size_t n;
     const struct xp_dns_rr *spf = failed(s) ? NULL : spf_find(s->res, &n);
 
-    return spf && spf_has_include(spf->text, xp_check_expect(c)->spf_include);
+    return spf && xp_spf_has_include(spf->text, spf->textlen, xp_check_expect(c)->spf_include);
 }
 
 /* Is lyncdiscover a CNAME to Skype for Business Online (a tenant signal)? */
@@ -1080,7 +934,7 @@ judge_spf(struct xp_check *c)
     if (!failed(&st->mx))
         mx_count(c, st->mx.res, &exo, &other);
     if ((st->kind == XP_DEPLOY_CLOUD || st->kind == XP_DEPLOY_HYBRID || exo) &&
-        !spf_has_include(spf->text, inc)) {
+        !xp_spf_has_include(spf->text, spf->textlen, inc)) {
         f = xp_finding_new(c, st->st_spf, XP_SPF_MISSING_INCLUDE, "SPF record of %s lacks include:%s, so mail Exchange Online "
                                "sends for the domain fails SPF", d, inc);
         xp_ev_strn(f, "spf", spf->text, spf->textlen);
@@ -1095,7 +949,7 @@ judge_spf(struct xp_check *c)
     }
     xp_step_end(st->st_spf, XP_ST_PASS, NULL);
     xp_step_note(st->st_spf, "one SPF record%s; %s%d of %d DNS lookups after expansion%s",
-                 spf_has_include(spf->text, inc) ? ", with the Exchange Online include" : "",
+                 xp_spf_has_include(spf->text, spf->textlen, inc) ? ", with the Exchange Online include" : "",
                  partial ? "at least " : "", st->spf.total, SPF_MAX_LOOKUPS,
                  partial ? " (not fully expanded)" : "");
 }
@@ -1253,30 +1107,9 @@ const struct xp_check_ops xp_check_cname = {
     .free_state = cname_free,
 };
 
-/* For unit tests: the pure record helpers. */
-int xp_cname_is_spf(const char *txt, size_t len);
-int xp_cname_spf_lookups(const char *spf, size_t len);
-int xp_cname_spf_has_include(const char *spf, const char *name);
+/* For unit tests: the verification-code helper (the SPF helpers are
+ * probes/spf.c's, tested in tests/unit/test_spf.c). */
 const char *xp_cname_ms_code(const char *txt, size_t len);
-
-int
-xp_cname_is_spf(const char *txt, size_t len)
-{
-    return is_spf(txt, len);
-}
-
-/* DNS-querying terms of one SPF record, not expanded (RFC 7208 4.6.4). */
-int
-xp_cname_spf_lookups(const char *spf, size_t len)
-{
-    return spf_scan(spf, len, NULL, NULL);
-}
-
-int
-xp_cname_spf_has_include(const char *spf, const char *name)
-{
-    return spf_has_include(spf, name);
-}
 
 const char *
 xp_cname_ms_code(const char *txt, size_t len)
