@@ -203,3 +203,40 @@ xp_buf_printf(struct xp_buf *b, const char *fmt, ...)
     xp_buf_add(b, s, strlen(s));
     free(s);
 }
+
+/* ---- sanitizer builds (make asan) ----
+ * A report must be unmistakable: exit 86 (not 1, which is a warning, nor
+ * 2/3) for ASan, LeakSanitizer and UBSan alike, UBSan stopping at its first
+ * report. Compiled in, so the binary behaves so without any environment;
+ * ASAN_OPTIONS / UBSAN_OPTIONS still override. */
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define XP_ASAN 1
+#endif
+#endif
+#if defined(__SANITIZE_ADDRESS__)
+#define XP_ASAN 1
+#endif
+#ifdef XP_ASAN
+const char *__asan_default_options(void);
+const char *__ubsan_default_options(void);
+const char *__lsan_default_options(void);
+
+const char *
+__asan_default_options(void)
+{
+    return "exitcode=86:detect_leaks=1:abort_on_error=0";
+}
+
+const char *
+__ubsan_default_options(void)
+{
+    return "exitcode=86:halt_on_error=1:print_stacktrace=1";
+}
+
+const char *
+__lsan_default_options(void)
+{
+    return "exitcode=86";
+}
+#endif

@@ -59,6 +59,7 @@ for _w in WRAPPER:
 LAB_DNS = os.environ.get("LAB_DNS") or "127.0.1.1"
 LAB_BLACKHOLE = os.environ.get("LAB_BLACKHOLE") or "127.0.1.2"
 RUN_TIMEOUT = 60          # seconds, per exprobe run (x SLACK)
+SANITIZER_EXIT = 86       # make asan's exit code on any ASan/LSan/UBSan report
 # The checks the lab cases are about; runs that judge a whole domain's
 # verdict use them so that checks added later do not change the verdicts.
 LAB_CHECKS = "cname,lync"
@@ -162,6 +163,9 @@ def run(*args, stdin=None, timeout=RUN_TIMEOUT, env=None, cwd=None):
     # Memory checkers: a run they complain about fails whatever the test.
     if WRAPPER_ERROR_EXIT is not None and r.code == WRAPPER_ERROR_EXIT:
         fail("%s reported errors (exit %d): %s" % (WRAPPER[0], r.code, clip(r.err, 1500)))
+    # make asan: a sanitizer report exits 86 (probes/util.c), whatever it printed.
+    if r.code == SANITIZER_EXIT:
+        fail("exit %d (a sanitizer report) from %s: %s" % (r.code, r.cmdline(), clip(r.err, 1500)))
     for marker in ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error: "):
         if marker in r.err:
             fail("sanitizer report from %s: %s" % (r.cmdline(), clip(r.err, 1500)))
