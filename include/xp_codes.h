@@ -26,7 +26,7 @@ enum xp_severity {
 #define XP_CODE_LIST(X)                                                    \
     /* run-wide: the premises every check depends on */                  \
     X(DOMAIN_NOT_FOUND) X(RESOLVER_UNREACHABLE) X(RESOLVER_PARTIAL)        \
-    X(CHECK_INTERRUPTED)                                                   \
+    X(CHECK_INTERRUPTED) X(DOMAIN_INVALID)                                 \
     /* autodiscover */                                                     \
     X(AUTOD_OK) X(AUTOD_NO_ENDPOINT) X(AUTOD_DNS_MISSING)                  \
     X(AUTOD_CONNECT_FAILED) X(AUTOD_REDIRECT) X(AUTOD_REDIRECT_INSECURE)   \

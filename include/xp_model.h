@@ -104,6 +104,7 @@ struct xp_target {
     int premise_noted;      /* RESOLVER_PARTIAL already told in one of its checks */
     uint64_t deadline_timer;
     struct xp_facts *facts;     /* what checks learnt and share (xp_facts.h) */
+    char *invalid;              /* not a target: why (DOMAIN_INVALID), or NULL */
 };
 
 enum xp_evtype {

@@ -19,6 +19,9 @@ enum xp_format {
 
 struct xp_options {
     char **targets;              /* as given (domains or addresses); owned */
+    char **target_errors;        /* parallel to targets, or NULL: why a --domains-file
+                                  * line is not a target ("FILE:LINE: reason"); such a
+                                  * target is reported, not checked (DOMAIN_INVALID) */
     size_t ntargets;
     unsigned long checks;        /* bit i: registry check i selected */
     unsigned long checks_named;  /* bit i: check i named by its id in -c (not via "all") */

@@ -53,6 +53,12 @@ static const struct xp_code_info table[XP_CODE_COUNT] = {
                     "run was interrupted (Ctrl-C). What it had not judged is unknown.",
          .fix = "Run again with a larger --max-time, or only the slow check with -c: the "
                 "servers it was still waiting for are named in the steps."),
+    CODE(DOMAIN_INVALID, U, "run",
+         .title = "Not a domain or address",
+         .explain = "A line of --domains-file is not a domain or an e-mail address, so "
+                    "nothing could be checked for it; the other targets ran. The finding "
+                    "names the file, the line and what is wrong with it.",
+         .fix = "Correct or remove the line (FILE:LINE in the message)."),
     CODE(AUTOD_OK, I, "autodiscover",
          .title = "Autodiscover endpoint found",
          .explain = "The Autodiscover method Outlook tries first that works: the URL a client "

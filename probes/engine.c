@@ -724,6 +724,19 @@ resolver_unreachable(struct xp_engine *e, struct xp_target *t)
                          "checked");
 }
 
+/* A --domains-file line that is no target: one finding, nothing checked. */
+static void
+target_invalid(struct xp_engine *e, struct xp_target *t)
+{
+    struct xp_check *c = premise_check_begin(t);
+    struct xp_finding *f = xp_finding_new(c, NULL, XP_DOMAIN_INVALID, "%s", t->invalid);
+
+    xp_ev_str(f, "line", t->input);
+    xp_finding_fix(f, "Correct or remove that line of the --domains-file.");
+    xp_finding_add(f);
+    premise_failed(e, c, "not a domain or e-mail address (DOMAIN_INVALID)");
+}
+
 static void
 domain_not_found(struct xp_engine *e, struct xp_target *t, const struct xp_dns_result *res)
 {
@@ -884,6 +897,10 @@ target_start(struct xp_engine *e, struct xp_target *t)
     xp_rfc3339_now(t->started_at, sizeof(t->started_at));
     e->active++;
     xp_emit(e->run, XP_EV_TARGET_BEGIN, t, NULL, NULL, NULL);
+    if (t->invalid) {
+        target_invalid(e, t);
+        return;
+    }
     t->deadline_timer = xp_loop_timer(e->loop, e->opts->max_time_ms, on_deadline, t);
     if (e->premise == PREMISE_KNOWN)
         target_premises(e, t);
@@ -932,12 +949,17 @@ start_more_targets(struct xp_engine *e)
 /* ---- the engine ---- */
 
 static struct xp_target *
-target_new(struct xp_engine *e, const char *input, char *err, size_t errlen)
+target_new(struct xp_engine *e, const char *input, const char *invalid, char *err,
+           size_t errlen)
 {
     struct xp_target *t = xcalloc(1, sizeof(*t));
     size_t i, n = 0;
 
-    if (xp_target_parse(input, &t->domain, &t->email, err, errlen) < 0) {
+    if (invalid) {
+        /* Reported, never checked: the name is shown as given, made safe. */
+        t->domain = xp_utf8_clean(input, strlen(input), 512);
+        t->invalid = xstrdup(invalid);
+    } else if (xp_target_parse(input, &t->domain, &t->email, err, errlen) < 0) {
         free(t);
         return NULL;
     }
@@ -984,7 +1006,9 @@ xp_engine_new(const struct xp_options *opts, struct xp_loop *loop, xp_emit_fn em
     e->run->ignored = opts->expect ? opts->expect->ignored : NULL;
     e->run->targets = xcalloc(opts->ntargets ? opts->ntargets : 1, sizeof(*e->run->targets));
     for (i = 0; i < opts->ntargets; i++) {
-        struct xp_target *t = target_new(e, opts->targets[i], err, errlen);
+        struct xp_target *t = target_new(e, opts->targets[i],
+                                         opts->target_errors ? opts->target_errors[i] : NULL,
+                                         err, errlen);
 
         if (!t) {
             xp_engine_free(e);

@@ -503,6 +503,7 @@ target_free(struct xp_target *t)
     free(t->checks);
     xp_facts_free(t->facts);
     free(t->input);
+    free(t->invalid);
     free(t->domain);
     free(t->email);
     free(t);

@@ -464,6 +464,10 @@ add_target_at(struct xp_options *o, const char *t, const char *where)
     free(domain);
     free(email);
     o->targets = xrealloc(o->targets, (o->ntargets + 1) * sizeof(char *));
+    if (o->target_errors) {
+        o->target_errors = xrealloc(o->target_errors, (o->ntargets + 1) * sizeof(char *));
+        o->target_errors[o->ntargets] = NULL;
+    }
     o->targets[o->ntargets++] = xstrdup(t);
 }
 
@@ -471,6 +475,62 @@ static void
 add_target(struct xp_options *o, const char *t)
 {
     add_target_at(o, t, "");
+}
+
+/* Same domain (case, trailing dot aside) and same address: one target. */
+static long
+duplicate_of(const struct xp_options *o, const char *domain, const char *email)
+{
+    size_t i;
+
+    for (i = 0; i < o->ntargets; i++) {
+        char *d = NULL, *m = NULL, err[64];
+        int same;
+
+        if ((o->target_errors && o->target_errors[i]) ||
+            xp_target_parse(o->targets[i], &d, &m, err, sizeof(err)) < 0)
+            continue;
+        same = strcasecmp(d, domain) == 0 && ((!m && !email) || (m && email &&
+                                                                   strcmp(m, email) == 0));
+        free(d);
+        free(m);
+        if (same)
+            return (long)i;
+    }
+    return -1;
+}
+
+/*
+ * A --domains-file line. A batch survives one bad line: it is named on
+ * stderr and becomes a target that is reported (DOMAIN_INVALID, unknown),
+ * not checked, while the other lines run. A line naming a target already
+ * listed runs once.
+ */
+static void
+add_file_target(struct xp_options *o, const char *t, const char *where)
+{
+    char err[256], *domain = NULL, *email = NULL, *why = NULL;
+
+    if (xp_target_parse(t, &domain, &email, err, sizeof(err)) < 0) {
+        why = xasprintf("%s%s", where, err);
+        fputs("exprobe: ", stderr);
+        xp_report_put_safe(stderr, why);
+        fputs(" (reported as DOMAIN_INVALID; the other lines run)\n", stderr);
+    } else if (duplicate_of(o, domain, email) >= 0) {
+        free(domain);
+        free(email);
+        return;   /* runs once, under its first line */
+    }
+    free(domain);
+    free(email);
+    if (why && !o->target_errors)
+        o->target_errors = xcalloc(o->ntargets + 1, sizeof(char *));
+    o->targets = xrealloc(o->targets, (o->ntargets + 1) * sizeof(char *));
+    if (o->target_errors) {
+        o->target_errors = xrealloc(o->target_errors, (o->ntargets + 1) * sizeof(char *));
+        o->target_errors[o->ntargets] = why;
+    }
+    o->targets[o->ntargets++] = xstrdup(t);
 }
 
 /* --domains-file limits (README, exprobe.1): a line longer than this is an
@@ -505,7 +565,7 @@ domains_line(struct xp_options *o, char *line, size_t len, const char *path, lon
     *end = '\0';
     snprintf(where, sizeof(where), "--domains-file %s:%ld: ", path, lineno);
     if (*s)
-        add_target_at(o, s, where);
+        add_file_target(o, s, where);
 }
 
 static void
@@ -727,9 +787,13 @@ xp_options_free(struct xp_options *o)
 {
     size_t i;
 
-    for (i = 0; i < o->ntargets; i++)
+    for (i = 0; i < o->ntargets; i++) {
         free(o->targets[i]);
+        if (o->target_errors)
+            free(o->target_errors[i]);
+    }
     free(o->targets);
+    free(o->target_errors);
     if (o->password) {
         explicit_bzero(o->password, strlen(o->password));
         free(o->password);

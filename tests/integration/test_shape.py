@@ -176,10 +176,16 @@ def test_domains_file_crlf():
     _jsonl(r, TARGETS)
 
 
-def test_domains_file_bad_line_is_usage_error():
-    r = run(*lab_args("-c", "cname", "--domains-file", "-"),
+def test_domains_file_bad_line_is_reported_not_fatal():
+    # Issue "batch runs that survive one bad line": the line is named on
+    # stderr and becomes an unknown document (DOMAIN_INVALID); the rest run.
+    r = run(*lab_args("-c", "cname", "-f", "jsonl", "--domains-file", "-"),
             stdin="cloud.test\nbad..domain\n")
-    assert_usage_error(r, mention="bad..domain")
+    assert_exit(r, 3)
+    if "-:2:" not in r.err or "bad..domain" not in r.err:
+        fail("stderr does not name the bad line: %r" % r.err)
+    docs = [json.loads(l) for l in r.out.splitlines() if l.strip()]
+    assert_eq([d["status"] for d in docs], ["pass", "unknown"], "statuses")
 
 
 def test_email_target():
