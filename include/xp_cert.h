@@ -28,6 +28,8 @@ struct xp_cert_opts {
                                * certificate's lifetime, and at most this many
                                * days, is left (--expiry-warn-days, default 30) */
     time_t now;
+    int no_protocol;          /* leave the TLS version out: the check that met the
+                               * endpoint reports it (SMTP_TLS_OLD_PROTOCOL) */
 };
 
 /*

@@ -110,6 +110,17 @@ typedef void (*xp_check_http_cb)(struct xp_check *c, void *arg, const struct xp_
 void xp_check_http(struct xp_check *c, const struct xp_http_req *req, xp_check_http_cb cb,
                    void *arg);
 
+/*
+ * The certificate verdict of an endpoint this check uses (xp_cert_verdict,
+ * the same judgement as the cert check's), against the run's trust store
+ * (loaded once per run). For AUTOD_/SMTP_/LYNC_CERT_INVALID: a client
+ * refuses or warns when v->severity is XP_SEV_FAIL. no_protocol leaves the
+ * TLS version out (the caller reports it: one cause, one finding).
+ */
+struct xp_cert_verdict;
+void xp_check_cert_verdict(struct xp_check *c, const struct xp_tls_info *info, int exchange,
+                           int no_protocol, struct xp_cert_verdict *v);
+
 /* The target's shared facts (certificates met, ...). */
 struct xp_facts *xp_check_facts(const struct xp_check *c);
 

@@ -1402,7 +1402,7 @@ judge_strength(struct judge *j, struct xp_step *parent)
                          g == XP_RULE_SIG_MD5 ? "MD5" : "SHA1", which);
     }
     cert_worst = worst;
-    pr = xp_tls_protocol_rule(info->protocol);
+    pr = j->o->no_protocol ? NULL : xp_tls_protocol_rule(info->protocol);
     if (pr)
         add_weakness(&why, &list, &n, &worst, pr, "the server negotiates at best %s (TLS 1.2 "
                      "is required by Office 365)", info->protocol);

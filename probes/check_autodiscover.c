@@ -74,6 +74,8 @@ struct candidate {
     int naddr_hops;
     char auth_error[512];       /* the authenticated request did not complete */
     int cert_mismatch;          /* the certificate does not name the host */
+    int cert_invalid;           /* a client refuses or warns on the certificate (cv) */
+    struct xp_cert_verdict cv;  /* the certificate's verdict (xp_check_cert_verdict) */
     int cloud_cname;            /* the host is a CNAME to Office 365's Autodiscover */
     long auth_status;
     int xml_unsafe;
@@ -158,10 +160,10 @@ keep_headers(struct candidate *k, const struct xp_http_resp *r)
     k->headers = xp_http_header_lines(r, &k->nheaders);
 }
 
-/* Keep the chain; only the endpoints Exchange answers on go to the cert
- * check (judge_candidate): a web site on the root domain, or Office 365's
- * host behind a cloud-only CNAME, is a method Outlook passes over, not a
- * certificate to fix. */
+/* Keep the chain; every endpoint met goes to the cert check (SPEC: whatever
+ * HTTP answered, a proxy's certificate is what clients see), except Office
+ * 365's host behind a cloud-only CNAME: Microsoft's, not a certificate to
+ * fix (judge_candidate). */
 static void
 keep_tls(struct candidate *k, const struct xp_http_resp *r)
 {
@@ -473,13 +475,21 @@ on_anon(struct xp_check *c, void *arg, const struct xp_http_resp *r)
                     k->verdict.product_name, k->verdict.why);
         return;
     }
-    if (cert_names_other(k)) {
-        /* Outlook would warn and move on to the next method. */
+    if (k->cloud_cname && cert_names_other(k)) {
+        /* Office 365's certificate: normal for a cloud-only domain, Outlook
+         * goes on to the next method. */
         k->cert_mismatch = 1;
-        set_problem(k, XP_AUTOD_BAD_RESPONSE, "the certificate is not valid for %s%s",
-                    k->host, k->cloud_cname ? " (it is Office 365's: normal for a cloud-only "
-                    "domain, Outlook goes on to the next method)" : "");
+        set_problem(k, XP_AUTOD_BAD_RESPONSE, "the certificate is not valid for %s (it is "
+                    "Office 365's: normal for a cloud-only domain, Outlook goes on to the "
+                    "next method)", k->host);
         return;
+    }
+    /* The certificate's verdict counts (SPEC): a client would warn. The
+     * answer is still judged, to tell "Exchange, behind a bad certificate"
+     * from everything else. */
+    if (k->tls.handshake_ok && k->tls.chain) {
+        xp_check_cert_verdict(c, &k->tls, 1, 0, &k->cv);
+        k->cert_invalid = k->cv.severity == XP_SEV_FAIL;
     }
     if (r->status == 401 && !k->verdict.methods[0]) {
         set_problem(k, XP_AUTOD_BAD_RESPONSE, "401 without any WWW-Authenticate header: "
@@ -673,16 +683,56 @@ ev_candidate(struct xp_finding *f, const struct candidate *k)
         xp_ev_list(f, "headers", k->headers, k->nheaders);
 }
 
+/*
+ * Exchange answers there, but a client refuses or warns on the
+ * certificate: AUTOD_CERT_INVALID naming the problem (cert explains it).
+ * Before the method Outlook uses (chosen), it costs a warning prompt
+ * first; with no clean method at all, Autodiscover fails.
+ */
+static void
+judge_cert_invalid(struct xp_check *c, struct candidate *k, const struct candidate *chosen)
+{
+    struct xp_finding *f;
+
+    if (chosen && chosen->method < k->method) {
+        /* Outlook stops at chosen and never meets this one. */
+        xp_step_end(k->step, XP_ST_INFO, "Exchange answered, but the certificate would "
+                    "make a client warn: %s", k->cv.reason);
+        return;
+    }
+    f = xp_finding_new(c, k->step, XP_AUTOD_CERT_INVALID, "Method %d (%s): Exchange answers, "
+                       "but Outlook would warn about the certificate: %s", (int)k->method + 1,
+                       k->url, k->cv.reason);
+    xp_finding_severity(f, chosen ? XP_SEV_WARN : XP_SEV_FAIL);
+    xp_ev_str(f, "certificate_problem", xp_code_info(k->cv.code)->name);
+    xp_ev_str(f, "host", k->host);
+    xp_ev_int(f, "port", k->port);
+    xp_finding_fix(f, "Install a certificate on %s that clients accept (the cert check's %s "
+                   "finding for it says what to change): until then Outlook %s.", k->host,
+                   xp_code_info(k->cv.code)->name,
+                   chosen ? "prompts users before it falls back to the next method"
+                          : "cannot use Autodiscover without a certificate warning");
+    ev_candidate(f, k);
+    xp_finding_add(f);
+    xp_step_end(k->step, chosen ? XP_ST_WARN : XP_ST_FAIL, "Exchange answered, behind an "
+                "invalid certificate: %s", k->cv.reason);
+}
+
 /* The problem of one candidate, at the severity its method deserves:
  * the root domain is often a web site, and the others are fallbacks. */
 static void
-judge_candidate(struct xp_check *c, struct candidate *k)
+judge_candidate(struct xp_check *c, struct candidate *k, const struct candidate *chosen)
 {
     struct xp_finding *f;
     enum xp_severity sev = XP_SEV_WARN;
 
-    if (k->valid) {
+    if (!k->cloud_cname)
         publish_tls(c, k);
+    if (k->valid && k->cert_invalid) {
+        judge_cert_invalid(c, k, chosen);
+        return;
+    }
+    if (k->valid) {
         xp_step_end(k->step, XP_ST_PASS, "Exchange answered%s%s",
                     k->verdict.methods[0] ? " with " : "", k->verdict.methods);
         if (k->nhops) {
@@ -703,10 +753,6 @@ judge_candidate(struct xp_check *c, struct candidate *k)
         }
         return;
     }
-    /* A certificate that does not name an Exchange endpoint is the cert
-     * check's to explain, except Office 365's own behind a cloud CNAME. */
-    if (k->cert_mismatch && !k->cloud_cname)
-        publish_tls(c, k);
     if (k->cert_mismatch && k->cloud_cname) {
         xp_step_end(k->step, XP_ST_INFO, "%s", k->problem);
         return;
@@ -855,12 +901,17 @@ autod_judge(struct xp_check *c)
     struct autod_state *st = c->state;
     struct candidate *chosen = NULL;
     struct xp_finding *f;
-    int m;
+    int m, behind_bad_cert = 0;
 
-    for (m = 0; m < M_COUNT; m++) {
-        judge_candidate(c, &st->cand[m]);
-        if (!chosen && st->cand[m].valid)
+    /* The method Outlook uses silently: Exchange answers, with a
+     * certificate no client warns about. */
+    for (m = 0; m < M_COUNT && !chosen; m++)
+        if (st->cand[m].valid && !st->cand[m].cert_invalid)
             chosen = &st->cand[m];
+    for (m = 0; m < M_COUNT; m++) {
+        judge_candidate(c, &st->cand[m], chosen);
+        if (st->cand[m].valid && st->cand[m].cert_invalid)
+            behind_bad_cert = 1;
     }
     if (st->cand[M_SRV].host[0] && st->cand[M_SRV].method == M_SRV) {
         f = xp_finding_new(c, st->cand[M_SRV].step, XP_AUTOD_SRV,
@@ -868,6 +919,8 @@ autod_judge(struct xp_check *c)
                            st->cand[M_SRV].host, st->cand[M_SRV].port);
         xp_finding_add(f);
     }
+    if (!chosen && behind_bad_cert)
+        return;   /* one cause, one finding: AUTOD_CERT_INVALID said it */
     if (!chosen) {
         f = xp_finding_new(c, NULL, XP_AUTOD_NO_ENDPOINT, "No Autodiscover method reaches "
                            "Exchange for %s", c->target->domain);

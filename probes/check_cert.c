@@ -302,6 +302,9 @@ cert_judge(struct xp_check *c)
         struct xp_step *s = xp_step_begin(c, NULL, "Certificate of %s:%d (%s), from %s",
                                           e->info.host, e->info.port, e->info.ip, e->source);
 
+        /* The smtp check reports an SMTP server's TLS version itself
+         * (SMTP_TLS_OLD_PROTOCOL): one cause, one finding. */
+        co.no_protocol = strncmp(e->source, "smtp ", 5) == 0;
         xp_cert_judge(c, s, &e->info, e->exchange, &co);
         note_identity(s, &e->info);
         xp_step_end(s, xp_step_children_worst(s), NULL);

@@ -9,6 +9,7 @@
  * (Access Edge on 443 and 5061, SRV target in the SRV's own domain). The
  * kind comes from --expect (lync = online|onprem) or from the records.
  */
+#include "xp_cert.h"
 #include "xp_check.h"
 #include "xp_expect.h"
 #include "xp_facts.h"
@@ -49,6 +50,8 @@ struct conn {
     struct xp_step *step;
     int ok;
     char error[256];
+    int cert_invalid;           /* clients and federation partners refuse it (cv) */
+    struct xp_cert_verdict cv;
 };
 
 struct lync_state {
@@ -78,6 +81,45 @@ dns_error(struct xp_check *c, struct xp_step *step, const struct slot *s)
 
 /* ---- reachability: SRV target → addresses → TCP ---- */
 
+/* A bad certificate already told for this host and address (the Edge
+ * serves one certificate on 443 and 5061). */
+static int
+same_endpoint_before(const struct lync_state *st, size_t i)
+{
+    size_t j;
+
+    for (j = 0; j < i; j++)
+        if (st->conns[j].cert_invalid && strcmp(st->conns[j].ip, st->conns[i].ip) == 0 &&
+            xp_name_eq(st->conns[j].target->host, st->conns[i].target->host))
+            return 1;
+    return 0;
+}
+
+/* The ports of conns[i]'s host and address whose certificate is refused. */
+static void
+ev_ports(struct xp_finding *f, const struct lync_state *st, size_t i)
+{
+    char *ports[MAX_CONNS];
+    size_t j, n = 0;
+
+    for (j = i; j < st->nconns; j++)
+        if (st->conns[j].cert_invalid && strcmp(st->conns[j].ip, st->conns[i].ip) == 0 &&
+            xp_name_eq(st->conns[j].target->host, st->conns[i].target->host))
+            ports[n++] = xasprintf("%u (%s)", st->conns[j].target->port,
+                                   st->conns[j].target->label);
+    xp_ev_list(f, "ports", ports, n);
+    for (j = 0; j < n; j++)
+        free(ports[j]);
+}
+
+/* Skype for Business Online's hosts (Office 365), not the customer's. */
+static int
+is_microsoft_host(const char *host)
+{
+    return xp_name_ends_with(host, "lync.com") || xp_name_ends_with(host, "skype.com") ||
+           xp_name_ends_with(host, "teams.microsoft.com");
+}
+
 /* TLS on the SRV target: Access Edge and Office 365 speak TLS on 443 and
  * 5061 alike. What it presents goes to the facts for the cert check. */
 static void
@@ -94,7 +136,18 @@ on_tls(struct xp_check *c, void *arg, const struct xp_tls_info *info, SSL *ssl, 
     k->ok = 1;
     snprintf(source, sizeof(source), "lync %s", k->target->label);
     xp_facts_add_tls(xp_check_facts(c), source, 0, info);
-    xp_step_end(k->step, XP_ST_PASS, "TLS: %s, %s", info->protocol, info->cipher);
+    /* The certificate counts where it is used (SPEC); Microsoft's own
+     * hosts are not the customer's to fix (a failure there is this
+     * vantage point's: the cert check still shows it). */
+    if (!is_microsoft_host(k->target->host)) {
+        xp_check_cert_verdict(c, info, 0, 0, &k->cv);
+        k->cert_invalid = k->cv.severity == XP_SEV_FAIL;
+    }
+    if (k->cert_invalid)
+        xp_step_end(k->step, XP_ST_FAIL, "TLS: %s, %s; certificate refused: %s",
+                    info->protocol, info->cipher, k->cv.reason);
+    else
+        xp_step_end(k->step, XP_ST_PASS, "TLS: %s, %s", info->protocol, info->cipher);
     SSL_free(ssl);
     close(fd);
 }
@@ -384,6 +437,27 @@ judge_reach(struct xp_check *c)
         struct conn *k = &st->conns[i];
         struct xp_finding *f;
 
+        if (k->ok && k->cert_invalid && same_endpoint_before(st, i)) {
+            bad++;   /* one certificate, one finding: told with the first port */
+            continue;
+        }
+        if (k->ok && k->cert_invalid) {
+            bad++;
+            f = xp_finding_new(c, k->step, XP_LYNC_CERT_INVALID, "%s:%u (%s, %s SRV target): "
+                               "clients and federation partners refuse its certificate: %s",
+                               k->target->host, k->target->port, k->ip, k->target->label,
+                               k->cv.reason);
+            xp_ev_str(f, "host", k->target->host);
+            xp_ev_int(f, "port", k->target->port);
+            xp_ev_str(f, "address", k->ip);
+            xp_ev_str(f, "certificate_problem", xp_code_info(k->cv.code)->name);
+            ev_ports(f, st, i);
+            xp_finding_fix(f, "Install a certificate on %s that carries its name and chains to "
+                           "a public CA (the cert check's %s finding for it says what to "
+                           "change).", k->target->host, xp_code_info(k->cv.code)->name);
+            xp_finding_add(f);
+            continue;
+        }
         if (k->ok)
             continue;
         bad++;

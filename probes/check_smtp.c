@@ -582,6 +582,43 @@ aspect_cert_use(struct verdict *v)
     problem(v, f);
 }
 
+/*
+ * Certificate validity where it is used (SPEC): a warning (most senders
+ * deliver anyway, opportunistic TLS), a failure when the connector demands
+ * it (tls_cert_name) or the deployment is hybrid (--expect or --preflight),
+ * where Exchange Online's connector to this on-premises host validates it.
+ * Exchange Online's own hosts are Microsoft's. The TLS version is left to
+ * aspect_tls_version (one cause, one finding).
+ */
+static void
+aspect_cert_verdict(struct verdict *v)
+{
+    int hybrid = v->ex->deployment == XP_DEPLOY_HYBRID || xp_check_options(v->c)->preflight;
+    int strict = v->ex->tls_cert_name || hybrid;
+    struct xp_cert_verdict cv;
+    struct xp_finding *f;
+
+    if (!v->tls->handshake_ok || !v->tls->chain || is_exo(v->c, v->s->host->name))
+        return;
+    xp_check_cert_verdict(v->c, v->tls, 0, 1, &cv);
+    if (cv.severity != XP_SEV_FAIL)
+        return;
+    f = session_finding(v->c, v->s, XP_SMTP_CERT_INVALID, "a sender validating the STARTTLS "
+                        "certificate refuses it: %s", cv.reason);
+    xp_finding_severity(f, strict ? XP_SEV_FAIL : XP_SEV_WARN);
+    xp_ev_str(f, "certificate_problem", xp_code_info(cv.code)->name);
+    if (strict)
+        xp_ev_str(f, "why_fail", v->ex->tls_cert_name ? "the connector's TlsCertificateName "
+                  "is expected (--expect tls_cert_name)" : "hybrid: Exchange Online's "
+                  "connector to this host validates the certificate");
+    xp_finding_fix(f, "Bind a certificate for %s from a public CA, intermediates included, to "
+                   "the SMTP service (Enable-ExchangeCertificate -Services SMTP); the cert "
+                   "check's %s finding for it says what is wrong with this one.",
+                   v->s->host->name, xp_code_info(cv.code)->name);
+    ev_session(f, v->s);
+    problem(v, f);
+}
+
 /* No problem found: the session is a pass, with what was offered. */
 static void
 aspect_ok(struct verdict *v)
@@ -621,6 +658,7 @@ static void (*const aspects[])(struct verdict *) = {
     aspect_rejection,
     aspect_starttls,
     aspect_tls_version,
+    aspect_cert_verdict,
     aspect_cert_use,
     aspect_ok,
 };
@@ -896,9 +934,15 @@ smtp_judge(struct xp_check *c)
                                "address to fall back to: it cannot receive mail",
                                c->target->domain);
         xp_ev_dns(f, "answer", st->mx);
-        xp_finding_fix(f, "Publish an MX record for %s pointing at the mail server (Office "
-                       "365: %s-%s.%s, as the admin center shows).", c->target->domain,
-                       "DOMAIN", "TLD", xp_check_expect(c)->mx_suffix);
+        {
+            char label[256];
+
+            xp_exo_tenant_label(c->target->domain, label, sizeof(label));
+            xp_finding_fix(f, "Publish an MX record for %s pointing at the mail server: %s. "
+                           "3600 IN MX 10 <your mail host>. (Exchange Online: MX 0 %s.%s, as "
+                           "the admin center shows it).", c->target->domain, c->target->domain,
+                           label, xp_check_expect(c)->mx_suffix);
+        }
         xp_finding_add(f);
     }
     for (i = 0; i < st->nhosts; i++) {
@@ -906,7 +950,9 @@ smtp_judge(struct xp_check *c)
 
         if (h->naddrs)
             continue;
-        if (h->a.res || h->aaaa.res) {
+        /* No MX and no address: SMTP_MX_MISSING said it (one cause). */
+        if ((h->a.res || h->aaaa.res) &&
+            !(st->mx_missing && strcmp(h->kind, "implicit MX") == 0)) {
             const struct xp_dns_result *r = h->a.res ? h->a.res : h->aaaa.res;
 
             f = xp_finding_new(c, h->step, XP_SMTP_DNS_ERROR, "%s %s has no address (A %s, "

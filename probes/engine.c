@@ -13,6 +13,7 @@
  * its first check and every other check is skipped with that reason. A few targets run at once (MAX_ACTIVE) so a
  * long --domains-file does not open thousands of sockets.
  */
+#include "xp_cert.h"
 #include "xp_check.h"
 #include "xp_dnssec.h"
 #include "xp_expect.h"
@@ -74,6 +75,7 @@ struct xp_engine {
     int resolver_dead;            /* no resolver answered */
     char **silent;                /* resolvers that did not answer (RESOLVER_PARTIAL) */
     size_t nsilent;
+    X509_STORE *store;            /* trust anchors for xp_check_cert_verdict, on first use */
 };
 
 static void target_maybe_end(struct xp_engine *e, struct xp_target *t);
@@ -283,6 +285,23 @@ xp_check_http(struct xp_check *c, const struct xp_http_req *req, xp_check_http_c
     if (!r.timeout_ms)
         r.timeout_ms = engine_of(c)->opts->timeout_ms;
     xp_http_start(engine_of(c)->loop, &r, on_http, op);
+}
+
+void
+xp_check_cert_verdict(struct xp_check *c, const struct xp_tls_info *info, int exchange,
+                      int no_protocol, struct xp_cert_verdict *v)
+{
+    struct xp_engine *e = engine_of(c);
+    struct xp_cert_opts co = {
+        .msstd = e->opts->expect->msstd, .warn_days = e->opts->expiry_warn_days,
+        .now = time(NULL), .no_protocol = no_protocol,
+    };
+    char err[256];
+
+    if (!e->store && !(e->store = xp_cert_store_new(e->opts->ca_file, err, sizeof(err))))
+        xp_fatal("%s", err);   /* --ca-file was validated at start-up */
+    co.store = e->store;
+    xp_cert_verdict(info, exchange, &co, v);
 }
 
 struct xp_facts *
@@ -1128,6 +1147,7 @@ xp_engine_free(struct xp_engine *e)
     free(e->probes);
     xp_strv_free(e->silent, e->nsilent);
     xp_dnssec_free(e->sec);
+    X509_STORE_free(e->store);
     for (op = e->ops; op; op = next) {
         next = op->next;
         free(op);

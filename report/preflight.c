@@ -186,6 +186,8 @@ static const struct item_def items[XP_PF_NITEMS] = {
         .rules = {
             { XP_DOMAIN_NOT_FOUND, R_BLOCK, W, NULL, NULL, NULL },
             { XP_AUTOD_NO_ENDPOINT, R_BLOCK, W, NULL, NULL, NULL },
+            { XP_AUTOD_CERT_INVALID, R_BLOCK, F, NULL, NULL, NULL },
+            { XP_AUTOD_CERT_INVALID, R_NOTE, I, NULL, NULL, NULL },
             { XP_AUTOD_REDIRECT_INSECURE, R_BLOCK, W, NULL, NULL, NULL },
             { XP_AUTOD_REDIRECT_LOOP, R_BLOCK, W, NULL, NULL, NULL },
             { XP_AUTOD_BAD_RESPONSE, R_BLOCK, F, NULL, NULL, NULL },

@@ -10,6 +10,13 @@ CASES = [("cloud.test", 0, "pass"), ("mxmixed.test", 1, "warn"), ("nospf.test", 
          ("msoid.test", 2, "fail")]
 
 
+
+def _ca():
+    """The lab root (onprem.test's Lync Edge is trusted only with it)."""
+    import os
+    from harness import lab_dir
+    return os.path.join(lab_dir(), "certs", "ca.pem")
+
 def _exit_case(domain, code, status):
     for fmt in ("json", "jsonl", "text"):
         r = run(*lab_args("-c", LAB_CHECKS, "-f", fmt, domain))
@@ -57,7 +64,8 @@ def test_exit_worst_of_several_targets():
     r = run(*lab_args("-c", LAB_CHECKS, "-f", "text", "mxmixed.test", "msoid.test",
                           "cloud.test"))
     assert_exit(r, 2)
-    r = run(*lab_args("-c", LAB_CHECKS, "-f", "jsonl", "cloud.test", "onprem.test"))
+    r = run(*lab_args("-c", LAB_CHECKS, "-f", "jsonl", "--ca-file", _ca(), "cloud.test",
+                      "onprem.test"))
     assert_exit(r, 0)
 
 
@@ -98,7 +106,7 @@ def test_quiet_healthy_domain_only_verdict():
 
 
 def test_quiet_several_targets_one_verdict_each():
-    r = run(*lab_args("-c", LAB_CHECKS, "-q", "cloud.test", "onprem.test"))
+    r = run(*lab_args("-c", LAB_CHECKS, "-q", "--ca-file", _ca(), "cloud.test", "onprem.test"))
     assert_exit(r, 0)
     lines = [ln for ln in r.out.splitlines() if ln.strip()]
     if (len(lines) != 3 or "cloud.test" not in lines[0] or "onprem.test" not in lines[1]

@@ -7,6 +7,13 @@ from harness import (assert_code, assert_eq, assert_exit, assert_exit_matches,
                      assert_status, fail, findings, probe, problems, all_steps)
 
 
+
+def lab_ca():
+    """The lab root: the on-premises Edge's certificate is trusted only with it."""
+    import os
+    from harness import lab_dir
+    return os.path.join(lab_dir(), "certs", "ca.pem")
+
 def lync_deployment(doc):
     f = assert_code(doc, "LYNC_DEPLOYMENT", severity="info", check_id="lync", count=1)[0]
     return (f.get("evidence") or {}).get("deployment")
@@ -35,7 +42,7 @@ def test_cloud_lync_ok():
 
 
 def test_onprem_lync_ok():
-    r, doc = probe("onprem.test", checks="lync")
+    r, doc = probe("onprem.test", "--ca-file", lab_ca(), checks="lync")
     assert_exit(r, 0)
     assert_status(doc, "pass", check_id="lync", r=r)
     assert_code(doc, "LYNC_OK", severity="info", check_id="lync", count=1, r=r)
@@ -44,7 +51,7 @@ def test_onprem_lync_ok():
 
 
 def test_onprem_lync_ok_with_expect():
-    r, doc = probe("onprem.test", checks="lync", expect="onprem")
+    r, doc = probe("onprem.test", "--ca-file", lab_ca(), checks="lync", expect="onprem")
     assert_exit(r, 0)
     assert_no_problems(doc, r)
     assert_eq(lync_deployment(doc), "onprem", "LYNC_DEPLOYMENT with onprem.conf")

@@ -15,7 +15,7 @@ LAB_DOMAINS = ["cloud.test", "hybrid.test", "onprem.test", "bpos.test", "badbpos
                "hybridcloudad.test", "lyncdead.test", "lyncmissing.test", "lyncwrong.test",
                "msoid.test", "mxmixed.test", "mxonprem.test", "nocname.test", "nospf.test",
                "noverify.test", "spfmulti.test", "spfnoinc.test", "txtmangled.test",
-               "wrongcname.test", "exomigr13.test", "exodnssec13.test"]
+               "wrongcname.test", "exomigr13.test", "exodnssec13.test", "lyncexp11.test"]
 
 
 def test_json_shape_one_document():

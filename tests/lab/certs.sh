@@ -271,6 +271,12 @@ leaf mail.certs.test "DNS:mail.certs.test,DNS:owa.certs.test"
     -sha256 -days 365 -extensions v3_selfsigned -out selfsigned.certs.test.pem
 cp leaf.key selfsigned.certs.test.key
 
+# ---- diagnosis (issue 11, 127.0.11.x): bad certificates where they are
+# used - Exchange answers Autodiscover behind them, a Lync SRV target.
+leaf autodiscover.adexp11.test "DNS:autodiscover.adexp11.test" -start "$(d '-400 days')" -end "$(d '-30 days')"
+leaf autodiscover.adname11.test "DNS:mbx1,DNS:mbx1.adname11.local" -cn mbx1.adname11.local
+leaf sip.lyncexp11.test "DNS:sip.lyncexp11.test" -start "$(d '-400 days')" -end "$(d '-30 days')"
+
 # ---- pki.test cases (127.0.12.x): the path a client builds, purpose, the
 # severity table; see tests/lab/README.md "Certificate path lab" ----
 AIA=http://127.0.12.10/intermediate.crt
