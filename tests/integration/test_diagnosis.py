@@ -1,0 +1,132 @@
+"""One cause, one verdict, and the fix that follows from the evidence
+(issue 11): the certificate's verdict where it is used (each check asked
+alone), proxies' certificates judged, one finding per cause, fixes with
+the real names."""
+
+import os
+
+from harness import (assert_code, assert_eq, assert_exit, assert_no_code, assert_status,
+                     assert_true, check, findings, lab_dir, lab_args, parse_json, probe, run)
+
+
+def ca():
+    return os.path.join(lab_dir(), "certs", "ca.pem")
+
+
+def only_problems(doc):
+    return sorted(f["code"] for f in findings(doc) if f["severity"] != "info")
+
+
+# ---------------------------------------------------------------- certificates where used
+
+def test_autodiscover_expired_certificate_alone():
+    # The only Autodiscover endpoint answers as Exchange, behind an expired
+    # certificate: not a pass (0.1.0 said PASS), one finding, no NO_ENDPOINT.
+    r, doc = probe("adexp11.test", "--ca-file", ca(), checks="autodiscover")
+    assert_exit(r, 2)
+    f = assert_code(doc, "AUTOD_CERT_INVALID", severity="fail", count=1, r=r)[0]
+    assert_eq(f["evidence"]["certificate_problem"], "CERT_EXPIRED", "certificate problem")
+    assert_eq(only_problems(doc), ["AUTOD_CERT_INVALID"], "problems")
+    assert_true("CERT_EXPIRED" in f["remediation"], f["remediation"])
+
+
+def test_autodiscover_wrong_name_certificate_alone():
+    r, doc = probe("adname11.test", "--ca-file", ca(), checks="autodiscover")
+    f = assert_code(doc, "AUTOD_CERT_INVALID", severity="fail", count=1, r=r)[0]
+    assert_eq(f["evidence"]["certificate_problem"], "CERT_NAME_MISMATCH", "certificate problem")
+    assert_eq(only_problems(doc), ["AUTOD_CERT_INVALID"], "problems")
+
+
+def test_autodiscover_healthy_with_ca_file():
+    r, doc = probe("hybrid.test", "--ca-file", ca(), checks="autodiscover")
+    assert_exit(r, 0)
+    assert_code(doc, "AUTOD_OK", r=r)
+    assert_no_code(doc, "AUTOD_CERT_INVALID", r=r)
+
+
+def test_autodiscover_untrusted_without_ca_file():
+    # Without the lab root the same healthy endpoint is one clients refuse.
+    r, doc = probe("hybrid.test", checks="autodiscover")
+    f = assert_code(doc, "AUTOD_CERT_INVALID", severity="fail", count=1, r=r)[0]
+    assert_eq(f["evidence"]["certificate_problem"], "CERT_UNTRUSTED", "certificate problem")
+
+
+def test_autodiscover_and_cert_explain_together():
+    r, doc = probe("adexp11.test", "--ca-file", ca(), checks="autodiscover,cert")
+    assert_code(doc, "AUTOD_CERT_INVALID", count=1, r=r)
+    assert_code(doc, "CERT_EXPIRED", check_id="cert", count=1, r=r)
+
+
+def test_lync_expired_edge_certificate_alone():
+    r, doc = probe("lyncexp11.test", "--ca-file", ca(), checks="lync")
+    assert_exit(r, 2)
+    f = assert_code(doc, "LYNC_CERT_INVALID", severity="fail", count=1, r=r)[0]
+    assert_eq(f["evidence"]["certificate_problem"], "CERT_EXPIRED", "certificate problem")
+    assert_eq(len(f["evidence"]["ports"]), 2, "both ports told in one finding")
+    assert_eq(only_problems(doc), ["LYNC_CERT_INVALID"], "problems")
+
+
+def test_lync_microsoft_targets_not_judged_as_customers():
+    # Office 365's SRV targets are Microsoft's: no LYNC_CERT_INVALID even
+    # where this vantage point does not trust them (no --ca-file).
+    r, doc = probe("cloud.test", checks="lync")
+    assert_no_code(doc, "LYNC_CERT_INVALID", r=r)
+
+
+def test_smtp_wrong_name_certificate_warns():
+    r, doc = probe("wrongcert.smtp.test", "--ca-file", ca(), "--timeout", "3", checks="smtp")
+    f = assert_code(doc, "SMTP_CERT_INVALID", severity="warn", count=1, r=r)[0]
+    assert_eq(f["evidence"]["certificate_problem"], "CERT_NAME_MISMATCH", "certificate problem")
+    assert_exit(r, 1)
+
+
+def test_smtp_certificate_fails_for_hybrid():
+    # Hybrid (--preflight): Exchange Online's connector validates it.
+    r = run(*lab_args("-f", "json", "-c", "smtp", "--preflight", "--ca-file", ca(),
+                      "--timeout", "3", "wrongcert.smtp.test"))
+    doc = parse_json(r)
+    f = assert_code(doc, "SMTP_CERT_INVALID", severity="fail", count=1, r=r)[0]
+    assert_true("hybrid" in f["evidence"].get("why_fail", ""), f["evidence"])
+
+
+def test_smtp_healthy_certificate():
+    r, doc = probe("ok.smtp.test", "--ca-file", ca(), "--timeout", "3", checks="smtp")
+    assert_no_code(doc, "SMTP_CERT_INVALID", r=r)
+    assert_code(doc, "SMTP_OK", r=r)
+
+
+def test_proxy_certificates_are_judged():
+    # TMG / UAG / F5 / a Basic proxy answer instead of Exchange: their
+    # certificate is what clients and the wizard see, so cert judges it.
+    for dom in ("tmg.test", "uag.test", "f5.test", "basicproxy.test"):
+        r, doc = probe(dom, "--ca-file", ca(), checks="autodiscover,cert")
+        c = check(doc, "cert")
+        assert_true(c["status"] != "skip", "%s: cert skipped: %r" % (dom, c.get("skip_reason")))
+        titles = " ".join(s["title"] for s in c["steps"])
+        assert_true("autodiscover.%s" % dom in titles, "%s: proxy certificate not judged: %s"
+                    % (dom, titles))
+
+
+# ---------------------------------------------------------------- one cause, one finding
+
+def test_old_tls_on_smtp_is_one_finding():
+    r, doc = probe("oldtls.smtp.test", "--ca-file", ca(), "--timeout", "3", checks="smtp,cert")
+    assert_code(doc, "SMTP_TLS_OLD_PROTOCOL", count=1, r=r)
+    assert_no_code(doc, "CERT_WEAK", r=r)
+    assert_no_code(doc, "SMTP_CERT_INVALID", r=r)
+
+
+def test_mx_missing_is_one_finding():
+    r, doc = probe("tmg.test", checks="smtp")
+    assert_eq(only_problems(doc), ["SMTP_MX_MISSING"], "problems")
+    f = findings(doc, "SMTP_MX_MISSING")[0]
+    assert_true("tmg-test.mail.protection.outlook.com" in f["remediation"],
+                "MX fix: %r" % f["remediation"])
+    assert_true("TLD" not in f["remediation"] and "DOMAIN" not in f["remediation"],
+                "placeholder left in the fix: %r" % f["remediation"])
+
+
+def test_preflight_mx_fix_renders_real_name():
+    r = run(*lab_args("--preflight", "-c", "smtp", "tmg.test"))
+    assert_true("tmg-test.mail.protection.outlook.com" in r.out, r.out[-800:])
+    assert_true("tmg.test-TLD" not in r.out, r.out[-800:])
