@@ -21,8 +21,22 @@
 struct xp_check;
 struct xp_step;
 
+/* A revocation document fetched for a certificate (OCSP response or CRL),
+ * by URL; check_cert fetches them (libcurl, bounded) and caches per run. */
+struct xp_cert_fetch {
+    int done;                 /* the fetch ended (with a body or an error) */
+    char error[256];          /* why there is no usable body: "" when there is */
+    long status;              /* HTTP status */
+    unsigned char *body;
+    size_t len;
+};
+
 struct xp_cert_opts {
     X509_STORE *store;        /* trust anchors: --ca-file or the system's */
+    int no_revocation;        /* --no-revocation: judge only a stapled OCSP answer */
+    /* The fetched document for a URL, or NULL when none was fetched. */
+    const struct xp_cert_fetch *(*fetched)(void *arg, const char *url);
+    void *fetched_arg;
     const char *msstd;        /* "msstd:mail.contoso.com" or NULL */
     int warn_days;            /* CERT_EXPIRING_SOON when less than a third of the
                                * certificate's lifetime, and at most this many
@@ -49,6 +63,16 @@ struct xp_cert_verdict {
  * xp_cert_judge, pure (no network), callable from any check. */
 void xp_cert_verdict(const struct xp_tls_info *info, int exchange, const struct xp_cert_opts *o,
                      struct xp_cert_verdict *v);
+
+/*
+ * What to fetch to know whether the leaf was revoked: the OCSP responder's
+ * GET URL (RFC 6960 A.1, the request in the path) or else the CRL
+ * distribution point (http only), *is_ocsp telling which; NULL when there
+ * is nothing to fetch (a usable stapled answer, no issuer on the path, no
+ * URL in the certificate). Free the result.
+ */
+char *xp_cert_revocation_url(const struct xp_tls_info *info, const struct xp_cert_opts *o,
+                             int *is_ocsp);
 
 /*
  * The severity table: what mainstream clients refuse (fail) or what is

@@ -14,6 +14,7 @@
 #include <openssl/bio.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
+#include <openssl/ocsp.h>
 #include <openssl/pem.h>
 #include <openssl/x509v3.h>
 #include <stdarg.h>
@@ -1194,6 +1195,209 @@ judge_chain(struct judge *j, struct xp_step *parent)
     jend(s, jadd(j, f), X509_verify_cert_error_string(j->err));
 }
 
+
+/* ---- revocation: a stapled OCSP answer, else the responder, else the CRL ---- */
+
+enum rev_state { REV_UNCHECKED, REV_GOOD, REV_REVOKED };
+
+struct rev_result {
+    enum rev_state st;
+    char why[256];             /* REV_UNCHECKED: why it could not be checked */
+    char reason[48];           /* REV_REVOKED: the revocation reason */
+    char when[32];             /* REV_REVOKED: when */
+};
+
+static void
+time_text(const ASN1_TIME *t, char *buf, size_t len)
+{
+    struct tm tm;
+
+    if (!t || ASN1_TIME_to_tm(t, &tm) != 1)
+        snprintf(buf, len, "?");
+    else
+        strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+static void
+rev_unchecked(struct rev_result *r, const char *fmt, ...) XP_PRINTF(2, 3);
+
+static void
+rev_unchecked(struct rev_result *r, const char *fmt, ...)
+{
+    va_list ap;
+
+    r->st = REV_UNCHECKED;
+    va_start(ap, fmt);
+    vsnprintf(r->why, sizeof(r->why), fmt, ap);
+    va_end(ap);
+}
+
+/* What an OCSP response (stapled or fetched) says about leaf. */
+static void
+ocsp_check(const unsigned char *der, long len, X509 *leaf, X509 *issuer,
+           STACK_OF(X509) *path, X509_STORE *store, struct rev_result *r)
+{
+    const unsigned char *p = der;
+    OCSP_RESPONSE *resp = d2i_OCSP_RESPONSE(NULL, &p, len);
+    OCSP_BASICRESP *bs = NULL;
+    OCSP_CERTID *id = NULL;
+    ASN1_GENERALIZEDTIME *rev = NULL, *thisu = NULL, *nextu = NULL;
+    int status, reason = -1;
+
+    if (!resp) {
+        rev_unchecked(r, "the answer is not an OCSP response");
+    } else if (OCSP_response_status(resp) != OCSP_RESPONSE_STATUS_SUCCESSFUL) {
+        rev_unchecked(r, "the OCSP responder answered %s",
+                      OCSP_response_status_str(OCSP_response_status(resp)));
+    } else if (!(bs = OCSP_response_get1_basic(resp))) {
+        rev_unchecked(r, "the OCSP response has no basic response");
+    } else if (OCSP_basic_verify(bs, path, store, 0) <= 0) {
+        rev_unchecked(r, "the OCSP response's signature does not verify to a trusted root");
+    } else if (!(id = OCSP_cert_to_id(NULL, leaf, issuer)) ||
+               !OCSP_resp_find_status(bs, id, &status, &reason, &rev, &thisu, &nextu)) {
+        rev_unchecked(r, "the OCSP response is about another certificate");
+    } else if (!OCSP_check_validity(thisu, nextu, 300, -1)) {
+        rev_unchecked(r, "the OCSP response is out of date (or not yet valid)");
+    } else if (status == V_OCSP_CERTSTATUS_REVOKED) {
+        r->st = REV_REVOKED;
+        snprintf(r->reason, sizeof(r->reason), "%s",
+                 reason >= 0 ? OCSP_crl_reason_str(reason) : "unspecified");
+        time_text(rev, r->when, sizeof(r->when));
+    } else if (status == V_OCSP_CERTSTATUS_GOOD) {
+        r->st = REV_GOOD;
+    } else {
+        rev_unchecked(r, "the OCSP responder does not know the certificate");
+    }
+    ERR_clear_error();
+    OCSP_CERTID_free(id);
+    OCSP_BASICRESP_free(bs);
+    OCSP_RESPONSE_free(resp);
+}
+
+/* What a CRL (DER or PEM) says about leaf. */
+static void
+crl_check(const unsigned char *der, size_t len, X509 *leaf, X509 *issuer, time_t now,
+          struct rev_result *r)
+{
+    const unsigned char *p = der;
+    X509_CRL *crl = d2i_X509_CRL(NULL, &p, (long)len);
+    X509_REVOKED *rv = NULL;
+
+    if (!crl) {
+        BIO *bio = BIO_new_mem_buf(der, (int)len);
+
+        crl = PEM_read_bio_X509_CRL(bio, NULL, NULL, NULL);
+        BIO_free(bio);
+    }
+    if (!crl) {
+        rev_unchecked(r, "the answer is not a CRL");
+    } else if (X509_NAME_cmp(X509_CRL_get_issuer(crl), X509_get_subject_name(issuer)) != 0) {
+        rev_unchecked(r, "the CRL is another CA's");
+    } else if (X509_CRL_verify(crl, X509_get0_pubkey(issuer)) != 1) {
+        rev_unchecked(r, "the CRL's signature does not verify with the issuer's key");
+    } else if (X509_CRL_get0_nextUpdate(crl) &&
+               X509_cmp_time(X509_CRL_get0_nextUpdate(crl), &now) < 0) {
+        rev_unchecked(r, "the CRL is out of date (its next update has passed)");
+    } else if (X509_CRL_get0_by_cert(crl, &rv, leaf) == 1 && rv) {
+        ASN1_ENUMERATED *e = X509_REVOKED_get_ext_d2i(rv, NID_crl_reason, NULL, NULL);
+
+        r->st = REV_REVOKED;
+        snprintf(r->reason, sizeof(r->reason), "%s",
+                 e ? OCSP_crl_reason_str((int)ASN1_ENUMERATED_get(e)) : "unspecified");
+        ASN1_ENUMERATED_free(e);
+        time_text(X509_REVOKED_get0_revocationDate(rv), r->when, sizeof(r->when));
+    } else {
+        r->st = REV_GOOD;
+    }
+    ERR_clear_error();
+    X509_CRL_free(crl);
+}
+
+/* The first http(s) OCSP responder of x, or NULL. */
+static char *
+ocsp_responder(X509 *x)
+{
+    STACK_OF(OPENSSL_STRING) *urls = X509_get1_ocsp(x);
+    char *out = NULL;
+    int i;
+
+    for (i = 0; urls && i < sk_OPENSSL_STRING_num(urls) && !out; i++) {
+        const char *u = sk_OPENSSL_STRING_value(urls, i);
+
+        if (strncmp(u, "http://", 7) == 0 || strncmp(u, "https://", 8) == 0)
+            out = xp_utf8_clean(u, strlen(u), 1024);
+    }
+    X509_email_free(urls);
+    return out;
+}
+
+/* The first http CRL distribution point of x (LDAP is not fetched), or NULL. */
+static char *
+crl_url(X509 *x)
+{
+    STACK_OF(DIST_POINT) *dps = X509_get_ext_d2i(x, NID_crl_distribution_points, NULL, NULL);
+    char *out = NULL;
+    int i, k;
+
+    for (i = 0; dps && i < sk_DIST_POINT_num(dps) && !out; i++) {
+        DIST_POINT *dp = sk_DIST_POINT_value(dps, i);
+
+        if (!dp->distpoint || dp->distpoint->type != 0)
+            continue;
+        for (k = 0; k < sk_GENERAL_NAME_num(dp->distpoint->name.fullname) && !out; k++) {
+            GENERAL_NAME *g = sk_GENERAL_NAME_value(dp->distpoint->name.fullname, k);
+            const char *u;
+            int n;
+
+            if (g->type != GEN_URI)
+                continue;
+            u = (const char *)ASN1_STRING_get0_data(g->d.uniformResourceIdentifier);
+            n = ASN1_STRING_length(g->d.uniformResourceIdentifier);
+            if (n > 7 && strncmp(u, "http://", 7) == 0)
+                out = xp_utf8_clean(u, (size_t)n, 1024);
+        }
+    }
+    sk_DIST_POINT_pop_free(dps, DIST_POINT_free);
+    return out;
+}
+
+/* RFC 6960 A.1: GET {url}/{url-encoding of base64 of the DER request}. */
+static char *
+ocsp_get_url(const char *responder, X509 *leaf, X509 *issuer)
+{
+    OCSP_REQUEST *req = OCSP_REQUEST_new();
+    OCSP_CERTID *id = OCSP_cert_to_id(NULL, leaf, issuer);
+    unsigned char *der = NULL;
+    int n;
+    struct xp_buf b = { 0 };
+
+    if (!req || !id || !OCSP_request_add0_id(req, id)) {
+        OCSP_CERTID_free(id);
+        OCSP_REQUEST_free(req);
+        return NULL;
+    }
+    n = i2d_OCSP_REQUEST(req, &der);
+    OCSP_REQUEST_free(req);
+    if (n <= 0)
+        return NULL;
+    {
+        unsigned char *b64 = xmalloc((size_t)(4 * ((n + 2) / 3) + 1));
+        int i, m = EVP_EncodeBlock(b64, der, n);
+        size_t rl = strlen(responder);
+
+        xp_buf_printf(&b, "%s%s", responder, rl && responder[rl - 1] == '/' ? "" : "/");
+        for (i = 0; i < m; i++) {
+            if (b64[i] == '+' || b64[i] == '/' || b64[i] == '=')
+                xp_buf_printf(&b, "%%%02X", b64[i]);
+            else
+                xp_buf_printf(&b, "%c", b64[i]);
+        }
+        free(b64);
+    }
+    OPENSSL_free(der);
+    return b.s;
+}
+
 /* ---- dates, along the path; the sent certificates it does not need ---- */
 
 /* Days of validity, notBefore to notAfter. */
@@ -1426,6 +1630,149 @@ judge_strength(struct judge *j, struct xp_step *parent)
     free(why.s);
 }
 
+
+static X509 *
+path_issuer(const struct judge *j)
+{
+    return sk_X509_num(j->path) > 1 ? sk_X509_value(j->path, 1) : NULL;
+}
+
+/* The stapled OCSP answer's verdict, REV_UNCHECKED when there is none. */
+static void
+stapled(const struct judge *j, struct rev_result *r)
+{
+    X509 *issuer = path_issuer(j);
+
+    if (!j->info->ocsp) {
+        rev_unchecked(r, "no stapled OCSP response");
+        return;
+    }
+    if (!issuer) {
+        rev_unchecked(r, "the issuer is not known");
+        return;
+    }
+    ocsp_check(j->info->ocsp, j->info->ocsp_len, j->leaf, issuer, j->path, j->o->store, r);
+}
+
+static char *
+revocation_url(const struct judge *j, int *is_ocsp)
+{
+    X509 *issuer = path_issuer(j);
+    char *responder, *url;
+
+    if (!issuer)
+        return NULL;
+    responder = ocsp_responder(j->leaf);
+    if (responder) {
+        url = ocsp_get_url(responder, j->leaf, issuer);
+        free(responder);
+        *is_ocsp = 1;
+        return url;
+    }
+    *is_ocsp = 0;
+    return crl_url(j->leaf);
+}
+
+char *
+xp_cert_revocation_url(const struct xp_tls_info *info, const struct xp_cert_opts *o,
+                       int *is_ocsp)
+{
+    struct judge j = { .info = info, .o = o };
+    struct rev_result r = { 0 };
+    char *url = NULL;
+
+    if (!info->chain || sk_X509_num(info->chain) == 0)
+        return NULL;
+    j.leaf = sk_X509_value(info->chain, 0);
+    path_build(&j);
+    stapled(&j, &r);
+    if (r.st == REV_UNCHECKED)
+        url = revocation_url(&j, is_ocsp);
+    sk_X509_pop_free(j.path, X509_free);
+    return url;
+}
+
+/* The fetched answer's verdict, with what was asked in *source. */
+static void
+fetched(const struct judge *j, struct rev_result *r, char **url, int *ocsp)
+{
+    int is_ocsp = 0;
+    const struct xp_cert_fetch *doc;
+
+    *url = revocation_url(j, &is_ocsp);
+    *ocsp = is_ocsp;
+    if (!*url) {
+        rev_unchecked(r, path_issuer(j) ? "the certificate names no OCSP responder and no "
+                                          "http CRL distribution point"
+                                        : "the issuer is not known");
+        return;
+    }
+    doc = j->o->fetched ? j->o->fetched(j->o->fetched_arg, *url) : NULL;
+    if (!doc || !doc->done)
+        rev_unchecked(r, "%s was not fetched", is_ocsp ? "the OCSP responder" : "the CRL");
+    else if (doc->error[0])
+        rev_unchecked(r, "%s", doc->error);
+    else if (is_ocsp)
+        ocsp_check(doc->body, (long)doc->len, j->leaf, path_issuer(j), j->path, j->o->store, r);
+    else
+        crl_check(doc->body, doc->len, j->leaf, path_issuer(j), j->o->now, r);
+}
+
+static void
+judge_revocation(struct judge *j, struct xp_step *parent)
+{
+    const struct xp_tls_info *info = j->info;
+    struct xp_step *s = jstep(j, parent, "Revocation");
+    struct rev_result r = { 0 };
+    char *url = NULL;
+    const char *source = "stapled OCSP response";
+    int is_ocsp = 0;
+    struct xp_finding *f;
+
+    stapled(j, &r);
+    if (r.st == REV_UNCHECKED && info->ocsp)
+        jnote(s, "stapled OCSP response not usable: %s", r.why);
+    if (r.st == REV_UNCHECKED && j->o->no_revocation) {
+        jend(s, XP_ST_SKIP, "OCSP and CRL not fetched (--no-revocation)");
+        return;
+    }
+    if (r.st == REV_UNCHECKED) {
+        memset(&r, 0, sizeof(r));
+        fetched(j, &r, &url, &is_ocsp);
+        source = is_ocsp ? "OCSP responder" : "CRL";
+        if (url)
+            jnote(s, "asked %s", url);
+    }
+    if (r.st == REV_GOOD) {
+        char ok[80];
+
+        snprintf(ok, sizeof(ok), "not revoked, says its %s", source);
+        jend(s, XP_ST_PASS, ok);
+    } else if (r.st == REV_UNCHECKED) {
+        /* Evidence, not a failure: most clients soft-fail too. */
+        char why[300];
+
+        snprintf(why, sizeof(why), "could not check: %s", r.why);
+        jend(s, XP_ST_SKIP, why);
+    } else {
+        char *sub = name_oneline(X509_get_subject_name(j->leaf));
+
+        f = jfind(j, s, XP_CERT_REVOKED, "The certificate of %s:%d was revoked (%s), says its "
+                  "%s", info->host, info->port, r.reason, source);
+        xp_ev_str(f, "revocation_reason", r.reason);
+        xp_ev_str(f, "revoked_at", r.when);
+        xp_ev_str(f, "source", !url ? "stapled_ocsp" : is_ocsp ? "ocsp" : "crl");
+        if (url)
+            xp_ev_str(f, "url", url);
+        ev_cert(f, info);
+        xp_finding_fix(f, "Install a newly issued certificate for %s and find out why %s was "
+                          "revoked (a compromised key must not be reused).", info->host, sub);
+        free(sub);
+        jend(s, jadd(j, f), NULL);
+    }
+    free(url);
+}
+
 static void
 judge_msstd(struct judge *j, struct xp_step *parent, const char *msstd)
 {
@@ -1487,6 +1834,7 @@ judge_all(struct judge *j, struct xp_step *parent, int exchange)
     judge_chain(j, parent);
     judge_dates(j, parent);
     judge_strength(j, parent);
+    judge_revocation(j, parent);
     if (j->o->msstd && exchange)
         judge_msstd(j, parent, j->o->msstd);
     sk_X509_pop_free(j->path, X509_free);

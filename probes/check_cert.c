@@ -36,13 +36,141 @@ struct attempt {
     char error[256];
 };
 
+/* A revocation document (OCSP answer or CRL) on its way or fetched. */
+struct fetch {
+    char *url;
+    struct xp_cert_fetch doc;
+};
+
+#define MAX_FETCHES 64                  /* per target; more are not fetched */
+#define OCSP_MAX_BODY (64 * 1024)       /* our caps, reported as ours */
+#define CRL_MAX_BODY (4 * 1024 * 1024)
+
 struct cert_state {
     struct host *hosts;
     size_t nhosts;
     struct attempt *attempts;
     size_t nattempts, capattempts;
     struct xp_step *st_hosts;
+    X509_STORE *store;
+    struct fetch fetches[MAX_FETCHES];
+    size_t nfetches;
 };
+
+/*
+ * The run's revocation cache: what earlier targets fetched (one process is
+ * one run), so a CA's CRL is fetched once however many targets use it.
+ * Only finished documents go in; it lives until the process ends.
+ */
+static struct fetch run_cache[MAX_FETCHES];
+static size_t run_ncache;
+
+static const struct xp_cert_fetch *
+find_fetch(const struct fetch *list, size_t n, const char *url)
+{
+    size_t i;
+
+    for (i = 0; i < n; i++)
+        if (strcmp(list[i].url, url) == 0)
+            return &list[i].doc;
+    return NULL;
+}
+
+static const struct xp_cert_fetch *
+lookup_fetch(void *arg, const char *url)
+{
+    struct cert_state *st = arg;
+    const struct xp_cert_fetch *d = find_fetch(st->fetches, st->nfetches, url);
+
+    return d ? d : find_fetch(run_cache, run_ncache, url);
+}
+
+static void
+cache_fetch(const struct fetch *f)
+{
+    struct fetch *k;
+
+    if (run_ncache == MAX_FETCHES || find_fetch(run_cache, run_ncache, f->url))
+        return;
+    k = &run_cache[run_ncache++];
+    k->url = xstrdup(f->url);
+    k->doc = f->doc;
+    k->doc.body = NULL;
+    if (f->doc.len) {
+        k->doc.body = xmalloc(f->doc.len);
+        memcpy(k->doc.body, f->doc.body, f->doc.len);
+    }
+}
+
+static void
+on_fetch(struct xp_check *c, void *arg, const struct xp_http_resp *resp)
+{
+    struct fetch *f = arg;
+
+    (void)c;
+    f->doc.done = 1;
+    f->doc.status = resp->status;
+    if (!resp->completed)
+        snprintf(f->doc.error, sizeof(f->doc.error), "the fetch failed: %.200s",
+                 resp->error[0] ? resp->error : "no answer");
+    else if (resp->body_truncated)
+        snprintf(f->doc.error, sizeof(f->doc.error), "the answer is larger than exprobe's own "
+                 "limit of %zu bytes (our cap, not the server's fault)", resp->body_len);
+    else if (resp->status != 200)
+        snprintf(f->doc.error, sizeof(f->doc.error), "the server answered HTTP %ld",
+                 resp->status);
+    if (!f->doc.error[0] && resp->body_len) {
+        f->doc.body = xmalloc(resp->body_len);
+        memcpy(f->doc.body, resp->body, resp->body_len);
+        f->doc.len = resp->body_len;
+    }
+    cache_fetch(f);
+}
+
+/* The options the judgement gets (and the revocation planning). */
+static struct xp_cert_opts
+cert_opts(struct xp_check *c)
+{
+    const struct xp_options *o = xp_check_options(c);
+    struct cert_state *st = c->state;
+    struct xp_cert_opts co = {
+        .store = st->store, .no_revocation = o->no_revocation, .fetched = lookup_fetch,
+        .fetched_arg = st, .msstd = xp_check_expect(c)->msstd,
+        .warn_days = o->expiry_warn_days, .now = time(NULL),
+    };
+
+    return co;
+}
+
+/* Fetch what tells whether info's leaf was revoked (OCSP, else the CRL),
+ * once per URL, unless --no-revocation or a stapled answer says it. */
+static void
+want_revocation(struct xp_check *c, const struct xp_tls_info *info)
+{
+    struct cert_state *st = c->state;
+    struct xp_cert_opts co = cert_opts(c);
+    int is_ocsp = 0;
+    char *url;
+    struct fetch *f;
+
+    if (co.no_revocation || !st->store)
+        return;
+    url = xp_cert_revocation_url(info, &co, &is_ocsp);
+    if (!url || lookup_fetch(st, url) || st->nfetches == MAX_FETCHES) {
+        free(url);
+        return;
+    }
+    f = &st->fetches[st->nfetches++];
+    f->url = url;
+    {
+        struct xp_http_req req = {
+            .url = url, .method = "GET", .timeout_ms = xp_check_options(c)->timeout_ms,
+            .max_body = is_ocsp ? OCSP_MAX_BODY : CRL_MAX_BODY,
+        };
+
+        xp_check_http(c, &req, on_fetch, f);
+    }
+}
 
 static const char *const after[] = { "autodiscover", "preauth", "smtp", "lync", NULL };
 
@@ -60,6 +188,7 @@ on_tls(struct xp_check *c, void *arg, const struct xp_tls_info *info, SSL *ssl, 
     xp_step_end(a->step, XP_ST_PASS, "%s, %s, %d certificate(s)", info->protocol,
                 info->cipher, sk_X509_num(info->chain));
     xp_facts_add_tls(xp_check_facts(c), "--hosts", 1, info);
+    want_revocation(c, info);
     SSL_free(ssl);
     close(fd);
 }
@@ -137,10 +266,18 @@ static void
 cert_start(struct xp_check *c)
 {
     const struct xp_expect *ex = xp_check_expect(c);
+    struct xp_facts *facts = xp_check_facts(c);
     struct cert_state *st = xcalloc(1, sizeof(*st));
+    char err[256];
     size_t i;
 
     c->state = st;
+    st->store = xp_cert_store_new(xp_check_options(c)->ca_file, err, sizeof(err));
+    if (!st->store)
+        xp_fatal("%s", err);   /* validated at start-up: cannot happen */
+    /* The endpoints the other checks met are known now (they ran first). */
+    for (i = 0; i < xp_facts_tls_count(facts); i++)
+        want_revocation(c, &xp_facts_tls(facts, i)->info);
     if (!ex->nhosts)
         return;
     st->st_hosts = xp_step_begin(c, NULL, "Endpoints named with --hosts");
@@ -274,13 +411,8 @@ note_identity(struct xp_step *s, const struct xp_tls_info *info)
 static void
 cert_judge(struct xp_check *c)
 {
-    const struct xp_options *o = xp_check_options(c);
     struct xp_facts *facts = xp_check_facts(c);
-    struct xp_cert_opts co = {
-        .msstd = xp_check_expect(c)->msstd, .warn_days = o->expiry_warn_days,
-        .now = time(NULL),
-    };
-    char err[256];
+    struct xp_cert_opts co = cert_opts(c);
     size_t i, n = xp_facts_tls_count(facts);
     const struct xp_tls_endpoint **order;
     int problems = 0;
@@ -293,9 +425,6 @@ cert_judge(struct xp_check *c)
                              "autodiscover, smtp or lync check");
         return;
     }
-    co.store = xp_cert_store_new(o->ca_file, err, sizeof(err));
-    if (!co.store)
-        xp_fatal("%s", err);   /* validated at start-up: cannot happen */
     order = endpoints_in_order(facts, n);
     for (i = 0; i < n; i++) {
         const struct xp_tls_endpoint *e = order[i];
@@ -310,7 +439,6 @@ cert_judge(struct xp_check *c)
         xp_step_end(s, xp_step_children_worst(s), NULL);
     }
     free(order);
-    X509_STORE_free(co.store);
     for (f = c->findings; f; f = f->next)
         if (f->severity != XP_SEV_INFO)
             problems++;
@@ -327,6 +455,11 @@ cert_free(struct xp_check *c)
 
     for (i = 0; i < st->nhosts; i++)
         xp_check_addrs_clear(&st->hosts[i].addrs);
+    for (i = 0; i < st->nfetches; i++) {
+        free(st->fetches[i].url);
+        free(st->fetches[i].doc.body);
+    }
+    X509_STORE_free(st->store);
     free(st->hosts);
     free(st->attempts);
     free(st);

@@ -56,6 +56,7 @@ PKI = {
     "rsa1024int": 25, "rsa512": 26, "rsa4096": 27, "ecc256": 28, "ecc384": 29, "ipsan": 30,
     "manysans": 31, "reversed": 32, "crossexpired": 33, "crossboth": 34, "crossgood": 35,
     "nameconst": 36, "shortlived": 37, "dhe1024": 38, "dhe2048": 39,
+    "revstaple": 40, "goodstaple": 41, "revocsp": 42, "revcrl": 43, "crlgood": 44,
 }
 for _n, _a in PKI.items():
     ADDR["%s.pki.test" % _n] = "127.0.12.%d" % _a
@@ -104,6 +105,11 @@ EXPECTED = {
     "shortlived.pki.test": {},
     "dhe2048.pki.test": {},
     "dhe1024.pki.test": {"TLS_WEAK_KEY_EXCHANGE": "fail"},
+    "revstaple.pki.test": {"CERT_REVOKED": "fail"},
+    "goodstaple.pki.test": {},
+    "revocsp.pki.test": {"CERT_REVOKED": "fail"},
+    "revcrl.pki.test": {"CERT_REVOKED": "fail"},
+    "crlgood.pki.test": {},
 }
 
 EXIT_FOR = {"pass": 0, "warn": 1, "fail": 2}
@@ -873,3 +879,64 @@ def test_pki_key_exchange_noted_on_healthy_endpoints():
         note = [s for s in cert_step(doc, h)["steps"]
                 if s["title"] == "Key, signature and protocol"][0]["detail"]
         assert_true(want in note, "%s strength note %r lacks %r" % (h, note, want))
+
+
+# ---------------------------------------------------------------- revocation
+
+def _revocation_step(doc, host):
+    steps = [s for s in cert_step(doc, host)["steps"] if s["title"] == "Revocation"]
+    if len(steps) != 1:
+        fail("%s: no Revocation step" % host)
+    return steps[0]
+
+
+def test_pki_revoked_stapled_ocsp():
+    r, doc, got = judge("revstaple.pki.test")
+    ev = got["CERT_REVOKED"]["evidence"]
+    assert_eq(ev.get("source"), "stapled_ocsp", "revstaple evidence.source")
+    assert_eq(ev.get("revocation_reason"), "keyCompromise", "revstaple reason")
+    assert_true(ev.get("revoked_at", "").endswith("Z"), "revoked_at %r" % ev.get("revoked_at"))
+
+
+def test_pki_revoked_by_ocsp_responder():
+    r, doc, got = judge("revocsp.pki.test")
+    ev = got["CERT_REVOKED"]["evidence"]
+    assert_eq(ev.get("source"), "ocsp", "revocsp evidence.source")
+    assert_true(ev.get("url", "").startswith("http://127.0.12.10/ocsp/revocsp/"),
+                "revocsp url %r" % ev.get("url"))
+
+
+def test_pki_revoked_by_crl_only():
+    r, doc, got = judge("revcrl.pki.test")
+    ev = got["CERT_REVOKED"]["evidence"]
+    assert_eq(ev.get("source"), "crl", "revcrl evidence.source")
+    assert_eq(ev.get("url"), "http://127.0.12.10/lab.crl", "revcrl evidence.url")
+
+
+def test_pki_good_by_staple_and_by_crl():
+    r, doc = cert_probe(["goodstaple.pki.test", "crlgood.pki.test"])
+    assert_no_problems(doc, r)
+    for h, src in (("goodstaple.pki.test", "stapled OCSP response"), ("crlgood.pki.test", "CRL")):
+        s = _revocation_step(doc, h)
+        assert_eq(s["status"], "pass", "%s revocation step" % h)
+        assert_true("not revoked, says its %s" % src in s["detail"], "%s detail %r"
+                    % (h, s["detail"]))
+
+
+def test_pki_no_revocation_option():
+    # --no-revocation: the CRL is not fetched (skip step), the staple still judged
+    r, doc = cert_probe(["revcrl.pki.test", "revstaple.pki.test"], "--no-revocation",
+                        cache=False)
+    codes = sorted((endpoint_of(f)[0], f["code"]) for f in cert_problems(doc))
+    assert_eq(codes, [("revstaple.pki.test", "CERT_REVOKED")], "problems with --no-revocation")
+    s = _revocation_step(doc, "revcrl.pki.test")
+    assert_eq(s["status"], "skip", "revcrl revocation step with --no-revocation")
+    assert_true("--no-revocation" in s["detail"], "detail %r" % s["detail"])
+
+
+def test_no_revocation_url_is_not_a_problem():
+    # the other lab certificates name no OCSP responder or CRL: noted, skipped
+    r, doc, _ = judge("ok.certs.test")
+    s = _revocation_step(doc, "ok.certs.test")
+    assert_eq(s["status"], "skip", "ok.certs.test revocation step")
+    assert_true("could not check" in s["detail"], "detail %r" % s["detail"])

@@ -181,10 +181,11 @@ cp root.pem ca.pem
 #   -ca yes   a CA certificate (CA:TRUE, keyCertSign/cRLSign) instead of a leaf
 #   -aia URL  authorityInfoAccess caIssuers URL
 #   -crl URL  crlDistributionPoints URL
+#   -ocsp URL authorityInfoAccess OCSP responder URL
 #   -chain "A B"  the certificates sent after the leaf (A.pem B.pem), or none
 leaf() {
     local name=$1 sans=$2 cn=$1 key=leaf.key issuer=intermediate chain=intermediate
-    local start=$NOW_MINUS_1H end md=sha256 ext eku=serverAuth ca=no aia="" crl=""
+    local start=$NOW_MINUS_1H end md=sha256 ext eku=serverAuth ca=no aia="" crl="" ocsp=""
     end=$(d '+365 days')
     shift 2
     while [ $# -gt 0 ]; do
@@ -200,6 +201,7 @@ leaf() {
             -ca) ca=$2 ;;
             -aia) aia=$2 ;;
             -crl) crl=$2 ;;
+            -ocsp) ocsp=$2 ;;
             *) err "leaf: unknown option $1"; exit 1 ;;
         esac
         shift 2
@@ -218,7 +220,13 @@ leaf() {
         echo "subjectKeyIdentifier   = hash"
         echo "authorityKeyIdentifier = keyid:always"
         [ -z "$sans" ] || echo "subjectAltName         = $sans"
-        [ -z "$aia" ] || echo "authorityInfoAccess    = caIssuers;URI:$aia"
+        if [ -n "$aia" ] && [ -n "$ocsp" ]; then
+            echo "authorityInfoAccess    = caIssuers;URI:$aia, OCSP;URI:$ocsp"
+        elif [ -n "$aia" ]; then
+            echo "authorityInfoAccess    = caIssuers;URI:$aia"
+        elif [ -n "$ocsp" ]; then
+            echo "authorityInfoAccess    = OCSP;URI:$ocsp"
+        fi
         [ -z "$crl" ] || echo "crlDistributionPoints  = URI:$crl"
     } >"$ext"
     csr "$key" "/O=exprobe lab/CN=$cn" "$name.csr"
@@ -331,8 +339,38 @@ leaf dhe1024.pki.test "DNS:dhe1024.pki.test"
 "$OPENSSL" genpkey -genparam -algorithm DH -pkeyopt group:ffdhe2048 -out dh2048.pem 2>/dev/null
 leaf dhe2048.pki.test "DNS:dhe2048.pki.test"
 
+# Revocation: revoked (keyCompromise) and good certificates, told by a stapled
+# OCSP answer (nginx ssl_stapling_file), by an OCSP "responder" (a static
+# answer nginx serves at http://127.0.12.10/ocsp/revocsp/, whatever the GET
+# request in the path) and by a CRL (http://127.0.12.10/lab.crl, DER).
+CRL=http://127.0.12.10/lab.crl
+leaf revstaple.pki.test "DNS:revstaple.pki.test"
+leaf goodstaple.pki.test "DNS:goodstaple.pki.test"
+leaf revocsp.pki.test "DNS:revocsp.pki.test" -ocsp http://127.0.12.10/ocsp/revocsp/
+leaf revcrl.pki.test "DNS:revcrl.pki.test" -crl "$CRL"
+leaf crlgood.pki.test "DNS:crlgood.pki.test" -crl "$CRL"
+for h in revstaple revocsp revcrl; do
+    "$OPENSSL" ca -batch -config ca.cnf -cert intermediate.pem -keyfile intermediate.key \
+        -revoke "$h.pki.test.leaf.pem" -crl_reason keyCompromise 2>ca.err ||
+        { cat ca.err >&2; err "revoking $h failed"; exit 1; }
+done
+"$OPENSSL" ca -batch -config ca.cnf -cert intermediate.pem -keyfile intermediate.key \
+    -gencrl -crldays 30 -out lab.crl.pem 2>ca.err || { cat ca.err >&2; err "gencrl failed"; exit 1; }
+"$OPENSSL" crl -in lab.crl.pem -outform DER -out aia/lab.crl
+# ocsp_answer NAME OUT: the intermediate's OCSP answer about NAME's leaf
+ocsp_answer() {
+    "$OPENSSL" ocsp -issuer intermediate.pem -cert "$1.leaf.pem" -no_nonce -reqout "$1.req" \
+        2>ca.err &&
+    "$OPENSSL" ocsp -index db/index.txt -rsigner intermediate.pem -rkey intermediate.key \
+        -CA intermediate.pem -reqin "$1.req" -respout "$2" -ndays 30 >/dev/null 2>>ca.err ||
+        { cat ca.err >&2; err "OCSP answer for $1 failed"; exit 1; }
+}
+ocsp_answer revstaple.pki.test revstaple.pki.test.ocsp
+ocsp_answer goodstaple.pki.test goodstaple.pki.test.ocsp
+ocsp_answer revocsp.pki.test aia/revocsp.ocsp
+
 # ---- tidy, and swap the new PKI in ----
-rm -rf db ./*.csr ./*.ext ca.err ./*.leaf.pem ca.cnf leaf.key weak.key rsa4096.key rsa512.key \
+rm -rf db ./*.csr ./*.ext ca.err ./*.leaf.pem ./*.req lab.crl.pem ca.cnf leaf.key weak.key rsa4096.key rsa512.key \
     ec256.key ec384.key
 chmod 600 ./*.key
 chmod 644 ./*.pem

@@ -22,6 +22,7 @@
 #include <openssl/asn1.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
+#include <openssl/ocsp.h>
 #include <openssl/pem.h>
 #include <openssl/rsa.h>
 #include <openssl/x509.h>
@@ -63,6 +64,7 @@ struct cspec {
     const char *ku;        /* keyUsage, or NULL */
     const char *nc;        /* nameConstraints, or NULL */
     const char *aia;       /* authorityInfoAccess, or NULL */
+    const char *crldp;     /* crlDistributionPoints, or NULL */
     EVP_PKEY *signer;      /* the issuer's key when it is not rsa2048 */
 };
 
@@ -172,6 +174,8 @@ mkcert_raw(const struct cspec *s)
         add_ext(x, s->issuer, NID_name_constraints, s->nc);
     if (s->aia)
         add_ext(x, s->issuer, NID_info_access, s->aia);
+    if (s->crldp)
+        add_ext(x, s->issuer, NID_crl_distribution_points, s->crldp);
     assert_true(X509_sign(x, signer, s->md ? s->md : EVP_sha256()) > 0);
     return x;
 }
@@ -1774,6 +1778,235 @@ judge__dhe_2048_and_x25519__no_problem(void **state)
     assert_string_equal(fx->problems, "");
 }
 
+
+/* ---- revocation ---- */
+
+#define CRL_URL "http://crl.contoso.com/i.crl"
+
+static struct xp_cert_fetch test_doc;
+
+static const struct xp_cert_fetch *
+test_fetched(void *arg, const char *url)
+{
+    (void)arg;
+    return strcmp(url, CRL_URL) == 0 ? &test_doc : NULL;
+}
+
+static void free_doc(void *p) { (void)p; OPENSSL_free(test_doc.body); memset(&test_doc, 0, sizeof(test_doc)); }
+
+/* The intermediate's CRL, listing `revoked` (or nothing), as test_doc. */
+static void
+serve_crl(X509 *revoked)
+{
+    X509_CRL *crl = X509_CRL_new();
+    ASN1_TIME *t = ASN1_TIME_set(NULL, G.now - DAY);
+    unsigned char *der = NULL;
+    int n;
+
+    assert_non_null(crl);
+    X509_CRL_set_version(crl, 1);
+    X509_CRL_set_issuer_name(crl, X509_get_subject_name(G.inter));
+    X509_CRL_set1_lastUpdate(crl, t);
+    if (revoked) {
+        X509_REVOKED *r = X509_REVOKED_new();
+        ASN1_ENUMERATED *why = ASN1_ENUMERATED_new();
+
+        X509_REVOKED_set_serialNumber(r, X509_get_serialNumber(revoked));
+        X509_REVOKED_set_revocationDate(r, t);
+        ASN1_ENUMERATED_set(why, 1);   /* keyCompromise */
+        X509_REVOKED_add1_ext_i2d(r, NID_crl_reason, why, 0, 0);
+        ASN1_ENUMERATED_free(why);
+        X509_CRL_add0_revoked(crl, r);
+    }
+    ASN1_TIME_set(t, G.now + 7 * DAY);
+    X509_CRL_set1_nextUpdate(crl, t);
+    X509_CRL_sort(crl);
+    assert_true(X509_CRL_sign(crl, G.rsa2048, EVP_sha256()) > 0);
+    n = i2d_X509_CRL(crl, &der);
+    assert_true(n > 0);
+    test_doc.done = 1;
+    test_doc.body = der;
+    test_doc.len = (size_t)n;
+    defer(free_doc, NULL);
+    ASN1_TIME_free(t);
+    X509_CRL_free(crl);
+}
+
+static X509 *
+crl_leaf(void)
+{
+    struct cspec s = { .cn = "mail.contoso.com", .san = "DNS:mail.contoso.com",
+                       .issuer = G.inter, .crldp = "URI:" CRL_URL };
+
+    return mkcert(&s);
+}
+
+static void
+judge__crl_lists_leaf__revoked(void **state)
+{
+    struct jfx *fx = *state;
+    X509 *x = crl_leaf();
+    const struct xp_finding *f;
+
+    serve_crl(x);
+    fx->o.fetched = test_fetched;
+    send_chain(fx, x, G.inter, NULL);
+    judge(fx, 0);
+    assert_string_equal(fx->problems, "CERT_REVOKED");
+    f = finding(fx, "CERT_REVOKED");
+    assert_string_equal(ev_str(f, "source"), "crl");
+    assert_string_equal(ev_str(f, "url"), CRL_URL);
+    assert_string_equal(ev_str(f, "revocation_reason"), "keyCompromise");
+}
+
+static void
+judge__crl_without_leaf__not_revoked_pass(void **state)
+{
+    struct jfx *fx = *state;
+
+    serve_crl(NULL);
+    fx->o.fetched = test_fetched;
+    send_chain(fx, crl_leaf(), G.inter, NULL);
+    judge(fx, 0);
+    assert_string_equal(fx->problems, "");
+    assert_int_equal(child(fx, "Revocation")->status, XP_ST_PASS);
+}
+
+static void
+judge__crl_not_fetched__skip_not_a_problem(void **state)
+{
+    struct jfx *fx = *state;
+
+    send_chain(fx, crl_leaf(), G.inter, NULL);
+    judge(fx, 0);
+    assert_string_equal(fx->problems, "");
+    assert_int_equal(child(fx, "Revocation")->status, XP_ST_SKIP);
+    assert_non_null(strstr(child(fx, "Revocation")->detail, "could not check"));
+}
+
+static void
+revocation_url__crl_only__the_crl(void **state)
+{
+    struct jfx *fx = *state;
+    int is_ocsp = -1;
+    char *url;
+
+    send_chain(fx, crl_leaf(), G.inter, NULL);
+    url = xp_cert_revocation_url(&fx->info, &fx->o, &is_ocsp);
+    assert_non_null(url);
+    assert_string_equal(url, CRL_URL);
+    assert_int_equal(is_ocsp, 0);
+    free(url);
+}
+
+static void
+revocation_url__ocsp_responder__rfc6960_get(void **state)
+{
+    struct jfx *fx = *state;
+    struct cspec s = { .cn = "mail.contoso.com", .san = "DNS:mail.contoso.com",
+                       .issuer = G.inter, .aia = "OCSP;URI:http://ocsp.contoso.com",
+                       .crldp = "URI:" CRL_URL };
+    int is_ocsp = -1;
+    char *url;
+
+    send_chain(fx, mkcert(&s), G.inter, NULL);
+    url = xp_cert_revocation_url(&fx->info, &fx->o, &is_ocsp);
+    assert_non_null(url);
+    assert_int_equal(is_ocsp, 1);
+    assert_int_equal(strncmp(url, "http://ocsp.contoso.com/M", 25), 0);   /* DER SEQUENCE */
+    assert_null(strchr(url + 7, '+'));
+    assert_null(strchr(url + 24, '/'));
+    free(url);
+}
+
+/* An OCSP response about the leaf, signed by the intermediate, stapled. */
+static void
+staple(struct jfx *fx, X509 *x, int revoked)
+{
+    OCSP_BASICRESP *bs = OCSP_BASICRESP_new();
+    OCSP_CERTID *id = OCSP_cert_to_id(NULL, x, G.inter);
+    ASN1_TIME *thisu = X509_gmtime_adj(NULL, -3600), *nextu = X509_gmtime_adj(NULL, 7 * DAY);
+    ASN1_TIME *rev = X509_gmtime_adj(NULL, -7200);
+    OCSP_RESPONSE *resp;
+    unsigned char *der = NULL;
+    int n;
+
+    assert_non_null(OCSP_basic_add1_status(bs, id,
+                                           revoked ? V_OCSP_CERTSTATUS_REVOKED
+                                                   : V_OCSP_CERTSTATUS_GOOD,
+                                           revoked ? OCSP_REVOKED_STATUS_KEYCOMPROMISE : -1,
+                                           revoked ? rev : NULL, thisu, nextu));
+    assert_int_equal(OCSP_basic_sign(bs, G.inter, G.rsa2048, EVP_sha256(), NULL, 0), 1);
+    resp = OCSP_response_create(OCSP_RESPONSE_STATUS_SUCCESSFUL, bs);
+    n = i2d_OCSP_RESPONSE(resp, &der);
+    assert_true(n > 0);
+    fx->info.ocsp = xmalloc((size_t)n);
+    memcpy(fx->info.ocsp, der, (size_t)n);
+    fx->info.ocsp_len = n;
+    OPENSSL_free(der);
+    OCSP_RESPONSE_free(resp);
+    OCSP_BASICRESP_free(bs);
+    OCSP_CERTID_free(id);
+    ASN1_TIME_free(thisu);
+    ASN1_TIME_free(nextu);
+    ASN1_TIME_free(rev);
+}
+
+static void
+judge__stapled_ocsp_revoked__revoked_even_without_fetching(void **state)
+{
+    struct jfx *fx = *state;
+    X509 *x = leaf("mail.contoso.com", "DNS:mail.contoso.com");
+    const struct xp_finding *f;
+
+    fx->o.no_revocation = 1;   /* a stapled answer is still judged */
+    send_chain(fx, x, G.inter, NULL);
+    staple(fx, x, 1);
+    judge(fx, 0);
+    assert_string_equal(fx->problems, "CERT_REVOKED");
+    f = finding(fx, "CERT_REVOKED");
+    assert_string_equal(ev_str(f, "source"), "stapled_ocsp");
+    assert_string_equal(ev_str(f, "revocation_reason"), "keyCompromise");
+}
+
+static void
+judge__stapled_ocsp_good__pass(void **state)
+{
+    struct jfx *fx = *state;
+    X509 *x = leaf("mail.contoso.com", "DNS:mail.contoso.com");
+
+    send_chain(fx, x, G.inter, NULL);
+    staple(fx, x, 0);
+    judge(fx, 0);
+    assert_string_equal(fx->problems, "");
+    assert_string_equal(child(fx, "Revocation")->detail,
+                        "not revoked, says its stapled OCSP response");
+}
+
+static void
+judge__stapled_ocsp_for_other_cert__not_usable_noted(void **state)
+{
+    struct jfx *fx = *state;
+
+    send_chain(fx, leaf("mail.contoso.com", "DNS:mail.contoso.com"), G.inter, NULL);
+    staple(fx, leaf("other.contoso.com", "DNS:other.contoso.com"), 1);
+    judge(fx, 0);
+    assert_string_equal(fx->problems, "");
+    assert_non_null(strstr(child(fx, "Revocation")->detail, "about another certificate"));
+}
+
+static void
+judge__no_revocation__skip(void **state)
+{
+    struct jfx *fx = *state;
+
+    fx->o.no_revocation = 1;
+    send_chain(fx, crl_leaf(), G.inter, NULL);
+    judge(fx, 0);
+    assert_int_equal(child(fx, "Revocation")->status, XP_ST_SKIP);
+    assert_non_null(strstr(child(fx, "Revocation")->detail, "--no-revocation"));
+}
+
 #define U(f) cmocka_unit_test_teardown(f, cleanup)
 #define J(f) cmocka_unit_test_setup_teardown(f, jsetup, jteardown)
 
@@ -1869,6 +2102,15 @@ main(void)
         J(judge__warn_days_option__caps_threshold),
         J(verdict__expired_leaf__fail_expired_no_findings_added),
         J(verdict__healthy__ok),
+        J(judge__crl_lists_leaf__revoked),
+        J(judge__crl_without_leaf__not_revoked_pass),
+        J(judge__crl_not_fetched__skip_not_a_problem),
+        J(revocation_url__crl_only__the_crl),
+        J(revocation_url__ocsp_responder__rfc6960_get),
+        J(judge__stapled_ocsp_revoked__revoked_even_without_fetching),
+        J(judge__stapled_ocsp_good__pass),
+        J(judge__stapled_ocsp_for_other_cert__not_usable_noted),
+        J(judge__no_revocation__skip),
         J(judge__dhe_1024__weak_key_exchange_fail),
         J(judge__dhe_768__dh_under_1024),
         J(judge__dhe_2048_and_x25519__no_problem),
