@@ -371,6 +371,19 @@ prompt_set(struct tui *ui, const char *s)
     n = mbsrtowcs(ui->prompt, &s, TUI_PROMPT_MAX - 1, &st);
     ui->prompt_len = n == (size_t)-1 ? 0 : n;
     ui->prompt[ui->prompt_len] = L'\0';
+    ui->prompt_fresh = 1;   /* a suggestion: typing replaces it, editing keeps it */
+}
+
+/* / : find text in the tree (opening what hides it); empty repeats. */
+static void
+search_submit(struct tui *ui, const char *text)
+{
+    if (*text)
+        snprintf(ui->search, sizeof(ui->search), "%s", text);
+    if (!ui->search[0])
+        return;
+    if (!tui_goto_match(ui, ui->search))
+        message(ui, ROLE_DIM, "not found: %s", ui->search);
 }
 
 static void
@@ -386,11 +399,19 @@ prompt_submit(struct tui *ui)
     memset(&st, 0, sizeof(st));
     n = wcsrtombs(path, &src, sizeof(path) - 1, &st);
     ui->overlay = OV_NONE;
+    if (ui->prompt_kind == PROMPT_SEARCH && n == 0) {
+        search_submit(ui, "");
+        return;
+    }
     if (n == (size_t)-1 || n == 0) {
         message(ui, ROLE_WARN, "not saved: no file name");
         return;
     }
     path[n] = '\0';
+    if (ui->prompt_kind == PROMPT_SEARCH) {
+        search_submit(ui, path);
+        return;
+    }
     if (strcmp(path, "-") == 0) {   /* stdout is this screen */
         message(ui, ROLE_WARN, "not saved: '-' is the terminal; give a file name");
         return;
@@ -414,15 +435,18 @@ prompt_key(struct tui *ui, int is_fn, wint_t ch)
         prompt_submit(ui);
     } else if (!is_fn && ch == 27) {
         ui->overlay = OV_NONE;
-        message(ui, ROLE_DIM, "not saved");
+        message(ui, ROLE_DIM, ui->prompt_kind == PROMPT_SAVE ? "not saved" : "");
     } else if ((is_fn && ch == KEY_BACKSPACE) || (!is_fn && (ch == 127 || ch == 8))) {
         if (ui->prompt_len)
             ui->prompt_len--;
     } else if (!is_fn && ch == ('u' & 0x1f)) {
         ui->prompt_len = 0;
     } else if (!is_fn && ch >= 0x20 && ch != 0x7f && ui->prompt_len < TUI_PROMPT_MAX - 1) {
+        if (ui->prompt_fresh)
+            ui->prompt_len = 0;   /* typing replaces the suggested name */
         ui->prompt[ui->prompt_len++] = (wchar_t)ch;
     }
+    ui->prompt_fresh = 0;
     ui->prompt[ui->prompt_len] = L'\0';
 }
 
@@ -466,19 +490,20 @@ go_parent(struct tui *ui)
 static void
 next_problem(struct tui *ui, int dir)
 {
-    size_t i, n;
+    if (!tui_goto_problem(ui, dir))
+        message(ui, ROLE_DIM, "no problem found");
+}
 
-    tui_rows_fresh(ui);
-    n = ui->nrows;
-    for (i = 1; i < n; i++) {
-        size_t k = (ui->sel_idx + (dir > 0 ? i : n - i)) % n;
+/* r / R: the status line says when, so a fast re-run is seen to happen. */
+static void
+stamp_rerun(struct tui *ui)
+{
+    time_t now = time(NULL);
+    struct tm tm;
 
-        if (tui_row_problem(&ui->rows[k])) {
-            tui_select(ui, k);
-            return;
-        }
-    }
-    message(ui, ROLE_DIM, "no %sproblem", n ? "other " : "");
+    ui->reruns++;
+    if (localtime_r(&now, &tm))
+        strftime(ui->rerun_at, sizeof(ui->rerun_at), "%H:%M:%S", &tm);
 }
 
 static void
@@ -498,6 +523,7 @@ rerun_selected(struct tui *ui)
             return;
         }
         n = queue_rerun(ui, (struct xp_check *)row->c);
+        stamp_rerun(ui);
         message(ui, ROLE_INFO, "re-running %s%s", row->c->ops->id,
                 n > 1 ? " and the checks that use its results" : "");
         return;
@@ -505,6 +531,7 @@ rerun_selected(struct tui *ui)
     t = ui->run->targets[row->ti];
     for (k = 0; k < t->nchecks; k++)
         n += queue_rerun(ui, t->checks[k]);
+    stamp_rerun(ui);
     message(ui, ROLE_INFO, "re-running every check of %s", t->domain);
 }
 
@@ -518,6 +545,7 @@ rerun_all(struct tui *ui)
     for (i = 0; i < ui->run->ntargets; i++)
         for (k = 0; k < ui->run->targets[i]->nchecks; k++)
             queue_rerun(ui, ui->run->targets[i]->checks[k]);
+    stamp_rerun(ui);
     message(ui, ROLE_INFO, "re-running every check");
 }
 
@@ -529,6 +557,16 @@ open_save_prompt(struct tui *ui)
 
     snprintf(def, sizeof(def), "exprobe-%s.json", dom);
     prompt_set(ui, def);
+    ui->prompt_kind = PROMPT_SAVE;
+    ui->overlay = OV_PROMPT;
+    ui->msg[0] = '\0';
+}
+
+static void
+open_search_prompt(struct tui *ui)
+{
+    prompt_set(ui, ui->search);
+    ui->prompt_kind = PROMPT_SEARCH;
     ui->overlay = OV_PROMPT;
     ui->msg[0] = '\0';
 }
@@ -699,6 +737,9 @@ act(struct tui *ui, enum tui_action a)
     case A_SAVE:
         open_save_prompt(ui);
         break;
+    case A_SEARCH:
+        open_search_prompt(ui);
+        break;
     case A_PREFLIGHT:
         ui->overlay = OV_PREFLIGHT;
         ui->overlay_top = 0;
@@ -810,6 +851,11 @@ tui_event(struct xp_reporter *r, const struct xp_event *ev)
         break;
     case XP_EV_CHECK_END:
         queue_event(ui, ev);
+        /* A re-run has no RUN_END of its own: it is over when nothing runs. */
+        if (ui->busy && ui->reruns && !tui_run_busy(ui->run)) {
+            ui->busy = 0;
+            ui->busy_t1 = xp_now_us();
+        }
         break;
     case XP_EV_RUN_END:
         ui->busy = 0;
@@ -983,6 +1029,8 @@ xp_tui_attach(struct xp_reporter *r, struct xp_engine *engine, struct xp_loop *l
     tui_colors_init(ui);
     xp_loop_watch(loop, STDIN_FILENO, XP_IN, on_stdin, ui);
     xp_loop_watch(loop, winch_pipe[0], XP_IN, on_winch_pipe, ui);
+    if (r->opts->preflight)
+        ui->overlay = OV_PREFLIGHT;   /* -i --preflight: the checklist first */
     ui->dirty = ui->urgent = 1;
     return 0;
 }

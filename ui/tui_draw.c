@@ -394,6 +394,26 @@ status_symbol(const struct tui *ui, enum xp_status st)
 
 /* ---- the tree ---- */
 
+static void check_counts(const struct xp_target *t, int n[7]);
+
+/* A target row's counts, so closed targets still tell their story. */
+static int
+put_target_counts(struct tui *ui, const struct xp_target *t, int y, int x, int w)
+{
+    int n[7];
+    char buf[96];
+
+    if (!t->started)
+        return 0;
+    check_counts(t, n);
+    if (n[6])
+        snprintf(buf, sizeof(buf), "  %d pass  %d warn  %d fail  %d unknown", n[0], n[1], n[2],
+                 n[6]);
+    else
+        snprintf(buf, sizeof(buf), "  %d pass  %d warn  %d fail", n[0], n[1], n[2]);
+    return put_text(ui, y, x, w, ROLE_DIM, buf);
+}
+
 static void
 draw_row(struct tui *ui, const struct tui_row *row, int y, int x, int w, int selected,
          int64_t now)
@@ -423,6 +443,7 @@ draw_row(struct tui *ui, const struct tui_row *row, int y, int x, int w, int sel
             cx += put_text(ui, y, cx, right - dur_w - cx, ROLE_DIM, t->email);
             cx += put_text(ui, y, cx, right - dur_w - cx, ROLE_DIM, ")");
         }
+        cx += put_target_counts(ui, t, y, cx, right - dur_w - cx);
         t0 = t->t0_us;
         t1 = t->t1_us;
         break;
@@ -829,6 +850,9 @@ draw_status(struct tui *ui, int y, int w, int64_t now)
         xp_buf_printf(&b, " exprobe  %zu targets", run->ntargets);
     if (ui->busy)
         xp_buf_printf(&b, "  |  running %.1f s", (double)(now - ui->busy_t0) / 1e6);
+    else if (ui->reruns)
+        xp_buf_printf(&b, "  |  re-run %d at %s, done in %.2f s", ui->reruns, ui->rerun_at,
+                      (double)(ui->busy_t1 - ui->busy_t0) / 1e6);
     else
         xp_buf_printf(&b, "  |  done in %.2f s", (double)(ui->busy_t1 - ui->busy_t0) / 1e6);
     xp_buf_printf(&b, "  |  %d pass  %d warn  %d fail  %d skip", n[0], n[1], n[2], n[3]);
@@ -879,7 +903,9 @@ draw_bottom(struct tui *ui, int y, int w)
 {
     if (ui->overlay == OV_PROMPT) {
         static struct wtext wt;
-        const char *label = "Save report to (.json .jsonl .xml, else text): ";
+        const char *label = ui->prompt_kind == PROMPT_SEARCH
+                                ? "Find (Enter: next match, Esc: cancel): "
+                                : "Save report to (.json .jsonl .xml, else text): ";
         int x = put_text(ui, y, 0, w, ROLE_BOLD, label);
         size_t i, start = 0;
         int cols;

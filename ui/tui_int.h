@@ -90,6 +90,7 @@ struct tui_rerun {
 };
 
 enum tui_overlay { OV_NONE, OV_HELP, OV_PREFLIGHT, OV_PROMPT };
+enum tui_prompt_kind { PROMPT_SAVE, PROMPT_SEARCH };
 enum tui_focus { FOCUS_TREE, FOCUS_DETAIL };
 
 enum tui_action {
@@ -107,6 +108,7 @@ enum tui_action {
     A_FOCUS,
     A_NEXT_PROBLEM,
     A_PREV_PROBLEM,
+    A_SEARCH,
     A_RERUN,
     A_RERUN_ALL,
     A_FILTER,
@@ -168,6 +170,12 @@ struct tui {
     int overlay_top;
     wchar_t prompt[TUI_PROMPT_MAX];
     size_t prompt_len;
+    enum tui_prompt_kind prompt_kind;
+    int prompt_fresh;          /* the pre-filled text goes at the first typed key */
+    char search[TUI_PROMPT_MAX * 4];   /* the last / search, for an empty repeat */
+    int expand_all;            /* building the fully open tree (n/N, /) */
+    int reruns;                /* r/R pressed: the status line says when */
+    char rerun_at[16];         /* "HH:MM:SS" of the last re-run */
     char msg[512];
     enum tui_role msg_role;
     int64_t msg_until;
@@ -186,6 +194,12 @@ void tui_rows_fresh(struct tui *ui);
 void tui_select(struct tui *ui, size_t idx);
 void tui_set_open(struct tui *ui, const struct tui_row *row, int open);
 void tui_forget_check(struct tui *ui, const struct xp_check *c);
+/* n / N: the next (dir 1) or previous (-1) finding that is a problem, in
+ * tree order, opening the nodes that hide it; 0 when there is none. */
+int tui_goto_problem(struct tui *ui, int dir);
+/* /: the next node whose text contains needle (any case), opening the
+ * nodes that hide it; 0 when none does. */
+int tui_goto_match(struct tui *ui, const char *needle);
 enum xp_status tui_row_status(const struct tui *ui, const struct tui_row *row);
 int tui_row_problem(const struct tui_row *row);
 int tui_check_running(const struct xp_check *c);

@@ -41,6 +41,7 @@ static const struct binding bindings[] = {
     { 0, '\t', A_FOCUS },
     { 0, 'n', A_NEXT_PROBLEM },
     { 0, 'N', A_PREV_PROBLEM },
+    { 0, '/', A_SEARCH },
     { 0, 'r', A_RERUN },
     { 0, 'R', A_RERUN_ALL },
     { 0, 'f', A_FILTER },
@@ -76,12 +77,14 @@ static const struct help help[] = {
     { "\xE2\x86\x90 h", "Left h", "close a node, or go to its parent" },
     { "d", "d", "details pane: step detail, findings with evidence and fix" },
     { "Tab", "Tab", "move between the tree and the details pane (scroll it)" },
-    { "n N", "n N", "next / previous problem" },
+    { "n N", "n N", "next / previous problem finding (opens what hides it)" },
+    { "/", "/", "find text in the tree; / Enter finds the next one" },
     { "r", "r", "re-run the selected check (and the checks that use its results)" },
     { "R", "R", "re-run every check" },
     { "f", "f", "filter: all / problems only" },
     { "p", "p", "Hybrid Configuration Wizard pre-flight checklist" },
-    { "s", "s", "save the report: .json .jsonl, .xml (JUnit), anything else text" },
+    { "s", "s", "save the report: .json .jsonl, .xml (JUnit), anything else text "
+                "(typing replaces the suggested name)" },
     { "Ctrl-L", "Ctrl-L", "redraw the screen" },
     { "Esc", "Esc", "close a pane or this help" },
     { "?", "?", "this help" },
@@ -114,6 +117,9 @@ tui_help_lines(struct tui_lines *ls, int utf8)
     tui_lines_add(ls, 2, ROLE_INFO, "i ", ROLE_NORMAL, "information");
     tui_lines_add(ls, 2, ROLE_SKIP, "- ", ROLE_NORMAL, "skipped");
     tui_lines_add(ls, 2, ROLE_RUN, utf8 ? "\xE2\xA0\x8B " : "| ", ROLE_NORMAL, "running");
+    tui_lines_add(ls, 2, ROLE_DIM, utf8 ? "\xC2\xB7 " : ". ", ROLE_NORMAL,
+                  "pending (waits for the checks it uses)");
+    tui_lines_add(ls, 2, ROLE_FAIL, "? ", ROLE_NORMAL, "unknown (no verdict from here)");
     tui_lines_add(ls, 0, ROLE_NORMAL, NULL, ROLE_NORMAL, "");
     tui_lines_add(ls, 0, ROLE_NORMAL, NULL, ROLE_DIM,
                   "Exit status on quit: 0 all passed, 1 warnings, 2 failures (as without -i).");
@@ -122,8 +128,10 @@ tui_help_lines(struct tui_lines *ls, int utf8)
 const char *
 tui_keybar(int utf8)
 {
-    return utf8 ? "q quit  \xE2\x86\xB5 open  d details  n next problem  r rerun  R all  "
-                  "f filter  p pre-flight  s save  ? help"
-                : "q quit  Enter open  d details  n next problem  r rerun  R all  "
-                  "f filter  p pre-flight  s save  ? help";
+    /* What matters first: at 80 columns the bar is cut at the right, so
+     * help and quit lead (htop, mtr). */
+    return utf8 ? "? help  q quit  \xE2\x86\xB5 open  n next problem  / find  r rerun  "
+                  "s save  p pre-flight  d details  f filter  R all"
+                : "? help  q quit  Enter open  n next problem  / find  r rerun  "
+                  "s save  p pre-flight  d details  f filter  R all";
 }

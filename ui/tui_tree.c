@@ -13,6 +13,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 int
 tui_check_running(const struct xp_check *c)
@@ -132,7 +133,7 @@ default_open(const struct tui_row *row)
 {
     switch (row->kind) {
     case ROW_TARGET:
-        return 1;
+        return 0;   /* several targets start closed: each one line with its counts */
     case ROW_CHECK:
         return tui_check_running(row->c) || check_problem(row->c);
     case ROW_STEP:
@@ -147,6 +148,8 @@ is_open(const struct tui *ui, const struct tui_row *row)
 {
     size_t i;
 
+    if (ui->expand_all)
+        return 1;
     for (i = 0; i < ui->nfolds; i++)
         if (fold_match(&ui->folds[i], row))
             return ui->folds[i].open;
@@ -425,4 +428,114 @@ tui_forget_check(struct tui *ui, const struct xp_check *c)
     /* Every row may point into c: none is used before the rebuild. */
     ui->nrows = 0;
     ui->rows_stale = 1;
+}
+
+/* ---- jumping to a node that may be hidden (n, N, /) ---- */
+
+typedef int (*row_pred)(const struct tui_row *row, const void *arg);
+
+/* Open every ancestor of rows[k] of the fully open tree built in rows. */
+static void
+open_ancestors(struct tui *ui, const struct tui_row *all, size_t k)
+{
+    int depth = all[k].depth;
+    size_t i;
+
+    for (i = k; i-- > 0 && depth > 0;) {
+        if (all[i].depth < depth) {
+            struct tui_row copy = all[i];
+
+            depth = copy.depth;
+            tui_set_open(ui, &copy, 1);
+        }
+    }
+}
+
+/*
+ * The next row after the cursor (or before it, dir < 0) that satisfies
+ * pred, searched in the tree with every node open; found, its ancestors
+ * are opened and the cursor put on it. The cursor's node is found in the
+ * open tree by the same reference the rows keep it by.
+ */
+static int
+goto_row(struct tui *ui, int dir, row_pred pred, const void *arg)
+{
+    struct tui_row *all;
+    size_t n, i, from = 0, idx;
+    long hit = -1;
+
+    ui->expand_all = 1;
+    tui_rows_build(ui);
+    ui->expand_all = 0;
+    n = ui->nrows;
+    all = xcalloc(n + 1, sizeof(*all));
+    memcpy(all, ui->rows, n * sizeof(*all));
+    if (ui->have_sel && find_ref(ui, &ui->sel, &idx))
+        from = idx;
+    for (i = 1; i <= n && n; i++) {
+        size_t k = (from + (dir > 0 ? i : n - i % n)) % n;
+
+        if (pred(&all[k], arg)) {
+            hit = (long)k;
+            break;
+        }
+    }
+    if (hit >= 0) {
+        struct tui_ref ref = { all[hit].kind, all[hit].ti, all[hit].c, all[hit].s, all[hit].f };
+
+        open_ancestors(ui, all, (size_t)hit);
+        ui->sel = ref;
+        ui->have_sel = 1;
+    }
+    free(all);
+    tui_rows_build(ui);
+    return hit >= 0;
+}
+
+static int
+is_problem_finding(const struct tui_row *row, const void *arg)
+{
+    (void)arg;
+    return row->kind == ROW_FINDING && row->f->severity != XP_SEV_INFO;
+}
+
+int
+tui_goto_problem(struct tui *ui, int dir)
+{
+    return goto_row(ui, dir, is_problem_finding, NULL);
+}
+
+static int
+contains_ci(const char *hay, const char *needle)
+{
+    size_t n = strlen(needle);
+
+    for (; hay && *hay; hay++)
+        if (strncasecmp(hay, needle, n) == 0)
+            return 1;
+    return 0;
+}
+
+static int
+row_matches(const struct tui_row *row, const void *arg)
+{
+    const char *needle = arg;
+
+    switch (row->kind) {
+    case ROW_CHECK:
+        return contains_ci(row->c->ops->id, needle) || contains_ci(row->c->ops->title, needle);
+    case ROW_STEP:
+        return contains_ci(row->s->title, needle) || contains_ci(row->s->detail, needle);
+    case ROW_FINDING:
+        return contains_ci(xp_code_info(row->f->code)->name, needle) ||
+               contains_ci(row->f->message, needle) || contains_ci(row->f->remediation, needle);
+    default:
+        return 0;
+    }
+}
+
+int
+tui_goto_match(struct tui *ui, const char *needle)
+{
+    return *needle && goto_row(ui, 1, row_matches, needle);
 }

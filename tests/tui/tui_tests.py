@@ -352,7 +352,7 @@ def test_resize_redraws():
         def laid_out(w, h):
             def ok(scr):
                 lines = scr.rstrip("\n").split("\n")
-                return len(lines) == h and lines[-1].startswith(" q quit") and \
+                return len(lines) == h and lines[-1].startswith(" ? help") and \
                     lines[0].startswith(" exprobe") and max(len(x) for x in lines) <= w
             return ok
         s.wait(laid_out(80, 24))
@@ -373,7 +373,8 @@ def test_small_terminal_is_usable():
         scr = s.wait("done in")
         top = status_line(scr)
         expect("fail" in top and "lyncdead.test" in top, "status line at 80 columns: %r" % top)
-        expect(scr.rstrip("\n").split("\n")[-1].startswith(" q quit"), "no key bar:\n%s" % scr)
+        bar = scr.rstrip("\n").split("\n")[-1]
+        expect(bar.startswith(" ? help  q quit"), "no key bar, or ? help not first:\n%s" % scr)
         s.keys("p")
         s.wait("ready: no")
         s.keys("Escape", "?")
@@ -533,6 +534,83 @@ def test_save_reports():
         shutil.rmtree(d, ignore_errors=True)
 
 
+def test_next_problem_one_press_per_finding_opening_closed_nodes():
+    s = session("nextprob", *lab("-c", "lync,cname", "lyncdead.test"))
+    try:
+        s.wait("done in")
+        # Close everything: n must still reach the findings, one press each.
+        s.keys("g")
+        for _ in range(3):
+            s.keys("h")
+        seen = []
+        for _ in range(3):
+            s.keys("n")
+            time.sleep(0.3)
+            sel = s.selected()
+            m = re.search(r"\b([A-Z][A-Z0-9_]{3,})\b", sel)
+            expect(m, "n did not land on a finding: %r\n%s" % (sel, s.screen()))
+            seen.append(m.group(1))
+        expect(seen[0] != seen[1] or "LYNC" in seen[0],
+               "n stayed on the same node: %r" % seen)
+        expect(all(c.startswith("LYNC_") for c in seen[:2]), "n order: %r" % seen)
+        s.keys("N")
+        time.sleep(0.3)
+        expect(re.search(r"[A-Z]+_[A-Z_]+", s.selected()), "N did not land on a finding")
+        s.keys("q")
+        s.ended()
+    finally:
+        s.close()
+
+
+def test_search_and_save_prompt_replaced_by_typing():
+    d = tempfile.mkdtemp(prefix="xp-tui-search-")
+    s = session("search", *lab("-c", "lync,cname", "lyncdead.test"))
+    try:
+        s.wait("done in")
+        s.keys("/")
+        s.wait("Find")
+        s.keys("FEDERATIONTLS", literal=True)   # any case
+        s.keys("Enter")
+        time.sleep(0.3)
+        expect("_sipfederationtls" in s.selected(), "/ did not select a match: %r" % s.selected())
+        # The suggested name goes as soon as one types (no C-u needed).
+        path = os.path.join(d, "typed.txt")
+        s.keys("s")
+        s.wait("Save report to")
+        s.keys(path, literal=True)
+        s.keys("Enter")
+        s.wait("saved text report to")
+        expect(os.listdir(d) == ["typed.txt"], "saved as %r" % os.listdir(d))
+        s.keys("q")
+        s.ended()
+    finally:
+        s.close()
+        shutil.rmtree(d, ignore_errors=True)
+
+
+def test_rerun_says_when():
+    s = session("rerunat", *lab("-c", "cname", "cloud.test"))
+    try:
+        s.wait("done in")
+        s.keys("R")
+        scr = s.wait(re.compile(r"re-run 1 at \d\d:\d\d:\d\d, done in"))
+        expect("re-run 1 at" in status_line(scr), "status line: %r" % status_line(scr))
+        s.keys("q")
+        s.ended()
+    finally:
+        s.close()
+
+
+def test_preflight_flag_opens_the_panel():
+    s = session("ipreflight", *lab("--preflight", "-c", "cname,lync", "lyncdead.test"))
+    try:
+        s.wait("ready:")
+        s.keys("Escape", "q")
+        s.ended()
+    finally:
+        s.close()
+
+
 def test_several_targets_are_top_level_nodes():
     s = session("targets", *lab("-c", "cname", "lyncdead.test", "cloud.test"))
     try:
@@ -542,6 +620,10 @@ def test_several_targets_are_top_level_nodes():
         t1 = [i for i, l in enumerate(rows) if "lyncdead.test" in l and i > 0]
         t2 = [i for i, l in enumerate(rows) if re.search(r"\bcloud\.test\b", l) and i > 0]
         expect(t1 and t2 and t1[0] < t2[0], "targets are not top-level rows:\n%s" % scr)
+        # They start closed, each with its counts.
+        expect(t2[0] == t1[0] + 1, "targets are not closed at start:\n%s" % scr)
+        expect(re.search(r"lyncdead\.test\s+\d+ pass\s+\d+ warn\s+\d+ fail", rows[t1[0]]),
+               "no counts on the target row: %r" % rows[t1[0]])
         s.keys("q")
         s.ended()
     finally:
