@@ -44,6 +44,28 @@ static const char *const method_titles[M_COUNT] = {
     [M_SRV] = "Method 4: SRV record _autodiscover._tcp.",
 };
 
+/*
+ * What became of one method's candidate: the anonymous probe sets it (with
+ * the words in problem), outcome_of() settles it, and the verdict table
+ * below turns it into the step's status, the finding and its fix.
+ */
+enum outcome {
+    O_NOT_OFFERED,          /* nothing was tried (no problem recorded) */
+    O_VALID,                /* Exchange answered: judge_valid */
+    O_VALID_BAD_CERT,       /* Exchange answered behind a certificate clients refuse */
+    O_CLOUD_CERT,           /* Office 365's certificate behind the cloud-only CNAME */
+    O_NO_NAME,              /* the host name does not resolve */
+    O_DNS_ERROR,            /* its lookup failed: unknown, not absent */
+    O_NO_SRV,               /* no _autodiscover._tcp SRV record */
+    O_NO_REDIRECT,          /* method 3: port 80 offers no redirect */
+    O_CONNECT_FAILED,
+    O_BAD_RESPONSE,         /* something other than Exchange answered */
+    O_REDIRECT_INSECURE,
+    O_REDIRECT_LOOP,
+    O_XML_UNSAFE,
+    O_COUNT
+};
+
 struct candidate {
     enum method method;
     struct xp_step *step;
@@ -57,7 +79,7 @@ struct candidate {
     int reached;                /* an HTTP answer came back from url */
     int valid;                  /* Exchange's Autodiscover answered */
     char problem[320];          /* why it is not valid, in words */
-    enum xp_code problem_code;
+    enum outcome outcome;       /* what the probe found (with problem) */
     struct xp_front_verdict verdict;
     long status;
     char **headers;             /* the anonymous answer's headers, as evidence */
@@ -73,7 +95,6 @@ struct candidate {
     char addr_hops[MAX_HOPS][320];  /* addresses redirectAddr led through */
     int naddr_hops;
     char auth_error[512];       /* the authenticated request did not complete */
-    int cert_mismatch;          /* the certificate does not name the host */
     int cert_invalid;           /* a client refuses or warns on the certificate (cv) */
     struct xp_cert_verdict cv;  /* the certificate's verdict (xp_check_cert_verdict) */
     int cloud_cname;            /* the host is a CNAME to Office 365's Autodiscover */
@@ -109,17 +130,17 @@ static void probe(struct xp_check *c, struct candidate *k);
 /* ---- helpers ---- */
 
 static void
-set_problem(struct candidate *k, enum xp_code code, const char *fmt, ...) XP_PRINTF(3, 4);
+set_problem(struct candidate *k, enum outcome o, const char *fmt, ...) XP_PRINTF(3, 4);
 
 static void
-set_problem(struct candidate *k, enum xp_code code, const char *fmt, ...)
+set_problem(struct candidate *k, enum outcome o, const char *fmt, ...)
 {
     va_list ap;
 
     va_start(ap, fmt);
     vsnprintf(k->problem, sizeof(k->problem), fmt, ap);
     va_end(ap);
-    k->problem_code = code;
+    k->outcome = o;
 }
 
 /* host and port of an https URL; 0 when it is one. */
@@ -299,7 +320,7 @@ on_auth(struct xp_check *c, void *arg, const struct xp_http_resp *r)
         return;
     }
     if (rc != XP_XMLRC_OK) {
-        set_problem(k, XP_AUTOD_BAD_RESPONSE, "the authenticated answer is not an "
+        set_problem(k, O_BAD_RESPONSE, "the authenticated answer is not an "
                     "Autodiscover document (%zu bytes%s)", r->body_len,
                     r->body_truncated ? ", cut at the size limit" : "");
         free(s);
@@ -400,13 +421,13 @@ follow(struct xp_check *c, struct candidate *k, const char *location)
 
     if (parse_https(location, host, sizeof(host), &port) < 0) {
         k->redirect_insecure = 1;
-        set_problem(k, XP_AUTOD_REDIRECT_INSECURE, "redirected to %.300s, which is not https",
+        set_problem(k, O_REDIRECT_INSECURE, "redirected to %.300s, which is not https",
                     location);
         return;
     }
     if (seen_hop(k, location) || k->nhops >= MAX_HOPS) {
         k->redirect_loop = 1;
-        set_problem(k, XP_AUTOD_REDIRECT_LOOP, "the redirects loop (%d hops, back to %.250s)",
+        set_problem(k, O_REDIRECT_LOOP, "the redirects loop (%d hops, back to %.250s)",
                     k->nhops, location);
         return;
     }
@@ -449,7 +470,7 @@ on_anon(struct xp_check *c, void *arg, const struct xp_http_resp *r)
     if (r->ip[0])
         snprintf(k->ip, sizeof(k->ip), "%s", r->ip);
     if (!r->completed) {
-        set_problem(k, XP_AUTOD_CONNECT_FAILED, "%s", r->error);
+        set_problem(k, O_CONNECT_FAILED, "%s", r->error);
         return;
     }
     k->reached = 1;
@@ -471,15 +492,14 @@ on_anon(struct xp_check *c, void *arg, const struct xp_http_resp *r)
         return;
     }
     if (k->verdict.front == XP_FRONT_PREAUTH) {
-        set_problem(k, XP_AUTOD_BAD_RESPONSE, "%s answers instead of Exchange (%s)",
+        set_problem(k, O_BAD_RESPONSE, "%s answers instead of Exchange (%s)",
                     k->verdict.product_name, k->verdict.why);
         return;
     }
     if (k->cloud_cname && cert_names_other(k)) {
         /* Office 365's certificate: normal for a cloud-only domain, Outlook
          * goes on to the next method. */
-        k->cert_mismatch = 1;
-        set_problem(k, XP_AUTOD_BAD_RESPONSE, "the certificate is not valid for %s (it is "
+        set_problem(k, O_CLOUD_CERT, "the certificate is not valid for %s (it is "
                     "Office 365's: normal for a cloud-only domain, Outlook goes on to the "
                     "next method)", k->host);
         return;
@@ -492,7 +512,7 @@ on_anon(struct xp_check *c, void *arg, const struct xp_http_resp *r)
         k->cert_invalid = k->cv.severity == XP_SEV_FAIL;
     }
     if (r->status == 401 && !k->verdict.methods[0]) {
-        set_problem(k, XP_AUTOD_BAD_RESPONSE, "401 without any WWW-Authenticate header: "
+        set_problem(k, O_BAD_RESPONSE, "401 without any WWW-Authenticate header: "
                     "no supported authentication method");
         return;
     }
@@ -513,7 +533,7 @@ on_anon(struct xp_check *c, void *arg, const struct xp_http_resp *r)
         rc = xp_autod_parse(r->body, r->body_len, &s);
         if (rc == XP_XMLRC_UNSAFE) {
             k->xml_unsafe = 1;
-            set_problem(k, XP_XML_UNSAFE, "the answer declares a DTD or entities");
+            set_problem(k, O_XML_UNSAFE, "the answer declares a DTD or entities");
             return;
         }
         if (rc == XP_XMLRC_OK) {
@@ -521,7 +541,7 @@ on_anon(struct xp_check *c, void *arg, const struct xp_http_resp *r)
             return;
         }
     }
-    set_problem(k, XP_AUTOD_BAD_RESPONSE, "HTTP %ld%s, not Exchange's 401 challenge or an "
+    set_problem(k, O_BAD_RESPONSE, "HTTP %ld%s, not Exchange's 401 challenge or an "
                 "Autodiscover document", r->status,
                 r->body_truncated ? " with a body over the size limit" : "");
 }
@@ -567,7 +587,7 @@ on_addr(struct xp_check *c, struct xp_addr_lookup *l)
         k->dns_error = l->a.res->status >= XP_DNS_SERVFAIL ||
                        l->aaaa.res->status >= XP_DNS_SERVFAIL;
         addrs_status(l, why, sizeof(why));
-        set_problem(k, XP_AUTOD_DNS_MISSING, "%s %s (%s)", k->host,
+        set_problem(k, k->dns_error ? O_DNS_ERROR : O_NO_NAME, "%s %s (%s)", k->host,
                     k->dns_error ? "could not be resolved" : "does not resolve", why);
         return;
     }
@@ -608,12 +628,12 @@ on_srv(struct xp_check *c, void *arg, const struct xp_dns_result *res)
     }
     if (res->status >= XP_DNS_SERVFAIL) {
         k->dns_error = 1;
-        set_problem(k, XP_AUTOD_DNS_MISSING, "the SRV lookup failed (%s%s%s)",
+        set_problem(k, O_DNS_ERROR, "the SRV lookup failed (%s%s%s)",
                     xp_dns_status_name(res->status), res->error ? ": " : "",
                     res->error ? res->error : "");
         return;
     }
-    set_problem(k, XP_AUTOD_SRV, "no _autodiscover._tcp.%s SRV record (%s)",
+    set_problem(k, O_NO_SRV, "no _autodiscover._tcp.%s SRV record (%s)",
                 c->target->domain, xp_dns_status_name(res->status));
 }
 
@@ -718,77 +738,136 @@ judge_cert_invalid(struct xp_check *c, struct candidate *k, const struct candida
                 "invalid certificate: %s", k->cv.reason);
 }
 
-/* The problem of one candidate, at the severity its method deserves:
- * the root domain is often a web site, and the others are fallbacks. */
+/*
+ * The verdict table: per outcome, the finding's code, the fix that replaces
+ * the code's generic one (NULL: keep it), and per method what the step
+ * becomes. The root domain is often a web site and the others are
+ * fallbacks, so most problems are information there and warnings
+ * elsewhere; what is unsafe fails everywhere. A new method (Autodiscover
+ * v2) is one more column; a new outcome one more row.
+ */
+enum cell {
+    C_PASS,                 /* judge_valid */
+    C_CERT,                 /* judge_cert_invalid */
+    C_SKIP,                 /* the method is not in use: no finding */
+    C_NOTE,                 /* information in the step, no finding */
+    C_INFO,                 /* a finding of that severity, and the step's status */
+    C_WARN,
+    C_FAIL,
+};
+
+static const struct outcome_verdict {
+    enum xp_code code;
+    const char *fix;
+    enum cell cell[M_COUNT];    /* ROOT, HOST, REDIRECT, SRV */
+} verdicts[O_COUNT] = {
+    [O_NOT_OFFERED] = { XP_AUTOD_NO_ENDPOINT, NULL, { C_SKIP, C_SKIP, C_SKIP, C_SKIP } },
+    [O_VALID] = { XP_AUTOD_OK, NULL, { C_PASS, C_PASS, C_PASS, C_PASS } },
+    [O_VALID_BAD_CERT] = { XP_AUTOD_CERT_INVALID, NULL, { C_CERT, C_CERT, C_CERT, C_CERT } },
+    [O_CLOUD_CERT] = { XP_AUTOD_BAD_RESPONSE, NULL, { C_NOTE, C_NOTE, C_NOTE, C_NOTE } },
+    [O_NO_NAME] = { XP_AUTOD_DNS_MISSING, NULL, { C_SKIP, C_WARN, C_WARN, C_WARN } },
+    [O_DNS_ERROR] = { XP_AUTOD_DNS_MISSING,
+                      "Check that the domain's name servers (or the --dns-server given) "
+                      "answer: the lookup failed, the record may well exist.",
+                      { C_INFO, C_WARN, C_WARN, C_WARN } },
+    [O_NO_SRV] = { XP_AUTOD_SRV, NULL, { C_SKIP, C_SKIP, C_SKIP, C_SKIP } },
+    [O_NO_REDIRECT] = { XP_AUTOD_REDIRECT, NULL, { C_SKIP, C_SKIP, C_SKIP, C_SKIP } },
+    [O_CONNECT_FAILED] = { XP_AUTOD_CONNECT_FAILED, NULL, { C_INFO, C_WARN, C_WARN, C_WARN } },
+    [O_BAD_RESPONSE] = { XP_AUTOD_BAD_RESPONSE, NULL, { C_INFO, C_WARN, C_WARN, C_WARN } },
+    [O_REDIRECT_INSECURE] = { XP_AUTOD_REDIRECT_INSECURE, NULL,
+                              { C_FAIL, C_FAIL, C_FAIL, C_FAIL } },
+    [O_REDIRECT_LOOP] = { XP_AUTOD_REDIRECT_LOOP, NULL, { C_FAIL, C_FAIL, C_FAIL, C_FAIL } },
+    [O_XML_UNSAFE] = { XP_XML_UNSAFE, NULL, { C_FAIL, C_FAIL, C_FAIL, C_FAIL } },
+};
+
+/* What the candidate's probe came to, all things considered. */
+static enum outcome
+outcome_of(const struct candidate *k)
+{
+    if (k->valid)
+        return k->cert_invalid ? O_VALID_BAD_CERT : O_VALID;
+    if (!k->problem[0])
+        return O_NOT_OFFERED;
+    /* Method 3 before any redirect: port 80 not answering with one is only
+     * a method not in use (what is unsafe or unknown still counts). */
+    if (k->method == M_REDIRECT && !k->nhops && k->outcome != O_DNS_ERROR &&
+        k->outcome != O_XML_UNSAFE && k->outcome != O_REDIRECT_INSECURE &&
+        k->outcome != O_REDIRECT_LOOP)
+        return O_NO_REDIRECT;
+    return k->outcome;
+}
+
+/* A method that works: its redirects, and anonymous access if it is on. */
+static void
+judge_valid(struct xp_check *c, struct candidate *k)
+{
+    struct xp_finding *f;
+
+    xp_step_end(k->step, XP_ST_PASS, "Exchange answered%s%s",
+                k->verdict.methods[0] ? " with " : "", k->verdict.methods);
+    if (k->nhops) {
+        f = xp_finding_new(c, k->step, XP_AUTOD_REDIRECT, "Method %d redirects to %s",
+                           (int)k->method + 1, k->hops[k->nhops - 1]);
+        ev_candidate(f, k);
+        xp_finding_add(f);
+    }
+    if (k->status == 200 && !k->auth_tried) {
+        f = xp_finding_new(c, k->step, XP_AUTOD_BAD_RESPONSE, "%s answered an anonymous "
+                           "Autodiscover request with settings (anonymous access is on)",
+                           k->url);
+        xp_finding_severity(f, XP_SEV_WARN);
+        xp_finding_fix(f, "Disable anonymous authentication on the Autodiscover virtual "
+                          "directory.");
+        ev_candidate(f, k);
+        xp_finding_add(f);
+    }
+}
+
+/* One candidate, as the verdict table says for its method and outcome;
+ * chosen is the method Outlook uses silently (NULL: none). */
 static void
 judge_candidate(struct xp_check *c, struct candidate *k, const struct candidate *chosen)
 {
+    static const enum xp_severity sev_of[] = {
+        [C_INFO] = XP_SEV_INFO, [C_WARN] = XP_SEV_WARN, [C_FAIL] = XP_SEV_FAIL,
+    };
+    static const enum xp_status status_of[] = {
+        [C_INFO] = XP_ST_INFO, [C_WARN] = XP_ST_WARN, [C_FAIL] = XP_ST_FAIL,
+    };
+    const struct outcome_verdict *v = &verdicts[outcome_of(k)];
+    enum cell cell = v->cell[k->method];
     struct xp_finding *f;
-    enum xp_severity sev = XP_SEV_WARN;
 
+    /* Every endpoint's certificate is the cert check's to judge, except
+     * Office 365's own behind a cloud CNAME. */
     if (!k->cloud_cname)
         publish_tls(c, k);
-    if (k->valid && k->cert_invalid) {
+    switch (cell) {
+    case C_PASS:
+        judge_valid(c, k);
+        return;
+    case C_CERT:
         judge_cert_invalid(c, k, chosen);
         return;
-    }
-    if (k->valid) {
-        xp_step_end(k->step, XP_ST_PASS, "Exchange answered%s%s",
-                    k->verdict.methods[0] ? " with " : "", k->verdict.methods);
-        if (k->nhops) {
-            f = xp_finding_new(c, k->step, XP_AUTOD_REDIRECT, "Method %d redirects to %s",
-                               (int)k->method + 1, k->hops[k->nhops - 1]);
-            ev_candidate(f, k);
-            xp_finding_add(f);
-        }
-        if (k->status == 200 && !k->auth_tried) {
-            f = xp_finding_new(c, k->step, XP_AUTOD_BAD_RESPONSE, "%s answered an anonymous "
-                               "Autodiscover request with settings (anonymous access is on)",
-                               k->url);
-            xp_finding_severity(f, XP_SEV_WARN);
-            xp_finding_fix(f, "Disable anonymous authentication on the Autodiscover virtual "
-                              "directory.");
-            ev_candidate(f, k);
-            xp_finding_add(f);
-        }
-        return;
-    }
-    if (k->cert_mismatch && k->cloud_cname) {
-        xp_step_end(k->step, XP_ST_INFO, "%s", k->problem);
-        return;
-    }
-    if (!k->problem[0] ||
-        (k->method == M_ROOT && k->problem_code == XP_AUTOD_DNS_MISSING && !k->dns_error)) {
+    case C_SKIP:
         xp_step_end(k->step, XP_ST_SKIP, "%s", k->problem[0] ? k->problem : "not offered");
         return;
-    }
-    if (k->method == M_SRV && k->problem_code == XP_AUTOD_SRV) {
-        xp_step_end(k->step, XP_ST_SKIP, "%s", k->problem);
+    case C_NOTE:
+        xp_step_end(k->step, XP_ST_INFO, "%s", k->problem);
         return;
+    default:
+        break;
     }
-    if (k->method == M_REDIRECT && !k->nhops && !k->dns_error && k->problem_code != XP_XML_UNSAFE &&
-        k->problem_code != XP_AUTOD_REDIRECT_INSECURE && k->problem_code != XP_AUTOD_REDIRECT_LOOP) {
-        /* No redirect offered on port 80: only a method not in use. */
-        xp_step_end(k->step, XP_ST_SKIP, "%s", k->problem);
-        return;
-    }
-    if (k->method == M_ROOT && k->problem_code != XP_XML_UNSAFE)
-        sev = XP_SEV_INFO;
-    if (k->problem_code == XP_AUTOD_REDIRECT_INSECURE ||
-        k->problem_code == XP_AUTOD_REDIRECT_LOOP || k->problem_code == XP_XML_UNSAFE)
-        sev = XP_SEV_FAIL;
-    f = xp_finding_new(c, k->step, k->problem_code, "Method %d (%s): %s", (int)k->method + 1,
+    f = xp_finding_new(c, k->step, v->code, "Method %d (%s): %s", (int)k->method + 1,
                        k->url[0] ? k->url : "_autodiscover._tcp SRV", k->problem);
-    xp_finding_severity(f, sev);
-    if (k->dns_error)
-        xp_finding_fix(f, "Check that the domain's name servers (or the --dns-server given) "
-                          "answer: the lookup failed, the record may well exist.");
+    xp_finding_severity(f, sev_of[cell]);
+    if (v->fix)
+        xp_finding_fix(f, "%s", v->fix);
     if (k->verdict.product)
         xp_ev_str(f, "front", k->verdict.product);
     ev_candidate(f, k);
     xp_finding_add(f);
-    xp_step_end(k->step, sev == XP_SEV_FAIL ? XP_ST_FAIL : sev == XP_SEV_WARN ? XP_ST_WARN
-                                                                          : XP_ST_INFO, NULL);
+    xp_step_end(k->step, status_of[cell], NULL);
 }
 
 static void
