@@ -456,9 +456,11 @@ slurp(const char *path, char *err, size_t errlen)
     return buf;
 }
 
-/* One "key = value" line (comment stripped); -1 with why. */
+/* One "key = value" line (comment stripped); -1 with why. The key goes to
+ * keyout ("" for a blank or comment line). */
 static int
-load_line(struct xp_expect *e, char *line, char *why, size_t whylen)
+load_line(struct xp_expect *e, char *line, char *keyout, size_t keylen, char *why,
+          size_t whylen)
 {
     char *hash = strchr(line, '#'), *eq, *key, *val;
     size_t i, cl;
@@ -484,14 +486,16 @@ load_line(struct xp_expect *e, char *line, char *why, size_t whylen)
     *eq = '\0';
     key = trim(key);
     val = trim(eq + 1);
+    snprintf(keyout, keylen, "%s", key);
     return xp_expect_set(e, key, val, why, whylen);
 }
 
 int
 xp_expect_load(struct xp_expect *e, const char *path, char *err, size_t errlen)
 {
-    char *buf = slurp(path, err, errlen), *line, *next, why[512];
-    int lineno = 0;
+    char *buf = slurp(path, err, errlen), *line, *next, why[512], key[64];
+    struct seen { char key[64]; int line; } seen[64];
+    int lineno = 0, nseen = 0, k;
 
     if (!buf)
         return -1;
@@ -508,10 +512,27 @@ xp_expect_load(struct xp_expect *e, const char *path, char *err, size_t errlen)
             free(buf);
             return -1;
         }
-        if (load_line(e, line, why, sizeof(why)) < 0) {
+        key[0] = '\0';
+        if (load_line(e, line, key, sizeof(key), why, sizeof(why)) < 0) {
             snprintf(err, errlen, "%s:%d: %s", path, lineno, why);
             free(buf);
             return -1;
+        }
+        /* A setting given twice is a mistake to say, not a last-one-wins
+         * surprise; lists (hosts, ignore) may be spread over lines. */
+        if (!key[0] || strcmp(key, "hosts") == 0 || strcmp(key, "ignore") == 0)
+            continue;
+        for (k = 0; k < nseen; k++) {
+            if (strcmp(seen[k].key, key) == 0) {
+                snprintf(err, errlen, "%s:%d: '%s' is already set on line %d", path, lineno,
+                         key, seen[k].line);
+                free(buf);
+                return -1;
+            }
+        }
+        if (nseen < (int)XP_ARRAY_LEN(seen)) {
+            snprintf(seen[nseen].key, sizeof(seen[nseen].key), "%s", key);
+            seen[nseen++].line = lineno;
         }
     }
     free(buf);

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 /* Why d (ASCII, lower case) is not a host name, or NULL if it is one:
  * letters, digits, inner hyphens; 1..63 per label; at least two labels. */
@@ -118,8 +119,12 @@ xp_target_parse(const char *input, char **domain, char **email, char *err, size_
     int rc;
 
     *domain = *email = NULL;
+    if (strncasecmp(input, "mailto:", 7) == 0)
+        return fail(input, "drop the 'mailto:' in front of the address", err, errlen);
     if (at && at == input)
         return fail(input, "nothing before '@'", err, errlen);
+    if (at && memchr(input, '@', (size_t)(at - input)))
+        return fail(input, "more than one '@'", err, errlen);
     if (at && strpbrk(input, " \t"))
         return fail(input, "spaces in the address", err, errlen);
     /* The local part reaches every report verbatim: text only. */

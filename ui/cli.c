@@ -292,7 +292,7 @@ parse_checks(struct check_selection *sel, const char *list)
     char *copy = xstrdup(list), *save = NULL, *id;
     int n = 0;
 
-    for (id = strtok_r(copy, ",", &save); id; id = strtok_r(NULL, ",", &save), n++) {
+    for (id = strtok_r(copy, ", ", &save); id; id = strtok_r(NULL, ", ", &save), n++) {
         int remove = id[0] == '-';
         const char *name = remove ? id + 1 : id;
         int i = strcmp(name, "all") == 0 ? -2 : xp_check_index(name);
@@ -340,6 +340,93 @@ checks_selected(const struct check_selection *sel)
     if (!(mask & known))
         usage_error("--checks leaves no check to run");
     return mask;
+}
+
+/* Edit distance, for "did you mean": small words only. */
+static size_t
+distance(const char *a, const char *b)
+{
+    size_t la = strlen(a), lb = strlen(b), i, j, prev[64], cur[64];
+
+    if (la >= 63 || lb >= 63)
+        return 99;
+    for (j = 0; j <= lb; j++)
+        prev[j] = j;
+    for (i = 1; i <= la; i++) {
+        cur[0] = i;
+        for (j = 1; j <= lb; j++) {
+            size_t sub = prev[j - 1] + (a[i - 1] != b[j - 1]);
+            size_t del = prev[j] + 1, ins = cur[j - 1] + 1;
+
+            cur[j] = sub < del ? (sub < ins ? sub : ins) : (del < ins ? del : ins);
+        }
+        memcpy(prev, cur, (lb + 1) * sizeof(size_t));
+    }
+    return prev[lb];
+}
+
+/* An unknown or shortened --name: say so, and what was probably meant. */
+static void XP_NORETURN
+unknown_long(const char *name, size_t n)
+{
+    static const char *const formats[] = { "json", "jsonl", "junit", "text" };
+    char given[64], best[64] = "";
+    size_t i, d, bestd = 3;
+
+    snprintf(given, sizeof(given), "%.*s", (int)(n < 63 ? n : 63), name);
+    for (i = 0; i < XP_ARRAY_LEN(formats); i++)
+        if (strcasecmp(given, formats[i]) == 0)
+            usage_error("unknown option '--%s': did you mean -f %s?", given, formats[i]);
+    for (i = 0; long_options[i].name; i++) {
+        const char *o = long_options[i].name;
+
+        d = strncmp(o, given, strlen(given)) == 0 ? 1 : distance(given, o);
+        if (d < bestd) {
+            bestd = d;
+            snprintf(best, sizeof(best), "%s", o);
+        }
+    }
+    if (best[0] && strncmp(best, given, strlen(given)) == 0)
+        usage_error("option '--%s' is not a whole option name: write --%s", given, best);
+    if (best[0])
+        usage_error("unknown option '--%s': did you mean --%s?", given, best);
+    usage_error("unknown option '--%s'", given);
+}
+
+/*
+ * getopt_long takes any unambiguous prefix ("--domain" for
+ * --domains-file), so a typo can change what a run means. Every long
+ * option must be spelt out; options' values are skipped, not judged.
+ */
+static void
+check_long_names(int argc, char **argv)
+{
+    int i;
+
+    for (i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        size_t n, k;
+        int found = -1;
+
+        if (strcmp(a, "--") == 0)
+            return;
+        if (a[0] == '-' && a[1] && a[1] != '-') {
+            /* -c LIST, -f FMT, -o FILE: the next word is a value. */
+            if (strchr("cfo", a[strlen(a) - 1]) && strspn(a + 1, "ivqhVcfo") == strlen(a + 1))
+                i++;
+            continue;
+        }
+        if (strncmp(a, "--", 2) != 0)
+            continue;
+        n = strcspn(a + 2, "=");
+        for (k = 0; long_options[k].name; k++)
+            if (strlen(long_options[k].name) == n && strncmp(long_options[k].name, a + 2, n) == 0)
+                found = (int)k;
+        if (found < 0)
+            unknown_long(a + 2, n);
+        if (long_options[found].has_arg == required_argument && !a[2 + n])
+            i++;
+    }
 }
 
 /* --ehlo: a domain (RFC 5321 Domain) or an address literal in brackets;
@@ -622,6 +709,7 @@ xp_cli_parse(struct xp_options *o, int argc, char **argv)
     o->max_time_ms = 60000;
     o->color = isatty(STDOUT_FILENO) && !getenv("NO_COLOR");
     o->expect = xp_expect_new();
+    check_long_names(argc, argv);
     opterr = 0;
     while ((ch = getopt_long(argc, argv, ":c:f:o:ivqhV", long_options, NULL)) != -1) {
         switch (ch) {
@@ -630,13 +718,13 @@ xp_cli_parse(struct xp_options *o, int argc, char **argv)
             break;
         case 'f':
             format_given = 1;
-            if (strcmp(optarg, "text") == 0)
+            if (strcasecmp(optarg, "text") == 0)
                 o->format = XP_FMT_TEXT;
-            else if (strcmp(optarg, "json") == 0)
+            else if (strcasecmp(optarg, "json") == 0)
                 o->format = XP_FMT_JSON;
-            else if (strcmp(optarg, "jsonl") == 0)
+            else if (strcasecmp(optarg, "jsonl") == 0)
                 o->format = XP_FMT_JSONL;
-            else if (strcmp(optarg, "junit") == 0)
+            else if (strcasecmp(optarg, "junit") == 0)
                 o->format = XP_FMT_JUNIT;
             else
                 usage_error("unknown format '%s' (text, json, jsonl, junit)", optarg);
@@ -691,6 +779,8 @@ xp_cli_parse(struct xp_options *o, int argc, char **argv)
                 usage_error("--%s", err);
             break;
         case OPT_HOSTS:
+            if (!optarg[strspn(optarg, " ,")])
+                usage_error("--hosts needs at least one HOST[:PORT]");
             if (xp_expect_add_hosts(o->expect, optarg, err, sizeof(err)) < 0)
                 usage_error("--hosts: %s", err);
             break;
