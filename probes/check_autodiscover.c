@@ -96,6 +96,8 @@ struct candidate {
     int naddr_hops;
     char auth_error[512];       /* the authenticated request did not complete */
     int cert_invalid;           /* a client refuses or warns on the certificate (cv) */
+    int refused, timed_out;     /* how the connection failed (the fix depends on it) */
+    int tls_done;               /* TLS completed before it failed (a silent server) */
     struct xp_cert_verdict cv;  /* the certificate's verdict (xp_check_cert_verdict) */
     int cloud_cname;            /* the host is a CNAME to Office 365's Autodiscover */
     long auth_status;
@@ -470,6 +472,11 @@ on_anon(struct xp_check *c, void *arg, const struct xp_http_resp *r)
     if (r->ip[0])
         snprintf(k->ip, sizeof(k->ip), "%s", r->ip);
     if (!r->completed) {
+        k->timed_out = r->timed_out || strcasestr(r->error, "timed out") != NULL;
+        /* libcurl says "Couldn't connect to server" for a refused port. */
+        k->refused = strcasestr(r->error, "refused") != NULL ||
+                     (!k->timed_out && strcasestr(r->error, "connect to") != NULL);
+        k->tls_done = r->tls_ms > 0 || r->tls.handshake_ok;
         set_problem(k, O_CONNECT_FAILED, "%s", r->error);
         return;
     }
@@ -480,7 +487,8 @@ on_anon(struct xp_check *c, void *arg, const struct xp_http_resp *r)
     /* Whoever answers there, preauth looks at that host: a proxy in front
      * of Exchange is exactly what it is for. */
     if (strncmp(k->url, "https:", 6) == 0)
-        xp_facts_add_http(xp_check_facts(c), k->host, r->port, r->ip, "autodiscover");
+        xp_facts_add_http(xp_check_facts(c), k->host, r->port, r->ip,
+                          k->cloud_cname ? "office365" : "autodiscover");
     xp_front_classify(r, &k->verdict);
     xp_step_note(k->step, "%s %s: HTTP %ld%s%s", k->method == M_REDIRECT &&
                  strncmp(k->url, "http:", 5) == 0 ? "GET" : "POST", k->url, r->status,
@@ -823,6 +831,61 @@ judge_valid(struct xp_check *c, struct candidate *k)
     }
 }
 
+/*
+ * What to do about a candidate, from what actually happened there (never a
+ * generic text when the evidence says more): the DNS record to publish
+ * with the real names, the proxy rule, the listener, the firewall, the
+ * application pool. NULL when the verdict table's fix stands.
+ */
+static const char *
+cause_fix(const struct xp_check *c, const struct candidate *k, char *buf, size_t len)
+{
+    const char *d = c->target->domain;
+    const char *ip = k->ip[0] ? k->ip : "its address";
+
+    switch (k->outcome) {
+    case O_NO_NAME:
+    case O_NO_SRV:
+    case O_NOT_OFFERED:
+        snprintf(buf, len, "Publish autodiscover.%s as an A record (or CNAME) for the Exchange "
+                 "server or its reverse proxy, or the SRV record _autodiscover._tcp.%s. 3600 "
+                 "IN SRV 0 0 443 <that host>.", d, d);
+        return buf;
+    case O_DNS_ERROR:
+        snprintf(buf, len, "Check that the domain's name servers (or the --dns-server given) "
+                 "answer: the lookup of %s failed, the record may well exist.",
+                 k->host[0] ? k->host : "the Autodiscover names");
+        return buf;
+    case O_BAD_RESPONSE:
+        if (k->verdict.front != XP_FRONT_PREAUTH)
+            return NULL;
+        snprintf(buf, len, "%s pre-authenticates %s: publish /autodiscover (and /EWS) with "
+                 "pass-through authentication so Exchange answers itself.",
+                 k->verdict.product_name ? k->verdict.product_name : "The reverse proxy",
+                 k->host);
+        return buf;
+    case O_CONNECT_FAILED:
+        if (k->tls_done)
+            snprintf(buf, len, "%s accepts the connection and TLS, then never answers: check "
+                     "IIS and the MSExchangeAutodiscoverAppPool on the Exchange server (or the "
+                     "reverse proxy's back end).", k->host);
+        else if (k->refused)
+            snprintf(buf, len, "Nothing accepts connections on %s:%d (%s): start the web "
+                     "server (IIS, or the reverse proxy's listener) or fix the port "
+                     "forwarding.", k->host, k->port, ip);
+        else if (k->timed_out)
+            snprintf(buf, len, "%s:%d (%s) does not answer the connection: open TCP %d from "
+                     "the Internet to it (a firewall drops the packets).", k->host, k->port,
+                     ip, k->port);
+        else
+            snprintf(buf, len, "Make the TLS handshake with %s work: a certificate bound to "
+                     "its HTTPS listener and TLS 1.2 enabled.", k->host);
+        return buf;
+    default:
+        return NULL;
+    }
+}
+
 /* One candidate, as the verdict table says for its method and outcome;
  * chosen is the method Outlook uses silently (NULL: none). */
 static void
@@ -861,8 +924,13 @@ judge_candidate(struct xp_check *c, struct candidate *k, const struct candidate 
     f = xp_finding_new(c, k->step, v->code, "Method %d (%s): %s", (int)k->method + 1,
                        k->url[0] ? k->url : "_autodiscover._tcp SRV", k->problem);
     xp_finding_severity(f, sev_of[cell]);
-    if (v->fix)
-        xp_finding_fix(f, "%s", v->fix);
+    {
+        char fix[600];
+        const char *why = cause_fix(c, k, fix, sizeof(fix));
+
+        if (why || v->fix)
+            xp_finding_fix(f, "%s", why ? why : v->fix);
+    }
     if (k->verdict.product)
         xp_ev_str(f, "front", k->verdict.product);
     ev_candidate(f, k);
@@ -1001,8 +1069,32 @@ autod_judge(struct xp_check *c)
     if (!chosen && behind_bad_cert)
         return;   /* one cause, one finding: AUTOD_CERT_INVALID said it */
     if (!chosen) {
+        /* The fix is the cause's at the method that got furthest, in the
+         * order an admin would publish them: autodiscover.DOMAIN first. */
+        static const enum method order[] = { M_HOST, M_SRV, M_REDIRECT, M_ROOT };
+        const struct candidate *why = &st->cand[M_HOST];
+        char fix[600];
+        size_t o;
+
+        for (o = 0; o < XP_ARRAY_LEN(order); o++) {
+            enum outcome oc = outcome_of(&st->cand[order[o]]);
+
+            if (oc != O_NOT_OFFERED && oc != O_NO_NAME && oc != O_NO_SRV &&
+                oc != O_NO_REDIRECT && oc != O_CLOUD_CERT) {
+                why = &st->cand[order[o]];
+                break;
+            }
+        }
         f = xp_finding_new(c, NULL, XP_AUTOD_NO_ENDPOINT, "No Autodiscover method reaches "
                            "Exchange for %s", c->target->domain);
+        {
+            const char *cf = cause_fix(c, why, fix, sizeof(fix));
+            const char *tf = verdicts[outcome_of(why)].fix;
+
+            if (cf || tf)
+                xp_finding_fix(f, "%s", cf ? cf : tf);
+        }
+        xp_ev_str(f, "cause", why->problem[0] ? why->problem : "no Autodiscover record");
         for (m = 0; m < M_COUNT; m++) {
             char key[32];
 

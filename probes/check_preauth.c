@@ -60,13 +60,35 @@ struct host {
     struct xp_step *step;
     struct xp_addr_lookup addrs;   /* own lookup: A and AAAA */
     struct probe probes[P_COUNT];
+    int microsoft;                 /* a CNAME to Office 365: not probed */
 };
 
 struct preauth_state {
     struct host hosts[MAX_HOSTS];
     size_t nhosts;
     int own_lookup;        /* autodiscover did not run: we resolved the host */
+    char microsoft[256];   /* a host left out: Office 365's, not the organisation's */
 };
+
+/*
+ * Microsoft's cloud endpoints are not the customer's Exchange (SPEC):
+ * pre-authentication, MRS Proxy and federation are probed on the
+ * organisation's own hosts only.
+ */
+static int
+is_microsoft_host(const char *host)
+{
+    static const char *const ms[] = {
+        "outlook.com", "office365.com", "office.com", "microsoft.com", "microsoftonline.com",
+        "outlook.office365.com", "office365.us", "partner.outlook.cn", "outlook.de",
+    };
+    size_t i;
+
+    for (i = 0; i < XP_ARRAY_LEN(ms); i++)
+        if (xp_name_ends_with(host, ms[i]))
+            return 1;
+    return 0;
+}
 
 static void
 on_probe(struct xp_check *c, void *arg, const struct xp_http_resp *r)
@@ -142,7 +164,16 @@ on_addr(struct xp_check *c, struct xp_addr_lookup *l)
 {
     struct host *h = l->arg;
     const char *ip = xp_addrs_pick(l);
+    const char *cname = xp_dns_cname_target(l->a.res);
 
+    if (cname && is_microsoft_host(cname)) {
+        struct preauth_state *st = c->state;
+
+        snprintf(st->microsoft, sizeof(st->microsoft), "%.120s (%.120s)", h->name, cname);
+        h->microsoft = 1;
+        xp_step_end(h->step, XP_ST_SKIP, "a CNAME to Office 365 (%s): not probed", cname);
+        return;
+    }
     if (!ip)
         return;
     snprintf(h->ip, sizeof(h->ip), "%s", ip);
@@ -178,8 +209,13 @@ preauth_start(struct xp_check *c)
     c->state = st;
     for (i = 0; i < xp_facts_http_count(facts); i++) {
         const struct xp_http_endpoint *e = xp_facts_http(facts, i);
-        struct host *h = add_host(st, e->host, e->port, e->ip);
+        struct host *h;
 
+        if (is_microsoft_host(e->host) || strcmp(e->role, "office365") == 0) {
+            snprintf(st->microsoft, sizeof(st->microsoft), "%s", e->host);
+            continue;
+        }
+        h = add_host(st, e->host, e->port, e->ip);
         if (!h)
             continue;
         h->step = xp_step_begin(c, NULL, "%s:%d (%s, %s)", h->name, h->port, h->ip, e->role);
@@ -374,6 +410,20 @@ exchange_host(const struct host *h)
     return 0;
 }
 
+/* Every host met is Microsoft's (or none at all, with one left out). */
+static int
+all_microsoft(const struct preauth_state *st)
+{
+    size_t i;
+
+    if (!st->microsoft[0])
+        return 0;
+    for (i = 0; i < st->nhosts; i++)
+        if (!st->hosts[i].microsoft)
+            return 0;
+    return 1;
+}
+
 static void
 preauth_judge(struct xp_check *c)
 {
@@ -381,6 +431,16 @@ preauth_judge(struct xp_check *c)
     size_t i;
     int judged = 0;
 
+    if (all_microsoft(st)) {
+        char why[600];
+
+        snprintf(why, sizeof(why), "cloud-only: the Autodiscover endpoint is Office 365's (%s); "
+                 "pre-authentication, MRS Proxy and federation are probed on the "
+                 "organisation's own Exchange hosts only (name them with --hosts)",
+                 st->microsoft);
+        xp_check_skip(c, why);
+        return;
+    }
     if (st->nhosts == 0) {
         xp_check_skip(c, "no Autodiscover or EWS host was reached");
         return;
@@ -389,6 +449,8 @@ preauth_judge(struct xp_check *c)
         struct host *h = &st->hosts[i];
         int k;
 
+        if (h->microsoft)
+            continue;
         if (!h->probes[0].step || !any_completed(h)) {
             struct xp_finding *f = xp_finding_new(
                 c, h->step, XP_PREAUTH_HOST_UNREACHABLE, "%s cannot be reached: %s", h->name,

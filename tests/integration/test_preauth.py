@@ -138,9 +138,15 @@ def test_onprem_federation_ok():
     _fed_ok("onprem.test", "autodiscover.onprem.test")
 
 
-def test_cloud_federation_ok():
-    # Exchange Online's endpoint behind the HTTP redirect.
-    _fed_ok("cloud.test", "autodiscover-s.outlook.com")
+def test_cloud_only_preauth_skipped_with_reason():
+    # SPEC (issue 11): Microsoft's endpoints are not the customer's: for a
+    # cloud-only domain preauth probes nothing and says why.
+    r, doc = ad_probe("cloud.test")
+    c = check(doc, "preauth")
+    assert_eq(c["status"], "skip", "preauth status on cloud.test")
+    assert_true("cloud-only" in c.get("skip_reason", "") and "Office 365" in c["skip_reason"],
+                "skip reason %r" % c.get("skip_reason"))
+    assert_true(not c["findings"], "findings on Microsoft's host: %r" % c["findings"])
 
 
 def test_no_preauth_on_healthy_domains():
