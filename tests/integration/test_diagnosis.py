@@ -130,3 +130,36 @@ def test_preflight_mx_fix_renders_real_name():
     r = run(*lab_args("--preflight", "-c", "smtp", "tmg.test"))
     assert_true("tmg-test.mail.protection.outlook.com" in r.out, r.out[-800:])
     assert_true("tmg.test-TLD" not in r.out, r.out[-800:])
+
+
+# ---------------------------------------------------------------- fixes from the evidence
+
+def _no_endpoint_fix(domain, *args):
+    r, doc = probe(domain, "--timeout", "2", *args, checks="autodiscover")
+    f = assert_code(doc, "AUTOD_NO_ENDPOINT", count=1, r=r)[0]
+    return f["remediation"], doc
+
+
+def test_no_endpoint_fix_preauth_proxy():
+    fix, doc = _no_endpoint_fix("tmg.test")
+    assert_true("pass-through" in fix and "TMG" in fix, fix)
+    assert_true("Publish autodiscover" not in fix, fix)
+
+
+def test_no_endpoint_fix_nothing_listens():
+    fix, doc = _no_endpoint_fix("dead.test")
+    assert_true("Nothing accepts connections" in fix and "127.0.1.98" in fix, fix)
+
+
+def test_no_endpoint_fix_silent_after_tls():
+    fix, doc = _no_endpoint_fix("silent.test")
+    assert_true("application" in fix.lower() or "AppPool" in fix, fix)
+    for f in findings(doc):
+        assert_true("TCP 443 is open" not in (f["remediation"] or ""),
+                    "%s says open TCP 443 after TLS worked" % f["code"])
+
+
+def test_no_endpoint_fix_dns_missing_names_the_record():
+    fix, doc = _no_endpoint_fix("noad.test")
+    assert_true("autodiscover.noad.test" in fix and "_autodiscover._tcp.noad.test" in fix, fix)
+    assert_true("DOMAIN" not in fix, fix)
