@@ -56,6 +56,14 @@ enum xp_severity {
     /* dane */                                                             \
     X(DANE_OK) X(DANE_NOT_DEPLOYED) X(DANE_NO_DNSSEC) X(DANE_TLSA_MISMATCH) \
     X(DANE_BOGUS) X(DANE_NO_ROLLOVER)                                      \
+    /* dkim */                                                             \
+    X(DKIM_OK) X(DKIM_CNAME_MISSING) X(DKIM_CNAME_WRONG_TENANT)            \
+    X(DKIM_KEY_MISSING) X(DKIM_KEY_INVALID) X(DKIM_KEY_WEAK)               \
+    X(DKIM_DNS_ERROR)                                                      \
+    /* dmarc */                                                            \
+    X(DMARC_OK) X(DMARC_MISSING) X(DMARC_INVALID) X(DMARC_POLICY_NONE)     \
+    X(DMARC_RUA_UNAUTHORIZED) X(DMARC_DEPRECATED_TAG) X(DMARC_EXO_FAILS)   \
+    X(DMARC_DNS_ERROR)                                                     \
     /* cname */                                                            \
     X(CNAME_MISSING) X(CNAME_WRONG_TARGET) X(TXT_VERIFICATION_MISSING)     \
     X(MX_NOT_EXO) X(SPF_MISSING_INCLUDE)                                   \

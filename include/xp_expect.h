@@ -9,6 +9,9 @@
  *     msstd = msstd:mail.contoso.com
  *     connector_ips = 203.0.113.5, 198.51.100.0/24
  *     tls_cert_name = mail.contoso.com
+ *     tenant = contoso.onmicrosoft.com       # the initial domain (DKIM targets)
+ *     dkim_selectors = s1, s2                # a gateway's own DKIM selectors
+ *     dkim_selector1 = selector1-contoso-com._domainkey.contoso.onmicrosoft.com
  *     ignore = DNSBL_LISTED, SPF_TOO_MANY_LOOKUPS
  *
  * Unknown keys and bad values are errors naming the line. Every field is
@@ -63,6 +66,11 @@ struct xp_expect {
                                     * "*.contoso.com", or "<I>issuer<S>CN=name,...") */
     unsigned char *ignored;        /* ignore = / --ignore: XP_CODE_COUNT flags (1: report
                                     * that code as info, marked suppressed), or NULL */
+    char **dkim_selectors;         /* dkim_selectors = s1,s2: a gateway's own selectors */
+    size_t ndkim_selectors;
+    char *dkim_selector1;          /* exact CNAME targets (Get-DkimSigningConfig */
+    char *dkim_selector2;          /* Selector1CNAME / Selector2CNAME), or NULL */
+    char *tenant;                  /* the initial domain: "contoso" (.onmicrosoft.com) */
 };
 
 /* Defaults (Office 365 worldwide values); free with xp_expect_free. */

@@ -468,6 +468,137 @@ static const struct xp_code_info table[XP_CODE_COUNT] = {
          .fix = "Publish a TLSA record for the next key (or 2 1 1 for the issuing CA) before "
                 "the certificate is renewed; remove the old one after the switch.",
          .source = "RFC 7671 8.1"),
+    CODE(DKIM_OK, I, "dkim",
+         .title = "DKIM keys published and usable",
+         .explain = "The domain's DKIM selectors are published as Microsoft 365 (or the "
+                    "gateway named in --expect) signs with them, and the key behind the "
+                    "selector in use parses and is strong enough: receivers can verify "
+                    "signatures made with the domain's own name, which DMARC needs.",
+         .source = "RFC 6376; Microsoft Learn: Set up DKIM to sign mail from your Microsoft "
+                   "365 domain"),
+    CODE(DKIM_CNAME_MISSING, W, "dkim",
+         .title = "Microsoft 365 DKIM CNAME missing or wrong",
+         .explain = "selector1._domainkey and selector2._domainkey must be CNAMEs to the "
+                    "tenant's DKIM names. Without them signing with the custom domain cannot "
+                    "be enabled: Exchange Online signs with the tenant's onmicrosoft.com name "
+                    "only, which is not aligned with the From domain, so DMARC passes only "
+                    "through SPF (and fails after any forwarding). Both are needed: Microsoft "
+                    "rotates between them.",
+         .fix = "Publish both CNAMEs exactly as Microsoft Defender shows them (Email & "
+                "collaboration > Policies & rules > Threat policies > Email authentication "
+                "settings > DKIM, select the domain; or Get-DkimSigningConfig -Identity "
+                "DOMAIN | fl Selector*CNAME), then turn on \"Sign messages for this domain "
+                "with DKIM signatures\" there.",
+         .source = "Microsoft Learn: Set up DKIM to sign mail from your Microsoft 365 domain"),
+    CODE(DKIM_CNAME_WRONG_TENANT, W, "dkim",
+         .title = "DKIM CNAMEs point into different tenants",
+         .explain = "The two selector CNAMEs (or one of them and the tenant named in --expect) "
+                    "point into different Microsoft 365 tenants - typically left over from a "
+                    "tenant-to-tenant move. The tenant that sends signs with its own keys, so "
+                    "signatures made after the next key rotation (or now, if the active "
+                    "selector is the stale one) fail verification.",
+         .fix = "Replace the stale CNAME(s) with the values the sending tenant's Defender "
+                "portal shows (Email authentication settings > DKIM), then rotate or "
+                "re-enable signing.",
+         .source = "Microsoft Learn: Set up DKIM to sign mail from your Microsoft 365 domain"),
+    CODE(DKIM_KEY_MISSING, W, "dkim",
+         .title = "No DKIM key behind the selectors",
+         .explain = "None of the selectors leads to a DKIM key record. Microsoft publishes the "
+                    "key (behind the CNAME target) only once signing is enabled for the "
+                    "domain, and only for the selector in use, so the other selector's "
+                    "missing key is normal; with neither, the domain's mail is not DKIM-signed "
+                    "with its own name. For a gateway's selector, the gateway's key is not "
+                    "published.",
+         .fix = "Enable DKIM signing for the domain in Microsoft Defender (Email "
+                "authentication settings > DKIM), or publish the gateway's key TXT at "
+                "SELECTOR._domainkey.DOMAIN.",
+         .source = "RFC 6376 3.6.2; Microsoft Learn: Set up DKIM"),
+    CODE(DKIM_KEY_INVALID, F, "dkim",
+         .title = "DKIM key record unusable",
+         .explain = "The key record behind a selector does not parse (tag syntax, v= not first, "
+                    "no or empty p=, p= not base64 or not a public key, unknown k=, s= "
+                    "without email): receivers treat every signature made with it as failed "
+                    "(permerror), so DMARC cannot pass through DKIM.",
+         .fix = "Publish the key record exactly as the signer gives it (\"v=DKIM1; k=rsa; "
+                "p=<base64 public key>\"); with Microsoft 365 publish only the CNAMEs and let "
+                "Microsoft serve the key.",
+         .source = "RFC 6376 3.6.1"),
+    CODE(DKIM_KEY_WEAK, W, "dkim",
+         .title = "DKIM key too weak",
+         .explain = "The RSA key behind the selector is shorter than 2048 bits (or allows only "
+                    "SHA-1). RFC 8301 makes receivers ignore keys under 1024 bits and SHA-1, "
+                    "and 1024-bit keys are below what large receivers expect; Microsoft 365 "
+                    "has created 2048-bit keys since 2023, older tenants kept 1024.",
+         .fix = "Rotate to a 2048-bit key: Defender > Email authentication settings > DKIM > "
+                "the domain > Rotate DKIM keys (or Rotate-DkimSigningConfig -KeySize 2048).",
+         .source = "RFC 8301 3.1-3.2; Microsoft Learn: Rotate DKIM keys"),
+    CODE(DKIM_DNS_ERROR, U, "dkim",
+         .title = "DKIM record lookup failed",
+         .explain = "A DNS question about a DKIM selector failed (SERVFAIL, refused, timeout): "
+                    "whether the selector and its key exist is unknown from here.",
+         .fix = "Check the domain's name servers (or the resolver used), then run again."),
+    CODE(DMARC_OK, I, "dmarc",
+         .title = "DMARC record published",
+         .explain = "One valid DMARC record applies to the domain, with an enforcing policy, "
+                    "and the mail Exchange Online sends for it can pass DMARC.",
+         .source = "RFC 7489; draft-ietf-dmarc-dmarcbis"),
+    CODE(DMARC_MISSING, W, "dmarc",
+         .title = "No DMARC record",
+         .explain = "Neither _dmarc.DOMAIN nor the organizational domain publishes a DMARC "
+                    "record: receivers apply no policy to mail forging the domain, send no "
+                    "reports, and Outlook.com and Gmail reject bulk mail from domains without "
+                    "one (550 5.7.515).",
+         .fix = "Publish TXT _dmarc.DOMAIN \"v=DMARC1; p=none; rua=mailto:dmarc-reports@DOMAIN\", "
+                "read the reports, then move to p=quarantine and p=reject.",
+         .source = "RFC 7489 6.1; Microsoft Learn: Set up DMARC to validate the From address"),
+    CODE(DMARC_INVALID, F, "dmarc",
+         .title = "DMARC record invalid",
+         .explain = "The DMARC record cannot be used as published: more than one v=DMARC1 "
+                    "record (receivers then apply none), a syntax error, or a tag with a value "
+                    "outside its grammar. Receivers ignore an invalid record.",
+         .fix = "Keep exactly one TXT record at _dmarc.DOMAIN, starting with v=DMARC1, with "
+                "valid tag values.",
+         .source = "RFC 7489 6.3, 6.6.3"),
+    CODE(DMARC_POLICY_NONE, W, "dmarc",
+         .title = "DMARC policy is none (monitoring only)",
+         .explain = "p=none asks receivers to report, not to act: mail forging the domain is "
+                    "still delivered. It is the right first step while reading the reports; "
+                    "left for good it protects nothing.",
+         .fix = "Once the reports show every legitimate sender passing, set p=quarantine, then "
+                "p=reject.",
+         .source = "RFC 7489 6.3"),
+    CODE(DMARC_RUA_UNAUTHORIZED, W, "dmarc",
+         .title = "Report address in another domain not authorized",
+         .explain = "A rua/ruf address is in another domain X, which has not published TXT "
+                    "DOMAIN._report._dmarc.X \"v=DMARC1\": receivers do not send reports "
+                    "there, so the reports are silently lost.",
+         .fix = "Have the owner of the report domain publish TXT DOMAIN._report._dmarc.X "
+                "\"v=DMARC1\" (reporting services do this when the domain is added to them), or "
+                "use an address in the domain itself.",
+         .source = "RFC 7489 7.1"),
+    CODE(DMARC_DEPRECATED_TAG, I, "dmarc",
+         .title = "DMARC tag removed in DMARCbis",
+         .explain = "pct, rf and ri are removed by the DMARC revision (DMARCbis; t= replaces "
+                    "pct): receivers following it ignore them. Harmless, but what the record "
+                    "seems to ask for (a percentage, a report interval) does not happen.",
+         .fix = "Drop pct/rf/ri; use t=y instead of pct=0 for a testing policy.",
+         .source = "draft-ietf-dmarc-dmarcbis (Appendix: changes from RFC 7489)"),
+    CODE(DMARC_EXO_FAILS, F, "dmarc",
+         .title = "Mail sent through Exchange Online fails DMARC",
+         .explain = "Mail Exchange Online sends for the domain can pass DMARC neither through "
+                    "DKIM (no aligned signature: the DKIM CNAMEs are missing or the key is "
+                    "unusable) nor through SPF (the SPF record lacks Exchange Online's "
+                    "include): with p=quarantine or p=reject receivers junk or reject it.",
+         .fix = "Publish the DKIM CNAMEs and enable signing (the dkim check names them), and "
+                "add include:spf.protection.outlook.com to the SPF record; lower the DMARC "
+                "policy to p=none until one of them passes.",
+         .source = "RFC 7489 4.2, 6.3; Microsoft Learn: Set up DMARC"),
+    CODE(DMARC_DNS_ERROR, U, "dmarc",
+         .title = "DMARC record lookup failed",
+         .explain = "A DNS question for the DMARC record (or a report-address authorization) "
+                    "failed (SERVFAIL, refused, timeout): the policy that applies is unknown "
+                    "from here.",
+         .fix = "Check the domain's name servers (or the resolver used), then run again."),
     CODE(CNAME_MISSING, F, "cname",
          .title = "Office 365 record missing",
          .explain = "A DNS record Office 365 needs for this deployment (autodiscover, "

@@ -65,6 +65,10 @@ xp_expect_free(struct xp_expect *e)
     free(e->lyncdiscover_cname);
     free(e->hosts);
     free(e->msstd);
+    xp_strv_free(e->dkim_selectors, e->ndkim_selectors);
+    free(e->dkim_selector1);
+    free(e->dkim_selector2);
+    free(e->tenant);
     free(e->smtp_hosts);
     while (e->nconnector_ips > 0)
         free(e->connector_ips[--e->nconnector_ips]);
@@ -178,6 +182,36 @@ set_connector_ips(struct xp_expect *e, const char *v, char *err, size_t errlen)
     return 0;
 }
 
+/* "s1, s2": DKIM selectors, each one or more DNS labels; all or nothing. */
+static int
+set_selectors(struct xp_expect *e, const char *v, char *err, size_t errlen)
+{
+    char *copy = xstrdup(v), *save = NULL, *item;
+    char **list = NULL;
+    size_t n = 0;
+
+    for (item = strtok_r(copy, ", \t", &save); item; item = strtok_r(NULL, ", \t", &save)) {
+        if (!is_hostname(item) || strlen(item) > 200 || n == 16) {
+            snprintf(err, errlen, n == 16 ? "dkim_selectors: at most 16 selectors"
+                                          : "dkim_selectors: '%.80s' is not a selector", item);
+            xp_strv_free(list, n);
+            free(copy);
+            return -1;
+        }
+        list = xrealloc(list, (n + 1) * sizeof(*list));
+        list[n++] = xstrdup(item);
+    }
+    free(copy);
+    if (n == 0) {
+        snprintf(err, errlen, "dkim_selectors needs at least one selector");
+        return -1;
+    }
+    xp_strv_free(e->dkim_selectors, e->ndkim_selectors);
+    e->dkim_selectors = list;
+    e->ndkim_selectors = n;
+    return 0;
+}
+
 static void
 replace(char **slot, const char *v)
 {
@@ -245,6 +279,26 @@ xp_expect_set(struct xp_expect *e, const char *key, const char *v, char *err, si
         replace(&e->tls_cert_name, v);
         return 0;
     }
+    if (strcmp(key, "dkim_selectors") == 0)
+        return set_selectors(e, v, err, errlen);
+    if (strcmp(key, "tenant") == 0) {
+        size_t n = strcspn(v, ".");
+
+        /* "contoso", "contoso.onmicrosoft.com" (or .us, .partner.onmschina.cn) */
+        if (!is_hostname(v) || n == 0 || n > 63 ||
+            (v[n] && strcasecmp(v + n, ".onmicrosoft.com") != 0 &&
+             strcasecmp(v + n, ".onmicrosoft.us") != 0 &&
+             strcasecmp(v + n, ".partner.onmschina.cn") != 0)) {
+            snprintf(err, errlen, "tenant must be the initial domain (contoso or "
+                     "contoso.onmicrosoft.com), not '%s'", v);
+            return -1;
+        }
+        free(e->tenant);
+        e->tenant = xstrndup(v, n);
+        for (n = 0; e->tenant[n]; n++)
+            e->tenant[n] = (char)tolower((unsigned char)e->tenant[n]);
+        return 0;
+    }
     if (strcmp(key, "sip_tls") == 0 || strcmp(key, "sipfederationtls") == 0) {
         struct xp_srv_expect *srv = key[3] == '_' ? &e->sip_tls : &e->sipfederationtls;
 
@@ -263,6 +317,8 @@ xp_expect_set(struct xp_expect *e, const char *key, const char *v, char *err, si
             { "spf_include", offsetof(struct xp_expect, spf_include) },
             { "sip_cname", offsetof(struct xp_expect, sip_cname) },
             { "lyncdiscover_cname", offsetof(struct xp_expect, lyncdiscover_cname) },
+            { "dkim_selector1", offsetof(struct xp_expect, dkim_selector1) },
+            { "dkim_selector2", offsetof(struct xp_expect, dkim_selector2) },
         };
         size_t i;
 

@@ -12,6 +12,7 @@ extern const struct xp_check_ops xp_check_cert;
 extern const struct xp_check_ops xp_check_smtp;
 extern const struct xp_check_ops xp_check_dnsbl;
 extern const struct xp_check_ops xp_check_dane;
+extern const struct xp_check_ops xp_check_dkim;
 extern const struct xp_check_ops xp_check_cname;
 extern const struct xp_check_ops xp_check_lync;
 
@@ -22,6 +23,7 @@ const struct xp_check_ops *const xp_checks[] = {
     &xp_check_smtp,
     &xp_check_dnsbl,
     &xp_check_dane,
+    &xp_check_dkim,
     &xp_check_cname,
     &xp_check_lync,
     NULL,
