@@ -38,6 +38,10 @@ struct xp_check_ops {
     void (*free_state)(struct xp_check *c);   /* free c->state; may be NULL */
 };
 
+/* What an answer says, in one word for a summary: its status name, or
+ * "not asked (-6)" when the command line decided it (-4, -6). */
+const char *xp_check_answer_word(const struct xp_dns_result *res);
+
 /* The registry: every check, in SPEC (and report) order, NULL-ended. */
 extern const struct xp_check_ops *const xp_checks[];
 /* Index in xp_checks of id, or -1. */

@@ -48,6 +48,13 @@ struct xp_options {
     int progress;                /* live progress line on stderr */
     struct xp_baseline *baseline;   /* --baseline FILE, loaded; owned; or NULL */
     const char *ehlo;            /* --ehlo NAME: what follows EHLO/HELO, or NULL (ours) */
+    int family;                  /* -4: 4, -6: 6, else 0 (both) */
+    struct xp_connect_to {       /* --connect-to HOST:PORT:ADDR (repeatable) */
+        char host[256];
+        int port;                /* 0: any */
+        char addr[64];
+    } *connect_to;               /* owned */
+    size_t nconnect_to;
 };
 
 void xp_options_free(struct xp_options *o);

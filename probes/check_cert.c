@@ -322,8 +322,8 @@ judge_reach(struct xp_check *c)
             struct xp_finding *f = xp_finding_new(
                 c, h->step, XP_CERT_CONNECT_FAILED,
                 "%s could not be resolved to an address (A %s, AAAA %s)", h->hp->host,
-                a ? xp_dns_status_name(a->status) : "no answer",
-                aaaa ? xp_dns_status_name(aaaa->status) : "no answer");
+                a ? xp_check_answer_word(a) : "no answer",
+                aaaa ? xp_check_answer_word(aaaa) : "no answer");
 
             xp_ev_str(f, "host", h->hp->host);
             if (a)

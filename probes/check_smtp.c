@@ -957,12 +957,14 @@ smtp_judge(struct xp_check *c)
 
             f = xp_finding_new(c, h->step, XP_SMTP_DNS_ERROR, "%s %s has no address (A %s, "
                                "AAAA %s): mail to it cannot be delivered", h->kind, h->name,
-                               h->a.res ? xp_dns_status_name(h->a.res->status) : "-",
-                               h->aaaa.res ? xp_dns_status_name(h->aaaa.res->status) : "-");
+                               h->a.res ? xp_check_answer_word(h->a.res) : "-",
+                               h->aaaa.res ? xp_check_answer_word(h->aaaa.res) : "-");
             xp_finding_severity(f, XP_SEV_FAIL);
             xp_ev_dns(f, "answer", r);
-            xp_finding_fix(f, "Give %s an A record, or point the MX at a host that has one.",
-                           h->name);
+            xp_finding_fix(f, "Give %s an %s record, or point the MX at a host that has one%s.",
+                           h->name, xp_check_options(c)->family == 6 ? "AAAA" : "A",
+                           xp_check_options(c)->family ? " (this run asked one address family "
+                                                         "only: -4 or -6)" : "");
             xp_finding_add(f);
         }
         xp_step_end(h->step, XP_ST_FAIL, "no address to connect to");

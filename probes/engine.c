@@ -46,6 +46,13 @@ struct op {
     } cb;
     void *arg;
     struct op *prev, *next;
+    struct pinned *pinned;      /* an answer made here (-4/-6, --connect-to), or NULL */
+};
+
+/* An A/AAAA answer the command line decides, delivered like a real one. */
+struct pinned {
+    struct xp_dns_result res;
+    struct xp_dns_rr rr;
 };
 
 /* One resolver asked alone whether it answers (the resolver premise). */
@@ -142,19 +149,92 @@ op_end(struct op *op)
 }
 
 static void
+pinned_free(struct pinned *p)
+{
+    if (!p)
+        return;
+    free(p->res.qname);
+    free(p->res.error);
+    free(p->rr.owner);
+    free(p);
+}
+
+static void
 on_dns(void *arg, const struct xp_dns_result *res)
 {
     struct op *op = arg;
     struct xp_check *c = op->check;
     xp_check_dns_cb cb = op->cb.dns;
     void *cbarg = op->arg;
+    struct pinned *pinned = op->pinned;
     int live = op_end(op);
 
     free(op);
-    if (!live)
-        return;
-    cb(c, cbarg, res);
-    xp_check_release(c);
+    if (live) {
+        cb(c, cbarg, res);
+        xp_check_release(c);
+    }
+    pinned_free(pinned);
+}
+
+static void
+on_pinned(void *arg)
+{
+    struct op *op = arg;
+
+    on_dns(op, &op->pinned->res);
+}
+
+/*
+ * -4 / -6 and --connect-to HOST:PORT:ADDR decide some address answers: the
+ * family not wanted is "not asked", and a pinned host answers with its
+ * address (SNI, Host and the name checks still use HOST). NULL: ask DNS.
+ */
+static struct pinned *
+pinned_answer(const struct xp_options *o, const char *name, int type)
+{
+    struct pinned *p;
+    const char *addr = NULL;
+    size_t i;
+
+    if (type != XP_DNS_A && type != XP_DNS_AAAA)
+        return NULL;
+    for (i = 0; i < o->nconnect_to; i++)
+        if (strcasecmp(o->connect_to[i].host, name) == 0)
+            addr = o->connect_to[i].addr;
+    if (!addr && !(o->family == 4 && type == XP_DNS_AAAA) &&
+        !(o->family == 6 && type == XP_DNS_A))
+        return NULL;
+    p = xcalloc(1, sizeof(*p));
+    p->res.qname = xstrdup(name);
+    p->res.qtype = type;
+    p->res.server = "--connect-to / -4 / -6";
+    if (addr && (strchr(addr, ':') != NULL) == (type == XP_DNS_AAAA) &&
+        !(o->family == 4 && type == XP_DNS_AAAA) && !(o->family == 6 && type == XP_DNS_A)) {
+        p->res.status = XP_DNS_OK;
+        p->rr.owner = xstrdup(name);
+        p->rr.type = type;
+        snprintf(p->rr.addr, sizeof(p->rr.addr), "%s", addr);
+        p->res.rr = &p->rr;
+        p->res.nrr = 1;
+        return p;
+    }
+    p->res.status = XP_DNS_NODATA;
+    p->res.error = xstrdup(addr ? "not asked: --connect-to pins this name to an address of "
+                                  "the other family"
+                                : o->family == 4 ? "not asked: -4 (IPv4 only)"
+                                                 : "not asked: -6 (IPv6 only)");
+    return p;
+}
+
+const char *
+xp_check_answer_word(const struct xp_dns_result *res)
+{
+    if (res->status == XP_DNS_NODATA && res->error && strstr(res->error, "-4 (IPv4"))
+        return "not asked (-4)";
+    if (res->status == XP_DNS_NODATA && res->error && strstr(res->error, "-6 (IPv6"))
+        return "not asked (-6)";
+    return xp_dns_status_name(res->status);
 }
 
 void
@@ -163,6 +243,11 @@ xp_check_dns(struct xp_check *c, const char *name, int type, xp_check_dns_cb cb,
     struct op *op = op_new(c, arg);
 
     op->cb.dns = cb;
+    op->pinned = pinned_answer(engine_of(c)->opts, name, type);
+    if (op->pinned) {
+        xp_loop_defer(engine_of(c)->loop, on_pinned, op);   /* never call back from inside */
+        return;
+    }
     xp_dns_query(engine_of(c)->dns, name, type, on_dns, op);
 }
 
@@ -459,7 +544,10 @@ xp_check_dns_step(struct xp_check *c, struct xp_step *parent, const struct xp_dn
     case XP_DNS_OK:
         break;
     case XP_DNS_NODATA:
-        xp_step_note(s, "no %s record (the name exists)", xp_dns_type_name(res->qtype));
+        if (res->error)   /* decided by the command line (-4, -6, --connect-to) */
+            xp_step_note(s, "%s", res->error);
+        else
+            xp_step_note(s, "no %s record (the name exists)", xp_dns_type_name(res->qtype));
         st = XP_ST_INFO;
         break;
     case XP_DNS_NXDOMAIN:
@@ -1150,6 +1238,7 @@ xp_engine_free(struct xp_engine *e)
     X509_STORE_free(e->store);
     for (op = e->ops; op; op = next) {
         next = op->next;
+        pinned_free(op->pinned);
         free(op);
     }
     xp_run_free(e->run);

@@ -175,6 +175,18 @@ run_json(const struct xp_options *opts)
                                                       : json_string("built-in"));
     json_object_set_new(o, "expect_file", arg_json(opts->expect_file, opts->expect_file ? strlen(opts->expect_file) : 0));
     json_object_set_new(o, "ignored", ignored);
+    json_object_set_new(o, "family", opts->family ? json_integer(opts->family) : json_null());
+    {
+        json_t *ct = json_array();
+        size_t k;
+
+        for (k = 0; k < opts->nconnect_to; k++)
+            json_array_append_new(ct, json_pack("{s:s, s:i, s:s}", "host",
+                                                opts->connect_to[k].host, "port",
+                                                opts->connect_to[k].port, "address",
+                                                opts->connect_to[k].addr));
+        json_object_set_new(o, "connect_to", ct);
+    }
     json_object_set_new(o, "ehlo", arg_json(opts->ehlo, opts->ehlo ? strlen(opts->ehlo) : 0));
     json_object_set_new(o, "sending_ip", arg_json(opts->ip, opts->ip ? strlen(opts->ip) : 0));
     json_object_set_new(o, "user", arg_json(opts->user, opts->user ? strlen(opts->user) : 0));

@@ -52,6 +52,7 @@ enum {
     OPT_IGNORE,
     OPT_BASELINE,
     OPT_EHLO,
+    OPT_CONNECT_TO,
     OPT_EXPIRY_WARN_DAYS,
     OPT_NO_REVOCATION,
     OPT_EXPLAIN,
@@ -78,6 +79,9 @@ static const struct option long_options[] = {
     { "ignore", required_argument, NULL, OPT_IGNORE },
     { "baseline", required_argument, NULL, OPT_BASELINE },
     { "ehlo", required_argument, NULL, OPT_EHLO },
+    { "connect-to", required_argument, NULL, OPT_CONNECT_TO },
+    { "ipv4", no_argument, NULL, '4' },
+    { "ipv6", no_argument, NULL, '6' },
     { "expiry-warn-days", required_argument, NULL, OPT_EXPIRY_WARN_DAYS },
     { "no-revocation", no_argument, NULL, OPT_NO_REVOCATION },
     { "explain", required_argument, NULL, OPT_EXPLAIN },
@@ -161,6 +165,12 @@ xp_cli_usage(FILE *out)
 "                           answers); with -q only the changes. Run once per\n"
 "                           --dns-server to compare internal and external DNS\n", out);
     fputs(
+"  -4, -6                   IPv4 or IPv6 addresses only (the other family is\n"
+"                           not asked)\n"
+"      --connect-to HOST:PORT:ADDR\n"
+"                           reach HOST at ADDR (one node behind a load\n"
+"                           balancer): SNI, Host and the name judged stay\n"
+"                           HOST; IPv6 as [ADDR]; repeatable\n"
 "      --ehlo NAME          the name the smtp check sends with EHLO (default:\n"
 "                           this host's FQDN, else its address literal), as\n"
 "                           the on-premises server or Exchange Online would\n"
@@ -427,6 +437,49 @@ check_long_names(int argc, char **argv)
         if (long_options[found].has_arg == required_argument && !a[2 + n])
             i++;
     }
+}
+
+/*
+ * --connect-to HOST:PORT:ADDR (curl's form; PORT may be empty): HOST's
+ * address answers are ADDR, so one node behind a load balancer is reached
+ * with HOST as SNI, Host and the name judged. IPv6 as [ADDR].
+ */
+static void
+add_connect_to(struct xp_options *o, const char *v)
+{
+    struct xp_connect_to ct;
+    const char *c1 = strchr(v, ':'), *c2 = c1 ? strchr(c1 + 1, ':') : NULL, *addr;
+    unsigned char bin[16];
+    char *end;
+    long port = 0;
+    size_t alen;
+
+    memset(&ct, 0, sizeof(ct));
+    if (!c1 || !c2 || c1 == v || (size_t)(c1 - v) >= sizeof(ct.host))
+        usage_error("--connect-to wants HOST:PORT:ADDR (mail.contoso.com:443:203.0.113.7), "
+                    "not '%.80s'", v);
+    memcpy(ct.host, v, (size_t)(c1 - v));
+    if (c2 > c1 + 1) {
+        port = strtol(c1 + 1, &end, 10);
+        if (end != c2 || port < 1 || port > 65535)
+            usage_error("--connect-to '%.80s': the port must be 1-65535 or empty", v);
+    }
+    addr = c2 + 1;
+    alen = strlen(addr);
+    if (addr[0] == '[' && alen > 2 && addr[alen - 1] == ']') {
+        addr++;
+        alen -= 2;
+    }
+    if (alen >= sizeof(ct.addr))
+        usage_error("--connect-to '%.80s': ADDR is not an IP address", v);
+    memcpy(ct.addr, addr, alen);
+    if (inet_pton(AF_INET, ct.addr, bin) != 1 && inet_pton(AF_INET6, ct.addr, bin) != 1)
+        usage_error("--connect-to '%.80s': ADDR must be an IP address (IPv6 as [ADDR])", v);
+    if (ct.host[strlen(ct.host) - 1] == '.')
+        ct.host[strlen(ct.host) - 1] = '\0';
+    ct.port = (int)port;
+    o->connect_to = xrealloc(o->connect_to, (o->nconnect_to + 1) * sizeof(ct));
+    o->connect_to[o->nconnect_to++] = ct;
 }
 
 /* --ehlo: a domain (RFC 5321 Domain) or an address literal in brackets;
@@ -711,7 +764,7 @@ xp_cli_parse(struct xp_options *o, int argc, char **argv)
     o->expect = xp_expect_new();
     check_long_names(argc, argv);
     opterr = 0;
-    while ((ch = getopt_long(argc, argv, ":c:f:o:ivqhV", long_options, NULL)) != -1) {
+    while ((ch = getopt_long(argc, argv, ":c:f:o:ivqhV46", long_options, NULL)) != -1) {
         switch (ch) {
         case 'c':
             parse_checks(&checks, optarg);
@@ -761,6 +814,15 @@ xp_cli_parse(struct xp_options *o, int argc, char **argv)
             break;
         case OPT_DOMAINS_FILE:
             domains_file = optarg;
+            break;
+        case '4':
+        case '6':
+            if (o->family && o->family != ch - '0')
+                usage_error("-4 and -6 contradict each other");
+            o->family = ch - '0';
+            break;
+        case OPT_CONNECT_TO:
+            add_connect_to(o, optarg);
             break;
         case OPT_EHLO:
             if (!valid_ehlo(optarg))
@@ -884,6 +946,7 @@ xp_options_free(struct xp_options *o)
     }
     free(o->targets);
     free(o->target_errors);
+    free(o->connect_to);
     if (o->password) {
         explicit_bzero(o->password, strlen(o->password));
         free(o->password);

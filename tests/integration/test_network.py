@@ -1,0 +1,53 @@
+"""Network behaviour stated, not implied: no proxy from the environment,
+-4 / -6, --connect-to HOST:PORT:ADDR (one node behind a load balancer with
+the right SNI and Host)."""
+
+import os
+
+from harness import (assert_eq, assert_true, assert_usage_error, findings, lab_args, lab_dir,
+                     parse_json, run)
+
+
+def _ca():
+    return ["--ca-file", os.path.join(lab_dir(), "certs", "ca.pem")]
+
+
+def test_proxy_variables_are_not_used():
+    env = dict(os.environ, https_proxy="http://127.0.0.1:9", http_proxy="http://127.0.0.1:9",
+               ALL_PROXY="http://127.0.0.1:9")
+    r = run(*lab_args("-f", "json", *_ca(), "-c", "autodiscover", "hybrid.test"), env=env)
+    doc = parse_json(r)
+    assert_eq(doc["status"], "pass", "autodiscover through a dead proxy in the environment")
+
+
+def test_connect_to_reaches_the_given_node_with_the_right_name():
+    # autodiscover.hybrid.test pinned to lyncdead's server, whose certificate
+    # is for mail.onprem.test: judged against the name asked for.
+    r = run(*lab_args("-f", "json", *_ca(), "-c", "autodiscover,cert",
+                      "--connect-to", "autodiscover.hybrid.test:443:127.0.1.11", "hybrid.test"))
+    doc = parse_json(r)
+    mism = findings(doc, "CERT_NAME_MISMATCH")
+    assert_true(mism and mism[0]["evidence"].get("address") == "127.0.1.11" and
+                mism[0]["evidence"].get("host") == "autodiscover.hybrid.test",
+                "certificate of the pinned node judged for the name: %s" % mism)
+    assert_eq(doc["run"]["connect_to"],
+              [{"host": "autodiscover.hybrid.test", "port": 443, "address": "127.0.1.11"}],
+              "run.connect_to")
+    for bad in ("nohost", "a.test:443", "a.test:99999:127.0.0.1", "a.test:443:not-an-ip"):
+        assert_usage_error(run("--connect-to", bad, "cloud.test"), mention="--connect-to")
+
+
+def test_ipv4_only_and_ipv6_only():
+    # v6.test's Autodiscover host has AAAA only.
+    r = run(*lab_args("-f", "json", *_ca(), "-c", "autodiscover", "-4", "v6.test"))
+    doc = parse_json(r)
+    assert_eq(doc["status"], "fail", "-4 on an IPv6-only Autodiscover host")
+    assert_true("not asked: -4" in r.out, "the AAAA question is said to be not asked")
+    r = run(*lab_args("-f", "json", *_ca(), "-c", "autodiscover", "-6", "v6.test"))
+    assert_eq(parse_json(r)["status"], "pass", "-6 on an IPv6-only Autodiscover host")
+    # The MX of hybrid.test has an A record only.
+    r = run(*lab_args("-f", "json", *_ca(), "-c", "smtp", "-6", "hybrid.test"))
+    f = findings(parse_json(r), "SMTP_DNS_ERROR")
+    assert_true(f and "not asked (-6)" in f[0]["message"] and "AAAA record" in f[0]["remediation"],
+                "-6 names itself in the finding and asks for an AAAA record: %s" % f)
+    assert_usage_error(run("-4", "-6", "cloud.test"), mention="-4 and -6")
