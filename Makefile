@@ -6,6 +6,7 @@
 #   make bench      exprobe's speed and memory vs peer tools, against the lab
 #   make asan       build/asan/exprobe with ASan + UBSan (a report: exit 86)
 #   make asan-test  unit + integration tests under ASan + UBSan
+#   make fuzz       every libFuzzer harness FUZZ_SECONDS (tests/fuzz/README.md)
 #   make install    PREFIX=/usr/local DESTDIR=
 #   make clean
 
@@ -35,7 +36,7 @@ DEPS     = $(LIB_OBJ:.o=.d) $(MAIN_OBJ:.o=.d)
 UNIT_SRC = $(wildcard tests/unit/test_*.c)
 UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all deps test unit clang integration tui demo bench asan asan-test fuzz install clean lab-start lab-stop
+.PHONY: all deps test unit clang integration tui demo bench asan asan-test fuzz fuzz-build fuzz-smoke install clean lab-start lab-stop
 
 all: $(BUILD)/exprobe
 
@@ -67,7 +68,7 @@ clang:
 
 # Everything: unit tests and the lab integration tests; the last line of
 # output is "N passed, N failed".
-test: all unit clang
+test: all unit clang fuzz-smoke
 	@scripts/deps all
 	@tests/run.sh $(BUILD)
 
@@ -110,6 +111,33 @@ asan-test:
 	$(MAKE) --no-print-directory BUILD=build/asan $(ASAN_FLAGS) build/asan/exprobe unit
 	@scripts/deps all
 	@tests/run.sh build/asan
+
+# ---- fuzzing: libFuzzer harnesses tests/fuzz/fuzz_*.c (tests/fuzz/README.md) ----
+# make fuzz        each harness FUZZ_SECONDS on its corpus (tests/fuzz/corpus/NAME,
+#                  new inputs kept in build/fuzz/corpus/NAME)
+# make fuzz-smoke  each FUZZ_SMOKE_SECONDS (part of make test: a regression fails it)
+FUZZ_SECONDS ?= 120
+FUZZ_SMOKE_SECONDS ?= 3
+FUZZ_CC ?= clang
+FUZZ_SRC  = $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BINS = $(FUZZ_SRC:tests/fuzz/%.c=build/fuzz/%)
+FUZZ_FLAGS = CC=$(FUZZ_CC) LDFLAGS="-fsanitize=address,undefined" \
+	CFLAGS="-O1 -g -fsanitize=address,undefined,fuzzer-no-link -fno-sanitize-recover=all -fno-omit-frame-pointer"
+
+fuzz-build:
+	@$(MAKE) --no-print-directory BUILD=build/fuzz $(FUZZ_FLAGS) $(FUZZ_BINS)
+
+# One harness: its .c, and tests/fuzz/fuzz_NAME.ldflags if it needs link flags.
+$(BUILD)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(BUILD)/libxp.a
+	$(CC) $(WARN) -Wno-missing-prototypes $(CFLAGS) $(CPPFLAGS) $(PKG_CFLAGS) -fsanitize=fuzzer \
+	    $(LDFLAGS) $(shell cat tests/fuzz/fuzz_$*.ldflags 2>/dev/null) \
+	    -o $@ $< $(BUILD)/libxp.a $(PKG_LIBS)
+
+fuzz: fuzz-build
+	@tests/fuzz/run.sh build/fuzz $(FUZZ_SECONDS)
+
+fuzz-smoke: fuzz-build
+	@tests/fuzz/run.sh build/fuzz $(FUZZ_SMOKE_SECONDS)
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin

@@ -78,6 +78,9 @@ void xp_dns_flush(struct xp_dns *dns);
 /* A deep copy of res, for a check to keep past its callback. */
 struct xp_dns_result *xp_dns_result_dup(const struct xp_dns_result *res);
 void xp_dns_result_free(struct xp_dns_result *res);
+/* Walk a raw DNS message's answer section into r (zeroed by the caller;
+ * free with xp_dns_result_free): 1, or 0 if malformed. For tests/fuzz. */
+int xp_dns_parse_answer(struct xp_dns_result *r, const unsigned char *abuf, int alen);
 
 const char *xp_dns_type_name(int type);
 const char *xp_dns_status_name(enum xp_dns_status st);

@@ -10,6 +10,7 @@
  * each delivery in the outbox hold one reference each.
  */
 #include "xp_dns.h"
+#include "xp_model.h"
 #include "xp.h"
 #include "xp_loop.h"
 
@@ -552,18 +553,22 @@ xp_dns_status_name(enum xp_dns_status st)
 static void
 quote_text(struct xp_buf *b, const char *s, size_t n)
 {
-    size_t i;
+    size_t i, cl;
 
     xp_buf_add(b, "\"", 1);
-    for (i = 0; i < n; i++) {
+    for (i = 0; i < n; i += cl) {
         unsigned char c = (unsigned char)s[i];
 
+        /* Printable UTF-8 as it is; controls and bytes that are not UTF-8
+         * as \DDD (RFC 1035 presentation), so no byte is lost or hidden. */
+        cl = xp_utf8_printable_len(s + i, n - i);
         if (c == '"' || c == '\\')
             xp_buf_printf(b, "\\%c", c);
-        else if (c < 0x20 || c == 0x7f)
-            xp_buf_printf(b, "\\%03u", c);
+        else if (cl)
+            xp_buf_add(b, s + i, cl);
         else
-            xp_buf_add(b, (const char *)&s[i], 1);  /* UTF-8 is cleaned later */
+            xp_buf_printf(b, "\\%03u", c);
+        cl = cl ? cl : 1;
     }
     xp_buf_add(b, "\"", 1);
 }
@@ -628,4 +633,12 @@ xp_dns_count(const struct xp_dns_result *res, int type)
         if (res->rr[i].type == type)
             n++;
     return n;
+}
+
+/* The answer walker on its own, for tests and tests/fuzz (a server's bytes
+ * straight in): 0 if abuf is malformed (r then holds what parsed before). */
+int
+xp_dns_parse_answer(struct xp_dns_result *r, const unsigned char *abuf, int alen)
+{
+    return parse_answer(r, abuf, alen);
 }

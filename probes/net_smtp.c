@@ -161,7 +161,7 @@ xp_smtp_next(struct xp_smtp_parser *p, struct xp_smtp_reply *out)
     if (p->err)
         return -1;
     for (;;) {
-        const char *line = p->buf + p->pos;
+        const char *line = p->buf ? p->buf + p->pos : "";   /* nothing fed yet */
         size_t avail = p->len - p->pos, n;
         const char *nl = avail ? memchr(line, '\n', avail) : NULL;
         int code;

@@ -171,6 +171,18 @@ rr_format__txt_utf8__bytes_kept(void **state)
     expect_format(&rr, "contoso.com. 300 TXT \"caf\xC3\xA9 \xE2\x82\xAC\"");
 }
 
+/* Found by tests/fuzz/fuzz_dns_answer: bytes that are not UTF-8, and C1
+ * controls, were passed on raw (to be replaced by U+FFFD later). */
+static void
+rr_format__txt_not_utf8_or_c1__escaped(void **state)
+{
+    char text[] = "a\xFF" "b\xC2\x9B" "c\xC3";
+    struct xp_dns_rr rr = rr_txt("contoso.com", 300, text, strlen(text));
+
+    (void)state;
+    expect_format(&rr, "contoso.com. 300 TXT \"a\\255b\\194\\155c\\195\"");
+}
+
 static void
 rr_format__txt_length__bytes_past_len_ignored(void **state)
 {
@@ -425,6 +437,7 @@ main(void)
         cmocka_unit_test(rr_format__txt_quote_and_backslash__escaped),
         cmocka_unit_test(rr_format__txt_control_bytes__decimal_escapes),
         cmocka_unit_test(rr_format__txt_utf8__bytes_kept),
+        cmocka_unit_test(rr_format__txt_not_utf8_or_c1__escaped),
         cmocka_unit_test(rr_format__txt_length__bytes_past_len_ignored),
         cmocka_unit_test(dns_lines__answer__one_formatted_line_each),
         cmocka_unit_test(dns_lines__empty_answer__null_terminated_empty),

@@ -886,6 +886,23 @@ long_line(size_t n, const char *end)
     return s;
 }
 
+/* Found by tests/fuzz/fuzz_smtp_reply (UBSan): asking before any byte
+ * arrived computed NULL + 0. */
+static void
+parser__next_before_any_bytes__needs_more(void **state)
+{
+    struct xp_smtp_parser p;
+    struct xp_smtp_reply r;
+
+    (void)state;
+    xp_smtp_parser_init(&p, NULL);
+    assert_int_equal(xp_smtp_next(&p, &r), 0);
+    assert_int_equal(xp_smtp_feed(&p, "", 0), 0);
+    assert_int_equal(xp_smtp_next(&p, &r), 0);
+    assert_int_equal(xp_smtp_buffered(&p), 0);
+    xp_smtp_parser_free(&p);
+}
+
 static void
 parser__any_segmentation__same_result(void **state)
 {
@@ -955,6 +972,7 @@ main(void)
         cmocka_unit_test(parser__overlong_line__error_without_waiting_for_lf),
         cmocka_unit_test(parser__line_count_bound__error),
         cmocka_unit_test(parser__total_bytes_bound__error_and_bytes_dropped),
+        cmocka_unit_test(parser__next_before_any_bytes__needs_more),
         cmocka_unit_test(parser__any_segmentation__same_result),
         cmocka_unit_test(parser__line_max_with_crlf_split__accepted),
         cmocka_unit_test(parser__enhanced_code__classes_2_4_5),
