@@ -14,6 +14,8 @@
 
 #include <idn2.h>
 #include <stdlib.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
 #include <string.h>
 
 struct text {
@@ -22,6 +24,7 @@ struct text {
     size_t check;           /* next check of that target */
     int header_done;
     int run_ended, rollup_done;
+    int width;              /* terminal columns to wrap at; 0: no wrapping (not a tty) */
 };
 
 enum colour { C_NONE, C_PASS, C_WARN, C_FAIL, C_DIM, C_BOLD };
@@ -179,6 +182,52 @@ print_evidence(struct xp_reporter *r, const struct xp_evidence *e)
     }
 }
 
+/* Columns a UTF-8 string takes (one per code point: good enough for text). */
+static int
+columns(const char *s, size_t n)
+{
+    int c = 0;
+    size_t i;
+
+    for (i = 0; i < n; i++)
+        c += ((unsigned char)s[i] & 0xC0) != 0x80;
+    return c;
+}
+
+/*
+ * s from column col on, wrapped at the terminal's width under a hanging
+ * indent (a fix line of 300 characters stays readable); written as is when
+ * the output is not a terminal (files and pipes keep one line per item).
+ */
+static void
+put_wrapped(struct xp_reporter *r, int col, int indent, const char *s)
+{
+    const struct text *tx = r->priv;
+    const char *p = s;
+
+    if (!tx || tx->width <= indent + 20) {
+        xp_report_put_safe(r->out, s);
+        return;
+    }
+    while (*p) {
+        size_t sp = strspn(p, " "), wl = strcspn(p + sp, " ");
+        int w = columns(p + sp, wl);
+        char *word;
+
+        if (col > indent && col + (int)sp + w > tx->width) {
+            fprintf(r->out, "\n%*s", indent, "");
+            col = indent;
+            p += sp;
+            sp = 0;
+        }
+        word = xstrndup(p, sp + wl);
+        xp_report_put_safe(r->out, word);
+        free(word);
+        col += (int)sp + w;
+        p += sp + wl;
+    }
+}
+
 static void
 print_finding(struct xp_reporter *r, const struct xp_finding *f)
 {
@@ -192,13 +241,14 @@ print_finding(struct xp_reporter *r, const struct xp_finding *f)
     fputc(' ', r->out);
     paint(r, C_BOLD, xp_code_info(f->code)->name);
     fputs("  ", r->out);
-    xp_report_put_safe(r->out, f->message);
+    put_wrapped(r, 7 + (int)strlen(xp_severity_name(f->severity)) + 1 +
+                       (int)strlen(xp_code_info(f->code)->name) + 2, 12, f->message);
     if (f->suppressed)
         fprintf(r->out, "  (suppressed %s: ignore =)", xp_severity_name(f->original_severity));
     fputc('\n', r->out);
     if (f->remediation && problem) {
         fputs("            fix: ", r->out);
-        xp_report_put_safe(r->out, f->remediation);
+        put_wrapped(r, 17, 17, f->remediation);
         fputc('\n', r->out);
     }
     if ((problem || r->opts->verbose) && f->evidence && !r->opts->quiet)
@@ -330,8 +380,9 @@ flush_ready(struct xp_reporter *r)
             tx->header_done = 1;
         }
         while (tx->check < t->nchecks && t->checks[tx->check]->done) {
-            /* -q --baseline: only what changed. */
-            if (!(r->opts->quiet && r->opts->baseline))
+            /* -q --baseline: only what changed; -q --preflight: the
+             * checklist (its blockers carry the fixes). */
+            if (!(r->opts->quiet && (r->opts->baseline || r->opts->preflight)))
                 print_check(r, t->checks[tx->check]);
             tx->check++;
         }
@@ -355,7 +406,12 @@ flush_ready(struct xp_reporter *r)
 static void
 text_open(struct xp_reporter *r)
 {
-    r->priv = xcalloc(1, sizeof(struct text));
+    struct text *tx = xcalloc(1, sizeof(struct text));
+    struct winsize ws;
+
+    if (isatty(fileno(r->out)) && ioctl(fileno(r->out), TIOCGWINSZ, &ws) == 0 && ws.ws_col)
+        tx->width = ws.ws_col;
+    r->priv = tx;
 }
 
 static void

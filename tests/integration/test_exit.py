@@ -151,3 +151,11 @@ def test_healthy_text_report_fits_a_screen():
     rv = run(*lab_args(*ca, "-v", "--dnsbl", "list.dnsbl.test", "hybrid.test"))
     if "Method 2" not in rv.out or len(rv.out.splitlines()) <= len(lines):
         fail("-v does not show every step:\n" + rv.out[:800])
+
+
+def test_quiet_preflight_is_verdict_and_checklist_only():
+    r = run(*lab_args("-q", "--preflight", "-c", "cname,lync", "lyncdead.test"))
+    if "[FAIL]" in r.out or "[WARN]" in r.out:
+        fail("-q --preflight printed the check-by-check problems:\n" + r.out)
+    if "lyncdead.test" not in r.out:
+        fail("-q --preflight lost the verdict line:\n" + r.out)

@@ -51,3 +51,41 @@ def test_ipv4_only_and_ipv6_only():
     assert_true(f and "not asked (-6)" in f[0]["message"] and "AAAA record" in f[0]["remediation"],
                 "-6 names itself in the finding and asks for an AAAA record: %s" % f)
     assert_usage_error(run("-4", "-6", "cloud.test"), mention="-4 and -6")
+
+
+def _run_in_pty(args, cols):
+    """exprobe's text report on a terminal COLS wide (stdout a pty)."""
+    import fcntl
+    import pty
+    import struct
+    import termios
+    from harness import EXPROBE
+    pid, fd = pty.fork()
+    if pid == 0:
+        fcntl.ioctl(1, termios.TIOCSWINSZ, struct.pack("HHHH", 40, cols, 0, 0))
+        os.execv(EXPROBE, [EXPROBE] + args)
+    out = b""
+    while True:
+        try:
+            chunk = os.read(fd, 65536)
+        except OSError:
+            break
+        if not chunk:
+            break
+        out += chunk
+    os.waitpid(pid, 0)
+    return out.decode("utf-8", "replace").replace("\r\n", "\n")
+
+
+def test_finding_lines_wrap_to_the_terminal():
+    out = _run_in_pty(lab_args("--no-color", *_ca(), "-c", "lync,cert", "lyncdead.test"), 80)
+    fix = [l for l in out.split("\n") if "fix:" in l]
+    assert_true(fix, "no fix line in:\n" + out)
+    long_lines = [l for l in out.split("\n") if len(l) > 80 and ("fix:" in l or l.startswith(" " * 17))]
+    assert_true(not long_lines, "fix lines longer than the terminal:\n" + "\n".join(long_lines))
+    assert_true(any(l.startswith(" " * 17) and l.strip() for l in out.split("\n")),
+                "wrapped lines keep the hanging indent:\n" + out)
+    # Not a terminal: one line per item, as before.
+    r = run(*lab_args("--no-color", *_ca(), "-c", "lync,cert", "lyncdead.test"))
+    assert_true(any(len(l) > 80 and "fix:" in l for l in r.out.split("\n")),
+                "a pipe gets unwrapped lines")
