@@ -15,6 +15,8 @@
 #              mail.onprem.test 127.0.1.11:25
 #              (fixtures/exim/exim.conf.in)
 #   smtphostile scripted hostile SMTP servers              127.0.1.80-.92:25
+#   faults9    server faults: TCP resets, TLS alert/drip,   127.0.9.10-.33
+#              chunked-forever HTTP, DNS TC/wrong id/loop/64 KB TXT
 #              (tests/lab/servers/smtp_hostile.py)
 #
 # Certificates: start runs tests/lab/certs.sh into $LAB_DIR/certs each time
@@ -85,13 +87,15 @@ TLS_GARBAGE=$ROOT/tests/lab/servers/tls_garbage.py
 SMTP_LAB=$ROOT/tests/lab/servers/smtp_lab.py
 DANE13=$ROOT/tests/lab/dane13.py
 SMTP_HOSTILE=$ROOT/tests/lab/servers/smtp_hostile.py
+FAULTS9=$ROOT/tests/lab/servers/faults9.py
+FAULTS9_PROBE=127.0.9.21:25
 EXIM=${EXIM:-/usr/sbin/exim4}
 SMTP_DIR=$LAB_DIR/smtp
 EXIM_PROBE=127.0.1.70:25
 HOSTILE_PROBE=127.0.1.80:25
 CERTS_SH=$ROOT/tests/lab/certs.sh
 
-SERVERS="named nginx blackhole tlsstall tlsgarbage exim smtphostile"
+SERVERS="named nginx blackhole tlsstall tlsgarbage exim smtphostile faults9"
 # The Python servers run in the foreground of their own session; the PIDs
 # this run launched, to notice one dying during start-up.
 declare -A CHILD=()
@@ -109,6 +113,7 @@ pidfile() {
         tlsgarbage) echo "$LAB_DIR/tls_garbage.pid" ;;
         exim)      echo "$SMTP_DIR/exim.pid" ;;
         smtphostile) echo "$LAB_DIR/smtp_hostile.pid" ;;
+        faults9)   echo "$LAB_DIR/faults9.pid" ;;
     esac
 }
 
@@ -121,6 +126,7 @@ logfiles() {
         tlsgarbage) echo "$LAB_DIR/tls_garbage.log" ;;
         exim)      echo "$SMTP_DIR/log/paniclog $SMTP_DIR/log/mainlog $LAB_DIR/exim.stderr" ;;
         smtphostile) echo "$LAB_DIR/smtp_hostile.log" ;;
+        faults9)   echo "$LAB_DIR/faults9.log" ;;
     esac
 }
 
@@ -133,6 +139,7 @@ where() {
         tlsgarbage) echo "$GARBAGE_ADDR:$TLS_PORT" ;;
         exim)      echo "127.0.1.70-.73,.41,.11, 127.0.13.10,.41:25" ;;
         smtphostile) echo "127.0.1.80-.92:25" ;;
+        faults9)   echo "127.0.9.10-.33" ;;
     esac
 }
 
@@ -147,6 +154,7 @@ cmd_tag() {
         tlsgarbage) echo "tls_garbage.py" ;;
         exim)      echo "exim4" ;;
         smtphostile) echo "smtp_hostile.py" ;;
+        faults9)   echo "faults9.py" ;;
     esac
 }
 
@@ -393,6 +401,12 @@ start_one() {
                 </dev/null >>"$(logfiles smtphostile)" 2>&1 9>&- &
             CHILD[$1]=$!
             ;;
+        faults9)
+            # Server faults (issue 9): resets, alerts, drips, DNS tricks.
+            setsid "$PYTHON" "$FAULTS9" --pidfile "$(pidfile faults9)" \
+                </dev/null >>"$(logfiles faults9)" 2>&1 9>&- &
+            CHILD[$1]=$!
+            ;;
     esac
 }
 
@@ -438,10 +452,11 @@ EOF
             ep=$(where "$1")
             timeout 2 bash -c "exec 3<>/dev/tcp/${ep%:*}/${ep#*:}" 2>/dev/null
             ;;
-        exim|smtphostile)
+        exim|smtphostile|faults9)
             live_pid "$1" >/dev/null || return 1
             local ep=$EXIM_PROBE
             [ "$1" = smtphostile ] && ep=$HOSTILE_PROBE
+            [ "$1" = faults9 ] && ep=$FAULTS9_PROBE
             timeout 2 bash -c "exec 3<>/dev/tcp/${ep%:*}/${ep#*:}" 2>/dev/null
             ;;
     esac
