@@ -315,22 +315,40 @@ print_header(struct xp_reporter *r, const struct xp_target *t)
     fprintf(r->out, "  started %s\n\n", t->started_at);
 }
 
+/* Findings a reader must act on (warnings and failures), over all checks. */
+static int
+count_problems(const struct xp_target *t)
+{
+    const struct xp_finding *f;
+    size_t i;
+    int n = 0;
+
+    for (i = 0; i < t->nchecks; i++)
+        for (f = t->checks[i]->findings; f; f = f->next)
+            n += f->severity != XP_SEV_INFO;
+    return n;
+}
+
 static void
 print_footer(struct xp_reporter *r, const struct xp_target *t)
 {
     struct xp_counts n;
     enum xp_status st = xp_target_rollup(t);
-    char line[200], unk[32] = "";
+    char line[240], unk[32] = "", probs[40] = "";
+    int problems;
 
     xp_target_counts(t, &n);
     if (n.unknown)
         snprintf(unk, sizeof(unk), ", %d unknown", n.unknown);
+    problems = count_problems(t);
     fputs("== ", r->out);
     paint(r, C_BOLD, t->domain);
     fputs(": ", r->out);
     paint(r, status_colour(st), xp_status_upper(st));
-    snprintf(line, sizeof(line), " - %d passed, %d warned, %d failed%s, %d skipped (%.2f s)%s%s\n",
-             n.pass, n.warn, n.fail, unk, n.skip,
+    if (problems)   /* checks are counted above; one check may hold several */
+        snprintf(probs, sizeof(probs), "; %d problem%s", problems, problems == 1 ? "" : "s");
+    snprintf(line, sizeof(line), " - %d passed, %d warned, %d failed%s, %d skipped%s (%.2f s)%s%s\n",
+             n.pass, n.warn, n.fail, unk, n.skip, probs,
              (double)xp_duration_ms(t->t0_us, t->t1_us) / 1000.0,
              t->interrupted ? " - interrupted" : "",
              st == XP_ST_UNKNOWN && !n.pass && !n.warn && !n.fail && !n.unknown
