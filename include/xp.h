@@ -31,19 +31,6 @@ enum xp_exit {
     XP_EXIT_UNKNOWN = 3,    /* no verdict reached (same code as usage: Nagios UNKNOWN) */
 };
 
-/*
- * Bounds on everything a server can send us. One struct, passed down, so a
- * test can shrink them.
- */
-struct xp_limits {
-    int timeout_ms;        /* one network operation (--timeout)             */
-    int max_time_ms;       /* one target, all checks (--max-time)           */
-    size_t value_max;      /* one string stored in the model                */
-    size_t dns_answers;    /* records kept from one DNS answer              */
-};
-
-extern struct xp_limits xp_limits;
-
 /* Allocation: never returns NULL; on failure prints and exits 3. */
 void *xmalloc(size_t n);
 void *xcalloc(size_t n, size_t size);

@@ -52,6 +52,8 @@ const char *xp_check_ids(void);
 /* What a check may read while it runs. */
 const struct xp_options *xp_check_options(const struct xp_check *c);
 const struct xp_expect *xp_check_expect(const struct xp_check *c);
+/* Every bound and timeout of the run (xp_params.h). */
+const struct xp_params *xp_check_params(const struct xp_check *c);
 struct xp_loop *xp_check_loop(const struct xp_check *c);
 
 /* Ask the run's resolver; cb runs unless the check was cancelled. */

@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 struct xp_loop;
+struct xp_params;
 struct xp_dns;
 
 /* Record types we ask for (values are the IANA numbers). */
@@ -64,8 +65,8 @@ typedef void (*xp_dns_cb)(void *arg, const struct xp_dns_result *res);
  * servers: "ADDR[:PORT][,...]" or NULL for the system's resolvers.
  * Returns NULL and fills err on a bad server list.
  */
-struct xp_dns *xp_dns_new(struct xp_loop *loop, const char *servers, int timeout_ms,
-                          char *err, size_t errlen);
+struct xp_dns *xp_dns_new(struct xp_loop *loop, const char *servers,
+                          const struct xp_params *params, char *err, size_t errlen);
 /* Destroys the channel; outstanding callbacks are dropped, not called. */
 void xp_dns_free(struct xp_dns *dns);
 void xp_dns_query(struct xp_dns *dns, const char *name, int type, xp_dns_cb cb, void *arg);

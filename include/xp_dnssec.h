@@ -30,6 +30,7 @@
 #include "xp_dns.h"
 
 struct xp_loop;
+struct xp_params;
 struct xp_dnssec;
 
 #define XP_DNS_TLSA 52
@@ -60,8 +61,8 @@ typedef void (*xp_dnssec_cb)(void *arg, const struct xp_dnssec_result *res);
  * bad server).
  */
 struct xp_dnssec *xp_dnssec_new(struct xp_loop *loop, const char *servers,
-                                const char *anchor_file, int timeout_ms, char *err,
-                                size_t errlen);
+                                const char *anchor_file, const struct xp_params *params,
+                                char *err, size_t errlen);
 void xp_dnssec_free(struct xp_dnssec *v);
 /* cb runs later from the loop, never from inside this call. */
 void xp_dnssec_query(struct xp_dnssec *v, const char *name, int type, xp_dnssec_cb cb,

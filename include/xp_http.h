@@ -61,7 +61,7 @@ typedef void (*xp_http_cb)(void *arg, const struct xp_http_resp *resp);
 struct xp_http *xp_http_start(struct xp_loop *loop, const struct xp_http_req *req,
                               xp_http_cb cb, void *arg);
 void xp_http_abort(struct xp_http *h);
-void xp_http_abort_all(void);
+void xp_http_abort_all(struct xp_loop *loop);
 
 /* Host, port (the scheme's default when absent) and whether it is https,
  * of an absolute URL; 0 on success, -1 when it does not parse. */

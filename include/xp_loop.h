@@ -58,6 +58,21 @@ void xp_loop_remove_easy(struct xp_loop *loop, CURL *easy);
 /* One before-sleep hook (the TUI paints there); NULL to clear. */
 void xp_loop_set_tick(struct xp_loop *loop, xp_tick_cb cb, void *arg);
 
+/*
+ * The transports' work in flight on this loop, each a list its module
+ * links and unlinks (net_tcp.c, net_tls.c, net_http.c), so the engine can
+ * abort what is left (xp_*_abort_all) without any process-wide list.
+ */
+struct xp_tcp;
+struct xp_tls;
+struct xp_http;
+struct xp_loop_live {
+    struct xp_tcp *tcp;
+    struct xp_tls *tls;
+    struct xp_http *http;
+};
+struct xp_loop_live *xp_loop_live(struct xp_loop *loop);
+
 /* Make xp_loop_run return after the current iteration. */
 void xp_loop_stop(struct xp_loop *loop);
 

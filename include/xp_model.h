@@ -7,7 +7,7 @@
  * steps and findings, a finding its evidence. Reporters and the TUI get
  * const borrows, valid until XP_EV_CHECK_RESET for that check or until the
  * run is freed. Every string that enters the model is copied, made valid
- * UTF-8 (invalid bytes become U+FFFD) and capped (xp_limits.value_max), so
+ * UTF-8 (invalid bytes become U+FFFD) and capped (run->params->value_max), so
  * whatever bytes a server sent, every reporter can print it.
  *
  * Checks change the model only through the functions below; each also
@@ -21,6 +21,7 @@
 
 #include "xp.h"
 #include "xp_codes.h"
+#include "xp_params.h"
 
 enum xp_status {
     XP_ST_PENDING,
@@ -142,6 +143,7 @@ struct xp_run {
     xp_emit_fn emit;        /* where model events go (the reporters) */
     void *emit_ctx;
     const unsigned char *ignored;   /* XP_CODE_COUNT flags (ignore =), or NULL */
+    const struct xp_params *params; /* the run's bounds; NULL: xp_params_defaults */
 };
 
 /* Names used by every reporter ("pass", "warn", ...). */

@@ -7,6 +7,8 @@
 
 #include <stddef.h>
 
+#include "xp_params.h"
+
 struct xp_expect;
 struct xp_baseline;
 
@@ -40,8 +42,7 @@ struct xp_options {
     const char *dnsbl;           /* --dnsbl ZONE,...: instead of the built-in list, or NULL */
     int expiry_warn_days;        /* cap of the certificate expiry warning (cert) */
     int no_revocation;           /* --no-revocation: no OCSP/CRL fetches */
-    int timeout_ms;
-    int max_time_ms;
+    struct xp_params params;     /* every bound and timeout (xp_params.h) */
     int verbose;
     int quiet;
     int color;                   /* 1 colour, 0 none */

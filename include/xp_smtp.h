@@ -25,18 +25,13 @@
 
 #include <openssl/ssl.h>
 
+#include "xp_params.h"
 #include "xp_tls.h"
 
 /* ---- limits ---- */
 
-struct xp_smtp_limits {
-    size_t line_max;      /* bytes of one reply line, CRLF excluded (1000) */
-    size_t lines_max;     /* lines of one reply (100) */
-    size_t total_max;     /* bytes received in one session (64 KiB) */
-};
-
-/* The defaults above. */
-extern const struct xp_smtp_limits xp_smtp_default_limits;
+/* struct xp_smtp_limits and its defaults: include/xp_params.h
+ * (xp_params_defaults.smtp). */
 
 /* ---- replies ---- */
 

@@ -33,7 +33,7 @@ struct xp_tcp *xp_tcp_connect(struct xp_loop *loop, const char *ip, int port, in
 /* Abandon a connect whose callback has not run; cb will not be called. */
 void xp_tcp_abort(struct xp_tcp *t);
 /* Abandon every connect still in flight (at shutdown). */
-void xp_tcp_abort_all(void);
+void xp_tcp_abort_all(struct xp_loop *loop);
 
 /* "connection refused", "timed out after 10 s", ... for reports. */
 const char *xp_tcp_error_text(const struct xp_tcp_result *res, char *buf, int len);

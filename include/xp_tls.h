@@ -60,7 +60,7 @@ struct xp_tls *xp_tls_handshake(struct xp_loop *loop, int fd, const char *sni, i
                                 const char *ip, int timeout_ms, xp_tls_cb cb, void *arg);
 /* Abandon a handshake in flight (closes fd; cb is not called). */
 void xp_tls_abort(struct xp_tls *t);
-void xp_tls_abort_all(void);
+void xp_tls_abort_all(struct xp_loop *loop);
 
 /* Fill info (handshake_ok, protocol, cipher, chain, key exchange, stapled
  * OCSP) from a finished handshake: ours, or libcurl's. */

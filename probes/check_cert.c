@@ -164,7 +164,7 @@ want_revocation(struct xp_check *c, const struct xp_tls_info *info)
     f->url = url;
     {
         struct xp_http_req req = {
-            .url = url, .method = "GET", .timeout_ms = xp_check_options(c)->timeout_ms,
+            .url = url, .method = "GET", .timeout_ms = xp_check_params(c)->timeout_ms,
             .max_body = is_ocsp ? OCSP_MAX_BODY : CRL_MAX_BODY,
         };
 

@@ -327,7 +327,7 @@ end_timeout(struct verdict *v, enum xp_smtp_stage stage, const char *err)
     struct xp_finding *f = session_finding(v->c, v->s, XP_SMTP_TIMEOUT, "%s", err);
 
     xp_ev_str(f, "stage", xp_smtp_stage_name(stage));
-    xp_ev_int(f, "timeout_ms", xp_check_options(v->c)->timeout_ms);
+    xp_ev_int(f, "timeout_ms", xp_check_params(v->c)->timeout_ms);
     xp_ev_int(f, "bytes_received", (long long)xp_smtp_conn_bytes(v->s->conn));
     ev_session(f, v->s);
     if (stage == XP_SMTP_ST_BANNER && xp_smtp_conn_bytes(v->s->conn) == 0)
@@ -698,10 +698,10 @@ static void
 start_session(struct xp_check *c, struct host *h, const char *ip)
 {
     struct smtp_state *st = c->state;
-    const struct xp_options *o = xp_check_options(c);
+    const struct xp_params *prm = xp_check_params(c);
     struct xp_smtp_conn_params p = {
-        .host = h->name, .ip = ip, .port = h->port, .timeout_ms = o->timeout_ms,
-        .probe_mail = 1, .lim = xp_smtp_default_limits,
+        .host = h->name, .ip = ip, .port = h->port, .timeout_ms = prm->timeout_ms,
+        .probe_mail = 1, .lim = prm->smtp,
     };
     struct sess *s;
 

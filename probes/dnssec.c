@@ -22,6 +22,7 @@
 
 #include "xp.h"
 #include "xp_loop.h"
+#include "xp_params.h"
 
 struct waiter {
     xp_dnssec_cb cb;
@@ -47,6 +48,7 @@ struct xp_dnssec {
     struct ub_ctx *ctx;
     struct xp_loop *loop;
     int timeout_ms;
+    size_t max_answers;         /* records kept from one answer (xp_params) */
     int fd;
     char *servers_text;
     struct entry *entries;
@@ -211,7 +213,7 @@ rr_fill(struct xp_dns_rr *rr, int type, const unsigned char *d, size_t len)
 }
 
 static void
-result_fill(struct xp_dnssec_result *out, int err, struct ub_result *r)
+result_fill(struct xp_dnssec_result *out, int err, struct ub_result *r, size_t max_answers)
 {
     struct xp_dns_result *d = &out->dns;
     size_t n = 0, i;
@@ -242,7 +244,7 @@ result_fill(struct xp_dnssec_result *out, int err, struct ub_result *r)
     }
     if (!r->havedata)
         return;
-    while (r->data[n] && n < xp_limits.dns_answers)
+    while (r->data[n] && n < max_answers)
         n++;
     d->rr = xcalloc(n + 1, sizeof(*d->rr));
     if (r->canonname && !xp_name_eq(r->canonname, d->qname)) {
@@ -343,7 +345,7 @@ on_answer(void *mydata, int err, struct ub_result *result)
             ub_resolve_free(result);
         return;
     }
-    result_fill(&e->res, err, result);
+    result_fill(&e->res, err, result, e->v->max_answers);
     if (result)
         ub_resolve_free(result);
     finish(e);
@@ -449,14 +451,15 @@ set_opt(struct xp_dnssec *v, const char *opt, const char *val, char *err, size_t
 
 struct xp_dnssec *
 xp_dnssec_new(struct xp_loop *loop, const char *servers, const char *anchor_file,
-              int timeout_ms, char *err, size_t errlen)
+              const struct xp_params *params, char *err, size_t errlen)
 {
     struct xp_dnssec *v = xcalloc(1, sizeof(*v));
     const char *anchor = anchor_file ? anchor_file : XP_DNSSEC_DEFAULT_ANCHOR;
     int e;
 
     v->loop = loop;
-    v->timeout_ms = timeout_ms;
+    v->timeout_ms = params->timeout_ms;
+    v->max_answers = params->dns_answers;
     v->ctx = ub_ctx_create();
     if (!v->ctx) {
         snprintf(err, errlen, "DNSSEC validator: libunbound could not create a context");

@@ -10,7 +10,7 @@
  * drops those that never do (RESOLVER_PARTIAL) so no check waits on them
  * again; when none answers, or the target's domain does not exist, the
  * target gets that one finding (RESOLVER_UNREACHABLE, DOMAIN_NOT_FOUND) in
- * its first check and every other check is skipped with that reason. A few targets run at once (MAX_ACTIVE) so a
+ * its first check and every other check is skipped with that reason. A few targets run at once (xp_params.parallel) so a
  * long --domains-file does not open thousands of sockets.
  */
 #include "xp_cert.h"
@@ -28,7 +28,6 @@
 #include <strings.h>
 #include <unistd.h>
 
-#define MAX_ACTIVE 8
 
 /* One piece of work in flight for a check; freed when it completes or at
  * engine free (a dropped DNS callback never runs). */
@@ -99,6 +98,12 @@ const struct xp_options *
 xp_check_options(const struct xp_check *c)
 {
     return engine_of(c)->opts;
+}
+
+const struct xp_params *
+xp_check_params(const struct xp_check *c)
+{
+    return &engine_of(c)->opts->params;
 }
 
 const struct xp_expect *
@@ -276,7 +281,7 @@ xp_check_dnssec(struct xp_check *c, const char *name, int type, xp_check_dnssec_
 
     if (!e->sec)
         e->sec = xp_dnssec_new(e->loop, e->opts->dns_servers, e->opts->trust_anchor,
-                               e->opts->timeout_ms, err, errlen);
+                               &e->opts->params, err, errlen);
     if (!e->sec)
         return -1;
     op = op_new(c, arg);
@@ -310,7 +315,7 @@ xp_check_tcp(struct xp_check *c, const char *ip, int port, xp_check_tcp_cb cb, v
     struct op *op = op_new(c, arg);
 
     op->cb.tcp = cb;
-    xp_tcp_connect(engine_of(c)->loop, ip, port, engine_of(c)->opts->timeout_ms, on_tcp, op);
+    xp_tcp_connect(engine_of(c)->loop, ip, port, xp_check_params(c)->timeout_ms, on_tcp, op);
 }
 
 static void
@@ -340,7 +345,7 @@ xp_check_tls(struct xp_check *c, int fd, const char *sni, int port, const char *
     struct op *op = op_new(c, arg);
 
     op->cb.tls = cb;
-    xp_tls_handshake(engine_of(c)->loop, fd, sni, port, ip, engine_of(c)->opts->timeout_ms,
+    xp_tls_handshake(engine_of(c)->loop, fd, sni, port, ip, xp_check_params(c)->timeout_ms,
                      on_tls, op);
 }
 
@@ -368,7 +373,9 @@ xp_check_http(struct xp_check *c, const struct xp_http_req *req, xp_check_http_c
 
     op->cb.http = cb;
     if (!r.timeout_ms)
-        r.timeout_ms = engine_of(c)->opts->timeout_ms;
+        r.timeout_ms = engine_of(c)->opts->params.timeout_ms;
+    if (!r.max_body)
+        r.max_body = engine_of(c)->opts->params.http_body_max;
     xp_http_start(engine_of(c)->loop, &r, on_http, op);
 }
 
@@ -750,7 +757,8 @@ on_deadline(void *arg)
 
     t->deadline_timer = 0;
     t->interrupted = 1;
-    snprintf(why, sizeof(why), "cut short by --max-time %g s", e->opts->max_time_ms / 1000.0);
+    snprintf(why, sizeof(why), "cut short by --max-time %g s",
+             e->opts->params.max_time_ms / 1000.0);
     target_stop(e, t, why);
 }
 
@@ -824,7 +832,7 @@ resolver_unreachable(struct xp_engine *e, struct xp_target *t)
     f = xp_finding_new(c, s, XP_RESOLVER_UNREACHABLE,
                        "No resolver answered (%s): nothing could be checked", lines[0]);
     xp_ev_list(f, "resolvers", lines, e->nprobes);
-    xp_ev_int(f, "timeout_ms", e->opts->timeout_ms);
+    xp_ev_int(f, "timeout_ms", e->opts->params.timeout_ms);
     xp_finding_add(f);
     xp_strv_free(lines, e->nprobes);
     premise_failed(e, c, "no resolver answered (RESOLVER_UNREACHABLE): nothing could be "
@@ -910,7 +918,7 @@ resolvers_known(struct xp_engine *e)
     if (!keep.len) {
         e->resolver_dead = 1;
     } else if (e->nsilent) {
-        struct xp_dns *dns = xp_dns_new(e->loop, keep.s, e->opts->timeout_ms, err, sizeof(err));
+        struct xp_dns *dns = xp_dns_new(e->loop, keep.s, &e->opts->params, err, sizeof(err));
 
         if (dns) {   /* cannot fail: each of these parsed alone already */
             xp_dns_free(e->dns);
@@ -979,7 +987,7 @@ ask_resolvers(struct xp_engine *e)
 
         p->engine = e;
         p->server = servers[i];
-        p->dns = xp_dns_new(e->loop, system ? NULL : p->server, e->opts->timeout_ms, err,
+        p->dns = xp_dns_new(e->loop, system ? NULL : p->server, &e->opts->params, err,
                             sizeof(err));
         if (!p->dns) {   /* cannot happen: the whole list parsed */
             free(p->server);
@@ -1008,7 +1016,7 @@ target_start(struct xp_engine *e, struct xp_target *t)
         target_invalid(e, t);
         return;
     }
-    t->deadline_timer = xp_loop_timer(e->loop, e->opts->max_time_ms, on_deadline, t);
+    t->deadline_timer = xp_loop_timer(e->loop, e->opts->params.max_time_ms, on_deadline, t);
     if (e->premise == PREMISE_KNOWN)
         target_premises(e, t);
 }
@@ -1049,7 +1057,7 @@ target_maybe_end(struct xp_engine *e, struct xp_target *t)
 static void
 start_more_targets(struct xp_engine *e)
 {
-    while (!e->run->interrupted && e->active < MAX_ACTIVE && e->next_target < e->run->ntargets)
+    while (!e->run->interrupted && e->active < (size_t)e->opts->params.parallel && e->next_target < e->run->ntargets)
         target_start(e, e->run->targets[e->next_target++]);
 }
 
@@ -1101,13 +1109,14 @@ xp_engine_new(const struct xp_options *opts, struct xp_loop *loop, xp_emit_fn em
 
     e->opts = opts;
     e->loop = loop;
-    e->dns = xp_dns_new(loop, opts->dns_servers, opts->timeout_ms, err, errlen);
+    e->dns = xp_dns_new(loop, opts->dns_servers, &opts->params, err, errlen);
     if (!e->dns) {
         free(e);
         return NULL;
     }
     e->run = xcalloc(1, sizeof(*e->run));
     e->run->engine = e;
+    e->run->params = &opts->params;
     e->run->emit = emit;
     e->run->emit_ctx = ctx;
     e->run->ignored = opts->expect ? opts->expect->ignored : NULL;
@@ -1200,7 +1209,7 @@ do_rerun(void *arg)
         t->interrupted = 0;
         e->active++;
         e->done = 0;
-        t->deadline_timer = xp_loop_timer(e->loop, e->opts->max_time_ms, on_deadline, t);
+        t->deadline_timer = xp_loop_timer(e->loop, e->opts->params.max_time_ms, on_deadline, t);
     }
     check_start(c);
 }
@@ -1223,9 +1232,9 @@ xp_engine_free(struct xp_engine *e)
 
     if (!e)
         return;
-    xp_tcp_abort_all();
-    xp_tls_abort_all();
-    xp_http_abort_all();
+    xp_tcp_abort_all(e->loop);
+    xp_tls_abort_all(e->loop);
+    xp_http_abort_all(e->loop);
     xp_dns_free(e->dns);
     for (i = 0; i < e->nprobes; i++) {
         xp_dns_free(e->probes[i].dns);

@@ -68,6 +68,7 @@ struct xp_loop {
     xp_tick_cb tick;
     void *tick_arg;
     int stop;
+    struct xp_loop_live live;
 };
 
 static int sig_pipe[2] = { -1, -1 };
@@ -534,4 +535,10 @@ xp_loop_run(struct xp_loop *loop)
     free(fds);
     free(slots);
     return sig_caught != 0;
+}
+
+struct xp_loop_live *
+xp_loop_live(struct xp_loop *loop)
+{
+    return &loop->live;
 }

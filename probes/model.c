@@ -65,19 +65,28 @@ xp_status_worst(enum xp_status a, enum xp_status b)
     return rank(b) > rank(a) ? b : a;
 }
 
-static char *
-clean(const char *s)
+/* The cap of one string in c's run (xp_params.value_max). */
+static size_t
+value_max(const struct xp_check *c)
 {
-    return s ? xp_utf8_clean(s, strlen(s), xp_limits.value_max) : NULL;
+    const struct xp_run *run = c && c->target ? c->target->run : NULL;
+
+    return run && run->params ? run->params->value_max : xp_params_defaults.value_max;
 }
 
-static char *vclean(const char *fmt, va_list ap) XP_PRINTF(1, 0);
+static char *
+clean(const struct xp_check *c, const char *s)
+{
+    return s ? xp_utf8_clean(s, strlen(s), value_max(c)) : NULL;
+}
+
+static char *vclean(const struct xp_check *c, const char *fmt, va_list ap) XP_PRINTF(2, 0);
 
 static char *
-vclean(const char *fmt, va_list ap)
+vclean(const struct xp_check *c, const char *fmt, va_list ap)
 {
     char *raw = xvasprintf(fmt, ap);
-    char *s = clean(raw);
+    char *s = clean(c, raw);
 
     free(raw);
     return s;
@@ -108,7 +117,7 @@ xp_step_begin(struct xp_check *c, struct xp_step *parent, const char *fmt, ...)
     va_list ap;
 
     va_start(ap, fmt);
-    s->title = vclean(fmt, ap);
+    s->title = vclean(c, fmt, ap);
     va_end(ap);
     s->status = XP_ST_RUNNING;
     s->t0_us = xp_now_us();
@@ -136,7 +145,7 @@ static void add_detail(struct xp_step *s, const char *fmt, va_list ap) XP_PRINTF
 static void
 add_detail(struct xp_step *s, const char *fmt, va_list ap)
 {
-    char *line = vclean(fmt, ap);
+    char *line = vclean(s->check, fmt, ap);
 
     if (s->detail) {
         char *joined = xasprintf("%s\n%s", s->detail, line);
@@ -185,7 +194,7 @@ xp_finding_new(struct xp_check *c, const struct xp_step *step, enum xp_code code
     f->code = code;
     f->severity = info->severity;
     va_start(ap, fmt);
-    f->message = vclean(fmt, ap);
+    f->message = vclean(c, fmt, ap);
     va_end(ap);
     f->remediation = info->fix ? xstrdup(info->fix) : NULL;
     f->step = step;
@@ -206,7 +215,7 @@ xp_finding_fix(struct xp_finding *f, const char *fmt, ...)
 
     free(f->remediation);
     va_start(ap, fmt);
-    f->remediation = vclean(fmt, ap);
+    f->remediation = vclean(f->check, fmt, ap);
     va_end(ap);
 }
 
@@ -239,7 +248,7 @@ ev_new(struct xp_finding *f, const char *key, enum xp_ev_kind kind)
 {
     struct xp_evidence *e = xcalloc(1, sizeof(*e));
 
-    e->key = clean(key);
+    e->key = clean(f->check, key);
     e->kind = kind;
     if (f->last_evidence)
         f->last_evidence->next = e;
@@ -258,7 +267,7 @@ xp_ev_str(struct xp_finding *f, const char *key, const char *value)
 void
 xp_ev_strn(struct xp_finding *f, const char *key, const char *value, size_t n)
 {
-    ev_new(f, key, XP_EVK_STR)->str = xp_utf8_clean(value, n, xp_limits.value_max);
+    ev_new(f, key, XP_EVK_STR)->str = xp_utf8_clean(value, n, value_max(f->check));
 }
 
 void
@@ -275,7 +284,7 @@ xp_ev_list(struct xp_finding *f, const char *key, char *const *items, size_t n)
 
     e->items = xcalloc(n ? n : 1, sizeof(char *));
     for (i = 0; i < n; i++)
-        e->items[i] = clean(items[i]);
+        e->items[i] = clean(f->check, items[i]);
     e->nitems = n;
 }
 

@@ -13,6 +13,7 @@
 #include "xp_model.h"
 #include "xp.h"
 #include "xp_loop.h"
+#include "xp_params.h"
 
 #include <arpa/inet.h>
 #include <arpa/nameser.h>
@@ -49,6 +50,7 @@ struct xp_dns {
     struct xp_loop *loop;
     ares_channel channel;
     char *servers;            /* for evidence: which resolvers were asked */
+    size_t max_answers;       /* records kept from one answer (xp_params) */
     struct entry *cache;
     struct delivery *outbox, *outbox_tail;
     int flush_scheduled;
@@ -103,8 +105,10 @@ cache_unlink(struct xp_dns *dns, struct entry *e)
 }
 
 struct xp_dns *
-xp_dns_new(struct xp_loop *loop, const char *servers, int timeout_ms, char *err, size_t errlen)
+xp_dns_new(struct xp_loop *loop, const char *servers, const struct xp_params *params, char *err,
+           size_t errlen)
 {
+    int timeout_ms = params->timeout_ms;
     struct ares_options opt;
     struct xp_dns *dns;
     int rc, mask;
@@ -159,6 +163,7 @@ xp_dns_new(struct xp_loop *loop, const char *servers, int timeout_ms, char *err,
         dns->servers = csv ? csv : xstrdup("system resolver");
     }
     dns->loop = loop;
+    dns->max_answers = params->dns_answers;
     xp_loop_add_channel(loop, dns->channel);
     return dns;
 }
@@ -317,7 +322,7 @@ decode_rdata(struct xp_dns_rr *rr, const unsigned char *rd, unsigned rdlen,
 
 /* Parse the answer section of abuf into r; returns 0 if malformed. */
 static int
-parse_answer(struct xp_dns_result *r, const unsigned char *abuf, int alen)
+parse_answer(struct xp_dns_result *r, const unsigned char *abuf, int alen, size_t max_answers)
 {
     const unsigned char *p = abuf + HFIXEDSZ, *end = abuf + alen;
     unsigned qd, an, i;
@@ -337,8 +342,8 @@ parse_answer(struct xp_dns_result *r, const unsigned char *abuf, int alen)
         if (p > end)
             return 0;
     }
-    if (an > xp_limits.dns_answers)
-        an = (unsigned)xp_limits.dns_answers;
+    if (an > max_answers)
+        an = (unsigned)max_answers;
     r->rr = xcalloc(an ? an : 1, sizeof(*r->rr));
     for (i = 0; i < an; i++) {
         struct xp_dns_rr *rr = &r->rr[r->nrr];
@@ -404,7 +409,7 @@ on_answer(void *arg, int status, int timeouts, unsigned char *abuf, int alen)
     e->done = 1;
     e->res.ms = (xp_now_us() - e->t0_us) / 1000;
     e->res.status = status_of(status);
-    if (abuf && !parse_answer(&e->res, abuf, alen) && e->res.status == XP_DNS_OK) {
+    if (abuf && !parse_answer(&e->res, abuf, alen, dns->max_answers) && e->res.status == XP_DNS_OK) {
         e->res.status = XP_DNS_ERROR;
         e->res.error = xstrdup("malformed DNS answer");
     }

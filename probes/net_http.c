@@ -6,6 +6,7 @@
  * and the certificate chain of the live connection.
  */
 #include "xp_http.h"
+#include "xp_params.h"
 #include "xp.h"
 #include "xp_loop.h"
 
@@ -37,7 +38,6 @@ struct xp_http {
     struct xp_http *prev, *next;
 };
 
-static struct xp_http *live;
 
 static void
 unlink_live(struct xp_http *h)
@@ -45,7 +45,7 @@ unlink_live(struct xp_http *h)
     if (h->prev)
         h->prev->next = h->next;
     else
-        live = h->next;
+        xp_loop_live(h->loop)->http = h->next;
     if (h->next)
         h->next->prev = h->prev;
 }
@@ -265,7 +265,7 @@ xp_http_start(struct xp_loop *loop, const struct xp_http_req *req, xp_http_cb cb
     h->loop = loop;
     h->cb = cb;
     h->arg = arg;
-    h->max_body = req->max_body ? req->max_body : 1024 * 1024;
+    h->max_body = req->max_body ? req->max_body : xp_params_defaults.http_body_max;
     h->easy = e = curl_easy_init();
     if (!e)
         xp_fatal("curl_easy_init failed");
@@ -340,10 +340,10 @@ xp_http_start(struct xp_loop *loop, const struct xp_http_req *req, xp_http_cb cb
         curl_easy_setopt(e, CURLOPT_COPYPOSTFIELDS, req->body ? req->body : "");
     else
         curl_easy_setopt(e, CURLOPT_HTTPGET, 1L);
-    h->next = live;
-    if (live)
-        live->prev = h;
-    live = h;
+    h->next = xp_loop_live(loop)->http;
+    if (h->next)
+        h->next->prev = h;
+    xp_loop_live(loop)->http = h;
     xp_loop_add_easy(loop, e, on_done, h);
     return h;
 }
@@ -359,10 +359,10 @@ xp_http_abort(struct xp_http *h)
 }
 
 void
-xp_http_abort_all(void)
+xp_http_abort_all(struct xp_loop *loop)
 {
-    while (live)
-        xp_http_abort(live);
+    while (xp_loop_live(loop)->http)
+        xp_http_abort(xp_loop_live(loop)->http);
 }
 
 const char *

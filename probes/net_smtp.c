@@ -17,12 +17,6 @@
 #include <string.h>
 #include <strings.h>
 
-const struct xp_smtp_limits xp_smtp_default_limits = {
-    .line_max = 1000,
-    .lines_max = 100,
-    .total_max = 64 * 1024,
-};
-
 /* ---- replies ---- */
 
 void
@@ -69,7 +63,7 @@ void
 xp_smtp_parser_init(struct xp_smtp_parser *p, const struct xp_smtp_limits *lim)
 {
     memset(p, 0, sizeof(*p));
-    p->lim = lim ? *lim : xp_smtp_default_limits;
+    p->lim = lim ? *lim : xp_params_defaults.smtp;
 }
 
 void

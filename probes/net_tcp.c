@@ -31,7 +31,6 @@ struct xp_tcp {
     struct xp_tcp *prev, *next;
 };
 
-static struct xp_tcp *live;
 
 static void
 unlink_live(struct xp_tcp *t)
@@ -39,7 +38,7 @@ unlink_live(struct xp_tcp *t)
     if (t->prev)
         t->prev->next = t->next;
     else
-        live = t->next;
+        xp_loop_live(t->loop)->tcp = t->next;
     if (t->next)
         t->next->prev = t->prev;
 }
@@ -117,10 +116,10 @@ xp_tcp_connect(struct xp_loop *loop, const char *ip, int port, int timeout_ms, x
     t->port = port;
     t->t0_us = xp_now_us();
     snprintf(t->ip, sizeof(t->ip), "%s", ip);
-    t->next = live;
-    if (live)
-        live->prev = t;
-    live = t;
+    t->next = xp_loop_live(loop)->tcp;
+    if (t->next)
+        t->next->prev = t;
+    xp_loop_live(loop)->tcp = t;
 
     memset(&ss, 0, sizeof(ss));
     if (inet_pton(AF_INET, ip, &((struct sockaddr_in *)&ss)->sin_addr) == 1) {
@@ -171,10 +170,10 @@ xp_tcp_abort(struct xp_tcp *t)
 }
 
 void
-xp_tcp_abort_all(void)
+xp_tcp_abort_all(struct xp_loop *loop)
 {
-    while (live)
-        xp_tcp_abort(live);
+    while (xp_loop_live(loop)->tcp)
+        xp_tcp_abort(xp_loop_live(loop)->tcp);
 }
 
 const char *

@@ -29,7 +29,6 @@ struct xp_tls {
 };
 
 static SSL_CTX *client_ctx;
-static struct xp_tls *live;
 
 SSL_CTX *
 xp_tls_ctx(void)
@@ -62,7 +61,7 @@ unlink_live(struct xp_tls *t)
     if (t->prev)
         t->prev->next = t->next;
     else
-        live = t->next;
+        xp_loop_live(t->loop)->tls = t->next;
     if (t->next)
         t->next->prev = t->prev;
 }
@@ -269,10 +268,10 @@ xp_tls_handshake(struct xp_loop *loop, int fd, const char *sni, int port, const 
         SSL_set_tlsext_host_name(t->ssl, sni);
     /* Ask for a stapled OCSP response, as browsers and Windows do. */
     SSL_set_tlsext_status_type(t->ssl, TLSEXT_STATUSTYPE_ocsp);
-    t->next = live;
-    if (live)
-        live->prev = t;
-    live = t;
+    t->next = xp_loop_live(loop)->tls;
+    if (t->next)
+        t->next->prev = t;
+    xp_loop_live(loop)->tls = t;
     /* Start from the loop, so cb never runs inside this call. */
     t->start_timer = xp_loop_timer(loop, 0, on_start, t);
     t->timer = xp_loop_timer(loop, timeout_ms, on_timeout, t);
@@ -297,10 +296,10 @@ xp_tls_abort(struct xp_tls *t)
 }
 
 void
-xp_tls_abort_all(void)
+xp_tls_abort_all(struct xp_loop *loop)
 {
-    while (live)
-        xp_tls_abort(live);
+    while (xp_loop_live(loop)->tls)
+        xp_tls_abort(xp_loop_live(loop)->tls);
 }
 
 void

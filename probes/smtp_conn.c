@@ -29,7 +29,6 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#define QUIT_WAIT_MS 2000     /* a missing 221 is no fault worth a full timeout */
 #define READ_CHUNK 4096
 
 struct xp_smtp_conn {
@@ -173,7 +172,7 @@ on_timer(void *arg)
         return;
     }
     if (s->cl.stage == XP_SMTP_ST_QUIT) {
-        note(s, "*:", "no reply to QUIT within %d ms; closing", QUIT_WAIT_MS);
+        note(s, "*:", "no reply to QUIT within %d ms; closing", s->parser.lim.quit_wait_ms);
         finish(s, XP_SMTP_END_OK, NULL);
         return;
     }
@@ -196,8 +195,8 @@ arm_timer(struct xp_smtp_conn *s)
 
     if (s->timer)
         xp_loop_timer_cancel(s->loop, s->timer);
-    if (s->cl.stage == XP_SMTP_ST_QUIT && ms > QUIT_WAIT_MS)
-        ms = QUIT_WAIT_MS;
+    if (s->cl.stage == XP_SMTP_ST_QUIT && ms > s->parser.lim.quit_wait_ms)
+        ms = s->parser.lim.quit_wait_ms;
     s->timer = xp_loop_timer(s->loop, ms, on_timer, s);
 }
 

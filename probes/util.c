@@ -11,13 +11,6 @@
 #include <string.h>
 #include <time.h>
 
-struct xp_limits xp_limits = {
-    .timeout_ms = 10000,
-    .max_time_ms = 60000,
-    .value_max = 4096,
-    .dns_answers = 64,
-};
-
 static void (*fatal_hook)(void);
 
 void

@@ -195,8 +195,8 @@ run_json(const struct xp_options *opts)
                         ? arg_json(xp_baseline_path(opts->baseline),
                                    strlen(xp_baseline_path(opts->baseline)))
                         : json_null());
-    json_object_set_new(o, "timeout_ms", json_integer(opts->timeout_ms));
-    json_object_set_new(o, "max_time_ms", json_integer(opts->max_time_ms));
+    json_object_set_new(o, "timeout_ms", json_integer(opts->params.timeout_ms));
+    json_object_set_new(o, "max_time_ms", json_integer(opts->params.max_time_ms));
     return o;
 }
 

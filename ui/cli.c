@@ -763,9 +763,8 @@ xp_cli_parse(struct xp_options *o, int argc, char **argv)
 
     memset(o, 0, sizeof(*o));
     o->checks = ~0ul;
-    o->timeout_ms = 10000;
+    o->params = xp_params_defaults;
     o->expiry_warn_days = 30;
-    o->max_time_ms = 60000;
     o->color = isatty(STDOUT_FILENO) && !getenv("NO_COLOR");
     o->expect = xp_expect_new();
     check_long_names(argc, argv);
@@ -807,7 +806,7 @@ xp_cli_parse(struct xp_options *o, int argc, char **argv)
                 usage_error("%s", err);
             break;
         case OPT_TIMEOUT:
-            o->timeout_ms = parse_seconds("--timeout", optarg, 300);
+            o->params.timeout_ms = parse_seconds("--timeout", optarg, 300);
             break;
         case OPT_EXPIRY_WARN_DAYS:
             o->expiry_warn_days = parse_days("--expiry-warn-days", optarg, 3650);
@@ -816,7 +815,7 @@ xp_cli_parse(struct xp_options *o, int argc, char **argv)
             o->no_revocation = 1;
             break;
         case OPT_MAX_TIME:
-            o->max_time_ms = parse_seconds("--max-time", optarg, 3600);
+            o->params.max_time_ms = parse_seconds("--max-time", optarg, 3600);
             break;
         case OPT_DOMAINS_FILE:
             domains_file = optarg;

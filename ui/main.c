@@ -45,8 +45,6 @@ main(int argc, char **argv)
     setlocale(LC_ALL, "");
     signal(SIGPIPE, SIG_IGN);
     xp_cli_parse(&opts, argc, argv);
-    xp_limits.timeout_ms = opts.timeout_ms;
-    xp_limits.max_time_ms = opts.max_time_ms;
     if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
         xp_fatal("libcurl could not be initialised");
     loop = xp_loop_new();

@@ -63,7 +63,7 @@ struct fx {
     struct xp_target *t;
     struct xp_check *c;
     struct rec rec;
-    size_t saved_value_max;
+    struct xp_params params;   /* the run's bounds (a test may shrink them) */
 };
 
 static int
@@ -79,7 +79,8 @@ setup(void **state)
     fx->c = xcalloc(1, sizeof(*fx->c));
     fx->c->ops = &test_ops;
     fx->c->target = fx->t;
-    fx->saved_value_max = xp_limits.value_max;
+    fx->params = xp_params_defaults;
+    fx->run->params = &fx->params;
     *state = fx;
     return 0;
 }
@@ -89,7 +90,6 @@ teardown(void **state)
 {
     struct fx *fx = *state;
 
-    xp_limits.value_max = fx->saved_value_max;
     xp_check_clear(fx->c);
     free(fx->c);
     free(fx->t);
@@ -474,7 +474,7 @@ model__long_strings__capped_by_value_max(void **state)
     struct xp_finding *f;
     const char *longs = "abcdefghijklmnopqrstuvwxyz0123456789";
 
-    xp_limits.value_max = 16;   /* restored by teardown */
+    fx->params.value_max = 16;  /* this run's bound only */
     s = xp_step_begin(fx->c, NULL, "%s", longs);
     assert_true(strlen(s->title) <= 16);
     assert_string_equal(s->title, "abcdefghijklm\xE2\x80\xA6");

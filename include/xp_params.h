@@ -1,0 +1,64 @@
+/*
+ * xp_params.h — every bound and timeout of a run, in one struct (in the
+ * spirit of OpenSMTPD's smtp_params): each field says its default and why.
+ *
+ * The CLI starts from xp_params_defaults and applies the options
+ * (--timeout, --max-time, ...); the engine keeps the run's copy
+ * (xp_options.params) and hands it down explicitly: checks read it with
+ * xp_check_params(c), the model through run->params, transports in the
+ * parameters of each request (timeout_ms, max_body, struct
+ * xp_smtp_limits). Nothing reads a process-wide mutable limit.
+ *
+ * A new limit: a field here with its default in probes/params.c (and, when
+ * the user may change it, its option in ui/cli.c and its line in
+ * report_json.c's "run" object). Bounds that are a protocol's own rule
+ * (Outlook's 10 redirect hops, RFC 7208's 10 SPF lookups) stay next to the
+ * rule they implement.
+ */
+#ifndef XP_PARAMS_H
+#define XP_PARAMS_H
+
+#include <stddef.h>
+
+/* What one SMTP session may receive before we stop reading (RFC 5321
+ * §4.5.3.1 sizes, with room for broken servers), and how long QUIT may
+ * take. */
+struct xp_smtp_limits {
+    size_t line_max;      /* bytes of one reply line, CRLF excluded: 1000, RFC 5321's
+                           * 512 doubled for servers that overstep it */
+    size_t lines_max;     /* lines of one reply: 100 (an EHLO reply has ~15) */
+    size_t total_max;     /* bytes received in one session: 64 KiB (a full dialogue
+                           * is ~2 KiB; a flooding server stops here) */
+    int quit_wait_ms;     /* how long a 221 to QUIT is awaited: 2 s (a missing 221
+                           * is no fault worth a full --timeout) */
+};
+
+struct xp_params {
+    /* ---- time ---- */
+    int timeout_ms;       /* one network operation (a DNS question, a connect, a TLS
+                           * handshake, an HTTP request, one SMTP stage): 10 s
+                           * (--timeout). A healthy server answers in well under a
+                           * second; 10 s forgives a slow link while a dead host
+                           * costs one wait. */
+    int max_time_ms;      /* every check of one target: 60 s (--max-time). Bounds a
+                           * run against servers that answer slowly at every
+                           * stage (a tarpit, a dripping proxy). */
+    /* ---- concurrency ---- */
+    int parallel;         /* targets checked at once: 8. A long --domains-file must not
+                           * open thousands of sockets; 8 keeps 2 cores busy on the
+                           * lab and stays polite to shared resolvers. */
+    /* ---- sizes ---- */
+    size_t value_max;     /* bytes of one string kept in the model (messages,
+                           * evidence): 4 KiB. A hostile server's banner or header
+                           * cannot grow a report without bound. */
+    size_t dns_answers;   /* records kept from one DNS answer: 64 (a large SPF or MX
+                           * set has ~20). */
+    size_t http_body_max; /* bytes of an HTTP body read when the request sets none:
+                           * 1 MiB (Autodiscover XML is ~10 KiB). */
+    struct xp_smtp_limits smtp;   /* one SMTP session */
+};
+
+/* The defaults above; read-only. */
+extern const struct xp_params xp_params_defaults;
+
+#endif

@@ -1,0 +1,20 @@
+/*
+ * params.c — the defaults of every bound and timeout (include/xp_params.h
+ * says why each is what it is).
+ */
+#include "xp_params.h"
+
+const struct xp_params xp_params_defaults = {
+    .timeout_ms = 10000,
+    .max_time_ms = 60000,
+    .parallel = 8,
+    .value_max = 4096,
+    .dns_answers = 64,
+    .http_body_max = 1024 * 1024,
+    .smtp = {
+        .line_max = 1000,
+        .lines_max = 100,
+        .total_max = 64 * 1024,
+        .quit_wait_ms = 2000,
+    },
+};
