@@ -39,8 +39,26 @@ static const char *const spec_codes[] = {
 static const char *const spec_prefixes[] = {
     "DOMAIN_", "RESOLVER_", "CHECK_", "AUTOD_", "XML_", "PREAUTH_", "FEDERATION_", "MRSPROXY_", "CERT_", "SMTP_",
     "DNSBL_", "CONNECTOR_", "CNAME_", "TXT_", "MX_", "SPF_", "LYNC_", "TLS_", "DANE_", "MTASTS_",
-    "TLSRPT_",
+    "TLSRPT_", "DKIM_", "DMARC_",
 };
+
+/* SPEC's check ids ("Checks"): a code row may name one whose check is
+ * still being built; the registry's own checks must all have rows. */
+static const char *const spec_checks[] = {
+    "autodiscover", "preauth", "hybridauth", "cert", "smtp", "dnsbl", "dane", "mtasts",
+    "dkim", "dmarc", "cname", "lync",
+};
+
+static int
+spec_check(const char *id)
+{
+    size_t i;
+
+    for (i = 0; i < XP_ARRAY_LEN(spec_checks); i++)
+        if (strcmp(spec_checks[i], id) == 0)
+            return 1;
+    return 0;
+}
 
 /* The enum's own spelling of each code, from the X-macro. */
 static const char *const enum_names[] = {
@@ -228,8 +246,9 @@ codes__every_code__names_registered_checks(void **state)
             fail_msg("%s names no check", info->name);
         copy = xstrdup(info->check);
         for (id = strtok_r(copy, ",", &save); id; id = strtok_r(NULL, ",", &save))
-            if (strcmp(id, "run") != 0 && xp_check_index(id) < 0)
-                fail_msg("%s names check '%s', which is not in the registry", info->name, id);
+            if (strcmp(id, "run") != 0 && xp_check_index(id) < 0 && !spec_check(id))
+                fail_msg("%s names check '%s', which is neither registered nor in SPEC",
+                         info->name, id);
         free(copy);
     }
 }
