@@ -641,9 +641,10 @@ xp_dns_count(const struct xp_dns_result *res, int type)
 }
 
 /* The answer walker on its own, for tests and tests/fuzz (a server's bytes
- * straight in): 0 if abuf is malformed (r then holds what parsed before). */
+ * straight in, the default bound on records kept): 0 if abuf is malformed
+ * (r then holds what parsed before). */
 int
 xp_dns_parse_answer(struct xp_dns_result *r, const unsigned char *abuf, int alen)
 {
-    return parse_answer(r, abuf, alen);
+    return parse_answer(r, abuf, alen, xp_params_defaults.dns_answers);
 }
