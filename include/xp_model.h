@@ -65,6 +65,8 @@ struct xp_finding {
     struct xp_check *check;
     struct xp_finding *next;
     int suppressed;         /* named by ignore = / --ignore: shown as info */
+    int answer;             /* the evidence is what the user asked for (the
+                             * --user settings): shown without -v too */
     enum xp_severity original_severity;   /* the severity before suppression */
 };
 

@@ -1029,6 +1029,7 @@ judge_settings(struct xp_check *c, struct candidate *k)
         if (p->cert_principal[0])
             xp_ev_str(f, key, p->cert_principal);
     }
+    f->answer = 1;   /* --user asked for these URLs: the report shows them */
     xp_finding_add(f);
     for (i = 0; i < st->nurls; i++) {
         struct url_host *u = &st->urls[i];

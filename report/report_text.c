@@ -251,7 +251,7 @@ print_finding(struct xp_reporter *r, const struct xp_finding *f)
         put_wrapped(r, 17, 17, f->remediation);
         fputc('\n', r->out);
     }
-    if ((problem || r->opts->verbose) && f->evidence && !r->opts->quiet)
+    if ((problem || f->answer || r->opts->verbose) && f->evidence && !r->opts->quiet)
         print_evidence(r, f->evidence);
 }
 

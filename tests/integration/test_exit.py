@@ -159,3 +159,12 @@ def test_quiet_preflight_is_verdict_and_checklist_only():
         fail("-q --preflight printed the check-by-check problems:\n" + r.out)
     if "lyncdead.test" not in r.out:
         fail("-q --preflight lost the verdict line:\n" + r.out)
+
+
+def test_user_settings_shown_without_verbose():
+    env = dict(os.environ, EXPROBE_PASSWORD="Lab-Passw0rd!")
+    ca = ["--ca-file", os.path.join(lab_dir(), "certs", "ca.pem")]
+    r = run(*lab_args(*ca, "--user", "admin@hybrid.test", "-c", "autodiscover", "hybrid.test"),
+            env=env)
+    if "EXPR_ews_url: https://mail.hybrid.test/EWS/Exchange.asmx" not in r.out:
+        fail("--user settings not in the default text report:\n" + r.out)
