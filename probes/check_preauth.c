@@ -10,6 +10,7 @@
  */
 #define _GNU_SOURCE
 #include "xp_check.h"
+#include "xp_expect.h"
 #include "xp_facts.h"
 #include "xp_front.h"
 #include "xp_xml.h"
@@ -220,6 +221,20 @@ preauth_start(struct xp_check *c)
             continue;
         h->step = xp_step_begin(c, NULL, "%s:%d (%s, %s)", h->name, h->port, h->ip, e->role);
         send_probes(c, h);
+    }
+    /* --hosts / hosts =: the EWS or MRS host may be published through
+     * another proxy rule than Autodiscover (usability review A14). */
+    for (i = 0; i < xp_check_expect(c)->nhosts; i++) {
+        const struct xp_hostport *hp = &xp_check_expect(c)->hosts[i];
+        struct host *h;
+
+        if (is_microsoft_host(hp->host))
+            continue;
+        h = add_host(st, hp->host, hp->port, NULL);
+        if (!h)
+            continue;   /* full, or already probed */
+        h->step = xp_step_begin(c, NULL, "%s:%d (--hosts)", h->name, h->port);
+        xp_check_addrs(c, &h->addrs, h->step, h->name, on_addr, h);
     }
     if (st->nhosts == 0 && !xp_check_in_run(c, "autodiscover")) {
         char *name = xasprintf("autodiscover.%s", c->target->domain);

@@ -89,3 +89,13 @@ def test_finding_lines_wrap_to_the_terminal():
     r = run(*lab_args("--no-color", *_ca(), "-c", "lync,cert", "lyncdead.test"))
     assert_true(any(len(l) > 80 and "fix:" in l for l in r.out.split("\n")),
                 "a pipe gets unwrapped lines")
+
+
+def test_preauth_probes_hosts_given_with_hosts():
+    r = run(*lab_args("-f", "json", *_ca(), "-c", "autodiscover,preauth", "--hosts",
+                      "mail.hybrid.test", "hybrid.test"))
+    doc = parse_json(r)
+    pre = [c for c in doc["checks"] if c["id"] == "preauth"][0]
+    titles = [s["title"] for s in pre["steps"]]
+    assert_true(any(t.startswith("mail.hybrid.test:443") for t in titles),
+                "preauth probes the --hosts endpoint: %s" % titles)
