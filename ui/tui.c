@@ -634,7 +634,8 @@ act(struct tui *ui, enum tui_action a)
     int page = ui->tree_h > 1 ? ui->tree_h - 1 : 1;
     int dpage = ui->detail_h > 1 ? ui->detail_h - 1 : 1;
 
-    if ((ui->overlay == OV_HELP || ui->overlay == OV_PREFLIGHT) && overlay_key(ui, a))
+    if ((ui->overlay == OV_HELP || ui->overlay == OV_PREFLIGHT || ui->overlay == OV_CHANGES) &&
+        overlay_key(ui, a))
         return;
     if (ui->details_open && ui->focus == FOCUS_DETAIL) {
         switch (a) {
@@ -742,6 +743,14 @@ act(struct tui *ui, enum tui_action a)
         break;
     case A_PREFLIGHT:
         ui->overlay = OV_PREFLIGHT;
+        ui->overlay_top = 0;
+        break;
+    case A_CHANGES:
+        if (!ui->opts->baseline) {
+            message(ui, ROLE_DIM, "no --baseline FILE given: nothing to compare with");
+            break;
+        }
+        ui->overlay = OV_CHANGES;
         ui->overlay_top = 0;
         break;
     case A_HELP:

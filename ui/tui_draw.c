@@ -13,6 +13,8 @@
  * bytes, with an ellipsis.
  */
 #include "tui_int.h"
+#include "xp_baseline.h"
+#include "xp_report.h"
 #include "xp_preflight.h"
 
 #include <stdlib.h>
@@ -758,14 +760,52 @@ preflight_lines(struct tui *ui, struct tui_lines *ls)
     xp_preflight_clear(&pf);
 }
 
+/* --baseline: what changed for the selected (or only) target. */
 static void
-draw_preflight(struct tui *ui, int y, int x, int w, int h)
+changes_lines(struct tui *ui, struct tui_lines *ls)
+{
+    const struct xp_target *t;
+    json_t *doc, *changes;
+    const json_t *c;
+    size_t i;
+    char buf[256];
+
+    if (!ui->run || !ui->run->ntargets || !ui->opts->baseline)
+        return;
+    t = ui->run->targets[ui->have_sel && ui->sel.ti < ui->run->ntargets ? ui->sel.ti : 0];
+    snprintf(buf, sizeof(buf), "Changes since %s \xE2\x80\x94 %s",
+             xp_baseline_path(ui->opts->baseline), t->domain);
+    tui_lines_add(ls, 0, ROLE_NORMAL, NULL, ROLE_TITLE, buf);
+    if (!t->done) {
+        tui_lines_add(ls, 0, ROLE_NORMAL, NULL, ROLE_DIM, "(checks still running)");
+        return;
+    }
+    doc = xp_report_target_json(t, ui->opts);
+    changes = json_object_get(doc, "changes");
+    if (!json_array_size(changes))
+        tui_lines_add(ls, 0, ROLE_NORMAL, NULL, ROLE_PASS, "nothing changed");
+    json_array_foreach(changes, i, c) {
+        const char *kind = json_string_value(json_object_get(c, "kind"));
+        const char *msg = json_string_value(json_object_get(c, "message"));
+        int resolved = kind && strcmp(kind, "finding_resolved") == 0;
+        int added = kind && strcmp(kind, "finding_new") == 0;
+
+        tui_lines_add(ls, 0, resolved ? ROLE_PASS : added ? ROLE_WARN : ROLE_INFO,
+                      resolved ? "- " : added ? "+ " : "~ ", ROLE_NORMAL, msg ? msg : "");
+    }
+    json_decref(doc);
+}
+
+/* A pane of lines over the tree (pre-flight, changes), scrolled. */
+static void
+draw_pane(struct tui *ui, int y, int x, int w, int h,
+          void (*fill_lines)(struct tui *, struct tui_lines *))
 {
     struct tui_lines ls = { 0 };
     int total;
 
     ui->overlay_h = h;
-    preflight_lines(ui, &ls);
+    fill_lines(ui, &ls);
     total = draw_lines(ui, &ls, y, x + 1, w - 2, 0, 0);
     if (ui->overlay_top > total - h)
         ui->overlay_top = total - h;
@@ -956,7 +996,10 @@ tui_paint(struct tui *ui, int64_t now)
     draw_status(ui, 0, Wd, now);
     if (ui->overlay == OV_PREFLIGHT) {
         draw_separator(ui, body_y, 0, Wd, " pre-flight (p or Esc closes) ", 1);
-        draw_preflight(ui, body_y + 1, 0, Wd, body_h - 1);
+        draw_pane(ui, body_y + 1, 0, Wd, body_h - 1, preflight_lines);
+    } else if (ui->overlay == OV_CHANGES) {
+        draw_separator(ui, body_y, 0, Wd, " changes since the baseline (Esc closes) ", 1);
+        draw_pane(ui, body_y + 1, 0, Wd, body_h - 1, changes_lines);
     } else if (!ui->details_open) {
         draw_tree(ui, body_y, 0, Wd, body_h, now);
     } else if (Wd >= 140) {

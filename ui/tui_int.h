@@ -89,7 +89,7 @@ struct tui_rerun {
     enum rq_state state;
 };
 
-enum tui_overlay { OV_NONE, OV_HELP, OV_PREFLIGHT, OV_PROMPT };
+enum tui_overlay { OV_NONE, OV_HELP, OV_PREFLIGHT, OV_PROMPT, OV_CHANGES };
 enum tui_prompt_kind { PROMPT_SAVE, PROMPT_SEARCH };
 enum tui_focus { FOCUS_TREE, FOCUS_DETAIL };
 
@@ -109,6 +109,7 @@ enum tui_action {
     A_NEXT_PROBLEM,
     A_PREV_PROBLEM,
     A_SEARCH,
+    A_CHANGES,
     A_RERUN,
     A_RERUN_ALL,
     A_FILTER,

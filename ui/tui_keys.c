@@ -42,6 +42,7 @@ static const struct binding bindings[] = {
     { 0, 'n', A_NEXT_PROBLEM },
     { 0, 'N', A_PREV_PROBLEM },
     { 0, '/', A_SEARCH },
+    { 0, 'c', A_CHANGES },
     { 0, 'r', A_RERUN },
     { 0, 'R', A_RERUN_ALL },
     { 0, 'f', A_FILTER },
@@ -83,6 +84,7 @@ static const struct help help[] = {
     { "R", "R", "re-run every check" },
     { "f", "f", "filter: all / problems only" },
     { "p", "p", "Hybrid Configuration Wizard pre-flight checklist" },
+    { "c", "c", "what changed since --baseline FILE (findings, certificates, DNS)" },
     { "s", "s", "save the report: .json .jsonl, .xml (JUnit), anything else text "
                 "(typing replaces the suggested name)" },
     { "Ctrl-L", "Ctrl-L", "redraw the screen" },

@@ -611,6 +611,29 @@ def test_preflight_flag_opens_the_panel():
         s.close()
 
 
+def test_changes_pane_with_baseline():
+    d = tempfile.mkdtemp(prefix="xp-tui-base-")
+    base = os.path.join(d, "base.json")
+    r = subprocess.run([EXPROBE, "-f", "json"] + lab("-c", "cname", "mxmixed.test"),
+                       stdout=subprocess.PIPE, timeout=60)
+    doc = json.loads(r.stdout)
+    for c in doc["checks"]:
+        c["findings"] = [f for f in c["findings"] if f["code"] != "MX_MIXED"]
+    with open(base, "w") as f:
+        json.dump(doc, f)
+    s = session("changes", *lab("-c", "cname", "--baseline", base, "mxmixed.test"))
+    try:
+        s.wait("done in")
+        s.keys("c")
+        scr = s.wait("Changes since")
+        expect("MX_MIXED" in scr, "the new finding is listed:\n%s" % scr)
+        s.keys("Escape", "q")
+        s.ended()
+    finally:
+        s.close()
+        shutil.rmtree(d, ignore_errors=True)
+
+
 def test_several_targets_are_top_level_nodes():
     s = session("targets", *lab("-c", "cname", "lyncdead.test", "cloud.test"))
     try:
