@@ -74,7 +74,7 @@ enum xp_severity {
     X(LYNC_SRV_MISSING) X(LYNC_SRV_WRONG) X(LYNC_CNAME_MISSING)            \
     X(LYNC_UNREACHABLE)                                                    \
     X(LYNC_OK) X(LYNC_CNAME_WRONG) X(LYNC_DEPLOYMENT) X(LYNC_DNS_ERROR)    \
-    X(LYNC_SRV_OTHER_DOMAIN) X(LYNC_CERT_INVALID)
+    X(LYNC_SRV_OTHER_DOMAIN) X(LYNC_CERT_INVALID) X(LYNC_NOT_DEPLOYED)
 
 enum xp_code {
 #define XP_CODE_ENUM(name) XP_##name,

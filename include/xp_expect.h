@@ -28,6 +28,7 @@ enum xp_deploy {
     XP_DEPLOY_CLOUD,
     XP_DEPLOY_HYBRID,
     XP_DEPLOY_ONPREM,
+    XP_DEPLOY_NONE,      /* lync only: Teams, no Skype for Business (lync = none) */
 };
 
 /* An SRV expectation: "PRIORITY WEIGHT PORT TARGET". */
@@ -49,7 +50,9 @@ struct xp_expect {
     char *autodiscover_cname;      /* default autodiscover.outlook.com */
     char *mx_suffix;               /* default mail.protection.outlook.com */
     char *spf_include;             /* default spf.protection.outlook.com */
-    enum xp_deploy lync;           /* cloud (Office 365) | onprem | unknown */
+    enum xp_deploy lync;           /* none (Teams only) | cloud (Skype for Business
+                                    * Online) | onprem (Server) | unknown: inferred */
+    int federation;                /* federation = yes (1) | no (-1) | unset (0) */
     char *sip_cname;               /* default sipdir.online.lync.com */
     char *lyncdiscover_cname;      /* default webdir.online.lync.com */
     struct xp_srv_expect sip_tls;          /* default 100 1 443 sipdir.online.lync.com */

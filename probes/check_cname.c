@@ -1098,7 +1098,7 @@ cname_free(struct xp_check *c)
 
 const struct xp_check_ops xp_check_cname = {
     .id = "cname",
-    .title = "Office 365 domain records",
+    .title = "Microsoft 365 domain records",
     .help = "Office 365 records: verification (MS=ms... TXT or msNNNNNNNN CNAME),\n"
             "autodiscover CNAME, MX to Exchange Online Protection, SPF include,\n"
             "judged for the deployment kind (cloud, hybrid, on-premises)",

@@ -1,13 +1,19 @@
 /*
- * check_lync.c — the `lync` check: Lync / Skype for Business (and Teams
- * federation) DNS (domain.md §6.3–6.4, §8.6): the sip and lyncdiscover
- * names, the _sip._tls and _sipfederationtls._tcp SRV records, then a TCP
- * connect to every SRV target, all concurrently.
+ * check_lync.c — the `lync` check: Teams / Skype for Business DNS
+ * (domain.md §6.3–6.4, §8.6; modern.md §(d)2): the sip and lyncdiscover
+ * names, the _sip._tls and _sipfederationtls._tcp SRV records, then TLS
+ * to every SRV target, all concurrently.
  *
- * Online (Office 365) records are judged against Microsoft's values (or
- * those in --expect); on-premises Edge records against the rules for them
- * (Access Edge on 443 and 5061, SRV target in the SRV's own domain). The
- * kind comes from --expect (lync = online|onprem) or from the records.
+ * Teams era: Skype for Business Online was retired on 2021-07-31 and a
+ * Teams-only tenant needs none of these records but, for federation with
+ * Skype for Business Server and other clouds, _sipfederationtls._tcp. So
+ * a domain with none of them is Teams-only (LYNC_NOT_DEPLOYED, info) and
+ * passes; one with only the federation SRV has it judged; sip,
+ * lyncdiscover and _sip._tls are judged only where Skype for Business is
+ * deployed (records published) or expected (--expect lync = online|onprem).
+ * Skype for Business Online records are judged against Microsoft's values
+ * (or those in --expect); on-premises Edge records against the rules for
+ * them (Access Edge on 443 and 5061, SRV target in the SRV's own domain).
  */
 #include "xp_cert.h"
 #include "xp_check.h"
@@ -257,6 +263,9 @@ has_record(const struct slot *s)
     return !failed(s) && s->res->nrr > 0;
 }
 
+static const struct xp_dns_rr *first_srv(const struct xp_dns_result *res);
+static char *srv_text(const struct xp_srv_expect *w);
+
 static void
 infer_kind(struct xp_check *c)
 {
@@ -269,18 +278,57 @@ infer_kind(struct xp_check *c)
     } else if (ex->sip_tls.set || ex->sipfederationtls.set) {
         st->kind = XP_DEPLOY_ONPREM;
         st->kind_reason = "SRV values given in --expect";
+    } else if (!has_record(&st->sip) && !has_record(&st->lyncdiscover) &&
+               !has_record(&st->sip_tls.q) &&
+               (!has_record(&st->sipfed.q) || points_online(&st->sipfed.q))) {
+        st->kind = XP_DEPLOY_NONE;
+        st->kind_reason = has_record(&st->sipfed.q)
+                              ? "inferred: only the federation SRV is published, to Microsoft"
+                              : "inferred: no Skype for Business record is published";
     } else if (points_online(&st->sip) || points_online(&st->lyncdiscover) ||
                points_online(&st->sip_tls.q) || points_online(&st->sipfed.q)) {
         st->kind = XP_DEPLOY_CLOUD;
-        st->kind_reason = "inferred: records point to Office 365 (" ONLINE_SUFFIX ")";
-    } else if (has_record(&st->sip) || has_record(&st->sip_tls.q) ||
-               has_record(&st->sipfed.q)) {
+        st->kind_reason = "inferred: records point to Skype for Business Online ("
+                          ONLINE_SUFFIX "; retired 2021-07-31, Teams needs only the "
+                          "federation SRV)";
+    } else {
         st->kind = XP_DEPLOY_ONPREM;
         st->kind_reason = "inferred: records point to the domain's own Edge servers";
-    } else {
-        st->kind = XP_DEPLOY_CLOUD;
-        st->kind_reason = "nothing published: judged against the Office 365 records";
     }
+}
+
+/* Teams only: sip, lyncdiscover and _sip._tls are Skype for Business's;
+ * a record left there is noted, never required. */
+static void
+skip_sfb(struct xp_check *c, struct xp_step *step, const struct slot *s)
+{
+    (void)c;
+    if (has_record(s))
+        xp_step_end(step, XP_ST_INFO, "published, but only Skype for Business uses it "
+                    "(Teams does not)");
+    else
+        xp_step_end(step, XP_ST_SKIP, "not needed by Teams (Skype for Business only)");
+}
+
+/* Teams only, no federation SRV: a note, or a warning when federation is
+ * expected. Returns 1 when there was nothing to judge. */
+static int
+judge_teams_federation(struct xp_check *c)
+{
+    struct lync_state *st = c->state;
+    const char *d = c->target->domain;
+    char *want;
+
+    if (failed(&st->sipfed.q) || first_srv(st->sipfed.q.res))
+        return 0;
+    if (xp_check_expect(c)->federation > 0)
+        return 0;    /* judge_srv warns: federation is expected */
+    want = srv_text(st->sipfed.want);
+    xp_step_end(st->sipfed.q.parent, XP_ST_INFO, "none: Teams federation with Skype for "
+                "Business Server and other clouds needs %s.%s SRV %s", st->sipfed.label, d,
+                want);
+    free(want);
+    return 1;
 }
 
 static void
@@ -350,7 +398,7 @@ judge_srv(struct xp_check *c, struct srv_slot *s)
     const char *d = c->target->domain;
     const struct xp_dns_rr *rr;
     struct xp_finding *f;
-    int strict = st->kind == XP_DEPLOY_CLOUD || s->want->set;
+    int strict = st->kind == XP_DEPLOY_CLOUD || st->kind == XP_DEPLOY_NONE || s->want->set;
     char *want = srv_text(s->want);
 
     if (failed(&s->q)) {
@@ -520,26 +568,54 @@ lync_judge(struct xp_check *c)
     const struct xp_expect *ex = xp_check_expect(c);
     struct xp_finding *f;
     const struct xp_finding *g;
-    int problems = 0;
+    int problems = 0, nothing = 0;
 
     infer_kind(c);
-    f = xp_finding_new(c, NULL, XP_LYNC_DEPLOYMENT, "Lync / Skype for Business: %s (%s)",
-                       st->kind == XP_DEPLOY_CLOUD ? "Office 365" : "on-premises Edge",
+    f = xp_finding_new(c, NULL, XP_LYNC_DEPLOYMENT, "Teams / Skype for Business: %s (%s)",
+                       st->kind == XP_DEPLOY_NONE    ? "Teams only, no Skype for Business"
+                       : st->kind == XP_DEPLOY_CLOUD ? "Skype for Business Online records"
+                                                     : "Skype for Business Server (on-premises "
+                                                       "Edge)",
                        st->kind_reason);
-    xp_ev_str(f, "deployment", st->kind == XP_DEPLOY_CLOUD ? "online" : "onprem");
+    xp_ev_str(f, "deployment", st->kind == XP_DEPLOY_NONE    ? "teams"
+                               : st->kind == XP_DEPLOY_CLOUD ? "online"
+                                                             : "onprem");
     xp_finding_add(f);
-    judge_name(c, &st->sip, "sip", ex->sip_cname);
-    judge_name(c, &st->lyncdiscover, "lyncdiscover", ex->lyncdiscover_cname);
-    judge_srv(c, &st->sip_tls);
-    judge_srv(c, &st->sipfed);
+    if (st->kind == XP_DEPLOY_NONE) {
+        skip_sfb(c, st->st_sip, &st->sip);
+        skip_sfb(c, st->st_lyncdiscover, &st->lyncdiscover);
+        skip_sfb(c, st->sip_tls.q.parent, &st->sip_tls.q);
+        nothing = judge_teams_federation(c);
+        if (!nothing)
+            judge_srv(c, &st->sipfed);
+    } else {
+        judge_name(c, &st->sip, "sip", ex->sip_cname);
+        judge_name(c, &st->lyncdiscover, "lyncdiscover", ex->lyncdiscover_cname);
+        judge_srv(c, &st->sip_tls);
+        judge_srv(c, &st->sipfed);
+    }
     judge_reach(c);
     for (g = c->findings; g; g = g->next)
         if (g->severity != XP_SEV_INFO)
             problems++;
-    if (!problems)
-        xp_finding_add(xp_finding_new(c, NULL, XP_LYNC_OK, "Lync / Skype for Business records "
-                                      "of %s are as expected and their targets answer",
+    if (nothing && !problems) {
+        f = xp_finding_new(c, NULL, XP_LYNC_NOT_DEPLOYED,
+                           "No Teams federation or Skype for Business records for %s: right "
+                           "for a Teams-only tenant", c->target->domain);
+        xp_finding_fix(f, "Nothing to do for Teams alone. For federation with Skype for "
+                          "Business Server users and other Microsoft clouds, publish "
+                          "_sipfederationtls._tcp.%s. 3600 IN SRV 100 1 5061 "
+                          "sipfed.online.lync.com.; state lync = online|onprem in --expect "
+                          "if Skype for Business is still in use.", c->target->domain);
+        xp_finding_add(f);
+    } else if (!problems) {
+        xp_finding_add(xp_finding_new(c, NULL, XP_LYNC_OK, st->kind == XP_DEPLOY_NONE
+                                      ? "Teams federation SRV of %s is as Microsoft expects "
+                                        "and its target answers"
+                                      : "Skype for Business records of %s are as expected "
+                                        "and their targets answer",
                                       c->target->domain));
+    }
 }
 
 static void
@@ -562,9 +638,10 @@ lync_free(struct xp_check *c)
 
 const struct xp_check_ops xp_check_lync = {
     .id = "lync",
-    .title = "Lync / Skype for Business records",
-    .help = "sip / lyncdiscover CNAMEs, _sip._tls and _sipfederationtls._tcp SRV,\n"
-            "and a TCP connect to every SRV target",
+    .title = "Teams / Skype for Business records",
+    .help = "Teams federation SRV (_sipfederationtls._tcp); sip / lyncdiscover\n"
+            "CNAMEs and _sip._tls SRV only where Skype for Business is deployed or\n"
+            "expected (--expect lync); TLS to every SRV target",
     .start = lync_start,
     .judge = lync_judge,
     .free_state = lync_free,

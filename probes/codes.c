@@ -743,6 +743,18 @@ static const struct xp_code_info table[XP_CODE_COUNT] = {
          .fix = "Install a certificate on the SRV target that carries its name and chains to "
                 "a public CA: federation partners and clients refuse this one.",
          .source = "RFC 6125; RFC 5280"),
+    CODE(LYNC_NOT_DEPLOYED, I, "lync",
+         .title = "Teams only: no Skype for Business records",
+         .explain = "None of sip, lyncdiscover, _sip._tls and _sipfederationtls._tcp is "
+                    "published. Skype for Business Online was retired on 2021-07-31 and a "
+                    "Teams-only tenant needs none of them; only federation with Skype for "
+                    "Business Server users and other Microsoft clouds needs the "
+                    "_sipfederationtls._tcp SRV record.",
+         .fix = "Nothing to do for Teams alone. For federation with Skype for Business Server "
+                "and other clouds publish _sipfederationtls._tcp.DOMAIN SRV 100 1 5061 "
+                "sipfed.online.lync.com.",
+         .source = "Microsoft Learn: External DNS records required for Microsoft 365 "
+                   "(Teams); Skype for Business Online retirement"),
 };
 
 #undef I

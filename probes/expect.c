@@ -88,6 +88,8 @@ xp_deploy_name(enum xp_deploy d)
         return "hybrid";
     case XP_DEPLOY_ONPREM:
         return "onprem";
+    case XP_DEPLOY_NONE:
+        return "none";
     default:
         return "unknown";
     }
@@ -229,9 +231,21 @@ xp_expect_set(struct xp_expect *e, const char *key, const char *v, char *err, si
         return -1;
     }
     if (strcmp(key, "lync") == 0) {
+        if (strcmp(v, "none") == 0 || strcmp(v, "teams") == 0) {
+            e->lync = XP_DEPLOY_NONE;   /* Teams only: no Skype for Business */
+            return 0;
+        }
         if (parse_deploy(v, &e->lync, 0) == 0)
             return 0;
-        snprintf(err, errlen, "lync must be online or onprem, not '%s'", v);
+        snprintf(err, errlen, "lync must be none, online or onprem, not '%s'", v);
+        return -1;
+    }
+    if (strcmp(key, "federation") == 0) {
+        if (strcmp(v, "yes") == 0 || strcmp(v, "no") == 0) {
+            e->federation = v[0] == 'y' ? 1 : -1;
+            return 0;
+        }
+        snprintf(err, errlen, "federation must be yes or no, not '%s'", v);
         return -1;
     }
     if (strcmp(key, "verification") == 0) {

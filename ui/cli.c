@@ -120,8 +120,8 @@ xp_cli_usage(FILE *out)
 "       exprobe [OPTIONS] --domains-file FILE\n"
 "       exprobe --explain CODE\n"
 "\n"
-"Remote connectivity analyzer for Exchange / Office 365 hybrid, mail flow and\n"
-"Lync / Skype for Business DNS. Checks what a domain publishes, judges it\n"
+"Remote connectivity analyzer for Exchange / Microsoft 365 (Exchange Online)\n"
+"hybrid, mail flow, DKIM/DMARC and Teams / Skype for Business DNS. Checks what a domain publishes, judges it\n"
 "against what Microsoft's services expect, and explains every problem with\n"
 "the evidence and the fix.\n"
 "\n", out);

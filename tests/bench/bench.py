@@ -537,7 +537,7 @@ def _bench(exprobe, ca, peer_status, json_path, t_start, tmp_dir):
     # 2. Office 365 DNS records of one domain ---------------------------
     s2 = "2 O365 DNS records, 1 domain"
     x2 = Row(s2, "exprobe -c cname,lync", [base + ["-c", "cname,lync", "cloud.test"]],
-             WARMUP, N, want("cname - Office 365 domain records", "lync -"),
+             WARMUP, N, want("cname - Microsoft 365 domain records", "lync -"),
              note="also connects (TLS) to the 2 SRV targets and judges every record")
     rows.append(x2)
     questions = [("TXT", "cloud.test"), ("MX", "cloud.test"), ("A", "autodiscover.cloud.test"),

@@ -162,7 +162,7 @@ def test_failure_carries_findings_and_evidence():
                 "the passing cname check is not a plain pass")
     assert_true("CNAME_DEPLOYMENT" in (cname.findtext("system-out") or ""),
                 "information findings are not in the passing case's system-out")
-    assert_true(lync.get("name") == "lyncdead.test: Lync / Skype for Business records",
+    assert_true(lync.get("name") == "lyncdead.test: Teams / Skype for Business records",
                 "testcase name %r" % lync.get("name"))
 
 

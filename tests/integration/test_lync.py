@@ -58,7 +58,8 @@ def test_onprem_lync_ok_with_expect():
 
 
 def test_lyncmissing_all_four_missing():
-    r, doc = probe("lyncmissing.test", checks="lync")
+    # Skype for Business expected (lync = online): every missing record is told.
+    r, doc = probe("lyncmissing.test", checks="lync", expect="lync-online14")
     cn = assert_code(doc, "LYNC_CNAME_MISSING", severity="warn", check_id="lync", count=2, r=r)
     srv = assert_code(doc, "LYNC_SRV_MISSING", severity="warn", check_id="lync", count=2, r=r)
     q = " ".join(queries(cn))
@@ -130,3 +131,45 @@ def test_lyncdead_unreachable_inferred():
     if not any("127.0.1.99" in json.dumps(f.get("evidence")) for f in un):
         fail("LYNC_UNREACHABLE evidence does not name 127.0.1.99")
     assert_exit(r, 2)
+
+
+# ---------------------------------------------------------------- Teams era (issue 14)
+
+def test_teams_only_nothing_published_passes():
+    # No Skype for Business record at all: a Teams-only tenant, info only.
+    for dom in ("teams14.test", "lyncmissing.test"):
+        r, doc = probe(dom, checks="lync")
+        assert_exit(r, 0)
+        assert_status(doc, "pass", check_id="lync", r=r)
+        assert_no_problems(doc, r)
+        f = assert_code(doc, "LYNC_NOT_DEPLOYED", severity="info", check_id="lync", count=1,
+                        r=r)[0]
+        if "_sipfederationtls._tcp" not in (f.get("remediation") or ""):
+            fail("LYNC_NOT_DEPLOYED should say what federation needs: %r" % f)
+        dep = assert_code(doc, "LYNC_DEPLOYMENT", check_id="lync", count=1, r=r)[0]
+        if (dep.get("evidence") or {}).get("deployment") != "teams":
+            fail("LYNC_DEPLOYMENT evidence.deployment should be teams: %r" % dep)
+        assert_no_code(doc, "LYNC_OK", r=r)
+
+
+def test_teams_with_federation_srv_only():
+    r, doc = probe("teamsfed14.test", checks="lync")
+    assert_exit(r, 0)
+    assert_no_problems(doc, r)
+    assert_code(doc, "LYNC_OK", severity="info", check_id="lync", count=1, r=r)
+    assert_no_code(doc, "LYNC_NOT_DEPLOYED", r=r)
+
+
+def test_teams_federation_expected_but_missing():
+    r, doc = probe("teams14.test", checks="lync", expect="teams-fed14")
+    assert_exit(r, 1)
+    f = assert_code(doc, "LYNC_SRV_MISSING", severity="warn", check_id="lync", count=1, r=r)[0]
+    if "100 1 5061 sipfed.online.lync.com" not in f["remediation"]:
+        fail("the fix should give Microsoft's federation SRV: %r" % f["remediation"])
+    assert_no_code(doc, "LYNC_CNAME_MISSING", r=r)
+
+
+def test_teams_only_tenant_default_checks_exit_0():
+    r, doc = probe("teams14.test", "--ca-file", lab_ca())
+    assert_exit(r, 0)
+    assert_no_problems(doc, r)

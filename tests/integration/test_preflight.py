@@ -353,7 +353,7 @@ def test_text_section_leads_the_report():
     lines = r.out.splitlines()
     head = [i for i, l in enumerate(lines) if l.startswith("== hybridcloudad.test")]
     pfl = [i for i, l in enumerate(lines) if "Hybrid Configuration Wizard pre-flight:" in l]
-    chk = [i for i, l in enumerate(lines) if "cname - Office 365 domain records" in l]
+    chk = [i for i, l in enumerate(lines) if "cname - Microsoft 365 domain records" in l]
     assert_true(head and pfl and chk, "sections missing in %r" % r.out[:600])
     assert_true(head[0] < pfl[0] < chk[0], "the checklist does not lead: %r" % r.out[:600])
     assert_true("ready: no \u2014 1 blocker" in lines[pfl[0]], "verdict line %r" % lines[pfl[0]])

@@ -50,7 +50,7 @@ def test_tool_version_matches_dash_V():
 
 EXPECT_CASES = [("bpos.test", "bpos"), ("badbpos.test", "bpos"), ("noverify.test", "noverify"),
                 ("hybridcloudad.test", "hybrid"), ("wrongcname.test", "cloud"),
-                ("lyncdead.test", "onprem")]
+                ("lyncdead.test", "onprem"), ("lyncmissing.test", "lync-online14")]
 
 
 def test_every_finding_code_is_in_spec():

@@ -224,7 +224,7 @@ def test_tree_appears():
         for want in ("autodiscover", "Autodiscover", "preauth", "cert"):
             expect(want in scr, "tree lacks %r:\n%s" % (want, scr))
         s.keys("G")
-        scr = s.wait("Lync / Skype for Business records")
+        scr = s.wait("Teams / Skype for Business records")
         s.keys("g")
         s.wait("Autodiscover")
         expect("q quit" in scr.rstrip("\n").split("\n")[-1], "no key bar:\n%s" % scr)
@@ -287,7 +287,7 @@ def test_collapse_and_expand():
         time.sleep(0.2)
         s.keys("h")
         time.sleep(0.2)
-        expect("Lync / Skype for Business records" in s.selected(),
+        expect("Teams / Skype for Business records" in s.selected(),
                "h did not go to the parent: %r" % s.selected())
         s.keys("q")
         s.ended()
@@ -328,9 +328,9 @@ def test_rerun_takes_the_checks_that_use_it():
     try:
         s.wait("done in")
         s.keys("G")
-        s.wait("Lync / Skype for Business records")
+        s.wait("Teams / Skype for Business records")
         for _ in range(60):
-            if "Lync / Skype for Business records" in s.selected():
+            if "Teams / Skype for Business records" in s.selected():
                 break
             s.keys("k")
             time.sleep(0.05)
@@ -443,15 +443,15 @@ def test_filter_problems():
     s = session("filter", *lab("-c", "cname,lync", "lyncdead.test"))
     try:
         scr = s.wait("done in")
-        expect("Office 365 domain records" in scr, "the passing check is missing:\n%s" % scr)
+        expect("Microsoft 365 domain records" in scr, "the passing check is missing:\n%s" % scr)
         s.keys("f")
         scr = s.wait("filter: problems")
-        expect("Office 365 domain records" not in scr,
+        expect("Microsoft 365 domain records" not in scr,
                "the passing cname check is still shown:\n%s" % scr)
-        expect("Lync / Skype for Business records" in scr, "the failed check is hidden")
+        expect("Teams / Skype for Business records" in scr, "the failed check is hidden")
         expect("sip record" not in scr, "a passing step is still shown:\n%s" % scr)
         s.keys("f")
-        s.wait("Office 365 domain records")
+        s.wait("Microsoft 365 domain records")
         s.keys("q")
         s.ended()
     finally:
