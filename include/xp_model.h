@@ -202,11 +202,18 @@ void xp_ev_list(struct xp_finding *f, const char *key, char *const *items, size_
 enum xp_status xp_check_rollup(const struct xp_check *c);
 enum xp_status xp_target_rollup(const struct xp_target *t);
 enum xp_status xp_run_rollup(const struct xp_run *run);
-/* How many of a target's finished checks ended in each status. */
+/* The one status count every reporter uses: how many checks (or targets)
+ * ended in each status, and how many are still running or waiting. */
 struct xp_counts {
     int pass, warn, fail, unknown, skip;
+    int running, waiting;       /* not finished yet (the session's live view) */
 };
+/* A target's checks (n is zeroed first). */
 void xp_target_counts(const struct xp_target *t, struct xp_counts *n);
+/* Every target's checks, added up. */
+void xp_run_check_counts(const struct xp_run *run, struct xp_counts *n);
+/* The targets by their verdict (xp_target_rollup). */
+void xp_run_target_counts(const struct xp_run *run, struct xp_counts *n);
 /* "PASS", "WARN", "FAIL", "UNKNOWN" for a target's verdict. */
 const char *xp_status_upper(enum xp_status st);
 /* Nagios: 0 pass, 1 warn, 2 fail, 3 unknown. */

@@ -363,31 +363,71 @@ xp_run_rollup(const struct xp_run *run)
     return worst;
 }
 
+/* One more result of status st in n (pass and info count as pass). */
+static void
+count_status(struct xp_counts *n, enum xp_status st)
+{
+    switch (st) {
+    case XP_ST_FAIL:
+        n->fail++;
+        break;
+    case XP_ST_UNKNOWN:
+        n->unknown++;
+        break;
+    case XP_ST_WARN:
+        n->warn++;
+        break;
+    case XP_ST_SKIP:
+        n->skip++;
+        break;
+    default:
+        n->pass++;
+        break;
+    }
+}
+
+static void
+add_target_checks(const struct xp_target *t, struct xp_counts *n)
+{
+    size_t i;
+
+    for (i = 0; i < t->nchecks; i++) {
+        const struct xp_check *c = t->checks[i];
+
+        if (!c->started)
+            n->waiting++;
+        else if (!c->done)
+            n->running++;
+        else
+            count_status(n, c->status);
+    }
+}
+
 void
 xp_target_counts(const struct xp_target *t, struct xp_counts *n)
+{
+    memset(n, 0, sizeof(*n));
+    add_target_checks(t, n);
+}
+
+void
+xp_run_check_counts(const struct xp_run *run, struct xp_counts *n)
 {
     size_t i;
 
     memset(n, 0, sizeof(*n));
-    for (i = 0; i < t->nchecks; i++) {
-        switch (t->checks[i]->status) {
-        case XP_ST_FAIL:
-            n->fail++;
-            break;
-        case XP_ST_UNKNOWN:
-            n->unknown++;
-            break;
-        case XP_ST_WARN:
-            n->warn++;
-            break;
-        case XP_ST_SKIP:
-            n->skip++;
-            break;
-        default:
-            n->pass++;
-            break;
-        }
-    }
+    for (i = 0; i < run->ntargets; i++)
+        add_target_checks(run->targets[i], n);
+}
+
+void
+xp_run_target_counts(const struct xp_run *run, struct xp_counts *n)
+{
+    size_t i;
+
+    memset(n, 0, sizeof(*n));
+    for (i = 0; i < run->ntargets; i++)
+        count_status(n, xp_target_rollup(run->targets[i]));
 }
 
 const char *

@@ -362,18 +362,11 @@ print_footer(struct xp_reporter *r, const struct xp_target *t)
 static void
 print_rollup(struct xp_reporter *r, const struct xp_run *run)
 {
-    int n[XP_ST_FAIL + 1] = { 0 };
-    size_t i;
+    struct xp_counts n;
 
-    for (i = 0; i < run->ntargets; i++) {
-        enum xp_status st = xp_target_rollup(run->targets[i]);
-
-        if (st <= XP_ST_FAIL)
-            n[st]++;
-    }
+    xp_run_target_counts(run, &n);
     fprintf(r->out, "%zu targets: %d pass, %d warn, %d fail, %d unknown%s\n", run->ntargets,
-            n[XP_ST_PASS] + n[XP_ST_INFO], n[XP_ST_WARN], n[XP_ST_FAIL], n[XP_ST_UNKNOWN],
-            run->interrupted ? " (interrupted)" : "");
+            n.pass, n.warn, n.fail, n.unknown, run->interrupted ? " (interrupted)" : "");
 }
 
 /* Print everything that is done and whose turn it is. */

@@ -396,23 +396,21 @@ status_symbol(const struct tui *ui, enum xp_status st)
 
 /* ---- the tree ---- */
 
-static void check_counts(const struct xp_target *t, int n[7]);
-
 /* A target row's counts, so closed targets still tell their story. */
 static int
 put_target_counts(struct tui *ui, const struct xp_target *t, int y, int x, int w)
 {
-    int n[7];
+    struct xp_counts n;
     char buf[96];
 
     if (!t->started)
         return 0;
-    check_counts(t, n);
-    if (n[6])
-        snprintf(buf, sizeof(buf), "  %d pass  %d warn  %d fail  %d unknown", n[0], n[1], n[2],
-                 n[6]);
+    xp_target_counts(t, &n);
+    if (n.unknown)
+        snprintf(buf, sizeof(buf), "  %d pass  %d warn  %d fail  %d unknown", n.pass, n.warn,
+                 n.fail, n.unknown);
     else
-        snprintf(buf, sizeof(buf), "  %d pass  %d warn  %d fail", n[0], n[1], n[2]);
+        snprintf(buf, sizeof(buf), "  %d pass  %d warn  %d fail", n.pass, n.warn, n.fail);
     return put_text(ui, y, x, w, ROLE_DIM, buf);
 }
 
@@ -566,33 +564,6 @@ step_within(const struct xp_step *s, const struct xp_step *top)
 }
 
 static void
-/* n: pass warn fail skip running waiting unknown */
-check_counts(const struct xp_target *t, int n[7])
-{
-    size_t k;
-
-    memset(n, 0, 7 * sizeof(int));
-    for (k = 0; k < t->nchecks; k++) {
-        const struct xp_check *c = t->checks[k];
-
-        if (!c->started)
-            n[5]++;
-        else if (!c->done)
-            n[4]++;
-        else if (c->status == XP_ST_FAIL)
-            n[2]++;
-        else if (c->status == XP_ST_WARN)
-            n[1]++;
-        else if (c->status == XP_ST_SKIP)
-            n[3]++;
-        else if (c->status == XP_ST_UNKNOWN)
-            n[6]++;
-        else
-            n[0]++;
-    }
-}
-
-static void
 detail_lines(struct tui *ui, struct tui_lines *ls, int64_t now)
 {
     const struct tui_ref *sel = &ui->sel;
@@ -606,17 +577,17 @@ detail_lines(struct tui *ui, struct tui_lines *ls, int64_t now)
     case ROW_TARGET: {
         const struct xp_target *t = ui->run->targets[sel->ti];
         struct xp_preflight pf;
-        int n[7];
+        struct xp_counts n;
 
         tui_lines_add(ls, 0, ROLE_NORMAL, NULL, ROLE_TITLE, t->domain);
         if (t->email)
             tui_lines_add(ls, 0, ROLE_DIM, "address: ", ROLE_NORMAL, t->email);
         tui_lines_add(ls, 0, ROLE_DIM, "started: ", ROLE_NORMAL,
                       t->started ? t->started_at : "not yet");
-        check_counts(t, n);
+        xp_target_counts(t, &n);
         snprintf(buf, sizeof(buf),
-                 "%d pass, %d warn, %d fail, %d unknown, %d skip, %d running, %d waiting", n[0],
-                 n[1], n[2], n[6], n[3], n[4], n[5]);
+                 "%d pass, %d warn, %d fail, %d unknown, %d skip, %d running, %d waiting",
+                 n.pass, n.warn, n.fail, n.unknown, n.skip, n.running, n.waiting);
         tui_lines_add(ls, 0, ROLE_DIM, "checks: ", ROLE_NORMAL, buf);
         xp_preflight_eval(t, &pf);
         xp_preflight_verdict(&pf, buf, sizeof(buf));
@@ -866,18 +837,16 @@ draw_status(struct tui *ui, int y, int w, int64_t now)
 {
     const struct xp_run *run = ui->run;
     struct xp_buf b = { 0 }, running = { 0 };
-    int n[7] = { 0 }, m[7];
+    struct xp_counts n;
     size_t i, k;
 
     fill(ui, y, 0, w, ROLE_BAR);
     if (!run)
         return;
+    xp_run_check_counts(run, &n);
     for (i = 0; i < run->ntargets; i++) {
         const struct xp_target *t = run->targets[i];
 
-        check_counts(t, m);
-        for (k = 0; k < 7; k++)
-            n[k] += m[k];
         for (k = 0; k < t->nchecks; k++)
             if (tui_check_running(t->checks[k]) && running.len < 200)
                 xp_buf_printf(&running, "%s%s%s%s", running.len ? ", " : "",
@@ -895,15 +864,16 @@ draw_status(struct tui *ui, int y, int w, int64_t now)
                       (double)(ui->busy_t1 - ui->busy_t0) / 1e6);
     else
         xp_buf_printf(&b, "  |  done in %.2f s", (double)(ui->busy_t1 - ui->busy_t0) / 1e6);
-    xp_buf_printf(&b, "  |  %d pass  %d warn  %d fail  %d skip", n[0], n[1], n[2], n[3]);
-    if (n[6])
-        xp_buf_printf(&b, "  %d unknown", n[6]);
+    xp_buf_printf(&b, "  |  %d pass  %d warn  %d fail  %d skip", n.pass, n.warn, n.fail,
+                  n.skip);
+    if (n.unknown)
+        xp_buf_printf(&b, "  %d unknown", n.unknown);
     if (ui->filter_problems)
         xp_buf_printf(&b, "  |  filter: problems");
     if (running.len)
         xp_buf_printf(&b, "  |  running: %s", running.s);
-    else if (n[5])
-        xp_buf_printf(&b, "  |  %d waiting", n[5]);
+    else if (n.waiting)
+        xp_buf_printf(&b, "  |  %d waiting", n.waiting);
     put_text(ui, y, 0, w, ROLE_BAR, b.s);
     free(b.s);
     free(running.s);
@@ -1029,4 +999,41 @@ tui_paint(struct tui *ui, int64_t now)
     draw_bottom(ui, H - 1, Wd);
     wnoutrefresh(stdscr);
     doupdate();
+}
+
+/* The help pane: tui_keys.c's rows (the same words as its bindings), then
+ * the symbols. */
+void
+tui_help_lines(struct tui_lines *ls, int utf8)
+{
+    size_t i, nhelp;
+    const struct tui_help *help = tui_help_rows(&nhelp);
+
+    tui_lines_add(ls, 0, ROLE_NORMAL, NULL, ROLE_TITLE, "Keys");
+    for (i = 0; i < nhelp; i++) {
+        const char *k = utf8 ? help[i].keys_utf8 : help[i].keys_ascii;
+        char label[48];
+        int cols = 0;
+        const char *p;
+
+        /* Pad by columns, not bytes: an arrow is 3 bytes, 1 column. */
+        for (p = k; *p; p++)
+            cols += ((unsigned char)*p & 0xC0) != 0x80;
+        snprintf(label, sizeof(label), "%s%*s", k, cols < 16 ? 16 - cols : 1, "");
+        tui_lines_add(ls, 2, ROLE_KEY, label, ROLE_NORMAL, help[i].what);
+    }
+    tui_lines_add(ls, 0, ROLE_NORMAL, NULL, ROLE_NORMAL, "");
+    tui_lines_add(ls, 0, ROLE_NORMAL, NULL, ROLE_TITLE, "Symbols");
+    tui_lines_add(ls, 2, ROLE_PASS, utf8 ? "\xE2\x9C\x93 " : "+ ", ROLE_NORMAL, "passed");
+    tui_lines_add(ls, 2, ROLE_WARN, "! ", ROLE_NORMAL, "warning");
+    tui_lines_add(ls, 2, ROLE_FAIL, utf8 ? "\xE2\x9C\x97 " : "x ", ROLE_NORMAL, "failed");
+    tui_lines_add(ls, 2, ROLE_INFO, "i ", ROLE_NORMAL, "information");
+    tui_lines_add(ls, 2, ROLE_SKIP, "- ", ROLE_NORMAL, "skipped");
+    tui_lines_add(ls, 2, ROLE_RUN, utf8 ? "\xE2\xA0\x8B " : "| ", ROLE_NORMAL, "running");
+    tui_lines_add(ls, 2, ROLE_DIM, utf8 ? "\xC2\xB7 " : ". ", ROLE_NORMAL,
+                  "pending (waits for the checks it uses)");
+    tui_lines_add(ls, 2, ROLE_FAIL, "? ", ROLE_NORMAL, "unknown (no verdict from here)");
+    tui_lines_add(ls, 0, ROLE_NORMAL, NULL, ROLE_NORMAL, "");
+    tui_lines_add(ls, 0, ROLE_NORMAL, NULL, ROLE_DIM,
+                  "Exit status on quit: 0 all passed, 1 warnings, 2 failures (as without -i).");
 }

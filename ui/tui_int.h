@@ -217,7 +217,12 @@ void tui_fmt_ms(int64_t ms, char *buf, size_t len);
 
 /* ---- tui_keys.c ---- */
 enum tui_action tui_key_action(int is_fn, wint_t key);
-/* The help screen's lines. */
+/* One help row: the keys (UTF-8 arrows, or ASCII) and what they do. */
+struct tui_help {
+    const char *keys_utf8, *keys_ascii, *what;
+};
+const struct tui_help *tui_help_rows(size_t *n);
+/* The help pane's lines from tui_help_rows (tui_draw.c). */
 void tui_help_lines(struct tui_lines *ls, int utf8);
 /* The key bar: "q quit  Enter open ..." */
 const char *tui_keybar(int utf8);

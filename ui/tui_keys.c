@@ -1,7 +1,8 @@
 /*
  * tui_keys.c — the key → action table (htop's Action bindings) and the
- * help built from the same words, so a key and its help never drift
- * apart. Actions are carried out in tui.c; nothing here draws.
+ * help rows in the same file, so a key and its help never drift apart.
+ * Actions are carried out in tui.c; tui_draw.c draws the help; nothing
+ * here draws (keys never call the drawing code: no circle).
  */
 #include "tui_int.h"
 
@@ -67,11 +68,7 @@ tui_key_action(int is_fn, wint_t key)
     return A_NONE;
 }
 
-struct help {
-    const char *keys_utf8, *keys_ascii, *what;
-};
-
-static const struct help help[] = {
+static const struct tui_help help[] = {
     { "\xE2\x86\x91 \xE2\x86\x93  k j", "Up Down  k j", "move" },
     { "PgUp PgDn  g G", "PgUp PgDn  g G", "a page up / down, first, last" },
     { "\xE2\x86\x92 l  Enter", "Right l  Enter", "open a node (Enter on a leaf: its details)" },
@@ -93,38 +90,11 @@ static const struct help help[] = {
     { "q", "q", "quit (checks still running are cancelled)" },
 };
 
-void
-tui_help_lines(struct tui_lines *ls, int utf8)
+const struct tui_help *
+tui_help_rows(size_t *n)
 {
-    size_t i;
-
-    tui_lines_add(ls, 0, ROLE_NORMAL, NULL, ROLE_TITLE, "Keys");
-    for (i = 0; i < XP_ARRAY_LEN(help); i++) {
-        const char *k = utf8 ? help[i].keys_utf8 : help[i].keys_ascii;
-        char label[48];
-        int cols = 0;
-        const char *p;
-
-        /* Pad by columns, not bytes: an arrow is 3 bytes, 1 column. */
-        for (p = k; *p; p++)
-            cols += ((unsigned char)*p & 0xC0) != 0x80;
-        snprintf(label, sizeof(label), "%s%*s", k, cols < 16 ? 16 - cols : 1, "");
-        tui_lines_add(ls, 2, ROLE_KEY, label, ROLE_NORMAL, help[i].what);
-    }
-    tui_lines_add(ls, 0, ROLE_NORMAL, NULL, ROLE_NORMAL, "");
-    tui_lines_add(ls, 0, ROLE_NORMAL, NULL, ROLE_TITLE, "Symbols");
-    tui_lines_add(ls, 2, ROLE_PASS, utf8 ? "\xE2\x9C\x93 " : "+ ", ROLE_NORMAL, "passed");
-    tui_lines_add(ls, 2, ROLE_WARN, "! ", ROLE_NORMAL, "warning");
-    tui_lines_add(ls, 2, ROLE_FAIL, utf8 ? "\xE2\x9C\x97 " : "x ", ROLE_NORMAL, "failed");
-    tui_lines_add(ls, 2, ROLE_INFO, "i ", ROLE_NORMAL, "information");
-    tui_lines_add(ls, 2, ROLE_SKIP, "- ", ROLE_NORMAL, "skipped");
-    tui_lines_add(ls, 2, ROLE_RUN, utf8 ? "\xE2\xA0\x8B " : "| ", ROLE_NORMAL, "running");
-    tui_lines_add(ls, 2, ROLE_DIM, utf8 ? "\xC2\xB7 " : ". ", ROLE_NORMAL,
-                  "pending (waits for the checks it uses)");
-    tui_lines_add(ls, 2, ROLE_FAIL, "? ", ROLE_NORMAL, "unknown (no verdict from here)");
-    tui_lines_add(ls, 0, ROLE_NORMAL, NULL, ROLE_NORMAL, "");
-    tui_lines_add(ls, 0, ROLE_NORMAL, NULL, ROLE_DIM,
-                  "Exit status on quit: 0 all passed, 1 warnings, 2 failures (as without -i).");
+    *n = XP_ARRAY_LEN(help);
+    return help;
 }
 
 const char *

@@ -114,3 +114,20 @@ def test_explain_any_letter_case():
     assert_exit(r, 0)
     if not r.out.startswith("SMTP_NO_STARTTLS ("):
         fail("--explain smtp_no_starttls: %r" % r.out[:200])
+
+
+def test_architecture_names_every_check_and_module():
+    """ARCHITECTURE.md stays true: every check of the registry (from --help)
+    and every module of probes/ is placed in it."""
+    with open(os.path.join(ROOT, "ARCHITECTURE.md")) as f:
+        text = f.read()
+    r = run("--help")
+    m = re.search(r"^Checks \(all by default\): (\S+)$", r.out, re.M)
+    if not m:
+        fail("--help has no check list: %r" % r.out[:300])
+    missing = ["check %s" % c for c in m.group(1).split(",") if "`%s`" % c not in text]
+    for path in sorted(os.listdir(os.path.join(ROOT, "probes"))):
+        if path.endswith(".c") and not path.startswith("check_") and path not in text:
+            missing.append("probes/%s" % path)
+    if missing:
+        fail("ARCHITECTURE.md does not name: %s" % ", ".join(missing))
