@@ -20,6 +20,10 @@
 struct xp_loop;
 struct xp_tls;
 
+/* Our bound on the server's certificate message (OpenSSL's default,
+ * SSL_MAX_CERT_LIST_DEFAULT, is 100 KB). */
+#define XP_TLS_MAX_CERT_LIST (1024 * 1024)
+
 /* What one TLS endpoint presented. */
 struct xp_tls_info {
     char host[256];            /* the name we asked for (SNI, name check) */

@@ -467,20 +467,44 @@ ev_endpoint(struct xp_finding *f, const struct xp_tls_info *info)
     xp_ev_str(f, "address", info->ip);
 }
 
+/* Names shown of one certificate: a 10,000-name certificate is evidence,
+ * not 10,000 lines; the cut is said to be ours. */
+#define SHOW_NAMES 50
+
+static void
+ev_names(struct xp_finding *f, X509 *x)
+{
+    size_t n;
+    char **names = xp_cert_names(x, &n);
+
+    if (n > SHOW_NAMES) {
+        char *keep = names[SHOW_NAMES];
+
+        names[SHOW_NAMES] = xasprintf("... and %zu more names (exprobe shows at most %d; "
+                                      "names_total has the count)", n - SHOW_NAMES,
+                                      SHOW_NAMES);
+        xp_ev_list(f, "names", names, SHOW_NAMES + 1);
+        free(names[SHOW_NAMES]);
+        names[SHOW_NAMES] = keep;
+        xp_ev_int(f, "names_total", (long long)n);
+    } else {
+        xp_ev_list(f, "names", names, n);
+    }
+    xp_strv_free(names, n);
+}
+
 static void
 ev_cert(struct xp_finding *f, const struct xp_tls_info *info)
 {
     X509 *x = sk_X509_value(info->chain, 0);
     size_t n;
-    char **names = xp_cert_names(x, &n);
     char key[64];
     int weak;
 
     ev_endpoint(f, info);
     ev_own(f, "subject", name_oneline(X509_get_subject_name(x)));
     ev_own(f, "issuer", name_oneline(X509_get_issuer_name(x)));
-    xp_ev_list(f, "names", names, n);
-    xp_strv_free(names, n);
+    ev_names(f, x);
     ev_own(f, "serial", serial_text(x));
     ev_own(f, "not_before", asn1_time_text(X509_get0_notBefore(x)));
     ev_own(f, "not_after", asn1_time_text(X509_get0_notAfter(x)));
@@ -712,6 +736,22 @@ depth_word(int depth, int top)
     return depth == 0 ? "the certificate" : depth == top ? "the root" : "the intermediate";
 }
 
+/* A certificate message over OpenSSL's default limit (100 KB): OpenSSL-based
+ * clients fail with "excessive message size" though we read it. */
+static void
+note_chain_size(struct judge *j, struct xp_step *s)
+{
+    long total = 0;
+    int i;
+
+    for (i = 0; i < sk_X509_num(j->info->chain); i++)
+        total += i2d_X509(sk_X509_value(j->info->chain, i), NULL);
+    if (total > SSL_MAX_CERT_LIST_DEFAULT)
+        jnote(s, "the certificates sent are %ld bytes: more than the %d OpenSSL clients "
+              "accept by default (they fail with \"excessive message size\")", total,
+              SSL_MAX_CERT_LIST_DEFAULT);
+}
+
 static void
 judge_name(struct judge *j, struct xp_step *parent)
 {
@@ -723,8 +763,11 @@ judge_name(struct judge *j, struct xp_step *parent)
     int cn_only;
     struct xp_finding *f;
 
-    for (i = 0; i < n; i++)
+    for (i = 0; i < n && i < SHOW_NAMES; i++)
         jnote(s, "%s", names[i]);
+    if (n > SHOW_NAMES)
+        jnote(s, "... and %zu more names (exprobe shows at most %d)", n - SHOW_NAMES,
+              SHOW_NAMES);
     xp_strv_free(names, n);
     if (xp_cert_host_matches(x, info->host, &cn_only)) {
         if (!cn_only) {
@@ -1160,6 +1203,7 @@ judge_chain(struct judge *j, struct xp_step *parent)
         jnote(s, "path: %s", p);
         free(p);
     }
+    note_chain_size(j, s);
     if (j->err == X509_V_OK && !is_ca_leaf(j->leaf)) {
         char *rs = name_oneline(X509_get_subject_name(sk_X509_value(j->path, top)));
 

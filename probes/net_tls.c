@@ -45,6 +45,10 @@ xp_tls_ctx(void)
     SSL_CTX_set_cipher_list(client_ctx, "ALL:@SECLEVEL=0");
     SSL_CTX_set_verify(client_ctx, SSL_VERIFY_NONE, NULL);
     SSL_CTX_set_options(client_ctx, SSL_OP_LEGACY_SERVER_CONNECT);
+    /* Room for a 10,000-name certificate: OpenSSL's default (100 KB) is
+     * what most clients allow, and cert notes a chain above it; ours is
+     * only a bound, and a failure on it says it is ours. */
+    SSL_CTX_set_max_cert_list(client_ctx, XP_TLS_MAX_CERT_LIST);
     return client_ctx;
 }
 
@@ -74,7 +78,12 @@ describe_error(struct xp_tls *t, int ret)
     unsigned long e = ERR_peek_last_error();
     char buf[200];
 
-    if (e) {
+    if (e && ERR_GET_REASON(e) == SSL_R_EXCESSIVE_MESSAGE_SIZE) {
+        snprintf(t->info.error, sizeof(t->info.error), "the server's handshake message is "
+                 "larger than exprobe's own limit of %d bytes (our cap, not a server error; "
+                 "OpenSSL clients accept %d bytes by default)", XP_TLS_MAX_CERT_LIST,
+                 SSL_MAX_CERT_LIST_DEFAULT);
+    } else if (e) {
         ERR_error_string_n(e, buf, sizeof(buf));
         snprintf(t->info.error, sizeof(t->info.error), "TLS handshake failed: %s",
                  ERR_reason_error_string(e) ? ERR_reason_error_string(e) : buf);
