@@ -74,6 +74,26 @@ void xp_cert_verdict(const struct xp_tls_info *info, int exchange, const struct 
 char *xp_cert_revocation_url(const struct xp_tls_info *info, const struct xp_cert_opts *o,
                              int *is_ocsp);
 
+/* ---- the connector's TlsCertificateName (renewal traps) ---- */
+
+/* "<I>issuer<S>subject" (Exchange's form): 1, with both parts copied;
+ * 0 for a plain name. */
+int xp_connector_name_split(const char *v, char *issuer, size_t ilen, char *subject,
+                            size_t slen);
+
+/* A name as one line (RFC 2253 order, clean UTF-8). Free it. */
+char *xp_cert_name_text(const X509_NAME *name);
+
+/* Does name equal the X.500 text Windows shows ("CN=R10, O=Let's Encrypt,
+ * C=US"): the same attributes and values, in any order, case-insensitive?
+ * (Values with a comma inside are not supported.) */
+int xp_cert_x500_match(const X509_NAME *name, const char *text);
+
+/* When issuer is one of the intermediates a CA issues from in turn, the
+ * CA's family in words ("Let's Encrypt (R10-R14, E5-E9, ...)"); else NULL.
+ * Static storage. */
+const char *xp_cert_rotating_issuer(const X509_NAME *issuer);
+
 /*
  * The severity table: what mainstream clients refuse (fail) or what is
  * deprecated (warn), one row per weakness, each with its source. Rows are

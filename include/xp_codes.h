@@ -48,7 +48,7 @@ enum xp_severity {
     X(SMTP_ESMTP_INSPECTION) X(SMTP_NO_STARTTLS) X(SMTP_STARTTLS_FAILED)   \
     X(SMTP_TLS_REQUIRED) X(SMTP_TLS_OLD_PROTOCOL) X(SMTP_PROTOCOL_ERROR)   \
     X(SMTP_OK) X(SMTP_CLIENT_IP) X(SMTP_REJECTED) X(SMTP_DNS_ERROR)        \
-    X(CONNECTOR_CERT_MISMATCH) X(SMTP_CERT_INVALID)                        \
+    X(CONNECTOR_CERT_MISMATCH) X(CONNECTOR_CERT_RENEWAL) X(SMTP_CERT_INVALID)                        \
     /* dnsbl */                                                            \
     X(DNSBL_LISTED) X(DNSBL_QUERY_BLOCKED) X(DNSBL_CLEAN)                  \
     X(CONNECTOR_IP_MISMATCH)                                               \

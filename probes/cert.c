@@ -544,6 +544,132 @@ self_issued(X509 *x)
     return X509_check_issued(x, x) == X509_V_OK;
 }
 
+
+/* ---- the connector's TlsCertificateName: what a renewal must keep ---- */
+
+/*
+ * CAs that issue from several intermediates in turn: a connector pinned to
+ * one issuer (<I>...<S>...) stops matching when a renewal comes from
+ * another (modern.md (b)8: 200/100/47-day certificates renew often).
+ */
+static const struct rotating_ca {
+    const char *org;              /* the issuer's O= */
+    const char *cns[16];          /* its intermediates' CN=, NULL-ended */
+    const char *family;
+} rotating_cas[] = {
+    { "Let's Encrypt",
+      { "R3", "R4", "R10", "R11", "R12", "R13", "R14", "E1", "E2", "E5", "E6", "E7", "E8",
+        "E9", NULL },
+      "Let's Encrypt (R10-R14 and E5-E9 since 2024, one chosen at each issuance; "
+      "letsencrypt.org/certificates)" },
+    { "Google Trust Services",
+      { "WR1", "WR2", "WR3", "WR4", "WR5", "WE1", "WE2", "WE3", "WE4", "GTS CA 1D4",
+        "GTS CA 1P5", NULL },
+      "Google Trust Services (WR1-WR5, WE1-WE4; pki.goog/repository)" },
+};
+
+char *
+xp_cert_name_text(const X509_NAME *name)
+{
+    return name_oneline(name);
+}
+
+int
+xp_connector_name_split(const char *v, char *issuer, size_t ilen, char *subject, size_t slen)
+{
+    const char *s;
+
+    if (strncmp(v, "<I>", 3) != 0 || !(s = strstr(v, "<S>")))
+        return 0;
+    snprintf(issuer, ilen, "%.*s", (int)(s - v - 3), v + 3);
+    snprintf(subject, slen, "%s", s + 3);
+    return 1;
+}
+
+/* Has name an entry nid equal (case-insensitively) to want[0..n)? */
+static int
+name_has(const X509_NAME *name, int nid, const char *want, size_t n)
+{
+    int i = -1;
+
+    while ((i = X509_NAME_get_index_by_NID(name, nid, i)) >= 0) {
+        unsigned char *u = NULL;
+        int len = ASN1_STRING_to_UTF8(&u, X509_NAME_ENTRY_get_data(X509_NAME_get_entry(name, i)));
+        int eq = len >= 0 && (size_t)len == n && strncasecmp((char *)u, want, n) == 0;
+
+        OPENSSL_free(u);
+        if (eq)
+            return 1;
+    }
+    return 0;
+}
+
+/* The attribute Windows writes as key ("CN", "S", "E", ...). */
+static int
+x500_nid(const char *key, size_t n)
+{
+    static const struct { const char *key; int nid; } keys[] = {
+        { "CN", NID_commonName }, { "O", NID_organizationName },
+        { "OU", NID_organizationalUnitName }, { "C", NID_countryName },
+        { "L", NID_localityName }, { "S", NID_stateOrProvinceName },
+        { "ST", NID_stateOrProvinceName }, { "E", NID_pkcs9_emailAddress },
+        { "DC", NID_domainComponent }, { "SERIALNUMBER", NID_serialNumber },
+    };
+    size_t i;
+
+    for (i = 0; i < XP_ARRAY_LEN(keys); i++)
+        if (strlen(keys[i].key) == n && strncasecmp(keys[i].key, key, n) == 0)
+            return keys[i].nid;
+    return NID_undef;
+}
+
+int
+xp_cert_x500_match(const X509_NAME *name, const char *text)
+{
+    const char *p = text;
+    int count = 0;
+
+    while (*p) {
+        const char *end = strchr(p, ','), *eq;
+        size_t n;
+        int nid;
+
+        if (!end)
+            end = p + strlen(p);
+        while (*p == ' ')
+            p++;
+        eq = memchr(p, '=', (size_t)(end - p));
+        if (!eq)
+            return 0;
+        nid = x500_nid(p, (size_t)(eq - p));
+        n = (size_t)(end - eq - 1);
+        while (n > 0 && eq[n] == ' ')
+            n--;
+        if (nid == NID_undef || !name_has(name, nid, eq + 1, n))
+            return 0;
+        count++;
+        p = *end ? end + 1 : end;
+    }
+    return count > 0 && count == X509_NAME_entry_count(name);
+}
+
+const char *
+xp_cert_rotating_issuer(const X509_NAME *issuer)
+{
+    size_t i, k;
+
+    for (i = 0; i < XP_ARRAY_LEN(rotating_cas); i++) {
+        const struct rotating_ca *ca = &rotating_cas[i];
+
+        if (!name_has(issuer, NID_organizationName, ca->org, strlen(ca->org)))
+            continue;
+        for (k = 0; ca->cns[k]; k++)
+            if (name_has(issuer, NID_commonName, ca->cns[k], strlen(ca->cns[k])))
+                return ca->family;
+    }
+    return NULL;
+}
+
 /* ---- the severity table ---- */
 
 /* What mainstream clients do with each weakness: fail when Windows /

@@ -554,6 +554,56 @@ aspect_tls_version(struct verdict *v)
     problem(v, f);
 }
 
+/*
+ * What the next renewal must keep for the connector to go on matching, and
+ * the trap of the "<I>issuer<S>subject" form: Exchange matches the issuer
+ * too, and some CAs issue from several intermediates in turn.
+ */
+static void
+connector_renewal(struct verdict *v, X509 *leaf, const char *name)
+{
+    const X509_NAME *iss = X509_get_issuer_name(leaf);
+    char want_iss[512], want_sub[512], *shown;
+    const char *family;
+    struct xp_finding *f;
+
+    if (!xp_connector_name_split(v->ex->tls_cert_name, want_iss, sizeof(want_iss), want_sub,
+                                 sizeof(want_sub))) {
+        xp_step_note(v->s->step, "the next renewal must keep %s among the certificate's names",
+                     name);
+        return;
+    }
+    shown = xp_cert_name_text(iss);
+    if (!xp_cert_x500_match(iss, want_iss)) {
+        f = session_finding(v->c, v->s, XP_CONNECTOR_CERT_MISMATCH, "the certificate's "
+                            "issuer is %s, but the connector's TlsCertificateName names the "
+                            "issuer %s: Exchange matches issuer and subject, so it does not "
+                            "find this certificate (454 4.7.5)", shown, want_iss);
+        xp_ev_str(f, "expected", v->ex->tls_cert_name);
+        xp_ev_str(f, "expected_issuer", want_iss);
+        xp_ev_str(f, "issuer", shown);
+        ev_session(f, v->s);
+        problem(v, f);
+    } else if ((family = xp_cert_rotating_issuer(iss)) != NULL) {
+        f = session_finding(v->c, v->s, XP_CONNECTOR_CERT_RENEWAL, "the connector's "
+                            "TlsCertificateName pins the issuer %s, one of the intermediates "
+                            "of %s: a renewal from another one stops the connector matching",
+                            shown, family);
+        xp_ev_str(f, "expected", v->ex->tls_cert_name);
+        xp_ev_str(f, "issuer", shown);
+        xp_ev_str(f, "ca_rotates", family);
+        xp_finding_fix(f, "Set the connector's TlsCertificateName to %s (the plain form "
+                          "matches whatever intermediate issued the certificate), or update "
+                          "it after every renewal.", name);
+        ev_session(f, v->s);
+        problem(v, f);
+    } else {
+        xp_step_note(v->s->step, "the next renewal must keep issuer %s and subject %s "
+                     "exactly (the connector names both)", want_iss, want_sub);
+    }
+    free(shown);
+}
+
 /* Certificate use: does it carry the connector's TlsCertificateName?
  * (Its validity is cert's verdict.) */
 static void
@@ -570,6 +620,7 @@ aspect_cert_use(struct verdict *v)
         return;
     if (cert_has_name(leaf, v->ex->tls_cert_name, shown, sizeof(shown))) {
         xp_step_note(v->s->step, "certificate carries the connector name %s", shown);
+        connector_renewal(v, leaf, shown);
         return;
     }
     names = xp_cert_names(leaf, &n);

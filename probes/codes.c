@@ -374,6 +374,17 @@ static const struct xp_code_info table[XP_CODE_COUNT] = {
          .fix = "Bind a certificate that carries the connector's TlsCertificateName to SMTP, "
                 "or align the connector's TlsCertificateName with the certificate.",
          .source = "Microsoft Learn: Configure mail flow using connectors"),
+    CODE(CONNECTOR_CERT_RENEWAL, W, "smtp",
+         .title = "Connector certificate name will break at a renewal",
+         .explain = "The connector's TlsCertificateName pins the certificate's issuer "
+                    "(<I>issuer<S>subject) and that issuer is one of several intermediates "
+                    "the CA issues from in turn: the next renewal may come from another one, "
+                    "and Exchange then no longer finds the certificate (454 4.7.5) or Exchange "
+                    "Online rejects it (4.4.317 SubjectMismatch).",
+         .fix = "Use the plain form TlsCertificateName = the host name on the certificate, "
+                "or update the connector at every renewal.",
+         .source = "Microsoft Learn: Set-SendConnector -TlsCertificateName; "
+                   "letsencrypt.org/certificates"),
     CODE(SMTP_CERT_INVALID, W, "smtp",
          .title = "STARTTLS certificate not valid",
          .explain = "The certificate presented after STARTTLS fails validation (name, chain "

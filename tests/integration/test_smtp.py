@@ -98,11 +98,28 @@ def test_wrongcert_connector_tls_cert_name(tmp=None):
         r, doc = probe("ok.smtp.test", "--timeout", "2", "--expect", path, checks="smtp",
                        cache=False)
         assert_code(doc, "CONNECTOR_CERT_MISMATCH", check_id="smtp", r=r)
+        # Exchange's <I>issuer<S>subject form: the issuer must be the whole DN
         with open(path, "w") as fp2:
-            fp2.write("tls_cert_name = <I>CN=exprobe lab intermediate<S>CN=mx.ok.smtp.test\n")
+            fp2.write("tls_cert_name = <I>CN=exprobe lab intermediate, O=exprobe lab"
+                      "<S>CN=mx.ok.smtp.test\n")
         r, doc = probe("ok.smtp.test", "--timeout", "2", "--expect", path, checks="smtp",
                        cache=False)
         assert_no_code(doc, "CONNECTOR_CERT_MISMATCH", r=r)
+        assert_no_code(doc, "CONNECTOR_CERT_RENEWAL", r=r)
+        notes = json.dumps(doc)
+        assert_true("the next renewal must keep issuer" in notes,
+                    "no renewal note for the <I><S> form")
+        # a connector pinned to another issuer (the CA rotated): mismatch, named
+        with open(path, "w") as fp2:
+            fp2.write("tls_cert_name = <I>CN=R10, O=Let's Encrypt, C=US"
+                      "<S>CN=mx.ok.smtp.test\n")
+        r, doc = probe("ok.smtp.test", "--timeout", "2", "--expect", path, checks="smtp",
+                       cache=False)
+        f = assert_code(doc, "CONNECTOR_CERT_MISMATCH", check_id="smtp", r=r)[0]
+        assert_eq(f["evidence"].get("expected_issuer"), "CN=R10, O=Let's Encrypt, C=US",
+                  "expected_issuer")
+        assert_eq(f["evidence"].get("issuer"), "CN=exprobe lab intermediate,O=exprobe lab",
+                  "presented issuer")
     finally:
         os.unlink(path)
 

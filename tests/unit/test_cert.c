@@ -2007,6 +2007,67 @@ judge__no_revocation__skip(void **state)
     assert_non_null(strstr(child(fx, "Revocation")->detail, "--no-revocation"));
 }
 
+
+/* ---- the connector's TlsCertificateName ---- */
+
+static X509_NAME *
+dn(const char *o, const char *cn, const char *c)
+{
+    X509_NAME *n = X509_NAME_new();
+
+    if (c)
+        X509_NAME_add_entry_by_txt(n, "C", MBSTRING_ASC, (const unsigned char *)c, -1, -1, 0);
+    if (o)
+        X509_NAME_add_entry_by_txt(n, "O", MBSTRING_ASC, (const unsigned char *)o, -1, -1, 0);
+    X509_NAME_add_entry_by_txt(n, "CN", MBSTRING_ASC, (const unsigned char *)cn, -1, -1, 0);
+    return n;
+}
+
+static void free_name(void *p) { X509_NAME_free(p); }
+
+static void
+connector_split__i_s_form__parts(void **state)
+{
+    char i[128], s[128];
+
+    (void)state;
+    assert_int_equal(xp_connector_name_split("<I>CN=R10, O=Let's Encrypt, C=US<S>CN=mail.contoso.com",
+                                             i, sizeof(i), s, sizeof(s)), 1);
+    assert_string_equal(i, "CN=R10, O=Let's Encrypt, C=US");
+    assert_string_equal(s, "CN=mail.contoso.com");
+    assert_int_equal(xp_connector_name_split("mail.contoso.com", i, sizeof(i), s, sizeof(s)), 0);
+}
+
+static void
+x500_match__any_order_any_case__match(void **state)
+{
+    X509_NAME *n = defer(free_name, dn("Let's Encrypt", "R10", "US"));
+
+    (void)state;
+    assert_int_equal(xp_cert_x500_match(n, "CN=R10, O=Let's Encrypt, C=US"), 1);
+    assert_int_equal(xp_cert_x500_match(n, "C=US,O=let's encrypt,CN=r10"), 1);
+    assert_int_equal(xp_cert_x500_match(n, "CN=R11, O=Let's Encrypt, C=US"), 0);
+    assert_int_equal(xp_cert_x500_match(n, "CN=R10, O=Let's Encrypt"), 0);   /* C missing */
+    assert_int_equal(xp_cert_x500_match(n, "CN=R10, O=Let's Encrypt, C=US, OU=X"), 0);
+    assert_int_equal(xp_cert_x500_match(n, "garbage"), 0);
+    assert_int_equal(xp_cert_x500_match(n, ""), 0);
+}
+
+static void
+rotating_issuer__lets_encrypt_r11__family(void **state)
+{
+    X509_NAME *le = defer(free_name, dn("Let's Encrypt", "R11", "US"));
+    X509_NAME *gts = defer(free_name, dn("Google Trust Services", "WR2", "US"));
+    X509_NAME *dc = defer(free_name, dn("DigiCert Inc", "DigiCert Global G2 TLS RSA SHA256 2020 CA1", "US"));
+    X509_NAME *fake = defer(free_name, dn("Not Let's Encrypt", "R11", "US"));
+
+    (void)state;
+    assert_non_null(strstr(xp_cert_rotating_issuer(le), "Let's Encrypt"));
+    assert_non_null(strstr(xp_cert_rotating_issuer(gts), "Google Trust Services"));
+    assert_null(xp_cert_rotating_issuer(dc));
+    assert_null(xp_cert_rotating_issuer(fake));
+}
+
 #define U(f) cmocka_unit_test_teardown(f, cleanup)
 #define J(f) cmocka_unit_test_setup_teardown(f, jsetup, jteardown)
 
@@ -2056,6 +2117,9 @@ main(void)
         U(store_new__empty_file__null_err_names_path),
         U(store_new__not_pem__null_err_names_path),
         U(store_new__nonexistent_path__null_err_names_path),
+        U(connector_split__i_s_form__parts),
+        U(x500_match__any_order_any_case__match),
+        U(rotating_issuer__lets_encrypt_r11__family),
         J(judge__healthy_leaf_and_intermediate__no_problem),
         J(judge__root_also_sent__no_problem),
         J(judge__name_mismatch__mismatch_with_names_evidence),
