@@ -59,6 +59,9 @@ int xp_name_eq(const char *a, const char *b);
 /* Does name end with suffix at a label boundary ("x.y.z" ends with "y.z")? */
 int xp_name_ends_with(const char *name, const char *suffix);
 
+/* Is s an IPv4 or IPv6 address literal (no brackets, no port)? */
+int xp_is_ip(const char *s);
+
 /* Free an array of n strings and the array (NULL is fine). */
 void xp_strv_free(char **v, size_t n);
 

@@ -99,6 +99,30 @@ typedef void (*xp_check_dnssec_cb)(struct xp_check *c, void *arg,
 int xp_check_dnssec(struct xp_check *c, const char *name, int type, xp_check_dnssec_cb cb,
                     void *arg, char *err, size_t errlen);
 
+/*
+ * The DNS slot every record check uses: one question, its answer kept, and
+ * the steps it is shown under. It lives in c->state (it is the callback's
+ * arg); free_state calls xp_dns_slot_clear.
+ */
+struct xp_dns_slot;
+typedef void (*xp_dns_slot_cb)(struct xp_check *c, struct xp_dns_slot *s);
+struct xp_dns_slot {
+    struct xp_dns_result *res;  /* the answer (owned); NULL until it came */
+    struct xp_step *step;       /* its DNS step goes under this one; NULL: not shown */
+    struct xp_step *also;       /* a second step that shows it too, or NULL */
+    xp_dns_slot_cb then;        /* runs after the answer is kept, or NULL */
+    void *arg;                  /* the caller's, untouched */
+};
+/* Ask name/type; the answer is kept in s->res and shown under step (and
+ * s->also), then s->then runs. */
+void xp_dns_slot_ask(struct xp_check *c, struct xp_dns_slot *s, struct xp_step *step,
+                     const char *name, int type);
+/* For a callback of its own: keep res in s and show it, as above. */
+void xp_dns_slot_keep(struct xp_check *c, struct xp_dns_slot *s, const struct xp_dns_result *res);
+/* No answer (never came, or SERVFAIL, REFUSED, timeout, ...): unknown. */
+int xp_dns_slot_failed(const struct xp_dns_slot *s);
+void xp_dns_slot_clear(struct xp_dns_slot *s);
+
 /* Connect with --timeout; the callback owns res->fd (close it when done). */
 typedef void (*xp_check_tcp_cb)(struct xp_check *c, void *arg, const struct xp_tcp_result *res);
 void xp_check_tcp(struct xp_check *c, const char *ip, int port, xp_check_tcp_cb cb, void *arg);

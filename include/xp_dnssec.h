@@ -33,9 +33,7 @@ struct xp_loop;
 struct xp_params;
 struct xp_dnssec;
 
-#define XP_DNS_TLSA 52
-#define XP_DNS_DS 43
-#define XP_DNS_DNSKEY 48
+/* XP_DNS_TLSA, XP_DNS_DS, XP_DNS_DNSKEY: xp_dns.h's type table. */
 
 #define XP_DNSSEC_DEFAULT_ANCHOR "/usr/share/dns/root.key"
 

@@ -208,14 +208,6 @@ xp_cert_names(X509 *x, size_t *n)
 }
 
 static int
-is_ip(const char *s)
-{
-    unsigned char buf[16];
-
-    return inet_pton(AF_INET, s, buf) == 1 || inet_pton(AF_INET6, s, buf) == 1;
-}
-
-static int
 has_san_dns(X509 *x)
 {
     GENERAL_NAMES *sans = X509_get_ext_d2i(x, NID_subject_alt_name, NULL, NULL);
@@ -236,7 +228,7 @@ xp_cert_host_matches(X509 *x, const char *host, int *cn_only)
     *cn_only = 0;
     if (!name_is_clean((const unsigned char *)host, len))
         return 0;
-    if (is_ip(host))
+    if (xp_is_ip(host))
         return X509_check_ip_asc(x, host, 0) == 1;
     /* "mail.contoso.com." is the same name; X509_check_host compares text. */
     if (len > 1 && host[len - 1] == '.')

@@ -254,14 +254,6 @@ on_addr(struct xp_check *c, struct xp_addr_lookup *l)
     }
 }
 
-static int
-is_ip(const char *s)
-{
-    unsigned char buf[16];
-
-    return inet_pton(AF_INET, s, buf) == 1 || inet_pton(AF_INET6, s, buf) == 1;
-}
-
 static void
 cert_start(struct xp_check *c)
 {
@@ -289,7 +281,7 @@ cert_start(struct xp_check *c)
 
         h->hp = &ex->hosts[i];
         h->step = xp_step_begin(c, st->st_hosts, "%s:%d", h->hp->host, h->hp->port);
-        if (is_ip(h->hp->host))
+        if (xp_is_ip(h->hp->host))
             connect_to(c, h, h->hp->host);
         else
             xp_check_addrs(c, &h->addrs, h->step, h->hp->host, on_addr, h);
@@ -318,7 +310,7 @@ judge_reach(struct xp_check *c)
                 any = 1;
                 worst = xp_status_worst(worst, st->attempts[k].step->status);
             }
-        if (!any && !is_ip(h->hp->host)) {
+        if (!any && !xp_is_ip(h->hp->host)) {
             struct xp_finding *f = xp_finding_new(
                 c, h->step, XP_CERT_CONNECT_FAILED,
                 "%s could not be resolved to an address (A %s, AAAA %s)", h->hp->host,

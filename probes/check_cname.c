@@ -35,12 +35,6 @@
 
 #define BPOS_TARGET "ps.microsoftonline.com"
 
-/* One DNS question and the steps its answer is shown under. */
-struct slot {
-    struct xp_dns_result *res;
-    struct xp_step *parent[2];
-};
-
 /* ---- SPF expansion (RFC 7208 4.6.4) ---- */
 
 #define SPF_MAX_LOOKUPS 10  /* DNS-querying terms after expansion */
@@ -81,7 +75,7 @@ struct spf_expansion {
 #define MAX_SIGNALS 8
 
 struct cname_state {
-    struct slot txt, mx, autod, verif, msoid, srv, lyncd;
+    struct xp_dns_slot txt, mx, autod, verif, msoid, srv, lyncd;
     struct spf_expansion spf;
     struct xp_step *st_verif, *st_autod, *st_mx, *st_spf, *st_msoid;
     enum xp_deploy kind;
@@ -123,12 +117,6 @@ ms_code(const char *txt, size_t len)
         if (!isdigit((unsigned char)txt[i]))
             return NULL;
     return txt + 3;
-}
-
-static int
-failed(const struct slot *s)
-{
-    return !s->res || s->res->status >= XP_DNS_SERVFAIL;
 }
 
 /* The MX set counted by Exchange Online kind (include/xp_exo.h: legacy,
@@ -306,7 +294,7 @@ spf_expand(struct xp_check *c)
     const struct xp_dns_rr *spf;
     size_t n;
 
-    if (failed(&st->txt))
+    if (xp_dns_slot_failed(&st->txt))
         return;
     spf = spf_find(st->txt.res, &n);
     if (n == 1)
@@ -391,7 +379,7 @@ problems(const struct xp_check *c)
 }
 
 static void
-dns_error(struct xp_check *c, struct xp_step *step, const struct slot *s)
+dns_error(struct xp_check *c, struct xp_step *step, const struct xp_dns_slot *s)
 {
     if (s->res)
         xp_finding_add(xp_check_dns_failure(c, step, XP_CNAME_DNS_ERROR, s->res));
@@ -416,11 +404,11 @@ signal(struct cname_state *st, const char *fmt, ...)
 
 /* The _autodiscover._tcp SRV target, or NULL ("." means none). */
 static const char *
-srv_target(const struct slot *s)
+srv_target(const struct xp_dns_slot *s)
 {
     size_t i;
 
-    if (failed(s))
+    if (xp_dns_slot_failed(s))
         return NULL;
     for (i = 0; i < s->res->nrr; i++)
         if (s->res->rr[i].type == XP_DNS_SRV && s->res->rr[i].target &&
@@ -431,11 +419,11 @@ srv_target(const struct slot *s)
 
 /* Does the TXT set hold an MS=ms... verification record? */
 static int
-has_ms_txt(const struct slot *s)
+has_ms_txt(const struct xp_dns_slot *s)
 {
     size_t i;
 
-    for (i = 0; !failed(s) && i < s->res->nrr; i++)
+    for (i = 0; !xp_dns_slot_failed(s) && i < s->res->nrr; i++)
         if (s->res->rr[i].type == XP_DNS_TXT && ms_code(s->res->rr[i].text, s->res->rr[i].textlen))
             return 1;
     return 0;
@@ -443,19 +431,19 @@ has_ms_txt(const struct slot *s)
 
 /* Does the (one) SPF record include Exchange Online's? */
 static int
-spf_includes_exo(const struct xp_check *c, const struct slot *s)
+spf_includes_exo(const struct xp_check *c, const struct xp_dns_slot *s)
 {
     size_t n;
-    const struct xp_dns_rr *spf = failed(s) ? NULL : spf_find(s->res, &n);
+    const struct xp_dns_rr *spf = xp_dns_slot_failed(s) ? NULL : spf_find(s->res, &n);
 
     return spf && xp_spf_has_include(spf->text, spf->textlen, xp_check_expect(c)->spf_include);
 }
 
 /* Is lyncdiscover a CNAME to Skype for Business Online (a tenant signal)? */
 static int
-lync_online(const struct slot *s)
+lync_online(const struct xp_dns_slot *s)
 {
-    const char *t = failed(s) ? NULL : xp_dns_cname_target(s->res);
+    const char *t = xp_dns_slot_failed(s) ? NULL : xp_dns_cname_target(s->res);
 
     return t && xp_name_ends_with(t, "online.lync.com");
 }
@@ -482,9 +470,9 @@ infer_kind(struct xp_check *c)
     int spf_exo = spf_includes_exo(c, &st->txt), ms = has_ms_txt(&st->txt);
     int lync = lync_online(&st->lyncd);
 
-    if (!failed(&st->mx))
+    if (!xp_dns_slot_failed(&st->mx))
         mx_count(c, st->mx.res, &exo, &other);
-    if (!failed(&st->autod)) {
+    if (!xp_dns_slot_failed(&st->autod)) {
         autod_cloud = autod_is_cloud(c, st->autod.res);
         autod_onprem = !autod_cloud && resolves(st->autod.res);
     }
@@ -513,7 +501,7 @@ infer_kind(struct xp_check *c)
         st->kind = XP_DEPLOY_HYBRID;
         st->kind_reason = "taken as hybrid: --preflight checks readiness for hybrid (state "
                           "another kind with deployment = in --expect)";
-    } else if (failed(&st->mx) && failed(&st->autod)) {
+    } else if (xp_dns_slot_failed(&st->mx) && xp_dns_slot_failed(&st->autod)) {
         st->kind = XP_DEPLOY_UNKNOWN;
         st->kind_reason = "not inferred: the MX and autodiscover queries failed";
     } else if (autod_cloud) {
@@ -544,7 +532,7 @@ judge_verification(struct xp_check *c)
     struct xp_finding *f;
     size_t i;
 
-    if (failed(&st->txt)) {
+    if (xp_dns_slot_failed(&st->txt)) {
         dns_error(c, st->st_verif, &st->txt);
         xp_step_end(st->st_verif, XP_ST_FAIL, NULL);
         return;
@@ -621,7 +609,7 @@ judge_autodiscover(struct xp_check *c)
     const char *target;
     struct xp_finding *f;
 
-    if (failed(&st->autod)) {
+    if (xp_dns_slot_failed(&st->autod)) {
         dns_error(c, st->st_autod, &st->autod);
         xp_step_end(st->st_autod, XP_ST_FAIL, NULL);
         return;
@@ -726,7 +714,7 @@ judge_mx(struct xp_check *c)
     int exo, other;
     struct xp_finding *f;
 
-    if (failed(&st->mx)) {
+    if (xp_dns_slot_failed(&st->mx)) {
         dns_error(c, st->st_mx, &st->mx);
         xp_step_end(st->st_mx, XP_ST_FAIL, NULL);
         return;
@@ -905,7 +893,7 @@ judge_spf(struct xp_check *c)
     size_t n;
     int exo = 0, other = 0, partial = 0;
 
-    if (failed(&st->txt)) {
+    if (xp_dns_slot_failed(&st->txt)) {
         xp_step_end(st->st_spf, XP_ST_FAIL, "see the TXT query above");
         return;
     }
@@ -931,7 +919,7 @@ judge_spf(struct xp_check *c)
         xp_step_end(st->st_spf, XP_ST_FAIL, NULL);
         return;
     }
-    if (!failed(&st->mx))
+    if (!xp_dns_slot_failed(&st->mx))
         mx_count(c, st->mx.res, &exo, &other);
     if ((st->kind == XP_DEPLOY_CLOUD || st->kind == XP_DEPLOY_HYBRID || exo) &&
         !xp_spf_has_include(spf->text, spf->textlen, inc)) {
@@ -961,7 +949,7 @@ judge_msoid(struct xp_check *c)
     const struct xp_dns_result *res = st->msoid.res;
     struct xp_finding *f;
 
-    if (failed(&st->msoid)) {
+    if (xp_dns_slot_failed(&st->msoid)) {
         dns_error(c, st->st_msoid, &st->msoid);
         xp_step_end(st->st_msoid, XP_ST_FAIL, NULL);
         return;
@@ -981,27 +969,21 @@ judge_msoid(struct xp_check *c)
 
 /* ---- the check ---- */
 
+/* Answers shown under p0 (and p1); the TXT answer starts the SPF
+ * expansion. */
 static void
-on_answer(struct xp_check *c, void *arg, const struct xp_dns_result *res)
+ask(struct xp_check *c, struct xp_dns_slot *s, const char *name, int type, struct xp_step *p0,
+    struct xp_step *p1)
 {
-    struct slot *s = arg;
-    int i;
-
-    s->res = xp_dns_result_dup(res);
-    for (i = 0; i < 2; i++)
-        if (s->parent[i])
-            xp_check_dns_step(c, s->parent[i], res);
-    if (s == &((struct cname_state *)c->state)->txt)
-        spf_expand(c);
+    s->also = p1;
+    xp_dns_slot_ask(c, s, p0, name, type);
 }
 
 static void
-ask(struct xp_check *c, struct slot *s, const char *name, int type, struct xp_step *p0,
-    struct xp_step *p1)
+on_txt(struct xp_check *c, struct xp_dns_slot *s)
 {
-    s->parent[0] = p0;
-    s->parent[1] = p1;
-    xp_check_dns(c, name, type, on_answer, s);
+    (void)s;
+    spf_expand(c);
 }
 
 static void
@@ -1019,6 +1001,7 @@ cname_start(struct xp_check *c)
     st->st_spf = xp_step_begin(c, NULL, "SPF record");
     st->st_msoid = xp_step_begin(c, NULL, "msoid record (21Vianet only)");
 
+    st->txt.then = on_txt;
     ask(c, &st->txt, d, XP_DNS_TXT, st->st_verif, st->st_spf);
     ask(c, &st->mx, d, XP_DNS_MX, st->st_mx, NULL);
     name = xasprintf("autodiscover.%s", d);
@@ -1077,13 +1060,13 @@ cname_free(struct xp_check *c)
     struct cname_state *st = c->state;
     int i;
 
-    xp_dns_result_free(st->txt.res);
-    xp_dns_result_free(st->mx.res);
-    xp_dns_result_free(st->autod.res);
-    xp_dns_result_free(st->verif.res);
-    xp_dns_result_free(st->msoid.res);
-    xp_dns_result_free(st->srv.res);
-    xp_dns_result_free(st->lyncd.res);
+    xp_dns_slot_clear(&st->txt);
+    xp_dns_slot_clear(&st->mx);
+    xp_dns_slot_clear(&st->autod);
+    xp_dns_slot_clear(&st->verif);
+    xp_dns_slot_clear(&st->msoid);
+    xp_dns_slot_clear(&st->srv);
+    xp_dns_slot_clear(&st->lyncd);
     for (i = 0; i < (int)st->nsignals; i++)
         free(st->signals[i]);
     for (i = 0; i < st->spf.n; i++) {

@@ -30,15 +30,10 @@
 #define DEFENDER "Microsoft Defender (security.microsoft.com) > Email & collaboration > " \
                  "Policies & rules > Threat policies > Email authentication settings > DKIM"
 
-struct slot {
-    struct xp_dns_result *res;
-    struct xp_step *step;       /* the step its DNS answer goes under */
-};
-
 /* What one selector showed. */
 struct sel {
     const char *name;           /* "selector1", a gateway's selector */
-    struct slot q;
+    struct xp_dns_slot q;
     const char *target;         /* its CNAME target (in q.res), or NULL */
     struct xp_dkim_target ms;   /* the target read as Microsoft 365's */
     int ms_ok;                  /* a Microsoft 365 target for this selector and domain */
@@ -49,7 +44,7 @@ struct sel {
 };
 
 struct dkim_state {
-    struct slot mx, txt;
+    struct xp_dns_slot mx, txt;
     struct sel ms[2];
     struct sel gw[MAX_GW];
     size_t ngw;
@@ -57,28 +52,6 @@ struct dkim_state {
     int exo;                    /* judged against Microsoft 365 */
     const char *exo_why;
 };
-
-static int
-failed(const struct slot *s)
-{
-    return !s->res || s->res->status >= XP_DNS_SERVFAIL;
-}
-
-static void
-on_answer(struct xp_check *c, void *arg, const struct xp_dns_result *res)
-{
-    struct slot *s = arg;
-
-    s->res = xp_dns_result_dup(res);
-    xp_check_dns_step(c, s->step, res);
-}
-
-static void
-ask(struct xp_check *c, struct slot *s, struct xp_step *step, const char *name, int type)
-{
-    s->step = step;
-    xp_check_dns(c, name, type, on_answer, s);
-}
 
 static void
 dkim_start(struct xp_check *c)
@@ -91,20 +64,22 @@ dkim_start(struct xp_check *c)
 
     c->state = st;
     st->st_exo = xp_step_begin(c, NULL, "Does %s send through Exchange Online?", d);
-    ask(c, &st->mx, st->st_exo, d, XP_DNS_MX);
-    ask(c, &st->txt, st->st_exo, d, XP_DNS_TXT);
+    xp_dns_slot_ask(c, &st->mx, st->st_exo, d, XP_DNS_MX);
+    xp_dns_slot_ask(c, &st->txt, st->st_exo, d, XP_DNS_TXT);
     for (i = 0; i < 2; i++) {
         st->ms[i].name = i ? "selector2" : "selector1";
         name = xasprintf("%s._domainkey.%s", st->ms[i].name, d);
-        ask(c, &st->ms[i].q, xp_step_begin(c, NULL, "Microsoft 365 %s", st->ms[i].name), name,
-            XP_DNS_TXT);
+        xp_dns_slot_ask(c, &st->ms[i].q,
+                        xp_step_begin(c, NULL, "Microsoft 365 %s", st->ms[i].name), name,
+                        XP_DNS_TXT);
         free(name);
     }
     for (i = 0; i < ex->ndkim_selectors && i < MAX_GW; i++) {
         st->gw[i].name = ex->dkim_selectors[i];
         name = xasprintf("%s._domainkey.%s", st->gw[i].name, d);
-        ask(c, &st->gw[i].q, xp_step_begin(c, NULL, "Selector %s (--expect)", st->gw[i].name),
-            name, XP_DNS_TXT);
+        xp_dns_slot_ask(c, &st->gw[i].q,
+                        xp_step_begin(c, NULL, "Selector %s (--expect)", st->gw[i].name), name,
+                        XP_DNS_TXT);
         free(name);
     }
     st->ngw = i;
@@ -119,7 +94,7 @@ read_selector(struct xp_check *c, struct sel *s, int number)
     const struct xp_dns_result *res = s->q.res;
     size_t i;
 
-    if (failed(&s->q))
+    if (xp_dns_slot_failed(&s->q))
         return;
     s->target = xp_dns_cname_target(res);
     if (s->target && xp_dkim_ms_target(s->target, c->target->domain, &s->ms) != XP_DKIM_NOT_MS)
@@ -164,13 +139,13 @@ infer_exo(struct xp_check *c)
         st->exo_why = "on-premises, stated in --expect";
         return;
     }
-    for (i = 0; !failed(&st->mx) && i < st->mx.res->nrr; i++)
+    for (i = 0; !xp_dns_slot_failed(&st->mx) && i < st->mx.res->nrr; i++)
         if (st->mx.res->rr[i].type == XP_DNS_MX &&
             xp_exo_mx_is_exo(st->mx.res->rr[i].target, ex->mx_suffix)) {
             st->exo_why = "its MX is Exchange Online's";
             return;
         }
-    for (i = 0; !failed(&st->txt) && i < st->txt.res->nrr; i++) {
+    for (i = 0; !xp_dns_slot_failed(&st->txt) && i < st->txt.res->nrr; i++) {
         const struct xp_dns_rr *rr = &st->txt.res->rr[i];
 
         if (rr->type == XP_DNS_TXT && xp_spf_is_record(rr->text, rr->textlen) &&
@@ -413,7 +388,7 @@ judge_gateway(struct xp_check *c, const struct sel *s)
 {
     struct xp_finding *f;
 
-    if (failed(&s->q))
+    if (xp_dns_slot_failed(&s->q))
         return;
     if (s->nkeys) {
         judge_key(c, s);
@@ -485,7 +460,7 @@ dkim_judge(struct xp_check *c)
     for (i = 0; i < 2; i++) {
         const struct sel *m = &st->ms[i];
 
-        if (!st->exo || failed(&m->q))
+        if (!st->exo || xp_dns_slot_failed(&m->q))
             xp_step_end(m->q.step, st->exo ? XP_ST_UNKNOWN : XP_ST_SKIP, NULL);
         else if (m->target)
             xp_step_end(m->q.step, m->ms_ok ? XP_ST_PASS : XP_ST_WARN, "CNAME to %s%s%s%s",
@@ -504,7 +479,7 @@ dkim_judge(struct xp_check *c)
     }
     if (st->exo) {
         dns_errors(c, st->ms, 2);
-        if (!failed(&st->ms[0].q) && !failed(&st->ms[1].q)) {
+        if (!xp_dns_slot_failed(&st->ms[0].q) && !xp_dns_slot_failed(&st->ms[1].q)) {
             judge_cnames(c);
             judge_tenant(c);
             judge_ms_keys(c);
@@ -523,12 +498,12 @@ dkim_free(struct xp_check *c)
     struct dkim_state *st = c->state;
     size_t i;
 
-    xp_dns_result_free(st->mx.res);
-    xp_dns_result_free(st->txt.res);
+    xp_dns_slot_clear(&st->mx);
+    xp_dns_slot_clear(&st->txt);
     for (i = 0; i < 2; i++)
-        xp_dns_result_free(st->ms[i].q.res);
+        xp_dns_slot_clear(&st->ms[i].q);
     for (i = 0; i < MAX_GW; i++)
-        xp_dns_result_free(st->gw[i].q.res);
+        xp_dns_slot_clear(&st->gw[i].q);
     free(st);
     c->state = NULL;
 }

@@ -31,22 +31,17 @@
 #define MAX_LEVELS 8     /* _dmarc at the domain and up to 7 parents (not the TLD) */
 #define MAX_AUTH 8       /* report domains whose authorization is asked */
 
-struct slot {
-    struct xp_dns_result *res;
-    struct xp_step *step;
-};
-
 struct auth {
     char domain[256];           /* the report address's domain X */
-    struct slot q;              /* TXT DOMAIN._report._dmarc.X */
+    struct xp_dns_slot q;       /* TXT DOMAIN._report._dmarc.X */
     int asked;
 };
 
 struct dmarc_state {
-    struct slot level[MAX_LEVELS];
+    struct xp_dns_slot level[MAX_LEVELS];
     char *level_name[MAX_LEVELS];
     size_t nlevels, answered;
-    struct slot mx, txt, sel[2];
+    struct xp_dns_slot mx, txt, sel[2];
     struct auth auth[MAX_AUTH];
     size_t nauth;
     int found;                  /* index of the level whose record applies; -1 none */
@@ -56,12 +51,6 @@ struct dmarc_state {
     const char *exo_why;        /* why the domain is taken to send through Exchange Online */
     int exo_dkim, exo_spf;      /* aligned DKIM / SPF for that mail */
 };
-
-static int
-failed(const struct slot *s)
-{
-    return !s->res || s->res->status >= XP_DNS_SERVFAIL;
-}
 
 /* DMARC records in a TXT answer: how many, and the first. */
 static const struct xp_dns_rr *
@@ -89,7 +78,6 @@ same_org(const char *a, const char *b)
     return xp_name_eq(a, b) || xp_name_ends_with(a, b) || xp_name_ends_with(b, a);
 }
 
-static void on_auth(struct xp_check *c, void *arg, const struct xp_dns_result *res);
 
 /* The record that applies: the domain's own, else the nearest parent's. */
 static void
@@ -100,7 +88,7 @@ find_record(struct xp_check *c)
 
     st->found = -1;
     for (i = 0; i < st->nlevels; i++) {
-        if (failed(&st->level[i]))
+        if (xp_dns_slot_failed(&st->level[i]))
             return;     /* unknown: a lower level might have had one */
         st->rec = records(st->level[i].res, &n);
         if (n) {
@@ -137,43 +125,23 @@ ask_authorizations(struct xp_check *c)
         snprintf(st->auth[st->nauth].domain, sizeof(st->auth[0].domain), "%s", x);
         if (!st->st_auth)
             st->st_auth = xp_step_begin(c, NULL, "Report addresses in other domains");
-        st->auth[st->nauth].q.step = st->st_auth;
         st->auth[st->nauth].asked = 1;
         name = xasprintf("%s._report._dmarc.%s", pd, x);
-        xp_check_dns(c, name, XP_DNS_TXT, on_auth, &st->auth[st->nauth].q);
+        xp_dns_slot_ask(c, &st->auth[st->nauth].q, st->st_auth, name, XP_DNS_TXT);
         free(name);
         st->nauth++;
     }
 }
 
 static void
-on_auth(struct xp_check *c, void *arg, const struct xp_dns_result *res)
-{
-    struct slot *s = arg;
-
-    s->res = xp_dns_result_dup(res);
-    xp_check_dns_step(c, s->step, res);
-}
-
-static void
 on_level(struct xp_check *c, void *arg, const struct xp_dns_result *res)
 {
     struct dmarc_state *st = c->state;
-    struct slot *s = arg;
+    struct xp_dns_slot *s = arg;
 
-    s->res = xp_dns_result_dup(res);
-    xp_check_dns_step(c, s->step, res);
+    xp_dns_slot_keep(c, s, res);
     if (++st->answered == st->nlevels)
         ask_authorizations(c);
-}
-
-static void
-on_answer(struct xp_check *c, void *arg, const struct xp_dns_result *res)
-{
-    struct slot *s = arg;
-
-    s->res = xp_dns_result_dup(res);
-    xp_check_dns_step(c, s->step, res);
 }
 
 static void
@@ -199,12 +167,11 @@ dmarc_start(struct xp_check *c)
         free(name);
     }
     st->st_exo = xp_step_begin(c, NULL, "Mail sent through Exchange Online");
-    st->mx.step = st->txt.step = st->sel[0].step = st->sel[1].step = st->st_exo;
-    xp_check_dns(c, d, XP_DNS_MX, on_answer, &st->mx);
-    xp_check_dns(c, d, XP_DNS_TXT, on_answer, &st->txt);
+    xp_dns_slot_ask(c, &st->mx, st->st_exo, d, XP_DNS_MX);
+    xp_dns_slot_ask(c, &st->txt, st->st_exo, d, XP_DNS_TXT);
     for (i = 0; i < 2; i++) {
         name = xasprintf("selector%zu._domainkey.%s", i + 1, d);
-        xp_check_dns(c, name, XP_DNS_TXT, on_answer, &st->sel[i]);
+        xp_dns_slot_ask(c, &st->sel[i], st->st_exo, name, XP_DNS_TXT);
         free(name);
     }
 }
@@ -240,7 +207,7 @@ judge_presence(struct xp_check *c)
     size_t i, n;
 
     for (i = 0; i < st->nlevels && (st->found < 0 || i <= (size_t)st->found); i++)
-        if (failed(&st->level[i])) {
+        if (xp_dns_slot_failed(&st->level[i])) {
             if (st->level[i].res)
                 xp_finding_add(xp_check_dns_failure(c, st->st_rec, XP_DMARC_DNS_ERROR,
                                                     st->level[i].res));
@@ -344,7 +311,7 @@ authorized(const struct auth *a)
 {
     size_t n;
 
-    return !failed(&a->q) && records(a->q.res, &n) && n >= 1;
+    return !xp_dns_slot_failed(&a->q) && records(a->q.res, &n) && n >= 1;
 }
 
 static void
@@ -359,7 +326,7 @@ judge_authorizations(struct xp_check *c)
     for (i = 0; i < st->nauth; i++) {
         const struct auth *a = &st->auth[i];
 
-        if (failed(&a->q)) {
+        if (xp_dns_slot_failed(&a->q)) {
             if (a->q.res)
                 xp_finding_add(xp_check_dns_failure(c, st->st_auth, XP_DMARC_DNS_ERROR,
                                                     a->q.res));
@@ -399,11 +366,11 @@ exo_reason(struct xp_check *c)
         return "stated in --expect";
     if (ex->deployment == XP_DEPLOY_ONPREM)
         return NULL;
-    for (i = 0; !failed(&st->mx) && i < st->mx.res->nrr; i++)
+    for (i = 0; !xp_dns_slot_failed(&st->mx) && i < st->mx.res->nrr; i++)
         if (st->mx.res->rr[i].type == XP_DNS_MX &&
             xp_exo_mx_is_exo(st->mx.res->rr[i].target, ex->mx_suffix))
             return "its MX is Exchange Online's";
-    for (i = 0; !failed(&st->txt) && i < st->txt.res->nrr; i++) {
+    for (i = 0; !xp_dns_slot_failed(&st->txt) && i < st->txt.res->nrr; i++) {
         const struct xp_dns_rr *rr = &st->txt.res->rr[i];
 
         if (rr->type == XP_DNS_TXT && xp_spf_is_record(rr->text, rr->textlen) &&
@@ -441,7 +408,7 @@ dkim_aligned(struct xp_check *c, const char **how)
     *how = "the selector1/selector2 records read here";
     for (i = 0; i < 2; i++) {
         const struct xp_dns_result *res = st->sel[i].res;
-        const char *target = failed(&st->sel[i]) ? NULL : xp_dns_cname_target(res);
+        const char *target = xp_dns_slot_failed(&st->sel[i]) ? NULL : xp_dns_cname_target(res);
         size_t j;
 
         if (!target || xp_dkim_ms_target(target, c->target->domain, NULL) == XP_DKIM_NOT_MS)
@@ -464,7 +431,7 @@ spf_aligned(struct xp_check *c)
     const struct xp_dns_rr *spf = NULL;
     size_t i, n = 0;
 
-    for (i = 0; !failed(&st->txt) && i < st->txt.res->nrr; i++) {
+    for (i = 0; !xp_dns_slot_failed(&st->txt) && i < st->txt.res->nrr; i++) {
         const struct xp_dns_rr *rr = &st->txt.res->rr[i];
 
         if (rr->type == XP_DNS_TXT && xp_spf_is_record(rr->text, rr->textlen)) {
@@ -533,7 +500,7 @@ dmarc_judge(struct xp_check *c)
 
     find_record(c);
     if (judge_presence(c)) {
-        if (st->found < 0 && !failed(&st->level[0]))
+        if (st->found < 0 && !xp_dns_slot_failed(&st->level[0]))
             judge_exo(c);
         else
             xp_step_end(st->st_exo, XP_ST_SKIP, NULL);
@@ -575,15 +542,15 @@ dmarc_free(struct xp_check *c)
     size_t i;
 
     for (i = 0; i < MAX_LEVELS; i++) {
-        xp_dns_result_free(st->level[i].res);
+        xp_dns_slot_clear(&st->level[i]);
         free(st->level_name[i]);
     }
     for (i = 0; i < MAX_AUTH; i++)
-        xp_dns_result_free(st->auth[i].q.res);
-    xp_dns_result_free(st->mx.res);
-    xp_dns_result_free(st->txt.res);
-    xp_dns_result_free(st->sel[0].res);
-    xp_dns_result_free(st->sel[1].res);
+        xp_dns_slot_clear(&st->auth[i].q);
+    xp_dns_slot_clear(&st->mx);
+    xp_dns_slot_clear(&st->txt);
+    xp_dns_slot_clear(&st->sel[0]);
+    xp_dns_slot_clear(&st->sel[1]);
     free(st);
     c->state = NULL;
 }

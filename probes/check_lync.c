@@ -29,13 +29,8 @@
 #define MAX_CONNS 16        /* TCP connects in all */
 #define ONLINE_SUFFIX "online.lync.com"
 
-struct slot {
-    struct xp_dns_result *res;
-    struct xp_step *parent;
-};
-
 struct srv_slot {
-    struct slot q;
+    struct xp_dns_slot q;
     const char *label;                 /* "_sip._tls" */
     const struct xp_srv_expect *want;  /* Office 365 default or --expect */
     unsigned default_port;             /* on-premises Edge convention */
@@ -47,7 +42,7 @@ struct target {
     const char *label;                 /* the SRV record it came from */
     char *host;
     unsigned port;
-    struct slot addr;
+    struct xp_dns_slot addr;
 };
 
 struct conn {
@@ -61,7 +56,7 @@ struct conn {
 };
 
 struct lync_state {
-    struct slot sip, lyncdiscover;
+    struct xp_dns_slot sip, lyncdiscover;
     struct srv_slot sip_tls, sipfed;
     struct xp_srv_expect default_sip_tls, default_sipfed;
     struct xp_step *st_sip, *st_lyncdiscover, *st_reach;
@@ -73,14 +68,8 @@ struct lync_state {
     const char *kind_reason;
 };
 
-static int
-failed(const struct slot *s)
-{
-    return !s->res || s->res->status >= XP_DNS_SERVFAIL;
-}
-
 static void
-dns_error(struct xp_check *c, struct xp_step *step, const struct slot *s)
+dns_error(struct xp_check *c, struct xp_step *step, const struct xp_dns_slot *s)
 {
     xp_finding_add(xp_check_dns_failure(c, step, XP_LYNC_DNS_ERROR, s->res));
 }
@@ -225,31 +214,22 @@ follow_targets(struct xp_check *c, const char *label, const struct xp_dns_result
 /* ---- answers ---- */
 
 static void
-on_answer(struct xp_check *c, void *arg, const struct xp_dns_result *res)
-{
-    struct slot *s = arg;
-
-    s->res = xp_dns_result_dup(res);
-    xp_check_dns_step(c, s->parent, res);
-}
-
-static void
 on_srv(struct xp_check *c, void *arg, const struct xp_dns_result *res)
 {
     struct srv_slot *s = arg;
 
-    on_answer(c, &s->q, res);
+    xp_dns_slot_keep(c, &s->q, res);
     follow_targets(c, s->label, res);
 }
 
 /* ---- judgement ---- */
 
 static int
-points_online(const struct slot *s)
+points_online(const struct xp_dns_slot *s)
 {
     size_t i;
 
-    if (failed(s))
+    if (xp_dns_slot_failed(s))
         return 0;
     for (i = 0; i < s->res->nrr; i++)
         if (s->res->rr[i].target && xp_name_ends_with(s->res->rr[i].target, ONLINE_SUFFIX))
@@ -258,9 +238,9 @@ points_online(const struct slot *s)
 }
 
 static int
-has_record(const struct slot *s)
+has_record(const struct xp_dns_slot *s)
 {
-    return !failed(s) && s->res->nrr > 0;
+    return !xp_dns_slot_failed(s) && s->res->nrr > 0;
 }
 
 static const struct xp_dns_rr *first_srv(const struct xp_dns_result *res);
@@ -300,7 +280,7 @@ infer_kind(struct xp_check *c)
 /* Teams only: sip, lyncdiscover and _sip._tls are Skype for Business's;
  * a record left there is noted, never required. */
 static void
-skip_sfb(struct xp_check *c, struct xp_step *step, const struct slot *s)
+skip_sfb(struct xp_check *c, struct xp_step *step, const struct xp_dns_slot *s)
 {
     (void)c;
     if (has_record(s))
@@ -319,12 +299,12 @@ judge_teams_federation(struct xp_check *c)
     const char *d = c->target->domain;
     char *want;
 
-    if (failed(&st->sipfed.q) || first_srv(st->sipfed.q.res))
+    if (xp_dns_slot_failed(&st->sipfed.q) || first_srv(st->sipfed.q.res))
         return 0;
     if (xp_check_expect(c)->federation > 0)
         return 0;    /* judge_srv warns: federation is expected */
     want = srv_text(st->sipfed.want);
-    xp_step_end(st->sipfed.q.parent, XP_ST_INFO, "none: Teams federation with Skype for "
+    xp_step_end(st->sipfed.q.step, XP_ST_INFO, "none: Teams federation with Skype for "
                 "Business Server and other clouds needs %s.%s SRV %s", st->sipfed.label, d,
                 want);
     free(want);
@@ -332,21 +312,21 @@ judge_teams_federation(struct xp_check *c)
 }
 
 static void
-judge_name(struct xp_check *c, struct slot *s, const char *label, const char *want)
+judge_name(struct xp_check *c, struct xp_dns_slot *s, const char *label, const char *want)
 {
     struct lync_state *st = c->state;
     const char *d = c->target->domain;
     const char *target;
     struct xp_finding *f;
 
-    if (failed(s)) {
-        dns_error(c, s->parent, s);
-        xp_step_end(s->parent, XP_ST_FAIL, NULL);
+    if (xp_dns_slot_failed(s)) {
+        dns_error(c, s->step, s);
+        xp_step_end(s->step, XP_ST_FAIL, NULL);
         return;
     }
     target = xp_dns_cname_target(s->res);
     if (!has_record(s)) {
-        f = xp_finding_new(c, s->parent, XP_LYNC_CNAME_MISSING, "No %s.%s record", label, d);
+        f = xp_finding_new(c, s->step, XP_LYNC_CNAME_MISSING, "No %s.%s record", label, d);
         if (st->kind == XP_DEPLOY_CLOUD)
             xp_finding_fix(f, "Publish %s.%s. 3600 IN CNAME %s.", label, d, want);
         else
@@ -355,11 +335,11 @@ judge_name(struct xp_check *c, struct slot *s, const char *label, const char *wa
                                                      : "reverse proxy of the web services");
         xp_ev_dns(f, "answer", s->res);
         xp_finding_add(f);
-        xp_step_end(s->parent, XP_ST_WARN, NULL);
+        xp_step_end(s->step, XP_ST_WARN, NULL);
         return;
     }
     if (st->kind == XP_DEPLOY_CLOUD && (!target || !xp_name_eq(target, want))) {
-        f = xp_finding_new(c, s->parent, XP_LYNC_CNAME_WRONG, "%s.%s is %s%s, not a CNAME to %s",
+        f = xp_finding_new(c, s->step, XP_LYNC_CNAME_WRONG, "%s.%s is %s%s, not a CNAME to %s",
                            label, d, target ? "a CNAME to " : "an address record",
                            target ? target : "", want);
         xp_ev_str(f, "expected", want);
@@ -367,10 +347,10 @@ judge_name(struct xp_check *c, struct slot *s, const char *label, const char *wa
         xp_ev_dns(f, "answer", s->res);
         xp_finding_fix(f, "Publish %s.%s. 3600 IN CNAME %s.", label, d, want);
         xp_finding_add(f);
-        xp_step_end(s->parent, XP_ST_FAIL, NULL);
+        xp_step_end(s->step, XP_ST_FAIL, NULL);
         return;
     }
-    xp_step_end(s->parent, XP_ST_PASS, "%s", target ? target : "address record");
+    xp_step_end(s->step, XP_ST_PASS, "%s", target ? target : "address record");
 }
 
 static char *
@@ -401,14 +381,14 @@ judge_srv(struct xp_check *c, struct srv_slot *s)
     int strict = st->kind == XP_DEPLOY_CLOUD || st->kind == XP_DEPLOY_NONE || s->want->set;
     char *want = srv_text(s->want);
 
-    if (failed(&s->q)) {
-        dns_error(c, s->q.parent, &s->q);
-        xp_step_end(s->q.parent, XP_ST_FAIL, NULL);
+    if (xp_dns_slot_failed(&s->q)) {
+        dns_error(c, s->q.step, &s->q);
+        xp_step_end(s->q.step, XP_ST_FAIL, NULL);
         goto out;
     }
     rr = first_srv(s->q.res);
     if (!rr) {
-        f = xp_finding_new(c, s->q.parent, XP_LYNC_SRV_MISSING, "No %s.%s SRV record",
+        f = xp_finding_new(c, s->q.step, XP_LYNC_SRV_MISSING, "No %s.%s SRV record",
                            s->label, d);
         if (strict)
             xp_finding_fix(f, "Publish %s.%s. 3600 IN SRV %s.", s->label, d, want);
@@ -417,41 +397,41 @@ judge_srv(struct xp_check *c, struct srv_slot *s)
                            s->label, d, s->default_port, d);
         xp_ev_dns(f, "answer", s->q.res);
         xp_finding_add(f);
-        xp_step_end(s->q.parent, XP_ST_WARN, NULL);
+        xp_step_end(s->q.step, XP_ST_WARN, NULL);
         goto out;
     }
     if (strict && (rr->port != s->want->port || !xp_name_eq(rr->target, s->want->target))) {
-        f = xp_finding_new(c, s->q.parent, XP_LYNC_SRV_WRONG,
+        f = xp_finding_new(c, s->q.step, XP_LYNC_SRV_WRONG,
                            "%s.%s points to %s:%u, not %s:%u", s->label, d, rr->target,
                            rr->port, s->want->target, s->want->port);
         xp_ev_str(f, "expected", want);
         xp_ev_dns(f, "answer", s->q.res);
         xp_finding_fix(f, "Publish %s.%s. 3600 IN SRV %s. in its place.", s->label, d, want);
         xp_finding_add(f);
-        xp_step_end(s->q.parent, XP_ST_FAIL, NULL);
+        xp_step_end(s->q.step, XP_ST_FAIL, NULL);
         goto out;
     }
     if (!strict && rr->port != s->default_port) {
-        f = xp_finding_new(c, s->q.parent, XP_LYNC_SRV_WRONG,
+        f = xp_finding_new(c, s->q.step, XP_LYNC_SRV_WRONG,
                            "%s.%s uses port %u; the Access Edge listens on %u for it",
                            s->label, d, rr->port, s->default_port);
         xp_finding_severity(f, XP_SEV_WARN);
         xp_ev_dns(f, "answer", s->q.res);
         xp_finding_add(f);
-        xp_step_end(s->q.parent, XP_ST_WARN, NULL);
+        xp_step_end(s->q.step, XP_ST_WARN, NULL);
         goto out;
     }
     if (!strict && !xp_name_ends_with(rr->target, d)) {
-        f = xp_finding_new(c, s->q.parent, XP_LYNC_SRV_OTHER_DOMAIN,
+        f = xp_finding_new(c, s->q.step, XP_LYNC_SRV_OTHER_DOMAIN,
                            "%s.%s points to %s, outside %s", s->label, d, rr->target, d);
         xp_ev_dns(f, "answer", s->q.res);
         xp_finding_add(f);
-        xp_step_end(s->q.parent, XP_ST_WARN, NULL);
+        xp_step_end(s->q.step, XP_ST_WARN, NULL);
         goto out;
     }
-    xp_step_end(s->q.parent, XP_ST_PASS, NULL);
+    xp_step_end(s->q.step, XP_ST_PASS, NULL);
     if (strict && (rr->priority != s->want->priority || rr->weight != s->want->weight))
-        xp_step_note(s->q.parent, "priority/weight %u/%u differ from %u/%u (harmless with one "
+        xp_step_note(s->q.step, "priority/weight %u/%u differ from %u/%u (harmless with one "
                      "record)", rr->priority, rr->weight, s->want->priority, s->want->weight);
 out:
     free(want);
@@ -534,10 +514,10 @@ lync_start(struct xp_check *c)
     char *name;
 
     c->state = st;
-    st->sip.parent = st->st_sip = xp_step_begin(c, NULL, "sip record");
-    st->lyncdiscover.parent = st->st_lyncdiscover = xp_step_begin(c, NULL, "lyncdiscover record");
-    st->sip_tls.q.parent = xp_step_begin(c, NULL, "_sip._tls SRV record");
-    st->sipfed.q.parent = xp_step_begin(c, NULL, "_sipfederationtls._tcp SRV record");
+    st->sip.step = st->st_sip = xp_step_begin(c, NULL, "sip record");
+    st->lyncdiscover.step = st->st_lyncdiscover = xp_step_begin(c, NULL, "lyncdiscover record");
+    st->sip_tls.q.step = xp_step_begin(c, NULL, "_sip._tls SRV record");
+    st->sipfed.q.step = xp_step_begin(c, NULL, "_sipfederationtls._tcp SRV record");
     st->st_reach = xp_step_begin(c, NULL, "SRV targets accept TLS connections");
 
     st->sip_tls.label = "_sip._tls";
@@ -548,10 +528,10 @@ lync_start(struct xp_check *c)
     st->sipfed.default_port = 5061;
 
     name = xasprintf("sip.%s", d);
-    xp_check_dns(c, name, XP_DNS_A, on_answer, &st->sip);
+    xp_dns_slot_ask(c, &st->sip, st->sip.step, name, XP_DNS_A);
     free(name);
     name = xasprintf("lyncdiscover.%s", d);
-    xp_check_dns(c, name, XP_DNS_A, on_answer, &st->lyncdiscover);
+    xp_dns_slot_ask(c, &st->lyncdiscover, st->lyncdiscover.step, name, XP_DNS_A);
     free(name);
     name = xasprintf("_sip._tls.%s", d);
     xp_check_dns(c, name, XP_DNS_SRV, on_srv, &st->sip_tls);
@@ -584,7 +564,7 @@ lync_judge(struct xp_check *c)
     if (st->kind == XP_DEPLOY_NONE) {
         skip_sfb(c, st->st_sip, &st->sip);
         skip_sfb(c, st->st_lyncdiscover, &st->lyncdiscover);
-        skip_sfb(c, st->sip_tls.q.parent, &st->sip_tls.q);
+        skip_sfb(c, st->sip_tls.q.step, &st->sip_tls.q);
         nothing = judge_teams_federation(c);
         if (!nothing)
             judge_srv(c, &st->sipfed);
@@ -624,10 +604,10 @@ lync_free(struct xp_check *c)
     struct lync_state *st = c->state;
     size_t i;
 
-    xp_dns_result_free(st->sip.res);
-    xp_dns_result_free(st->lyncdiscover.res);
-    xp_dns_result_free(st->sip_tls.q.res);
-    xp_dns_result_free(st->sipfed.q.res);
+    xp_dns_slot_clear(&st->sip);
+    xp_dns_slot_clear(&st->lyncdiscover);
+    xp_dns_slot_clear(&st->sip_tls.q);
+    xp_dns_slot_clear(&st->sipfed.q);
     for (i = 0; i < st->ntargets; i++) {
         free(st->targets[i].host);
         xp_dns_result_free(st->targets[i].addr.res);

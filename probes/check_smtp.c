@@ -73,14 +73,6 @@ struct smtp_state {
 
 /* ---- helpers ---- */
 
-static int
-is_ip(const char *s)
-{
-    unsigned char buf[16];
-
-    return inet_pton(AF_INET, s, buf) == 1 || inet_pton(AF_INET6, s, buf) == 1;
-}
-
 /* Exchange Online's MX (either family, include/xp_exo.h): Microsoft's
  * hosts, never judged against the customer's connector. */
 static int
@@ -806,7 +798,7 @@ add_host(struct xp_check *c, const char *name, unsigned pref, int port, const ch
         h->step = xp_step_begin(c, NULL, "%s (no MX: implicit MX, the A/AAAA fallback)", name);
     else
         h->step = xp_step_begin(c, NULL, "%s:%d (--hosts)", name, port);
-    if (is_ip(name)) {
+    if (xp_is_ip(name)) {
         start_session(c, h, name);
     } else {
         xp_check_dns(c, name, XP_DNS_A, on_addr, &h->a);

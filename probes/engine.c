@@ -402,12 +402,11 @@ xp_check_facts(const struct xp_check *c)
     return c->target->facts;
 }
 
-static struct xp_check *find_check(struct xp_target *t, const char *id);
 
 int
 xp_check_in_run(const struct xp_check *c, const char *id)
 {
-    return find_check(c->target, id) != NULL;
+    return xp_target_check(c->target, id) != NULL;
 }
 
 void
@@ -503,6 +502,50 @@ xp_addrs_pick(const struct xp_addr_lookup *l)
     const char *ip = first_of_type(l->a.res, XP_DNS_A);
 
     return ip ? ip : first_of_type(l->aaaa.res, XP_DNS_AAAA);
+}
+
+/* ---- the DNS slot of record checks ---- */
+
+void
+xp_dns_slot_keep(struct xp_check *c, struct xp_dns_slot *s, const struct xp_dns_result *res)
+{
+    xp_dns_result_free(s->res);
+    s->res = xp_dns_result_dup(res);
+    if (s->step)
+        xp_check_dns_step(c, s->step, res);
+    if (s->also)
+        xp_check_dns_step(c, s->also, res);
+}
+
+static void
+on_slot_answer(struct xp_check *c, void *arg, const struct xp_dns_result *res)
+{
+    struct xp_dns_slot *s = arg;
+
+    xp_dns_slot_keep(c, s, res);
+    if (s->then)
+        s->then(c, s);
+}
+
+void
+xp_dns_slot_ask(struct xp_check *c, struct xp_dns_slot *s, struct xp_step *step,
+                const char *name, int type)
+{
+    s->step = step;
+    xp_check_dns(c, name, type, on_slot_answer, s);
+}
+
+int
+xp_dns_slot_failed(const struct xp_dns_slot *s)
+{
+    return !s->res || s->res->status >= XP_DNS_SERVFAIL;
+}
+
+void
+xp_dns_slot_clear(struct xp_dns_slot *s)
+{
+    xp_dns_result_free(s->res);
+    s->res = NULL;
 }
 
 /* ---- DNS evidence shared by every check ---- */
@@ -605,24 +648,13 @@ xp_ev_dns(struct xp_finding *f, const char *key, const struct xp_dns_result *res
 
 /* ---- checks ---- */
 
-static struct xp_check *
-find_check(struct xp_target *t, const char *id)
-{
-    size_t i;
-
-    for (i = 0; i < t->nchecks; i++)
-        if (strcmp(t->checks[i]->ops->id, id) == 0)
-            return t->checks[i];
-    return NULL;
-}
-
 static int
 deps_done(struct xp_target *t, struct xp_check *c)
 {
     const char *const *dep;
 
     for (dep = c->ops->after; dep && *dep; dep++) {
-        struct xp_check *d = find_check(t, *dep);
+        struct xp_check *d = xp_target_check(t, *dep);
 
         if (d && !d->done)
             return 0;

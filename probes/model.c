@@ -574,3 +574,14 @@ xp_run_free(struct xp_run *run)
     free(run->targets);
     free(run);
 }
+
+struct xp_check *
+xp_target_check(const struct xp_target *t, const char *id)
+{
+    size_t i;
+
+    for (i = 0; i < t->nchecks; i++)
+        if (strcmp(t->checks[i]->ops->id, id) == 0)
+            return t->checks[i];
+    return NULL;
+}

@@ -530,17 +530,20 @@ xp_dns_result_free(struct xp_dns_result *res)
 const char *
 xp_dns_type_name(int type)
 {
-    switch (type) {
-    case XP_DNS_A: return "A";
-    case XP_DNS_NS: return "NS";
-    case XP_DNS_CNAME: return "CNAME";
-    case XP_DNS_PTR: return "PTR";
-    case XP_DNS_MX: return "MX";
-    case XP_DNS_TXT: return "TXT";
-    case XP_DNS_AAAA: return "AAAA";
-    case XP_DNS_SRV: return "SRV";
-    default: return "OTHER";
-    }
+    static const struct {
+        int type;
+        const char *name;
+    } types[] = {
+#define XP_DNS_TYPE_ROW(name, value) { value, #name },
+        XP_DNS_TYPES(XP_DNS_TYPE_ROW)
+#undef XP_DNS_TYPE_ROW
+    };
+    size_t i;
+
+    for (i = 0; i < XP_ARRAY_LEN(types); i++)
+        if (types[i].type == type)
+            return types[i].name;
+    return "OTHER";
 }
 
 const char *

@@ -246,14 +246,6 @@ on_start(void *arg)
     step(t);
 }
 
-static int
-is_ip_literal(const char *s)
-{
-    unsigned char buf[16];
-
-    return inet_pton(AF_INET, s, buf) == 1 || inet_pton(AF_INET6, s, buf) == 1;
-}
-
 struct xp_tls *
 xp_tls_handshake(struct xp_loop *loop, int fd, const char *sni, int port, const char *ip,
                  int timeout_ms, xp_tls_cb cb, void *arg)
@@ -273,7 +265,7 @@ xp_tls_handshake(struct xp_loop *loop, int fd, const char *sni, int port, const 
         xp_fatal("SSL_new failed");
     SSL_set_fd(t->ssl, fd);
     SSL_set_connect_state(t->ssl);
-    if (!is_ip_literal(sni))
+    if (!xp_is_ip(sni))
         SSL_set_tlsext_host_name(t->ssl, sni);
     /* Ask for a stapled OCSP response, as browsers and Windows do. */
     SSL_set_tlsext_status_type(t->ssl, TLSEXT_STATUSTYPE_ocsp);

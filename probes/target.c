@@ -105,7 +105,7 @@ is_ip_literal(const char *host)
     }
     if (n > 0 && tmp[n - 1] == '.')
         tmp[n - 1] = '\0';
-    return inet_pton(AF_INET, tmp, buf) == 1 || inet_pton(AF_INET6, tmp, buf) == 1;
+    return xp_is_ip(tmp);
 }
 
 int

@@ -5,6 +5,7 @@
 #define _GNU_SOURCE
 #include "xp.h"
 
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -233,3 +234,11 @@ __lsan_default_options(void)
     return "exitcode=86";
 }
 #endif
+
+int
+xp_is_ip(const char *s)
+{
+    unsigned char buf[16];
+
+    return inet_pton(AF_INET, s, buf) == 1 || inet_pton(AF_INET6, s, buf) == 1;
+}

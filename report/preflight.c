@@ -380,22 +380,11 @@ static const struct item_def items[XP_PF_NITEMS] = {
 
 /* ---- evaluation ---- */
 
-static const struct xp_check *
-find_check(const struct xp_target *t, const char *id)
-{
-    size_t i;
-
-    for (i = 0; i < t->nchecks; i++)
-        if (strcmp(t->checks[i]->ops->id, id) == 0)
-            return t->checks[i];
-    return NULL;
-}
-
 /* NULL if check id had its say in this run, else why not (allocated). */
 static char *
 not_conclusive(const struct xp_target *t, const char *id)
 {
-    const struct xp_check *c = find_check(t, id);
+    const struct xp_check *c = xp_target_check(t, id);
 
     if (!c)
         return xp_check_index(id) < 0

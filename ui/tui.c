@@ -165,17 +165,6 @@ message(struct tui *ui, enum tui_role role, const char *fmt, ...)
 
 /* ---- reruns: queued by keys, started from tick once their inputs are done ---- */
 
-static struct xp_check *
-target_check(const struct xp_target *t, const char *id)
-{
-    size_t i;
-
-    for (i = 0; i < t->nchecks; i++)
-        if (strcmp(t->checks[i]->ops->id, id) == 0)
-            return t->checks[i];
-    return NULL;
-}
-
 static struct tui_rerun *
 rq_find(struct tui *ui, const struct xp_check *c)
 {
@@ -232,7 +221,7 @@ inputs_ready(struct tui *ui, const struct xp_check *c)
     const char *const *a;
 
     for (a = c->ops->after; a && *a; a++) {
-        struct xp_check *d = target_check(c->target, *a);
+        struct xp_check *d = xp_target_check(c->target, *a);
 
         if (d && (rq_find(ui, d) || (d->started && !d->done)))
             return 0;
