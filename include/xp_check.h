@@ -133,6 +133,9 @@ typedef void (*xp_check_tls_cb)(struct xp_check *c, void *arg, const struct xp_t
                                 SSL *ssl, int fd);
 void xp_check_tls(struct xp_check *c, int fd, const char *sni, int port, const char *ip,
                   xp_check_tls_cb cb, void *arg);
+/* The same, offering no protocol above max_version (0: no limit). */
+void xp_check_tls_max(struct xp_check *c, int fd, const char *sni, int port, const char *ip,
+                      int max_version, xp_check_tls_cb cb, void *arg);
 
 /* An HTTP request (the request's strings are copied); resp is borrowed
  * for the callback. */

@@ -45,6 +45,10 @@ struct xp_tls_info {
      * DER; NULL when none. Owned. */
     unsigned char *ocsp;
     long ocsp_len;
+    /* What a second handshake offering only TLS 1.0/1.1 got (cert probes
+     * the endpoints it connects to itself): "TLSv1"/"TLSv1.1" accepted,
+     * "refused", or "" not probed. */
+    char old_protocol[16];
 };
 
 /* Called once, from the loop. info is borrowed for the call; ssl (NULL on
@@ -62,6 +66,11 @@ void xp_tls_cleanup(void);
  */
 struct xp_tls *xp_tls_handshake(struct xp_loop *loop, int fd, const char *sni, int port,
                                 const char *ip, int timeout_ms, xp_tls_cb cb, void *arg);
+/* The same, offering no protocol above max_version (TLS1_1_VERSION: to
+ * learn whether the server still accepts TLS 1.0/1.1; 0: no limit). */
+struct xp_tls *xp_tls_handshake_max(struct xp_loop *loop, int fd, const char *sni, int port,
+                                    const char *ip, int timeout_ms, int max_version,
+                                    xp_tls_cb cb, void *arg);
 /* Abandon a handshake in flight (closes fd; cb is not called). */
 void xp_tls_abort(struct xp_tls *t);
 void xp_tls_abort_all(struct xp_loop *loop);

@@ -692,6 +692,11 @@ static const struct xp_cert_rule rules[XP_RULE_COUNT] = {
         "refused by Office 365 / Exchange Online, Chrome 84+, Firefox 78+, Edge, and "
         "OpenSSL 3 at security level 1",
         "RFC 8996; Microsoft: TLS 1.0 and 1.1 deprecation in Office 365" },
+    [XP_RULE_PROTO_OLD_TOO] = { "tls_1_0_accepted", XP_SEV_WARN,
+        "TLS 1.2 or later negotiated, but TLS 1.0/1.1 still accepted",
+        "deprecated: only old clients use it, and Office 365, browsers and OpenSSL 3 no "
+        "longer do",
+        "RFC 8996 (TLS 1.0 and 1.1 deprecated, 2021)" },
     [XP_RULE_DH_TINY] = { "dh_under_1024", XP_SEV_FAIL, "DHE group under 1024 bits",
         "refused by every browser and OpenSSL (Logjam, 2015)",
         "weakdh.org (Logjam); OpenSSL security level 1" },
@@ -1772,6 +1777,11 @@ judge_strength(struct judge *j, struct xp_step *parent)
     if (pr)
         add_weakness(&why, &list, &n, &worst, pr, "the server negotiates at best %s (TLS 1.2 "
                      "is required by Office 365)", info->protocol);
+    else if (!j->o->no_protocol && info->old_protocol[0] &&
+             strcmp(info->old_protocol, "refused") != 0)
+        add_weakness(&why, &list, &n, &worst, &rules[XP_RULE_PROTO_OLD_TOO], "the server "
+                     "still accepts %s from a client that offers nothing newer",
+                     info->old_protocol);
     st = judge_kx(j, s);
     if (why.len) {
         struct xp_finding *f = jfind(j, s, XP_CERT_WEAK, "%s:%d: %s", info->host, info->port,

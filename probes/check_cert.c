@@ -34,6 +34,7 @@ struct attempt {
     int failed;
     int tcp_failed;
     char error[256];
+    struct xp_tls_info info;   /* what it presented, until the TLS 1.0/1.1 probe ends */
 };
 
 /* A revocation document (OCSP answer or CRL) on its way or fetched. */
@@ -174,6 +175,46 @@ want_revocation(struct xp_check *c, const struct xp_tls_info *info)
 
 static const char *const after[] = { "autodiscover", "preauth", "smtp", "lync", NULL };
 
+/* The endpoint is known: to the facts cert judges, and its revocation asked. */
+static void
+publish(struct xp_check *c, struct attempt *a, const char *old)
+{
+    snprintf(a->info.old_protocol, sizeof(a->info.old_protocol), "%s", old);
+    if (old[0])
+        xp_step_note(a->step, "TLS 1.0/1.1 offered alone: %s",
+                     strcmp(old, "refused") == 0 ? "refused" : old);
+    xp_facts_add_tls(xp_check_facts(c), "--hosts", 1, &a->info);
+    want_revocation(c, &a->info);
+    xp_tls_info_clear(&a->info);
+}
+
+static void
+on_old_tls(struct xp_check *c, void *arg, const struct xp_tls_info *info, SSL *ssl, int fd)
+{
+    struct attempt *a = arg;
+
+    if (!ssl) {
+        publish(c, a, "refused");
+        return;
+    }
+    publish(c, a, info->protocol);
+    SSL_free(ssl);
+    close(fd);
+}
+
+static void
+on_old_connect(struct xp_check *c, void *arg, const struct xp_tcp_result *res)
+{
+    struct attempt *a = arg;
+
+    if (res->fd < 0) {
+        publish(c, a, "");   /* not probed: the second connection failed */
+        return;
+    }
+    xp_check_tls_max(c, res->fd, a->host->hp->host, a->host->hp->port, a->ip, TLS1_1_VERSION,
+                     on_old_tls, a);
+}
+
 static void
 on_tls(struct xp_check *c, void *arg, const struct xp_tls_info *info, SSL *ssl, int fd)
 {
@@ -187,10 +228,16 @@ on_tls(struct xp_check *c, void *arg, const struct xp_tls_info *info, SSL *ssl, 
     }
     xp_step_end(a->step, XP_ST_PASS, "%s, %s, %d certificate(s)", info->protocol,
                 info->cipher, sk_X509_num(info->chain));
-    xp_facts_add_tls(xp_check_facts(c), "--hosts", 1, info);
-    want_revocation(c, info);
+    xp_tls_info_copy(&a->info, info);
     SSL_free(ssl);
     close(fd);
+    /* TLS 1.2 or later negotiated: does the server still accept 1.0/1.1 from
+     * a client offering nothing newer? Asked at the lowest security level,
+     * only to report it (testssl.sh does the same). */
+    if (!xp_tls_protocol_rule(info->protocol))
+        xp_check_tcp(c, a->ip, a->host->hp->port, on_old_connect, a);
+    else
+        publish(c, a, "");
 }
 
 static void
@@ -447,6 +494,8 @@ cert_free(struct xp_check *c)
 
     for (i = 0; i < st->nhosts; i++)
         xp_check_addrs_clear(&st->hosts[i].addrs);
+    for (i = 0; i < st->nattempts; i++)
+        xp_tls_info_clear(&st->attempts[i].info);
     for (i = 0; i < st->nfetches; i++) {
         free(st->fetches[i].url);
         free(st->fetches[i].doc.body);

@@ -349,6 +349,17 @@ xp_check_tls(struct xp_check *c, int fd, const char *sni, int port, const char *
                      on_tls, op);
 }
 
+void
+xp_check_tls_max(struct xp_check *c, int fd, const char *sni, int port, const char *ip,
+                 int max_version, xp_check_tls_cb cb, void *arg)
+{
+    struct op *op = op_new(c, arg);
+
+    op->cb.tls = cb;
+    xp_tls_handshake_max(engine_of(c)->loop, fd, sni, port, ip,
+                         xp_check_params(c)->timeout_ms, max_version, on_tls, op);
+}
+
 static void
 on_http(void *arg, const struct xp_http_resp *resp)
 {

@@ -250,6 +250,13 @@ struct xp_tls *
 xp_tls_handshake(struct xp_loop *loop, int fd, const char *sni, int port, const char *ip,
                  int timeout_ms, xp_tls_cb cb, void *arg)
 {
+    return xp_tls_handshake_max(loop, fd, sni, port, ip, timeout_ms, 0, cb, arg);
+}
+
+struct xp_tls *
+xp_tls_handshake_max(struct xp_loop *loop, int fd, const char *sni, int port, const char *ip,
+                     int timeout_ms, int max_version, xp_tls_cb cb, void *arg)
+{
     struct xp_tls *t = xcalloc(1, sizeof(*t));
 
     t->loop = loop;
@@ -265,6 +272,8 @@ xp_tls_handshake(struct xp_loop *loop, int fd, const char *sni, int port, const 
         xp_fatal("SSL_new failed");
     SSL_set_fd(t->ssl, fd);
     SSL_set_connect_state(t->ssl);
+    if (max_version)
+        SSL_set_max_proto_version(t->ssl, max_version);
     if (!xp_is_ip(sni))
         SSL_set_tlsext_host_name(t->ssl, sni);
     /* Ask for a stapled OCSP response, as browsers and Windows do. */

@@ -57,7 +57,7 @@ PKI = {
     "manysans": 31, "reversed": 32, "crossexpired": 33, "crossboth": 34, "crossgood": 35,
     "nameconst": 36, "shortlived": 37, "dhe1024": 38, "dhe2048": 39,
     "revstaple": 40, "goodstaple": 41, "revocsp": 42, "revcrl": 43, "crlgood": 44,
-    "hugesans": 45, "hugesans-other": 45,
+    "hugesans": 45, "hugesans-other": 45, "tls10too": 46,
 }
 for _n, _a in PKI.items():
     ADDR["%s.pki.test" % _n] = "127.0.12.%d" % _a
@@ -113,6 +113,7 @@ EXPECTED = {
     "crlgood.pki.test": {},
     "hugesans.pki.test": {},
     "hugesans-other.pki.test": {"CERT_NAME_MISMATCH": "fail"},
+    "tls10too.pki.test": {"CERT_WEAK": "warn"},
 }
 
 EXIT_FOR = {"pass": 0, "warn": 1, "fail": 2}
@@ -961,3 +962,22 @@ def test_pki_10000_sans_judged_and_shown_capped():
     names = ev.get("names") or []
     assert_eq(len(names), 51, "names shown (50 and the note)")
     assert_true("exprobe shows at most 50" in names[-1], "last item %r" % names[-1])
+
+
+# ---------------------------------------------------------------- protocol versions
+
+def test_pki_tls10_still_accepted_warns():
+    r, doc, got = judge("tls10too.pki.test")
+    f = got["CERT_WEAK"]
+    assert_eq(f["evidence"].get("protocol"), "TLSv1.3", "negotiated protocol")
+    assert_true("still accepts TLSv1" in f["message"], "message %r" % f["message"])
+    assert_eq(f["evidence"].get("certificate_severity"), "none", "the certificate is fine")
+
+
+def test_pki_tls10_refused_on_healthy_endpoint():
+    r, doc = cert_probe("ok.certs.test")
+    hosts = [s for s in check(doc, "cert")["steps"]
+             if s["title"] == "Endpoints named with --hosts"][0]
+    tls = [t for ep in hosts["steps"] for t in ep["steps"] if t["title"].startswith("TLS ")]
+    assert_true(tls and "TLS 1.0/1.1 offered alone: refused" in tls[0]["detail"],
+                "TLS step detail %r" % (tls[0]["detail"] if tls else None))

@@ -341,6 +341,8 @@ leaf dhe1024.pki.test "DNS:dhe1024.pki.test"
 "$OPENSSL" genpkey -genparam -algorithm DH -pkeyopt group:ffdhe2048 -out dh2048.pem 2>/dev/null
 leaf dhe2048.pki.test "DNS:dhe2048.pki.test"
 
+leaf tls10too.pki.test "DNS:tls10too.pki.test"
+
 # Revocation: revoked (keyCompromise) and good certificates, told by a stapled
 # OCSP answer (nginx ssl_stapling_file), by an OCSP "responder" (a static
 # answer nginx serves at http://127.0.12.10/ocsp/revocsp/, whatever the GET

@@ -231,7 +231,7 @@ done
 for h in purpose:20 caleaf:21 wrongint:22 nochain:23 sha1int:24 rsa1024int:25 rsa512:26 \
          rsa4096:27 ecc256:28 ecc384:29 ipsan:30 manysans:31 reversed:32 crossexpired:33 \
          crossboth:34 crossgood:35 nameconst:36 shortlived:37 dhe1024:38 dhe2048:39 revstaple:40 goodstaple:41 \
-         revocsp:42 revcrl:43 crlgood:44 hugesans:45; do
+         revocsp:42 revcrl:43 crlgood:44 hugesans:45 tls10too:46; do
     q "${h%:*}.pki.test" A "127.0.12.${h#*:}"
     tcp "127.0.12.${h#*:}" 443 open
 done
