@@ -31,6 +31,25 @@ enum xp_exit {
     XP_EXIT_UNKNOWN = 3,    /* no verdict reached (same code as usage: Nagios UNKNOWN) */
 };
 
+/*
+ * Why a transport's work failed, as a class every result carries
+ * (xp_tcp_result, xp_tls_info, xp_http_resp; xp_dns_fail for DNS), so a
+ * check picks its fix from the class, never from an error string.
+ */
+enum xp_fail {
+    XP_FAIL_NONE,           /* it worked */
+    XP_FAIL_DNS,            /* the name did not resolve (or the resolver failed) */
+    XP_FAIL_REFUSED,        /* the port refused the connection: nothing listens */
+    XP_FAIL_UNREACHABLE,    /* no route, host down, or another connect error */
+    XP_FAIL_TIMEOUT,        /* no answer within --timeout */
+    XP_FAIL_TLS,            /* the TLS handshake (or its verification) failed */
+    XP_FAIL_HTTP_STATUS,    /* an HTTP answer, with an error status (>= 400) */
+    XP_FAIL_SIZE,           /* an answer cut at one of our size limits */
+    XP_FAIL_PROTOCOL,       /* the peer broke the protocol */
+};
+/* "none", "dns", "refused", ... for evidence. */
+const char *xp_fail_name(enum xp_fail f);
+
 /* Allocation: never returns NULL; on failure prints and exits 3. */
 void *xmalloc(size_t n);
 void *xcalloc(size_t n, size_t size);

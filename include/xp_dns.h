@@ -14,6 +14,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "xp.h"
+
 struct xp_loop;
 struct xp_params;
 struct xp_dns;
@@ -74,6 +76,10 @@ typedef void (*xp_dns_cb)(void *arg, const struct xp_dns_result *res);
  */
 struct xp_dns *xp_dns_new(struct xp_loop *loop, const char *servers,
                           const struct xp_params *params, char *err, size_t errlen);
+/* A result as a transport failure class: NONE for records, DNS when the
+ * name has none (NXDOMAIN, NODATA) or the resolver failed, TIMEOUT. */
+enum xp_fail xp_dns_fail(const struct xp_dns_result *r);
+
 /* Destroys the channel; outstanding callbacks are dropped, not called. */
 void xp_dns_free(struct xp_dns *dns);
 void xp_dns_query(struct xp_dns *dns, const char *name, int type, xp_dns_cb cb, void *arg);

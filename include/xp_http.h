@@ -41,6 +41,8 @@ struct xp_http_resp {
     int completed;                 /* a whole HTTP response arrived */
     int body_truncated;            /* the body exceeded max_body */
     int timed_out;
+    enum xp_fail fail;             /* why it failed (HTTP_STATUS: completed, >= 400;
+                                    * SIZE: cut at max_body or the header limits) */
     char error[256];               /* transfer error, when not completed */
     long status;
     struct xp_http_header *headers; /* of the final response, in order */

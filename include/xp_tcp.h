@@ -8,6 +8,8 @@
 
 #include <stdint.h>
 
+#include "xp.h"
+
 struct xp_loop;
 struct xp_tcp;
 
@@ -17,6 +19,7 @@ struct xp_tcp_result {
     int fd;                 /* connected socket, or -1; the callback owns it */
     int err;                /* errno of the failure; 0 on success */
     int timed_out;          /* no answer within the timeout */
+    enum xp_fail fail;      /* NONE, REFUSED, UNREACHABLE or TIMEOUT */
     int64_t ms;
 };
 

@@ -17,6 +17,8 @@
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 
+#include "xp.h"
+
 struct xp_loop;
 struct xp_tls;
 
@@ -31,6 +33,7 @@ struct xp_tls_info {
     char ip[64];
     int handshake_ok;
     int timed_out;
+    enum xp_fail fail;         /* NONE, TIMEOUT or TLS */
     char error[256];           /* why the handshake failed */
     char protocol[16];         /* "TLSv1.3" */
     char cipher[64];

@@ -472,10 +472,9 @@ on_anon(struct xp_check *c, void *arg, const struct xp_http_resp *r)
     if (r->ip[0])
         snprintf(k->ip, sizeof(k->ip), "%s", r->ip);
     if (!r->completed) {
-        k->timed_out = r->timed_out || strcasestr(r->error, "timed out") != NULL;
-        /* libcurl says "Couldn't connect to server" for a refused port. */
-        k->refused = strcasestr(r->error, "refused") != NULL ||
-                     (!k->timed_out && strcasestr(r->error, "connect to") != NULL);
+        /* The transport's failure class, not libcurl's words. */
+        k->timed_out = r->fail == XP_FAIL_TIMEOUT;
+        k->refused = r->fail == XP_FAIL_REFUSED || r->fail == XP_FAIL_UNREACHABLE;
         k->tls_done = r->tls_ms > 0 || r->tls.handshake_ok;
         set_problem(k, O_CONNECT_FAILED, "%s", r->error);
         return;

@@ -651,3 +651,16 @@ xp_dns_parse_answer(struct xp_dns_result *r, const unsigned char *abuf, int alen
 {
     return parse_answer(r, abuf, alen, xp_params_defaults.dns_answers);
 }
+
+enum xp_fail
+xp_dns_fail(const struct xp_dns_result *r)
+{
+    switch (r->status) {
+    case XP_DNS_OK:
+        return XP_FAIL_NONE;
+    case XP_DNS_TIMEOUT:
+        return XP_FAIL_TIMEOUT;
+    default:
+        return XP_FAIL_DNS;
+    }
+}

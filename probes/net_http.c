@@ -11,6 +11,7 @@
 #include "xp_loop.h"
 
 #include <curl/curl.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -188,6 +189,41 @@ drop_elapsed(char *msg)
     }
 }
 
+/* libcurl's result as a failure class (xp.h). */
+static enum xp_fail
+fail_class(CURL *easy, CURLcode rc, const struct xp_http_resp *r, int header_overflow)
+{
+    long oserr = 0;
+
+    if (header_overflow || r->body_truncated)
+        return XP_FAIL_SIZE;
+    switch (rc) {
+    case CURLE_OK:
+        return r->status >= 400 ? XP_FAIL_HTTP_STATUS : XP_FAIL_NONE;
+    case CURLE_OPERATION_TIMEDOUT:
+        return XP_FAIL_TIMEOUT;
+    case CURLE_COULDNT_RESOLVE_HOST:
+        return XP_FAIL_DNS;
+    case CURLE_COULDNT_CONNECT:
+        curl_easy_getinfo(easy, CURLINFO_OS_ERRNO, &oserr);
+        return oserr == ECONNREFUSED ? XP_FAIL_REFUSED
+               : oserr == ETIMEDOUT  ? XP_FAIL_TIMEOUT
+                                     : XP_FAIL_UNREACHABLE;
+    case CURLE_SSL_CONNECT_ERROR:
+    case CURLE_PEER_FAILED_VERIFICATION:
+    case CURLE_SSL_CERTPROBLEM:
+    case CURLE_SSL_CIPHER:
+    case CURLE_SSL_CACERT_BADFILE:
+    case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
+    case CURLE_SSL_INVALIDCERTSTATUS:
+        return XP_FAIL_TLS;
+    case CURLE_FILESIZE_EXCEEDED:
+        return XP_FAIL_SIZE;
+    default:
+        return XP_FAIL_PROTOCOL;
+    }
+}
+
 static void
 on_done(CURL *easy, CURLcode rc, void *arg)
 {
@@ -211,6 +247,7 @@ on_done(CURL *easy, CURLcode rc, void *arg)
     r->total_ms = info_ms(easy, CURLINFO_TOTAL_TIME_T);
     r->completed = rc == CURLE_OK || (rc == CURLE_WRITE_ERROR && r->body_truncated);
     r->timed_out = rc == CURLE_OPERATION_TIMEDOUT;
+    r->fail = fail_class(easy, rc, r, h->header_overflow);
     if (!r->completed) {
         snprintf(r->error, sizeof(r->error), "%s",
                  h->header_overflow ? "response headers over the limit (100 headers or 64 KiB "

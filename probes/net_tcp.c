@@ -61,6 +61,10 @@ finish(struct xp_tcp *t, int timed_out)
     } else if (t->fd >= 0) {
         close(t->fd);
     }
+    res.fail = timed_out || t->err == ETIMEDOUT ? XP_FAIL_TIMEOUT
+               : t->err == ECONNREFUSED         ? XP_FAIL_REFUSED
+               : t->err                          ? XP_FAIL_UNREACHABLE
+                                                 : XP_FAIL_NONE;
     unlink_live(t);
     t->cb(t->arg, &res);
     free(t);

@@ -175,6 +175,9 @@ finish(struct xp_tls *t)
         xp_loop_timer_cancel(t->loop, t->timer);
     if (t->start_timer)
         xp_loop_timer_cancel(t->loop, t->start_timer);
+    t->info.fail = t->info.handshake_ok ? XP_FAIL_NONE
+                   : t->info.timed_out  ? XP_FAIL_TIMEOUT
+                                        : XP_FAIL_TLS;
     if (t->info.handshake_ok) {
         ssl = t->ssl;
     } else {

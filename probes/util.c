@@ -242,3 +242,16 @@ xp_is_ip(const char *s)
 
     return inet_pton(AF_INET, s, buf) == 1 || inet_pton(AF_INET6, s, buf) == 1;
 }
+
+const char *
+xp_fail_name(enum xp_fail f)
+{
+    static const char *const names[] = {
+        [XP_FAIL_NONE] = "none", [XP_FAIL_DNS] = "dns", [XP_FAIL_REFUSED] = "refused",
+        [XP_FAIL_UNREACHABLE] = "unreachable", [XP_FAIL_TIMEOUT] = "timeout",
+        [XP_FAIL_TLS] = "tls", [XP_FAIL_HTTP_STATUS] = "http_status", [XP_FAIL_SIZE] = "size",
+        [XP_FAIL_PROTOCOL] = "protocol",
+    };
+
+    return (size_t)f < XP_ARRAY_LEN(names) ? names[f] : "unknown";
+}

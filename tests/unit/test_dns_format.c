@@ -398,6 +398,31 @@ type_name__each__mnemonic(void **state)
     assert_string_equal(xp_dns_type_name(XP_DNS_TXT), "TXT");
     assert_string_equal(xp_dns_type_name(XP_DNS_AAAA), "AAAA");
     assert_string_equal(xp_dns_type_name(XP_DNS_SRV), "SRV");
+    assert_string_equal(xp_dns_type_name(XP_DNS_DS), "DS");
+    assert_string_equal(xp_dns_type_name(XP_DNS_DNSKEY), "DNSKEY");
+    assert_string_equal(xp_dns_type_name(XP_DNS_TLSA), "TLSA");
+}
+
+/* A DNS result as a transport failure class: records are no failure, a
+ * name without them or a failing resolver is DNS, a timeout a timeout. */
+static void
+dns_fail__each_status__its_class(void **state)
+{
+    struct xp_dns_result r = { 0 };
+
+    (void)state;
+    r.status = XP_DNS_OK;
+    assert_int_equal(xp_dns_fail(&r), XP_FAIL_NONE);
+    r.status = XP_DNS_NXDOMAIN;
+    assert_int_equal(xp_dns_fail(&r), XP_FAIL_DNS);
+    r.status = XP_DNS_NODATA;
+    assert_int_equal(xp_dns_fail(&r), XP_FAIL_DNS);
+    r.status = XP_DNS_SERVFAIL;
+    assert_int_equal(xp_dns_fail(&r), XP_FAIL_DNS);
+    r.status = XP_DNS_TIMEOUT;
+    assert_int_equal(xp_dns_fail(&r), XP_FAIL_TIMEOUT);
+    assert_string_equal(xp_fail_name(XP_FAIL_REFUSED), "refused");
+    assert_string_equal(xp_fail_name(XP_FAIL_HTTP_STATUS), "http_status");
 }
 
 static void
@@ -450,6 +475,7 @@ main(void)
         cmocka_unit_test(result_dup__empty_answer_no_error__copied),
         cmocka_unit_test(type_name__each__mnemonic),
         cmocka_unit_test(type_name__unknown__not_null),
+        cmocka_unit_test(dns_fail__each_status__its_class),
         cmocka_unit_test(status_name__each__rcode_word),
     };
 

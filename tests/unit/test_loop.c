@@ -18,6 +18,11 @@
 
 #include "xp.h"
 #include "xp_loop.h"
+#include "xp_tcp.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 
 #define WATCHDOG_MS 500
 
@@ -481,10 +486,45 @@ loop__no_signal_caught__not_interrupted(void **state)
 
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
+/* ---- a transport's failure class ---- */
+
+static void
+on_tcp_result(void *arg, const struct xp_tcp_result *res)
+{
+    struct ctx *c = the_ctx;
+    enum xp_fail *fail = arg;
+
+    *fail = res->fail;
+    if (res->fd >= 0)
+        close(res->fd);
+    xp_loop_stop(c->loop);
+}
+
+/* A loopback port nobody listens on: the class is REFUSED, not words. */
+static void
+tcp__closed_port__fail_refused(void **state)
+{
+    struct ctx *c = *state;
+    struct sockaddr_in sa = { .sin_family = AF_INET };
+    socklen_t len = sizeof(sa);
+    enum xp_fail fail = XP_FAIL_NONE;
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+    assert_true(fd >= 0);
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+    assert_int_equal(getsockname(fd, (struct sockaddr *)&sa, &len), 0);
+    close(fd);   /* the port is free again, and nothing listens on it */
+    xp_tcp_connect(c->loop, "127.0.0.1", ntohs(sa.sin_port), 2000, on_tcp_result, &fail);
+    assert_int_equal(xp_loop_run(c->loop), 0);
+    assert_int_equal(fail, XP_FAIL_REFUSED);
+}
+
 int
 main(void)
 {
     const struct CMUnitTest tests[] = {
+        T(tcp__closed_port__fail_refused),
         T(timers__different_delays__fire_in_delay_order),
         T(timers__overdue_together__fire_in_deadline_order),
         T(timer__zero_or_negative_delay__fires_on_first_iteration),
