@@ -198,6 +198,9 @@ void xp_ev_int(struct xp_finding *f, const char *key, long long value);
 /* A list; items copied. */
 void xp_ev_list(struct xp_finding *f, const char *key, char *const *items, size_t n);
 
+/* How many of the check's findings so far are problems (not info). */
+int xp_check_problems(const struct xp_check *c);
+
 /* The target's check with this id, or NULL (not selected for the run). */
 struct xp_check *xp_target_check(const struct xp_target *t, const char *id);
 

@@ -365,19 +365,6 @@ spf_tree(const struct spf_expansion *e, int i, char ***lines, size_t *n)
 
 /* ---- findings ---- */
 
-/* How many warn/fail findings the check has so far. */
-static int
-problems(const struct xp_check *c)
-{
-    const struct xp_finding *f;
-    int n = 0;
-
-    for (f = c->findings; f; f = f->next)
-        if (f->severity != XP_SEV_INFO)
-            n++;
-    return n;
-}
-
 static void
 dns_error(struct xp_check *c, struct xp_step *step, const struct xp_dns_slot *s)
 {
@@ -1045,7 +1032,7 @@ cname_judge(struct xp_check *c)
     judge_mx(c);
     judge_spf(c);
     judge_msoid(c);
-    if (!problems(c)) {
+    if (!xp_check_problems(c)) {
         f = xp_finding_new(c, NULL, XP_CNAME_OK, "Office 365 records of %s are right for "
                            "a%s deployment", c->target->domain,
                            st->kind == XP_DEPLOY_CLOUD ? " cloud-only"

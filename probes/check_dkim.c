@@ -160,18 +160,6 @@ infer_exo(struct xp_check *c)
 
 /* ---- findings ---- */
 
-static int
-problems(const struct xp_check *c)
-{
-    const struct xp_finding *f;
-    int n = 0;
-
-    for (f = c->findings; f; f = f->next)
-        if (f->severity != XP_SEV_INFO)
-            n++;
-    return n;
-}
-
 /* The CNAME target selector i should have: --expect's, else the same
  * tenant and zone as the other selector's (or --expect tenant's), else a
  * placeholder for the tenant. */
@@ -488,7 +476,7 @@ dkim_judge(struct xp_check *c)
     dns_errors(c, st->gw, st->ngw);
     for (i = 0; i < st->ngw; i++)
         judge_gateway(c, &st->gw[i]);
-    if (!problems(c))
+    if (!xp_check_problems(c))
         summary(c);
 }
 

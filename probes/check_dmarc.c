@@ -178,18 +178,6 @@ dmarc_start(struct xp_check *c)
 
 /* ---- judgements ---- */
 
-static int
-problems(const struct xp_check *c)
-{
-    const struct xp_finding *f;
-    int n = 0;
-
-    for (f = c->findings; f; f = f->next)
-        if (f->severity != XP_SEV_INFO)
-            n++;
-    return n;
-}
-
 static void
 ev_strv(struct xp_finding *f, const char *key, const char *const *v, size_t n)
 {
@@ -514,7 +502,7 @@ dmarc_judge(struct xp_check *c)
     judge_policy(c);
     judge_authorizations(c);
     judge_exo(c);
-    if (st->d.fatal || problems(c))
+    if (st->d.fatal || xp_check_problems(c))
         return;
     p = xp_dmarc_effective(&st->d, st->found > 0);
     ok = xp_finding_new(c, NULL, XP_DMARC_OK, "DMARC record for %s: p=%s%s%s",

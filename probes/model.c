@@ -585,3 +585,15 @@ xp_target_check(const struct xp_target *t, const char *id)
             return t->checks[i];
     return NULL;
 }
+
+int
+xp_check_problems(const struct xp_check *c)
+{
+    const struct xp_finding *f;
+    int n = 0;
+
+    for (f = c->findings; f; f = f->next)
+        if (f->severity != XP_SEV_INFO)
+            n++;
+    return n;
+}

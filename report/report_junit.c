@@ -99,6 +99,15 @@ text(W w, const char *s)
     free(v);
 }
 
+/* <system-out>s</system-out>: where each testcase and suite puts its text. */
+static void
+system_out(W w, const char *s)
+{
+    xmlTextWriterStartElement(w, BAD_CAST "system-out");
+    text(w, s);
+    xmlTextWriterEndElement(w);
+}
+
 /* ---- what a check's testcase says ---- */
 
 static enum xp_status
@@ -231,9 +240,7 @@ write_check(W w, const struct xp_target *t, const struct xp_check *c)
         put_finding(&out, f);
     }
     if (out.len) {
-        xmlTextWriterStartElement(w, BAD_CAST "system-out");
-        text(w, out.s);
-        xmlTextWriterEndElement(w);
+        system_out(w, out.s);
     }
     xmlTextWriterEndElement(w);
     free(cls);
@@ -277,9 +284,7 @@ write_preflight(W w, const struct xp_target *t, const struct xp_preflight *pf)
             attr(w, "message", it->why);
             xmlTextWriterEndElement(w);
         }
-        xmlTextWriterStartElement(w, BAD_CAST "system-out");
-        text(w, body.s);
-        xmlTextWriterEndElement(w);
+        system_out(w, body.s);
         xmlTextWriterEndElement(w);
         free(cls);
         free(name.s);
@@ -336,9 +341,7 @@ write_changes(W w, const struct xp_target *t, const struct xp_options *opts)
         xp_fatal("out of memory (changes since the baseline)");
     xp_report_write_changes(mem, t, opts);
     fclose(mem);
-    xmlTextWriterStartElement(w, BAD_CAST "system-out");
-    text(w, s);
-    xmlTextWriterEndElement(w);
+    system_out(w, s);
     free(s);
 }
 
