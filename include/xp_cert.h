@@ -74,6 +74,11 @@ void xp_cert_verdict(const struct xp_tls_info *info, int exchange, const struct 
 char *xp_cert_revocation_url(const struct xp_tls_info *info, const struct xp_cert_opts *o,
                              int *is_ocsp);
 
+/* The leaf's http AIA caIssuers URL when its issuer is missing from the
+ * path (what Windows fetches), else NULL. Free it. The judgement reads
+ * what was fetched through o->fetched. */
+char *xp_cert_aia_url(const struct xp_tls_info *info, const struct xp_cert_opts *o);
+
 /* ---- the connector's TlsCertificateName (renewal traps) ---- */
 
 /* "<I>issuer<S>subject" (Exchange's form): 1, with both parts copied;

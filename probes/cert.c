@@ -1166,6 +1166,107 @@ unused_lines(struct judge *j, size_t *n)
     return lines;
 }
 
+/* The leaf's AIA caIssuers URL when it is one exprobe fetches (http). */
+static char *
+aia_fetch_url(X509 *leaf)
+{
+    char *url = ca_issuers_url(leaf);
+
+    if (url && strncmp(url, "http://", 7) != 0) {
+        free(url);
+        url = NULL;
+    }
+    return url;
+}
+
+char *
+xp_cert_aia_url(const struct xp_tls_info *info, const struct xp_cert_opts *o)
+{
+    struct judge j = { .info = info, .o = o };
+    char *url = NULL;
+
+    if (!info->chain || sk_X509_num(info->chain) == 0)
+        return NULL;
+    j.leaf = sk_X509_value(info->chain, 0);
+    path_build(&j);
+    if ((j.err == X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY ||
+         j.err == X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT) && sk_X509_num(j.path) == 1)
+        url = aia_fetch_url(j.leaf);
+    sk_X509_pop_free(j.path, X509_free);
+    return url;
+}
+
+/*
+ * What Windows does with a missing intermediate: fetch it from the leaf's
+ * AIA caIssuers URL. 1: what it fetches completes a trusted path (Windows
+ * succeeds, the others fail); 0: it does not (every client fails); -1: we
+ * could not tell (why).
+ */
+static int
+aia_completes(const struct judge *j, const char *url, char *why, size_t len)
+{
+    const struct xp_cert_fetch *doc = j->o->fetched ? j->o->fetched(j->o->fetched_arg, url)
+                                                    : NULL;
+    const unsigned char *p;
+    STACK_OF(X509) *u, *p2;
+    X509 *x;
+    int err, depth;
+
+    if (!doc || !doc->done) {
+        snprintf(why, len, "not fetched");
+        return -1;
+    }
+    if (doc->error[0]) {
+        snprintf(why, len, "%s", doc->error);
+        return -1;
+    }
+    p = doc->body;
+    x = d2i_X509(NULL, &p, (long)doc->len);
+    if (!x) {
+        BIO *bio = BIO_new_mem_buf(doc->body, (int)doc->len);
+
+        x = PEM_read_bio_X509(bio, NULL, NULL, NULL);
+        BIO_free(bio);
+    }
+    ERR_clear_error();
+    if (!x) {
+        snprintf(why, len, "what the URL serves is not a certificate");
+        return -1;
+    }
+    u = sent_intermediates(j->info->chain, NULL);
+    sk_X509_push(u, x);
+    err = build_path(j->o->store, j->leaf, u, j->o->now, &p2, &depth);
+    sk_X509_pop_free(p2, X509_free);
+    sk_X509_free(u);
+    X509_free(x);
+    return err == X509_V_OK;
+}
+
+/* "; Windows fetches it ... " for the message, and the evidence. */
+static const char *
+aia_verdict(const struct judge *j, const char *url, char *ev, size_t len)
+{
+    char why[256];
+
+    if (!url) {
+        snprintf(ev, len, "no http AIA caIssuers URL: no client can fetch it");
+        return "; the certificate names no place to fetch it from: every client fails";
+    }
+    switch (aia_completes(j, url, why, sizeof(why))) {
+    case 1:
+        snprintf(ev, len, "completes a trusted path");
+        return "; Windows fetches it from the certificate's AIA URL and succeeds, OpenSSL, "
+               "Java, Android and Firefox clients fail";
+    case 0:
+        snprintf(ev, len, "does not complete a trusted path");
+        return "; what its AIA URL serves does not complete a trusted path either: every "
+               "client fails";
+    default:
+        snprintf(ev, len, "could not tell: %s", why);
+        return "";
+    }
+}
+
 static struct xp_finding *
 finding_missing_issuer(struct judge *j, struct xp_step *s, X509 *top)
 {
@@ -1180,11 +1281,16 @@ finding_missing_issuer(struct judge *j, struct xp_step *s, X509 *top)
     if (d == 0) {
         /* The leaf's own issuer is missing: an intermediate not sent (or
          * the wrong one sent). */
+        char *fetch = aia_fetch_url(j->leaf), aia[300];
+        const char *said = aia_verdict(j, fetch, aia, sizeof(aia));
+
         f = jfind(j, s, XP_CERT_INCOMPLETE_CHAIN, "The server at %s:%d does not send the "
-                  "intermediate certificate that issued its certificate: %s%s", info->host,
+                  "intermediate certificate that issued its certificate: %s%s%s", info->host,
                   info->port, is, n ? " (it sends another CA certificate, which did not "
-                                      "issue it)" : "");
+                                      "issue it)" : "", said);
         xp_ev_str(f, "reason", n ? "wrong_intermediate" : "missing_intermediate");
+        xp_ev_str(f, "aia_fetch", aia);
+        free(fetch);
         xp_finding_fix(f, "Install the intermediate certificate %s%s%s%s on the server (or "
                           "reverse proxy) so it sends the certificate followed by its "
                           "intermediates%s; Windows may fetch it itself, but OpenSSL, Java, "

@@ -37,7 +37,7 @@ struct attempt {
     struct xp_tls_info info;   /* what it presented, until the TLS 1.0/1.1 probe ends */
 };
 
-/* A revocation document (OCSP answer or CRL) on its way or fetched. */
+/* A document fetched for the judgement (OCSP answer, CRL, AIA issuer). */
 struct fetch {
     char *url;
     struct xp_cert_fetch doc;
@@ -46,6 +46,7 @@ struct fetch {
 #define MAX_FETCHES 64                  /* per target; more are not fetched */
 #define OCSP_MAX_BODY (64 * 1024)       /* our caps, reported as ours */
 #define CRL_MAX_BODY (4 * 1024 * 1024)
+#define AIA_MAX_BODY (64 * 1024)
 
 struct cert_state {
     struct host *hosts;
@@ -143,20 +144,13 @@ cert_opts(struct xp_check *c)
     return co;
 }
 
-/* Fetch what tells whether info's leaf was revoked (OCSP, else the CRL),
- * once per URL, unless --no-revocation or a stapled answer says it. */
+/* Fetch url once (per target, and per run through the cache). */
 static void
-want_revocation(struct xp_check *c, const struct xp_tls_info *info)
+fetch_url(struct xp_check *c, char *url, size_t max_body)
 {
     struct cert_state *st = c->state;
-    struct xp_cert_opts co = cert_opts(c);
-    int is_ocsp = 0;
-    char *url;
     struct fetch *f;
 
-    if (co.no_revocation || !st->store)
-        return;
-    url = xp_cert_revocation_url(info, &co, &is_ocsp);
     if (!url || lookup_fetch(st, url) || st->nfetches == MAX_FETCHES) {
         free(url);
         return;
@@ -166,11 +160,31 @@ want_revocation(struct xp_check *c, const struct xp_tls_info *info)
     {
         struct xp_http_req req = {
             .url = url, .method = "GET", .timeout_ms = xp_check_params(c)->timeout_ms,
-            .max_body = is_ocsp ? OCSP_MAX_BODY : CRL_MAX_BODY,
+            .max_body = max_body,
         };
 
         xp_check_http(c, &req, on_fetch, f);
     }
+}
+
+/* What the judgement of info will want fetched: the missing intermediate
+ * from its AIA URL (as Windows does), and what tells whether the leaf was
+ * revoked (OCSP, else the CRL) unless --no-revocation or a stapled answer. */
+static void
+want_fetches(struct xp_check *c, const struct xp_tls_info *info)
+{
+    struct cert_state *st = c->state;
+    struct xp_cert_opts co = cert_opts(c);
+    int is_ocsp = 0;
+    char *url;
+
+    if (!st->store)
+        return;
+    fetch_url(c, xp_cert_aia_url(info, &co), AIA_MAX_BODY);
+    if (co.no_revocation)
+        return;
+    url = xp_cert_revocation_url(info, &co, &is_ocsp);
+    fetch_url(c, url, is_ocsp ? OCSP_MAX_BODY : CRL_MAX_BODY);
 }
 
 static const char *const after[] = { "autodiscover", "preauth", "smtp", "lync", NULL };
@@ -184,7 +198,7 @@ publish(struct xp_check *c, struct attempt *a, const char *old)
         xp_step_note(a->step, "TLS 1.0/1.1 offered alone: %s",
                      strcmp(old, "refused") == 0 ? "refused" : old);
     xp_facts_add_tls(xp_check_facts(c), "--hosts", 1, &a->info);
-    want_revocation(c, &a->info);
+    want_fetches(c, &a->info);
     xp_tls_info_clear(&a->info);
 }
 
@@ -316,7 +330,7 @@ cert_start(struct xp_check *c)
         xp_fatal("%s", err);   /* validated at start-up: cannot happen */
     /* The endpoints the other checks met are known now (they ran first). */
     for (i = 0; i < xp_facts_tls_count(facts); i++)
-        want_revocation(c, &xp_facts_tls(facts, i)->info);
+        want_fetches(c, &xp_facts_tls(facts, i)->info);
     if (!ex->nhosts)
         return;
     st->st_hosts = xp_step_begin(c, NULL, "Endpoints named with --hosts");

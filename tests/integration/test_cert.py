@@ -802,6 +802,16 @@ def test_pki_nochain_names_aia():
     assert_eq(ev.get("missing_issuer"), LAB_INTERMEDIATE, "nochain evidence.missing_issuer")
     assert_eq(ev.get("aia_ca_issuers"), AIA_URL, "nochain evidence.aia_ca_issuers")
     assert_eq(ev.get("depth"), 0, "nochain evidence.depth")
+    # fetched from the AIA URL as Windows does: it completes the path
+    assert_eq(ev.get("aia_fetch"), "completes a trusted path", "nochain evidence.aia_fetch")
+    assert_true("Windows fetches it" in got["CERT_INCOMPLETE_CHAIN"]["message"],
+                "message %r" % got["CERT_INCOMPLETE_CHAIN"]["message"])
+
+
+def test_nochain_without_aia_fails_for_every_client():
+    r, doc, got = judge("nochain.certs.test")
+    f = got["CERT_INCOMPLETE_CHAIN"]
+    assert_true("every client fails" in f["message"], "message %r" % f["message"])
 
 
 def test_pki_sha1_intermediate_fails():

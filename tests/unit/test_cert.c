@@ -2068,6 +2068,60 @@ rotating_issuer__lets_encrypt_r11__family(void **state)
     assert_null(xp_cert_rotating_issuer(fake));
 }
 
+
+/* ---- the missing intermediate fetched as Windows does (AIA) ---- */
+
+#define AIA_URL "http://pki.contoso.com/i.crt"
+
+static const struct xp_cert_fetch *
+aia_fetched(void *arg, const char *url)
+{
+    (void)arg;
+    return strcmp(url, AIA_URL) == 0 ? &test_doc : NULL;
+}
+
+static void
+judge__missing_intermediate_aia_serves_it__windows_succeeds(void **state)
+{
+    struct jfx *fx = *state;
+    struct cspec s = { .cn = "mail.contoso.com", .san = "DNS:mail.contoso.com",
+                       .issuer = G.inter, .aia = "caIssuers;URI:" AIA_URL };
+    unsigned char *der = NULL;
+    int n = i2d_X509(G.inter, &der);
+    char *url;
+    const struct xp_finding *f;
+
+    assert_true(n > 0);
+    test_doc.done = 1;
+    test_doc.body = der;
+    test_doc.len = (size_t)n;
+    defer(free_doc, NULL);
+    fx->o.fetched = aia_fetched;
+    send_chain(fx, mkcert(&s), NULL);
+    url = xp_cert_aia_url(&fx->info, &fx->o);
+    assert_non_null(url);
+    assert_string_equal(url, AIA_URL);
+    free(url);
+    judge(fx, 0);
+    assert_string_equal(fx->problems, "CERT_INCOMPLETE_CHAIN");
+    f = finding(fx, "CERT_INCOMPLETE_CHAIN");
+    assert_string_equal(ev_str(f, "aia_fetch"), "completes a trusted path");
+    assert_non_null(strstr(f->message, "Windows fetches it"));
+}
+
+static void
+judge__missing_intermediate_aia_not_fetched__cannot_tell(void **state)
+{
+    struct jfx *fx = *state;
+    struct cspec s = { .cn = "mail.contoso.com", .san = "DNS:mail.contoso.com",
+                       .issuer = G.inter, .aia = "caIssuers;URI:" AIA_URL };
+
+    send_chain(fx, mkcert(&s), NULL);
+    judge(fx, 0);
+    assert_string_equal(ev_str(finding(fx, "CERT_INCOMPLETE_CHAIN"), "aia_fetch"),
+                        "could not tell: not fetched");
+}
+
 #define U(f) cmocka_unit_test_teardown(f, cleanup)
 #define J(f) cmocka_unit_test_setup_teardown(f, jsetup, jteardown)
 
@@ -2166,6 +2220,8 @@ main(void)
         J(judge__warn_days_option__caps_threshold),
         J(verdict__expired_leaf__fail_expired_no_findings_added),
         J(verdict__healthy__ok),
+        J(judge__missing_intermediate_aia_serves_it__windows_succeeds),
+        J(judge__missing_intermediate_aia_not_fetched__cannot_tell),
         J(judge__crl_lists_leaf__revoked),
         J(judge__crl_without_leaf__not_revoked_pass),
         J(judge__crl_not_fetched__skip_not_a_problem),
