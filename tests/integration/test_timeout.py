@@ -171,3 +171,38 @@ def test_quick_run_ends_promptly():
         if r.elapsed >= 0.5 * SLACK:
             fail("-c %s against the lab took %.2fs (limit %.1fs): the run does not end "
                  "when its work is done" % (checks, r.elapsed, 0.5 * SLACK))
+
+
+def test_sigint_with_twenty_targets_reports_started_ones_and_frees_the_rest():
+    """Ctrl-C while only the first targets run (8 at once by default): the
+    report has the started ones, the others are left out -- and freed (under
+    the sanitizers, EXPROBE=build/asan/exprobe, a leak would exit 86)."""
+    targets = ["sigint%d.example" % i for i in range(20)]
+    p = subprocess.Popen(command(_blackhole("--timeout", "5", *targets)),
+                         stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE)
+    try:
+        time.sleep(0.5 * SLACK)
+        if p.poll() is not None:
+            fail("exprobe ended (exit %s) before SIGINT could be sent" % p.returncode)
+        p.send_signal(signal.SIGINT)
+        try:
+            out, err = p.communicate(timeout=3 * SLACK)
+        except subprocess.TimeoutExpired:
+            fail("exprobe still running %gs after SIGINT" % (3 * SLACK))
+    finally:
+        if p.poll() is None:
+            p.kill()
+            p.communicate()
+    if p.returncode == 86 or b"LeakSanitizer" in err:
+        fail("sanitizer report after SIGINT: %s" % err.decode("utf-8", "replace")[:1500])
+    try:
+        docs = json.loads(out.decode("utf-8"))
+    except (ValueError, UnicodeDecodeError) as e:
+        fail("stdout after SIGINT is not valid JSON (%s): %r" % (e, out[:300]))
+    if not isinstance(docs, list) or not 0 < len(docs) < len(targets):
+        fail("want the started targets only (fewer than 20), got %r documents"
+             % (len(docs) if isinstance(docs, list) else type(docs).__name__))
+    for d in docs:
+        if d.get("interrupted") is not True:
+            fail("%s: \"interrupted\" is %r" % (d.get("target"), d.get("interrupted")))
