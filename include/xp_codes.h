@@ -64,6 +64,11 @@ enum xp_severity {
     X(DMARC_OK) X(DMARC_MISSING) X(DMARC_INVALID) X(DMARC_POLICY_NONE)     \
     X(DMARC_RUA_UNAUTHORIZED) X(DMARC_DEPRECATED_TAG) X(DMARC_EXO_FAILS)   \
     X(DMARC_DNS_ERROR)                                                     \
+    /* mtasts */                                                           \
+    X(MTASTS_OK) X(MTASTS_MISSING) X(MTASTS_TXT_INVALID)                   \
+    X(MTASTS_POLICY_UNREACHABLE) X(MTASTS_POLICY_INVALID)                  \
+    X(MTASTS_MX_NOT_COVERED) X(MTASTS_MX_CERT_INVALID) X(MTASTS_TESTING)   \
+    X(TLSRPT_MISSING) X(TLSRPT_INVALID)                                    \
     /* cname */                                                            \
     X(CNAME_MISSING) X(CNAME_WRONG_TARGET) X(TXT_VERIFICATION_MISSING)     \
     X(MX_NOT_EXO) X(SPF_MISSING_INCLUDE)                                   \

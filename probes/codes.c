@@ -610,6 +610,75 @@ static const struct xp_code_info table[XP_CODE_COUNT] = {
                     "failed (SERVFAIL, refused, timeout): the policy that applies is unknown "
                     "from here.",
          .fix = "Check the domain's name servers (or the resolver used), then run again."),
+    CODE(MTASTS_OK, I, "mtasts",
+         .title = "MTA-STS enforced",
+         .explain = "One valid _mta-sts record, a policy in enforce mode fetched over verified "
+                    "https, every MX covered by an mx: pattern and presenting a valid "
+                    "certificate: MTA-STS senders require authenticated TLS to the domain.",
+         .source = "RFC 8461"),
+    CODE(MTASTS_MISSING, I, "mtasts",
+         .title = "No MTA-STS",
+         .explain = "No _mta-sts TXT record: senders that do MTA-STS (Gmail, Exchange Online) "
+                    "deliver with opportunistic TLS, which an attacker on the path can strip.",
+         .fix = "Serve https://mta-sts.DOMAIN/.well-known/mta-sts.txt (version, mode testing, "
+                "one mx: line per MX, max_age) and publish _mta-sts.DOMAIN TXT \"v=STSv1; "
+                "id=...\"; move to enforce with a new id once TLS-RPT shows no failures.",
+         .source = "RFC 8461; Microsoft Learn: Enhancing mail flow with MTA-STS"),
+    CODE(MTASTS_TXT_INVALID, F, "mtasts",
+         .title = "_mta-sts record invalid",
+         .explain = "The _mta-sts TXT record is malformed (no or bad id) or there are several "
+                    "v=STSv1 records: senders then treat the domain as having no policy.",
+         .fix = "Keep exactly one TXT record \"v=STSv1; id=<1-32 letters and digits>\" at "
+                "_mta-sts.DOMAIN.",
+         .source = "RFC 8461 3.1"),
+    CODE(MTASTS_POLICY_UNREACHABLE, F, "mtasts",
+         .title = "MTA-STS policy cannot be fetched",
+         .explain = "The policy at https://mta-sts.DOMAIN/.well-known/mta-sts.txt does not "
+                    "answer 200 over a valid certificate without redirect: new senders get no "
+                    "policy, senders that cached one keep it until max_age.",
+         .fix = "Serve the policy directly (HTTP 200, no redirect) with a certificate for "
+                "mta-sts.DOMAIN from a public CA.",
+         .source = "RFC 8461 3.3"),
+    CODE(MTASTS_POLICY_INVALID, F, "mtasts",
+         .title = "MTA-STS policy invalid",
+         .explain = "The policy file is not text/plain, is over 64 KiB, or lacks a valid "
+                    "version, mode, max_age or mx: line: senders ignore it.",
+         .fix = "Serve \"version: STSv1\", \"mode: enforce|testing|none\", \"mx: \" lines and "
+                "\"max_age: \" (at most 31557600) as text/plain.",
+         .source = "RFC 8461 3.2"),
+    CODE(MTASTS_MX_NOT_COVERED, F, "mtasts",
+         .title = "MX not covered by the MTA-STS policy",
+         .explain = "An MX host matches no mx: pattern (a '*.' covers exactly one label, so "
+                    "*.mx.microsoft does not cover contoso-com.j-v1.mx.microsoft): senders in "
+                    "enforce mode refuse to deliver to it.",
+         .fix = "Add the MX (or its one-label pattern, e.g. *.j-v1.mx.microsoft) to the policy: "
+                "mode testing, add the line, new id, then enforce with another new id.",
+         .source = "RFC 8461 4.1"),
+    CODE(MTASTS_MX_CERT_INVALID, F, "mtasts",
+         .title = "MX certificate invalid under MTA-STS",
+         .explain = "In enforce mode, senders require each MX's STARTTLS certificate to be "
+                    "valid for the MX name and chain to a public CA; this one is not.",
+         .fix = "Install a certificate for the MX name from a public CA, or set the policy to "
+                "testing until it is.",
+         .source = "RFC 8461 4.2"),
+    CODE(MTASTS_TESTING, I, "mtasts",
+         .title = "MTA-STS in testing mode",
+         .explain = "The policy is in testing mode: senders report failures through TLS-RPT "
+                    "but deliver anyway.",
+         .fix = "Once TLS-RPT reports show no failures, set mode: enforce and publish a new id.",
+         .source = "RFC 8461 5"),
+    CODE(TLSRPT_MISSING, W, "mtasts",
+         .title = "No TLS-RPT record",
+         .explain = "No _smtp._tls TXT record: senders cannot report TLS, MTA-STS or DANE "
+                    "failures to you, so a broken policy or certificate goes unnoticed.",
+         .fix = "Publish _smtp._tls.DOMAIN TXT \"v=TLSRPTv1; rua=mailto:ADDRESS\".",
+         .source = "RFC 8460 3"),
+    CODE(TLSRPT_INVALID, W, "mtasts",
+         .title = "TLS-RPT record invalid",
+         .explain = "The _smtp._tls record has no valid rua= (mailto: or https: URIs), or there "
+                    "are several: senders send no report.",
+         .fix = "Keep one record \"v=TLSRPTv1; rua=mailto:ADDRESS\".",
+         .source = "RFC 8460 3"),
     CODE(CNAME_MISSING, F, "cname",
          .title = "Office 365 record missing",
          .explain = "A DNS record Office 365 needs for this deployment (autodiscover, "

@@ -14,6 +14,7 @@ extern const struct xp_check_ops xp_check_dnsbl;
 extern const struct xp_check_ops xp_check_dane;
 extern const struct xp_check_ops xp_check_dkim;
 extern const struct xp_check_ops xp_check_dmarc;
+extern const struct xp_check_ops xp_check_mtasts;
 extern const struct xp_check_ops xp_check_cname;
 extern const struct xp_check_ops xp_check_lync;
 
@@ -24,6 +25,7 @@ const struct xp_check_ops *const xp_checks[] = {
     &xp_check_smtp,
     &xp_check_dnsbl,
     &xp_check_dane,
+    &xp_check_mtasts,
     &xp_check_dkim,
     &xp_check_dmarc,
     &xp_check_cname,
