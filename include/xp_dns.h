@@ -100,8 +100,8 @@ const char *xp_dns_type_name(int type);
 const char *xp_dns_status_name(enum xp_dns_status st);
 /* "name. 3600 CNAME target." — one record as dig shows it; caller frees. */
 char *xp_dns_rr_format(const struct xp_dns_rr *rr);
-/* The answer as a NULL-terminated array of formatted records; free with
- * xp_strv_free. */
+/* The answer as a NULL-terminated array of formatted records, each RRset
+ * sorted (servers rotate them); free with xp_strv_free. */
 char **xp_dns_lines(const struct xp_dns_result *res, size_t *n);
 /* The first CNAME target for res->qname, or NULL. */
 const char *xp_dns_cname_target(const struct xp_dns_result *res);

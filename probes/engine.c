@@ -561,36 +561,16 @@ xp_dns_slot_clear(struct xp_dns_slot *s)
 
 /* ---- DNS evidence shared by every check ---- */
 
-static int
-line_cmp(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/*
- * The answer, one record a line. Name servers rotate the records of an
- * RRset (an unordered set), so each RRset is shown sorted: two runs against
- * the same zone read the same. A CNAME chain keeps its order.
- */
+/* The answer, one record a line, each RRset sorted (xp_dns_lines). */
 static void
 note_answers(struct xp_step *s, const struct xp_dns_result *res)
 {
-    char **lines = xcalloc(res->nrr + 1, sizeof(*lines));
-    size_t i, j;
+    size_t i, n;
+    char **lines = xp_dns_lines(res, &n);
 
-    for (i = 0; i < res->nrr; i++)
-        lines[i] = xp_dns_rr_format(&res->rr[i]);
-    for (i = 0; i < res->nrr; i = j) {
-        for (j = i + 1; j < res->nrr && res->rr[j].type == res->rr[i].type &&
-                        strcasecmp(res->rr[j].owner, res->rr[i].owner) == 0; j++)
-            ;
-        qsort(lines + i, j - i, sizeof(*lines), line_cmp);
-    }
-    for (i = 0; i < res->nrr; i++) {
+    for (i = 0; i < n; i++)
         xp_step_note(s, "%s", lines[i]);
-        free(lines[i]);
-    }
-    free(lines);
+    xp_strv_free(lines, n);
 }
 
 struct xp_step *

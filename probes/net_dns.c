@@ -608,14 +608,29 @@ xp_dns_rr_format(const struct xp_dns_rr *rr)
     return b.s;
 }
 
+static int
+line_cmp(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Name servers rotate the records of an RRset (an unordered set), so each
+ * RRset is listed sorted: two runs against the same zone read the same, in
+ * steps and in evidence alike. A CNAME chain keeps its order. */
 char **
 xp_dns_lines(const struct xp_dns_result *res, size_t *n)
 {
     char **lines = xcalloc(res->nrr + 1, sizeof(char *));
-    size_t i;
+    size_t i, j;
 
     for (i = 0; i < res->nrr; i++)
         lines[i] = xp_dns_rr_format(&res->rr[i]);
+    for (i = 0; i < res->nrr; i = j) {
+        for (j = i + 1; j < res->nrr && res->rr[j].type == res->rr[i].type &&
+                        strcasecmp(res->rr[j].owner, res->rr[i].owner) == 0; j++)
+            ;
+        qsort(lines + i, j - i, sizeof(*lines), line_cmp);
+    }
     *n = res->nrr;
     return lines;
 }

@@ -213,6 +213,27 @@ dns_lines__answer__one_formatted_line_each(void **state)
     xp_strv_free(lines, n);
 }
 
+/* Servers rotate an RRset: the lines are the same whatever order came. */
+static void
+dns_lines__rotated_rrset__sorted(void **state)
+{
+    struct xp_dns_rr rrs[3];
+    struct xp_dns_result res = { .qname = "mx.contoso.com", .qtype = XP_DNS_A, .rr = rrs,
+                                 .nrr = 3 };
+    char **lines;
+    size_t n;
+
+    (void)state;
+    rrs[0] = rr_cname("mx.contoso.com", 300, "pool.contoso.net");
+    rrs[1] = rr_a("pool.contoso.net", 60, "192.0.2.9");
+    rrs[2] = rr_a("pool.contoso.net", 60, "192.0.2.1");
+    lines = xp_dns_lines(&res, &n);
+    assert_string_equal(lines[0], "mx.contoso.com. 300 CNAME pool.contoso.net.");
+    assert_string_equal(lines[1], "pool.contoso.net. 60 A 192.0.2.1");
+    assert_string_equal(lines[2], "pool.contoso.net. 60 A 192.0.2.9");
+    xp_strv_free(lines, n);
+}
+
 static void
 dns_lines__empty_answer__null_terminated_empty(void **state)
 {
@@ -465,6 +486,7 @@ main(void)
         cmocka_unit_test(rr_format__txt_not_utf8_or_c1__escaped),
         cmocka_unit_test(rr_format__txt_length__bytes_past_len_ignored),
         cmocka_unit_test(dns_lines__answer__one_formatted_line_each),
+        cmocka_unit_test(dns_lines__rotated_rrset__sorted),
         cmocka_unit_test(dns_lines__empty_answer__null_terminated_empty),
         cmocka_unit_test(cname_target__chain__first_hop_for_qname),
         cmocka_unit_test(cname_target__owner_differs_in_case_and_dot__found),
