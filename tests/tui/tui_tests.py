@@ -527,6 +527,27 @@ def test_save_reports():
         s.wait("Save report to")
         s.keys("Escape")
         s.wait("not saved")
+        # "-" is the terminal this session draws on: refused, no file "-".
+        s.keys("s")
+        s.wait("Save report to")
+        s.keys("C-u")
+        s.keys("-", literal=True)
+        s.keys("Enter")
+        s.wait("is the terminal")
+        # A symlink is written through, as -o does (the link stays a link).
+        real, link = os.path.join(d, "real.json"), os.path.join(d, "link.json")
+        with open(real, "w") as f:
+            f.write("old\n")
+        os.symlink(real, link)
+        s.keys("s")
+        s.wait("Save report to")
+        s.keys("C-u")
+        s.keys(link, literal=True)
+        s.keys("Enter")
+        s.wait("saved JSON report to")
+        expect(os.path.islink(link), "the TUI's save replaced the symlink")
+        with open(real) as f:
+            expect(json.load(f).get("target") == "lyncdead.test", "the link's target not written")
         s.keys("q")
         s.ended()
     finally:
