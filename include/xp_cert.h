@@ -112,6 +112,8 @@ enum xp_cert_rule_id {
     XP_RULE_SIG_SHA1,         /* SHA-1 signature on the path (not a root's self-signature) */
     XP_RULE_PROTO_OLD,        /* best protocol TLS 1.1 or older */
     XP_RULE_PROTO_OLD_TOO,    /* TLS 1.2+ negotiated, but 1.0/1.1 still accepted */
+    XP_RULE_CIPHER_BROKEN,    /* RC4, NULL, export, anonymous, single DES negotiated */
+    XP_RULE_CIPHER_3DES,      /* 3DES (64-bit block) negotiated */
     XP_RULE_DH_TINY,          /* DHE group < 1024 bits */
     XP_RULE_DH_SHORT,         /* DHE group 1024..2047 bits */
     XP_RULE_ECDH_SHORT,       /* ECDHE group < 224 bits */

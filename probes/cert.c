@@ -697,6 +697,14 @@ static const struct xp_cert_rule rules[XP_RULE_COUNT] = {
         "deprecated: only old clients use it, and Office 365, browsers and OpenSSL 3 no "
         "longer do",
         "RFC 8996 (TLS 1.0 and 1.1 deprecated, 2021)" },
+    [XP_RULE_CIPHER_BROKEN] = { "cipher_broken", XP_SEV_FAIL,
+        "RC4, NULL, export, anonymous or single-DES cipher negotiated",
+        "refused by every current client (RC4 prohibited, no encryption or no "
+        "authentication)", "RFC 7465 (RC4); RFC 5246 appendix A.5; OpenSSL 3" },
+    [XP_RULE_CIPHER_3DES] = { "cipher_3des", XP_SEV_WARN,
+        "3DES cipher negotiated (64-bit block)",
+        "deprecated: Sweet32 collisions; removed from browsers and from OpenSSL's default "
+        "list", "sweet32.info (CVE-2016-2183); NIST SP 800-67r2 withdrawal" },
     [XP_RULE_DH_TINY] = { "dh_under_1024", XP_SEV_FAIL, "DHE group under 1024 bits",
         "refused by every browser and OpenSSL (Logjam, 2015)",
         "weakdh.org (Logjam); OpenSSL security level 1" },
@@ -721,6 +729,25 @@ xp_tls_protocol_rule(const char *protocol)
         strncmp(protocol, "SSL", 3) == 0)
         return &rules[XP_RULE_PROTO_OLD];
     return NULL;
+}
+
+/* The rule the negotiated cipher (OpenSSL's name) breaks, or -1. */
+static int
+cipher_rule(const char *cipher)
+{
+    static const char *const broken[] = { "RC4", "NULL", "EXP", "ADH", "AECDH", "anon" };
+    size_t i;
+
+    if (!cipher[0])
+        return -1;
+    for (i = 0; i < XP_ARRAY_LEN(broken); i++)
+        if (strstr(cipher, broken[i]))
+            return XP_RULE_CIPHER_BROKEN;
+    if (strstr(cipher, "DES-CBC3") || strstr(cipher, "3DES"))
+        return XP_RULE_CIPHER_3DES;
+    if (strstr(cipher, "DES-CBC") || strncmp(cipher, "DES", 3) == 0)
+        return XP_RULE_CIPHER_BROKEN;
+    return -1;
 }
 
 /* The rule a certificate's key breaks, or -1. */
@@ -1883,7 +1910,10 @@ judge_strength(struct judge *j, struct xp_step *parent)
     if (pr)
         add_weakness(&why, &list, &n, &worst, pr, "the server negotiates at best %s (TLS 1.2 "
                      "is required by Office 365)", info->protocol);
-    else if (!j->o->no_protocol && info->old_protocol[0] &&
+    if (!j->o->no_protocol && cipher_rule(info->cipher) >= 0)
+        add_weakness(&why, &list, &n, &worst, &rules[cipher_rule(info->cipher)], "the server "
+                     "chooses the cipher %s", info->cipher);
+    if (!pr && !j->o->no_protocol && info->old_protocol[0] &&
              strcmp(info->old_protocol, "refused") != 0)
         add_weakness(&why, &list, &n, &worst, &rules[XP_RULE_PROTO_OLD_TOO], "the server "
                      "still accepts %s from a client that offers nothing newer",

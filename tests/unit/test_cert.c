@@ -2122,6 +2122,48 @@ judge__missing_intermediate_aia_not_fetched__cannot_tell(void **state)
                         "could not tell: not fetched");
 }
 
+
+/* ---- the negotiated cipher ---- */
+
+static void
+cipher(struct jfx *fx, const char *name)
+{
+    snprintf(fx->info.cipher, sizeof(fx->info.cipher), "%s", name);
+    snprintf(fx->info.protocol, sizeof(fx->info.protocol), "%s", "TLSv1.2");
+    send_chain(fx, leaf("mail.contoso.com", "DNS:mail.contoso.com"), G.inter, NULL);
+    judge(fx, 0);
+}
+
+static void
+judge__rc4_cipher__weak_fail(void **state)
+{
+    struct jfx *fx = *state;
+
+    cipher(fx, "RC4-SHA");
+    assert_string_equal(fx->problems, "CERT_WEAK");
+    assert_int_equal(finding(fx, "CERT_WEAK")->severity, XP_SEV_FAIL);
+    assert_non_null(strstr(finding(fx, "CERT_WEAK")->message, "RC4-SHA"));
+}
+
+static void
+judge__3des_cipher__weak_warn(void **state)
+{
+    struct jfx *fx = *state;
+
+    cipher(fx, "DES-CBC3-SHA");
+    assert_string_equal(fx->problems, "CERT_WEAK");
+    assert_int_equal(finding(fx, "CERT_WEAK")->severity, XP_SEV_WARN);
+}
+
+static void
+judge__aes_gcm_cipher__no_problem(void **state)
+{
+    struct jfx *fx = *state;
+
+    cipher(fx, "ECDHE-RSA-AES128-GCM-SHA256");
+    assert_string_equal(fx->problems, "");
+}
+
 #define U(f) cmocka_unit_test_teardown(f, cleanup)
 #define J(f) cmocka_unit_test_setup_teardown(f, jsetup, jteardown)
 
@@ -2220,6 +2262,9 @@ main(void)
         J(judge__warn_days_option__caps_threshold),
         J(verdict__expired_leaf__fail_expired_no_findings_added),
         J(verdict__healthy__ok),
+        J(judge__rc4_cipher__weak_fail),
+        J(judge__3des_cipher__weak_warn),
+        J(judge__aes_gcm_cipher__no_problem),
         J(judge__missing_intermediate_aia_serves_it__windows_succeeds),
         J(judge__missing_intermediate_aia_not_fetched__cannot_tell),
         J(judge__crl_lists_leaf__revoked),
