@@ -32,7 +32,7 @@ struct rule {
     const char *fix;              /* overrides the finding's remediation */
 };
 
-#define MAX_RULES 32
+#define MAX_RULES 48
 #define END { XP_CODE_COUNT, R_NOTE, XP_SEV_INFO, NULL, NULL, NULL }
 
 struct item_def {
@@ -304,6 +304,20 @@ static const struct item_def items[XP_PF_NITEMS] = {
             { XP_CERT_WRONG_PURPOSE, R_BLOCK, F, port_smtp, NULL, NULL },
             { XP_CERT_INCOMPLETE_CHAIN, R_BLOCK, F, port_smtp, NULL, NULL },
             { XP_CERT_REVOKED, R_BLOCK, F, port_smtp, NULL, NULL },
+            /* DANE and MTA-STS, where the domain publishes them or is on Exchange
+             * Online's DNSSEC MX: Exchange Online validates both when it sends, so a
+             * broken one stops mail to the domain as surely as a bad certificate. */
+            { XP_DANE_BOGUS, R_BLOCK, F, NULL, NULL, NULL },
+            { XP_DANE_TLSA_MISMATCH, R_BLOCK, F, NULL, NULL, NULL },
+            { XP_DANE_NO_DNSSEC, R_BLOCK, F, NULL, NULL, NULL },
+            { XP_MTASTS_MX_NOT_COVERED, R_BLOCK, F, NULL, NULL, NULL },
+            { XP_MTASTS_MX_CERT_INVALID, R_BLOCK, F, NULL, NULL, NULL },
+            { XP_DANE_OK, R_NOTE, I, NULL, NULL, NULL },
+            { XP_DANE_NO_ROLLOVER, R_NOTE, I, NULL, NULL, NULL },
+            { XP_DANE_NO_DNSSEC, R_NOTE, I, NULL, NULL, NULL },
+            { XP_MTASTS_OK, R_NOTE, I, NULL, NULL, NULL },
+            { XP_MTASTS_TESTING, R_NOTE, I, NULL, NULL, NULL },
+            { XP_MTASTS_MX_NOT_COVERED, R_NOTE, I, NULL, NULL, NULL },
             { XP_SMTP_DNS_ERROR, R_UNKNOWN, I, NULL, NULL, NULL },
             { XP_SMTP_OK, R_OK, I, on_premises_host, NULL, NULL },
             /* STARTTLS works there (the version is the tls12 item's business) */

@@ -146,3 +146,24 @@ def test_trust_anchor_option_errors():
         fail("the error does not name the file: %r" % r.err)
     r = run(*lab_args("--trust-anchor", os.path.join(ROOT, "README.md"), "good.dane13.test"))
     assert_exit(r, 3)
+
+
+def test_preflight_blocks_on_broken_dane_and_mtasts():
+    # Exchange Online validates DANE and MTA-STS when it sends: a stale TLSA
+    # or an uncovered MX stops mail to the domain, a hybrid blocker.
+    from test_preflight import preflight
+    r, doc, pf, items = preflight("stale.dane13.test", "--trust-anchor", ANCHORS, "--ca-file",
+                                  CA, "--timeout", "3", checks="smtp,dane")
+    it = items["inbound_tls"]
+    if it["state"] != "not_ready" or "DANE_TLSA_MISMATCH" not in it["codes"]:
+        fail("inbound_tls on a stale TLSA: %s" % it)
+    r, doc, pf, items = preflight("good.dane13.test", "--trust-anchor", ANCHORS, "--ca-file",
+                                  CA, "--timeout", "3", checks="smtp,dane")
+    it = items["inbound_tls"]
+    if it["state"] != "ready":
+        fail("inbound_tls with good DANE: %s" % it)
+    r, doc, pf, items = preflight("uncovered.sts13.test", "--ca-file", CA, "--timeout", "3",
+                                  checks="smtp,mtasts")
+    it = items["inbound_tls"]
+    if it["state"] != "not_ready" or "MTASTS_MX_NOT_COVERED" not in it["codes"]:
+        fail("inbound_tls with an uncovered MX: %s" % it)
