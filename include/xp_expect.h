@@ -23,6 +23,8 @@
 
 #include <stddef.h>
 
+struct xp_m365_cloud;
+
 enum xp_deploy {
     XP_DEPLOY_UNKNOWN,   /* infer from the records */
     XP_DEPLOY_CLOUD,
@@ -74,6 +76,9 @@ struct xp_expect {
     char *dkim_selector1;          /* exact CNAME targets (Get-DkimSigningConfig */
     char *dkim_selector2;          /* Selector1CNAME / Selector2CNAME), or NULL */
     char *tenant;                  /* the initial domain: "contoso" (.onmicrosoft.com) */
+    const struct xp_m365_cloud *cloud;  /* cloud = ...: its values set the defaults
+                                         * above; NULL when not stated (worldwide) */
+    int intune;                    /* intune = yes: Intune / Entra CNAMEs required */
 };
 
 /* Defaults (Office 365 worldwide values); free with xp_expect_free. */

@@ -24,6 +24,7 @@
 #include "xp_check.h"
 #include "xp_exo.h"
 #include "xp_expect.h"
+#include "xp_m365.h"
 #include "xp_options.h"
 #include "xp_spf.h"
 
@@ -75,9 +76,9 @@ struct spf_expansion {
 #define MAX_SIGNALS 8
 
 struct cname_state {
-    struct xp_dns_slot txt, mx, autod, verif, msoid, srv, lyncd;
+    struct xp_dns_slot txt, mx, autod, verif, msoid, srv, lyncd, intune[2];
     struct spf_expansion spf;
-    struct xp_step *st_verif, *st_autod, *st_mx, *st_spf, *st_msoid;
+    struct xp_step *st_verif, *st_autod, *st_mx, *st_spf, *st_msoid, *st_intune;
     enum xp_deploy kind;
     const char *kind_reason;
     char *signals[MAX_SIGNALS];   /* what the inference saw, for CNAME_DEPLOYMENT */
@@ -128,9 +129,26 @@ mx_set(const struct xp_check *c, const struct xp_dns_result *mx, struct xp_exo_m
 
     xp_exo_mx_set_init(set);
     for (i = 0; i < mx->nrr; i++)
-        if (mx->rr[i].type == XP_DNS_MX)
+        /* a verification MX is no mail host (VERIFICATION_MX_LEFTOVER) */
+        if (mx->rr[i].type == XP_DNS_MX && !xp_m365_verification_mx(mx->rr[i].target, NULL))
             xp_exo_mx_set_add(set, mx->rr[i].target, mx->rr[i].pref,
                               xp_check_expect(c)->mx_suffix);
+}
+
+/* The first Microsoft 365 verification MX (msNNNNNNNN.msv1.invalid) of
+ * the answer, its code in code; or NULL. */
+static const struct xp_dns_rr *
+verification_mx(const struct cname_state *st, char code[11])
+{
+    size_t i;
+
+    if (xp_dns_slot_failed(&st->mx))
+        return NULL;
+    for (i = 0; i < st->mx.res->nrr; i++)
+        if (st->mx.res->rr[i].type == XP_DNS_MX &&
+            xp_m365_verification_mx(st->mx.res->rr[i].target, code))
+            return &st->mx.res->rr[i];
+    return NULL;
 }
 
 /* Which of the MX targets go to Exchange Online: returns counts. */
@@ -516,6 +534,8 @@ judge_verification(struct xp_check *c)
     struct cname_state *st = c->state;
     const char *want = xp_check_expect(c)->verification;
     const char *found = NULL;
+    const struct xp_dns_rr *mx;
+    char mxcode[11];
     struct xp_finding *f;
     size_t i;
 
@@ -534,45 +554,44 @@ judge_verification(struct xp_check *c)
     if (found && (!want || strcasecmp(found, want) == 0)) {
         f = xp_finding_new(c, st->st_verif, XP_TXT_VERIFICATION_FOUND, "Verification TXT record MS=%s is published", found);
         xp_ev_str(f, "code", found);
+        xp_ev_str(f, "method", "txt");
         xp_finding_add(f);
         xp_step_end(st->st_verif, XP_ST_PASS, "MS=%s", found);
         return;
     }
-    if (want && st->verif.res && st->verif.res->status == XP_DNS_OK) {
-        const char *target = xp_dns_cname_target(st->verif.res);
-
-        if (target && xp_name_eq(target, BPOS_TARGET)) {
-            f = xp_finding_new(c, st->st_verif, XP_TXT_VERIFICATION_FOUND, "Verification CNAME %s.%s -> %s is published (BPOS style)",
-                                   want, c->target->domain, BPOS_TARGET);
-            xp_ev_str(f, "code", want);
-            xp_finding_add(f);
-            xp_step_end(st->st_verif, XP_ST_PASS, "CNAME to %s", BPOS_TARGET);
-            return;
-        }
-        f = xp_finding_new(c, st->st_verif, XP_CNAME_WRONG_TARGET, "Verification CNAME %s.%s points to %s, not %s", want,
-                               c->target->domain, target ? target : "(no CNAME)", BPOS_TARGET);
-        xp_ev_str(f, "expected", BPOS_TARGET);
-        xp_ev_str(f, "found", target ? target : "");
-        xp_ev_dns(f, "answer", st->verif.res);
-        xp_finding_fix(f, "Publish %s.%s. 3600 IN CNAME %s. (or the TXT record MS=%s at %s).",
-                       want, c->target->domain, BPOS_TARGET, want, c->target->domain);
+    if ((mx = verification_mx(st, mxcode)) && (!want || strcasecmp(mxcode, want) == 0)) {
+        f = xp_finding_new(c, st->st_verif, XP_TXT_VERIFICATION_FOUND,
+                           "Verification MX %s is published (MX step: delete it once the "
+                           "domain is verified)", mx->target);
+        xp_ev_str(f, "code", mxcode);
+        xp_ev_str(f, "method", "mx");
         xp_finding_add(f);
-        xp_step_end(st->st_verif, XP_ST_FAIL, NULL);
+        xp_step_end(st->st_verif, XP_ST_PASS, "MX %s", mx->target);
         return;
     }
+    /* The BPOS-era (2011) msNNNNNNNN CNAME to ps.microsoftonline.com is no
+     * verification method of Microsoft 365: a harmless leftover. */
+    if (want && st->verif.res && st->verif.res->status == XP_DNS_OK &&
+        xp_dns_cname_target(st->verif.res))
+        xp_step_note(st->st_verif, "%s.%s is a CNAME to %s: a BPOS-era (2011) verification "
+                     "record, harmless but no longer used by Microsoft 365 (TXT MS= or the "
+                     "verification MX are)", want, c->target->domain,
+                     xp_dns_cname_target(st->verif.res));
     if (!want && st->kind != XP_DEPLOY_CLOUD && st->kind != XP_DEPLOY_HYBRID) {
         xp_step_end(st->st_verif, XP_ST_SKIP, "not needed for a deployment without Office 365");
         return;
     }
     if (want) {
         f = xp_finding_new(c, st->st_verif, XP_TXT_VERIFICATION_MISSING,
-                           "No verification record for %s: neither TXT MS=%s nor CNAME %s.%s",
-                           want, want, want, c->target->domain);
+                           "No verification record for %s: neither TXT MS=%s nor MX "
+                           "%s.msv1.invalid", c->target->domain, want, want);
         xp_ev_str(f, "expected", want);
         if (found)
             xp_ev_str(f, "found_other_code", found);
         xp_finding_fix(f, "Publish the TXT record \"MS=%s\" at %s (TTL 3600), as the "
-                          "Microsoft 365 admin center shows it.", want, c->target->domain);
+                          "Microsoft 365 admin center shows it (or, where the DNS host "
+                          "cannot publish TXT, %s. 3600 IN MX 32767 %s.msv1.invalid.).", want,
+                       c->target->domain, c->target->domain, want);
     } else {
         f = xp_finding_new(c, st->st_verif, XP_TXT_VERIFICATION_MISSING,
                            "No MS=msNNNNNNNN TXT record: fine once the domain is verified; "
@@ -692,6 +711,30 @@ mx_migration(struct xp_check *c, const struct xp_exo_mx_set *set)
     xp_finding_add(f);
 }
 
+/* A verification MX left in place: information, "delete it" (never a
+ * mail host: smtp does not dial it, MX_MIXED does not count it). */
+static void
+judge_verification_mx(struct xp_check *c)
+{
+    struct cname_state *st = c->state;
+    const struct xp_dns_rr *mx;
+    struct xp_finding *f;
+    char code[11];
+
+    if (!(mx = verification_mx(st, code)))
+        return;
+    f = xp_finding_new(c, st->st_mx, XP_VERIFICATION_MX_LEFTOVER,
+                       "MX %u %s is Microsoft 365's domain-verification record, not a mail "
+                       "host: once the domain is verified it can go", mx->pref, mx->target);
+    xp_ev_str(f, "record", mx->target);
+    xp_ev_int(f, "preference", mx->pref);
+    xp_ev_str(f, "code", code);
+    xp_finding_fix(f, "Delete %s. MX %u %s. (verification is done once the admin center "
+                      "shows the domain as verified).", c->target->domain, mx->pref,
+                   mx->target);
+    xp_finding_add(f);
+}
+
 static void
 judge_mx(struct xp_check *c)
 {
@@ -709,6 +752,7 @@ judge_mx(struct xp_check *c)
     mx_set(c, st->mx.res, &set);
     exo = set.legacy + set.dnssec;
     other = set.other;
+    judge_verification_mx(c);
     if (st->kind == XP_DEPLOY_CLOUD && exo == 0) {
         if (other)
             f = xp_finding_new(c, st->st_mx, XP_MX_NOT_EXO, "MX of %s does not point to "
@@ -830,9 +874,13 @@ judge_spf_lookups(struct xp_check *c, const struct xp_dns_rr *spf, int *partial_
         xp_ev_strn(f, "spf", spf->text, spf->textlen);
         if (e->total > SPF_MAX_LOOKUPS)
             xp_finding_fix(f, "Bring the SPF record of %s to at most %d DNS lookups after "
-                              "expansion: flatten includes into ip4:/ip6: ranges, remove "
-                              "includes of services that no longer send for the domain, "
-                              "replace a/mx terms with ip4:/ip6:.", d, SPF_MAX_LOOKUPS);
+                              "expansion: remove includes of services that no longer send "
+                              "for the domain, move bulk or third-party senders to a "
+                              "subdomain of their own (mail.%s, news.%s) with its own SPF "
+                              "record, replace your own a/mx terms with ip4:/ip6:. Never "
+                              "copy include:%s into ip4: ranges: Microsoft changes them "
+                              "without notice.", d, SPF_MAX_LOOKUPS, d, d,
+                           xp_check_expect(c)->spf_include);
         else
             xp_finding_fix(f, "Remove or correct the includes and redirects of %s's SPF "
                               "record whose names do not exist or publish no TXT record.", d);
@@ -933,6 +981,7 @@ static void
 judge_msoid(struct xp_check *c)
 {
     struct cname_state *st = c->state;
+    const struct xp_m365_cloud *cloud = xp_check_expect(c)->cloud;
     const struct xp_dns_result *res = st->msoid.res;
     struct xp_finding *f;
 
@@ -941,11 +990,30 @@ judge_msoid(struct xp_check *c)
         xp_step_end(st->st_msoid, XP_ST_FAIL, NULL);
         return;
     }
-    if (!has_record(res)) {
-        xp_step_end(st->st_msoid, XP_ST_PASS, "none (right for worldwide Office 365)");
+    if (cloud && cloud->msoid_required) {
+        const char *target = xp_dns_cname_target(res);
+
+        if (target && xp_name_eq(target, cloud->msoid_target)) {
+            xp_step_end(st->st_msoid, XP_ST_PASS, "%s (required for %s)", target, cloud->name);
+            return;
+        }
+        f = xp_finding_new(c, st->st_msoid, XP_CNAME_MISSING,
+                           "msoid.%s is %s%s: Microsoft 365 operated by 21Vianet needs it "
+                           "for Office activation", c->target->domain,
+                           target ? "a CNAME to " : "missing", target ? target : "");
+        xp_ev_str(f, "expected", cloud->msoid_target);
+        xp_ev_dns(f, "answer", res);
+        xp_finding_fix(f, "Publish msoid.%s. 3600 IN CNAME %s.", c->target->domain,
+                       cloud->msoid_target);
+        xp_finding_add(f);
+        xp_step_end(st->st_msoid, XP_ST_FAIL, NULL);
         return;
     }
-    f = xp_finding_new(c, st->st_msoid, XP_CNAME_MSOID, "msoid.%s exists: it is only for Office 365 operated by 21Vianet, "
+    if (!has_record(res)) {
+        xp_step_end(st->st_msoid, XP_ST_PASS, "none (right for worldwide Microsoft 365)");
+        return;
+    }
+    f = xp_finding_new(c, st->st_msoid, XP_CNAME_MSOID, "msoid.%s exists: it is only for Microsoft 365 operated by 21Vianet, "
                            "and stops Office activation for worldwide tenants",
                            c->target->domain);
     xp_ev_dns(f, "answer", res);
@@ -971,6 +1039,49 @@ on_txt(struct xp_check *c, struct xp_dns_slot *s)
 {
     (void)s;
     spf_expand(c);
+}
+
+/* Intune / Entra device enrollment (Microsoft Learn: DNS alias for Intune
+ * enrollment), judged with --expect intune = yes. */
+static const struct {
+    const char *label, *target;
+} intune_names[] = {
+    { "enterpriseregistration", "enterpriseregistration.windows.net" },
+    { "enterpriseenrollment", "enterpriseenrollment.manage.microsoft.com" },
+};
+
+static void
+judge_intune(struct xp_check *c)
+{
+    struct cname_state *st = c->state;
+    struct xp_finding *f;
+    int i, bad = 0;
+
+    if (!st->st_intune)
+        return;
+    for (i = 0; i < 2; i++) {
+        const char *target;
+
+        if (xp_dns_slot_failed(&st->intune[i])) {
+            dns_error(c, st->st_intune, &st->intune[i]);
+            bad = 1;
+            continue;
+        }
+        target = xp_dns_cname_target(st->intune[i].res);
+        if (target && xp_name_eq(target, intune_names[i].target))
+            continue;
+        f = xp_finding_new(c, st->st_intune, XP_INTUNE_CNAME_MISSING, "%s.%s is %s%s, not a "
+                           "CNAME to %s", intune_names[i].label, c->target->domain,
+                           target ? "a CNAME to " : "missing", target ? target : "",
+                           intune_names[i].target);
+        xp_ev_str(f, "expected", intune_names[i].target);
+        xp_ev_dns(f, "answer", st->intune[i].res);
+        xp_finding_fix(f, "Publish %s.%s. 3600 IN CNAME %s.", intune_names[i].label,
+                       c->target->domain, intune_names[i].target);
+        xp_finding_add(f);
+        bad = 1;
+    }
+    xp_step_end(st->st_intune, bad ? XP_ST_WARN : XP_ST_PASS, NULL);
 }
 
 static void
@@ -1010,6 +1121,16 @@ cname_start(struct xp_check *c)
         ask(c, &st->verif, name, XP_DNS_CNAME, st->st_verif, NULL);
         free(name);
     }
+    if (xp_check_expect(c)->intune) {
+        size_t i;
+
+        st->st_intune = xp_step_begin(c, NULL, "Intune / Entra enrollment records");
+        for (i = 0; i < 2; i++) {
+            name = xasprintf("%s.%s", intune_names[i].label, d);
+            ask(c, &st->intune[i], name, XP_DNS_CNAME, st->st_intune, NULL);
+            free(name);
+        }
+    }
 }
 
 static void
@@ -1032,8 +1153,9 @@ cname_judge(struct xp_check *c)
     judge_mx(c);
     judge_spf(c);
     judge_msoid(c);
+    judge_intune(c);
     if (!xp_check_problems(c)) {
-        f = xp_finding_new(c, NULL, XP_CNAME_OK, "Office 365 records of %s are right for "
+        f = xp_finding_new(c, NULL, XP_CNAME_OK, "Microsoft 365 records of %s are right for "
                            "a%s deployment", c->target->domain,
                            st->kind == XP_DEPLOY_CLOUD ? " cloud-only"
                            : st->kind == XP_DEPLOY_HYBRID ? " hybrid" : "n on-premises");
@@ -1054,6 +1176,8 @@ cname_free(struct xp_check *c)
     xp_dns_slot_clear(&st->msoid);
     xp_dns_slot_clear(&st->srv);
     xp_dns_slot_clear(&st->lyncd);
+    xp_dns_slot_clear(&st->intune[0]);
+    xp_dns_slot_clear(&st->intune[1]);
     for (i = 0; i < (int)st->nsignals; i++)
         free(st->signals[i]);
     for (i = 0; i < st->spf.n; i++) {

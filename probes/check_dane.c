@@ -18,6 +18,7 @@
  * path's fault, not the domain's — the check is skipped with that reason.
  */
 #include "xp_check.h"
+#include "xp_m365.h"
 #include "xp_dnssec.h"
 #include "xp_exo.h"
 #include "xp_expect.h"
@@ -113,7 +114,8 @@ on_mx(struct xp_check *c, void *arg, const struct xp_dnssec_result *res)
     on_answer(c, arg, res);
     for (i = 0; i < res->dns.nrr && n < XP_ARRAY_LEN(mx); i++)
         if (res->dns.rr[i].type == XP_DNS_MX && res->dns.rr[i].target &&
-            strcmp(res->dns.rr[i].target, ".") != 0)
+            strcmp(res->dns.rr[i].target, ".") != 0 &&
+            !xp_m365_verification_mx(res->dns.rr[i].target, NULL))   /* no mail host */
             mx[n++] = &res->dns.rr[i];
     qsort(mx, n, sizeof(mx[0]), by_pref);
     for (i = 0; i < n && st->nhosts < MAX_MX; i++) {

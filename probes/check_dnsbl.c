@@ -11,6 +11,7 @@
  * compared with the inbound connector's list.
  */
 #include "xp_check.h"
+#include "xp_m365.h"
 #include "xp_dnsbl.h"
 #include "xp_expect.h"
 #include "xp_facts.h"
@@ -27,8 +28,12 @@
 #define MAX_MX 8
 #define MAX_MX_ADDRS 4
 
+/* Public zones that answer any resolver. b.barracudacentral.org is not
+ * here: Barracuda answers only registered resolvers (modern.md §(d)9), so
+ * from elsewhere its test point fails on every run; name it with --dnsbl
+ * where the resolver is registered. */
 const char *const xp_dnsbl_default_zones[] = {
-    "zen.spamhaus.org", "bl.spamcop.net", "b.barracudacentral.org", "psbl.surriel.com", NULL,
+    "zen.spamhaus.org", "bl.spamcop.net", "psbl.surriel.com", NULL,
 };
 
 /* ---- pure parts (xp_dnsbl.h) ---- */
@@ -334,7 +339,8 @@ on_mx(struct xp_check *c, void *arg, const struct xp_dns_result *res)
         const struct xp_dns_rr *rr = &res->rr[i];
         int k;
 
-        if (rr->type != XP_DNS_MX || !rr->target || !*rr->target || strcmp(rr->target, ".") == 0)
+        if (rr->type != XP_DNS_MX || !rr->target || !*rr->target ||
+            strcmp(rr->target, ".") == 0 || xp_m365_verification_mx(rr->target, NULL))
             continue;
         for (k = 0; k < 2; k++) {
             struct mxq *m = &st->mxq[st->nmxq++];

@@ -15,6 +15,7 @@
 #define _GNU_SOURCE
 #include "xp_cert.h"
 #include "xp_check.h"
+#include "xp_m365.h"
 #include "xp_exo.h"
 #include "xp_expect.h"
 #include "xp_facts.h"
@@ -851,6 +852,13 @@ on_mx(struct xp_check *c, void *arg, const struct xp_dns_result *res)
 
         if (!t || !*t || strcmp(t, ".") == 0) {
             st->null_mx = 1;   /* RFC 7505: "MX 0 ." — no mail accepted */
+            continue;
+        }
+        if (xp_m365_verification_mx(t, NULL)) {
+            /* Microsoft 365's verification record, not a mail host (cname
+             * reports it as VERIFICATION_MX_LEFTOVER): never dialled */
+            xp_step_note(st->st_mx, "MX %u %s: Microsoft 365 verification record, not a "
+                         "mail host: not dialled", mx[i]->pref, t);
             continue;
         }
         add_host(c, t, mx[i]->pref, 25, "MX");

@@ -756,9 +756,11 @@ static const struct xp_code_info table[XP_CODE_COUNT] = {
          .title = "SPF needs more than 10 DNS lookups",
          .explain = "Expanded, the SPF record needs more than 10 DNS lookups (or more than 2 "
                     "void ones): receivers stop with permerror.",
-         .fix = "Flatten the SPF record (replace includes and a/mx terms with ip4:/ip6: "
-                "ranges) or remove includes no longer needed: at most 10 DNS lookups after "
-                "expansion (RFC 7208 4.6.4).",
+         .fix = "Remove includes no longer needed and move bulk or third-party senders to "
+                "subdomains with their own SPF records (Microsoft's advice), to at most 10 "
+                "DNS lookups after expansion (RFC 7208 4.6.4). Do not flatten Exchange "
+                "Online's include:spf.protection.outlook.com into ip4: ranges: Microsoft "
+                "changes them without notice.",
          .source = "RFC 7208 4.6.4"),
     CODE(MX_DANE_MIGRATION, I, "cname",
          .title = "MX move to the DNSSEC mx.microsoft host under way",
@@ -768,6 +770,26 @@ static const struct xp_code_info table[XP_CODE_COUNT] = {
          .fix = "Finish the move to the *.mx.microsoft MX: preference 0 for the new MX, then "
                 "delete the legacy MX, then Enable-SmtpDaneInbound.",
          .source = "Microsoft Learn: Inbound SMTP DANE with DNSSEC"),
+    CODE(VERIFICATION_MX_LEFTOVER, I, "cname",
+         .title = "Verification MX left over",
+         .explain = "An MX record to msNNNNNNNN.msv1.invalid (priority 32767) is Microsoft "
+                    "365's alternative domain-verification record, not a mail host: senders "
+                    "never use it (.invalid does not resolve), and exprobe never dials it. "
+                    "Once the domain is verified it has no purpose.",
+         .fix = "Delete the MX record to msNNNNNNNN.msv1.invalid once the Microsoft 365 admin "
+                "center shows the domain as verified.",
+         .source = "Microsoft Learn: Add DNS records to connect your domain (verification MX)"),
+    CODE(INTUNE_CNAME_MISSING, W, "cname",
+         .title = "Intune / Entra enrollment CNAME missing or wrong",
+         .explain = "With Intune expected (intune = yes), devices find enrollment through "
+                    "enterpriseregistration.DOMAIN (CNAME enterpriseregistration.windows.net) "
+                    "and enterpriseenrollment.DOMAIN (CNAME "
+                    "enterpriseenrollment.manage.microsoft.com); without them users must type "
+                    "the server address when they enrol.",
+         .fix = "Publish enterpriseregistration.DOMAIN CNAME enterpriseregistration.windows.net "
+                "and enterpriseenrollment.DOMAIN CNAME "
+                "enterpriseenrollment.manage.microsoft.com.",
+         .source = "Microsoft Learn: Create a DNS alias for Intune enrollment"),
     CODE(LYNC_SRV_MISSING, W, "lync",
          .title = "Lync SRV record missing",
          .explain = "A _sip._tls or _sipfederationtls._tcp SRV record is not published: "

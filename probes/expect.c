@@ -4,6 +4,7 @@
  * the line number, like any bad value.
  */
 #include "xp_expect.h"
+#include "xp_m365.h"
 #include "xp_codes.h"
 #include "xp.h"
 #include "xp_model.h"
@@ -292,6 +293,29 @@ xp_expect_set(struct xp_expect *e, const char *key, const char *v, char *err, si
         }
         replace(&e->tls_cert_name, v);
         return 0;
+    }
+    if (strcmp(key, "cloud") == 0) {
+        const struct xp_m365_cloud *cl = xp_m365_cloud(v);
+
+        if (!cl) {
+            snprintf(err, errlen, "cloud must be worldwide, gcchigh, dod or 21vianet, not "
+                     "'%s'", v);
+            return -1;
+        }
+        /* the cloud's values; a later spf_include = etc. still overrides */
+        e->cloud = cl;
+        replace(&e->spf_include, cl->spf_include);
+        replace(&e->autodiscover_cname, cl->autodiscover_cname);
+        replace(&e->mx_suffix, cl->mx_suffix);
+        return 0;
+    }
+    if (strcmp(key, "intune") == 0) {
+        if (strcmp(v, "yes") == 0 || strcmp(v, "no") == 0) {
+            e->intune = v[0] == 'y';
+            return 0;
+        }
+        snprintf(err, errlen, "intune must be yes or no, not '%s'", v);
+        return -1;
     }
     if (strcmp(key, "dkim_selectors") == 0)
         return set_selectors(e, v, err, errlen);

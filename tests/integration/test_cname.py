@@ -78,7 +78,9 @@ def test_txtmangled_still_passes():
 def test_healthy_domains_have_no_problem_code():
     cases = [("cloud.test", None), ("hybrid.test", None), ("onprem.test", None),
              ("cloud.test", "cloud"), ("hybrid.test", "hybrid"), ("onprem.test", "onprem"),
-             ("bpos.test", "bpos"), ("txtmangled.test", None)]
+             ("txtmangled.test", None), ("verifmx14.test", None),
+             ("vianet14.test", "vianet14"), ("intune14.test", "intune14"),
+             ("teams14.test", None), ("teamsfed14.test", None)]
     bad = []
     for domain, expect in cases:
         # The lab root: onprem.test's Lync Edge certificate is trusted with it.
@@ -175,20 +177,27 @@ def _stated(doc, kind):
     assert_eq(ev.get("source"), "expect", "CNAME_DEPLOYMENT evidence.source")
 
 
-def test_bpos_with_expect_verification_found():
-    r, doc = _healthy("bpos.test", "cloud", expect="bpos")
-    f = assert_code(doc, "TXT_VERIFICATION_FOUND", severity="info", check_id="cname",
-                    count=1, r=r)[0]
-    if "ms11111111" not in json.dumps(f.get("evidence")):
-        fail("TXT_VERIFICATION_FOUND evidence does not name ms11111111: %r" % f.get("evidence"))
-    assert_no_code(doc, "TXT_VERIFICATION_MISSING", r=r)
+def test_bpos_cname_is_a_harmless_leftover_not_verification():
+    # Microsoft 365 verifies with TXT MS= or the MX; the BPOS-era CNAME is
+    # neither: with a code expected, the TXT is asked for (then the MX).
+    r, doc = _broken("bpos.test", "TXT_VERIFICATION_MISSING", "warn", 1, expect="bpos",
+                     count=1, mention="ms11111111")
+    assert_no_code(doc, "TXT_VERIFICATION_FOUND", r=r)
+    assert_no_code(doc, "CNAME_WRONG_TARGET", r=r)
+    f = findings(doc, "TXT_VERIFICATION_MISSING")[0]
+    if "MS=ms11111111" not in f["remediation"] or "ps.microsoftonline.com" in f["remediation"]:
+        fail("the fix should offer the TXT, never the BPOS CNAME: %r" % f["remediation"])
+    steps = [s for c in doc["checks"] for s in c["steps"] if s["title"] == "Domain verification record"]
+    if not steps or "BPOS" not in (steps[0].get("detail") or ""):
+        fail("the verification step should name the BPOS leftover: %r" % steps)
 
 
-def test_badbpos_with_expect_wrong_target():
-    r, doc = _broken("badbpos.test", "CNAME_WRONG_TARGET", "fail", 2, expect="bpos",
-                     mention="ps.wrong.test")
+def test_badbpos_cname_is_not_judged():
+    r, doc = _broken("badbpos.test", "TXT_VERIFICATION_MISSING", "warn", 1, expect="bpos",
+                     count=1)
     _stated(doc, "cloud")
     assert_no_code(doc, "TXT_VERIFICATION_FOUND", r=r)
+    assert_no_code(doc, "CNAME_WRONG_TARGET", r=r)
 
 
 def test_noverify_with_expect_verification_missing():
