@@ -75,7 +75,7 @@ enum xp_severity {
     X(CNAME_OK) X(CNAME_DEPLOYMENT) X(CNAME_MSOID) X(CNAME_DNS_ERROR)      \
     X(TXT_VERIFICATION_FOUND) X(MX_MIXED) X(SPF_MISSING) X(SPF_MULTIPLE)   \
     X(SPF_TOO_MANY_LOOKUPS) X(MX_DANE_MIGRATION) X(VERIFICATION_MX_LEFTOVER)        \
-    X(INTUNE_CNAME_MISSING)                           \
+    X(CNAME_INTUNE_MISSING)                           \
     /* lync */                                                             \
     X(LYNC_SRV_MISSING) X(LYNC_SRV_WRONG) X(LYNC_CNAME_MISSING)            \
     X(LYNC_UNREACHABLE)                                                    \

@@ -1070,7 +1070,7 @@ judge_intune(struct xp_check *c)
         target = xp_dns_cname_target(st->intune[i].res);
         if (target && xp_name_eq(target, intune_names[i].target))
             continue;
-        f = xp_finding_new(c, st->st_intune, XP_INTUNE_CNAME_MISSING, "%s.%s is %s%s, not a "
+        f = xp_finding_new(c, st->st_intune, XP_CNAME_INTUNE_MISSING, "%s.%s is %s%s, not a "
                            "CNAME to %s", intune_names[i].label, c->target->domain,
                            target ? "a CNAME to " : "missing", target ? target : "",
                            intune_names[i].target);

@@ -779,7 +779,7 @@ static const struct xp_code_info table[XP_CODE_COUNT] = {
          .fix = "Delete the MX record to msNNNNNNNN.msv1.invalid once the Microsoft 365 admin "
                 "center shows the domain as verified.",
          .source = "Microsoft Learn: Add DNS records to connect your domain (verification MX)"),
-    CODE(INTUNE_CNAME_MISSING, W, "cname",
+    CODE(CNAME_INTUNE_MISSING, W, "cname",
          .title = "Intune / Entra enrollment CNAME missing or wrong",
          .explain = "With Intune expected (intune = yes), devices find enrollment through "
                     "enterpriseregistration.DOMAIN (CNAME enterpriseregistration.windows.net) "

@@ -57,7 +57,7 @@ def test_intune_cnames():
     assert_no_problems(doc, r)
     r, doc = probe("teams14.test", checks="cname", expect="intune14")
     assert_exit(r, 1)
-    fs = assert_code(doc, "INTUNE_CNAME_MISSING", severity="warn", check_id="cname", count=2,
+    fs = assert_code(doc, "CNAME_INTUNE_MISSING", severity="warn", check_id="cname", count=2,
                      r=r)
     fixes = " ".join(f["remediation"] for f in fs)
     for want in ("enterpriseregistration.teams14.test. 3600 IN CNAME "
@@ -68,7 +68,7 @@ def test_intune_cnames():
             fail("fix should contain %r: %r" % (want, fixes))
     # not asked without intune = yes
     r, doc = probe("teams14.test", checks="cname")
-    assert_no_code(doc, "INTUNE_CNAME_MISSING", r=r)
+    assert_no_code(doc, "CNAME_INTUNE_MISSING", r=r)
 
 
 def test_spf_advice_never_flattens_exchange_online():
