@@ -1193,9 +1193,10 @@ cname_free(struct xp_check *c)
 const struct xp_check_ops xp_check_cname = {
     .id = "cname",
     .title = "Microsoft 365 domain records",
-    .help = "Office 365 records: verification (MS=ms... TXT or msNNNNNNNN CNAME),\n"
-            "autodiscover CNAME, MX to Exchange Online Protection, SPF include,\n"
-            "judged for the deployment kind (cloud, hybrid, on-premises)",
+    .help = "Microsoft 365 records: verification (MS=ms... TXT or the verification\n"
+            "MX, a leftover reported), autodiscover, MX to Exchange Online, one SPF\n"
+            "record with its include (<= 10 lookups), msoid, Intune CNAMEs (--expect\n"
+            "cloud, intune), judged for the deployment kind (cloud, hybrid, on-prem)",
     .start = cname_start,
     .judge = cname_judge,
     .free_state = cname_free,
