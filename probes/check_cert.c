@@ -7,6 +7,7 @@
  * target's facts — so it runs after them and never connects twice.
  */
 #include "xp_cert.h"
+#include "xp_cert_discover.h"
 #include "xp_check.h"
 #include "xp_expect.h"
 #include "xp_facts.h"
@@ -57,6 +58,8 @@ struct cert_state {
     X509_STORE *store;
     struct fetch fetches[MAX_FETCHES];
     size_t nfetches;
+    struct xp_cert_disc disc;     /* asked alone: the endpoints it finds itself */
+    int discovered;
 };
 
 /*
@@ -331,6 +334,9 @@ cert_start(struct xp_check *c)
     /* The endpoints the other checks met are known now (they ran first). */
     for (i = 0; i < xp_facts_tls_count(facts); i++)
         want_fetches(c, &xp_facts_tls(facts, i)->info);
+    /* Asked without the checks that meet the domain's endpoints: find
+     * them (SPEC), and say so in a step. */
+    st->discovered = xp_cert_discover(c, &st->disc);
     if (!ex->nhosts)
         return;
     st->st_hosts = xp_step_begin(c, NULL, "Endpoints named with --hosts");
@@ -472,10 +478,18 @@ cert_judge(struct xp_check *c)
     const struct xp_finding *f;
 
     judge_reach(c);
+    xp_cert_discover_end(&((struct cert_state *)c->state)->disc);
     if (n == 0) {
         if (!((struct cert_state *)c->state)->nhosts)
-            xp_check_skip(c, "no TLS endpoint met: name some with --hosts, or run the "
-                             "autodiscover, smtp or lync check");
+            xp_check_skip(c, ((struct cert_state *)c->state)->disc.microsoft
+                                 ? "cloud-only: the domain's endpoints are Office 365's "
+                                   "(Microsoft's certificates, not the organisation's); "
+                                   "name your own with --hosts"
+                             : ((struct cert_state *)c->state)->discovered
+                                 ? "no TLS endpoint found: neither the Autodiscover hosts, "
+                                   "the MX hosts nor the Lync SRV targets of the domain "
+                                   "answered TLS (name endpoints with --hosts)"
+                                 : "no TLS endpoint met: name some with --hosts");
         return;
     }
     order = endpoints_in_order(facts, n);
@@ -510,6 +524,7 @@ cert_free(struct xp_check *c)
         xp_check_addrs_clear(&st->hosts[i].addrs);
     for (i = 0; i < st->nattempts; i++)
         xp_tls_info_clear(&st->attempts[i].info);
+    xp_cert_discover_free(&st->disc);
     for (i = 0; i < st->nfetches; i++) {
         free(st->fetches[i].url);
         free(st->fetches[i].doc.body);

@@ -163,3 +163,45 @@ def test_no_endpoint_fix_dns_missing_names_the_record():
     fix, doc = _no_endpoint_fix("noad.test")
     assert_true("autodiscover.noad.test" in fix and "_autodiscover._tcp.noad.test" in fix, fix)
     assert_true("DOMAIN" not in fix, fix)
+
+
+# ---------------------------------------------------------------- -c cert alone
+
+def _cert_alone(domain):
+    r, doc = probe(domain, "--ca-file", ca(), "--timeout", "3", checks="cert")
+    c = check(doc, "cert")
+    disc = [s for s in c["steps"] if s["title"].startswith("Discovery")]
+    assert_true(len(disc) == 1, "%s: the report does not say which discovery ran: %s"
+                % (domain, [s["title"] for s in c["steps"]]))
+    return r, doc, c
+
+
+def test_cert_alone_finds_autodiscover_certificate():
+    r, doc, c = _cert_alone("adexp11.test")
+    assert_code(doc, "CERT_EXPIRED", check_id="cert", count=1, r=r)
+    assert_exit(r, 2)
+
+
+def test_cert_alone_finds_mx_starttls_certificate():
+    r, doc, c = _cert_alone("wrongcert.smtp.test")
+    f = assert_code(doc, "CERT_NAME_MISMATCH", check_id="cert", count=1, r=r)[0]
+    assert_true("mx.wrongcert.smtp.test" in f["message"], f["message"])
+
+
+def test_cert_alone_finds_lync_srv_certificates():
+    r, doc, c = _cert_alone("lyncexp11.test")
+    assert_code(doc, "CERT_EXPIRED", check_id="cert", count=2, r=r)
+
+
+def test_cert_alone_healthy_passes():
+    r, doc, c = _cert_alone("onprem.test")
+    assert_exit(r, 0)
+    assert_code(doc, "CERT_OK", check_id="cert", r=r)
+
+
+def test_cert_alone_cloud_only_is_not_judged_as_customers():
+    r, doc = probe("cloud.test", checks="cert")
+    c = check(doc, "cert")
+    assert_eq(c["status"], "skip", "cert on a cloud-only domain")
+    assert_true("Office 365" in c.get("skip_reason", ""), c.get("skip_reason"))
+    assert_exit(r, 3)   # nothing judged: unknown
