@@ -80,7 +80,9 @@ static const struct xp_code_info table[XP_CODE_COUNT] = {
          .explain = "One Autodiscover method could not start because its host name does not "
                     "resolve. Clients fall back to the next method, so this alone is a "
                     "warning.",
-         .fix = "Create the DNS record for the Autodiscover host name.",
+         .fix = "Publish autodiscover.<domain> as an A record (or CNAME) for the Exchange server "
+                "or its reverse proxy, or _autodiscover._tcp.<domain> SRV 0 0 443 <that host>; "
+                "the finding names the host that did not resolve.",
          .source = "MS-OXDISCO 3.1.5"),
     CODE(AUTOD_CONNECT_FAILED, W, "autodiscover",
          .title = "Autodiscover host unreachable on 443",
@@ -98,7 +100,8 @@ static const struct xp_code_info table[XP_CODE_COUNT] = {
          .title = "Autodiscover redirects to plain HTTP",
          .explain = "A redirect points to an http:// URL. Outlook refuses to send credentials "
                     "there, and an attacker on the path could answer in Exchange's place.",
-         .fix = "Redirect only to an https:// Autodiscover URL.",
+         .fix = "Make the port-80 redirect point to the https:// Autodiscover URL of the "
+                "Exchange host (Outlook follows redirects to https only).",
          .source = "MS-OXDISCO 3.1.5.2"),
     CODE(AUTOD_REDIRECT_LOOP, F, "autodiscover",
          .title = "Autodiscover redirect loop",
@@ -180,7 +183,9 @@ static const struct xp_code_info table[XP_CODE_COUNT] = {
     CODE(CERT_EXPIRED, F, "cert",
          .title = "Certificate expired",
          .explain = "The certificate's notAfter date has passed: clients refuse it.",
-         .fix = "Renew the certificate.",
+         .fix = "Renew the certificate (same names, from the same or another public CA), "
+                "install it with its intermediates and bind it to the service (Exchange: "
+                "Enable-ExchangeCertificate -Services IIS,SMTP).",
          .source = "RFC 5280 4.1.2.5"),
     CODE(CERT_NOT_YET_VALID, F, "cert",
          .title = "Certificate not yet valid",
@@ -191,7 +196,8 @@ static const struct xp_code_info table[XP_CODE_COUNT] = {
     CODE(CERT_EXPIRING_SOON, W, "cert",
          .title = "Certificate expires within 30 days",
          .explain = "The certificate is valid now but expires in under 30 days.",
-         .fix = "Renew the certificate soon.",
+         .fix = "Renew the certificate before the date in the finding and bind the new one to "
+                "every service using it (Exchange: Enable-ExchangeCertificate).",
          .source = "RFC 5280 4.1.2.5"),
     CODE(CERT_UNTRUSTED, F, "cert",
          .title = "Certificate chain not trusted",
@@ -293,7 +299,9 @@ static const struct xp_code_info table[XP_CODE_COUNT] = {
          .title = "No MX record",
          .explain = "The domain publishes no MX record. Senders fall back to its A/AAAA "
                     "address, which is rarely a mail server.",
-         .fix = "Publish an MX record for the domain.",
+         .fix = "Publish an MX record for the domain pointing at its mail server (Exchange "
+                "Online: <domain with dots as dashes>.mail.protection.outlook.com, as the admin "
+                "center shows it).",
          .source = "RFC 5321 5.1"),
     CODE(SMTP_CONNECT_FAILED, F, "smtp",
          .title = "Mail server unreachable on port 25",
@@ -307,7 +315,9 @@ static const struct xp_code_info table[XP_CODE_COUNT] = {
          .explain = "The server stopped answering at one stage (evidence stage) within "
                     "--timeout: a silent server, a stalled proxy, or a TLS handshake that "
                     "never completes.",
-         .fix = "Find what stalls the SMTP dialogue.",
+         .fix = "Find what stalls the SMTP dialogue at the stage in the evidence (banner: the "
+                "server or a firewall holding the connection; after STARTTLS: the TLS "
+                "configuration; after EHLO: ESMTP inspection).",
          .source = "RFC 5321 4.5.3.2"),
     CODE(SMTP_ESMTP_INSPECTION, F, "smtp",
          .title = "Firewall ESMTP inspection",
@@ -338,7 +348,8 @@ static const struct xp_code_info table[XP_CODE_COUNT] = {
          .title = "STARTTLS negotiates TLS older than 1.2",
          .explain = "The server negotiated TLS 1.0 or 1.1, which Exchange Online and current "
                     "senders no longer accept.",
-         .fix = "Enable TLS 1.2 on the server.",
+         .fix = "Enable TLS 1.2 on the server (Windows: SCHANNEL Protocols\\TLS 1.2\\Server "
+                "Enabled=1, DisabledByDefault=0); Office 365 refuses older protocols.",
          .source = "RFC 8996"),
     CODE(SMTP_PROTOCOL_ERROR, F, "smtp",
          .title = "Not a well-behaved SMTP server",
@@ -683,13 +694,19 @@ static const struct xp_code_info table[XP_CODE_COUNT] = {
          .title = "Office 365 record missing",
          .explain = "A DNS record Office 365 needs for this deployment (autodiscover, "
                     "verification) is not published.",
-         .fix = "Create the record.",
+         .fix = "Publish the record the finding names, with the value the Microsoft 365 admin "
+                "center shows: autodiscover.<domain> CNAME autodiscover.outlook.com. for "
+                "cloud-only, an A record (or CNAME) to the on-premises Exchange or its reverse "
+                "proxy for hybrid and on-premises.",
          .source = "Microsoft Learn: External DNS records for Office 365"),
     CODE(CNAME_WRONG_TARGET, F, "cname",
          .title = "Record points to the wrong target",
          .explain = "A record exists but points elsewhere than this deployment needs (for "
                     "hybrid, autodiscover must point on-premises).",
-         .fix = "Point the record at the right target.",
+         .fix = "Change the record to the target the finding expects (evidence 'expected'): "
+                "autodiscover.outlook.com. for cloud-only, the on-premises Exchange for "
+                "hybrid (it redirects cloud mailboxes itself), ps.microsoftonline.com. for a "
+                "BPOS verification CNAME.",
          .source = "Microsoft Learn: External DNS records for Office 365"),
     CODE(TXT_VERIFICATION_MISSING, W, "cname",
          .title = "Verification TXT record missing",
@@ -701,8 +718,9 @@ static const struct xp_code_info table[XP_CODE_COUNT] = {
          .title = "MX does not point to Exchange Online Protection",
          .explain = "For a cloud deployment the MX must point to "
                     "DOMAIN.mail.protection.outlook.com; here it does not.",
-         .fix = "Point the MX record at DOMAIN-TLD.mail.protection.outlook.com (see the admin "
-                "center).",
+         .fix = "Point the MX record at <domain with dots as dashes>.mail.protection.outlook.com "
+                "(contoso.com: contoso-com.mail.protection.outlook.com), the value the admin "
+                "center shows, and remove the other MX records.",
          .source = "Microsoft Learn: External DNS records for Office 365"),
     CODE(SPF_MISSING_INCLUDE, W, "cname",
          .title = "SPF lacks the Exchange Online include",
@@ -794,19 +812,25 @@ static const struct xp_code_info table[XP_CODE_COUNT] = {
          .title = "Lync SRV record missing",
          .explain = "A _sip._tls or _sipfederationtls._tcp SRV record is not published: "
                     "clients cannot sign in automatically, or federation fails.",
-         .fix = "Create the SRV record.",
+         .fix = "Publish the SRV record the finding names: for Skype for Business Online "
+                "_sip._tls 100 1 443 sipdir.online.lync.com. and _sipfederationtls._tcp 100 1 "
+                "5061 sipfed.online.lync.com.; on-premises, the Edge's external name.",
          .source = "Microsoft Learn: DNS requirements for Skype for Business"),
     CODE(LYNC_SRV_WRONG, F, "lync",
          .title = "Lync SRV record wrong",
          .explain = "The SRV record's target, port, priority or weight differ from what this "
                     "deployment needs.",
-         .fix = "Correct the SRV record.",
+         .fix = "Correct the SRV record's target and port to the values in the finding's "
+                "evidence ('expected'): Office 365's hosts for Skype for Business Online, the "
+                "Access Edge's external name on 443 / 5061 on-premises.",
          .source = "Microsoft Learn: DNS requirements for Skype for Business"),
     CODE(LYNC_CNAME_MISSING, W, "lync",
          .title = "sip / lyncdiscover record missing",
          .explain = "The sip or lyncdiscover record is not published: clients cannot discover "
                     "the service.",
-         .fix = "Create the record.",
+         .fix = "Publish the record the finding names: sip and lyncdiscover CNAMEs to "
+                "sipdir.online.lync.com. and webdir.online.lync.com. for Skype for Business "
+                "Online, or to the on-premises Edge and reverse proxy.",
          .source = "Microsoft Learn: DNS requirements for Skype for Business"),
     CODE(LYNC_UNREACHABLE, F, "lync",
          .title = "SRV target unreachable",
@@ -819,7 +843,9 @@ static const struct xp_code_info table[XP_CODE_COUNT] = {
     CODE(LYNC_CNAME_WRONG, F, "lync",
          .title = "sip / lyncdiscover points to the wrong target",
          .explain = "The CNAME exists but points elsewhere than the deployment needs.",
-         .fix = "Point the CNAME at the right target.",
+         .fix = "Change the CNAME to the target in the finding's evidence ('expected'): "
+                "sipdir.online.lync.com. / webdir.online.lync.com. for Skype for Business "
+                "Online, the on-premises Edge or reverse proxy otherwise.",
          .source = "Microsoft Learn: DNS requirements for Skype for Business"),
     CODE(LYNC_DEPLOYMENT, I, "lync",
          .title = "Lync deployment kind",

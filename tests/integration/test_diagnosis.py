@@ -205,3 +205,29 @@ def test_cert_alone_cloud_only_is_not_judged_as_customers():
     assert_eq(c["status"], "skip", "cert on a cloud-only domain")
     assert_true("Office 365" in c.get("skip_reason", ""), c.get("skip_reason"))
     assert_exit(r, 3)   # nothing judged: unknown
+
+
+# ---------------------------------------------------------------- fixes name the real things
+
+SPECIFIC = {"AUTOD_NO_ENDPOINT", "AUTOD_CONNECT_FAILED", "AUTOD_DNS_MISSING", "SMTP_MX_MISSING",
+            "CNAME_MISSING", "LYNC_SRV_MISSING", "LYNC_CNAME_MISSING", "MX_NOT_EXO",
+            "AUTOD_CERT_INVALID", "SMTP_CERT_INVALID", "LYNC_CERT_INVALID", "DOMAIN_NOT_FOUND"}
+
+
+def test_fixes_name_the_domain_and_no_placeholder():
+    cases = [("tmg.test", None), ("dead.test", None), ("noad.test", None),
+             ("nocname.test", "cloud"), ("lyncmissing.test", "cloud"), ("mxonprem.test", "cloud"),
+             ("nomx.smtp.test", None), ("adexp11.test", None), ("lyncexp11.test", None)]
+    bad = []
+    for dom, exp in cases:
+        r, doc = probe(dom, "--timeout", "2", "--ca-file", ca(), expect=exp)
+        for f in findings(doc):
+            rem = f.get("remediation") or ""
+            if f["severity"] == "info":
+                continue
+            if "DOMAIN" in rem or "-TLD" in rem:
+                bad.append("%s %s: placeholder in %r" % (dom, f["code"], rem))
+            if f["code"] in SPECIFIC and dom.split(".")[0] not in rem:
+                bad.append("%s %s: fix does not name the domain's hosts: %r"
+                           % (dom, f["code"], rem))
+    assert_true(not bad, "\n".join(bad))

@@ -301,6 +301,46 @@ explain__row__name_meaning_fix_source(void **state)
     assert_non_null(strstr(buf, "\n  source:  RFC 3207"));
 }
 
+/*
+ * Issue 11: a fix follows from the evidence. The table's fix is what
+ * --explain shows and what a check falls back to: it must say what to do
+ * with names an admin can act on, never a generic "create the record" or
+ * a placeholder rendered as if it were a name (DOMAIN-TLD).
+ */
+static const char *const vague_fixes[] = {
+    "Create the record.", "Correct the SRV record.", "Create the SRV record.",
+    "Point the record at the right target.", "Point the CNAME at the right target.",
+    "Renew the certificate.", "Publish an MX record for the domain.", "What to do.",
+    "Enable TLS 1.2 on the server.", "Find what stalls the SMTP dialogue.",
+};
+static const char *const placeholders[] = { "DOMAIN-TLD", "-TLD.", "DOMAIN.mail", "XXX", "TODO" };
+
+static void
+codes__every_fix__is_specific(void **state)
+{
+    int i;
+    size_t k;
+
+    (void)state;
+    for (i = 0; i < XP_CODE_COUNT; i++) {
+        const struct xp_code_info *info = xp_code_info((enum xp_code)i);
+        const char *fix = info->fix;
+
+        if (info->severity == XP_SEV_INFO && !fix)
+            continue;
+        if (!fix)
+            fail_msg("%s (%s) has no fix", info->name, xp_severity_name(info->severity));
+        for (k = 0; k < XP_ARRAY_LEN(vague_fixes); k++)
+            if (strcmp(fix, vague_fixes[k]) == 0)
+                fail_msg("%s: generic fix \"%s\"", info->name, fix);
+        for (k = 0; k < XP_ARRAY_LEN(placeholders); k++)
+            if (strstr(fix, placeholders[k]))
+                fail_msg("%s: placeholder %s in its fix: %s", info->name, placeholders[k], fix);
+        if (strlen(fix) < 40)
+            fail_msg("%s: fix too short to act on: \"%s\"", info->name, fix);
+    }
+}
+
 static void
 codes__known_defaults__expected_severity(void **state)
 {
@@ -347,6 +387,7 @@ main(void)
         cmocka_unit_test(codes__spec_codes__enum_constants_exist),
         cmocka_unit_test(codes__every_code__has_spec_prefix),
         cmocka_unit_test(codes__warn_and_fail__have_remediation),
+        cmocka_unit_test(codes__every_fix__is_specific),
         cmocka_unit_test(codes__every_code__has_title_and_explanation),
         cmocka_unit_test(codes__every_code__names_registered_checks),
         cmocka_unit_test(codes__every_check__has_codes),
