@@ -131,3 +131,21 @@ def test_architecture_names_every_check_and_module():
             missing.append("probes/%s" % path)
     if missing:
         fail("ARCHITECTURE.md does not name: %s" % ", ".join(missing))
+
+
+def test_docs_describe_unknown_premises_and_preflight_exit():
+    # Issue 11: README, man page and --help describe `unknown`, the premises
+    # and --preflight's exit status.
+    texts = {
+        "README.md": open(os.path.join(ROOT, "README.md"), encoding="utf-8").read()
+                     .replace("`", ""),
+        "exprobe.1": open(os.path.join(ROOT, "exprobe.1"), encoding="utf-8").read()
+                     .replace("\\-", "-"),
+        "--help": run("--help").out,
+    }
+    for where, text in texts.items():
+        for want in ("unknown", "RESOLVER_UNREACHABLE", "DOMAIN_NOT_FOUND", "not ready"):
+            if want not in text:
+                fail("%s does not mention %r" % (where, want))
+        if "fail > unknown > warn" not in text and "fail, unknown, warn" not in text:
+            fail("%s does not give the order fail > unknown > warn > pass" % where)
