@@ -65,15 +65,13 @@ def test_existing_subdomain_without_records_is_not_nxdomain():
 
 def test_nothing_judged_is_unknown():
     # Every check skipped -> the document is unknown and exit 3, never a
-    # pass: dnsbl alone, not named (all but the others), built-in lists
-    # silent from the lab resolver -> skipped.
-    r = run(*lab_args("-f", "json", "-c", "all,-autodiscover,-preauth,-cert,-smtp,-cname,-lync,-dane,-dkim,-dmarc,-mtasts",
-                      "--ip", "203.0.113.5", "cloud.test"))
+    # pass: preauth alone on a cloud-only domain (Office 365's endpoints
+    # are not the customer's: skipped with that reason).
+    r = run(*lab_args("-f", "json", "-c", "preauth", "cloud.test"))
     doc = parse_json(r)
     validate_doc(doc, "all skipped")
     assert_true([c["status"] for c in doc["checks"]] == ["skip"], "checks %r" % doc["checks"])
     assert_exit(r, 3)
     assert_status(doc, "unknown", r=r)
-    t = run(*lab_args("-c", "all,-autodiscover,-preauth,-cert,-smtp,-cname,-lync,-dane,-dkim,-dmarc,-mtasts", "--ip",
-                      "203.0.113.5", "cloud.test"))
+    t = run(*lab_args("-c", "preauth", "cloud.test"))
     assert_true("UNKNOWN" in t.out and "nothing was judged" in t.out, t.out[-300:])
