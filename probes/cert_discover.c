@@ -108,10 +108,10 @@ on_addrs(struct xp_check *c, struct xp_addr_lookup *l)
     }
     snprintf(ep->ip, sizeof(ep->ip), "%s", ip);
     if (ep->starttls) {
+        const struct xp_params *prm = xp_check_params(c);
         struct xp_smtp_conn_params p = {
-            .host = ep->host, .ip = ep->ip, .port = ep->port,
-            .timeout_ms = xp_check_options(c)->timeout_ms, .probe_mail = 0,
-            .lim = xp_smtp_default_limits,
+            .host = ep->host, .ip = ep->ip, .port = ep->port, .timeout_ms = prm->timeout_ms,
+            .probe_mail = 0, .lim = prm->smtp,
         };
 
         ep->conn = xp_smtp_conn_new(&p);
