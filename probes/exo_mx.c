@@ -88,8 +88,9 @@ dnssec_zone(const char *host)
         lab--;
         lablen++;
     }
-    if (lab == host || !is_version_label(lab, lablen))
-        return NULL;                  /* no tenant label, or not "<x>-v1" */
+    /* a tenant label (one byte at least, then its dot) and "<x>-v1" */
+    if (lab - host < 2 || lab[-2] == '.' || !is_version_label(lab, lablen))
+        return NULL;
     return lab;
 }
 
@@ -100,7 +101,8 @@ xp_exo_mx_classify(const char *host, const char *extra_suffix, struct xp_exo_mx 
     size_t i;
 
     set_out(out, XP_EXO_NOT, NULL, "", 0);
-    if (!host || !*host)
+    /* not a host name: empty, or an empty label (leading dot, "..") */
+    if (!host || !*host || host[0] == '.' || strstr(host, ".."))
         return XP_EXO_NOT;
     if ((z = dnssec_zone(host))) {
         set_out(out, XP_EXO_DNSSEC, "worldwide", z, name_len(z));

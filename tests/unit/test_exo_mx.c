@@ -68,6 +68,9 @@ test_not_exo(void **state)
     assert_int_equal(kind("contoso.jv1.mx.microsoft"), XP_EXO_NOT);
     assert_int_equal(kind("contoso.j-v.mx.microsoft"), XP_EXO_NOT);
     assert_int_equal(kind("contoso.-v1.mx.microsoft"), XP_EXO_NOT);
+    assert_int_equal(kind(".j-v1.mx.microsoft"), XP_EXO_NOT);          /* empty tenant label */
+    assert_int_equal(kind("a..j-v1.mx.microsoft"), XP_EXO_NOT);
+    assert_int_equal(kind(".ontos-com.mail.protection.outlook.com"), XP_EXO_NOT); /* fuzz */
     assert_int_equal(kind("xmail.protection.outlook.com"), XP_EXO_NOT);
     assert_int_equal(kind("mail.contoso.com"), XP_EXO_NOT);
     assert_int_equal(kind(""), XP_EXO_NOT);
