@@ -4,6 +4,7 @@
 #   make test       unit tests + integration tests against the local lab
 #   make demo       bring the lab up, run exprobe on lab domains, take it down
 #   make bench      exprobe's speed and memory vs peer tools, against the lab
+#   make bench-bulk thousands of lab domains in one run (tests/bench/bulk.py)
 #   make asan       build/asan/exprobe with ASan + UBSan (a report: exit 86)
 #   make asan-test  unit + integration tests under ASan + UBSan
 #   make fuzz       every libFuzzer harness FUZZ_SECONDS (tests/fuzz/README.md)
@@ -36,7 +37,7 @@ DEPS     = $(LIB_OBJ:.o=.d) $(MAIN_OBJ:.o=.d)
 UNIT_SRC = $(wildcard tests/unit/test_*.c)
 UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all deps test unit clang integration tui demo bench asan asan-test fuzz fuzz-build fuzz-smoke install clean lab-start lab-stop
+.PHONY: all deps test unit clang integration tui demo bench bench-bulk asan asan-test fuzz fuzz-build fuzz-smoke install clean lab-start lab-stop
 
 all: $(BUILD)/exprobe
 
@@ -89,6 +90,15 @@ demo: all
 # only if not running); table on stdout, JSON in $(BUILD)/bench.json.
 bench: all
 	@scripts/deps lab && tests/bench/bench.py $(BUILD)/exprobe
+
+# The bulk mode: 10 / 100 / 1,000 / 10,000 distinct lab domains in one run, at
+# 0 and 50 ms each way (netem on lo: run it in a private network namespace,
+#   unshare -n sh -c 'ip link set lo up; make bench-bulk'),
+# vs the peer toolchain (dig + openssl + curl per domain, xargs -P16).
+# BULK_ARGS: extra exprobe options (e.g. --parallel 1).
+bench-bulk: all
+	@scripts/deps lab && tests/bench/bulk.py $(BUILD)/exprobe $(BULK_ARGS)
+
 
 # Sanitizer reports exit 86 (compiled-in defaults, probes/util.c); the
 # harness fails any run that exits 86 or prints a report.

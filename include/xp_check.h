@@ -123,12 +123,15 @@ void xp_dns_slot_keep(struct xp_check *c, struct xp_dns_slot *s, const struct xp
 int xp_dns_slot_failed(const struct xp_dns_slot *s);
 void xp_dns_slot_clear(struct xp_dns_slot *s);
 
-/* Connect with --timeout; the callback owns res->fd (close it when done). */
+/* Connect with --timeout; the callback owns res->fd (close it with
+ * xp_check_close when done). At most params.conns_per_dest connections
+ * to one address and port are open at once (the others wait their turn);
+ * a refusal or reset while others are open there is retried once. */
 typedef void (*xp_check_tcp_cb)(struct xp_check *c, void *arg, const struct xp_tcp_result *res);
 void xp_check_tcp(struct xp_check *c, const char *ip, int port, xp_check_tcp_cb cb, void *arg);
 
 /* TLS handshake over a connected fd (ownership passes to the helper); the
- * callback owns ssl and fd on success (SSL_free, close). */
+ * callback owns ssl and fd on success (xp_check_close). */
 typedef void (*xp_check_tls_cb)(struct xp_check *c, void *arg, const struct xp_tls_info *info,
                                 SSL *ssl, int fd);
 void xp_check_tls(struct xp_check *c, int fd, const char *sni, int port, const char *ip,
@@ -136,6 +139,8 @@ void xp_check_tls(struct xp_check *c, int fd, const char *sni, int port, const c
 /* The same, offering no protocol above max_version (0: no limit). */
 void xp_check_tls_max(struct xp_check *c, int fd, const char *sni, int port, const char *ip,
                       int max_version, xp_check_tls_cb cb, void *arg);
+/* SSL_free(ssl) (NULL is fine) and close fd, freeing its destination slot. */
+void xp_check_close(struct xp_check *c, SSL *ssl, int fd);
 
 /* An HTTP request (the request's strings are copied); resp is borrowed
  * for the callback. */
@@ -196,6 +201,9 @@ void xp_engine_start(struct xp_engine *e);
 /* The model, for reporters and the exit code. */
 struct xp_run *xp_engine_run(struct xp_engine *e);
 int xp_engine_done(const struct xp_engine *e);
+/* Free each target's results once its TARGET_END event has been handled
+ * (the reporters that write a target as it ends: xp_report_streams). */
+void xp_engine_release_reported(struct xp_engine *e, int on);
 /* Stop everything now (Ctrl-C): unfinished checks end as interrupted. */
 void xp_engine_interrupt(struct xp_engine *e);
 /* Run one check of a target again (TUI 'r'); deferred to a safe point. */

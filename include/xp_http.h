@@ -27,6 +27,8 @@ struct xp_http_req {
     const char *user;              /* credentials (any auth curl offers), or NULL */
     const char *password;
     int basic_only;                /* offer only Basic (retry after NTLM was refused) */
+    int fresh;                     /* a connection of its own, neither reused nor
+                                      kept (e.g. probing NTLM's connection binding) */
     const char *ca_file;           /* verify with these anchors when credentials go */
     int timeout_ms;
     size_t max_body;               /* bytes kept; more ends the transfer */
@@ -43,6 +45,7 @@ struct xp_http_resp {
     int timed_out;
     enum xp_fail fail;             /* why it failed (HTTP_STATUS: completed, >= 400;
                                     * SIZE: cut at max_body or the header limits) */
+    int refused;                   /* connection refused or reset (retried under load) */
     char error[256];               /* transfer error, when not completed */
     long status;
     struct xp_http_header *headers; /* of the final response, in order */
@@ -64,6 +67,9 @@ struct xp_http *xp_http_start(struct xp_loop *loop, const struct xp_http_req *re
                               xp_http_cb cb, void *arg);
 void xp_http_abort(struct xp_http *h);
 void xp_http_abort_all(struct xp_loop *loop);
+/* After the loop (and its connection pool) is freed: the shared TLS
+ * session cache. */
+void xp_http_cleanup(void);
 
 /* Host, port (the scheme's default when absent) and whether it is https,
  * of an absolute URL; 0 on success, -1 when it does not parse. */

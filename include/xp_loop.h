@@ -27,6 +27,10 @@ typedef void (*xp_easy_done_cb)(CURL *easy, CURLcode rc, void *arg);
 typedef int64_t (*xp_tick_cb)(void *arg, int64_t now_us);
 
 struct xp_loop *xp_loop_new(void);
+/* Idle keep-alive HTTP connections kept for reuse: a bounded pool (the
+ * oldest is closed first), not one per request ever made. */
+void xp_loop_set_http_pool(struct xp_loop *loop, int n);
+
 /* Frees the loop; pending timers and deferred calls are dropped, not run. */
 void xp_loop_free(struct xp_loop *loop);
 

@@ -108,6 +108,7 @@ struct xp_target {
     uint64_t deadline_timer;
     struct xp_facts *facts;     /* what checks learnt and share (xp_facts.h) */
     char *invalid;              /* not a target: why (DOMAIN_INVALID), or NULL */
+    size_t index;           /* position in run->targets (input order) */
 };
 
 enum xp_evtype {

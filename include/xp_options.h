@@ -43,6 +43,7 @@ struct xp_options {
     int expiry_warn_days;        /* cap of the certificate expiry warning (cert) */
     int no_revocation;           /* --no-revocation: no OCSP/CRL fetches */
     struct xp_params params;     /* every bound and timeout (xp_params.h) */
+    int unordered;               /* --unordered: jsonl lines as targets end */
     int verbose;
     int quiet;
     int color;                   /* 1 colour, 0 none */

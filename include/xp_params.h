@@ -44,9 +44,30 @@ struct xp_params {
                            * run against servers that answer slowly at every
                            * stage (a tarpit, a dripping proxy). */
     /* ---- concurrency ---- */
-    int parallel;         /* targets checked at once: 8. A long --domains-file must not
-                           * open thousands of sockets; 8 keeps 2 cores busy on the
-                           * lab and stays polite to shared resolvers. */
+    int parallel;         /* targets checked at once: 8 for targets given as arguments
+                           * (--parallel). Interactive runs have a few targets. */
+    int parallel_file;    /* the same with --domains-file: 64. Thousands of domains
+                           * need many in flight (each waits mostly on round trips);
+                           * the limits below keep that polite. */
+    int parallel_max;     /* the largest --parallel accepted: 1024 (file descriptors:
+                           * each target may hold a dozen sockets). */
+    int conns_per_dest;   /* connections open at once to one IP address and port: 8.
+                           * A thousand domains hosted on the same Exchange Online
+                           * or hoster addresses must not hammer them; the others
+                           * wait their turn (probes/dest.c). */
+    int retry_backoff_ms; /* a connection refused or reset while others are open to
+                           * the same place is retried once after 250 ms: maybe the
+                           * server's own limit, not a verdict. */
+    int dns_inflight;     /* DNS questions on the wire at once: 64. A burst of 256
+                           * overflowed a resolver's socket buffer (each lost
+                           * question then cost a retry timeout). */
+    size_t dns_cache_max; /* DNS answers memoised per run: 16384, least recently used
+                           * dropped first, none past its TTL. Memory stays flat
+                           * whatever the number of targets. */
+    int order_window;     /* jsonl in input order: no target starts more than 256 (+
+                           * parallel) places ahead of the oldest still running, so a
+                           * slow host holds back a bounded number of documents. */
+    int http_pool;        /* idle keep-alive HTTP connections kept for reuse: 64. */
     /* ---- sizes ---- */
     size_t value_max;     /* bytes of one string kept in the model (messages,
                            * evidence): 4 KiB. A hostile server's banner or header

@@ -51,6 +51,9 @@ struct xp_reporter *xp_report_main(struct xp_report *rep);
 void xp_report_emit(void *ctx, const struct xp_event *ev);
 /* The tick to give the loop (ctx: the xp_report). */
 int64_t xp_report_tick(void *ctx, int64_t now_us);
+/* Does the chosen reporter have all it needs from a target once its
+ * TARGET_END event is handled (so the engine may free its results)? */
+int xp_report_streams(const struct xp_options *opts);
 /* Finish the output; returns 0, or -1 with err (the file was not written). */
 int xp_report_close(struct xp_report *rep, const struct xp_run *run, char *err, size_t errlen);
 void xp_report_free(struct xp_report *rep);

@@ -246,8 +246,7 @@ on_tls(struct xp_check *c, void *arg, const struct xp_tls_info *info, SSL *ssl, 
     xp_step_end(a->step, XP_ST_PASS, "%s, %s, %d certificate(s)", info->protocol,
                 info->cipher, sk_X509_num(info->chain));
     xp_tls_info_copy(&a->info, info);
-    SSL_free(ssl);
-    close(fd);
+    xp_check_close(c, ssl, fd);
     /* TLS 1.2 or later negotiated: does the server still accept 1.0/1.1 from
      * a client offering nothing newer? Asked at the lowest security level,
      * only to report it (testssl.sh does the same). */

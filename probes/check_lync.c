@@ -143,8 +143,7 @@ on_tls(struct xp_check *c, void *arg, const struct xp_tls_info *info, SSL *ssl, 
                     info->protocol, info->cipher, k->cv.reason);
     else
         xp_step_end(k->step, XP_ST_PASS, "TLS: %s, %s", info->protocol, info->cipher);
-    SSL_free(ssl);
-    close(fd);
+    xp_check_close(c, ssl, fd);
 }
 
 static void

@@ -10,18 +10,20 @@
  * drops those that never do (RESOLVER_PARTIAL) so no check waits on them
  * again; when none answers, or the target's domain does not exist, the
  * target gets that one finding (RESOLVER_UNREACHABLE, DOMAIN_NOT_FOUND) in
- * its first check and every other check is skipped with that reason. A few targets run at once (xp_params.parallel) so a
+ * its first check and every other check is skipped with that reason. --parallel targets run at once (xp_params for the defaults) so a
  * long --domains-file does not open thousands of sockets.
  */
 #include "xp_cert.h"
 #include "xp_check.h"
 #include "xp_dnssec.h"
+#include "xp_dest.h"
 #include "xp_expect.h"
 #include "xp_facts.h"
 #include "xp_loop.h"
 #include "xp_options.h"
 #include "xp_target.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,6 +48,13 @@ struct op {
     void *arg;
     struct op *prev, *next;
     struct pinned *pinned;      /* an answer made here (-4/-6, --connect-to), or NULL */
+    /* TCP and HTTP: the destination slot held (xp_dest.h), what to retry */
+    struct xp_dest *dest;
+    char ip[256];               /* TCP, HTTP: the address (or host) and port */
+    int port;
+    int retried;
+    int fd_in;                  /* TLS: the socket handed over */
+    struct xp_http_req *req;    /* HTTP: a copy, while waiting for a slot */
 };
 
 /* An A/AAAA answer the command line decides, delivered like a real one. */
@@ -72,8 +81,12 @@ struct xp_engine {
     struct xp_run *run;
     size_t next_target;
     size_t active;
+    size_t parallel;              /* targets at once (--parallel) */
+    size_t first_open;            /* every target before it has ended */
+    int release;                  /* free a target's results once reported */
     int done;
     struct op *ops;
+    struct xp_dests *dests;       /* connections at once per IP address + port */
     /* the resolver premise, established once per run */
     enum premise premise;
     struct probe *probes;
@@ -290,23 +303,77 @@ xp_check_dnssec(struct xp_check *c, const char *name, int type, xp_check_dnssec_
     return 0;
 }
 
+static int
+op_live(const struct op *op)
+{
+    return op->generation == op->check->generation && !op->check->done;
+}
+
+/* Refused or reset while other connections to the same place are open or
+ * waiting: maybe the server's own limit, not a verdict. Retried once after
+ * a short back-off (xp_params.retry_backoff_ms). */
+static int
+refused_under_load(const struct op *op, int err)
+{
+    return !op->retried && (err == ECONNREFUSED || err == ECONNRESET) &&
+           xp_dest_busy(op->dest);
+}
+
+static void tcp_go(void *arg, struct xp_dest *d);
+
+static void
+tcp_retry(void *arg)
+{
+    struct op *op = arg;
+
+    xp_dest_acquire(op->engine->dests, op->ip, op->port, tcp_go, op);
+}
+
 static void
 on_tcp(void *arg, const struct xp_tcp_result *res)
 {
     struct op *op = arg;
+    struct xp_engine *e = op->engine;
     struct xp_check *c = op->check;
     xp_check_tcp_cb cb = op->cb.tcp;
     void *cbarg = op->arg;
-    int live = op_end(op);
+    int live;
 
+    if (res->fd < 0 && op_live(op) && refused_under_load(op, res->err)) {
+        op->retried = 1;
+        xp_dest_release(e->dests, op->dest);
+        xp_loop_timer(e->loop, e->opts->params.retry_backoff_ms, tcp_retry, op);
+        return;
+    }
+    if (res->fd >= 0)
+        xp_dest_own_fd(e->dests, res->fd, op->dest);
+    else
+        xp_dest_release(e->dests, op->dest);
+    live = op_end(op);
     free(op);
     if (!live) {
-        if (res->fd >= 0)
-            close(res->fd);
+        xp_dest_close_fd(e->dests, res->fd);
         return;
     }
     cb(c, cbarg, res);
     xp_check_release(c);
+}
+
+/* The slot is ours: connect, unless the check no longer wants it. */
+static void
+tcp_go(void *arg, struct xp_dest *d)
+{
+    struct op *op = arg;
+    struct xp_engine *e = op->engine;
+
+    op->dest = d;
+    if (!op_live(op)) {
+        xp_dest_release(e->dests, d);
+        op_end(op);
+        free(op);
+        return;
+    }
+    xp_tcp_connect(e->loop, op->ip, op->port, e->opts->params.timeout_ms, on_tcp, op);
 }
 
 void
@@ -315,23 +382,34 @@ xp_check_tcp(struct xp_check *c, const char *ip, int port, xp_check_tcp_cb cb, v
     struct op *op = op_new(c, arg);
 
     op->cb.tcp = cb;
-    xp_tcp_connect(engine_of(c)->loop, ip, port, xp_check_params(c)->timeout_ms, on_tcp, op);
+    snprintf(op->ip, sizeof(op->ip), "%s", ip);
+    op->port = port;
+    xp_dest_acquire(engine_of(c)->dests, op->ip, port, tcp_go, op);
+}
+
+void
+xp_check_close(struct xp_check *c, SSL *ssl, int fd)
+{
+    SSL_free(ssl);
+    xp_dest_close_fd(engine_of(c)->dests, fd);
 }
 
 static void
 on_tls(void *arg, const struct xp_tls_info *info, SSL *ssl, int fd)
 {
     struct op *op = arg;
+    struct xp_engine *e = op->engine;
     struct xp_check *c = op->check;
     xp_check_tls_cb cb = op->cb.tls;
     void *cbarg = op->arg;
     int live = op_end(op);
 
+    if (fd < 0)                 /* the handshake failed and closed the socket */
+        xp_dest_forget_fd(e->dests, op->fd_in);
     free(op);
     if (!live) {
         SSL_free(ssl);
-        if (fd >= 0)
-            close(fd);
+        xp_dest_close_fd(e->dests, fd);
         return;
     }
     cb(c, cbarg, info, ssl, fd);
@@ -345,6 +423,7 @@ xp_check_tls(struct xp_check *c, int fd, const char *sni, int port, const char *
     struct op *op = op_new(c, arg);
 
     op->cb.tls = cb;
+    op->fd_in = fd;
     xp_tls_handshake(engine_of(c)->loop, fd, sni, port, ip, xp_check_params(c)->timeout_ms,
                      on_tls, op);
 }
@@ -356,19 +435,97 @@ xp_check_tls_max(struct xp_check *c, int fd, const char *sni, int port, const ch
     struct op *op = op_new(c, arg);
 
     op->cb.tls = cb;
+    op->fd_in = fd;
     xp_tls_handshake_max(engine_of(c)->loop, fd, sni, port, ip,
                          xp_check_params(c)->timeout_ms, max_version, on_tls, op);
+}
+
+static char *
+dup_or_null(const char *s)
+{
+    return s ? xstrdup(s) : NULL;
+}
+
+static struct xp_http_req *
+req_copy(const struct xp_http_req *r)
+{
+    struct xp_http_req *q = xmalloc(sizeof(*q));
+
+    *q = *r;
+    q->url = dup_or_null(r->url);
+    q->method = dup_or_null(r->method);
+    q->body = dup_or_null(r->body);
+    q->content_type = dup_or_null(r->content_type);
+    q->soap_action = dup_or_null(r->soap_action);
+    q->connect_ip = dup_or_null(r->connect_ip);
+    q->user = dup_or_null(r->user);
+    q->password = dup_or_null(r->password);
+    q->ca_file = dup_or_null(r->ca_file);
+    return q;
+}
+
+static void
+req_free(struct xp_http_req *q)
+{
+    if (!q)
+        return;
+    free((char *)q->url);
+    free((char *)q->method);
+    free((char *)q->body);
+    free((char *)q->content_type);
+    free((char *)q->soap_action);
+    free((char *)q->connect_ip);
+    free((char *)q->user);
+    if (q->password) {
+        explicit_bzero((char *)q->password, strlen(q->password));
+        free((char *)q->password);
+    }
+    free((char *)q->ca_file);
+    free(q);
+}
+
+/* Where a request connects: the pinned address (else the URL's host) and
+ * the URL's port. */
+static void
+http_dest(const struct xp_http_req *r, char *ip, size_t iplen, int *port)
+{
+    char host[256];
+    int https;
+
+    xp_http_url_parts(r->url, host, sizeof(host), port, &https);
+    snprintf(ip, iplen, "%s", r->connect_ip ? r->connect_ip : host);
+}
+
+static void http_go(void *arg, struct xp_dest *d);
+
+static void
+http_retry(void *arg)
+{
+    struct op *op = arg;
+
+    xp_dest_acquire(op->engine->dests, op->ip, op->port, http_go, op);
 }
 
 static void
 on_http(void *arg, const struct xp_http_resp *resp)
 {
     struct op *op = arg;
+    struct xp_engine *e = op->engine;
     struct xp_check *c = op->check;
     xp_check_http_cb cb = op->cb.http;
     void *cbarg = op->arg;
-    int live = op_end(op);
+    int live;
 
+    if (!resp->completed && !resp->timed_out && op_live(op) &&
+        refused_under_load(op, resp->refused ? ECONNREFUSED : 0)) {
+        op->retried = 1;
+        xp_dest_release(e->dests, op->dest);
+        xp_loop_timer(e->loop, e->opts->params.retry_backoff_ms, http_retry, op);
+        return;
+    }
+    xp_dest_release(e->dests, op->dest);
+    req_free(op->req);
+    live = op_end(op);
     free(op);
     if (!live)
         return;
@@ -376,18 +533,36 @@ on_http(void *arg, const struct xp_http_resp *resp)
     xp_check_release(c);
 }
 
+static void
+http_go(void *arg, struct xp_dest *d)
+{
+    struct op *op = arg;
+    struct xp_engine *e = op->engine;
+
+    op->dest = d;
+    if (!op_live(op)) {
+        xp_dest_release(e->dests, d);
+        req_free(op->req);
+        op_end(op);
+        free(op);
+        return;
+    }
+    xp_http_start(e->loop, op->req, on_http, op);
+}
+
 void
 xp_check_http(struct xp_check *c, const struct xp_http_req *req, xp_check_http_cb cb, void *arg)
 {
     struct op *op = op_new(c, arg);
-    struct xp_http_req r = *req;
 
     op->cb.http = cb;
-    if (!r.timeout_ms)
-        r.timeout_ms = engine_of(c)->opts->params.timeout_ms;
-    if (!r.max_body)
-        r.max_body = engine_of(c)->opts->params.http_body_max;
-    xp_http_start(engine_of(c)->loop, &r, on_http, op);
+    op->req = req_copy(req);
+    if (!op->req->timeout_ms)
+        op->req->timeout_ms = engine_of(c)->opts->params.timeout_ms;
+    if (!op->req->max_body)
+        op->req->max_body = engine_of(c)->opts->params.http_body_max;
+    http_dest(req, op->ip, sizeof(op->ip), &op->port);
+    xp_dest_acquire(engine_of(c)->dests, op->ip, op->port, http_go, op);
 }
 
 void
@@ -760,6 +935,33 @@ check_stop(struct xp_check *c, const char *why)
 
 static void start_more_targets(struct xp_engine *e);
 
+/* A reported target keeps its verdict, counts and check statuses (what the
+ * run's rollup, the exit code and the progress line read) and frees the
+ * rest: steps, findings, evidence, check state, facts. Memory then depends
+ * on --parallel, not on the number of targets. */
+static void
+target_release(struct xp_target *t)
+{
+    size_t i;
+
+    for (i = 0; i < t->nchecks; i++) {
+        struct xp_check *c = t->checks[i];
+
+        if (c->ops->free_state && c->state)
+            c->ops->free_state(c);
+        c->state = NULL;
+        xp_check_clear(c);
+    }
+    xp_facts_free(t->facts);
+    t->facts = xp_facts_new();
+}
+
+static void
+target_release_cb(void *arg)
+{
+    target_release(arg);
+}
+
 static void
 target_stop(struct xp_engine *e, struct xp_target *t, const char *why)
 {
@@ -1077,14 +1279,31 @@ target_maybe_end(struct xp_engine *e, struct xp_target *t)
     }
     e->active--;
     xp_emit(e->run, XP_EV_TARGET_END, t, NULL, NULL, NULL);
+    if (e->release)           /* from the loop: a check's callback may be on the stack */
+        xp_loop_defer(e->loop, target_release_cb, t);
+    while (e->first_open < e->run->ntargets && e->run->targets[e->first_open]->done)
+        e->first_open++;
     start_more_targets(e);
     maybe_run_end(e);
+}
+
+/* A new target starts when fewer than --parallel run and, unless output
+ * order does not matter (--unordered), it is within order_window of the
+ * oldest one still running: a slow target then holds back at most that
+ * many finished documents, not the whole rest of the run. */
+static int
+may_start_target(const struct xp_engine *e)
+{
+    if (e->run->interrupted || e->active >= e->parallel || e->next_target >= e->run->ntargets)
+        return 0;
+    return e->opts->unordered ||
+           e->next_target - e->first_open < (size_t)e->opts->params.order_window + e->parallel;
 }
 
 static void
 start_more_targets(struct xp_engine *e)
 {
-    while (!e->run->interrupted && e->active < (size_t)e->opts->params.parallel && e->next_target < e->run->ntargets)
+    while (may_start_target(e))
         target_start(e, e->run->targets[e->next_target++]);
 }
 
@@ -1136,6 +1355,9 @@ xp_engine_new(const struct xp_options *opts, struct xp_loop *loop, xp_emit_fn em
 
     e->opts = opts;
     e->loop = loop;
+    e->parallel = (size_t)opts->params.parallel;
+    e->dests = xp_dests_new(loop, opts->params.conns_per_dest);
+    xp_loop_set_http_pool(loop, opts->params.http_pool);
     e->dns = xp_dns_new(loop, opts->dns_servers, &opts->params, err, errlen);
     if (!e->dns) {
         free(e);
@@ -1157,9 +1379,16 @@ xp_engine_new(const struct xp_options *opts, struct xp_loop *loop, xp_emit_fn em
             xp_engine_free(e);
             return NULL;
         }
+        t->index = e->run->ntargets;
         e->run->targets[e->run->ntargets++] = t;
     }
     return e;
+}
+
+void
+xp_engine_release_reported(struct xp_engine *e, int on)
+{
+    e->release = on;
 }
 
 void
@@ -1275,8 +1504,10 @@ xp_engine_free(struct xp_engine *e)
     for (op = e->ops; op; op = next) {
         next = op->next;
         pinned_free(op->pinned);
+        req_free(op->req);
         free(op);
     }
-    xp_run_free(e->run);
+    xp_run_free(e->run);     /* check states close their sockets: before the slots go */
+    xp_dests_free(e->dests);
     free(e);
 }

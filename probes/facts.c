@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 struct xp_facts {
     struct xp_tls_endpoint *tls;
@@ -38,6 +39,18 @@ xp_facts_free(struct xp_facts *f)
     free(f);
 }
 
+static int
+tls_cmp(const struct xp_tls_endpoint *x, const char *source, const struct xp_tls_info *info)
+{
+    int d = strcmp(x->source, source);
+
+    if (!d)
+        d = strcmp(x->info.host, info->host);
+    if (!d)
+        d = x->info.port - info->port;
+    return d ? d : strcmp(x->info.ip, info->ip);
+}
+
 void
 xp_facts_add_tls(struct xp_facts *f, const char *source, int exchange,
                  const struct xp_tls_info *info)
@@ -60,7 +73,14 @@ xp_facts_add_tls(struct xp_facts *f, const char *source, int exchange,
             f->captls = f->captls ? f->captls * 2 : 8;
             f->tls = xrealloc(f->tls, f->captls * sizeof(*f->tls));
         }
-        e = &f->tls[f->ntls++];
+        /* Kept sorted, not in arrival order: what the reports list must not
+         * depend on which server answered first (or on --parallel). */
+        for (i = f->ntls; i > 0 && tls_cmp(&f->tls[i - 1], source, info) > 0; i--)
+            ;
+        memmove(&f->tls[i + 1], &f->tls[i], (f->ntls - i) * sizeof(*f->tls));
+        memset(&f->tls[i], 0, sizeof(f->tls[i]));
+        f->ntls++;
+        e = &f->tls[i];
     }
     snprintf(e->source, sizeof(e->source), "%s", source);
     e->exchange = exchange;
@@ -91,7 +111,21 @@ xp_facts_add_http(struct xp_facts *f, const char *host, int port, const char *ip
             strcmp(f->http[i].role, role) == 0)
             return;
     f->http = xrealloc(f->http, (f->nhttp + 1) * sizeof(*f->http));
-    e = &f->http[f->nhttp++];
+    /* Sorted (role, host, port), not in arrival order (see the TLS list). */
+    for (i = f->nhttp; i > 0; i--) {
+        const struct xp_http_endpoint *x = &f->http[i - 1];
+        int d = strcmp(x->role, role);
+
+        if (!d)
+            d = strcasecmp(x->host, host);
+        if (!d)
+            d = x->port - port;
+        if (d <= 0)
+            break;
+    }
+    memmove(&f->http[i + 1], &f->http[i], (f->nhttp - i) * sizeof(*f->http));
+    f->nhttp++;
+    e = &f->http[i];
     snprintf(e->host, sizeof(e->host), "%s", host);
     snprintf(e->ip, sizeof(e->ip), "%s", ip);
     snprintf(e->role, sizeof(e->role), "%s", role);

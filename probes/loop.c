@@ -86,6 +86,12 @@ xp_loop_new(void)
 }
 
 void
+xp_loop_set_http_pool(struct xp_loop *loop, int n)
+{
+    curl_multi_setopt(loop->multi, CURLMOPT_MAXCONNECTS, (long)n);
+}
+
+void
 xp_loop_free(struct xp_loop *loop)
 {
     struct deferred *d, *dn;

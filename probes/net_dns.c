@@ -6,8 +6,15 @@
  *
  * Callbacks are never called from inside c-ares: answers go to an outbox
  * that a deferred loop call delivers, so a callback may ask again at once.
- * Entries are reference-counted: the cache list, the query in flight and
- * each delivery in the outbox hold one reference each.
+ * Entries are reference-counted: the cache, the query in flight and each
+ * delivery in the outbox hold one reference each.
+ *
+ * The cache is a hash table (name case-insensitively, without a trailing
+ * dot, and type) with a least-recently-used list: at most
+ * xp_params.dns_cache_max answers are kept, none past its smallest TTL (a
+ * negative answer: NEGATIVE_TTL), so thousands of targets cost constant
+ * memory and constant time per question. At most xp_params.dns_inflight
+ * questions are on the wire at once; the others wait in a FIFO.
  */
 #include "xp_dns.h"
 #include "xp_model.h"
@@ -28,15 +35,23 @@ struct waiter {
     struct waiter *next;
 };
 
+/* How long a negative answer (NXDOMAIN, NODATA) is kept: we do not read the
+ * SOA's minimum, and five minutes is what most zones ask for. */
+#define NEGATIVE_TTL 300
+
 struct entry {
     struct xp_dns *dns;
     int refs;
     int done;
     int in_cache;
     int64_t t0_us;
+    int64_t expires_us;       /* done entries: dropped from the cache after */
+    unsigned hash;
     struct xp_dns_result res;
     struct waiter *waiters;
-    struct entry *next;       /* cache list */
+    struct entry *hnext;                 /* hash chain */
+    struct entry *lru_prev, *lru_next;   /* most recently used first */
+    struct entry *qnext;                 /* waiting for a slot on the wire */
 };
 
 struct delivery {
@@ -51,7 +66,14 @@ struct xp_dns {
     ares_channel channel;
     char *servers;            /* for evidence: which resolvers were asked */
     size_t max_answers;       /* records kept from one answer (xp_params) */
-    struct entry *cache;
+    struct entry **buckets;
+    size_t nbuckets;          /* a power of two */
+    size_t ncached;
+    struct entry *lru_head, *lru_tail;
+    struct entry *queue, *queue_tail;    /* not yet sent (dns_inflight) */
+    int inflight;
+    int inflight_max;         /* xp_params.dns_inflight */
+    size_t cache_max;         /* xp_params.dns_cache_max */
     struct delivery *outbox, *outbox_tail;
     int flush_scheduled;
     int destroying;
@@ -89,18 +111,82 @@ entry_unref(struct entry *e)
     free(e);
 }
 
+/* FNV-1a of the lower-cased name without a trailing dot, and the type. */
+static unsigned
+name_hash(const char *name, int type)
+{
+    size_t n = strlen(name);
+    unsigned h = 2166136261u ^ (unsigned)type;
+    size_t i;
+
+    if (n && name[n - 1] == '.')
+        n--;
+    for (i = 0; i < n; i++)
+        h = (h ^ (unsigned char)tolower((unsigned char)name[i])) * 16777619u;
+    return h;
+}
+
+static void
+lru_unlink(struct xp_dns *dns, struct entry *e)
+{
+    if (e->lru_prev)
+        e->lru_prev->lru_next = e->lru_next;
+    else
+        dns->lru_head = e->lru_next;
+    if (e->lru_next)
+        e->lru_next->lru_prev = e->lru_prev;
+    else
+        dns->lru_tail = e->lru_prev;
+    e->lru_prev = e->lru_next = NULL;
+}
+
+static void
+lru_push_front(struct xp_dns *dns, struct entry *e)
+{
+    e->lru_prev = NULL;
+    e->lru_next = dns->lru_head;
+    if (dns->lru_head)
+        dns->lru_head->lru_prev = e;
+    dns->lru_head = e;
+    if (!dns->lru_tail)
+        dns->lru_tail = e;
+}
+
 static void
 cache_unlink(struct xp_dns *dns, struct entry *e)
 {
     struct entry **pp;
 
-    for (pp = &dns->cache; *pp; pp = &(*pp)->next) {
+    for (pp = &dns->buckets[e->hash & (dns->nbuckets - 1)]; *pp; pp = &(*pp)->hnext) {
         if (*pp == e) {
-            *pp = e->next;
+            *pp = e->hnext;
+            lru_unlink(dns, e);
             e->in_cache = 0;
+            dns->ncached--;
             entry_unref(e);
             return;
         }
+    }
+}
+
+static void
+cache_clear(struct xp_dns *dns)
+{
+    while (dns->lru_head)
+        cache_unlink(dns, dns->lru_head);
+}
+
+/* Over the bound: drop the least recently used answers (never a question
+ * still in flight: its waiters need it). */
+static void
+cache_trim(struct xp_dns *dns)
+{
+    struct entry *e = dns->lru_tail, *prev;
+
+    for (; e && dns->ncached > dns->cache_max; e = prev) {
+        prev = e->lru_prev;
+        if (e->done)
+            cache_unlink(dns, e);
     }
 }
 
@@ -127,7 +213,10 @@ xp_dns_new(struct xp_loop *loop, const char *servers, const struct xp_params *pa
     /* c-ares doubles the wait on each retry: t + 2t = 3t in all. */
     opt.timeout = timeout_ms / 3 > 300 ? timeout_ms / 3 : 300;
     opt.tries = 2;
-    mask = ARES_OPT_FLAGS | ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES;
+    /* Answers to many questions in flight must not overflow the socket's
+     * receive buffer (a lost answer costs a retry timeout). */
+    opt.socket_receive_buffer_size = 1 << 20;
+    mask = ARES_OPT_FLAGS | ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES | ARES_OPT_SOCK_RCVBUF;
     dns = xcalloc(1, sizeof(*dns));
     rc = ares_init_options(&dns->channel, &opt, mask);
     if (rc != ARES_SUCCESS) {
@@ -164,6 +253,12 @@ xp_dns_new(struct xp_loop *loop, const char *servers, const struct xp_params *pa
     }
     dns->loop = loop;
     dns->max_answers = params->dns_answers;
+    dns->inflight_max = params->dns_inflight;
+    dns->cache_max = params->dns_cache_max;
+    dns->nbuckets = 1;
+    while (dns->nbuckets < dns->cache_max && dns->nbuckets < (1u << 20))
+        dns->nbuckets <<= 1;
+    dns->buckets = xcalloc(dns->nbuckets, sizeof(*dns->buckets));
     xp_loop_add_channel(loop, dns->channel);
     return dns;
 }
@@ -189,8 +284,14 @@ xp_dns_free(struct xp_dns *dns)
         entry_unref(d->e);
         free(d);
     }
-    while (dns->cache)
-        cache_unlink(dns, dns->cache);
+    while (dns->queue) {             /* never sent: the cache's and the query's refs */
+        struct entry *e = dns->queue;
+
+        dns->queue = e->qnext;
+        entry_unref(e);
+    }
+    cache_clear(dns);
+    free(dns->buckets);
     free(dns->servers);
     free(dns);
 }
@@ -394,6 +495,21 @@ status_of(int ares_status)
     }
 }
 
+static void send_queued(struct xp_dns *dns);
+
+/* The smallest TTL of the answer (NEGATIVE_TTL without records). */
+static int64_t
+ttl_of(const struct xp_dns_result *r)
+{
+    uint32_t ttl = NEGATIVE_TTL;
+    size_t i;
+
+    for (i = 0; i < r->nrr; i++)
+        if (i == 0 || r->rr[i].ttl < ttl)
+            ttl = r->rr[i].ttl;
+    return ttl;
+}
+
 static void
 on_answer(void *arg, int status, int timeouts, unsigned char *abuf, int alen)
 {
@@ -406,6 +522,7 @@ on_answer(void *arg, int status, int timeouts, unsigned char *abuf, int alen)
         entry_unref(e);   /* the query's reference; waiters are dropped */
         return;
     }
+    dns->inflight--;
     e->done = 1;
     e->res.ms = (xp_now_us() - e->t0_us) / 1000;
     e->res.status = status_of(status);
@@ -429,31 +546,67 @@ on_answer(void *arg, int status, int timeouts, unsigned char *abuf, int alen)
         free(w);
     }
     e->waiters = NULL;
+    e->expires_us = xp_now_us() + ttl_of(&e->res) * 1000000;
     /* Errors are not memoised: asking again may well succeed. The cache's
      * reference is dropped through cache_unlink, the query's here. */
     if (e->res.status >= XP_DNS_SERVFAIL && e->in_cache) {
         e->refs--;
         cache_unlink(dns, e);
-        return;
+    } else {
+        entry_unref(e);
     }
-    entry_unref(e);
+    send_queued(dns);
 }
 
+/* The live entry for (name, type), moved to the front of the LRU list;
+ * an expired one is dropped on the way. */
 static struct entry *
-cache_find(struct xp_dns *dns, const char *name, int type)
+cache_find(struct xp_dns *dns, const char *name, int type, unsigned h)
 {
     struct entry *e;
 
-    for (e = dns->cache; e; e = e->next)
-        if (e->res.qtype == type && xp_name_eq(e->res.qname, name))
-            return e;
+    for (e = dns->buckets[h & (dns->nbuckets - 1)]; e; e = e->hnext) {
+        if (e->hash != h || e->res.qtype != type || !xp_name_eq(e->res.qname, name))
+            continue;
+        if (e->done && xp_now_us() >= e->expires_us) {
+            cache_unlink(dns, e);
+            return NULL;
+        }
+        lru_unlink(dns, e);
+        lru_push_front(dns, e);
+        return e;
+    }
     return NULL;
+}
+
+static void
+send_now(struct xp_dns *dns, struct entry *e)
+{
+    dns->inflight++;
+    e->t0_us = xp_now_us();
+    ares_query(dns->channel, e->res.qname, C_IN, e->res.qtype, on_answer, e);
+}
+
+/* Answers free slots on the wire: send what waits for one, oldest first. */
+static void
+send_queued(struct xp_dns *dns)
+{
+    while (dns->queue && dns->inflight < dns->inflight_max && !dns->destroying) {
+        struct entry *e = dns->queue;
+
+        dns->queue = e->qnext;
+        if (!dns->queue)
+            dns->queue_tail = NULL;
+        e->qnext = NULL;
+        send_now(dns, e);
+    }
 }
 
 void
 xp_dns_query(struct xp_dns *dns, const char *name, int type, xp_dns_cb cb, void *arg)
 {
-    struct entry *e = cache_find(dns, name, type);
+    unsigned h = name_hash(name, type);
+    struct entry *e = cache_find(dns, name, type, h);
     struct waiter *w;
 
     if (e && e->done) {
@@ -472,22 +625,39 @@ xp_dns_query(struct xp_dns *dns, const char *name, int type, xp_dns_cb cb, void 
     e->dns = dns;
     e->refs = 2;              /* the cache and the query in flight */
     e->in_cache = 1;
-    e->t0_us = xp_now_us();
+    e->hash = h;
     e->res.qname = xstrdup(name);
     e->res.qtype = type;
     e->res.server = dns->servers;
     w->next = NULL;
     e->waiters = w;
-    e->next = dns->cache;
-    dns->cache = e;
-    ares_query(dns->channel, name, C_IN, type, on_answer, e);
+    e->hnext = dns->buckets[h & (dns->nbuckets - 1)];
+    dns->buckets[h & (dns->nbuckets - 1)] = e;
+    lru_push_front(dns, e);
+    dns->ncached++;
+    cache_trim(dns);
+    if (dns->inflight < dns->inflight_max) {
+        send_now(dns, e);
+        return;
+    }
+    if (dns->queue_tail)
+        dns->queue_tail->qnext = e;
+    else
+        dns->queue = e;
+    dns->queue_tail = e;
 }
 
 void
 xp_dns_flush(struct xp_dns *dns)
 {
-    while (dns->cache)
-        cache_unlink(dns, dns->cache);
+    struct entry *e, *prev;
+
+    /* Answers only: questions in flight (or queued) still have waiters. */
+    for (e = dns->lru_tail; e; e = prev) {
+        prev = e->lru_prev;
+        if (e->done)
+            cache_unlink(dns, e);
+    }
 }
 
 struct xp_dns_result *

@@ -249,6 +249,10 @@ on_done(CURL *easy, CURLcode rc, void *arg)
     r->timed_out = rc == CURLE_OPERATION_TIMEDOUT;
     r->fail = fail_class(easy, rc, r, h->header_overflow);
     if (!r->completed) {
+        long os_errno = 0;
+
+        curl_easy_getinfo(easy, CURLINFO_OS_ERRNO, &os_errno);
+        r->refused = os_errno == ECONNREFUSED || os_errno == ECONNRESET;
         snprintf(r->error, sizeof(r->error), "%s",
                  h->header_overflow ? "response headers over the limit (100 headers or 64 KiB "
                                       "per response, 8 responses)"
@@ -291,6 +295,24 @@ xp_http_url_parts(const char *url, char *host, size_t hostlen, int *port, int *h
     return rc;
 }
 
+/* TLS sessions are shared by every request of the run: a new connection
+ * to a host already met resumes its session (no full handshake for the
+ * server to sign). A resumed session carries the server's chain, so the
+ * certificate judged is the same. */
+static CURLSH *share;
+
+static CURLSH *
+tls_session_share(void)
+{
+    if (!share) {
+        share = curl_share_init();
+        if (!share)
+            xp_fatal("curl_share_init failed");
+        curl_share_setopt(share, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION);
+    }
+    return share;
+}
+
 struct xp_http *
 xp_http_start(struct xp_loop *loop, const struct xp_http_req *req, xp_http_cb cb, void *arg)
 {
@@ -314,9 +336,15 @@ xp_http_start(struct xp_loop *loop, const struct xp_http_req *req, xp_http_cb cb
     curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, (long)req->timeout_ms);
     curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)req->timeout_ms);
     curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
-    /* One connection per request (so each presents its chain), except for
-     * NTLM, which authenticates the connection itself. */
-    curl_easy_setopt(e, CURLOPT_FORBID_REUSE, req->user && !req->basic_only ? 0L : 1L);
+    /* Connections are kept and reused per host name, port and TLS settings
+     * (keep-alive: thousands of domains on one hoster cost one handshake
+     * per connection, not per request). A reused connection still shows its
+     * chain (it is the same TLS session), so nothing judged changes; a
+     * request that needs a connection of its own says so (fresh). */
+    curl_easy_setopt(e, CURLOPT_FORBID_REUSE, req->fresh ? 1L : 0L);
+    curl_easy_setopt(e, CURLOPT_FRESH_CONNECT, req->fresh ? 1L : 0L);
+    if (!req->fresh)
+        curl_easy_setopt(e, CURLOPT_SHARE, tls_session_share());
     curl_easy_setopt(e, CURLOPT_USERAGENT, "exprobe/" XP_VERSION);
     /* The report is the view from this host: never through a proxy named
      * in the environment (http_proxy, HTTPS_PROXY, ALL_PROXY). */
@@ -400,6 +428,13 @@ xp_http_abort_all(struct xp_loop *loop)
 {
     while (xp_loop_live(loop)->http)
         xp_http_abort(xp_loop_live(loop)->http);
+}
+
+void
+xp_http_cleanup(void)
+{
+    if (share && curl_share_cleanup(share) == CURLSHE_OK)
+        share = NULL;
 }
 
 const char *

@@ -105,7 +105,7 @@ close_all(struct xp_smtp_conn *s)
     if (s->fd >= 0) {
         if (s->watching)
             xp_loop_unwatch(s->loop, s->fd);
-        close(s->fd);
+        xp_check_close(s->check, NULL, s->fd);
         s->fd = -1;
     }
     s->watching = 0;
@@ -246,6 +246,18 @@ flush(struct xp_smtp_conn *s)
     return 0;
 }
 
+/* QUIT is written: its reply ("221") tells nothing we judge, so the
+ * session ends here instead of a round trip later. */
+static int
+quit_sent(struct xp_smtp_conn *s)
+{
+    if (s->cl.stage != XP_SMTP_ST_QUIT || s->outlen != 0 || s->ended)
+        return 0;
+    note(s, "*:", "QUIT sent; its reply is not waited for");
+    finish(s, XP_SMTP_END_OK, NULL);
+    return 1;
+}
+
 static void
 send_command(struct xp_smtp_conn *s)
 {
@@ -256,7 +268,7 @@ send_command(struct xp_smtp_conn *s)
     s->outoff = 0;
     note(s, "C:", "%.*s", (int)(n >= 2 ? n - 2 : n), s->out);
     arm_timer(s);
-    if (flush(s) < 0)
+    if (flush(s) < 0 || quit_sent(s))
         return;
     update_watch(s);
 }
@@ -482,7 +494,7 @@ on_io(struct xp_loop *loop, int fd, unsigned revents, void *arg)
         return;
     }
     /* Whatever woke us, try both ways: OpenSSL may want the other one. */
-    if (s->outoff < s->outlen && flush(s) < 0)
+    if (s->outoff < s->outlen && (flush(s) < 0 || quit_sent(s)))
         return;
     do_read(s);
     if (!s->ended)

@@ -106,6 +106,16 @@ xp_report_tick(void *ctx, int64_t now_us)
 }
 
 int
+xp_report_streams(const struct xp_options *opts)
+{
+    /* json with one target is written at close; text and junit read every
+     * target at the end (text's order, junit's totals come first). */
+    if (opts->tui)
+        return 0;
+    return opts->format == XP_FMT_JSONL || (opts->format == XP_FMT_JSON && opts->ntargets > 1);
+}
+
+int
 xp_report_close(struct xp_report *rep, const struct xp_run *run, char *err, size_t errlen)
 {
     int failed;

@@ -252,45 +252,119 @@ dump(struct xp_reporter *r, json_t *doc, size_t flags)
     json_decref(doc);
 }
 
+/*
+ * Streaming: a target's document is rendered to text when it ends (the
+ * engine may then free the target: xp_report_streams) and written in input
+ * order - held only while an earlier target is still running (the engine
+ * bounds how many: xp_params.order_window) - or at once with --unordered
+ * (jsonl). json with several targets streams the array the same way, each
+ * element indented as one array dump would.
+ */
+struct stream {
+    char **held;          /* by target index: rendered, waiting for its turn */
+    size_t nheld_cap;
+    size_t next;          /* the next index to write */
+    size_t written;
+};
+
+static void
+put_doc(struct xp_reporter *r, struct stream *st, char *text)
+{
+    if (r->ops == &xp_report_json) {
+        const char *p;
+
+        fputs(st->written ? ",\n  " : "[\n  ", r->out);
+        for (p = text; *p; p++) {
+            fputc(*p, r->out);
+            if (*p == '\n')
+                fputs("  ", r->out);
+        }
+    } else {
+        fputs(text, r->out);
+        fputc('\n', r->out);
+    }
+    st->written++;
+    free(text);
+}
+
+static void
+stream_event(struct xp_reporter *r, const struct xp_event *ev)
+{
+    struct stream *st = r->priv;
+    const struct xp_run *run = ev->run;
+    const struct xp_target *t = ev->target;
+    int ordered = r->ops == &xp_report_json || !r->opts->unordered;
+    size_t flags = (r->ops == &xp_report_json ? JSON_INDENT(2) : JSON_COMPACT) |
+                   JSON_PRESERVE_ORDER;
+    json_t *doc;
+
+    if (ev->type != XP_EV_TARGET_END || (r->ops == &xp_report_json && run->ntargets == 1))
+        return;
+    doc = target_json(t, r->opts);
+    if (!ordered) {
+        put_doc(r, st, json_dumps(doc, flags));
+    } else {
+        if (t->index >= st->nheld_cap) {
+            size_t cap = run->ntargets > t->index ? run->ntargets : t->index + 1;
+
+            st->held = xrealloc(st->held, cap * sizeof(*st->held));
+            memset(st->held + st->nheld_cap, 0, (cap - st->nheld_cap) * sizeof(*st->held));
+            st->nheld_cap = cap;
+        }
+        st->held[t->index] = json_dumps(doc, flags);
+        while (st->next < st->nheld_cap && st->held[st->next]) {
+            put_doc(r, st, st->held[st->next]);
+            st->held[st->next++] = NULL;
+        }
+    }
+    json_decref(doc);
+    fflush(r->out);
+}
+
+static void
+stream_open(struct xp_reporter *r)
+{
+    r->priv = xcalloc(1, sizeof(struct stream));
+}
+
+static void
+stream_free(struct xp_reporter *r)
+{
+    struct stream *st = r->priv;
+    size_t i;
+
+    if (!st)
+        return;
+    for (i = 0; i < st->nheld_cap; i++)
+        free(st->held[i]);
+    free(st->held);
+    free(st);
+}
+
 static void
 json_close(struct xp_reporter *r, const struct xp_run *run)
 {
-    size_t i;
+    struct stream *st = r->priv;
 
     if (run->ntargets == 1) {
         dump(r, target_json(run->targets[0], r->opts), JSON_INDENT(2));
         return;
     }
-    {
-        json_t *arr = json_array();
-
-        for (i = 0; i < run->ntargets; i++)
-            json_array_append_new(arr, target_json(run->targets[i], r->opts));
-        dump(r, arr, JSON_INDENT(2));
-    }
-}
-
-/* Lines go out in the order targets were given: each as soon as it and
- * every target before it are done. priv counts the targets written. */
-static void
-jsonl_event(struct xp_reporter *r, const struct xp_event *ev)
-{
-    const struct xp_run *run = ev->run;
-    uintptr_t next = (uintptr_t)r->priv;
-
-    if (ev->type != XP_EV_TARGET_END && ev->type != XP_EV_RUN_END)
-        return;
-    while (next < run->ntargets && run->targets[next]->done)
-        dump(r, target_json(run->targets[next++], r->opts), JSON_COMPACT);
-    r->priv = (void *)next;
+    fputs(st->written ? "\n]\n" : "[]\n", r->out);
+    fflush(r->out);
 }
 
 const struct xp_reporter_ops xp_report_json = {
     .name = "json",
+    .open = stream_open,
+    .event = stream_event,
     .close = json_close,
+    .free = stream_free,
 };
 
 const struct xp_reporter_ops xp_report_jsonl = {
     .name = "jsonl",
-    .event = jsonl_event,
+    .open = stream_open,
+    .event = stream_event,
+    .free = stream_free,
 };

@@ -57,6 +57,8 @@ enum {
     OPT_NO_REVOCATION,
     OPT_EXPLAIN,
     OPT_TRUST_ANCHOR,
+    OPT_PARALLEL,
+    OPT_UNORDERED,
 };
 
 static const struct option long_options[] = {
@@ -85,6 +87,8 @@ static const struct option long_options[] = {
     { "expiry-warn-days", required_argument, NULL, OPT_EXPIRY_WARN_DAYS },
     { "no-revocation", no_argument, NULL, OPT_NO_REVOCATION },
     { "explain", required_argument, NULL, OPT_EXPLAIN },
+    { "parallel", required_argument, NULL, OPT_PARALLEL },
+    { "unordered", no_argument, NULL, OPT_UNORDERED },
     { "verbose", no_argument, NULL, 'v' },
     { "quiet", no_argument, NULL, 'q' },
     { "no-color", no_argument, NULL, OPT_NO_COLOR },
@@ -195,6 +199,11 @@ xp_cli_usage(FILE *out)
 "      --max-time SECONDS   bound on all checks of one target (0.001-3600,\n"
 "                           default 60)\n"
 "      --domains-file FILE  targets, one per line ('-' reads stdin; # comments)\n"
+"      --parallel N         targets checked at once (default 8, 64 with\n"
+"                           --domains-file); whatever N, at most 8 connections\n"
+"                           at once go to one address and port\n"
+"      --unordered          with -f jsonl, write each target's line as soon as\n"
+"                           it is done (default: in input order)\n"
 "  -v, --verbose            show every step's detail and all evidence\n"
 "  -q, --quiet              only problems and the verdict\n"
 "      --no-color           no colour (also when NO_COLOR is set)\n"
@@ -350,6 +359,19 @@ parse_days(const char *opt, const char *v, int max)
     n = strtol(v, &end, 10);
     if (errno || end == v || *end || n < 0 || n > max)
         usage_error("%s wants a whole number of days between 0 and %d, not '%s'", opt, max, v);
+    return (int)n;
+}
+
+static int
+parse_count(const char *opt, const char *v, int min, int max)
+{
+    char *end;
+    long n;
+
+    errno = 0;
+    n = strtol(v, &end, 10);
+    if (errno || end == v || *end || n < min || n > max)
+        usage_error("%s wants a whole number between %d and %d, not '%s'", opt, min, max, v);
     return (int)n;
 }
 
@@ -770,7 +792,7 @@ xp_cli_parse(struct xp_options *o, int argc, char **argv)
     const char *domains_file = NULL;
     struct check_selection checks = { 0, 0, 0, 0 };
     char err[512];
-    int ch, format_given = 0;
+    int ch, format_given = 0, parallel_given = 0;
 
     memset(o, 0, sizeof(*o));
     o->checks = ~0ul;
@@ -845,6 +867,14 @@ xp_cli_parse(struct xp_options *o, int argc, char **argv)
                 usage_error("--ehlo wants a host name (mail.contoso.com) or an address "
                             "literal ([203.0.113.5]), not '%.80s'", optarg);
             o->ehlo = optarg;
+            break;
+        case OPT_PARALLEL:
+            o->params.parallel = parse_count("--parallel", optarg, 1,
+                                             xp_params_defaults.parallel_max);
+            parallel_given = 1;
+            break;
+        case OPT_UNORDERED:
+            o->unordered = 1;
             break;
         case OPT_BASELINE:
             xp_baseline_free(o->baseline);
@@ -932,6 +962,8 @@ xp_cli_parse(struct xp_options *o, int argc, char **argv)
                     "use -f text, json, jsonl or junit");
     if (o->tui && (o->output || format_given))
         usage_error("-i is interactive: -f and -o are for reports (in the session, s saves one)");
+    if (!parallel_given && domains_file)
+        o->params.parallel = o->params.parallel_file;
     if (domains_file)
         read_domains_file(o, domains_file);
     for (; optind < argc; optind++)

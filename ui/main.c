@@ -3,6 +3,7 @@
  */
 #include "xp_check.h"
 #include "xp_cli.h"
+#include "xp_http.h"
 #include "xp_loop.h"
 #include "xp_options.h"
 #include "xp_preflight.h"
@@ -57,6 +58,7 @@ main(int argc, char **argv)
     engine = xp_engine_new(&opts, loop, xp_report_emit, rep, err, sizeof(err));
     if (!engine)
         goto fail;
+    xp_engine_release_reported(engine, xp_report_streams(&opts));
     if (opts.tui && xp_tui_attach(xp_report_main(rep), engine, loop, err, sizeof(err)) < 0)
         goto fail;
     ctx[0] = engine;
@@ -82,6 +84,7 @@ out:
     xp_report_free(rep);
     xp_engine_free(engine);
     xp_loop_free(loop);
+    xp_http_cleanup();
     xp_options_free(&opts);
     xp_tls_cleanup();
     curl_global_cleanup();

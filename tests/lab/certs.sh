@@ -255,6 +255,8 @@ for h in autodiscover-s.outlook.com autodiscover.tmg.test autodiscover.uag.test 
          autodiscover.bigbody.test autodiscover.silent.test; do
     leaf "$h" "DNS:$h"
 done
+# The bulk bench's Autodiscover hosts ad0-ad2.b17.test (tests/bench/bulk.py)
+leaf ad.b17.test "DNS:*.b17.test,DNS:*.slow.b17.test" -cn "*.b17.test"
 # IPv6 only (AAAA ::1, no A): v6.test's Autodiscover and cert --hosts' v6only
 leaf autodiscover.v6.test "DNS:autodiscover.v6.test,DNS:v6only.certs.test"
 

@@ -5,7 +5,7 @@
 #
 # Servers:
 #   named      BIND 9, authoritative for the lab zones   127.0.1.1:53  udp+tcp
-#   nginx      HTTP and HTTPS endpoints                   127.0.1.10-.117 and
+#   nginx      HTTP and HTTPS endpoints                   127.0.1.10-.117, 127.0.17.30-.32 and
 #              [::1]:443 (see fixtures/nginx/nginx.conf.in)
 #   blackhole  DNS server that never answers              127.0.1.2:53  udp+tcp
 #   tlsstall   reads the ClientHello, never answers       127.0.1.68:443
@@ -133,11 +133,11 @@ logfiles() {
 where() {
     case "$1" in
         named)     echo "$DNS_ADDR:53" ;;
-        nginx)     echo "127.0.1.10-.117,127.0.11.20-.30,127.0.12.10-.46,[::1]:443" ;;
+        nginx)     echo "127.0.1.10-.117,127.0.11.20-.30,127.0.12.10-.46,127.0.17.30-.32,[::1]:443" ;;
         blackhole) echo "$BH_ADDR:53" ;;
         tlsstall)  echo "$STALL_ADDR:$TLS_PORT" ;;
         tlsgarbage) echo "$GARBAGE_ADDR:$TLS_PORT" ;;
-        exim)      echo "127.0.1.70-.73,.41,.11, 127.0.13.10,.41:25" ;;
+        exim)      echo "127.0.1.70-.73,.41,.11, 127.0.13.10,.41, 127.0.17.10-.24:25" ;;
         smtphostile) echo "127.0.1.80-.92:25" ;;
         faults9)   echo "127.0.9.10-.33" ;;
     esac
@@ -518,7 +518,7 @@ cmd_start() {
         fi
         sleep 0.2
     done
-    say "dns $DNS_ADDR:53, nginx 127.0.1.10-.117 + [::1]:443, blackhole dns $BH_ADDR:53," \
+    say "dns $DNS_ADDR:53, nginx 127.0.1.10-.117 + 127.0.17.30-.32 + [::1]:443, blackhole dns $BH_ADDR:53," \
         "tls stall $STALL_ADDR:$TLS_PORT, tls garbage $GARBAGE_ADDR:$TLS_PORT," \
         "exim 127.0.1.70-.73:25, smtp hostile 127.0.1.80-.92:25 (run dir $LAB_DIR)"
     if [ -r "$CERT_DIR/ca.pem" ]; then

@@ -333,6 +333,14 @@ if [ "$banner" != "220 this is not TLS" ]; then
     fail=$((fail + 1)); echo "FAIL: garbage.certs.test banner: got '${banner}'"
 fi
 
+# --- the bulk bench's zone (b17.test) and hosts (127.0.17.x)
+q d7.b17.test MX "10 mx7.b17.test."
+q d9999.slow.b17.test MX "10 mx9.slow.b17.test."
+q autodiscover.d7.b17.test A ad1.b17.test. 127.0.17.31
+tls ad1.b17.test 127.0.17.31:443 0
+tcp 127.0.17.17 25 open
+tcp 127.0.17.30 8080 open
+
 # --- blackhole: UDP and TCP queries get no answer
 n=$((n + 1))
 out=$(dig @"$BH" +time=1 +tries=1 cloud.test MX 2>&1)

@@ -30,10 +30,11 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__)))))
 TEMPLATE = os.path.join(ROOT, "fixtures", "exim", "exim.conf.in")
 LEAVES = ["mx.ok.smtp.test", "mx.notls.smtp.test", "mx.oldtls.smtp.test", "other.smtp.test",
-          "mail.protection.outlook.com", "mail.onprem.test"]
+          "mail.protection.outlook.com", "mail.onprem.test", "mx.b17.test"]
 # Extra names a leaf carries (the Exchange Online Protection stand-in
 # answers for every <tenant>.mail.protection.outlook.com MX name).
-EXTRA_SANS = {"mail.protection.outlook.com": ["*.mail.protection.outlook.com"]}
+EXTRA_SANS = {"mail.protection.outlook.com": ["*.mail.protection.outlook.com"],
+              "mx.b17.test": ["*.b17.test", "*.slow.b17.test"]}     # the bulk bench's mx0-mx14
 EXIM_USER = "Debian-exim"
 
 

@@ -1,0 +1,178 @@
+"""Thousands of domains in one run (issue 17): --parallel gives the same
+results whatever N; at most 8 connections at once to one address and port
+(a server that counts them says so); json/jsonl stream in input order,
+--unordered as targets end. Lab: zone b17.test (tests/lab/README.md)."""
+
+import json
+import re
+import socket
+import threading
+import time
+
+from harness import (assert_exit, assert_usage_error, expect_file, fail, lab_args, lab_dir,
+                     parse_json, run)
+
+import os
+
+CA = None
+
+
+def _ca():
+    return os.path.join(lab_dir(), "certs", "ca.pem")
+
+
+def _bulk(n, *args):
+    return lab_args("--ca-file", _ca(), "--dnsbl", "list.dnsbl.test", "--expect",
+                    expect_file("cloud"), "-q", *args) + ["d%d.b17.test" % i for i in range(n)]
+
+
+# What may differ between two runs of the same lab: how long things took.
+TIMING_KEYS = {"duration_ms", "started_at", "elapsed_ms", "banner_ms", "transcript_ms",
+               "greeting_delay_ms"}
+
+
+def _norm(v):
+    if isinstance(v, dict):
+        return {k: _norm(x) for k, x in v.items() if k not in TIMING_KEYS}
+    if isinstance(v, list):
+        return [_norm(x) for x in v]
+    if isinstance(v, str):
+        v = re.sub(r"\b\d+(\.\d+)? ?(ms|s)\b", "T", v)
+        return re.sub(r"\d+ days left", "N days left", v)
+    return v
+
+
+def _lines(r):
+    return [json.loads(l) for l in r.out.splitlines() if l.strip()]
+
+
+def test_parallel_results_identical():
+    # 24 domains over 15 mail and 3 Autodiscover hosts, every check: one at a
+    # time, and all at once, give the same documents in the same order.
+    one = run(*(["-f", "jsonl", "--parallel", "1"] + _bulk(24)), timeout=120)
+    many = run(*(["-f", "jsonl", "--parallel", "24"] + _bulk(24)), timeout=120)
+    a, b = _lines(one), _lines(many)
+    if [d["target"] for d in a] != ["d%d.b17.test" % i for i in range(24)]:
+        fail("--parallel 1: not one document per domain in input order: %s"
+             % [d["target"] for d in a])
+    if one.code != many.code:
+        fail("exit %d with --parallel 1, %d with --parallel 24" % (one.code, many.code))
+    for x, y in zip(a, b):
+        if _norm(x) != _norm(y):
+            fail("%s differs between --parallel 1 and 24 (timing aside)" % x["target"])
+    if len(a) != len(b):
+        fail("%d documents vs %d" % (len(a), len(b)))
+    # The healthy parts of these domains: STARTTLS and Autodiscover work.
+    for d in a:
+        got = {f["code"] for c in d["checks"] for f in c["findings"]}
+        if "SMTP_OK" not in got or "AUTOD_OK" not in got:
+            fail("%s: SMTP_OK and AUTOD_OK expected, got %s" % (d["target"], sorted(got)))
+
+
+def test_unordered_same_documents():
+    r = run(*(["-f", "jsonl", "--unordered", "-c", "cname,smtp", "--parallel", "12"]
+              + _bulk(12)), timeout=60)
+    docs = _lines(r)
+    if sorted(d["target"] for d in docs) != sorted("d%d.b17.test" % i for i in range(12)):
+        fail("--unordered: not one document per domain: %s" % [d["target"] for d in docs])
+
+
+def test_json_array_streamed_in_order():
+    r = run(*(["-f", "json", "-c", "cname", "--parallel", "3"] + _bulk(5)), timeout=60)
+    doc = parse_json(r)
+    if not isinstance(doc, list) or [d["target"] for d in doc] != \
+            ["d%d.b17.test" % i for i in range(5)]:
+        fail("-f json with 5 targets: not an array in input order: %.300s" % r.out)
+    one = parse_json(run(*(["-f", "json", "-c", "cname"] + _bulk(1)), timeout=60))
+    if not isinstance(one, dict):
+        fail("-f json with one target: not one document")
+
+
+def test_parallel_bad_values():
+    for v in ("0", "-1", "x", "100000"):
+        assert_usage_error(run("--parallel", v, "cloud.test"), "--parallel")
+
+
+class CountingSmtp:
+    """127.0.17.40:25: greets after 0.3 s, answers EHLO (no STARTTLS) and
+    QUIT, and counts the sessions in use at once: from the client's first
+    command to its QUIT or end of stream (counting from the accept would
+    race with the previous session's close, seen here later than it
+    happened)."""
+
+    def __init__(self):
+        self.open = self.peak = self.total = 0
+        self.lock = threading.Lock()
+        self.sock = socket.socket()
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.sock.bind(("127.0.17.40", 25))
+        self.sock.listen(128)
+        threading.Thread(target=self.serve, daemon=True).start()
+
+    def serve(self):
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            threading.Thread(target=self.session, args=(conn,), daemon=True).start()
+
+    def session(self, conn):
+        counted = False
+        try:
+            time.sleep(0.3)
+            conn.sendall(b"220 count.b17.test ESMTP counting\r\n")
+            f = conn.makefile("rb")
+            for line in f:
+                cmd = line.strip().upper()
+                if not counted:
+                    counted = True
+                    with self.lock:
+                        self.open += 1
+                        self.total += 1
+                        self.peak = max(self.peak, self.open)
+                if cmd.startswith(b"EHLO") or cmd.startswith(b"HELO"):
+                    conn.sendall(b"250-count.b17.test Hello [127.0.0.1]\r\n250 HELP\r\n")
+                elif cmd.startswith(b"MAIL"):
+                    conn.sendall(b"250 OK\r\n")
+                elif cmd.startswith(b"QUIT"):
+                    with self.lock:
+                        self.open -= 1
+                    counted = False
+                    conn.sendall(b"221 bye\r\n")
+                    break
+                else:
+                    conn.sendall(b"250 OK\r\n")
+        except OSError:
+            pass
+        finally:
+            conn.close()
+            if counted:
+                with self.lock:
+                    self.open -= 1
+
+    def close(self):
+        self.sock.close()
+
+
+def test_per_destination_limit():
+    # 30 domains, one MX address, all at once: never more than 8 connections
+    # open there together; every domain still gets its answer.
+    srv = CountingSmtp()
+    try:
+        r = run(*lab_args("-f", "jsonl", "-c", "smtp", "--parallel", "30", "--timeout", "10",
+                          *["c%d.b17.test" % i for i in range(30)]), timeout=120)
+    finally:
+        srv.close()
+    docs = _lines(r)
+    if len(docs) != 30:
+        fail("%d documents for 30 domains: %.300s" % (len(docs), r.err))
+    if srv.peak > 8:
+        fail("%d connections at once to 127.0.17.40:25 (limit 8)" % srv.peak)
+    if srv.peak < 2:
+        fail("at most %d connection at once: no concurrency at all" % srv.peak)
+    for d in docs:
+        got = {f["code"] for c in d["checks"] for f in c["findings"]}
+        if "SMTP_NO_STARTTLS" not in got or "SMTP_CONNECT_FAILED" in got:
+            fail("%s: SMTP_NO_STARTTLS expected (reached, no STARTTLS), got %s"
+                 % (d["target"], sorted(got)))
