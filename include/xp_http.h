@@ -30,6 +30,10 @@ struct xp_http_req {
     const char *ca_file;           /* verify with these anchors when credentials go */
     int timeout_ms;
     size_t max_body;               /* bytes kept; more ends the transfer */
+    const char *const *headers;    /* extra "Name: value" lines, NULL-ended, or NULL */
+    int http1_only;                /* no HTTP/2 (ALPN offers http/1.1 only) */
+    int keep_alive;                /* leave the connection open for the next request
+                                    * to the same host (NTLM continuity test) */
 };
 
 struct xp_http_header {
@@ -53,6 +57,8 @@ struct xp_http_resp {
     char ip[64];                   /* address actually used */
     int port;
     int64_t dns_ms, connect_ms, tls_ms, first_byte_ms, total_ms;
+    int http_version;              /* 10, 11, 20, 30 (0: unknown) */
+    long new_connections;          /* connections this request opened (0: reused one) */
     struct xp_tls_info tls;        /* chain etc., for https */
 };
 

@@ -224,6 +224,27 @@ fail_class(CURL *easy, CURLcode rc, const struct xp_http_resp *r, int header_ove
     }
 }
 
+/* The HTTP version the answer came in, as 10, 11, 20 or 30. */
+static int
+http_version(CURL *easy)
+{
+    long v = 0;
+
+    curl_easy_getinfo(easy, CURLINFO_HTTP_VERSION, &v);
+    switch (v) {
+    case CURL_HTTP_VERSION_1_0:
+        return 10;
+    case CURL_HTTP_VERSION_1_1:
+        return 11;
+    case CURL_HTTP_VERSION_2_0:
+        return 20;
+    case CURL_HTTP_VERSION_3:
+        return 30;
+    default:
+        return 0;
+    }
+}
+
 static void
 on_done(CURL *easy, CURLcode rc, void *arg)
 {
@@ -245,6 +266,8 @@ on_done(CURL *easy, CURLcode rc, void *arg)
     r->tls_ms = info_ms(easy, CURLINFO_APPCONNECT_TIME_T);
     r->first_byte_ms = info_ms(easy, CURLINFO_STARTTRANSFER_TIME_T);
     r->total_ms = info_ms(easy, CURLINFO_TOTAL_TIME_T);
+    r->http_version = http_version(easy);
+    curl_easy_getinfo(easy, CURLINFO_NUM_CONNECTS, &r->new_connections);
     r->completed = rc == CURLE_OK || (rc == CURLE_WRITE_ERROR && r->body_truncated);
     r->timed_out = rc == CURLE_OPERATION_TIMEDOUT;
     r->fail = fail_class(easy, rc, r, h->header_overflow);
@@ -297,6 +320,7 @@ xp_http_start(struct xp_loop *loop, const struct xp_http_req *req, xp_http_cb cb
     struct xp_http *h = xcalloc(1, sizeof(*h));
     char host[256] = "";
     int port = 0;
+    size_t i;
     CURL *e;
 
     h->loop = loop;
@@ -316,7 +340,10 @@ xp_http_start(struct xp_loop *loop, const struct xp_http_req *req, xp_http_cb cb
     curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
     /* One connection per request (so each presents its chain), except for
      * NTLM, which authenticates the connection itself. */
-    curl_easy_setopt(e, CURLOPT_FORBID_REUSE, req->user && !req->basic_only ? 0L : 1L);
+    curl_easy_setopt(e, CURLOPT_FORBID_REUSE,
+                     (req->user && !req->basic_only) || req->keep_alive ? 0L : 1L);
+    if (req->http1_only)
+        curl_easy_setopt(e, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_1_1);
     curl_easy_setopt(e, CURLOPT_USERAGENT, "exprobe/" XP_VERSION);
     /* The report is the view from this host: never through a proxy named
      * in the environment (http_proxy, HTTPS_PROXY, ALL_PROXY). */
@@ -372,6 +399,8 @@ xp_http_start(struct xp_loop *loop, const struct xp_http_req *req, xp_http_cb cb
         h->hdrs = curl_slist_append(h->hdrs, sa);
         free(sa);
     }
+    for (i = 0; req->headers && req->headers[i]; i++)
+        h->hdrs = curl_slist_append(h->hdrs, req->headers[i]);
     curl_easy_setopt(e, CURLOPT_HTTPHEADER, h->hdrs);
     if (req->method && strcmp(req->method, "POST") == 0)
         curl_easy_setopt(e, CURLOPT_COPYPOSTFIELDS, req->body ? req->body : "");
