@@ -35,6 +35,12 @@ enum xp_severity {
     /* preauth */                                                          \
     X(PREAUTH_DETECTED) X(FEDERATION_INFO_OK) X(FEDERATION_INFO_FAILED)    \
     X(MRSPROXY_UNREACHABLE) X(PREAUTH_HOST_UNREACHABLE)                    \
+    X(EXCHANGE_BUILD) X(EXCHANGE_UNSUPPORTED)                              \
+    X(EXCHANGE_BELOW_HYBRID_APP_BUILD)                                     \
+    /* hybridauth (and Autodiscover v2) */                                 \
+    X(AUTODV2_OK) X(AUTODV2_FAILED) X(HMA_ENABLED) X(HMA_NOT_ENABLED)      \
+    X(HMA_NO_AUTHORIZATION_URI) X(HMA_TENANT_MISMATCH) X(AUTH_NTLM_BROKEN) \
+    X(AUTH_H2_WINDOWS_AUTH) X(EP_PROXY_RISK)                               \
     /* cert */                                                             \
     X(CERT_NAME_MISMATCH) X(CERT_EXPIRED) X(CERT_NOT_YET_VALID)            \
     X(CERT_EXPIRING_SOON) X(CERT_UNTRUSTED) X(CERT_SELF_SIGNED)            \

@@ -12,6 +12,9 @@
  *     tenant = contoso.onmicrosoft.com       # the initial domain (DKIM targets)
  *     dkim_selectors = s1, s2                # a gateway's own DKIM selectors
  *     dkim_selector1 = selector1-contoso-com._domainkey.contoso.onmicrosoft.com
+ *     hybrid = classic           # classic | modern (Hybrid Agent)
+ *     hma = yes                  # hybrid modern authentication expected
+ *     outlook_anywhere = yes     # RPC over HTTP still in use (msstd: matters)
  *     ignore = DNSBL_LISTED, SPF_TOO_MANY_LOOKUPS
  *
  * Unknown keys and bad values are errors naming the line. Every field is
@@ -46,7 +49,17 @@ struct xp_hostport {
     int port;
 };
 
+/* hybrid = classic | modern: how Exchange Online reaches on-premises. */
+enum xp_hybrid_kind {
+    XP_HYBRID_UNKNOWN,
+    XP_HYBRID_CLASSIC,   /* EWS, Autodiscover, MRSProxy published to the Internet */
+    XP_HYBRID_MODERN,    /* Hybrid Agent: EWS/MRSProxy reached through it, not public */
+};
+
 struct xp_expect {
+    enum xp_hybrid_kind hybrid_kind;   /* hybrid = classic|modern */
+    int hma;                       /* hma = yes|no: 1, 0; -1 not said */
+    int outlook_anywhere;          /* outlook_anywhere = yes|no: 1, 0; -1 not said */
     enum xp_deploy deployment;
     char *verification;            /* "ms12345678" */
     char *autodiscover_cname;      /* default autodiscover.outlook.com */

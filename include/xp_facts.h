@@ -36,6 +36,15 @@ struct xp_client_ip {
     char source[160];          /* "EHLO reply of mx1.contoso.com (192.0.2.1)" */
 };
 
+/* An Exchange build read anonymously by preauth (for hybridauth's
+ * Extended Protection judgement and the pre-flight). */
+struct xp_exchange_build {
+    char host[256];
+    char version[32];          /* "15.2.2562.37" (or 3 parts) */
+    char source[64];           /* "ServerVersionInfo", "X-OWA-Version", "OWA asset path" */
+    int ep_default;            /* Extended Protection on by default in this build */
+};
+
 struct xp_facts *xp_facts_new(void);
 void xp_facts_free(struct xp_facts *f);
 
@@ -57,5 +66,13 @@ const struct xp_http_endpoint *xp_facts_http(const struct xp_facts *f, size_t i)
 void xp_facts_add_client_ip(struct xp_facts *f, const char *ip, const char *source);
 size_t xp_facts_client_ip_count(const struct xp_facts *f);
 const struct xp_client_ip *xp_facts_client_ip(const struct xp_facts *f, size_t i);
+
+/* Record the build one host revealed (once per host; the first kept). */
+void xp_facts_add_build(struct xp_facts *f, const char *host, const char *version,
+                        const char *source, int ep_default);
+size_t xp_facts_build_count(const struct xp_facts *f);
+const struct xp_exchange_build *xp_facts_build(const struct xp_facts *f, size_t i);
+/* The build of host, or NULL. */
+const struct xp_exchange_build *xp_facts_build_of(const struct xp_facts *f, const char *host);
 
 #endif

@@ -32,6 +32,13 @@ struct xp_http_req {
     const char *ca_file;           /* verify with these anchors when credentials go */
     int timeout_ms;
     size_t max_body;               /* bytes kept; more ends the transfer */
+    const char *const *headers;    /* extra "Name: value" lines, NULL-ended, or NULL */
+    int http1_only;                /* no HTTP/2 (ALPN offers http/1.1 only) */
+    unsigned conversation;         /* nonzero: a connection of its own, apart from
+                                    * the shared pool, named by this number (NTLM
+                                    * authenticates a connection, not a request) */
+    int conversation_step;         /* 1 opens it and keeps it open, 2 continues
+                                    * on it and closes it */
 };
 
 struct xp_http_header {
@@ -56,6 +63,8 @@ struct xp_http_resp {
     char ip[64];                   /* address actually used */
     int port;
     int64_t dns_ms, connect_ms, tls_ms, first_byte_ms, total_ms;
+    int http_version;              /* 10, 11, 20, 30 (0: unknown) */
+    long new_connections;          /* connections this request opened (0: reused one) */
     struct xp_tls_info tls;        /* chain etc., for https */
 };
 

@@ -57,6 +57,7 @@ struct xp_options {
         char addr[64];
     } *connect_to;               /* owned */
     size_t nconnect_to;
+    int no_cloud_lookups;        /* --no-cloud-lookups: nothing to Microsoft's endpoints */
 };
 
 void xp_options_free(struct xp_options *o);

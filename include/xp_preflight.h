@@ -27,7 +27,7 @@ enum xp_pf_state {
 };
 
 #define XP_PF_MAX_CODES 16
-#define XP_PF_NITEMS 8
+#define XP_PF_NITEMS 12
 
 struct xp_pf_item {
     const char *id;            /* stable: "autodiscover", "no_preauth", ... (static) */
@@ -60,8 +60,8 @@ void xp_preflight_clear(struct xp_preflight *pf);
 /* "ready", "not_ready", "unknown" (the JSON names). */
 const char *xp_pf_state_name(enum xp_pf_state st);
 
-/* The verdict line: "ready: no — 2 blockers", "ready: yes — all 8 items
- * ready", "ready: unknown — no blocker found, 5 of 8 items unknown". */
+/* The verdict line: "ready: no — 2 blockers", "ready: yes — all 12 items
+ * ready", "ready: unknown — no blocker found, 5 of 12 items unknown". */
 void xp_preflight_verdict(const struct xp_preflight *pf, char *buf, size_t len);
 
 /*

@@ -51,6 +51,7 @@ struct xp_fedinfo {
     size_t ndomains;
     char token_issuer[256];    /* first TokenIssuer Uri */
     char fault[256];           /* soap:Fault faultstring, if a fault */
+    char server_version[32];   /* SOAP header ServerVersionInfo: "15.2.1748.24", or "" */
 };
 
 /* Does the body declare a DTD or entities? */

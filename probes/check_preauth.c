@@ -10,10 +10,14 @@
  */
 #define _GNU_SOURCE
 #include "xp_check.h"
+#include "xp_exbuild.h"
 #include "xp_expect.h"
 #include "xp_facts.h"
 #include "xp_front.h"
+#include "xp_options.h"
 #include "xp_xml.h"
+
+#include <time.h>
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,7 +28,11 @@
 #define FEDINFO_ACTION \
     "http://schemas.microsoft.com/exchange/2010/Autodiscover/Autodiscover/GetFederationInformation"
 
-enum probe_kind { P_AUTOD, P_FEDINFO, P_EWS, P_MRS, P_COUNT };
+/* The first four are the hybrid paths judged for pre-authentication; the
+ * OWA ones only reveal the build (X-OWA-Version, the logon page's
+ * /owa/auth/<build>/ asset path). */
+enum probe_kind { P_AUTOD, P_FEDINFO, P_EWS, P_MRS, P_OWA, P_OWALOGON, P_COUNT };
+#define P_HYBRID (P_MRS + 1)
 
 static const struct {
     const char *path;
@@ -36,6 +44,9 @@ static const struct {
                     "GetFederationInformation, anonymous, as the Hybrid wizard sends it" },
     [P_EWS] = { "/EWS/Exchange.asmx", "GET", "Exchange Web Services" },
     [P_MRS] = { "/EWS/mrsproxy.svc", "GET", "MRS Proxy (mailbox moves)" },
+    [P_OWA] = { "/owa/", "GET", "Outlook on the web (its X-OWA-Version header)" },
+    [P_OWALOGON] = { "/owa/auth/logon.aspx", "GET",
+                     "OWA logon page (its /owa/auth/<build>/ asset path)" },
 };
 
 struct probe {
@@ -52,6 +63,8 @@ struct probe {
     int xml_unsafe;
     int fed_parsed;
     struct xp_fedinfo fed;
+    char owa_version[32];      /* X-OWA-Version, or the logon page's asset path */
+    int owa_from_header;       /* owa_version came from X-OWA-Version */
 };
 
 struct host {
@@ -91,6 +104,40 @@ is_microsoft_host(const char *host)
     return 0;
 }
 
+/* The build an OWA answer reveals: the X-OWA-Version header (any path),
+ * else the logon page's "/owa/auth/15.2.1748/themes/..." asset path. */
+static void
+read_owa_version(struct probe *p, const struct xp_http_resp *r)
+{
+    const char *h = xp_http_header(r, "X-OWA-Version");
+    struct xp_exver v;
+
+    if (h && xp_exver_parse(h, &v) == 0) {
+        xp_exver_format(&v, p->owa_version, sizeof(p->owa_version));
+        p->owa_from_header = 1;
+        return;
+    }
+    if (p->kind == P_OWALOGON && r->status == 200 && r->body) {
+        const char *at = r->body, *end = r->body + r->body_len;
+
+        while ((at = memmem(at, (size_t)(end - at), "/owa/auth/", 10)) != NULL) {
+            char buf[32];
+            size_t n;
+
+            at += 10;
+            n = strspn(at, "0123456789.");
+            if (n > 0 && n < sizeof(buf) && at + n < end && at[n] == '/') {
+                memcpy(buf, at, n);
+                buf[n] = '\0';
+                if (xp_exver_parse(buf, &v) == 0 && v.major >= 8) {
+                    xp_exver_format(&v, p->owa_version, sizeof(p->owa_version));
+                    return;
+                }
+            }
+        }
+    }
+}
+
 static void
 on_probe(struct xp_check *c, void *arg, const struct xp_http_resp *r)
 {
@@ -118,6 +165,7 @@ on_probe(struct xp_check *c, void *arg, const struct xp_http_resp *r)
         p->xml_unsafe = rc == XP_XMLRC_UNSAFE;
         p->fed_parsed = rc == XP_XMLRC_OK;
     }
+    read_owa_version(p, r);
     /* The step ends when judged: only then is its verdict known. */
     xp_step_note(p->step, "HTTP %ld%s%s%s%s", r->status,
                  p->verdict.methods[0] ? ", offers " : "", p->verdict.methods,
@@ -272,7 +320,7 @@ judge_preauth(struct xp_check *c, struct host *h)
 {
     int k, found = 0;
 
-    for (k = 0; k < P_COUNT; k++) {
+    for (k = 0; k < P_HYBRID; k++) {
         struct probe *p = &h->probes[k];
         char *paths[P_COUNT];
         size_t n = 0;
@@ -287,7 +335,7 @@ judge_preauth(struct xp_check *c, struct host *h)
                 dup = 1;
         if (dup)
             continue;
-        for (j = k; j < P_COUNT; j++)
+        for (j = k; j < P_HYBRID; j++)
             if (h->probes[j].completed && h->probes[j].verdict.front == XP_FRONT_PREAUTH &&
                 strcmp(h->probes[j].verdict.product, p->verdict.product) == 0)
                 paths[n++] = (char *)probes[j].path;
@@ -401,13 +449,129 @@ judge_mrs(struct xp_check *c, struct host *h)
     end_probe(p, f->severity == XP_SEV_FAIL ? XP_ST_FAIL : XP_ST_WARN);
 }
 
+/* ---- the build ---- */
+
+static void
+today(char *buf, size_t len)
+{
+    time_t now = time(NULL);
+    struct tm tm;
+
+    gmtime_r(&now, &tm);
+    strftime(buf, len, "%Y-%m-%d", &tm);
+}
+
+/* The best build source: ServerVersionInfo (4 parts), then X-OWA-Version
+ * (4 parts), then the asset path (3 parts). */
+static const char *
+pick_build(const struct host *h, const char **source, const struct probe **from)
+{
+    const struct probe *fed = &h->probes[P_FEDINFO];
+    int k;
+
+    if (fed->fed_parsed && fed->fed.server_version[0]) {
+        *source = "GetFederationInformation ServerVersionInfo";
+        *from = fed;
+        return fed->fed.server_version;
+    }
+    for (k = 0; k < P_COUNT; k++)
+        if (h->probes[k].owa_from_header) {
+            *source = "X-OWA-Version header";
+            *from = &h->probes[k];
+            return h->probes[k].owa_version;
+        }
+    if (h->probes[P_OWALOGON].owa_version[0]) {
+        *source = "OWA logon page asset path";
+        *from = &h->probes[P_OWALOGON];
+        return h->probes[P_OWALOGON].owa_version;
+    }
+    return NULL;
+}
+
+/* How much a build below the April 2025 HU matters: it breaks hybrid, so
+ * fail when hybrid is declared (or assumed by --preflight), info when the
+ * deployment is declared not hybrid, warn when unknown. */
+static enum xp_severity
+hybrid_app_severity(const struct xp_check *c)
+{
+    enum xp_deploy d = xp_check_expect(c)->deployment;
+
+    if (d == XP_DEPLOY_HYBRID || (d == XP_DEPLOY_UNKNOWN && xp_check_options(c)->preflight))
+        return XP_SEV_FAIL;
+    return d == XP_DEPLOY_UNKNOWN ? XP_SEV_WARN : XP_SEV_INFO;
+}
+
+static void
+ev_build(struct xp_finding *f, const struct host *h, const char *ver, const char *source,
+         const struct xp_exbuild *b)
+{
+    xp_ev_str(f, "host", h->name);
+    xp_ev_str(f, "version", ver);
+    xp_ev_str(f, "source", source);
+    xp_ev_str(f, "product", b->product);
+    xp_ev_str(f, "build_name", b->name);
+    if (b->released)
+        xp_ev_str(f, "released", b->released);
+    xp_ev_str(f, "support_end", b->support_end ? b->support_end : "Modern Lifecycle");
+    if (b->latest[0])
+        xp_ev_str(f, "latest_known_update", b->latest);
+    xp_ev_str(f, "table_as_of", xp_exbuild_table_date());
+}
+
+static void
+judge_build(struct xp_check *c, struct host *h)
+{
+    const struct probe *from = NULL;
+    const char *source = NULL, *ver = pick_build(h, &source, &from);
+    struct xp_exbuild b;
+    struct xp_exver v;
+    struct xp_finding *f;
+    char day[16];
+
+    end_probe(&h->probes[P_OWA], XP_ST_INFO);
+    end_probe(&h->probes[P_OWALOGON], XP_ST_INFO);
+    if (!ver || xp_exver_parse(ver, &v) < 0)
+        return;
+    xp_exbuild_lookup(&v, &b);
+    if (b.online)
+        return;            /* Exchange Online answered: no server of the customer's */
+    xp_facts_add_build(xp_check_facts(c), h->name, ver, source, b.ep_default);
+    f = xp_finding_new(c, from->step, XP_EXCHANGE_BUILD, "%s runs %s (%s, from the %s)%s%s",
+                       h->name, b.name, ver, source,
+                       b.latest[0] && !b.is_latest && b.known ? "; newest update of it: " : "",
+                       b.latest[0] && !b.is_latest && b.known ? b.latest : "");
+    ev_build(f, h, ver, source, &b);
+    xp_ev_str(f, "hybrid_app_ready", b.hybrid_app == 1 ? "yes" : b.hybrid_app == 0 ? "no"
+                                                                  : "unknown");
+    xp_ev_str(f, "extended_protection_default", b.ep_default ? "yes" : "no");
+    xp_finding_add(f);
+    today(day, sizeof(day));
+    if (xp_exbuild_unsupported(&b, day)) {
+        f = xp_finding_new(c, from->step, XP_EXCHANGE_UNSUPPORTED, "%s runs %s, out of "
+                           "support since %s: no more security updates", h->name, b.product,
+                           b.support_end);
+        ev_build(f, h, ver, source, &b);
+        xp_finding_add(f);
+    }
+    if (b.known && b.hybrid_app == 0) {
+        f = xp_finding_new(c, from->step, XP_EXCHANGE_BELOW_HYBRID_APP_BUILD, "%s (%s) is "
+                           "below the April 2025 hotfix update: it cannot use the dedicated "
+                           "Exchange hybrid app, so free/busy, MailTips and photos from "
+                           "on-premises users to Exchange Online have been blocked since "
+                           "2025-10-31", h->name, b.name);
+        xp_finding_severity(f, hybrid_app_severity(c));
+        ev_build(f, h, ver, source, &b);
+        xp_finding_add(f);
+    }
+}
+
 /* Did any probe get an HTTP answer? */
 static int
 any_completed(const struct host *h)
 {
     int k;
 
-    for (k = 0; k < P_COUNT; k++)
+    for (k = 0; k < P_HYBRID; k++)
         if (h->probes[k].completed)
             return 1;
     return 0;
@@ -419,7 +583,7 @@ exchange_host(const struct host *h)
 {
     int k;
 
-    for (k = 0; k < P_COUNT; k++)
+    for (k = 0; k < P_HYBRID; k++)
         if (h->probes[k].completed && h->probes[k].verdict.front != XP_FRONT_UNKNOWN)
             return 1;
     return 0;
@@ -489,6 +653,7 @@ preauth_judge(struct xp_check *c)
         judge_preauth(c, h);
         judge_fedinfo(c, h);
         judge_mrs(c, h);
+        judge_build(c, h);
         for (k = 0; k < P_COUNT; k++) {
             struct probe *p = &h->probes[k];
 
@@ -525,7 +690,8 @@ const struct xp_check_ops xp_check_preauth = {
     .title = "Pre-authentication in front of Exchange",
     .help = "is it Exchange that answers /autodiscover/autodiscover.svc (anonymous\n"
             "GetFederationInformation), /EWS/Exchange.asmx, /EWS/mrsproxy.svc, or a\n"
-            "reverse proxy pre-authenticating (TMG, UAG, F5, NetScaler, ...)?",
+            "reverse proxy pre-authenticating (TMG, UAG, F5, NetScaler, ...)? The\n"
+            "Exchange build it reveals: support end, dedicated hybrid app readiness",
     .after = after,
     .start = preauth_start,
     .judge = preauth_judge,

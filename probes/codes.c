@@ -236,6 +236,112 @@ static const struct xp_code_info table[XP_CODE_COUNT] = {
          .explain = "A host found by autodiscover could not be reached on 443, so whether a "
                     "proxy pre-authenticates there is unknown.",
          .fix = "Check the host's DNS record and that TCP 443 is open to it from the Internet."),
+    CODE(EXCHANGE_BUILD, I, "preauth",
+         .title = "Exchange build read anonymously",
+         .explain = "The Exchange build the server reveals without credentials (GetFederation"
+                    "Information's ServerVersionInfo, the X-OWA-Version header, or the OWA "
+                    "logon page's /owa/auth/<build>/ asset path), named from exprobe's build "
+                    "table: product, CU and SU/HU, release date, support end, the newest "
+                    "update of that CU, dedicated hybrid app readiness, Extended Protection.",
+         .source = "Microsoft, Exchange Server build numbers and release dates "
+                   "(microsoft/Get-ExchangeBuildNumber ExchangeBuildNumbers.csv)"),
+    CODE(EXCHANGE_UNSUPPORTED, F, "preauth",
+         .title = "Exchange version out of support",
+         .explain = "Exchange 2013 ended on 2023-04-11, Exchange 2016 and 2019 on 2025-10-14 "
+                    "(their paid ESU on 2026-04-14): no more security updates, and the Hybrid "
+                    "Configuration Wizard requires a supported version.",
+         .fix = "Move to Exchange Server SE (an in-place upgrade from Exchange 2019 CU14/CU15) "
+                "and keep it on the latest CU and SU.",
+         .source = "Exchange team blog, Exchange Server 2016 and 2019 end of support"),
+    CODE(EXCHANGE_BELOW_HYBRID_APP_BUILD, F, "preauth",
+         .title = "Exchange build below the April 2025 hotfix update",
+         .explain = "Since 2025-10-31 Exchange Online refuses EWS calls from on-premises "
+                    "through the shared service principal; only servers with the April 2025 "
+                    "hotfix update or later can use the dedicated Exchange hybrid app, so "
+                    "free/busy, MailTips and profile photos from on-premises users break. "
+                    "Fail when hybrid is declared (or --preflight), warn when the deployment "
+                    "is unknown, info when it is declared not hybrid.",
+         .fix = "Install the April 2025 hotfix update or later (Exchange SE, or 2019 CU14/CU15, "
+                "2016 CU23 with their latest update) on every Exchange server, then run the "
+                "current Hybrid Configuration Wizard or ConfigureExchangeHybridApplication.ps1 "
+                "-FullyConfigureExchangeHybridApplication.",
+         .source = "Exchange team blog, Exchange Server security changes for hybrid "
+                   "deployments (CVE-2025-53786)"),
+    CODE(AUTODV2_OK, I, "hybridauth",
+         .title = "Autodiscover v2 answers",
+         .explain = "GET /autodiscover/autodiscover.json?Email=&Protocol= answered with the "
+                    "protocol's URL (Exchange Online: 200 for a cloud mailbox, a redirect to "
+                    "on-premises for an on-premises one), as Outlook mobile and Teams ask it."),
+    CODE(AUTODV2_FAILED, F, "hybridauth",
+         .title = "Autodiscover v2 fails",
+         .explain = "Outlook mobile and Teams find an on-premises mailbox's EAS/EWS URLs "
+                    "through Autodiscover v2; an HTML page, a sign-in redirect (pre-"
+                    "authentication), a redirect loop, an http redirect or no JSON stops them.",
+         .fix = "Publish /autodiscover/autodiscover.json to Exchange without "
+                "pre-authentication and make sure it answers JSON for the address.",
+         .source = "Microsoft Learn, Using hybrid Modern Authentication with Outlook for iOS "
+                   "and Android"),
+    CODE(HMA_ENABLED, I, "hybridauth",
+         .title = "Hybrid modern authentication offered",
+         .explain = "An empty 'Authorization: Bearer' is answered with Exchange's 401 Bearer "
+                    "challenge naming client_id, the tenant (trusted_issuers) and "
+                    "authorization_uri, on the paths listed."),
+    CODE(HMA_NOT_ENABLED, I, "hybridauth",
+         .title = "Hybrid modern authentication not offered",
+         .explain = "Exchange answers without a Bearer challenge: OAuth is not enabled for "
+                    "these virtual directories, so Outlook signs in with Basic/NTLM. Info, or "
+                    "a warning when hma = yes is expected.",
+         .fix = "Run the Hybrid Configuration Wizard (OAuth), add the on-premises URLs to the "
+                "Office 365 Exchange Online service principal, New-AuthServer EvoSts, and "
+                "Set-OrganizationConfig -OAuth2ClientProfileEnabled $true.",
+         .source = "Microsoft Learn, Configure Exchange Server on-premises to use Hybrid "
+                   "Modern Authentication"),
+    CODE(HMA_NO_AUTHORIZATION_URI, F, "hybridauth",
+         .title = "Bearer challenge without authorization_uri",
+         .explain = "Exchange's Bearer challenge has no authorization_uri: Entra ID (EvoSTS) "
+                    "is not the default authorization endpoint, so Outlook cannot start "
+                    "modern authentication.",
+         .fix = "Set-AuthServer EvoSts -IsDefaultAuthorizationEndpoint $true (check with "
+                "Get-AuthServer EvoSts | fl IsDefaultAuthorizationEndpoint).",
+         .source = "Microsoft Learn, Using hybrid Modern Authentication with Outlook for iOS "
+                   "and Android"),
+    CODE(HMA_TENANT_MISMATCH, F, "hybridauth",
+         .title = "Bearer challenge names another tenant",
+         .explain = "The tenant in trusted_issuers is not the tenant of the domain (its "
+                    "anonymous OpenID configuration): HMA is wired to another or an old "
+                    "tenant, so tokens from the domain's tenant are refused.",
+         .fix = "Re-run the Hybrid Configuration Wizard against the tenant that owns this "
+                "domain, or remove the stale EvoSts auth server.",
+         .source = "inference from the challenge's trusted_issuers and the OpenID issuer"),
+    CODE(AUTH_NTLM_BROKEN, F, "hybridauth",
+         .title = "NTLM cannot complete through the front end",
+         .explain = "NTLM authenticates a connection: the CHALLENGE and the AUTHENTICATE must "
+                    "travel on one kept-alive connection to one server. The front end closed "
+                    "the connection after the CHALLENGE or answered without one, so Outlook "
+                    "keeps prompting while ExRCA-style tests may still pass.",
+         .fix = "Let the load balancer / reverse proxy keep the client's connection to one "
+                "Exchange server for NTLM (connection-based persistence, HTTP keep-alive, no "
+                "connection multiplexing), or publish these paths at layer 4.",
+         .source = "[MS-NLMP]; modern.md (b)7"),
+    CODE(AUTH_H2_WINDOWS_AUTH, W, "hybridauth",
+         .title = "HTTP/2 in front of Windows authentication",
+         .explain = "The front end negotiates HTTP/2 and offers NTLM/Negotiate: IIS refuses "
+                    "Windows authentication over HTTP/2, and a proxy that speaks HTTP/2 to "
+                    "clients and HTTP/1.1 to Exchange loses NTLM's connection state.",
+         .fix = "Offer only HTTP/1.1 (ALPN http/1.1) on the front end for Exchange's paths.",
+         .source = "Microsoft Learn, HTTP/2 on IIS (Windows authentication falls back to "
+                   "HTTP/1.1)"),
+    CODE(EP_PROXY_RISK, W, "hybridauth",
+         .title = "Extended Protection behind a non-IIS front end",
+         .explain = "A non-IIS front end answers for an Exchange build with Extended "
+                    "Protection on by default (2019 CU14+, SE): TLS offloading is not "
+                    "supported, TLS bridging only with the same certificate on the front end "
+                    "and Exchange. Whether it offloads cannot be seen from outside.",
+         .fix = "Bridge TLS with Exchange's certificate on the front end, or pass TCP through "
+                "(layer 4); never offload TLS. Then accept the finding (ignore = "
+                "EP_PROXY_RISK).",
+         .source = "Microsoft Learn, Configure Windows Extended Protection in Exchange "
+                   "Server"),
     CODE(CERT_CN_ONLY, W, "cert",
          .title = "Host name only in the CN",
          .explain = "The name matches only the subject CN; the certificate has no subject "

@@ -461,6 +461,20 @@ req_copy(const struct xp_http_req *r)
     q->user = dup_or_null(r->user);
     q->password = dup_or_null(r->password);
     q->ca_file = dup_or_null(r->ca_file);
+    q->headers = NULL;
+    if (r->headers) {
+        /* The caller's header lines are often on its stack; the request may
+         * start later (waiting for a slot at its destination). */
+        size_t n = 0, i;
+        char **h;
+
+        while (r->headers[n])
+            n++;
+        h = xcalloc(n + 1, sizeof(*h));
+        for (i = 0; i < n; i++)
+            h[i] = xstrdup(r->headers[i]);
+        q->headers = (const char *const *)h;
+    }
     return q;
 }
 
@@ -481,6 +495,13 @@ req_free(struct xp_http_req *q)
         free((char *)q->password);
     }
     free((char *)q->ca_file);
+    if (q->headers) {
+        size_t i;
+
+        for (i = 0; q->headers[i]; i++)
+            free((char *)q->headers[i]);
+        free((void *)q->headers);
+    }
     free(q);
 }
 

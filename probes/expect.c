@@ -50,6 +50,7 @@ xp_expect_new(void)
     set_srv(&e->sip_tls, "100 1 443 sipdir.online.lync.com");
     set_srv(&e->sipfederationtls, "100 1 5061 sipfed.online.lync.com");
     e->sip_tls.set = e->sipfederationtls.set = 0;   /* defaults, not stated */
+    e->hma = e->outlook_anywhere = -1;
     return e;
 }
 
@@ -263,6 +264,25 @@ xp_expect_set(struct xp_expect *e, const char *key, const char *v, char *err, si
         e->verification[0] = 'm';
         e->verification[1] = 's';
         return 0;
+    }
+    if (strcmp(key, "hybrid") == 0) {
+        if (strcasecmp(v, "classic") == 0 || strcasecmp(v, "modern") == 0) {
+            e->hybrid_kind = tolower((unsigned char)v[0]) == 'c' ? XP_HYBRID_CLASSIC
+                                                                 : XP_HYBRID_MODERN;
+            return 0;
+        }
+        snprintf(err, errlen, "hybrid must be classic or modern (Hybrid Agent), not '%s'", v);
+        return -1;
+    }
+    if (strcmp(key, "hma") == 0 || strcmp(key, "outlook_anywhere") == 0) {
+        int *slot = key[0] == 'h' ? &e->hma : &e->outlook_anywhere;
+
+        if (strcasecmp(v, "yes") == 0 || strcasecmp(v, "no") == 0) {
+            *slot = tolower((unsigned char)v[0]) == 'y';
+            return 0;
+        }
+        snprintf(err, errlen, "%s must be yes or no, not '%s'", key, v);
+        return -1;
     }
     if (strcmp(key, "hosts") == 0)
         return xp_expect_add_hosts(e, v, err, errlen);

@@ -16,6 +16,8 @@ struct xp_facts {
     size_t nhttp;
     struct xp_client_ip *client_ip;
     size_t nclient_ip;
+    struct xp_exchange_build *builds;
+    size_t nbuilds;
 };
 
 struct xp_facts *
@@ -36,6 +38,7 @@ xp_facts_free(struct xp_facts *f)
     free(f->tls);
     free(f->http);
     free(f->client_ip);
+    free(f->builds);
     free(f);
 }
 
@@ -168,4 +171,43 @@ const struct xp_client_ip *
 xp_facts_client_ip(const struct xp_facts *f, size_t i)
 {
     return &f->client_ip[i];
+}
+
+void
+xp_facts_add_build(struct xp_facts *f, const char *host, const char *version,
+                   const char *source, int ep_default)
+{
+    struct xp_exchange_build *b;
+
+    if (xp_facts_build_of(f, host))
+        return;
+    f->builds = xrealloc(f->builds, (f->nbuilds + 1) * sizeof(*f->builds));
+    b = &f->builds[f->nbuilds++];
+    snprintf(b->host, sizeof(b->host), "%s", host);
+    snprintf(b->version, sizeof(b->version), "%s", version);
+    snprintf(b->source, sizeof(b->source), "%s", source);
+    b->ep_default = ep_default;
+}
+
+size_t
+xp_facts_build_count(const struct xp_facts *f)
+{
+    return f->nbuilds;
+}
+
+const struct xp_exchange_build *
+xp_facts_build(const struct xp_facts *f, size_t i)
+{
+    return &f->builds[i];
+}
+
+const struct xp_exchange_build *
+xp_facts_build_of(const struct xp_facts *f, const char *host)
+{
+    size_t i;
+
+    for (i = 0; i < f->nbuilds; i++)
+        if (xp_name_eq(f->builds[i].host, host))
+            return &f->builds[i];
+    return NULL;
 }

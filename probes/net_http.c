@@ -224,6 +224,27 @@ fail_class(CURL *easy, CURLcode rc, const struct xp_http_resp *r, int header_ove
     }
 }
 
+/* The HTTP version the answer came in, as 10, 11, 20 or 30. */
+static int
+http_version(CURL *easy)
+{
+    long v = 0;
+
+    curl_easy_getinfo(easy, CURLINFO_HTTP_VERSION, &v);
+    switch (v) {
+    case CURL_HTTP_VERSION_1_0:
+        return 10;
+    case CURL_HTTP_VERSION_1_1:
+        return 11;
+    case CURL_HTTP_VERSION_2_0:
+        return 20;
+    case CURL_HTTP_VERSION_3:
+        return 30;
+    default:
+        return 0;
+    }
+}
+
 static void
 on_done(CURL *easy, CURLcode rc, void *arg)
 {
@@ -245,6 +266,8 @@ on_done(CURL *easy, CURLcode rc, void *arg)
     r->tls_ms = info_ms(easy, CURLINFO_APPCONNECT_TIME_T);
     r->first_byte_ms = info_ms(easy, CURLINFO_STARTTRANSFER_TIME_T);
     r->total_ms = info_ms(easy, CURLINFO_TOTAL_TIME_T);
+    r->http_version = http_version(easy);
+    curl_easy_getinfo(easy, CURLINFO_NUM_CONNECTS, &r->new_connections);
     r->completed = rc == CURLE_OK || (rc == CURLE_WRITE_ERROR && r->body_truncated);
     r->timed_out = rc == CURLE_OPERATION_TIMEDOUT;
     r->fail = fail_class(easy, rc, r, h->header_overflow);
@@ -319,6 +342,7 @@ xp_http_start(struct xp_loop *loop, const struct xp_http_req *req, xp_http_cb cb
     struct xp_http *h = xcalloc(1, sizeof(*h));
     char host[256] = "";
     int port = 0;
+    size_t i;
     CURL *e;
 
     h->loop = loop;
@@ -341,10 +365,14 @@ xp_http_start(struct xp_loop *loop, const struct xp_http_req *req, xp_http_cb cb
      * per connection, not per request). A reused connection still shows its
      * chain (it is the same TLS session), so nothing judged changes; a
      * request that needs a connection of its own says so (fresh). */
-    curl_easy_setopt(e, CURLOPT_FORBID_REUSE, req->fresh ? 1L : 0L);
-    curl_easy_setopt(e, CURLOPT_FRESH_CONNECT, req->fresh ? 1L : 0L);
+    curl_easy_setopt(e, CURLOPT_FORBID_REUSE,
+                     req->fresh || (req->conversation && req->conversation_step == 2) ? 1L : 0L);
+    curl_easy_setopt(e, CURLOPT_FRESH_CONNECT,
+                     req->fresh || (req->conversation && req->conversation_step == 1) ? 1L : 0L);
     if (!req->fresh)
         curl_easy_setopt(e, CURLOPT_SHARE, tls_session_share());
+    if (req->http1_only)
+        curl_easy_setopt(e, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_1_1);
     curl_easy_setopt(e, CURLOPT_USERAGENT, "exprobe/" XP_VERSION);
     /* The report is the view from this host: never through a proxy named
      * in the environment (http_proxy, HTTPS_PROXY, ALL_PROXY). */
@@ -384,7 +412,20 @@ xp_http_start(struct xp_loop *loop, const struct xp_http_req *req, xp_http_cb cb
         curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
         curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 0L);
         curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 0L);
-        curl_easy_setopt(e, CURLOPT_SSL_CIPHER_LIST, "ALL:@SECLEVEL=0");
+        /* curl's pool matches connections on their TLS settings: a
+         * conversation names the same suites plus the exclusion of a cipher
+         * that does not exist ("!xp-conv-N", ignored by OpenSSL), so no
+         * other request -- not even another target's conversation with the
+         * same front end -- is handed its connection, and it is handed no
+         * other. */
+        char ciphers[64];
+
+        if (req->conversation)
+            snprintf(ciphers, sizeof(ciphers), "ALL:!xp-conv-%u:@SECLEVEL=0",
+                     req->conversation);
+        else
+            snprintf(ciphers, sizeof(ciphers), "ALL:@SECLEVEL=0");
+        curl_easy_setopt(e, CURLOPT_SSL_CIPHER_LIST, ciphers);
         curl_easy_setopt(e, CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1);
     }
     h->hdrs = curl_slist_append(h->hdrs, "Expect:");
@@ -400,6 +441,8 @@ xp_http_start(struct xp_loop *loop, const struct xp_http_req *req, xp_http_cb cb
         h->hdrs = curl_slist_append(h->hdrs, sa);
         free(sa);
     }
+    for (i = 0; req->headers && req->headers[i]; i++)
+        h->hdrs = curl_slist_append(h->hdrs, req->headers[i]);
     curl_easy_setopt(e, CURLOPT_HTTPHEADER, h->hdrs);
     if (req->method && strcmp(req->method, "POST") == 0)
         curl_easy_setopt(e, CURLOPT_COPYPOSTFIELDS, req->body ? req->body : "");

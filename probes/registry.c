@@ -8,6 +8,7 @@
 
 extern const struct xp_check_ops xp_check_autodiscover;
 extern const struct xp_check_ops xp_check_preauth;
+extern const struct xp_check_ops xp_check_hybridauth;
 extern const struct xp_check_ops xp_check_cert;
 extern const struct xp_check_ops xp_check_smtp;
 extern const struct xp_check_ops xp_check_dnsbl;
@@ -21,6 +22,7 @@ extern const struct xp_check_ops xp_check_lync;
 const struct xp_check_ops *const xp_checks[] = {
     &xp_check_autodiscover,
     &xp_check_preauth,
+    &xp_check_hybridauth,
     &xp_check_cert,
     &xp_check_smtp,
     &xp_check_dnsbl,

@@ -157,6 +157,41 @@ xp_autod_parse(const char *body, size_t len, struct xp_autod_resp *out)
     return XP_XMLRC_OK;
 }
 
+/*
+ * The SOAP header's ServerVersionInfo as "15.2.1748.24": Autodiscover writes
+ * the numbers as child elements, EWS as attributes; both are read. Empty
+ * when absent or not four numbers.
+ */
+static void
+read_server_version(xmlNodePtr root, char *buf, size_t len)
+{
+    static const char *const part[] = { "MajorVersion", "MinorVersion", "MajorBuildNumber",
+                                        "MinorBuildNumber" };
+    xmlNodePtr svi = find(root, "ServerVersionInfo");
+    unsigned long v[4];
+    size_t i;
+
+    buf[0] = '\0';
+    if (!svi)
+        return;
+    for (i = 0; i < 4; i++) {
+        char t[16] = "";
+        xmlChar *a = xmlGetProp(svi, (const xmlChar *)part[i]);
+        char *end;
+
+        if (a) {
+            snprintf(t, sizeof(t), "%s", (const char *)a);
+            xmlFree(a);
+        } else {
+            text_of(svi, part[i], t, sizeof(t));
+        }
+        v[i] = strtoul(t, &end, 10);
+        if (!t[0] || *end || v[i] > 99999)
+            return;
+    }
+    snprintf(buf, len, "%lu.%lu.%lu.%lu", v[0], v[1], v[2], v[3]);
+}
+
 enum xp_xml_rc
 xp_fedinfo_parse(const char *body, size_t len, struct xp_fedinfo *out)
 {
@@ -178,6 +213,7 @@ xp_fedinfo_parse(const char *body, size_t len, struct xp_fedinfo *out)
         if (!out->fault[0])
             text_of(fault, "Text", out->fault, sizeof(out->fault));
     }
+    read_server_version(root, out->server_version, sizeof(out->server_version));
     resp = find(root, "GetFederationInformationResponseMessage");
     if (resp) {
         text_of(resp, "ErrorCode", out->error_code, sizeof(out->error_code));

@@ -9,6 +9,7 @@
 #include "xp_cert.h"
 #include "xp_check.h"
 #include "xp_exo.h"
+#include "xp_expect.h"
 #include "xp_preflight.h"
 
 #include <ctype.h>
@@ -42,6 +43,7 @@ struct item_def {
     int need_ok;                  /* "ready" also needs an R_OK finding */
     const char *why_no_ok;        /* unknown because no R_OK finding */
     const char *fix_unknown;      /* how to find out */
+    int classic_only;             /* ready by design with hybrid = modern (Hybrid Agent) */
     struct rule rules[MAX_RULES];
 };
 
@@ -170,6 +172,34 @@ old_protocol(const struct xp_finding *f)
     return p && xp_tls_protocol_rule(p) != NULL;   /* cert.c's one protocol table */
 }
 
+/* The run's --expect, or NULL for a model without an engine (unit tests). */
+static const struct xp_expect *
+target_expect(const struct xp_target *t)
+{
+    if (!t || !t->nchecks || !t->run || !t->run->engine)
+        return NULL;
+    return xp_check_expect(t->checks[0]);
+}
+
+/* Outlook Anywhere (RPC over HTTP) declared in use: only then does its
+ * msstd: name matter (RPC/HTTP is legacy; MAPI over HTTP is the default). */
+static int
+outlook_anywhere(const struct xp_finding *f)
+{
+    const struct xp_expect *e = target_expect(f->check->target);
+
+    return e && e->outlook_anywhere == 1;
+}
+
+/* The build can use the dedicated Exchange hybrid app (April 2025 HU+). */
+static int
+hybrid_app_ready(const struct xp_finding *f)
+{
+    const char *v = ev_str(f, "hybrid_app_ready");
+
+    return v && strcmp(v, "yes") == 0;
+}
+
 /* ---- the checklist ---- */
 
 #define W XP_SEV_WARN
@@ -177,6 +207,28 @@ old_protocol(const struct xp_finding *f)
 #define I XP_SEV_INFO
 
 static const struct item_def items[XP_PF_NITEMS] = {
+    /* In the order an admin fixes things: the domain and its records, the
+     * certificates, the Exchange build, publishing, authentication, mail flow. */
+    {
+        .id = "domain_verification",
+        .title = "Domain verification record present",
+        .needs = { "cname" },
+        .need_ok = 1,
+        .why_no_ok = "The verification record was not looked for (no Office 365 records: "
+                     "on-premises deployment)",
+        .fix_unknown = "Give the code from the Microsoft 365 admin center in --expect "
+                       "(verification = msNNNNNNNN, deployment = hybrid).",
+        .rules = {
+            { XP_TXT_VERIFICATION_MISSING, R_BLOCK, W, NULL, NULL, NULL },
+            { XP_TXT_VERIFICATION_MISSING, R_UNKNOWN, I, NULL, NULL,
+              "Give the code from the Microsoft 365 admin center in --expect "
+              "(verification = msNNNNNNNN) to require its record." },
+            { XP_CNAME_WRONG_TARGET, R_BLOCK, W, about_verification, NULL, NULL },
+            { XP_CNAME_DNS_ERROR, R_UNKNOWN, I, about_verification, NULL, NULL },
+            { XP_TXT_VERIFICATION_FOUND, R_OK, I, NULL, NULL, NULL },
+            END,
+        },
+    },
     {
         .id = "autodiscover",
         .title = "Autodiscover published and reachable from outside",
@@ -210,34 +262,6 @@ static const struct item_def items[XP_PF_NITEMS] = {
         },
     },
     {
-        .id = "no_preauth",
-        .title = "No pre-authentication on /autodiscover/autodiscover.svc, /EWS/Exchange.asmx "
-                 "and /EWS/mrsproxy.svc",
-        .needs = { "preauth" },
-        .fix_unknown = "Make sure the reverse proxy publishes these paths with pass-through "
-                       "authentication (Exchange authenticates).",
-        .rules = {
-            { XP_PREAUTH_DETECTED, R_BLOCK, W, NULL, NULL, NULL },
-            { XP_MRSPROXY_UNREACHABLE, R_BLOCK, W, NULL, NULL, NULL },
-            END,
-        },
-    },
-    {
-        .id = "federation",
-        .title = "Anonymous GetFederationInformation answered",
-        .needs = { "preauth" },
-        .need_ok = 1,
-        .why_no_ok = "No GetFederationInformation answer was seen",
-        .fix_unknown = "POST GetFederationInformation to "
-                       "https://autodiscover.DOMAIN/autodiscover/autodiscover.svc without "
-                       "credentials: Exchange must answer 200 with a SOAP body.",
-        .rules = {
-            { XP_FEDERATION_INFO_FAILED, R_BLOCK, W, NULL, NULL, NULL },
-            { XP_FEDERATION_INFO_OK, R_OK, I, NULL, NULL, NULL },
-            END,
-        },
-    },
-    {
         .id = "certificates",
         .title = "Certificates valid for the published names and usable for the TLS "
                  "connectors",
@@ -250,7 +274,7 @@ static const struct item_def items[XP_PF_NITEMS] = {
             { XP_CERT_NOT_YET_VALID, R_BLOCK, F, NULL, NULL, NULL },
             { XP_CERT_UNTRUSTED, R_BLOCK, F, NULL, NULL, NULL },
             { XP_CERT_SELF_SIGNED, R_BLOCK, F, NULL, NULL, NULL },
-            { XP_CERT_MSSTD_MISMATCH, R_BLOCK, F, NULL, NULL, NULL },
+            { XP_CERT_MSSTD_MISMATCH, R_BLOCK, F, outlook_anywhere, NULL, NULL },
             { XP_CERT_HANDSHAKE_FAILED, R_BLOCK, F, NULL, NULL, NULL },
             { XP_CERT_CONNECT_FAILED, R_BLOCK, F, NULL, NULL, NULL },
             { XP_CERT_WRONG_PURPOSE, R_BLOCK, F, NULL, NULL, NULL },
@@ -273,6 +297,121 @@ static const struct item_def items[XP_PF_NITEMS] = {
             { XP_CERT_CN_ONLY, R_NOTE, I, NULL, NULL, NULL },
             { XP_CERT_MSSTD_SAN_ONLY, R_NOTE, I, NULL, NULL, NULL },
             { XP_CONNECTOR_CERT_MISMATCH, R_BLOCK, W, NULL, NULL, NULL },
+            END,
+        },
+    },
+    {
+        .id = "exchange_build",
+        .title = "Exchange build in support",
+        .needs = { "preauth" },
+        .need_ok = 1,
+        .why_no_ok = "The Exchange build was not visible anonymously",
+        .fix_unknown = "Look up the build (Get-ExchangeServer | fl AdminDisplayVersion) in "
+                       "Microsoft's build numbers list: Exchange SE, latest CU and SU.",
+        .rules = {
+            { XP_EXCHANGE_UNSUPPORTED, R_BLOCK, W, NULL, NULL, NULL },
+            { XP_EXCHANGE_BUILD, R_OK, I, NULL, NULL, NULL },
+            END,
+        },
+    },
+    {
+        .id = "hybrid_app",
+        .title = "Build ready for the dedicated Exchange hybrid app (April 2025 HU or later)",
+        .needs = { "preauth" },
+        .need_ok = 1,
+        .why_no_ok = "The update level of the build was not visible anonymously (only the "
+                     "CU, or no build at all)",
+        .fix_unknown = "Check that every Exchange server runs the April 2025 HU or later, then "
+                       "run the current Hybrid Configuration Wizard (it creates the dedicated "
+                       "hybrid app); HealthChecker shows whether the app is configured.",
+        .rules = {
+            { XP_EXCHANGE_BELOW_HYBRID_APP_BUILD, R_BLOCK, I, NULL, NULL, NULL },
+            { XP_EXCHANGE_BUILD, R_OK, I, hybrid_app_ready,
+              "The build can use the dedicated hybrid app (whether the app is configured is "
+              "not visible from outside: the current HCW or "
+              "ConfigureExchangeHybridApplication.ps1 creates it)", NULL },
+            END,
+        },
+    },
+    {
+        .id = "no_preauth",
+        .title = "No pre-authentication on /autodiscover/autodiscover.svc, /EWS/Exchange.asmx "
+                 "and /EWS/mrsproxy.svc",
+        .needs = { "preauth" },
+        .fix_unknown = "Make sure the reverse proxy publishes these paths with pass-through "
+                       "authentication (Exchange authenticates).",
+        .classic_only = 1,
+        .rules = {
+            { XP_PREAUTH_DETECTED, R_BLOCK, W, NULL, NULL, NULL },
+            { XP_MRSPROXY_UNREACHABLE, R_BLOCK, W, NULL, NULL, NULL },
+            END,
+        },
+    },
+    {
+        .id = "federation",
+        .title = "Anonymous GetFederationInformation answered",
+        .needs = { "preauth" },
+        .need_ok = 1,
+        .why_no_ok = "No GetFederationInformation answer was seen",
+        .fix_unknown = "POST GetFederationInformation to "
+                       "https://autodiscover.DOMAIN/autodiscover/autodiscover.svc without "
+                       "credentials: Exchange must answer 200 with a SOAP body.",
+        .classic_only = 1,
+        .rules = {
+            { XP_FEDERATION_INFO_FAILED, R_BLOCK, W, NULL, NULL, NULL },
+            { XP_FEDERATION_INFO_OK, R_OK, I, NULL, NULL, NULL },
+            END,
+        },
+    },
+    {
+        .id = "hma",
+        .title = "Hybrid modern authentication: Exchange's Bearer challenge names the "
+                 "domain's tenant and Entra ID",
+        .needs = { "hybridauth" },
+        .need_ok = 1,
+        .why_no_ok = "No Exchange path answered the empty Bearer token with a 401",
+        .fix_unknown = "Give an address (user@DOMAIN) or the EWS/EAS host with --hosts so "
+                       "their Bearer challenge is read.",
+        .rules = {
+            { XP_HMA_NO_AUTHORIZATION_URI, R_BLOCK, W, NULL, NULL, NULL },
+            { XP_HMA_TENANT_MISMATCH, R_BLOCK, W, NULL, NULL, NULL },
+            { XP_HMA_NOT_ENABLED, R_BLOCK, W, NULL, NULL, NULL },
+            { XP_HMA_ENABLED, R_OK, I, NULL, NULL, NULL },
+            { XP_HMA_NOT_ENABLED, R_OK, I, NULL,
+              "Hybrid modern authentication is not enabled, and not required (hma = yes in "
+              "--expect requires it)", NULL },
+            END,
+        },
+    },
+    {
+        .id = "auth_front_end",
+        .title = "Windows authentication completes through the front end (NTLM kept alive, "
+                 "no HTTP/2, Extended Protection respected)",
+        .needs = { "hybridauth" },
+        .fix_unknown = "Run hybridauth against the published EWS/MAPI host (--hosts).",
+        .rules = {
+            { XP_AUTH_NTLM_BROKEN, R_BLOCK, W, NULL, NULL, NULL },
+            { XP_AUTH_H2_WINDOWS_AUTH, R_BLOCK, W, NULL, NULL, NULL },
+            { XP_EP_PROXY_RISK, R_UNKNOWN, W, NULL,
+              "A non-IIS front end answers for a build with Extended Protection on: whether "
+              "it offloads TLS (unsupported) cannot be seen from outside",
+              "Bridge TLS with Exchange's own certificate on the front end, or pass TCP "
+              "through; never offload TLS. Once confirmed, add ignore = EP_PROXY_RISK to "
+              "--expect." },
+            END,
+        },
+    },
+    {
+        .id = "tls12",
+        .title = "TLS 1.2 available (HTTPS and SMTP)",
+        .needs = { "cert", "smtp" },
+        .fix_unknown = "Make sure the HTTPS and SMTP endpoints negotiate TLS 1.2 or later.",
+        .rules = {
+            { XP_CERT_WEAK, R_BLOCK, W, old_protocol,
+              NULL, "Enable TLS 1.2 on the server (Office 365 refuses older protocols)." },
+            { XP_SMTP_TLS_OLD_PROTOCOL, R_BLOCK, W, NULL, NULL, NULL },
+            { XP_CERT_OK, R_NOTE, I, NULL, NULL, NULL },
+            { XP_TLS_WEAK_KEY_EXCHANGE, R_NOTE, I, NULL, NULL, NULL },
             END,
         },
     },
@@ -349,40 +488,6 @@ static const struct item_def items[XP_PF_NITEMS] = {
             { XP_DNSBL_CLEAN, R_OK, I, NULL, NULL, NULL },
             { XP_DNSBL_QUERY_FAILED, R_UNKNOWN, I, NULL, NULL, NULL },
             { XP_DNSBL_ZONE_UNRELIABLE, R_NOTE, I, NULL, NULL, NULL },
-            END,
-        },
-    },
-    {
-        .id = "domain_verification",
-        .title = "Domain verification record present",
-        .needs = { "cname" },
-        .need_ok = 1,
-        .why_no_ok = "The verification record was not looked for (no Office 365 records: "
-                     "on-premises deployment)",
-        .fix_unknown = "Give the code from the Microsoft 365 admin center in --expect "
-                       "(verification = msNNNNNNNN, deployment = hybrid).",
-        .rules = {
-            { XP_TXT_VERIFICATION_MISSING, R_BLOCK, W, NULL, NULL, NULL },
-            { XP_TXT_VERIFICATION_MISSING, R_UNKNOWN, I, NULL, NULL,
-              "Give the code from the Microsoft 365 admin center in --expect "
-              "(verification = msNNNNNNNN) to require its record." },
-            { XP_CNAME_WRONG_TARGET, R_BLOCK, W, about_verification, NULL, NULL },
-            { XP_CNAME_DNS_ERROR, R_UNKNOWN, I, about_verification, NULL, NULL },
-            { XP_TXT_VERIFICATION_FOUND, R_OK, I, NULL, NULL, NULL },
-            END,
-        },
-    },
-    {
-        .id = "tls12",
-        .title = "TLS 1.2 available (HTTPS and SMTP)",
-        .needs = { "cert", "smtp" },
-        .fix_unknown = "Make sure the HTTPS and SMTP endpoints negotiate TLS 1.2 or later.",
-        .rules = {
-            { XP_CERT_WEAK, R_BLOCK, W, old_protocol,
-              NULL, "Enable TLS 1.2 on the server (Office 365 refuses older protocols)." },
-            { XP_SMTP_TLS_OLD_PROTOCOL, R_BLOCK, W, NULL, NULL, NULL },
-            { XP_CERT_OK, R_NOTE, I, NULL, NULL, NULL },
-            { XP_TLS_WEAK_KEY_EXCHANGE, R_NOTE, I, NULL, NULL, NULL },
             END,
         },
     },
@@ -477,6 +582,14 @@ eval_item(const struct xp_target *t, const struct item_def *def, struct xp_pf_it
 
     it->id = def->id;
     it->title = def->title;
+    if (def->classic_only && target_expect(t) &&
+        target_expect(t)->hybrid_kind == XP_HYBRID_MODERN) {
+        it->state = XP_PF_READY;
+        it->why = xstrdup("Modern Hybrid (hybrid = modern): Exchange Online reaches EWS, "
+                          "Autodiscover and MRSProxy through the Hybrid Agent, so these paths "
+                          "need not be published");
+        return;
+    }
     for (i = 0; i < t->nchecks; i++) {
         const struct xp_finding *f;
 

@@ -59,6 +59,7 @@ enum {
     OPT_TRUST_ANCHOR,
     OPT_PARALLEL,
     OPT_UNORDERED,
+    OPT_NO_CLOUD_LOOKUPS,
 };
 
 static const struct option long_options[] = {
@@ -89,6 +90,7 @@ static const struct option long_options[] = {
     { "explain", required_argument, NULL, OPT_EXPLAIN },
     { "parallel", required_argument, NULL, OPT_PARALLEL },
     { "unordered", no_argument, NULL, OPT_UNORDERED },
+    { "no-cloud-lookups", no_argument, NULL, OPT_NO_CLOUD_LOOKUPS },
     { "verbose", no_argument, NULL, 'v' },
     { "quiet", no_argument, NULL, 'q' },
     { "no-color", no_argument, NULL, OPT_NO_COLOR },
@@ -153,7 +155,8 @@ xp_cli_usage(FILE *out)
 "                           resolvers to ask instead of the system's\n"
 "                           (IPv6 as [ADDR]:PORT); how to test internal vs\n"
 "                           external DNS\n"
-"      --expect FILE        tenant expectations (deployment kind, cloud\n"
+"      --expect FILE        tenant expectations (deployment kind, hybrid =\n"
+"                           classic|modern, hma = yes, cloud\n"
 "                           worldwide|gcchigh|dod|21vianet, verification code,\n"
 "                           tenant and DKIM selectors, lync none|online|onprem,\n"
 "                           federation, intune, msstd name, hosts, ignore):\n"
@@ -195,6 +198,17 @@ xp_cli_usage(FILE *out)
 "      --user UPN           authenticated Autodiscover as UPN; the password comes\n"
 "                           from EXPROBE_PASSWORD or a no-echo prompt, and goes\n"
 "                           only over verified https to hosts in DOMAIN\n"
+"      --user UPN           authenticated Autodiscover as UPN (on-premises only:\n"
+"                           Exchange Online refuses Basic since 2022); the\n"
+"                           password comes from EXPROBE_PASSWORD or a no-echo\n"
+"                           prompt (never empty), and goes only over verified\n"
+"                           https to hosts in DOMAIN\n"
+    , out);
+    /* Split: ISO C's bound on a string literal (4095). */
+    fputs(
+"      --no-cloud-lookups   send nothing to Microsoft's public endpoints (the\n"
+"                           tenant's OpenID configuration, Exchange Online's\n"
+"                           Autodiscover v2): for air-gapped runs\n"
 "      --timeout SECONDS    per network operation (0.001-300, default 10)\n"
 "      --max-time SECONDS   bound on all checks of one target (0.001-3600,\n"
 "                           default 60)\n"
@@ -829,6 +843,9 @@ xp_cli_parse(struct xp_options *o, int argc, char **argv)
         case OPT_PREFLIGHT:
             o->preflight = 1;
             break;
+        case OPT_NO_CLOUD_LOOKUPS:
+            o->no_cloud_lookups = 1;
+            break;
         case OPT_DNS_SERVER:
             check_servers(optarg);
             o->dns_servers = optarg;
@@ -978,6 +995,11 @@ xp_cli_parse(struct xp_options *o, int argc, char **argv)
         o->password = xp_prompt_password(o->user, err, sizeof(err));
         if (!o->password)
             usage_error("%s", err);
+        /* An empty password would be sent as one (and lock accounts on
+         * some front ends): refused before any request. */
+        if (!o->password[0])
+            usage_error("--user %s: the password is empty (EXPROBE_PASSWORD or the prompt)",
+                        o->user);
     }
     o->progress = !o->quiet && !o->tui && isatty(STDERR_FILENO);
 }

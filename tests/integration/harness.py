@@ -412,8 +412,8 @@ def assert_usage_error(r, mention=None):
 # --------------------------------------------------------------------------
 # the SPEC JSON shape
 
-CHECK_IDS = {"autodiscover", "preauth", "cert", "smtp", "dnsbl", "dane", "mtasts", "dkim", "dmarc",
-             "cname", "lync"}
+CHECK_IDS = {"autodiscover", "preauth", "hybridauth", "cert", "smtp", "dnsbl", "dane", "mtasts",
+             "cname", "lync", "dkim", "dmarc"}
 RFC3339_UTC = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$"
 
 

@@ -253,7 +253,7 @@ def test_preflight_testcases():
     s = root.find("testsuite")
     pf = [c for c in s.findall("testcase") if c.get("classname", "").startswith(
         "exprobe.preflight.")]
-    assert_true(len(pf) == 8, "%d pre-flight testcases, expected 8" % len(pf))
+    assert_true(len(pf) == 12, "%d pre-flight testcases, expected 12" % len(pf))
     dv = case(root, "exprobe.preflight.domain_verification")
     f = dv.find("failure")
     assert_true(f is not None, "the blocked domain_verification item is not a failure")

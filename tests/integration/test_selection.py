@@ -14,7 +14,8 @@ def ids(doc):
 
 
 def test_minus_id_removes_from_default_set():
-    r = run(*lab_args("-f", "json", "-c", "-autodiscover,-preauth,-cert,-smtp,-dnsbl,-dane,-dkim,-dmarc,-mtasts",
+    r = run(*lab_args("-f", "json", "-c",
+                      "-autodiscover,-preauth,-hybridauth,-cert,-smtp,-dnsbl,-dane,-dkim,-dmarc,-mtasts",
                       "cloud.test"))
     doc = parse_json(r)
     assert_eq(sorted(ids(doc)), ["cname", "lync"], "checks left by -c -ID,...")
@@ -22,7 +23,8 @@ def test_minus_id_removes_from_default_set():
 
 
 def test_all_minus_id():
-    r = run(*lab_args("-f", "json", "-c", "all,-dnsbl", "-c", "-smtp,-autodiscover,-preauth,-cert,-dane,-dkim,-dmarc,-mtasts",
+    r = run(*lab_args("-f", "json", "-c", "all,-dnsbl", "-c",
+                      "-smtp,-autodiscover,-preauth,-hybridauth,-cert,-dane,-dkim,-dmarc,-mtasts",
                       "cloud.test"))
     doc = parse_json(r)
     assert_eq(sorted(ids(doc)), ["cname", "lync"], "checks of -c all,-dnsbl -c -smtp,...")

@@ -257,6 +257,20 @@ for h in autodiscover-s.outlook.com autodiscover.tmg.test autodiscover.uag.test 
 done
 # The bulk bench's Autodiscover hosts ad0-ad2.b17.test (tests/bench/bulk.py)
 leaf ad.b17.test "DNS:*.b17.test,DNS:*.slow.b17.test" -cn "*.b17.test"
+# ---- hybrid modern auth / build / front-end hosts (hybridauth, preauth; *15.test) ----
+leaf mail.hma15.test "DNS:mail.hma15.test,DNS:autodiscover.hma15.test"
+leaf mail.hmanouri15.test "DNS:mail.hmanouri15.test,DNS:autodiscover.hmanouri15.test"
+leaf mail.hmaother15.test "DNS:mail.hmaother15.test,DNS:autodiscover.hmaother15.test"
+leaf mail.hmanone15.test "DNS:mail.hmanone15.test,DNS:autodiscover.hmanone15.test"
+leaf mail.ex2019-15.test "DNS:mail.ex2019-15.test,DNS:autodiscover.ex2019-15.test"
+leaf mail.ex2016-15.test "DNS:mail.ex2016-15.test,DNS:autodiscover.ex2016-15.test"
+leaf mail.ntlmbreak15.test "DNS:mail.ntlmbreak15.test,DNS:autodiscover.ntlmbreak15.test"
+leaf mail.h2ntlm15.test "DNS:mail.h2ntlm15.test,DNS:autodiscover.h2ntlm15.test"
+leaf mail.epproxy15.test "DNS:mail.epproxy15.test,DNS:autodiscover.epproxy15.test"
+leaf mail.v2html15.test "DNS:mail.v2html15.test,DNS:autodiscover.v2html15.test"
+leaf mail.v2loop15.test "DNS:mail.v2loop15.test,DNS:autodiscover.v2loop15.test"
+leaf outlook.office365.com "DNS:outlook.office365.com"
+leaf login.microsoftonline.com "DNS:login.microsoftonline.com"
 # IPv6 only (AAAA ::1, no A): v6.test's Autodiscover and cert --hosts' v6only
 leaf autodiscover.v6.test "DNS:autodiscover.v6.test,DNS:v6only.certs.test"
 

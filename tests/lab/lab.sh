@@ -133,7 +133,7 @@ logfiles() {
 where() {
     case "$1" in
         named)     echo "$DNS_ADDR:53" ;;
-        nginx)     echo "127.0.1.10-.117,127.0.11.20-.30,127.0.12.10-.46,127.0.17.30-.32,[::1]:443" ;;
+        nginx)     echo "127.0.1.10-.117,127.0.11.20-.30,127.0.12.10-.46,127.0.15.2-.20,127.0.17.30-.32,[::1]:443" ;;
         blackhole) echo "$BH_ADDR:53" ;;
         tlsstall)  echo "$STALL_ADDR:$TLS_PORT" ;;
         tlsgarbage) echo "$GARBAGE_ADDR:$TLS_PORT" ;;

@@ -99,6 +99,20 @@ q autodiscover.outlook.com A 127.0.1.40
 q anything.mail.protection.outlook.com A 127.0.1.41
 q spf.protection.outlook.com TXT '"v=spf1 ip4:127.0.1.41 -all"'
 q ps.microsoftonline.com A 127.0.1.42
+q login.microsoftonline.com A 127.0.15.3
+q outlook.office365.com A 127.0.15.2
+q mail.nocloud15.test A 127.0.15.10
+q mail.hma15.test A 127.0.15.10
+q mail.hmanouri15.test A 127.0.15.11
+q mail.hmaother15.test A 127.0.15.12
+q mail.hmanone15.test A 127.0.15.13
+q mail.ex2019-15.test A 127.0.15.14
+q mail.ex2016-15.test A 127.0.15.15
+q mail.ntlmbreak15.test A 127.0.15.16
+q mail.h2ntlm15.test A 127.0.15.17
+q mail.epproxy15.test A 127.0.15.18
+q mail.v2html15.test A 127.0.15.19
+q mail.v2loop15.test A 127.0.15.20
 q sipdir.online.lync.com A 127.0.1.20
 q sipfed.online.lync.com A 127.0.1.21
 q webdir.online.lync.com A 127.0.1.22

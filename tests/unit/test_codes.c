@@ -40,6 +40,7 @@ static const char *const spec_prefixes[] = {
     "DOMAIN_", "RESOLVER_", "CHECK_", "AUTOD_", "XML_", "PREAUTH_", "FEDERATION_", "MRSPROXY_", "CERT_", "SMTP_",
     "DNSBL_", "CONNECTOR_", "CNAME_", "TXT_", "MX_", "SPF_", "LYNC_", "TLS_", "DANE_", "MTASTS_",
     "TLSRPT_", "DKIM_", "DMARC_", "VERIFICATION_MX_LEFTOVER",
+    "EXCHANGE_", "AUTODV2_", "HMA_", "AUTH_", "EP_",
 };
 
 /* SPEC's check ids ("Checks"): a code row may name one whose check is

@@ -187,10 +187,10 @@ junit__preflight__one_testcase_per_item(void **state)
     expect_well_formed(buf, len);
     for (p = buf; (p = strstr(p, "classname=\"exprobe.preflight.")); p++)
         n++;
-    assert_int_equal(n, 8);
+    assert_int_equal(n, 12);
     assert_non_null(strstr(buf, "<property name=\"preflight\" value=\"ready: "));
-    /* 3 checks + 8 items */
-    assert_non_null(strstr(buf, "<testsuite name=\"contoso.test\" tests=\"11\""));
+    /* 3 checks + 12 items */
+    assert_non_null(strstr(buf, "<testsuite name=\"contoso.test\" tests=\"15\""));
     free(buf);
 }
 

@@ -26,6 +26,7 @@ static const char *const cert_after[] = { "autodiscover", "preauth", "smtp", "ly
 static const struct xp_check_ops ops[] = {
     { .id = "autodiscover", .title = "Autodiscover" },
     { .id = "preauth", .title = "Pre-authentication" },
+    { .id = "hybridauth", .title = "Hybrid modern authentication" },
     { .id = "cert", .title = "TLS certificates", .after = cert_after },
     { .id = "smtp", .title = "SMTP" },
     { .id = "dnsbl", .title = "DNS block lists" },
@@ -113,12 +114,25 @@ add_smtp(struct fx *fx, enum xp_code code, const char *host, const char *msg)
     return f;
 }
 
+/* The 2026 items ready: an Exchange SE build (hybrid app ready), HMA. */
+static void
+build_and_hma_ok(struct fx *fx)
+{
+    struct xp_finding *f = xp_finding_new(chk(fx, "preauth"), NULL, XP_EXCHANGE_BUILD, "%s",
+                                          "Exchange Server SE RTM May26HU");
+
+    xp_ev_str(f, "hybrid_app_ready", "yes");
+    xp_finding_add(f);
+    add(fx, "hybridauth", XP_HMA_ENABLED, "Exchange answers with the Bearer challenge");
+}
+
 static void
 healthy(struct fx *fx)
 {
     add_smtp(fx, XP_SMTP_OK, "mail.contoso.test", "mail.contoso.test offers STARTTLS");
     add(fx, "autodiscover", XP_AUTOD_OK, "Autodiscover answers");
     add(fx, "preauth", XP_FEDERATION_INFO_OK, "GetFederationInformation answered");
+    build_and_hma_ok(fx);
     add(fx, "cert", XP_CERT_OK, "All certificates are valid");
     add(fx, "dnsbl", XP_DNSBL_CLEAN, "192.0.2.1 is on no list");
     add(fx, "cname", XP_TXT_VERIFICATION_FOUND, "MS=ms12345678 is published");
@@ -205,7 +219,7 @@ preflight__healthy_run__ready_yes(void **state)
     assert_int_equal(fx->pf.blockers, 0);
     assert_int_equal(fx->pf.unknown, 0);
     xp_preflight_verdict(&fx->pf, verdict, sizeof(verdict));
-    assert_string_equal(verdict, "ready: yes \xE2\x80\x94 all 8 items ready");
+    assert_string_equal(verdict, "ready: yes \xE2\x80\x94 all 12 items ready");
     assert_string_equal(item(fx, "domain_verification")->why, "MS=ms12345678 is published");
     assert_true(has_code(item(fx, "domain_verification"), XP_TXT_VERIFICATION_FOUND));
 }
@@ -213,9 +227,11 @@ preflight__healthy_run__ready_yes(void **state)
 static void
 preflight__item_ids__stable_and_ordered(void **state)
 {
-    static const char *const want[] = { "autodiscover", "no_preauth", "federation",
-                                        "certificates", "inbound_tls", "sending_ip",
-                                        "domain_verification", "tls12" };
+    /* In the order an admin fixes things (issue 15). */
+    static const char *const want[] = { "domain_verification", "autodiscover", "certificates",
+                                        "exchange_build", "hybrid_app", "no_preauth",
+                                        "federation", "hma", "auth_front_end", "tls12",
+                                        "inbound_tls", "sending_ip" };
     struct fx *fx = *state;
     size_t i;
 
@@ -297,6 +313,7 @@ preflight__verification_cname_wrong__verification_blocks(void **state)
                        "Verification CNAME ms11111111.contoso.test points to ps.wrong.test");
     xp_ev_str(f, "query", "CNAME ms11111111.contoso.test");
     xp_finding_add(f);
+    build_and_hma_ok(fx);
     eval(fx);
     expect_only_blocker(fx, "domain_verification");
 }
@@ -558,6 +575,7 @@ preflight__verification_missing__blocks_when_expected(void **state)
     add(fx, "dnsbl", XP_DNSBL_CLEAN, "ok");
     add_smtp(fx, XP_SMTP_OK, "mail.contoso.test", "ok");
     add(fx, "cname", XP_TXT_VERIFICATION_MISSING, "No verification record for ms12345678");
+    build_and_hma_ok(fx);
     eval(fx);
     expect_only_blocker(fx, "domain_verification");
 }
@@ -578,6 +596,7 @@ preflight__verification_missing_info__unknown(void **state)
     f = xp_finding_new(chk(fx, "cname"), NULL, XP_TXT_VERIFICATION_MISSING, "No MS= record");
     xp_finding_severity(f, XP_SEV_INFO);
     xp_finding_add(f);
+    build_and_hma_ok(fx);
     eval(fx);
     it = item(fx, "domain_verification");
     assert_int_equal(it->state, XP_PF_UNKNOWN);
@@ -638,10 +657,10 @@ preflight__check_left_out__unknown(void **state)
     expect_state(fx, "tls12", XP_PF_UNKNOWN);
     assert_int_equal(fx->pf.ready, -1);
     assert_int_equal(fx->pf.blockers, 0);
-    assert_int_equal(fx->pf.unknown, 7);
+    assert_int_equal(fx->pf.unknown, 11);
     xp_preflight_verdict(&fx->pf, verdict, sizeof(verdict));
     assert_string_equal(verdict,
-                        "ready: unknown \xE2\x80\x94 no blocker found, 7 of 8 items unknown");
+                        "ready: unknown \xE2\x80\x94 no blocker found, 11 of 12 items unknown");
 }
 
 static void

@@ -691,6 +691,31 @@ fedinfo_parse__healthy__every_field(void **state)
     assert_string_equal(F.domains[0], "contoso.onmicrosoft.com");
     assert_string_equal(F.token_issuer, "urn:federation:MicrosoftOnline");
     assert_string_equal(F.fault, "");
+    assert_string_equal(F.server_version, "15.20.6411.14");
+}
+
+/* EWS writes ServerVersionInfo as attributes; a partial one is ignored. */
+static void
+fedinfo_parse__server_version__attributes_or_nothing(void **state)
+{
+    static const char attrs[] =
+        "<s:Envelope xmlns:s=\"" NS_SOAP "\"><s:Header>"
+        "<h:ServerVersionInfo xmlns:h=\"x\" MajorVersion=\"15\" MinorVersion=\"2\" "
+        "MajorBuildNumber=\"2562\" MinorBuildNumber=\"37\"/></s:Header><s:Body>"
+        "<GetFederationInformationResponseMessage><Response><ErrorCode>NoError</ErrorCode>"
+        "</Response></GetFederationInformationResponseMessage></s:Body></s:Envelope>";
+    static const char partial[] =
+        "<s:Envelope xmlns:s=\"" NS_SOAP "\"><s:Header>"
+        "<h:ServerVersionInfo xmlns:h=\"x\"><h:MajorVersion>15</h:MajorVersion>"
+        "<h:MinorBuildNumber>x</h:MinorBuildNumber></h:ServerVersionInfo></s:Header><s:Body>"
+        "<GetFederationInformationResponseMessage><Response><ErrorCode>NoError</ErrorCode>"
+        "</Response></GetFederationInformationResponseMessage></s:Body></s:Envelope>";
+
+    (void)state;
+    assert_int_equal(fedinfo(attrs), XP_XMLRC_OK);
+    assert_string_equal(F.server_version, "15.2.2562.37");
+    assert_int_equal(fedinfo(partial), XP_XMLRC_OK);
+    assert_string_equal(F.server_version, "");
 }
 
 static void
@@ -986,6 +1011,7 @@ main(void)
         TEST(autod_parse__more_protocols_than_max__capped),
         TEST(autod_parse__overlong_values__cut_to_field),
         TEST(fedinfo_parse__healthy__every_field),
+        TEST(fedinfo_parse__server_version__attributes_or_nothing),
         TEST(fedinfo_parse__several_domains__in_order),
         TEST(fedinfo_parse__more_domains_than_max__capped),
         TEST(fedinfo_parse__not_federated__error_code_and_message),

@@ -1,0 +1,1024 @@
+/*
+ * check_hybridauth.c — the `hybridauth` check: hybrid modern authentication
+ * and Windows authentication as Outlook (mobile and desktop) meet them from
+ * outside (modern.md §(b)5 and §(b)7). Nothing here sends a credential.
+ *
+ * 1. Autodiscover v2 (address targets): Exchange Online's endpoint for the
+ *    address (200 = cloud mailbox, 302 = on-premises; skipped with
+ *    --no-cloud-lookups) and the on-premises autodiscover.DOMAIN, for
+ *    ActiveSync and EWS; redirects followed to https only, 5 hops, loops
+ *    caught; JSON read bounded; an HTML page or a sign-in redirect is
+ *    pre-authentication (xp_front_classify). AUTODV2_OK / AUTODV2_FAILED.
+ * 2. The domain's tenant from its anonymous OpenID configuration
+ *    (login.microsoftonline.com; skipped with --no-cloud-lookups).
+ * 3. On every on-premises host learnt (Autodiscover v2 URLs, the hosts
+ *    autodiscover reached, v1 settings with --user, --hosts): the EAS, EWS,
+ *    MAPI and OAB paths with an empty "Authorization: Bearer" — Exchange
+ *    with HMA answers 401 + a Bearer challenge naming client_id,
+ *    trusted_issuers (the tenant) and authorization_uri. HMA_ENABLED,
+ *    HMA_NOT_ENABLED, HMA_NO_AUTHORIZATION_URI, HMA_TENANT_MISMATCH.
+ *    The HTTP version of those answers: HTTP/2 with NTLM/Negotiate offered
+ *    is AUTH_H2_WINDOWS_AUTH. A non-IIS front end before a build with
+ *    Extended Protection on by default (preauth's build) is EP_PROXY_RISK.
+ * 4. NTLM continuity, per host: an NTLM NEGOTIATE (no credentials) on a
+ *    kept-alive HTTP/1.1 connection; the CHALLENGE must come back and the
+ *    connection stay open for the AUTHENTICATE (a second request must
+ *    reuse it). Else AUTH_NTLM_BROKEN. The CHALLENGE's target information
+ *    (server and domain names, Windows build) is evidence.
+ */
+#define _GNU_SOURCE
+#include "xp_check.h"
+#include "xp_expect.h"
+#include "xp_facts.h"
+#include "xp_front.h"
+#include "xp_msjson.h"
+#include "xp_ntlm.h"
+#include "xp_options.h"
+#include "xp_wwwauth.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#define MAX_HOSTS 4
+#define MAX_CHAINS 4
+#define MAX_HOPS 5
+#define MAX_BODY (64 * 1024)
+#define EXO_V2_HOST "outlook.office365.com"
+#define LOGIN_HOST "login.microsoftonline.com"
+
+/* ---- the paths probed on each on-premises host ---- */
+
+enum path_kind { HP_EAS, HP_EWS, HP_MAPI, HP_OAB, HP_COUNT };
+
+static const struct {
+    const char *path;
+    const char *title;
+} paths[HP_COUNT] = {
+    [HP_EAS] = { "/Microsoft-Server-ActiveSync", "Exchange ActiveSync" },
+    [HP_EWS] = { "/EWS/Exchange.asmx", "Exchange Web Services" },
+    [HP_MAPI] = { "/mapi/emsmdb/", "MAPI over HTTP" },
+    [HP_OAB] = { "/OAB/", "Offline address book" },
+};
+
+struct hhost;
+
+struct bearer {
+    struct hhost *host;
+    enum path_kind kind;
+    char path[256];
+    struct xp_step *step;
+    int completed;
+    long status;
+    char error[256];
+    int http_version;
+    struct xp_auth_challenge ch[XP_AUTH_MAX_CHALLENGES];
+    size_t nch;
+    char diag[256];            /* x-ms-diagnostics */
+    char server[128];
+    char via[128];
+    struct xp_front_verdict verdict;
+};
+
+struct ntlm {
+    struct xp_step *step;
+    char path[256];
+    int round;                 /* 1: NEGOTIATE sent, 2: second request on the connection */
+    int completed1, completed2;
+    long status1;
+    char error[256];
+    int challenge;             /* a CHALLENGE came back */
+    int parsed;
+    struct xp_ntlm_challenge ch;
+    int conn_close;            /* "Connection: close" with the CHALLENGE */
+    long new_connections2;     /* 0: the second request reused the connection */
+    unsigned conversation;     /* names its connection (xp_http_req.conversation) */
+    int retried;               /* the conversation was repeated once */
+};
+
+/* Conversations of the whole run, numbered: targets that share a front end
+ * probe it at the same time, each on a connection of its own. */
+static unsigned conversations;
+
+struct hhost {
+    char name[256];
+    int port;
+    char ip[64];
+    char source[64];           /* "Autodiscover v2", "autodiscover", "--hosts" */
+    char eas_path[256], ews_path[256];
+    struct xp_step *step;
+    struct xp_addr_lookup addrs;
+    struct bearer probes[HP_COUNT];
+    struct ntlm ntlm;
+};
+
+/* ---- Autodiscover v2 chains ---- */
+
+struct chain {
+    char label[96];            /* "Exchange Online", "autodiscover.contoso.com" */
+    char protocol[16];         /* ActiveSync, EWS */
+    int cloud_lookup;          /* goes to Microsoft */
+    char url[1024];            /* the hop being fetched */
+    char visited[MAX_HOPS + 1][1024];
+    int hops;
+    struct xp_step *step;
+    struct xp_addr_lookup addrs;
+    int done, ok;
+    char reason[384];
+    const char *reason_code;   /* evidence "reason": html, login_redirect, loop, ... */
+    char product[64];
+    long status;
+    struct xp_autodv2 json;
+};
+
+struct hstate {
+    char email[320];
+    struct chain chains[MAX_CHAINS];
+    size_t nchains;
+    int chains_pending;
+    int openid_asked, openid_ok;
+    char tenant[40];
+    char openid_error[640];
+    struct xp_step *openid_step;
+    struct xp_addr_lookup openid_addrs;
+    char openid_url[512];
+    struct hhost hosts[MAX_HOSTS];
+    size_t nhosts;
+    int probing;               /* phase 2 started */
+};
+
+static void start_hosts(struct xp_check *c);
+
+static const char *
+domain_of(const struct xp_check *c)
+{
+    return c->target->domain;
+}
+
+/* ---- helpers ---- */
+
+static void
+collect_challenges(const struct xp_http_resp *r, struct xp_auth_challenge *ch, size_t *n)
+{
+    size_t i;
+
+    *n = 0;
+    for (i = 0; i < r->nheaders; i++)
+        if (strcasecmp(r->headers[i].name, "WWW-Authenticate") == 0)
+            xp_wwwauth_parse(r->headers[i].value, ch, XP_AUTH_MAX_CHALLENGES, n);
+}
+
+static int
+offers_windows_auth(const struct xp_auth_challenge *ch, size_t n)
+{
+    return xp_wwwauth_find(ch, n, "NTLM") || xp_wwwauth_find(ch, n, "Negotiate");
+}
+
+static int
+microsoft_host(const char *host)
+{
+    return xp_name_ends_with(host, "office365.com") || xp_name_ends_with(host, "outlook.com") ||
+           xp_name_ends_with(host, "microsoftonline.com");
+}
+
+/* ---- phase 1a: Autodiscover v2 ---- */
+
+static void chain_fetch(struct xp_check *c, struct chain *ch);
+
+static void
+chain_end(struct xp_check *c, struct chain *ch, int ok, const char *code, const char *fmt, ...)
+    XP_PRINTF(5, 6);
+
+static void
+chain_end(struct xp_check *c, struct chain *ch, int ok, const char *code, const char *fmt, ...)
+{
+    struct hstate *st = c->state;
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(ch->reason, sizeof(ch->reason), fmt, ap);
+    va_end(ap);
+    ch->done = 1;
+    ch->ok = ok;
+    ch->reason_code = code;
+    xp_step_end(ch->step, ok ? XP_ST_PASS : XP_ST_FAIL, "%s", ch->reason);
+    if (--st->chains_pending == 0)
+        start_hosts(c);
+}
+
+static void
+on_chain_resp(struct xp_check *c, void *arg, const struct xp_http_resp *r)
+{
+    struct chain *ch = arg;
+    struct xp_front_verdict v;
+    const char *ct;
+    char why[160];
+    int i;
+
+    if (!r->completed) {
+        chain_end(c, ch, 0, "unreachable", "%s: %s", ch->url, r->error);
+        return;
+    }
+    ch->status = r->status;
+    xp_front_classify(r, &v);
+    if (v.front == XP_FRONT_PREAUTH) {
+        snprintf(ch->product, sizeof(ch->product), "%s", v.product);
+        chain_end(c, ch, 0, r->status >= 300 && r->status < 400 ? "login_redirect" : "preauth",
+                  "%s answers with %s (%s): a proxy pre-authenticates Autodiscover v2",
+                  ch->url, v.product_name, v.why);
+        return;
+    }
+    if (r->status >= 300 && r->status < 400 && r->location) {
+        char host[256];
+        int port, https;
+
+        xp_step_note(ch->step, "HTTP %ld -> %s", r->status, r->location);
+        if (xp_http_url_parts(r->location, host, sizeof(host), &port, &https) < 0 || !https) {
+            chain_end(c, ch, 0, "insecure_redirect", "%s redirects to %s, not https: not "
+                      "followed", ch->url, r->location);
+            return;
+        }
+        for (i = 0; i <= ch->hops; i++)
+            if (strcmp(ch->visited[i], r->location) == 0) {
+                chain_end(c, ch, 0, "redirect_loop", "redirect loop: %s leads back to %s",
+                          ch->url, r->location);
+                return;
+            }
+        if (ch->hops >= MAX_HOPS) {
+            chain_end(c, ch, 0, "too_many_redirects", "more than %d redirects (last %s)",
+                      MAX_HOPS, r->location);
+            return;
+        }
+        snprintf(ch->url, sizeof(ch->url), "%s", r->location);
+        snprintf(ch->visited[++ch->hops], sizeof(ch->visited[0]), "%s", r->location);
+        chain_fetch(c, ch);
+        return;
+    }
+    ct = xp_http_header(r, "Content-Type");
+    if (r->status == 200 && ct && strcasestr(ct, "html")) {
+        chain_end(c, ch, 0, "html", "%s answers with an HTML page (%s), not JSON: a sign-in "
+                  "page in front of Exchange", ch->url, ct);
+        return;
+    }
+    if (r->status != 200) {
+        chain_end(c, ch, 0, "http_status", "%s answers HTTP %ld%s%s", ch->url, r->status,
+                  v.methods[0] ? ", offering " : "", v.methods);
+        return;
+    }
+    if (r->body_truncated || xp_autodv2_parse(r->body, r->body_len, &ch->json, why,
+                                              sizeof(why)) < 0) {
+        chain_end(c, ch, 0, "not_json", "%s: %s", ch->url,
+                  r->body_truncated ? "answer over the size limit" : why);
+        return;
+    }
+    if (!ch->json.url[0]) {
+        chain_end(c, ch, 0, "error", "%s answers %s: %s", ch->url, ch->json.error_code,
+                  ch->json.error_message);
+        return;
+    }
+    chain_end(c, ch, 1, NULL, "%s: %s", ch->json.protocol[0] ? ch->json.protocol : ch->protocol,
+              ch->json.url);
+}
+
+static void
+on_chain_addr(struct xp_check *c, struct xp_addr_lookup *l)
+{
+    struct chain *ch = l->arg;
+    const char *ip = xp_addrs_pick(l);
+    struct xp_http_req req = { .method = "GET", .max_body = MAX_BODY };
+    static const char *const accept[] = { "Accept: application/json", NULL };
+
+    if (!ip) {
+        chain_end(c, ch, 0, "dns", "%s does not resolve", ch->url);
+        return;
+    }
+    req.url = ch->url;
+    req.connect_ip = ip;
+    req.headers = accept;
+    xp_check_http(c, &req, on_chain_resp, ch);
+}
+
+static void
+chain_fetch(struct xp_check *c, struct chain *ch)
+{
+    char host[256];
+    int port, https;
+
+    if (xp_http_url_parts(ch->url, host, sizeof(host), &port, &https) < 0) {
+        chain_end(c, ch, 0, "bad_url", "cannot parse %s", ch->url);
+        return;
+    }
+    xp_check_addrs(c, &ch->addrs, ch->step, host, on_chain_addr, ch);
+}
+
+static void
+add_chain(struct xp_check *c, const char *label, const char *protocol, int cloud,
+          const char *url)
+{
+    struct hstate *st = c->state;
+    struct chain *ch;
+
+    if (st->nchains >= MAX_CHAINS)
+        return;
+    ch = &st->chains[st->nchains++];
+    snprintf(ch->label, sizeof(ch->label), "%s", label);
+    snprintf(ch->protocol, sizeof(ch->protocol), "%s", protocol);
+    ch->cloud_lookup = cloud;
+    snprintf(ch->url, sizeof(ch->url), "%s", url);
+    snprintf(ch->visited[0], sizeof(ch->visited[0]), "%s", url);
+    ch->step = xp_step_begin(c, NULL, "Autodiscover v2 (%s) at %s", protocol, label);
+    st->chains_pending++;
+}
+
+static void
+start_chains(struct xp_check *c)
+{
+    struct hstate *st = c->state;
+    const struct xp_options *o = xp_check_options(c);
+    static const char *const protos[] = { "ActiveSync", "EWS" };
+    char url[1024], label[300];
+    size_t i;
+
+    for (i = 0; i < 2; i++) {
+        if (!o->no_cloud_lookups) {
+            snprintf(url, sizeof(url), "https://" EXO_V2_HOST
+                     "/autodiscover/autodiscover.json/v1.0/%s?Protocol=%s", st->email, protos[i]);
+            add_chain(c, "Exchange Online", protos[i], 1, url);
+        }
+        if (xp_check_expect(c)->deployment != XP_DEPLOY_CLOUD) {
+            snprintf(label, sizeof(label), "autodiscover.%s", domain_of(c));
+            snprintf(url, sizeof(url), "https://autodiscover.%s/autodiscover/autodiscover.json"
+                     "?Email=%s&Protocol=%s", domain_of(c), st->email, protos[i]);
+            add_chain(c, label, protos[i], 0, url);
+        }
+    }
+    for (i = 0; i < st->nchains; i++)
+        chain_fetch(c, &st->chains[i]);
+}
+
+/* ---- phase 1b: the tenant ---- */
+
+static void
+on_openid(struct xp_check *c, void *arg, const struct xp_http_resp *r)
+{
+    struct hstate *st = c->state;
+    struct xp_openid o;
+    char why[160];
+
+    (void)arg;
+    if (!r->completed) {
+        snprintf(st->openid_error, sizeof(st->openid_error), "%s", r->error);
+    } else if (xp_openid_parse(r->body, r->body_len, &o, why, sizeof(why)) < 0) {
+        snprintf(st->openid_error, sizeof(st->openid_error), "HTTP %ld, %s", r->status, why);
+    } else if (o.tenant[0]) {
+        snprintf(st->tenant, sizeof(st->tenant), "%s", o.tenant);
+        st->openid_ok = 1;
+    } else {
+        snprintf(st->openid_error, sizeof(st->openid_error), "%s%s%s",
+                 o.error[0] ? o.error : "no tenant in the issuer",
+                 o.error_description[0] ? ": " : "", o.error_description);
+    }
+    if (st->openid_ok)
+        xp_step_end(st->openid_step, XP_ST_INFO, "tenant %s", st->tenant);
+    else
+        xp_step_end(st->openid_step, XP_ST_INFO, "no tenant: %s", st->openid_error);
+}
+
+static void
+on_openid_addr(struct xp_check *c, struct xp_addr_lookup *l)
+{
+    struct hstate *st = c->state;
+    const char *ip = xp_addrs_pick(l);
+    struct xp_http_req req = { .method = "GET", .max_body = MAX_BODY };
+
+    if (!ip) {
+        snprintf(st->openid_error, sizeof(st->openid_error), LOGIN_HOST " does not resolve");
+        xp_step_end(st->openid_step, XP_ST_INFO, "%s", st->openid_error);
+        return;
+    }
+    req.url = st->openid_url;
+    req.connect_ip = ip;
+    xp_check_http(c, &req, on_openid, NULL);
+}
+
+static void
+start_openid(struct xp_check *c)
+{
+    struct hstate *st = c->state;
+
+    st->openid_asked = 1;
+    snprintf(st->openid_url, sizeof(st->openid_url),
+             "https://" LOGIN_HOST "/%s/v2.0/.well-known/openid-configuration", domain_of(c));
+    st->openid_step = xp_step_begin(c, NULL, "Tenant of %s (anonymous OpenID configuration)",
+                                    domain_of(c));
+    xp_check_addrs(c, &st->openid_addrs, st->openid_step, LOGIN_HOST, on_openid_addr, NULL);
+}
+
+/* ---- phase 2: the on-premises hosts ---- */
+
+static struct hhost *
+add_host(struct hstate *st, const char *name, int port, const char *source)
+{
+    struct hhost *h;
+    size_t i;
+
+    if (microsoft_host(name))
+        return NULL;
+    for (i = 0; i < st->nhosts; i++)
+        if (xp_name_eq(st->hosts[i].name, name) && st->hosts[i].port == port)
+            return &st->hosts[i];
+    if (st->nhosts >= MAX_HOSTS)
+        return NULL;
+    h = &st->hosts[st->nhosts++];
+    snprintf(h->name, sizeof(h->name), "%s", name);
+    snprintf(h->source, sizeof(h->source), "%s", source);
+    h->port = port;
+    return h;
+}
+
+/* The path of an absolute URL ("/Microsoft-Server-ActiveSync"). */
+static void
+url_path(const char *url, char *out, size_t len)
+{
+    const char *p = strstr(url, "://");
+
+    p = p ? strchr(p + 3, '/') : NULL;
+    snprintf(out, len, "%.*s", p ? (int)strcspn(p, "?#") : 1, p ? p : "/");
+}
+
+static void
+on_bearer(struct xp_check *c, void *arg, const struct xp_http_resp *r)
+{
+    struct bearer *b = arg;
+    const char *h;
+
+    (void)c;
+    if (!r->completed) {
+        snprintf(b->error, sizeof(b->error), "%s", r->error);
+        xp_step_end(b->step, XP_ST_WARN, "%s", r->error);
+        return;
+    }
+    b->completed = 1;
+    b->status = r->status;
+    b->http_version = r->http_version;
+    collect_challenges(r, b->ch, &b->nch);
+    xp_front_classify(r, &b->verdict);
+    if ((h = xp_http_header(r, "x-ms-diagnostics")))
+        snprintf(b->diag, sizeof(b->diag), "%s", h);
+    if ((h = xp_http_header(r, "Server")))
+        snprintf(b->server, sizeof(b->server), "%s", h);
+    if ((h = xp_http_header(r, "Via")))
+        snprintf(b->via, sizeof(b->via), "%s", h);
+    xp_step_note(b->step, "HTTP/%d.%d %ld%s%s", r->http_version / 10, r->http_version % 10,
+                 r->status, b->verdict.methods[0] ? ", offers " : "", b->verdict.methods);
+}
+
+static void ntlm_send(struct xp_check *c, struct hhost *h);
+
+static void
+on_ntlm(struct xp_check *c, void *arg, const struct xp_http_resp *r)
+{
+    struct hhost *h = arg;
+    struct ntlm *n = &h->ntlm;
+    struct xp_auth_challenge ch[XP_AUTH_MAX_CHALLENGES];
+    const struct xp_auth_challenge *nt;
+    const char *conn;
+    size_t nch;
+
+    if (!r->completed) {
+        snprintf(n->error, sizeof(n->error), "%s", r->error);
+        xp_step_note(n->step, "request %d: %s", n->round, r->error);
+        return;
+    }
+    if (n->round == 2 && r->new_connections && !n->conn_close && !n->retried) {
+        /* Idle connections are closed by busy front ends (and by our own
+         * pool when full): a front end that breaks NTLM does it every time,
+         * so one more conversation tells the two apart. */
+        n->retried = 1;
+        n->round = 1;
+        n->conversation = ++conversations;
+        xp_step_note(n->step, "second request came on a new connection; once more, to rule "
+                     "out an idle connection closed under load");
+        ntlm_send(c, h);
+        return;
+    }
+    if (n->round == 2) {
+        n->completed2 = 1;
+        n->new_connections2 = r->new_connections;
+        xp_step_note(n->step, "second request: HTTP %ld on %s connection", r->status,
+                     r->new_connections ? "a new" : "the same");
+        return;
+    }
+    n->completed1 = 1;
+    n->status1 = r->status;
+    collect_challenges(r, ch, &nch);
+    nt = xp_wwwauth_find(ch, nch, "NTLM");
+    n->challenge = nt && nt->token68[0];
+    if (n->challenge)
+        n->parsed = xp_ntlm_parse_challenge_b64(nt->token68, &n->ch) == 0;
+    conn = xp_http_header(r, "Connection");
+    n->conn_close = conn && strcasestr(conn, "close");
+    xp_step_note(n->step, "NEGOTIATE: HTTP %ld, %s%s", r->status,
+                 n->challenge ? "CHALLENGE received" : "no CHALLENGE",
+                 n->conn_close ? ", Connection: close" : "");
+    if (n->challenge) {
+        n->round = 2;
+        ntlm_send(c, h);
+    }
+}
+
+static void
+ntlm_send(struct xp_check *c, struct hhost *h)
+{
+    char url[600], auth[256];
+    const char *hdr[] = { auth, NULL };
+    struct xp_http_req req = { .method = "GET", .connect_ip = h->ip, .max_body = MAX_BODY,
+                               .http1_only = 1, .conversation = h->ntlm.conversation,
+                               .conversation_step = h->ntlm.round };
+
+    snprintf(url, sizeof(url), "https://%s:%d%s", h->name, h->port, h->ntlm.path);
+    snprintf(auth, sizeof(auth), "Authorization: NTLM %s", xp_ntlm_negotiate_b64());
+    req.url = url;
+    req.headers = hdr;
+    xp_check_http(c, &req, on_ntlm, h);
+}
+
+static void
+probe_host(struct xp_check *c, struct hhost *h)
+{
+    static const char *const bearer_hdr[] = { "Authorization: Bearer ", NULL };
+    char url[600];
+    int k;
+
+    for (k = 0; k < HP_COUNT; k++) {
+        struct bearer *b = &h->probes[k];
+        struct xp_http_req req = { .method = "GET", .connect_ip = h->ip, .max_body = MAX_BODY,
+                                   .headers = bearer_hdr };
+
+        b->host = h;
+        b->kind = (enum path_kind)k;
+        snprintf(b->path, sizeof(b->path), "%s",
+                 k == HP_EAS && h->eas_path[0] ? h->eas_path
+                 : k == HP_EWS && h->ews_path[0] ? h->ews_path : paths[k].path);
+        snprintf(url, sizeof(url), "https://%s:%d%s", h->name, h->port, b->path);
+        req.url = url;
+        b->step = xp_step_begin(c, h->step, "%s %s, empty Bearer token", paths[k].title,
+                                b->path);
+        xp_check_http(c, &req, on_bearer, b);
+    }
+    snprintf(h->ntlm.path, sizeof(h->ntlm.path), "%s", h->probes[HP_EWS].path);
+    h->ntlm.round = 1;
+    h->ntlm.conversation = ++conversations;
+    h->ntlm.step = xp_step_begin(c, h->step, "NTLM through the front end: NEGOTIATE on %s "
+                                 "(HTTP/1.1, kept alive; no credentials)", h->ntlm.path);
+    ntlm_send(c, h);
+}
+
+static void
+on_host_addr(struct xp_check *c, struct xp_addr_lookup *l)
+{
+    struct hhost *h = l->arg;
+    const char *ip = xp_addrs_pick(l);
+
+    if (!ip) {
+        xp_step_end(h->step, XP_ST_WARN, "%s does not resolve", h->name);
+        return;
+    }
+    snprintf(h->ip, sizeof(h->ip), "%s", ip);
+    xp_step_note(h->step, "address %s", ip);
+    probe_host(c, h);
+}
+
+/* The hosts to probe, from every source; then probe them. */
+static void
+start_hosts(struct xp_check *c)
+{
+    struct hstate *st = c->state;
+    struct xp_facts *facts = xp_check_facts(c);
+    const struct xp_expect *e = xp_check_expect(c);
+    size_t i;
+
+    if (st->probing)
+        return;
+    st->probing = 1;
+    for (i = 0; i < st->nchains; i++) {
+        struct chain *ch = &st->chains[i];
+        char host[256], path[256];
+        int port, https;
+        struct hhost *h;
+
+        if (!ch->ok || xp_http_url_parts(ch->json.url, host, sizeof(host), &port, &https) < 0 ||
+            !https || !(h = add_host(st, host, port, "Autodiscover v2")))
+            continue;
+        url_path(ch->json.url, path, sizeof(path));
+        snprintf(strcasecmp(ch->protocol, "EWS") == 0 ? h->ews_path : h->eas_path,
+                 sizeof(h->eas_path), "%s", path);
+    }
+    for (i = 0; i < xp_facts_http_count(facts); i++) {
+        const struct xp_http_endpoint *ep = xp_facts_http(facts, i);
+
+        add_host(st, ep->host, ep->port, ep->role);
+    }
+    for (i = 0; i < e->nhosts; i++)
+        add_host(st, e->hosts[i].host, e->hosts[i].port ? e->hosts[i].port : 443, "--hosts");
+    if (st->nhosts == 0 && !xp_check_in_run(c, "autodiscover")) {
+        char *name = xasprintf("autodiscover.%s", domain_of(c));
+
+        add_host(st, name, 443, "autodiscover name");
+        free(name);
+    }
+    for (i = 0; i < st->nhosts; i++) {
+        struct hhost *h = &st->hosts[i];
+
+        h->step = xp_step_begin(c, NULL, "%s:%d (%s)", h->name, h->port, h->source);
+        xp_check_addrs(c, &h->addrs, h->step, h->name, on_host_addr, h);
+    }
+}
+
+static void
+hybridauth_start(struct xp_check *c)
+{
+    struct hstate *st = xcalloc(1, sizeof(*st));
+    const struct xp_options *o = xp_check_options(c);
+
+    c->state = st;
+    snprintf(st->email, sizeof(st->email), "%s",
+             c->target->email ? c->target->email : o->user ? o->user : "");
+    if (!o->no_cloud_lookups)
+        start_openid(c);
+    if (st->email[0])
+        start_chains(c);
+    if (st->chains_pending == 0)
+        start_hosts(c);
+}
+
+/* ---- judgement ---- */
+
+static void
+judge_chains(struct xp_check *c)
+{
+    struct hstate *st = c->state;
+    size_t i;
+
+    for (i = 0; i < st->nchains; i++) {
+        struct chain *ch = &st->chains[i];
+        struct xp_finding *f;
+        char *visited[MAX_HOPS + 1];
+        int k;
+
+        if (!ch->done)
+            continue;
+        for (k = 0; k <= ch->hops; k++)
+            visited[k] = ch->visited[k];
+        if (ch->ok) {
+            char host[256] = "";
+            int port, https;
+            int cloud = xp_http_url_parts(ch->json.url, host, sizeof(host), &port, &https) == 0 &&
+                        microsoft_host(host);
+
+            f = xp_finding_new(c, ch->step, XP_AUTODV2_OK, "Autodiscover v2 at %s gives %s "
+                               "%s for %s%s", ch->label, ch->json.protocol[0] ? ch->json.protocol
+                               : ch->protocol, ch->json.url, st->email,
+                               cloud ? " (the mailbox is in Exchange Online)"
+                               : ch->hops ? " (an on-premises mailbox)" : "");
+            xp_ev_str(f, "protocol", ch->protocol);
+            xp_ev_str(f, "url", ch->json.url);
+            xp_ev_str(f, "mailbox", cloud ? "exchange_online" : "on_premises");
+        } else {
+            f = xp_finding_new(c, ch->step, XP_AUTODV2_FAILED, "Autodiscover v2 at %s (%s) "
+                               "failed: %s", ch->label, ch->protocol, ch->reason);
+            xp_ev_str(f, "reason", ch->reason_code ? ch->reason_code : "other");
+            if (ch->product[0])
+                xp_ev_str(f, "product", ch->product);
+            if (ch->status)
+                xp_ev_int(f, "status", ch->status);
+            if (ch->cloud_lookup)
+                xp_finding_fix(f, "Exchange Online could not send this address on: check "
+                                  "that the mailbox exists and that its on-premises "
+                                  "Autodiscover v2 answers (the next finding).");
+        }
+        xp_ev_str(f, "email", st->email);
+        xp_ev_list(f, "urls", visited, (size_t)ch->hops + 1);
+        xp_finding_add(f);
+    }
+}
+
+static const char *
+param(const struct bearer *b, const char *name)
+{
+    const struct xp_auth_challenge *ch = xp_wwwauth_find(b->ch, b->nch, "Bearer");
+
+    return ch ? xp_wwwauth_param(ch, name) : NULL;
+}
+
+static void
+ev_paths(struct xp_finding *f, const char *key, char **list, size_t n)
+{
+    if (n)
+        xp_ev_list(f, key, list, n);
+}
+
+/* HMA on one host: the Bearer challenge on each path that answered 401. */
+static void
+judge_hma(struct xp_check *c, struct hhost *h)
+{
+    struct hstate *st = c->state;
+    char *with[HP_COUNT], *without[HP_COUNT], *nouri[HP_COUNT], *other[HP_COUNT];
+    size_t nwith = 0, nwithout = 0, nnouri = 0, nother = 0;
+    const struct bearer *first = NULL;
+    char tenant[40] = "", t[40];
+    struct xp_finding *f;
+    int k;
+
+    for (k = 0; k < HP_COUNT; k++) {
+        struct bearer *b = &h->probes[k];
+
+        if (!b->completed || b->status != 401)
+            continue;
+        if (!xp_wwwauth_find(b->ch, b->nch, "Bearer")) {
+            without[nwithout++] = b->path;
+            continue;
+        }
+        with[nwith++] = b->path;
+        if (!first)
+            first = b;
+        if (!param(b, "authorization_uri"))
+            nouri[nnouri++] = b->path;
+        if (xp_trusted_issuer_tenant(param(b, "trusted_issuers"), t, sizeof(t)) == 0) {
+            if (!tenant[0])
+                snprintf(tenant, sizeof(tenant), "%s", t);
+            if (st->openid_ok && strcmp(t, st->tenant) != 0)
+                other[nother++] = b->path;
+        }
+    }
+    if (!nwith && !nwithout)
+        return;                /* no path answered with a 401: nothing to judge */
+    if (!nwith) {
+        f = xp_finding_new(c, h->step, XP_HMA_NOT_ENABLED, "%s answers an empty Bearer token "
+                           "without a Bearer challenge: hybrid modern authentication is not "
+                           "enabled there", h->name);
+        if (xp_check_expect(c)->hma == 1)
+            xp_finding_severity(f, XP_SEV_WARN);
+        xp_ev_str(f, "host", h->name);
+        ev_paths(f, "paths_without_bearer", without, nwithout);
+        xp_ev_str(f, "offered", h->probes[HP_EWS].verdict.methods);
+        xp_finding_add(f);
+        return;
+    }
+    if (nnouri) {
+        f = xp_finding_new(c, h->step, XP_HMA_NO_AUTHORIZATION_URI, "%s's Bearer challenge has "
+                           "no authorization_uri: Entra ID (EvoSTS) is not the default "
+                           "authorization endpoint, so Outlook cannot start modern "
+                           "authentication", h->name);
+        xp_ev_str(f, "host", h->name);
+        ev_paths(f, "paths", nouri, nnouri);
+        if (param(first, "trusted_issuers"))
+            xp_ev_str(f, "trusted_issuers", param(first, "trusted_issuers"));
+        xp_finding_add(f);
+    }
+    if (nother) {
+        f = xp_finding_new(c, h->step, XP_HMA_TENANT_MISMATCH, "%s trusts tenant %s, but %s "
+                           "belongs to tenant %s", h->name, tenant, domain_of(c), st->tenant);
+        xp_ev_str(f, "host", h->name);
+        xp_ev_str(f, "trusted_tenant", tenant);
+        xp_ev_str(f, "domain_tenant", st->tenant);
+        ev_paths(f, "paths", other, nother);
+        xp_finding_add(f);
+    }
+    f = xp_finding_new(c, h->step, XP_HMA_ENABLED, "%s answers with Exchange's Bearer "
+                       "challenge on %zu of %zu paths (tenant %s)", h->name, nwith,
+                       nwith + nwithout, tenant[0] ? tenant : "not named");
+    xp_ev_str(f, "host", h->name);
+    ev_paths(f, "paths", with, nwith);
+    ev_paths(f, "paths_without_bearer", without, nwithout);
+    if (param(first, "client_id"))
+        xp_ev_str(f, "client_id", param(first, "client_id"));
+    if (tenant[0])
+        xp_ev_str(f, "tenant", tenant);
+    if (param(first, "authorization_uri"))
+        xp_ev_str(f, "authorization_uri", param(first, "authorization_uri"));
+    xp_ev_str(f, "domain_tenant", st->openid_ok ? st->tenant
+                                  : st->openid_asked ? "unknown" : "not looked up "
+                                                                   "(--no-cloud-lookups)");
+    if (first->diag[0])
+        xp_ev_str(f, "x_ms_diagnostics", first->diag);
+    xp_finding_add(f);
+}
+
+static void
+judge_h2(struct xp_check *c, struct hhost *h)
+{
+    char *list[HP_COUNT];
+    size_t n = 0;
+    struct xp_finding *f;
+    int k;
+
+    for (k = 0; k < HP_COUNT; k++) {
+        struct bearer *b = &h->probes[k];
+
+        if (b->completed && b->http_version == 20 && offers_windows_auth(b->ch, b->nch))
+            list[n++] = b->path;
+    }
+    if (!n)
+        return;
+    f = xp_finding_new(c, h->step, XP_AUTH_H2_WINDOWS_AUTH, "%s negotiates HTTP/2 and offers "
+                       "NTLM/Negotiate: Windows authentication fails over HTTP/2 (IIS refuses "
+                       "it; a proxy that speaks HTTP/2 to clients loses NTLM's connection "
+                       "state), so Outlook keeps prompting", h->name);
+    xp_ev_str(f, "host", h->name);
+    xp_ev_str(f, "alpn", "h2");
+    ev_paths(f, "paths", list, n);
+    xp_ev_str(f, "offered", h->probes[0].verdict.methods);
+    xp_finding_add(f);
+}
+
+/* The build preauth read for h (or for another host of the same domain). */
+static const struct xp_exchange_build *
+build_of(struct xp_check *c, const struct hhost *h)
+{
+    struct xp_facts *facts = xp_check_facts(c);
+    const struct xp_exchange_build *b = xp_facts_build_of(facts, h->name);
+    size_t i;
+
+    for (i = 0; !b && i < xp_facts_build_count(facts); i++)
+        if (xp_name_ends_with(xp_facts_build(facts, i)->host, domain_of(c)))
+            b = xp_facts_build(facts, i);
+    return b;
+}
+
+static void
+judge_ep(struct xp_check *c, struct hhost *h)
+{
+    const struct bearer *front = NULL;
+    const struct xp_exchange_build *b;
+    struct xp_finding *f;
+    int k;
+
+    for (k = 0; k < HP_COUNT && !front; k++) {
+        const struct bearer *p = &h->probes[k];
+
+        if (p->completed && (p->via[0] || (p->server[0] && !strcasestr(p->server, "IIS"))))
+            front = p;
+    }
+    if (!front)
+        return;
+    b = build_of(c, h);
+    if (!b || !b->ep_default) {
+        xp_step_note(h->step, "front end %s%s; %s", front->server[0] ? front->server : "",
+                     front->via[0] ? " (Via)" : "",
+                     b ? "this build does not turn Extended Protection on by default"
+                       : "the Exchange build is unknown (preauth did not read it)");
+        return;
+    }
+    f = xp_finding_new(c, h->step, XP_EP_PROXY_RISK, "%s is answered by %s in front of "
+                       "Exchange %s, which has Extended Protection on by default: TLS "
+                       "offloading breaks Windows authentication; TLS bridging works only with "
+                       "the same certificate on the front end and Exchange", h->name,
+                       front->server[0] ? front->server : front->via, b->version);
+    xp_ev_str(f, "host", h->name);
+    if (front->server[0])
+        xp_ev_str(f, "server", front->server);
+    if (front->via[0])
+        xp_ev_str(f, "via", front->via);
+    xp_ev_str(f, "exchange_version", b->version);
+    xp_ev_str(f, "build_source", b->source);
+    xp_ev_str(f, "supported", "TLS bridging with the same certificate; TCP pass-through");
+    xp_ev_str(f, "not_supported", "TLS offloading; bridging with another certificate; "
+                                  "NTLMv1");
+    xp_finding_add(f);
+}
+
+static void
+ev_ntlm_target(struct xp_finding *f, const struct ntlm *n)
+{
+    const char *os;
+
+    if (!n->parsed)
+        return;
+    if (n->ch.nb_domain[0])
+        xp_ev_str(f, "ntlm_netbios_domain", n->ch.nb_domain);
+    if (n->ch.nb_computer[0])
+        xp_ev_str(f, "ntlm_netbios_computer", n->ch.nb_computer);
+    if (n->ch.dns_domain[0])
+        xp_ev_str(f, "ntlm_dns_domain", n->ch.dns_domain);
+    if (n->ch.dns_computer[0])
+        xp_ev_str(f, "ntlm_dns_computer", n->ch.dns_computer);
+    if (n->ch.has_version) {
+        char v[64];
+
+        os = xp_ntlm_os_name(n->ch.os_major, n->ch.os_minor, n->ch.os_build);
+        snprintf(v, sizeof(v), "%u.%u.%u%s%s%s", n->ch.os_major, n->ch.os_minor,
+                 n->ch.os_build, os ? " (" : "", os ? os : "", os ? ")" : "");
+        xp_ev_str(f, "ntlm_os_version", v);
+    }
+}
+
+static void
+judge_ntlm(struct xp_check *c, struct hhost *h)
+{
+    struct ntlm *n = &h->ntlm;
+    const struct bearer *ews = &h->probes[HP_EWS];
+    struct xp_finding *f;
+    const char *why = NULL;
+
+    if (!n->step)
+        return;
+    if (!n->completed1) {
+        xp_step_end(n->step, XP_ST_WARN, "no answer: %s", n->error);
+        return;
+    }
+    if (!n->challenge) {
+        if (!(ews->completed && xp_wwwauth_find(ews->ch, ews->nch, "NTLM"))) {
+            xp_step_end(n->step, XP_ST_SKIP, "NTLM is not offered on %s", n->path);
+            return;
+        }
+        why = "it answered the NEGOTIATE without a CHALLENGE";
+    } else if (n->conn_close || (n->completed2 && n->new_connections2 > 0)) {
+        why = "it closed the connection after the CHALLENGE: the AUTHENTICATE would arrive on "
+              "a new connection that knows nothing of it";
+    } else if (!n->completed2) {
+        why = "the connection failed after the CHALLENGE";
+    }
+    if (!why) {
+        xp_step_end(n->step, XP_ST_PASS, "CHALLENGE received; the connection stays open for "
+                    "the AUTHENTICATE");
+        if (n->parsed)
+            xp_step_note(n->step, "server %s, domain %s", n->ch.dns_computer[0]
+                         ? n->ch.dns_computer : n->ch.nb_computer, n->ch.dns_domain[0]
+                         ? n->ch.dns_domain : n->ch.nb_domain);
+        return;
+    }
+    f = xp_finding_new(c, n->step, XP_AUTH_NTLM_BROKEN, "NTLM cannot complete through the "
+                       "front end of %s: %s (Outlook keeps prompting)", h->name, why);
+    xp_ev_str(f, "host", h->name);
+    xp_ev_str(f, "path", n->path);
+    xp_ev_int(f, "status", n->status1);
+    xp_ev_str(f, "connection_close", n->conn_close ? "yes" : "no");
+    if (n->completed2)
+        xp_ev_str(f, "second_request", n->new_connections2 ? "new connection"
+                                                             : "same connection");
+    ev_ntlm_target(f, n);
+    xp_finding_add(f);
+    xp_step_end(n->step, XP_ST_FAIL, NULL);
+}
+
+static void
+hybridauth_judge(struct xp_check *c)
+{
+    struct hstate *st = c->state;
+    size_t i;
+    int k;
+
+    judge_chains(c);
+    if (st->nhosts == 0 && st->nchains == 0) {
+        xp_check_skip(c, "no on-premises Exchange host was learnt (give an address, "
+                         "--hosts, or run autodiscover)");
+        return;
+    }
+    for (i = 0; i < st->nhosts; i++) {
+        struct hhost *h = &st->hosts[i];
+
+        if (!h->ip[0])
+            continue;
+        judge_hma(c, h);
+        judge_h2(c, h);
+        judge_ep(c, h);
+        judge_ntlm(c, h);
+        for (k = 0; k < HP_COUNT; k++)
+            if (h->probes[k].step && h->probes[k].step->status == XP_ST_RUNNING)
+                xp_step_end(h->probes[k].step, XP_ST_INFO, NULL);
+        xp_step_end(h->step, xp_step_children_worst(h->step), NULL);
+    }
+}
+
+static void
+hybridauth_free(struct xp_check *c)
+{
+    struct hstate *st = c->state;
+    size_t i;
+
+    for (i = 0; i < st->nchains; i++)
+        xp_check_addrs_clear(&st->chains[i].addrs);
+    for (i = 0; i < st->nhosts; i++)
+        xp_check_addrs_clear(&st->hosts[i].addrs);
+    xp_check_addrs_clear(&st->openid_addrs);
+    free(st);
+    c->state = NULL;
+}
+
+static const char *const after[] = { "autodiscover", "preauth", NULL };
+
+const struct xp_check_ops xp_check_hybridauth = {
+    .id = "hybridauth",
+    .title = "Hybrid modern authentication and Windows authentication through the front end",
+    .help = "hybrid modern auth, no credentials sent: Autodiscover v2 (address\n"
+            "targets), the empty-Bearer 401 challenge on EAS/EWS/MAPI/OAB and the\n"
+            "tenant it names, NTLM completing through the front end, HTTP/2 with\n"
+            "Windows auth, Extended Protection vs a non-IIS front end",
+    .after = after,
+    .start = hybridauth_start,
+    .judge = hybridauth_judge,
+    .free_state = hybridauth_free,
+};

@@ -1,0 +1,195 @@
+"""hybridauth against the lab (issue 15): Autodiscover v2 (Exchange Online's
+look-alike and on-premises), the empty-Bearer 401 challenge (HMA), the
+domain's tenant from the OpenID configuration look-alike, NTLM continuity
+through the front end, HTTP/2 with Windows authentication, Extended
+Protection vs a non-IIS front end. No credential is ever sent.
+
+Lab: tests/lab/README.md ("Hybrid modern auth, Autodiscover v2, build").
+"""
+
+import os
+
+from harness import (all_steps, assert_code, assert_eq, assert_exit, assert_no_code,
+                     assert_problem_shape, assert_true, findings, lab_args, lab_dir, probe, run)
+
+T1 = "1b2c3d4e-0f15-4a5b-9c8d-7e6f5a4b3c2d"
+CHECKS = "autodiscover,preauth,hybridauth"
+PROBLEMS = ["HMA_NO_AUTHORIZATION_URI", "HMA_TENANT_MISMATCH", "AUTH_NTLM_BROKEN",
+            "AUTH_H2_WINDOWS_AUTH", "EP_PROXY_RISK", "AUTODV2_FAILED"]
+
+
+LAB_CA = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(
+    os.path.abspath(__file__)))), "build", "lab", "certs", "ca.pem")
+
+
+def _run(target, *args, checks=CHECKS, expect=None):
+    # The lab CA: autodiscover judges the endpoint's certificate too.
+    ca = ["--ca-file", LAB_CA] if os.path.isfile(LAB_CA) else []
+    return probe(target, *(ca + list(args)), checks=checks, expect=expect)
+
+
+def _none_of(doc, codes, r=None):
+    for c in codes:
+        assert_no_code(doc, c, r=r)
+
+
+def test_healthy_hma_hybrid_only_info():
+    r, doc = _run("user@hma15.test", expect="hma15")
+    hma = assert_code(doc, "HMA_ENABLED", "info", "hybridauth", r=r)
+    ev = hma[0]["evidence"]
+    assert_eq(ev.get("tenant"), T1, "HMA_ENABLED tenant")
+    assert_eq(ev.get("domain_tenant"), T1, "domain tenant from the OpenID configuration")
+    assert_eq(ev.get("client_id"), "00000002-0000-0ff1-ce00-000000000000", "client_id")
+    assert_eq(ev.get("authorization_uri"), "https://login.windows.net/common/oauth2/authorize",
+              "authorization_uri")
+    assert_eq(len(ev.get("paths") or []), 4, "EAS, EWS, MAPI, OAB all answer with Bearer")
+    v2 = assert_code(doc, "AUTODV2_OK", "info", "hybridauth", r=r)
+    urls = {f["evidence"]["url"] for f in v2}
+    assert_true("https://mail.hma15.test/Microsoft-Server-ActiveSync" in urls, "EAS URL: %s" % urls)
+    assert_true("https://mail.hma15.test/EWS/Exchange.asmx" in urls, "EWS URL: %s" % urls)
+    assert_true(all(f["evidence"]["mailbox"] == "on_premises" for f in v2), "on-prem mailbox")
+    _none_of(doc, PROBLEMS + ["HMA_NOT_ENABLED"], r)
+    # NTLM completes: the continuity step passed and shows the server's names.
+    steps = [s for s in all_steps(doc, "hybridauth") if s["title"].startswith("NTLM")]
+    assert_true(steps and all(s["status"] == "pass" for s in steps), "NTLM steps pass: %s"
+                % [(s["title"], s["status"]) for s in steps])
+    assert_exit(r, 0)
+
+
+def test_cloud_mailbox_at_exchange_online():
+    r, doc = _run("cloudbox@hma15.test", checks="hybridauth")
+    exo = [f for f in findings(doc, "AUTODV2_OK") if "Exchange Online" in f["message"]]
+    assert_true(exo, "an AUTODV2_OK from Exchange Online")
+    assert_true(all(f["evidence"]["mailbox"] == "exchange_online" for f in exo),
+                "cloud mailbox: %s" % [f["evidence"] for f in exo])
+
+
+def test_no_authorization_uri():
+    r, doc = _run("hmanouri15.test")
+    f = assert_code(doc, "HMA_NO_AUTHORIZATION_URI", "fail", "hybridauth", r=r)[0]
+    assert_problem_shape(f, doc)
+    assert_true("IsDefaultAuthorizationEndpoint" in f["remediation"], "fix names the cmdlet")
+    assert_no_code(doc, "HMA_TENANT_MISMATCH", r=r)
+    assert_exit(r, 2)
+
+
+def test_other_tenant():
+    r, doc = _run("hmaother15.test")
+    f = assert_code(doc, "HMA_TENANT_MISMATCH", "fail", "hybridauth", r=r)[0]
+    assert_problem_shape(f, doc)
+    assert_eq(f["evidence"].get("domain_tenant"), T1, "domain tenant")
+    assert_eq(f["evidence"].get("trusted_tenant"), "99999999-0f15-4a5b-9c8d-000000000002",
+              "trusted tenant")
+    assert_no_code(doc, "HMA_NO_AUTHORIZATION_URI", r=r)
+
+
+def test_no_bearer_is_info_unless_expected():
+    r, doc = _run("hmanone15.test", checks="hybridauth")
+    assert_code(doc, "HMA_NOT_ENABLED", "info", "hybridauth", r=r)
+    path = os.path.join(lab_dir(), "hma-yes15.conf")
+    with open(path, "w") as f:
+        f.write("deployment = hybrid\nhma = yes\n")
+    r, doc = _run("hmanone15.test", checks="hybridauth", expect=path)
+    f = assert_code(doc, "HMA_NOT_ENABLED", "warn", "hybridauth", r=r)[0]
+    assert_problem_shape(f, doc)
+
+
+def test_ntlm_broken_by_front_end():
+    r, doc = _run("ntlmbreak15.test", checks="hybridauth")
+    f = assert_code(doc, "AUTH_NTLM_BROKEN", "fail", "hybridauth", r=r)[0]
+    assert_problem_shape(f, doc)
+    ev = f["evidence"]
+    assert_eq(ev.get("connection_close"), "yes", "Connection: close seen")
+    # The CHALLENGE's target information is evidence.
+    assert_eq(ev.get("ntlm_dns_computer"), "exch01.lab.local", "NTLM DNS computer name")
+    assert_eq(ev.get("ntlm_netbios_domain"), "LAB", "NTLM NetBIOS domain")
+    assert_eq(ev.get("ntlm_os_version"), "10.0.20348 (Windows Server 2022)", "OS version")
+
+
+def test_ntlm_broken_also_with_hosts():
+    # --hosts alone names the endpoint: no autodiscover needed.
+    r, doc = _run("ntlmbreak15.test", "--hosts", "mail.ntlmbreak15.test", checks="hybridauth")
+    hosts = {f["evidence"]["host"] for f in findings(doc, "AUTH_NTLM_BROKEN")}
+    assert_true("mail.ntlmbreak15.test" in hosts, "--hosts host probed: %s" % hosts)
+
+
+def test_http2_with_windows_auth():
+    r, doc = _run("h2ntlm15.test")
+    f = assert_code(doc, "AUTH_H2_WINDOWS_AUTH", "warn", "hybridauth", r=r)[0]
+    assert_problem_shape(f, doc)
+    assert_eq(f["evidence"].get("alpn"), "h2", "ALPN")
+    assert_no_code(doc, "AUTH_NTLM_BROKEN", r=r)   # HTTP/1.1 keeps the connection
+
+
+def test_extended_protection_behind_nginx():
+    r, doc = _run("epproxy15.test")
+    f = assert_code(doc, "EP_PROXY_RISK", "warn", "hybridauth", r=r)[0]
+    assert_problem_shape(f, doc)
+    assert_true("nginx" in f["evidence"].get("server", ""), "front end named")
+    assert_eq(f["evidence"].get("exchange_version"), "15.2.2562.41", "build from preauth")
+    assert_no_code(doc, "AUTH_H2_WINDOWS_AUTH", r=r)
+    # An IIS front end (the healthy host) is no risk.
+    r, doc = _run("user@hma15.test", expect="hma15")
+    assert_no_code(doc, "EP_PROXY_RISK", r=r)
+
+
+def test_autodiscover_v2_html_page():
+    r, doc = _run("someone@v2html15.test", checks="hybridauth")
+    fs = assert_code(doc, "AUTODV2_FAILED", "fail", "hybridauth", r=r)
+    assert_true(all(f["evidence"]["reason"] == "html" for f in fs),
+                "reason html: %s" % [f["evidence"] for f in fs])
+    assert_problem_shape(fs[0], doc)
+
+
+def test_autodiscover_v2_redirect_loop():
+    r, doc = _run("someone@v2loop15.test", checks="hybridauth")
+    fs = assert_code(doc, "AUTODV2_FAILED", "fail", "hybridauth", r=r)
+    assert_true(all(f["evidence"]["reason"] == "redirect_loop" for f in fs),
+                "reason redirect_loop: %s" % [f["evidence"] for f in fs])
+
+
+def _cloud_log_lines():
+    """Lines of the Microsoft look-alikes' log about nocloud15.test (a name
+    only this test uses: the other tests run at the same time)."""
+    try:
+        with open(os.path.join(lab_dir(), "cloud15-access.log")) as f:
+            return len([ln for ln in f if "nocloud15" in ln])
+    except OSError:
+        return 0
+
+
+def test_no_cloud_lookups_sends_nothing_to_microsoft():
+    before = _cloud_log_lines()
+    r, doc = probe("user@nocloud15.test", "--no-cloud-lookups", checks="hybridauth",
+                   cache=False)
+    assert_eq(_cloud_log_lines(), before, "requests to the Microsoft look-alikes")
+    titles = " ".join(s["title"] for s in all_steps(doc, "hybridauth"))
+    assert_true("Exchange Online" not in titles and "OpenID" not in titles,
+                "no cloud step: %s" % titles)
+    assert_code(doc, "AUTODV2_OK", "info", "hybridauth", r=r)   # on-premises still asked
+    # Without the flag the look-alikes are asked (OpenID + Exchange Online v2).
+    probe("user@nocloud15.test", checks="hybridauth", cache=False)
+    assert_true(_cloud_log_lines() >= before + 3, "cloud lookups happen without the flag")
+
+
+def _auth_log():
+    try:
+        with open(os.path.join(lab_dir(), "hma15-auth.log")) as f:
+            return f.readlines()
+    except OSError:
+        return []
+
+
+def test_no_credential_is_sent():
+    # With --user the password goes to autodiscover's POX request only;
+    # hybridauth's requests (EAS/EWS/MAPI/OAB, the NTLM NEGOTIATE) carry none.
+    # hma15.test logs the Authorization scheme of every request it gets.
+    before = len(_auth_log())
+    r = run(*lab_args("-f", "json", "-c", "hybridauth", "--user", "user@hma15.test",
+                      "user@hma15.test"), env={"EXPROBE_PASSWORD": "secret"})
+    assert_true(r.code in (0, 1, 2), "exprobe ran %s" % r.describe())
+    new = _auth_log()[before:]
+    schemes = sorted({ln.split("auth=")[1].strip() for ln in new})
+    assert_true("Bearer" in schemes and "NTLM" in schemes, "probes seen: %s" % schemes)
+    assert_true(all(s in ("Bearer", "NTLM", "-") for s in schemes),
+                "hybridauth sent only empty Bearer / NTLM NEGOTIATE: %s" % schemes)
