@@ -24,6 +24,12 @@ void xp_dests_free(struct xp_dests *ds);
 
 /* "ip" may be a host name when no address is known (HTTP without a pin). */
 void xp_dest_acquire(struct xp_dests *ds, const char *ip, int port, xp_dest_go go, void *arg);
+
+/* A slot taken at once, even over the limit: for a request continuing on a
+ * connection it already holds (waiting for a slot would leave that
+ * connection idle long enough to be closed under load). */
+void xp_dest_acquire_now(struct xp_dests *ds, const char *ip, int port, xp_dest_go go,
+                         void *arg);
 void xp_dest_release(struct xp_dests *ds, struct xp_dest *d);
 /* Other connections to d open or waiting: a refusal now may be load. */
 int xp_dest_busy(const struct xp_dest *d);

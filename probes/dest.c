@@ -163,6 +163,15 @@ xp_dest_acquire(struct xp_dests *ds, const char *ip, int port, xp_dest_go go, vo
     d->tail = w;
 }
 
+void
+xp_dest_acquire_now(struct xp_dests *ds, const char *ip, int port, xp_dest_go go, void *arg)
+{
+    struct xp_dest *d = dest_get(ds, ip, port);
+
+    take_slot(ds, d);
+    go(arg, d);
+}
+
 /* A slot handed to a waiter: its go runs from the loop, not from inside
  * whatever released the slot (a close in the middle of a check). */
 static void

@@ -583,7 +583,10 @@ xp_check_http(struct xp_check *c, const struct xp_http_req *req, xp_check_http_c
     if (!op->req->max_body)
         op->req->max_body = engine_of(c)->opts->params.http_body_max;
     http_dest(req, op->ip, sizeof(op->ip), &op->port);
-    xp_dest_acquire(engine_of(c)->dests, op->ip, op->port, http_go, op);
+    if (req->conversation && req->conversation_step == 2)
+        xp_dest_acquire_now(engine_of(c)->dests, op->ip, op->port, http_go, op);
+    else
+        xp_dest_acquire(engine_of(c)->dests, op->ip, op->port, http_go, op);
 }
 
 void

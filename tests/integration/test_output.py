@@ -113,6 +113,24 @@ def test_output_symlink_target_written_through():
         shutil.rmtree(d, ignore_errors=True)
 
 
+def test_output_dev_stdout_shape_writes_to_stdout():
+    """-o /dev/stdout: a symlink to /proc/self/fd/1 with stdout a pipe. The
+    report arrives on the pipe and the link stays (a private link, so a
+    regression cannot replace the machine's /dev/stdout)."""
+    d = _scratch()
+    try:
+        link = os.path.join(d, "stdout")
+        os.symlink("/proc/self/fd/1", link)
+        r = run(*lab_args(*ARGS, "-o", link, TARGET))
+        assert_exit(r, 0)
+        _is_report(r.out_bytes, "stdout through -o /proc/self/fd/1")
+        if not os.path.islink(link) or os.readlink(link) != "/proc/self/fd/1":
+            fail("-o on a /dev/stdout-like symlink replaced the symlink")
+        _only(d, ["stdout"])
+    finally:
+        shutil.rmtree(d, ignore_errors=True)
+
+
 def test_output_fifo_written_through():
     d = _scratch()
     try:
