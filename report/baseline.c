@@ -367,7 +367,8 @@ dns_answer(const char *detail)
         lines[n++] = line;
         len += strlen(line) + 1;
     }
-    qsort(lines, n, sizeof(*lines), line_cmp);
+    if (n > 1)          /* an empty answer has no lines (and qsort no NULL) */
+        qsort(lines, n, sizeof(*lines), line_cmp);
     out = xcalloc(len + 1, 1);
     for (i = 0; i < n; i++) {
         strcat(out, lines[i]);
