@@ -47,6 +47,10 @@ enum xp_exo_kind xp_exo_mx_classify(const char *host, const char *extra_suffix,
 
 /* Shorthand: classify(...) != XP_EXO_NOT. */
 int xp_exo_mx_is_exo(const char *host, const char *extra_suffix);
+/* What a finding about the endpoint host:port is about (enum xp_about in
+ * xp_model.h): XP_ABOUT_EXO_HOST for a host of Exchange Online, and
+ * XP_ABOUT_SMTP_PORT for port 25 or 587. */
+unsigned xp_exo_about_endpoint(const char *host, int port);
 
 /* "legacy" / "dnssec" / "customer" (JSON evidence values). */
 const char *xp_exo_kind_name(enum xp_exo_kind kind);

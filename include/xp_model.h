@@ -55,6 +55,27 @@ struct xp_step {
     struct xp_step *parent, *children, *last_child, *next;
 };
 
+/*
+ * What a finding is about, as facts a reader tests without parsing its
+ * evidence or message: set by the check that knows them (xp_finding_about),
+ * read by the pre-flight (report/preflight.c), which judges by these and
+ * the codes only. A bit a new pre-flight rule needs is added here and set
+ * where the check builds the finding. Not part of the JSON.
+ */
+enum xp_about {
+    XP_ABOUT_AUTODISCOVER_RECORD = 1 << 0, /* the autodiscover.DOMAIN record */
+    XP_ABOUT_VERIFICATION_RECORD = 1 << 1, /* the MS= TXT at the apex, msNNNNNNNN.DOMAIN */
+    XP_ABOUT_CLOUD_DEPLOYMENT = 1 << 2,    /* the records are a cloud-only deployment's */
+    XP_ABOUT_EXO_HOST = 1 << 3,            /* a host of Exchange Online, not the
+                                            * organisation's (include/xp_exo.h) */
+    XP_ABOUT_SMTP_PORT = 1 << 4,           /* an endpoint on port 25 or 587 */
+    XP_ABOUT_CERT_REFUSED = 1 << 5,        /* a weakness of the certificates themselves
+                                            * (not the protocol's) that clients refuse */
+    XP_ABOUT_OLD_PROTOCOL = 1 << 6,        /* the negotiated protocol is older than TLS 1.2 */
+    XP_ABOUT_HYBRID_APP_READY = 1 << 7,    /* the Exchange build can use the dedicated
+                                            * hybrid app (April 2025 HU or later) */
+};
+
 struct xp_finding {
     enum xp_code code;
     enum xp_severity severity;
@@ -68,6 +89,7 @@ struct xp_finding {
     int answer;             /* the evidence is what the user asked for (the
                              * --user settings): shown without -v too */
     enum xp_severity original_severity;   /* the severity before suppression */
+    unsigned about;         /* enum xp_about bits */
 };
 
 struct xp_check_ops;
@@ -187,6 +209,8 @@ void xp_step_note(struct xp_step *s, const char *fmt, ...) XP_PRINTF(2, 3);
 struct xp_finding *xp_finding_new(struct xp_check *c, const struct xp_step *step,
                                   enum xp_code code, const char *fmt, ...) XP_PRINTF(4, 5);
 void xp_finding_severity(struct xp_finding *f, enum xp_severity sev);
+/* Add enum xp_about bits to what the finding is about. */
+void xp_finding_about(struct xp_finding *f, unsigned about);
 void xp_finding_fix(struct xp_finding *f, const char *fmt, ...) XP_PRINTF(2, 3);
 void xp_finding_add(struct xp_finding *f);
 /* Free a finding that was built but will not be added (a verdict computed

@@ -8,6 +8,7 @@
  */
 #include "xp_cert.h"
 #include "xp_check.h"
+#include "xp_exo.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -457,6 +458,16 @@ ev_endpoint(struct xp_finding *f, const struct xp_tls_info *info)
     xp_ev_str(f, "host", info->host);
     xp_ev_int(f, "port", info->port);
     xp_ev_str(f, "address", info->ip);
+    xp_finding_about(f, xp_exo_about_endpoint(info->host, info->port));
+}
+
+/* The negotiated protocol, and whether it is older than TLS 1.2. */
+static void
+ev_protocol(struct xp_finding *f, const struct xp_tls_info *info)
+{
+    xp_ev_str(f, "protocol", info->protocol);
+    if (xp_tls_protocol_rule(info->protocol))
+        xp_finding_about(f, XP_ABOUT_OLD_PROTOCOL);
 }
 
 /* Names shown of one certificate: a 10,000-name certificate is evidence,
@@ -510,7 +521,7 @@ ev_cert(struct xp_finding *f, const struct xp_tls_info *info)
         xp_ev_list(f, "chain", lines, n);
         xp_strv_free(lines, n);
     }
-    xp_ev_str(f, "protocol", info->protocol);
+    ev_protocol(f, info);
     xp_ev_str(f, "cipher", info->cipher);
 }
 
@@ -527,7 +538,7 @@ ev_cert_brief(struct xp_finding *f, const struct xp_tls_info *info, X509 *x)
     xp_cert_key_desc(x, key, sizeof(key), &weak);
     xp_ev_str(f, "key", key);
     xp_ev_str(f, "signature", OBJ_nid2ln(X509_get_signature_nid(x)));
-    xp_ev_str(f, "protocol", info->protocol);
+    ev_protocol(f, info);
 }
 
 static int
@@ -1860,7 +1871,7 @@ judge_kx(struct judge *j, struct xp_step *s)
     ev_endpoint(f, info);
     xp_ev_str(f, "key_exchange", info->kx);
     xp_ev_int(f, "bits", info->kx_bits);
-    xp_ev_str(f, "protocol", info->protocol);
+    ev_protocol(f, info);
     xp_ev_str(f, "cipher", info->cipher);
     xp_ev_str(f, "rule", r->id);
     xp_ev_str(f, "source", r->source);
@@ -1930,6 +1941,8 @@ judge_strength(struct judge *j, struct xp_step *parent)
          * the pre-flight's "certificates" item. */
         xp_ev_str(f, "certificate_severity",
                   cert_worst == XP_SEV_INFO ? "none" : xp_severity_name(cert_worst));
+        if (cert_worst == XP_SEV_FAIL)
+            xp_finding_about(f, XP_ABOUT_CERT_REFUSED);
         ev_path(f, j->path);
         st = xp_status_worst(st, jadd(j, f));
     }
@@ -2127,6 +2140,7 @@ judge_all(struct judge *j, struct xp_step *parent, int exchange)
 
         xp_ev_str(f, "host", info->host);
         xp_ev_int(f, "port", info->port);
+        xp_finding_about(f, xp_exo_about_endpoint(info->host, info->port));
         jadd(j, f);
         return;
     }

@@ -9,6 +9,7 @@
 #include "xp_cert.h"
 #include "xp_cert_discover.h"
 #include "xp_check.h"
+#include "xp_exo.h"
 #include "xp_expect.h"
 #include "xp_facts.h"
 #include "xp_options.h"
@@ -408,6 +409,7 @@ judge_reach(struct xp_check *c)
                            a->error);
         xp_ev_str(f, "host", a->host->hp->host);
         xp_ev_int(f, "port", a->host->hp->port);
+        xp_finding_about(f, xp_exo_about_endpoint(a->host->hp->host, a->host->hp->port));
         xp_ev_str(f, "address", a->ip);
         xp_ev_str(f, "error", a->error);
         xp_finding_add(f);

@@ -383,11 +383,19 @@ spf_tree(const struct spf_expansion *e, int i, char ***lines, size_t *n)
 
 /* ---- findings ---- */
 
+/* about: enum xp_about bits of the record asked (0: none the pre-flight
+ * needs). */
 static void
-dns_error(struct xp_check *c, struct xp_step *step, const struct xp_dns_slot *s)
+dns_error(struct xp_check *c, struct xp_step *step, const struct xp_dns_slot *s,
+          unsigned about)
 {
-    if (s->res)
-        xp_finding_add(xp_check_dns_failure(c, step, XP_CNAME_DNS_ERROR, s->res));
+    struct xp_finding *f;
+
+    if (!s->res)
+        return;
+    f = xp_check_dns_failure(c, step, XP_CNAME_DNS_ERROR, s->res);
+    xp_finding_about(f, about);
+    xp_finding_add(f);
 }
 
 /* ---- the deployment kind ---- */
@@ -540,7 +548,7 @@ judge_verification(struct xp_check *c)
     size_t i;
 
     if (xp_dns_slot_failed(&st->txt)) {
-        dns_error(c, st->st_verif, &st->txt);
+        dns_error(c, st->st_verif, &st->txt, XP_ABOUT_VERIFICATION_RECORD);
         xp_step_end(st->st_verif, XP_ST_FAIL, NULL);
         return;
     }
@@ -616,7 +624,7 @@ judge_autodiscover(struct xp_check *c)
     struct xp_finding *f;
 
     if (xp_dns_slot_failed(&st->autod)) {
-        dns_error(c, st->st_autod, &st->autod);
+        dns_error(c, st->st_autod, &st->autod, XP_ABOUT_AUTODISCOVER_RECORD);
         xp_step_end(st->st_autod, XP_ST_FAIL, NULL);
         return;
     }
@@ -642,6 +650,7 @@ judge_autodiscover(struct xp_check *c)
         }
         xp_ev_str(f, "expected", st->kind == XP_DEPLOY_CLOUD ? want : "on-premises host");
         xp_ev_dns(f, "answer", res);
+        xp_finding_about(f, XP_ABOUT_AUTODISCOVER_RECORD);
         xp_finding_add(f);
         xp_step_end(st->st_autod, f->severity == XP_SEV_FAIL ? XP_ST_FAIL : XP_ST_WARN, NULL);
         return;
@@ -655,6 +664,7 @@ judge_autodiscover(struct xp_check *c)
         xp_ev_str(f, "found", target ? target : "address record");
         xp_ev_dns(f, "answer", res);
         xp_finding_fix(f, "Replace it with autodiscover.%s. 3600 IN CNAME %s.", d, want);
+        xp_finding_about(f, XP_ABOUT_AUTODISCOVER_RECORD);
         xp_finding_add(f);
         xp_step_end(st->st_autod, XP_ST_FAIL, NULL);
         return;
@@ -668,6 +678,7 @@ judge_autodiscover(struct xp_check *c)
         xp_finding_fix(f, "Point autodiscover.%s at a name that exists: %s, or the "
                           "on-premises Exchange server in a hybrid or on-premises deployment.",
                        d, want);
+        xp_finding_about(f, XP_ABOUT_AUTODISCOVER_RECORD);
         xp_finding_add(f);
         xp_step_end(st->st_autod, XP_ST_FAIL, NULL);
         return;
@@ -682,6 +693,7 @@ judge_autodiscover(struct xp_check *c)
         xp_finding_fix(f, "Point autodiscover.%s at the on-premises Exchange server (A record "
                           "or CNAME); on-premises Exchange redirects cloud mailboxes to "
                           "Exchange Online itself.", d);
+        xp_finding_about(f, XP_ABOUT_AUTODISCOVER_RECORD);
         xp_finding_add(f);
         xp_step_end(st->st_autod, XP_ST_FAIL, NULL);
         return;
@@ -745,7 +757,7 @@ judge_mx(struct xp_check *c)
     struct xp_finding *f;
 
     if (xp_dns_slot_failed(&st->mx)) {
-        dns_error(c, st->st_mx, &st->mx);
+        dns_error(c, st->st_mx, &st->mx, 0);
         xp_step_end(st->st_mx, XP_ST_FAIL, NULL);
         return;
     }
@@ -986,7 +998,7 @@ judge_msoid(struct xp_check *c)
     struct xp_finding *f;
 
     if (xp_dns_slot_failed(&st->msoid)) {
-        dns_error(c, st->st_msoid, &st->msoid);
+        dns_error(c, st->st_msoid, &st->msoid, 0);
         xp_step_end(st->st_msoid, XP_ST_FAIL, NULL);
         return;
     }
@@ -1063,7 +1075,7 @@ judge_intune(struct xp_check *c)
         const char *target;
 
         if (xp_dns_slot_failed(&st->intune[i])) {
-            dns_error(c, st->st_intune, &st->intune[i]);
+            dns_error(c, st->st_intune, &st->intune[i], 0);
             bad = 1;
             continue;
         }
@@ -1143,6 +1155,8 @@ cname_judge(struct xp_check *c)
     f = xp_finding_new(c, NULL, XP_CNAME_DEPLOYMENT, "Deployment kind: %s (%s)",
                        xp_deploy_name(st->kind), st->kind_reason);
     xp_ev_str(f, "deployment", xp_deploy_name(st->kind));
+    if (st->kind == XP_DEPLOY_CLOUD)
+        xp_finding_about(f, XP_ABOUT_CLOUD_DEPLOYMENT);
     xp_ev_str(f, "source", xp_check_expect(c)->deployment != XP_DEPLOY_UNKNOWN ? "expect"
                            : xp_check_options(c)->preflight                  ? "preflight"
                                                                              : "inferred");

@@ -543,6 +543,8 @@ judge_build(struct xp_check *c, struct host *h)
     ev_build(f, h, ver, source, &b);
     xp_ev_str(f, "hybrid_app_ready", b.hybrid_app == 1 ? "yes" : b.hybrid_app == 0 ? "no"
                                                                   : "unknown");
+    if (b.hybrid_app == 1)
+        xp_finding_about(f, XP_ABOUT_HYBRID_APP_READY);
     xp_ev_str(f, "extended_protection_default", b.ep_default ? "yes" : "no");
     xp_finding_add(f);
     today(day, sizeof(day));

@@ -107,6 +107,7 @@ ev_session(struct xp_finding *f, struct sess *s)
 
     xp_ev_str(f, "host", s->host->name);
     xp_ev_int(f, "port", s->host->port);
+    xp_finding_about(f, xp_exo_about_endpoint(s->host->name, s->host->port));
     xp_ev_str(f, "address", s->ip);
     if (banner >= 0)
         xp_ev_int(f, "banner_ms", banner);

@@ -10,6 +10,7 @@
 #include <strings.h>
 
 #include "xp.h"
+#include "xp_model.h"
 
 /* The legacy suffixes: one row per cloud (modern.md §2, SPF/MX per cloud). */
 static const struct {
@@ -125,6 +126,18 @@ int
 xp_exo_mx_is_exo(const char *host, const char *extra_suffix)
 {
     return xp_exo_mx_classify(host, extra_suffix, NULL) != XP_EXO_NOT;
+}
+
+unsigned
+xp_exo_about_endpoint(const char *host, int port)
+{
+    unsigned about = 0;
+
+    if (host && xp_exo_mx_is_exo(host, NULL))
+        about |= XP_ABOUT_EXO_HOST;
+    if (port == 25 || port == 587)
+        about |= XP_ABOUT_SMTP_PORT;
+    return about;
 }
 
 const char *

@@ -209,6 +209,12 @@ xp_finding_severity(struct xp_finding *f, enum xp_severity sev)
 }
 
 void
+xp_finding_about(struct xp_finding *f, unsigned about)
+{
+    f->about |= about;
+}
+
+void
 xp_finding_fix(struct xp_finding *f, const char *fmt, ...)
 {
     va_list ap;

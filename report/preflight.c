@@ -3,19 +3,18 @@
  * (include/xp_preflight.h): one table row per item says which checks must
  * have run for it to be known, and which finding codes block it, leave it
  * unknown, or show it ready. Pure: reads the model, allocates the result.
+ * A rule reads a finding's code, severity and what the check said it is
+ * about (enum xp_about, include/xp_model.h), never its evidence or message:
+ * a rule that needs more asks the check for another xp_about bit.
  * The list follows ../shared/reference/domain.md §2 and §4.7 (what the
  * wizard and hybrid mail flow need, seen from outside).
  */
-#include "xp_cert.h"
 #include "xp_check.h"
-#include "xp_exo.h"
 #include "xp_expect.h"
 #include "xp_preflight.h"
 
-#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 enum rule_kind {
     R_BLOCK,      /* the item is not ready */
@@ -47,82 +46,33 @@ struct item_def {
     struct rule rules[MAX_RULES];
 };
 
-/* ---- evidence predicates ---- */
-
-static const struct xp_evidence *
-ev_find(const struct xp_finding *f, const char *key)
-{
-    const struct xp_evidence *e;
-
-    for (e = f->evidence; e; e = e->next)
-        if (strcmp(e->key, key) == 0)
-            return e;
-    return NULL;
-}
-
-static const char *
-ev_str(const struct xp_finding *f, const char *key)
-{
-    const struct xp_evidence *e = ev_find(f, key);
-
-    return e && e->kind == XP_EVK_STR ? e->str : NULL;
-}
-
-/* The queried name of a DNS finding ("query": "TYPE name"), or NULL. */
-static const char *
-query_name(const struct xp_finding *f, char *type, size_t typelen)
-{
-    const char *q = ev_str(f, "query");
-    const char *sp;
-
-    if (!q || !(sp = strchr(q, ' ')))
-        return NULL;
-    if (type)
-        snprintf(type, typelen, "%.*s", (int)(sp - q), q);
-    return sp + 1;
-}
+/* ---- predicates: on what the checks said a finding is about ---- */
 
 static int
-first_label_is(const char *name, const char *label)
+about(const struct xp_finding *f, unsigned bits)
 {
-    size_t n = strlen(label);
-
-    return name && strncasecmp(name, label, n) == 0 && name[n] == '.';
+    return (f->about & bits) == bits;
 }
 
 /* About the autodiscover record (not the verification CNAME, MX, ...). */
 static int
 about_autodiscover(const struct xp_finding *f)
 {
-    return first_label_is(query_name(f, NULL, 0), "autodiscover");
+    return about(f, XP_ABOUT_AUTODISCOVER_RECORD);
 }
 
 /* About the verification record: the TXT at the apex or msNNNNNNNN.DOMAIN. */
 static int
 about_verification(const struct xp_finding *f)
 {
-    char type[16];
-    const char *name = query_name(f, type, sizeof(type));
-    size_t i;
-
-    if (!name)
-        return 0;
-    if (strcmp(type, "TXT") == 0)
-        return xp_name_eq(name, f->check->target->domain);
-    if (strncasecmp(name, "ms", 2) != 0 || !isdigit((unsigned char)name[2]))
-        return 0;
-    for (i = 2; isdigit((unsigned char)name[i]); i++)
-        ;
-    return name[i] == '.';
+    return about(f, XP_ABOUT_VERIFICATION_RECORD);
 }
 
 /* The records are those of a cloud-only deployment. */
 static int
 deployment_cloud(const struct xp_finding *f)
 {
-    const char *d = ev_str(f, "deployment");
-
-    return d && strcmp(d, "cloud") == 0;
+    return about(f, XP_ABOUT_CLOUD_DEPLOYMENT);
 }
 
 /*
@@ -134,23 +84,14 @@ deployment_cloud(const struct xp_finding *f)
 static int
 on_premises_host(const struct xp_finding *f)
 {
-    const char *host = ev_str(f, "host");
-
-    return !host || !xp_exo_mx_is_exo(host, NULL);
+    return !about(f, XP_ABOUT_EXO_HOST);
 }
 
 /* A certificate finding about an on-premises SMTP endpoint. */
 static int
 port_smtp(const struct xp_finding *f)
 {
-    const struct xp_evidence *e = ev_find(f, "port");
-    long long port = -1;
-
-    if (e && e->kind == XP_EVK_INT)
-        port = e->num;
-    else if (e && e->kind == XP_EVK_STR)
-        port = atoll(e->str);
-    return (port == 25 || port == 587) && on_premises_host(f);
+    return about(f, XP_ABOUT_SMTP_PORT) && on_premises_host(f);
 }
 
 /* A CERT_WEAK whose certificate weaknesses (not the protocol's) are ones
@@ -158,18 +99,14 @@ port_smtp(const struct xp_finding *f)
 static int
 weak_certificate(const struct xp_finding *f)
 {
-    const char *sev = ev_str(f, "certificate_severity");
-
-    return sev && strcmp(sev, "fail") == 0;
+    return about(f, XP_ABOUT_CERT_REFUSED);
 }
 
 /* The negotiated protocol is older than TLS 1.2. */
 static int
 old_protocol(const struct xp_finding *f)
 {
-    const char *p = ev_str(f, "protocol");
-
-    return p && xp_tls_protocol_rule(p) != NULL;   /* cert.c's one protocol table */
+    return about(f, XP_ABOUT_OLD_PROTOCOL);
 }
 
 /* The run's --expect, or NULL for a model without an engine (unit tests). */
@@ -195,9 +132,7 @@ outlook_anywhere(const struct xp_finding *f)
 static int
 hybrid_app_ready(const struct xp_finding *f)
 {
-    const char *v = ev_str(f, "hybrid_app_ready");
-
-    return v && strcmp(v, "yes") == 0;
+    return about(f, XP_ABOUT_HYBRID_APP_READY);
 }
 
 /* ---- the checklist ---- */

@@ -11,11 +11,12 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 
 
 def _codes():
-    with open(os.path.join(ROOT, "include", "xp_codes.h")) as f:
+    with open(os.path.join(ROOT, "include", "xp_codes_table.h")) as f:
         src = f.read()
-    codes = re.findall(r"X\((\w+)\)", src.split("enum xp_code")[0])
+    codes = re.findall(r"^CODE\((\w+),", src, re.M)
     if len(codes) < 40:
-        fail("could not read the code list from include/xp_codes.h (%d codes)" % len(codes))
+        fail("could not read the code rows from include/xp_codes_table.h (%d codes)"
+             % len(codes))
     return codes
 
 

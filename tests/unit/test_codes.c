@@ -1,5 +1,5 @@
 /*
- * test_codes.c — the finding-code table (include/xp_codes.h, probes/codes.c).
+ * test_codes.c — the finding-code table (include/xp_codes_table.h: the enum and probes/codes.c).
  * Codes are a stable contract (SPEC "Finding codes"): every SPEC code must
  * exist under its exact name, names are unique and well formed, and every
  * warn/fail code carries a generic remediation.
@@ -61,11 +61,11 @@ spec_check(const char *id)
     return 0;
 }
 
-/* The enum's own spelling of each code, from the X-macro. */
+/* The enum's own spelling of each code, from the table's rows. */
 static const char *const enum_names[] = {
-#define NAME_OF(n) #n,
-    XP_CODE_LIST(NAME_OF)
-#undef NAME_OF
+#define CODE(n, ...) #n
+#include "xp_codes_table.h"
+#undef CODE
 };
 
 static void
@@ -267,7 +267,7 @@ codes__every_check__has_codes(void **state)
         for (n = 0, i = 0; i < XP_CODE_COUNT; i++)
             n += xp_code_of_check(xp_code_info((enum xp_code)i), xp_checks[k]->id);
         if (n == 0)
-            fail_msg("check %s has no row in the code table (probes/codes.c)",
+            fail_msg("check %s has no row in the code table (include/xp_codes_table.h)",
                      xp_checks[k]->id);
         if (!xp_checks[k]->help || !xp_checks[k]->help[0])
             fail_msg("check %s has no .help for --help", xp_checks[k]->id);

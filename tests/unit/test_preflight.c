@@ -18,6 +18,7 @@
 
 #include "xp.h"
 #include "xp_check.h"
+#include "xp_exo.h"
 #include "xp_model.h"
 #include "xp_preflight.h"
 
@@ -102,14 +103,13 @@ add(struct fx *fx, const char *id, enum xp_code code, const char *msg)
     return f;
 }
 
-/* A finding about an SMTP host (evidence "host", as the smtp check gives). */
+/* A finding about an SMTP host on port 25 (what the smtp check says it is about). */
 static struct xp_finding *
 add_smtp(struct fx *fx, enum xp_code code, const char *host, const char *msg)
 {
     struct xp_finding *f = xp_finding_new(chk(fx, "smtp"), NULL, code, "%s", msg);
 
-    xp_ev_str(f, "host", host);
-    xp_ev_int(f, "port", 25);
+    xp_finding_about(f, xp_exo_about_endpoint(host, 25));
     xp_finding_add(f);
     return f;
 }
@@ -121,7 +121,7 @@ build_and_hma_ok(struct fx *fx)
     struct xp_finding *f = xp_finding_new(chk(fx, "preauth"), NULL, XP_EXCHANGE_BUILD, "%s",
                                           "Exchange Server SE RTM May26HU");
 
-    xp_ev_str(f, "hybrid_app_ready", "yes");
+    xp_finding_about(f, XP_ABOUT_HYBRID_APP_READY);
     xp_finding_add(f);
     add(fx, "hybridauth", XP_HMA_ENABLED, "Exchange answers with the Bearer challenge");
 }
@@ -290,7 +290,7 @@ preflight__autodiscover_cname_wrong__autodiscover_blocks(void **state)
     healthy(fx);
     f = xp_finding_new(chk(fx, "cname"), NULL, XP_CNAME_WRONG_TARGET,
                        "autodiscover.contoso.test points to autodiscover.outlook.com");
-    xp_ev_str(f, "query", "A autodiscover.contoso.test");
+    xp_finding_about(f, XP_ABOUT_AUTODISCOVER_RECORD);
     xp_finding_fix(f, "Point it at on-premises Exchange.");
     xp_finding_add(f);
     eval(fx);
@@ -311,7 +311,7 @@ preflight__verification_cname_wrong__verification_blocks(void **state)
     add_smtp(fx, XP_SMTP_OK, "mail.contoso.test", "ok");
     f = xp_finding_new(chk(fx, "cname"), NULL, XP_CNAME_WRONG_TARGET,
                        "Verification CNAME ms11111111.contoso.test points to ps.wrong.test");
-    xp_ev_str(f, "query", "CNAME ms11111111.contoso.test");
+    xp_finding_about(f, XP_ABOUT_VERIFICATION_RECORD);
     xp_finding_add(f);
     build_and_hma_ok(fx);
     eval(fx);
@@ -327,7 +327,7 @@ preflight__cloud_deployment__autodiscover_blocks(void **state)
 
     healthy(fx);
     f = xp_finding_new(chk(fx, "cname"), NULL, XP_CNAME_DEPLOYMENT, "Deployment kind: cloud");
-    xp_ev_str(f, "deployment", "cloud");
+    xp_finding_about(f, XP_ABOUT_CLOUD_DEPLOYMENT);
     xp_finding_add(f);
     eval(fx);
     expect_only_blocker(fx, "autodiscover");
@@ -344,7 +344,6 @@ preflight__hybrid_deployment__no_blocker(void **state)
 
     healthy(fx);
     f = xp_finding_new(chk(fx, "cname"), NULL, XP_CNAME_DEPLOYMENT, "Deployment kind: hybrid");
-    xp_ev_str(f, "deployment", "hybrid");
     xp_finding_add(f);
     eval(fx);
     assert_int_equal(fx->pf.ready, 1);
@@ -391,7 +390,7 @@ preflight__cert_expired__certificates_block(void **state)
 
     healthy(fx);
     f = add(fx, "cert", XP_CERT_EXPIRED, "mail.contoso.test: expired 3 days ago");
-    xp_ev_int(f, "port", 443);
+    xp_finding_about(f, xp_exo_about_endpoint("mail.contoso.test", 443));
     eval(fx);
     expect_only_blocker(fx, "certificates");
 }
@@ -400,12 +399,10 @@ static void
 preflight__cert_warnings__only_notes(void **state)
 {
     struct fx *fx = *state;
-    struct xp_finding *f;
 
     healthy(fx);
     add(fx, "cert", XP_CERT_EXPIRING_SOON, "expires in 12 days");
-    f = add(fx, "cert", XP_CERT_WEAK, "1024-bit key");
-    xp_ev_str(f, "protocol", "TLSv1.3");
+    add(fx, "cert", XP_CERT_WEAK, "1024-bit key");   /* TLS 1.3, a warning only */
     eval(fx);
     assert_int_equal(fx->pf.ready, 1);
     assert_true(has_code(item(fx, "certificates"), XP_CERT_EXPIRING_SOON));
@@ -421,7 +418,7 @@ preflight__old_tls__tls12_blocks(void **state)
 
     healthy(fx);
     f = add(fx, "cert", XP_CERT_WEAK, "the server negotiates at best TLSv1");
-    xp_ev_str(f, "protocol", "TLSv1");
+    xp_finding_about(f, XP_ABOUT_OLD_PROTOCOL);
     eval(fx);
     expect_only_blocker(fx, "tls12");
     assert_non_null(strstr(item(fx, "tls12")->fix, "TLS 1.2"));
@@ -497,7 +494,7 @@ preflight__untrusted_smtp_cert__inbound_and_certificates_block(void **state)
 
     healthy(fx);
     f = add(fx, "cert", XP_CERT_UNTRUSTED, "mail.contoso.test:25: self-made CA");
-    xp_ev_int(f, "port", 25);
+    xp_finding_about(f, XP_ABOUT_SMTP_PORT);
     eval(fx);
     expect_state(fx, "inbound_tls", XP_PF_NOT_READY);
     expect_state(fx, "certificates", XP_PF_NOT_READY);
@@ -512,7 +509,7 @@ preflight__untrusted_https_cert__not_an_smtp_blocker(void **state)
 
     healthy(fx);
     f = add(fx, "cert", XP_CERT_UNTRUSTED, "autodiscover.contoso.test:443: self-made CA");
-    xp_ev_int(f, "port", 443);
+    xp_finding_about(f, xp_exo_about_endpoint("mail.contoso.test", 443));
     eval(fx);
     expect_only_blocker(fx, "certificates");
 }
@@ -626,7 +623,7 @@ preflight__dns_error_on_autodiscover__unknown(void **state)
     healthy(fx);
     f = xp_finding_new(chk(fx, "cname"), NULL, XP_CNAME_DNS_ERROR,
                        "A autodiscover.contoso.test: DNS query timed out");
-    xp_ev_str(f, "query", "A autodiscover.contoso.test");
+    xp_finding_about(f, XP_ABOUT_AUTODISCOVER_RECORD);
     xp_finding_add(f);
     eval(fx);
     expect_state(fx, "autodiscover", XP_PF_UNKNOWN);
