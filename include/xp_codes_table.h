@@ -69,7 +69,8 @@ CODE(AUTOD_DNS_MISSING, W, "autodiscover",
      .title = "Autodiscover host name has no DNS record",
      .explain = "One Autodiscover method could not start because its host name does not "
                 "resolve. Clients fall back to the next method, so this alone is a "
-                "warning.",
+                "warning. When no method works at all, AUTOD_NO_ENDPOINT names the "
+                "missing record instead (one cause, one finding).",
      .fix = "Publish autodiscover.<domain> as an A record (or CNAME) for the Exchange server "
             "or its reverse proxy, or _autodiscover._tcp.<domain> SRV 0 0 443 <that host>; "
             "the finding names the host that did not resolve.",

@@ -888,7 +888,8 @@ cause_fix(const struct xp_check *c, const struct candidate *k, char *buf, size_t
 /* One candidate, as the verdict table says for its method and outcome;
  * chosen is the method Outlook uses silently (NULL: none). */
 static void
-judge_candidate(struct xp_check *c, struct candidate *k, const struct candidate *chosen)
+judge_candidate(struct xp_check *c, struct candidate *k, const struct candidate *chosen,
+                int no_endpoint)
 {
     static const enum xp_severity sev_of[] = {
         [C_INFO] = XP_SEV_INFO, [C_WARN] = XP_SEV_WARN, [C_FAIL] = XP_SEV_FAIL,
@@ -919,6 +920,13 @@ judge_candidate(struct xp_check *c, struct candidate *k, const struct candidate 
         return;
     default:
         break;
+    }
+    /* One cause, one finding: when no method works, AUTOD_NO_ENDPOINT names
+     * the missing (or unresolvable) record in its cause, fix and per-method
+     * evidence; a second finding for the same name would say it twice. */
+    if (no_endpoint && v->code == XP_AUTOD_DNS_MISSING) {
+        xp_step_end(k->step, status_of[cell], "%s", k->problem);
+        return;
     }
     f = xp_finding_new(c, k->step, v->code, "Method %d (%s): %s", (int)k->method + 1,
                        k->url[0] ? k->url : "_autodiscover._tcp SRV", k->problem);
@@ -1055,11 +1063,11 @@ autod_judge(struct xp_check *c)
     for (m = 0; m < M_COUNT && !chosen; m++)
         if (st->cand[m].valid && !st->cand[m].cert_invalid)
             chosen = &st->cand[m];
-    for (m = 0; m < M_COUNT; m++) {
-        judge_candidate(c, &st->cand[m], chosen);
+    for (m = 0; m < M_COUNT; m++)
         if (st->cand[m].valid && st->cand[m].cert_invalid)
             behind_bad_cert = 1;
-    }
+    for (m = 0; m < M_COUNT; m++)
+        judge_candidate(c, &st->cand[m], chosen, !chosen && !behind_bad_cert);
     if (st->cand[M_SRV].host[0] && st->cand[M_SRV].method == M_SRV) {
         f = xp_finding_new(c, st->cand[M_SRV].step, XP_AUTOD_SRV,
                            "_autodiscover._tcp.%s points to %s:%d", c->target->domain,

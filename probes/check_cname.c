@@ -22,6 +22,7 @@
  * new code is needed for it.
  */
 #include "xp_check.h"
+#include "xp_dkim.h"
 #include "xp_exo.h"
 #include "xp_expect.h"
 #include "xp_m365.h"
@@ -73,10 +74,10 @@ struct spf_expansion {
     char *root_others;
 };
 
-#define MAX_SIGNALS 8
+#define MAX_SIGNALS 10
 
 struct cname_state {
-    struct xp_dns_slot txt, mx, autod, verif, msoid, srv, lyncd, intune[2];
+    struct xp_dns_slot txt, mx, autod, verif, msoid, srv, lyncd, intune[2], dkim[2];
     struct spf_expansion spf;
     struct xp_step *st_verif, *st_autod, *st_mx, *st_spf, *st_msoid, *st_intune;
     enum xp_deploy kind;
@@ -461,11 +462,27 @@ lync_online(const struct xp_dns_slot *s)
     return t && xp_name_ends_with(t, "online.lync.com");
 }
 
+/* The Microsoft 365 tenant a selectorN._domainkey CNAME points into (DKIM
+ * signing by Exchange Online, a tenant signal), into out; 0 if none. */
+static int
+dkim_tenant(const struct xp_check *c, const struct xp_dns_slot *s, char *out, size_t len)
+{
+    const char *t = xp_dns_slot_failed(s) ? NULL : xp_dns_cname_target(s->res);
+    struct xp_dkim_target dt;
+
+    if (!t || xp_dkim_ms_target(t, c->target->domain, &dt) == XP_DKIM_NOT_MS)
+        return 0;
+    snprintf(out, len, "%s.%s", dt.tenant, dt.zone);
+    return 1;
+}
+
 /*
  * The deployment kind from every signal (SPEC): on-premises signals are an
  * MX to the organisation's hosts and an Autodiscover A/CNAME/SRV to them;
  * Office 365 signals an MX to Exchange Online, Autodiscover to Office 365,
- * the SPF include, the MS= verification TXT, lyncdiscover to Skype Online.
+ * the SPF include, the MS= verification TXT, lyncdiscover to Skype Online,
+ * the DKIM selector CNAMEs into a Microsoft 365 tenant (Exchange Online
+ * signs the domain's mail).
  * Both kinds -> hybrid, unless Autodiscover itself points to Office 365:
  * then Outlook is served by Exchange Online, a cloud tenant (whose other
  * records may be wrong); a hybrid whose Autodiscover was moved to Office
@@ -481,7 +498,8 @@ infer_kind(struct xp_check *c)
     const char *srv = srv_target(&st->srv);
     int exo = 0, other = 0, autod_cloud = 0, autod_onprem = 0, cloud, onprem;
     int spf_exo = spf_includes_exo(c, &st->txt), ms = has_ms_txt(&st->txt);
-    int lync = lync_online(&st->lyncd);
+    int lync = lync_online(&st->lyncd), dkim = 0, i;
+    char tenant[2][140];
 
     if (!xp_dns_slot_failed(&st->mx))
         mx_count(c, st->mx.res, &exo, &other);
@@ -505,7 +523,18 @@ infer_kind(struct xp_check *c)
         signal(st, "MS= verification TXT record");
     if (lync)
         signal(st, "lyncdiscover.%s to Skype for Business Online", d);
-    cloud = exo || autod_cloud || spf_exo || ms || lync;
+    /* One signal per tenant named (both selectors normally name one). */
+    for (i = 0; i < 2; i++) {
+        if (!dkim_tenant(c, &st->dkim[i], tenant[i], sizeof(tenant[i]))) {
+            tenant[i][0] = '\0';
+            continue;
+        }
+        dkim = 1;
+        if (i == 0 || strcmp(tenant[0], tenant[1]) != 0)
+            signal(st, "selector%d._domainkey.%s DKIM CNAME into the Microsoft 365 tenant %s",
+                   i + 1, d, tenant[i]);
+    }
+    cloud = exo || autod_cloud || spf_exo || ms || lync || dkim;
     onprem = other || autod_onprem || (srv && !xp_name_ends_with(srv, "outlook.com"));
     if (ex->deployment != XP_DEPLOY_UNKNOWN) {
         st->kind = ex->deployment;
@@ -530,7 +559,7 @@ infer_kind(struct xp_check *c)
     } else {
         st->kind = XP_DEPLOY_ONPREM;
         st->kind_reason = "inferred: no Office 365 record (MX, autodiscover, SPF include, "
-                          "MS= TXT)";
+                          "MS= TXT, DKIM CNAMEs)";
     }
 }
 
@@ -1103,6 +1132,7 @@ cname_start(struct xp_check *c)
     const char *d = c->target->domain;
     const char *code = xp_check_expect(c)->verification;
     char *name;
+    size_t i;
 
     c->state = st;
     st->st_verif = xp_step_begin(c, NULL, "Domain verification record");
@@ -1125,6 +1155,12 @@ cname_start(struct xp_check *c)
     name = xasprintf("lyncdiscover.%s", d);
     ask(c, &st->lyncd, name, XP_DNS_CNAME, NULL, NULL);
     free(name);
+    /* Deployment signals only: Exchange Online's DKIM selectors. */
+    for (i = 0; i < 2; i++) {
+        name = xasprintf("selector%d._domainkey.%s", (int)i + 1, d);
+        ask(c, &st->dkim[i], name, XP_DNS_CNAME, NULL, NULL);
+        free(name);
+    }
     name = xasprintf("msoid.%s", d);
     ask(c, &st->msoid, name, XP_DNS_CNAME, st->st_msoid, NULL);
     free(name);
@@ -1134,8 +1170,6 @@ cname_start(struct xp_check *c)
         free(name);
     }
     if (xp_check_expect(c)->intune) {
-        size_t i;
-
         st->st_intune = xp_step_begin(c, NULL, "Intune / Entra enrollment records");
         for (i = 0; i < 2; i++) {
             name = xasprintf("%s.%s", intune_names[i].label, d);
@@ -1192,6 +1226,8 @@ cname_free(struct xp_check *c)
     xp_dns_slot_clear(&st->lyncd);
     xp_dns_slot_clear(&st->intune[0]);
     xp_dns_slot_clear(&st->intune[1]);
+    xp_dns_slot_clear(&st->dkim[0]);
+    xp_dns_slot_clear(&st->dkim[1]);
     for (i = 0; i < (int)st->nsignals; i++)
         free(st->signals[i]);
     for (i = 0; i < st->spf.n; i++) {

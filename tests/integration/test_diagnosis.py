@@ -231,3 +231,33 @@ def test_fixes_name_the_domain_and_no_placeholder():
                 bad.append("%s %s: fix does not name the domain's hosts: %r"
                            % (dom, f["code"], rem))
     assert_true(not bad, "\n".join(bad))
+
+
+# ---------------------------------------------------------------- one cause, one finding
+
+def test_no_autodiscover_record_is_one_finding():
+    # noad.test: no Autodiscover record at all. 0.1.0 said it twice
+    # (AUTOD_DNS_MISSING for method 2 + AUTOD_NO_ENDPOINT): one finding now,
+    # AUTOD_NO_ENDPOINT, whose cause and fix name the record.
+    r, doc = probe("noad.test", "--ca-file", ca(), checks="autodiscover")
+    assert_exit(r, 2)
+    f = assert_code(doc, "AUTOD_NO_ENDPOINT", severity="fail", count=1, r=r)[0]
+    assert_eq(only_problems(doc), ["AUTOD_NO_ENDPOINT"], "problems")
+    assert_true("autodiscover.noad.test" in f["evidence"]["cause"], f["evidence"])
+    assert_true("autodiscover.noad.test" in f["remediation"], f["remediation"])
+
+
+def test_dns_missing_kept_when_another_method_works():
+    # srv.test: method 2's name is missing but the SRV record works: that is
+    # a cause of its own (Outlook tries method 2 first), not a duplicate.
+    r, doc = probe("srv.test", "--ca-file", ca(), checks="autodiscover")
+    assert_code(doc, "AUTOD_DNS_MISSING", severity="warn", count=1, r=r)
+    assert_code(doc, "AUTOD_OK", count=1, r=r)
+    assert_no_code(doc, "AUTOD_NO_ENDPOINT", r=r)
+
+
+def test_healthy_autodiscover_has_neither():
+    r, doc = probe("hybrid.test", "--ca-file", ca(), checks="autodiscover")
+    assert_exit(r, 0)
+    assert_no_code(doc, "AUTOD_DNS_MISSING", r=r)
+    assert_no_code(doc, "AUTOD_NO_ENDPOINT", r=r)

@@ -1,5 +1,6 @@
 """Deployment inference from every signal (SPEC v2, issue 11): MX,
-Autodiscover A/CNAME/SRV, the SPF include, the MS= TXT, lyncdiscover; the
+Autodiscover A/CNAME/SRV, the SPF include, the MS= TXT, lyncdiscover, the DKIM
+selector CNAMEs into a Microsoft 365 tenant; the
 evidence is listed in CNAME_DEPLOYMENT; --preflight takes hybrid unless
 --expect says otherwise; SRV-only Autodiscover is published."""
 
@@ -90,3 +91,26 @@ def test_spf_missing_onprem_fix_has_no_office365_include():
     for f in findings(doc, "SPF_MISSING"):
         assert_true("spf.protection.outlook.com" not in (f["remediation"] or ""),
                     "on-premises SPF fix proposes Exchange Online: %r" % f["remediation"])
+
+
+def test_dkim_cnames_into_a_tenant_make_it_hybrid():
+    # infer-dkim11.test: on-premises MX and autodiscover, no SPF include, no
+    # MS= TXT; only the DKIM selector CNAMEs say Exchange Online signs for it.
+    r, doc = probe("infer-dkim11.test", checks="cname")
+    ev = deployment(doc)
+    assert_eq((ev["deployment"], ev["source"]), ("hybrid", "inferred"), "deployment")
+    sig = [s for s in ev["signals"] if "_domainkey" in s]
+    assert_eq(sig, ["selector1._domainkey.infer-dkim11.test DKIM CNAME into the Microsoft 365 "
+                    "tenant contoso14.onmicrosoft.com"], "DKIM signal (one per tenant)")
+    # Judged as hybrid: mail Exchange Online sends needs the SPF include.
+    assert_code(doc, "SPF_MISSING_INCLUDE", count=1, r=r)
+
+
+def test_no_dkim_cnames_stays_onprem():
+    # The healthy counterpart: onprem.test publishes no DKIM CNAME (its DKIM
+    # is on-premises): still on-premises, no DKIM signal, CNAME_OK.
+    r, doc = probe("onprem.test", checks="cname")
+    ev = deployment(doc)
+    assert_eq(ev["deployment"], "onprem", "deployment")
+    assert_true(not any("_domainkey" in s for s in ev["signals"]), ev["signals"])
+    assert_code(doc, "CNAME_OK", r=r)
