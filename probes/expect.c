@@ -153,66 +153,70 @@ is_cidr(const char *v)
     return 1;
 }
 
-/* "203.0.113.5, 198.51.100.0/24": all or nothing. */
-static int
-set_connector_ips(struct xp_expect *e, const char *v, char *err, size_t errlen)
+/* The items of a list separated by commas, spaces or tabs (copies; *n
+ * may be 0): the one splitter of every list value. */
+static char **
+items_of(const char *v, size_t *n)
 {
     char *copy = xstrdup(v), *save = NULL, *item;
     char **list = NULL;
-    size_t n = 0, i;
 
+    *n = 0;
     for (item = strtok_r(copy, ", \t", &save); item; item = strtok_r(NULL, ", \t", &save)) {
-        if (!is_cidr(item)) {
-            snprintf(err, errlen, "connector_ips: '%s' is not an address or ADDR/LEN", item);
-            for (i = 0; i < n; i++)
-                free(list[i]);
-            free(list);
-            free(copy);
-            return -1;
-        }
-        list = xrealloc(list, (n + 1) * sizeof(*list));
-        list[n++] = xstrdup(item);
+        list = xrealloc(list, (*n + 1) * sizeof(*list));
+        list[(*n)++] = xstrdup(item);
     }
     free(copy);
-    if (n == 0) {
-        snprintf(err, errlen, "connector_ips needs at least one address");
-        return -1;
-    }
-    for (i = 0; i < e->nconnector_ips; i++)
-        free(e->connector_ips[i]);
-    free(e->connector_ips);
-    e->connector_ips = list;
-    e->nconnector_ips = n;
-    return 0;
+    return list;
 }
 
-/* "s1, s2": DKIM selectors, each one or more DNS labels; all or nothing. */
 static int
-set_selectors(struct xp_expect *e, const char *v, char *err, size_t errlen)
+is_selector(const char *v)
 {
-    char *copy = xstrdup(v), *save = NULL, *item;
-    char **list = NULL;
-    size_t n = 0;
+    return is_hostname(v) && strlen(v) <= 200;
+}
 
-    for (item = strtok_r(copy, ", \t", &save); item; item = strtok_r(NULL, ", \t", &save)) {
-        if (!is_hostname(item) || strlen(item) > 200 || n == 16) {
-            snprintf(err, errlen, n == 16 ? "dkim_selectors: at most 16 selectors"
-                                          : "dkim_selectors: '%.80s' is not a selector", item);
-            xp_strv_free(list, n);
-            free(copy);
-            return -1;
-        }
-        list = xrealloc(list, (n + 1) * sizeof(*list));
-        list[n++] = xstrdup(item);
-    }
-    free(copy);
-    if (n == 0) {
-        snprintf(err, errlen, "dkim_selectors needs at least one selector");
+/* A list of names checked one by one; all or nothing. */
+struct name_list {
+    const char *key;        /* "connector_ips" */
+    int (*ok)(const char *item);
+    const char *what;       /* "an address or ADDR/LEN" */
+    int shown;              /* characters of a bad item shown (-1: all) */
+    const char *noun;       /* "address": "needs at least one address" */
+    size_t max;             /* 0: no bound */
+};
+
+static const struct name_list connector_ips = {
+    "connector_ips", is_cidr, "an address or ADDR/LEN", -1, "address", 0,
+};
+static const struct name_list dkim_selectors = {
+    "dkim_selectors", is_selector, "a selector", 80, "selector", 16,
+};
+
+static int
+set_list(const struct name_list *l, char ***slot, size_t *nslot, const char *v, char *err,
+         size_t errlen)
+{
+    size_t n, i;
+    char **list = items_of(v, &n);
+
+    for (i = 0; i < n; i++) {
+        if (l->max && i == l->max)
+            snprintf(err, errlen, "%s: at most %zu %ss", l->key, l->max, l->noun);
+        else if (!l->ok(list[i]))
+            snprintf(err, errlen, "%s: '%.*s' is not %s", l->key, l->shown, list[i], l->what);
+        else
+            continue;
+        xp_strv_free(list, n);
         return -1;
     }
-    xp_strv_free(e->dkim_selectors, e->ndkim_selectors);
-    e->dkim_selectors = list;
-    e->ndkim_selectors = n;
+    if (n == 0) {
+        snprintf(err, errlen, "%s needs at least one %s", l->key, l->noun);
+        return -1;
+    }
+    xp_strv_free(*slot, *nslot);
+    *slot = list;
+    *nslot = n;
     return 0;
 }
 
@@ -296,7 +300,8 @@ xp_expect_set(struct xp_expect *e, const char *key, const char *v, char *err, si
         return 0;
     }
     if (strcmp(key, "connector_ips") == 0)
-        return set_connector_ips(e, v, err, errlen);
+        return set_list(&connector_ips, &e->connector_ips, &e->nconnector_ips, v, err,
+                        errlen);
     if (strcmp(key, "ignore") == 0)
         return xp_expect_add_ignored(e, v, err, errlen);
     if (strcmp(key, "tls_cert_name") == 0) {
@@ -338,7 +343,8 @@ xp_expect_set(struct xp_expect *e, const char *key, const char *v, char *err, si
         return -1;
     }
     if (strcmp(key, "dkim_selectors") == 0)
-        return set_selectors(e, v, err, errlen);
+        return set_list(&dkim_selectors, &e->dkim_selectors, &e->ndkim_selectors, v, err,
+                        errlen);
     if (strcmp(key, "tenant") == 0) {
         size_t n = strcspn(v, ".");
 
@@ -398,34 +404,33 @@ xp_expect_set(struct xp_expect *e, const char *key, const char *v, char *err, si
 int
 xp_expect_add_ignored(struct xp_expect *e, const char *list, char *err, size_t errlen)
 {
-    char *copy = xstrdup(list), *save = NULL, *item;
-    int n = 0;
+    size_t n, i;
+    char **items = items_of(list, &n);
+    int rc = 0;
 
-    for (item = strtok_r(copy, ", \t", &save); item; item = strtok_r(NULL, ", \t", &save)) {
+    for (i = 0; i < n && rc == 0; i++) {
         int code;
         char *u;
 
-        for (u = item; *u; u++)
+        for (u = items[i]; *u; u++)
             *u = (char)toupper((unsigned char)*u);
-        code = xp_code_by_name(item);
-
+        code = xp_code_by_name(items[i]);
         if (code < 0) {
             snprintf(err, errlen, "ignore: '%.80s' is not a finding code "
-                     "(exprobe --explain CODE lists what a code means)", item);
-            free(copy);
-            return -1;
+                     "(exprobe --explain CODE lists what a code means)", items[i]);
+            rc = -1;
+            break;
         }
         if (!e->ignored)
             e->ignored = xcalloc(XP_CODE_COUNT, 1);
         e->ignored[code] = 1;
-        n++;
     }
-    free(copy);
-    if (n == 0) {
+    xp_strv_free(items, n);
+    if (rc == 0 && n == 0) {
         snprintf(err, errlen, "ignore needs at least one finding code");
-        return -1;
+        rc = -1;
     }
-    return 0;
+    return rc;
 }
 
 /* One "HOST[:PORT]" or "[IPv6]:PORT" entry. */
@@ -483,13 +488,14 @@ bad:
 int
 xp_expect_add_hosts(struct xp_expect *e, const char *list, char *err, size_t errlen)
 {
-    char *copy = xstrdup(list), *save = NULL, *item;
+    size_t n, i;
+    char **items = items_of(list, &n);
     int rc = 0;
 
-    for (item = strtok_r(copy, ", \t", &save); item; item = strtok_r(NULL, ", \t", &save)) {
+    for (i = 0; i < n; i++) {
         struct xp_hostport hp;
 
-        if (parse_hostport(item, &hp, err, errlen) < 0) {
+        if (parse_hostport(items[i], &hp, err, errlen) < 0) {
             rc = -1;
             break;
         }
@@ -503,7 +509,7 @@ xp_expect_add_hosts(struct xp_expect *e, const char *list, char *err, size_t err
         e->hosts = xrealloc(e->hosts, (e->nhosts + 1) * sizeof(*e->hosts));
         e->hosts[e->nhosts++] = hp;
     }
-    free(copy);
+    xp_strv_free(items, n);
     return rc;
 }
 

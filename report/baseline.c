@@ -440,55 +440,82 @@ index_doc(json_t *certs, json_t *dns, const json_t *doc)
         index_steps(certs, dns, str_of(c, "id"), json_object_get(c, "steps"));
 }
 
-static void
-diff_certs(json_t *changes, const json_t *old_certs, const json_t *new_certs)
+/* A value read from a step's detail and compared across the two runs. */
+struct step_value {
+    const char *kind;                                  /* the change's kind */
+    json_t *(*read)(const char *detail);               /* new reference, or NULL */
+    int (*changed)(const json_t *o, const json_t *n);
+    void (*say)(char *msg, size_t len, const char *subject, const json_t *o,
+                const json_t *n);
+};
+
+static int
+cert_changed(const json_t *o, const json_t *n)
 {
-    const char *ep;
-    json_t *np;
-    char msg[1200];
-
-    json_object_foreach((json_t *)new_certs, ep, np) {
-        const json_t *op = json_object_get(old_certs, ep);
-        json_t *oi, *ni;
-
-        if (!op)
-            continue;
-        oi = cert_identity(str_of(json_array_get(op, 1), "detail"));
-        ni = cert_identity(str_of(json_array_get(np, 1), "detail"));
-        if (oi && ni && strcmp(str_of(oi, "sha256"), str_of(ni, "sha256")) != 0) {
-            snprintf(msg, sizeof(msg), "certificate of %s replaced: not after %s -> %s", ep,
-                     str_of(oi, "not_after"), str_of(ni, "not_after"));
-            add_change(changes, "cert_changed", json_string_value(json_array_get(np, 0)), NULL,
-                       ep, oi, ni, msg);
-            continue;
-        }
-        json_decref(oi);
-        json_decref(ni);
-    }
+    return strcmp(str_of(o, "sha256"), str_of(n, "sha256")) != 0;
 }
 
 static void
-diff_dns(json_t *changes, const json_t *old_dns, const json_t *new_dns)
+cert_say(char *msg, size_t len, const char *ep, const json_t *o, const json_t *n)
 {
-    const char *q;
+    snprintf(msg, len, "certificate of %s replaced: not after %s -> %s", ep,
+             str_of(o, "not_after"), str_of(n, "not_after"));
+}
+
+static json_t *
+dns_read(const char *detail)
+{
+    char *a = dns_answer(detail);
+    json_t *v = json_string(a);
+
+    free(a);
+    return v;
+}
+
+static int
+dns_changed(const json_t *o, const json_t *n)
+{
+    return strcmp(json_string_value(o), json_string_value(n)) != 0;
+}
+
+static void
+dns_say(char *msg, size_t len, const char *q, const json_t *o, const json_t *n)
+{
+    (void)o;
+    (void)n;
+    snprintf(msg, len, "DNS answer to %s changed", q);
+}
+
+static const struct step_value cert_value = { "cert_changed", cert_identity, cert_changed,
+                                              cert_say };
+static const struct step_value dns_value = { "dns_changed", dns_read, dns_changed, dns_say };
+
+/* Steps of both runs indexed by subject (index_steps): one change for each
+ * subject whose value changed. */
+static void
+diff_steps(json_t *changes, const json_t *old_steps, const json_t *new_steps,
+           const struct step_value *v)
+{
+    const char *subject;
     json_t *np;
     char msg[1200];
 
-    json_object_foreach((json_t *)new_dns, q, np) {
-        const json_t *op = json_object_get(old_dns, q);
-        char *oa, *na;
+    json_object_foreach((json_t *)new_steps, subject, np) {
+        const json_t *op = json_object_get(old_steps, subject);
+        json_t *o, *n;
 
         if (!op)
             continue;
-        oa = dns_answer(str_of(json_array_get(op, 1), "detail"));
-        na = dns_answer(str_of(json_array_get(np, 1), "detail"));
-        if (strcmp(oa, na) != 0) {
-            snprintf(msg, sizeof(msg), "DNS answer to %s changed", q);
-            add_change(changes, "dns_changed", json_string_value(json_array_get(np, 0)), NULL,
-                       q, json_string(oa), json_string(na), msg);
+        o = v->read(str_of(json_array_get(op, 1), "detail"));
+        n = v->read(str_of(json_array_get(np, 1), "detail"));
+        if (o && n && v->changed(o, n)) {
+            v->say(msg, sizeof(msg), subject, o, n);
+            add_change(changes, v->kind, json_string_value(json_array_get(np, 0)), NULL,
+                       subject, o, n, msg);
+            continue;
         }
-        free(oa);
-        free(na);
+        json_decref(o);
+        json_decref(n);
     }
 }
 
@@ -510,8 +537,8 @@ xp_baseline_changes(const struct xp_baseline *b, const json_t *doc)
     oc = json_object(), od = json_object(), nc = json_object(), nd = json_object();
     index_doc(oc, od, old);
     index_doc(nc, nd, doc);
-    diff_certs(changes, oc, nc);
-    diff_dns(changes, od, nd);
+    diff_steps(changes, oc, nc, &cert_value);
+    diff_steps(changes, od, nd, &dns_value);
     json_decref(oc);
     json_decref(od);
     json_decref(nc);
