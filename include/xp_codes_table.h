@@ -200,12 +200,12 @@ CODE(EXCHANGE_BELOW_HYBRID_APP_BUILD, F, "preauth",
             "-FullyConfigureExchangeHybridApplication.",
      .source = "Exchange team blog, Exchange Server security changes for hybrid "
                "deployments (CVE-2025-53786)"),
-CODE(AUTODV2_OK, I, "hybridauth",
+CODE(AUTODV2_OK, I, "autodiscover",
      .title = "Autodiscover v2 answers",
      .explain = "GET /autodiscover/autodiscover.json?Email=&Protocol= answered with the "
                 "protocol's URL (Exchange Online: 200 for a cloud mailbox, a redirect to "
                 "on-premises for an on-premises one), as Outlook mobile and Teams ask it."),
-CODE(AUTODV2_FAILED, F, "hybridauth",
+CODE(AUTODV2_FAILED, F, "autodiscover",
      .title = "Autodiscover v2 fails",
      .explain = "Outlook mobile and Teams find an on-premises mailbox's EAS/EWS URLs "
                 "through Autodiscover v2; an HTML page, a sign-in redirect (pre-"

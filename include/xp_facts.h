@@ -45,6 +45,14 @@ struct xp_exchange_build {
     int ep_default;            /* Extended Protection on by default in this build */
 };
 
+/* A protocol URL Autodiscover v2 gave for the target's address (for
+ * hybridauth: the on-premises EAS/EWS hosts and paths to probe). */
+struct xp_v2_url {
+    char protocol[16];         /* "ActiveSync", "EWS" */
+    char url[1024];
+    int cloud;                 /* Microsoft's (a cloud mailbox) */
+};
+
 struct xp_facts *xp_facts_new(void);
 void xp_facts_free(struct xp_facts *f);
 
@@ -74,5 +82,10 @@ size_t xp_facts_build_count(const struct xp_facts *f);
 const struct xp_exchange_build *xp_facts_build(const struct xp_facts *f, size_t i);
 /* The build of host, or NULL. */
 const struct xp_exchange_build *xp_facts_build_of(const struct xp_facts *f, const char *host);
+
+/* Record a URL (once per protocol and URL; kept sorted by both). */
+void xp_facts_add_v2url(struct xp_facts *f, const char *protocol, const char *url, int cloud);
+size_t xp_facts_v2url_count(const struct xp_facts *f);
+const struct xp_v2_url *xp_facts_v2url(const struct xp_facts *f, size_t i);
 
 #endif

@@ -12,11 +12,14 @@
  * --user, the endpoint is asked for the settings (credentials only over
  * verified https, only to hosts in the target's domain), and the URLs it
  * returns are reached too. The TLS chains go to the cert check, the hosts
- * to the preauth check.
+ * to the preauth check. For an address (or --user): Autodiscover v2 at
+ * Exchange Online and at every host where Exchange answered (autodv2.c:
+ * AUTODV2_OK / AUTODV2_FAILED; the URLs go to hybridauth through facts).
  */
 #define _GNU_SOURCE
 #include <curl/curl.h>
 
+#include "xp_autodv2.h"
 #include "xp_cert.h"
 #include "xp_check.h"
 #include "xp_expect.h"
@@ -125,6 +128,7 @@ struct autod_state {
     struct url_host urls[MAX_URL_HOSTS];
     size_t nurls;
     struct xp_step *st_settings;
+    struct xp_v2_run v2;        /* Autodiscover v2 (address targets) */
 };
 
 static void probe(struct xp_check *c, struct candidate *k);
@@ -525,6 +529,7 @@ on_anon(struct xp_check *c, void *arg, const struct xp_http_resp *r)
     }
     if (r->status == 401) {
         k->valid = 1;
+        xp_v2_host(c, &st->v2, k->step, k->host, k->port);
         k->auth_basic = strcasestr(k->verdict.methods, "Basic") != NULL;
         if (st->user) {
             if (may_send_credentials(c, k->host))
@@ -545,6 +550,7 @@ on_anon(struct xp_check *c, void *arg, const struct xp_http_resp *r)
         }
         if (rc == XP_XMLRC_OK) {
             k->valid = 1;   /* answered anonymously: works, but see the finding */
+            xp_v2_host(c, &st->v2, k->step, k->host, k->port);
             return;
         }
     }
@@ -657,6 +663,8 @@ autod_start(struct xp_check *c)
     st->password = o->password;
     snprintf(st->email, sizeof(st->email), "%s",
              c->target->email ? c->target->email : o->user ? o->user : "");
+    /* Autodiscover v2 asks about an address: the target's or --user's. */
+    snprintf(st->v2.email, sizeof(st->v2.email), "%s", st->email);
     if (!st->email[0])
         snprintf(st->email, sizeof(st->email), "postmaster@%s", d);
     for (m = 0; m < M_COUNT; m++) {
@@ -683,6 +691,7 @@ autod_start(struct xp_check *c)
         xp_check_dns(c, srv, XP_DNS_SRV, on_srv, &st->cand[M_SRV]);
         free(srv);
     }
+    xp_v2_cloud(c, &st->v2);
 }
 
 /* ---- judgement ---- */
@@ -1058,6 +1067,7 @@ autod_judge(struct xp_check *c)
     struct xp_finding *f;
     int m, behind_bad_cert = 0;
 
+    xp_v2_judge(c, &st->v2);
     /* The method Outlook uses silently: Exchange answers, with a
      * certificate no client warns about. */
     for (m = 0; m < M_COUNT && !chosen; m++)
@@ -1143,6 +1153,7 @@ autod_free(struct xp_check *c)
     }
     for (i = 0; i < st->nurls; i++)
         xp_check_addrs_clear(&st->urls[i].addrs);
+    xp_v2_free(&st->v2);
     free(st);
     c->state = NULL;
 }
@@ -1152,7 +1163,8 @@ const struct xp_check_ops xp_check_autodiscover = {
     .title = "Autodiscover",
     .help = "which Autodiscover endpoint Outlook reaches: https://DOMAIN,\n"
             "https://autodiscover.DOMAIN, the port-80 redirect, the SRV record;\n"
-            "Exchange's 401 challenge; with --user, the settings and their URLs",
+            "Exchange's 401 challenge; with --user, the settings and their URLs;\n"
+            "for an address, Autodiscover v2 (Exchange Online, on-premises)",
     .start = autod_start,
     .judge = autod_judge,
     .free_state = autod_free,

@@ -3,12 +3,10 @@
  * and Windows authentication as Outlook (mobile and desktop) meet them from
  * outside (modern.md §(b)5 and §(b)7). Nothing here sends a credential.
  *
- * 1. Autodiscover v2 (address targets): Exchange Online's endpoint for the
- *    address (200 = cloud mailbox, 302 = on-premises; skipped with
- *    --no-cloud-lookups) and the on-premises autodiscover.DOMAIN, for
- *    ActiveSync and EWS; redirects followed to https only, 5 hops, loops
- *    caught; JSON read bounded; an HTML page or a sign-in redirect is
- *    pre-authentication (xp_front_classify). AUTODV2_OK / AUTODV2_FAILED.
+ * 1. The on-premises EAS/EWS URLs Autodiscover v2 gave for an address:
+ *    the check `autodiscover` asks and judges it (AUTODV2_*) and publishes
+ *    the URLs to the facts; asked without it, this check runs the same
+ *    chains (autodv2.c) for discovery only, with no findings.
  * 2. The domain's tenant from its anonymous OpenID configuration
  *    (login.microsoftonline.com; skipped with --no-cloud-lookups).
  * 3. On every on-premises host learnt (Autodiscover v2 URLs, the hosts
@@ -27,6 +25,7 @@
  *    (server and domain names, Windows build) is evidence.
  */
 #define _GNU_SOURCE
+#include "xp_autodv2.h"
 #include "xp_check.h"
 #include "xp_expect.h"
 #include "xp_facts.h"
@@ -43,10 +42,7 @@
 #include <strings.h>
 
 #define MAX_HOSTS 4
-#define MAX_CHAINS 4
-#define MAX_HOPS 5
 #define MAX_BODY (64 * 1024)
-#define EXO_V2_HOST "outlook.office365.com"
 #define LOGIN_HOST "login.microsoftonline.com"
 
 /* ---- the paths probed on each on-premises host ---- */
@@ -114,30 +110,8 @@ struct hhost {
     struct ntlm ntlm;
 };
 
-/* ---- Autodiscover v2 chains ---- */
-
-struct chain {
-    char label[96];            /* "Exchange Online", "autodiscover.contoso.com" */
-    char protocol[16];         /* ActiveSync, EWS */
-    int cloud_lookup;          /* goes to Microsoft */
-    char url[1024];            /* the hop being fetched */
-    char visited[MAX_HOPS + 1][1024];
-    int hops;
-    struct xp_step *step;
-    struct xp_addr_lookup addrs;
-    int done, ok;
-    char reason[384];
-    const char *reason_code;   /* evidence "reason": html, login_redirect, loop, ... */
-    char product[64];
-    long status;
-    struct xp_autodv2 json;
-};
-
 struct hstate {
-    char email[320];
-    struct chain chains[MAX_CHAINS];
-    size_t nchains;
-    int chains_pending;
+    struct xp_v2_run v2;       /* Autodiscover v2 for discovery (autodiscover not run) */
     int openid_asked, openid_ok;
     char tenant[40];
     char openid_error[640];
@@ -174,188 +148,6 @@ static int
 offers_windows_auth(const struct xp_auth_challenge *ch, size_t n)
 {
     return xp_wwwauth_find(ch, n, "NTLM") || xp_wwwauth_find(ch, n, "Negotiate");
-}
-
-static int
-microsoft_host(const char *host)
-{
-    return xp_name_ends_with(host, "office365.com") || xp_name_ends_with(host, "outlook.com") ||
-           xp_name_ends_with(host, "microsoftonline.com");
-}
-
-/* ---- phase 1a: Autodiscover v2 ---- */
-
-static void chain_fetch(struct xp_check *c, struct chain *ch);
-
-static void
-chain_end(struct xp_check *c, struct chain *ch, int ok, const char *code, const char *fmt, ...)
-    XP_PRINTF(5, 6);
-
-static void
-chain_end(struct xp_check *c, struct chain *ch, int ok, const char *code, const char *fmt, ...)
-{
-    struct hstate *st = c->state;
-    va_list ap;
-
-    va_start(ap, fmt);
-    vsnprintf(ch->reason, sizeof(ch->reason), fmt, ap);
-    va_end(ap);
-    ch->done = 1;
-    ch->ok = ok;
-    ch->reason_code = code;
-    xp_step_end(ch->step, ok ? XP_ST_PASS : XP_ST_FAIL, "%s", ch->reason);
-    if (--st->chains_pending == 0)
-        start_hosts(c);
-}
-
-static void
-on_chain_resp(struct xp_check *c, void *arg, const struct xp_http_resp *r)
-{
-    struct chain *ch = arg;
-    struct xp_front_verdict v;
-    const char *ct;
-    char why[160];
-    int i;
-
-    if (!r->completed) {
-        chain_end(c, ch, 0, "unreachable", "%s: %s", ch->url, r->error);
-        return;
-    }
-    ch->status = r->status;
-    xp_front_classify(r, &v);
-    if (v.front == XP_FRONT_PREAUTH) {
-        snprintf(ch->product, sizeof(ch->product), "%s", v.product);
-        chain_end(c, ch, 0, r->status >= 300 && r->status < 400 ? "login_redirect" : "preauth",
-                  "%s answers with %s (%s): a proxy pre-authenticates Autodiscover v2",
-                  ch->url, v.product_name, v.why);
-        return;
-    }
-    if (r->status >= 300 && r->status < 400 && r->location) {
-        char host[256];
-        int port, https;
-
-        xp_step_note(ch->step, "HTTP %ld -> %s", r->status, r->location);
-        if (xp_http_url_parts(r->location, host, sizeof(host), &port, &https) < 0 || !https) {
-            chain_end(c, ch, 0, "insecure_redirect", "%s redirects to %s, not https: not "
-                      "followed", ch->url, r->location);
-            return;
-        }
-        for (i = 0; i <= ch->hops; i++)
-            if (strcmp(ch->visited[i], r->location) == 0) {
-                chain_end(c, ch, 0, "redirect_loop", "redirect loop: %s leads back to %s",
-                          ch->url, r->location);
-                return;
-            }
-        if (ch->hops >= MAX_HOPS) {
-            chain_end(c, ch, 0, "too_many_redirects", "more than %d redirects (last %s)",
-                      MAX_HOPS, r->location);
-            return;
-        }
-        snprintf(ch->url, sizeof(ch->url), "%s", r->location);
-        snprintf(ch->visited[++ch->hops], sizeof(ch->visited[0]), "%s", r->location);
-        chain_fetch(c, ch);
-        return;
-    }
-    ct = xp_http_header(r, "Content-Type");
-    if (r->status == 200 && ct && strcasestr(ct, "html")) {
-        chain_end(c, ch, 0, "html", "%s answers with an HTML page (%s), not JSON: a sign-in "
-                  "page in front of Exchange", ch->url, ct);
-        return;
-    }
-    if (r->status != 200) {
-        chain_end(c, ch, 0, "http_status", "%s answers HTTP %ld%s%s", ch->url, r->status,
-                  v.methods[0] ? ", offering " : "", v.methods);
-        return;
-    }
-    if (r->body_truncated || xp_autodv2_parse(r->body, r->body_len, &ch->json, why,
-                                              sizeof(why)) < 0) {
-        chain_end(c, ch, 0, "not_json", "%s: %s", ch->url,
-                  r->body_truncated ? "answer over the size limit" : why);
-        return;
-    }
-    if (!ch->json.url[0]) {
-        chain_end(c, ch, 0, "error", "%s answers %s: %s", ch->url, ch->json.error_code,
-                  ch->json.error_message);
-        return;
-    }
-    chain_end(c, ch, 1, NULL, "%s: %s", ch->json.protocol[0] ? ch->json.protocol : ch->protocol,
-              ch->json.url);
-}
-
-static void
-on_chain_addr(struct xp_check *c, struct xp_addr_lookup *l)
-{
-    struct chain *ch = l->arg;
-    const char *ip = xp_addrs_pick(l);
-    struct xp_http_req req = { .method = "GET", .max_body = MAX_BODY };
-    static const char *const accept[] = { "Accept: application/json", NULL };
-
-    if (!ip) {
-        chain_end(c, ch, 0, "dns", "%s does not resolve", ch->url);
-        return;
-    }
-    req.url = ch->url;
-    req.connect_ip = ip;
-    req.headers = accept;
-    xp_check_http(c, &req, on_chain_resp, ch);
-}
-
-static void
-chain_fetch(struct xp_check *c, struct chain *ch)
-{
-    char host[256];
-    int port, https;
-
-    if (xp_http_url_parts(ch->url, host, sizeof(host), &port, &https) < 0) {
-        chain_end(c, ch, 0, "bad_url", "cannot parse %s", ch->url);
-        return;
-    }
-    xp_check_addrs(c, &ch->addrs, ch->step, host, on_chain_addr, ch);
-}
-
-static void
-add_chain(struct xp_check *c, const char *label, const char *protocol, int cloud,
-          const char *url)
-{
-    struct hstate *st = c->state;
-    struct chain *ch;
-
-    if (st->nchains >= MAX_CHAINS)
-        return;
-    ch = &st->chains[st->nchains++];
-    snprintf(ch->label, sizeof(ch->label), "%s", label);
-    snprintf(ch->protocol, sizeof(ch->protocol), "%s", protocol);
-    ch->cloud_lookup = cloud;
-    snprintf(ch->url, sizeof(ch->url), "%s", url);
-    snprintf(ch->visited[0], sizeof(ch->visited[0]), "%s", url);
-    ch->step = xp_step_begin(c, NULL, "Autodiscover v2 (%s) at %s", protocol, label);
-    st->chains_pending++;
-}
-
-static void
-start_chains(struct xp_check *c)
-{
-    struct hstate *st = c->state;
-    const struct xp_options *o = xp_check_options(c);
-    static const char *const protos[] = { "ActiveSync", "EWS" };
-    char url[1024], label[300];
-    size_t i;
-
-    for (i = 0; i < 2; i++) {
-        if (!o->no_cloud_lookups) {
-            snprintf(url, sizeof(url), "https://" EXO_V2_HOST
-                     "/autodiscover/autodiscover.json/v1.0/%s?Protocol=%s", st->email, protos[i]);
-            add_chain(c, "Exchange Online", protos[i], 1, url);
-        }
-        if (xp_check_expect(c)->deployment != XP_DEPLOY_CLOUD) {
-            snprintf(label, sizeof(label), "autodiscover.%s", domain_of(c));
-            snprintf(url, sizeof(url), "https://autodiscover.%s/autodiscover/autodiscover.json"
-                     "?Email=%s&Protocol=%s", domain_of(c), st->email, protos[i]);
-            add_chain(c, label, protos[i], 0, url);
-        }
-    }
-    for (i = 0; i < st->nchains; i++)
-        chain_fetch(c, &st->chains[i]);
 }
 
 /* ---- phase 1b: the tenant ---- */
@@ -424,7 +216,7 @@ add_host(struct hstate *st, const char *name, int port, const char *source)
     struct hhost *h;
     size_t i;
 
-    if (microsoft_host(name))
+    if (xp_v2_microsoft_host(name))
         return NULL;
     for (i = 0; i < st->nhosts; i++)
         if (xp_name_eq(st->hosts[i].name, name) && st->hosts[i].port == port)
@@ -603,17 +395,17 @@ start_hosts(struct xp_check *c)
     if (st->probing)
         return;
     st->probing = 1;
-    for (i = 0; i < st->nchains; i++) {
-        struct chain *ch = &st->chains[i];
+    for (i = 0; i < xp_facts_v2url_count(facts); i++) {
+        const struct xp_v2_url *u = xp_facts_v2url(facts, i);
         char host[256], path[256];
         int port, https;
         struct hhost *h;
 
-        if (!ch->ok || xp_http_url_parts(ch->json.url, host, sizeof(host), &port, &https) < 0 ||
+        if (u->cloud || xp_http_url_parts(u->url, host, sizeof(host), &port, &https) < 0 ||
             !https || !(h = add_host(st, host, port, "Autodiscover v2")))
             continue;
-        url_path(ch->json.url, path, sizeof(path));
-        snprintf(strcasecmp(ch->protocol, "EWS") == 0 ? h->ews_path : h->eas_path,
+        url_path(u->url, path, sizeof(path));
+        snprintf(strcasecmp(u->protocol, "EWS") == 0 ? h->ews_path : h->eas_path,
                  sizeof(h->eas_path), "%s", path);
     }
     for (i = 0; i < xp_facts_http_count(facts); i++) {
@@ -644,66 +436,29 @@ hybridauth_start(struct xp_check *c)
     const struct xp_options *o = xp_check_options(c);
 
     c->state = st;
-    snprintf(st->email, sizeof(st->email), "%s",
-             c->target->email ? c->target->email : o->user ? o->user : "");
     if (!o->no_cloud_lookups)
         start_openid(c);
-    if (st->email[0])
-        start_chains(c);
-    if (st->chains_pending == 0)
-        start_hosts(c);
+    if (!xp_check_in_run(c, "autodiscover")) {
+        /* Asked alone, it still does the discovery it needs: Autodiscover
+         * v2 for an address, without findings (they are autodiscover's). */
+        char *name = xasprintf("autodiscover.%s", domain_of(c));
+
+        snprintf(st->v2.email, sizeof(st->v2.email), "%s",
+                 c->target->email ? c->target->email : o->user ? o->user : "");
+        st->v2.quiet = 1;
+        st->v2.all_done = start_hosts;
+        st->v2.pending = 1;    /* until both kinds are asked */
+        xp_v2_cloud(c, &st->v2);
+        if (xp_check_expect(c)->deployment != XP_DEPLOY_CLOUD)
+            xp_v2_host(c, &st->v2, NULL, name, 443);
+        free(name);
+        if (--st->v2.pending > 0)
+            return;
+    }
+    start_hosts(c);
 }
 
 /* ---- judgement ---- */
-
-static void
-judge_chains(struct xp_check *c)
-{
-    struct hstate *st = c->state;
-    size_t i;
-
-    for (i = 0; i < st->nchains; i++) {
-        struct chain *ch = &st->chains[i];
-        struct xp_finding *f;
-        char *visited[MAX_HOPS + 1];
-        int k;
-
-        if (!ch->done)
-            continue;
-        for (k = 0; k <= ch->hops; k++)
-            visited[k] = ch->visited[k];
-        if (ch->ok) {
-            char host[256] = "";
-            int port, https;
-            int cloud = xp_http_url_parts(ch->json.url, host, sizeof(host), &port, &https) == 0 &&
-                        microsoft_host(host);
-
-            f = xp_finding_new(c, ch->step, XP_AUTODV2_OK, "Autodiscover v2 at %s gives %s "
-                               "%s for %s%s", ch->label, ch->json.protocol[0] ? ch->json.protocol
-                               : ch->protocol, ch->json.url, st->email,
-                               cloud ? " (the mailbox is in Exchange Online)"
-                               : ch->hops ? " (an on-premises mailbox)" : "");
-            xp_ev_str(f, "protocol", ch->protocol);
-            xp_ev_str(f, "url", ch->json.url);
-            xp_ev_str(f, "mailbox", cloud ? "exchange_online" : "on_premises");
-        } else {
-            f = xp_finding_new(c, ch->step, XP_AUTODV2_FAILED, "Autodiscover v2 at %s (%s) "
-                               "failed: %s", ch->label, ch->protocol, ch->reason);
-            xp_ev_str(f, "reason", ch->reason_code ? ch->reason_code : "other");
-            if (ch->product[0])
-                xp_ev_str(f, "product", ch->product);
-            if (ch->status)
-                xp_ev_int(f, "status", ch->status);
-            if (ch->cloud_lookup)
-                xp_finding_fix(f, "Exchange Online could not send this address on: check "
-                                  "that the mailbox exists and that its on-premises "
-                                  "Autodiscover v2 answers (the next finding).");
-        }
-        xp_ev_str(f, "email", st->email);
-        xp_ev_list(f, "urls", visited, (size_t)ch->hops + 1);
-        xp_finding_add(f);
-    }
-}
 
 static const char *
 param(const struct bearer *b, const char *name)
@@ -959,6 +714,9 @@ judge_ntlm(struct xp_check *c, struct hhost *h)
     if (n->completed2)
         xp_ev_str(f, "second_request", n->new_connections2 ? "new connection"
                                                              : "same connection");
+    /* A conversation whose second leg came on a new connection is repeated
+     * once (an idle connection may have been closed under load). */
+    xp_ev_int(f, "conversations", n->retried ? 2 : 1);
     ev_ntlm_target(f, n);
     xp_finding_add(f);
     xp_step_end(n->step, XP_ST_FAIL, NULL);
@@ -971,8 +729,7 @@ hybridauth_judge(struct xp_check *c)
     size_t i;
     int k;
 
-    judge_chains(c);
-    if (st->nhosts == 0 && st->nchains == 0) {
+    if (st->nhosts == 0) {
         xp_check_skip(c, "no on-premises Exchange host was learnt (give an address, "
                          "--hosts, or run autodiscover)");
         return;
@@ -999,8 +756,7 @@ hybridauth_free(struct xp_check *c)
     struct hstate *st = c->state;
     size_t i;
 
-    for (i = 0; i < st->nchains; i++)
-        xp_check_addrs_clear(&st->chains[i].addrs);
+    xp_v2_free(&st->v2);
     for (i = 0; i < st->nhosts; i++)
         xp_check_addrs_clear(&st->hosts[i].addrs);
     xp_check_addrs_clear(&st->openid_addrs);
@@ -1013,10 +769,11 @@ static const char *const after[] = { "autodiscover", "preauth", NULL };
 const struct xp_check_ops xp_check_hybridauth = {
     .id = "hybridauth",
     .title = "Hybrid modern authentication and Windows authentication through the front end",
-    .help = "hybrid modern auth, no credentials sent: Autodiscover v2 (address\n"
-            "targets), the empty-Bearer 401 challenge on EAS/EWS/MAPI/OAB and the\n"
-            "tenant it names, NTLM completing through the front end, HTTP/2 with\n"
-            "Windows auth, Extended Protection vs a non-IIS front end",
+    .help = "hybrid modern auth, no credentials sent: on the hosts Autodiscover\n"
+            "(v2 for an address) gave, the empty-Bearer 401 challenge on\n"
+            "EAS/EWS/MAPI/OAB and the tenant it names, NTLM completing through\n"
+            "the front end, HTTP/2 with Windows auth, Extended Protection vs a\n"
+            "non-IIS front end",
     .after = after,
     .start = hybridauth_start,
     .judge = hybridauth_judge,

@@ -18,6 +18,8 @@ struct xp_facts {
     size_t nclient_ip;
     struct xp_exchange_build *builds;
     size_t nbuilds;
+    struct xp_v2_url *v2urls;
+    size_t nv2urls;
 };
 
 struct xp_facts *
@@ -39,6 +41,7 @@ xp_facts_free(struct xp_facts *f)
     free(f->http);
     free(f->client_ip);
     free(f->builds);
+    free(f->v2urls);
     free(f);
 }
 
@@ -210,4 +213,42 @@ xp_facts_build_of(const struct xp_facts *f, const char *host)
         if (xp_name_eq(f->builds[i].host, host))
             return &f->builds[i];
     return NULL;
+}
+
+void
+xp_facts_add_v2url(struct xp_facts *f, const char *protocol, const char *url, int cloud)
+{
+    struct xp_v2_url *u;
+    size_t i;
+
+    for (i = 0; i < f->nv2urls; i++)
+        if (strcmp(f->v2urls[i].protocol, protocol) == 0 && strcmp(f->v2urls[i].url, url) == 0)
+            return;
+    f->v2urls = xrealloc(f->v2urls, (f->nv2urls + 1) * sizeof(*f->v2urls));
+    /* Sorted (protocol, URL), not in arrival order (see the TLS list). */
+    for (i = f->nv2urls; i > 0; i--) {
+        const struct xp_v2_url *x = &f->v2urls[i - 1];
+        int d = strcmp(x->protocol, protocol);
+
+        if ((d ? d : strcmp(x->url, url)) <= 0)
+            break;
+    }
+    memmove(&f->v2urls[i + 1], &f->v2urls[i], (f->nv2urls - i) * sizeof(*f->v2urls));
+    f->nv2urls++;
+    u = &f->v2urls[i];
+    snprintf(u->protocol, sizeof(u->protocol), "%s", protocol);
+    snprintf(u->url, sizeof(u->url), "%s", url);
+    u->cloud = cloud;
+}
+
+size_t
+xp_facts_v2url_count(const struct xp_facts *f)
+{
+    return f->nv2urls;
+}
+
+const struct xp_v2_url *
+xp_facts_v2url(const struct xp_facts *f, size_t i)
+{
+    return &f->v2urls[i];
 }

@@ -7,15 +7,19 @@ Protection vs a non-IIS front end. No credential is ever sent.
 Lab: tests/lab/README.md ("Hybrid modern auth, Autodiscover v2, build").
 """
 
+import json
 import os
 
 from harness import (all_steps, assert_code, assert_eq, assert_exit, assert_no_code,
-                     assert_problem_shape, assert_true, findings, lab_args, lab_dir, probe, run)
+                     assert_problem_shape, assert_true, expect_file, findings, lab_args, lab_dir, probe,
+                     run)
 
 T1 = "1b2c3d4e-0f15-4a5b-9c8d-7e6f5a4b3c2d"
 CHECKS = "autodiscover,preauth,hybridauth"
 PROBLEMS = ["HMA_NO_AUTHORIZATION_URI", "HMA_TENANT_MISMATCH", "AUTH_NTLM_BROKEN",
             "AUTH_H2_WINDOWS_AUTH", "EP_PROXY_RISK", "AUTODV2_FAILED"]
+# Autodiscover v2 is the autodiscover check's (SPEC): its findings are there,
+# and hybridauth probes the on-premises URLs it learnt.
 
 
 LAB_CA = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(
@@ -43,7 +47,7 @@ def test_healthy_hma_hybrid_only_info():
     assert_eq(ev.get("authorization_uri"), "https://login.windows.net/common/oauth2/authorize",
               "authorization_uri")
     assert_eq(len(ev.get("paths") or []), 4, "EAS, EWS, MAPI, OAB all answer with Bearer")
-    v2 = assert_code(doc, "AUTODV2_OK", "info", "hybridauth", r=r)
+    v2 = assert_code(doc, "AUTODV2_OK", "info", "autodiscover", r=r)
     urls = {f["evidence"]["url"] for f in v2}
     assert_true("https://mail.hma15.test/Microsoft-Server-ActiveSync" in urls, "EAS URL: %s" % urls)
     assert_true("https://mail.hma15.test/EWS/Exchange.asmx" in urls, "EWS URL: %s" % urls)
@@ -57,11 +61,37 @@ def test_healthy_hma_hybrid_only_info():
 
 
 def test_cloud_mailbox_at_exchange_online():
-    r, doc = _run("cloudbox@hma15.test", checks="hybridauth")
+    r, doc = _run("cloudbox@hma15.test", checks="autodiscover")
     exo = [f for f in findings(doc, "AUTODV2_OK") if "Exchange Online" in f["message"]]
     assert_true(exo, "an AUTODV2_OK from Exchange Online")
     assert_true(all(f["evidence"]["mailbox"] == "exchange_online" for f in exo),
                 "cloud mailbox: %s" % [f["evidence"] for f in exo])
+
+
+def test_autodiscover_v2_owned_by_autodiscover():
+    # One cause, one finding, in the check that owns it: AUTODV2_* come from
+    # autodiscover only, also when hybridauth runs beside it.
+    r, doc = _run("someone@v2html15.test")
+    fs = findings(doc, "AUTODV2_FAILED")
+    assert_true(fs, "AUTODV2_FAILED reported")
+    owners = {c["id"] for c in doc["checks"] for f in c["findings"]
+              if f["code"].startswith("AUTODV2_")}
+    assert_eq(owners, {"autodiscover"}, "checks reporting AUTODV2_*")
+
+
+def test_hybridauth_alone_still_uses_autodiscover_v2():
+    # Asked alone, hybridauth asks Autodiscover v2 itself (steps, no
+    # findings) and probes the on-premises host the URLs name.
+    r, doc = _run("user@hma15.test", checks="hybridauth", expect="hma15")
+    assert_no_code(doc, "AUTODV2_OK", r=r)
+    titles = [s["title"] for s in all_steps(doc, "hybridauth")]
+    assert_true(any(t.startswith("Autodiscover v2 (EWS) at autodiscover.hma15.test")
+                    for t in titles), "v2 discovery steps: %s" % titles)
+    assert_true(any(t.startswith("mail.hma15.test:443 (Autodiscover v2)") for t in titles),
+                "the host from the v2 URL probed: %s" % titles)
+    hma = assert_code(doc, "HMA_ENABLED", "info", "hybridauth", r=r)
+    assert_eq(hma[0]["evidence"].get("host"), "mail.hma15.test", "HMA host from v2")
+    assert_exit(r, 0)
 
 
 def test_no_authorization_uri():
@@ -100,10 +130,31 @@ def test_ntlm_broken_by_front_end():
     assert_problem_shape(f, doc)
     ev = f["evidence"]
     assert_eq(ev.get("connection_close"), "yes", "Connection: close seen")
+    assert_eq(ev.get("conversations"), 1, "not repeated: the front end said close")
     # The CHALLENGE's target information is evidence.
     assert_eq(ev.get("ntlm_dns_computer"), "exch01.lab.local", "NTLM DNS computer name")
     assert_eq(ev.get("ntlm_netbios_domain"), "LAB", "NTLM NetBIOS domain")
     assert_eq(ev.get("ntlm_os_version"), "10.0.20348 (Windows Server 2022)", "OS version")
+
+
+def test_ntlm_conversations_apart_under_parallel_targets():
+    # Several targets converse with the same front end at once: each NTLM
+    # conversation keeps a connection of its own (xp_http_req.conversation),
+    # its second leg is not queued behind the others' requests, so none is
+    # taken for a broken front end and none needs repeating.
+    ca = ["--ca-file", LAB_CA] if os.path.isfile(LAB_CA) else []
+    targets = ["u%d@hma15.test" % i for i in range(8)]
+    r = run(*lab_args(*(ca + ["-f", "jsonl", "-c", "hybridauth", "--parallel", "8",
+                              "--expect", expect_file("hma15")] + targets)), timeout=60)
+    docs = [json.loads(ln) for ln in r.out.splitlines() if ln.strip()]
+    assert_eq(len(docs), len(targets), "one document per target")
+    for d in docs:
+        assert_no_code(d, "AUTH_NTLM_BROKEN", r=r)
+        steps = [s for s in all_steps(d, "hybridauth") if s["title"].startswith("NTLM")]
+        assert_true(steps and all(s["status"] == "pass" and "once more" not in
+                                  (s.get("detail") or "") for s in steps),
+                    "%s: NTLM passes at the first conversation: %s"
+                    % (d["target"], [(s["status"], s.get("detail")) for s in steps]))
 
 
 def test_ntlm_broken_also_with_hosts():
@@ -134,16 +185,16 @@ def test_extended_protection_behind_nginx():
 
 
 def test_autodiscover_v2_html_page():
-    r, doc = _run("someone@v2html15.test", checks="hybridauth")
-    fs = assert_code(doc, "AUTODV2_FAILED", "fail", "hybridauth", r=r)
+    r, doc = _run("someone@v2html15.test", checks="autodiscover")
+    fs = assert_code(doc, "AUTODV2_FAILED", "fail", "autodiscover", r=r)
     assert_true(all(f["evidence"]["reason"] == "html" for f in fs),
                 "reason html: %s" % [f["evidence"] for f in fs])
     assert_problem_shape(fs[0], doc)
 
 
 def test_autodiscover_v2_redirect_loop():
-    r, doc = _run("someone@v2loop15.test", checks="hybridauth")
-    fs = assert_code(doc, "AUTODV2_FAILED", "fail", "hybridauth", r=r)
+    r, doc = _run("someone@v2loop15.test", checks="autodiscover")
+    fs = assert_code(doc, "AUTODV2_FAILED", "fail", "autodiscover", r=r)
     assert_true(all(f["evidence"]["reason"] == "redirect_loop" for f in fs),
                 "reason redirect_loop: %s" % [f["evidence"] for f in fs])
 
@@ -159,17 +210,26 @@ def _cloud_log_lines():
 
 
 def test_no_cloud_lookups_sends_nothing_to_microsoft():
-    before = _cloud_log_lines()
-    r, doc = probe("user@nocloud15.test", "--no-cloud-lookups", checks="hybridauth",
-                   cache=False)
-    assert_eq(_cloud_log_lines(), before, "requests to the Microsoft look-alikes")
-    titles = " ".join(s["title"] for s in all_steps(doc, "hybridauth"))
-    assert_true("Exchange Online" not in titles and "OpenID" not in titles,
-                "no cloud step: %s" % titles)
-    assert_code(doc, "AUTODV2_OK", "info", "hybridauth", r=r)   # on-premises still asked
-    # Without the flag the look-alikes are asked (OpenID + Exchange Online v2).
-    probe("user@nocloud15.test", checks="hybridauth", cache=False)
-    assert_true(_cloud_log_lines() >= before + 3, "cloud lookups happen without the flag")
+    # Every check that may ask Microsoft (autodiscover: Exchange Online's
+    # Autodiscover v2; hybridauth: the tenant's OpenID configuration, and v2
+    # when asked alone), with and without autodiscover in the run.
+    for checks in (CHECKS, "hybridauth"):
+        before = _cloud_log_lines()
+        r, doc = probe("user@nocloud15.test", "--no-cloud-lookups", checks=checks,
+                       cache=False)
+        assert_eq(_cloud_log_lines(), before, "requests to the Microsoft look-alikes (-c %s)"
+                  % checks)
+        titles = " ".join(s["title"] for c in checks.split(",") for s in all_steps(doc, c))
+        assert_true("Exchange Online" not in titles and "OpenID" not in titles,
+                    "no cloud step: %s" % titles)
+        assert_true("Autodiscover v2 (EWS) at autodiscover.nocloud15.test" in titles,
+                    "on-premises v2 still asked: %s" % titles)
+        assert_no_code(doc, "AUTODV2_FAILED", r=r)
+        assert_true("mail.nocloud15.test:443 (Autodiscover v2)" in titles,
+                    "the on-premises host from v2 probed: %s" % titles)
+        # Without the flag the look-alikes are asked (OpenID + Exchange Online v2).
+        probe("user@nocloud15.test", checks=checks, cache=False)
+        assert_true(_cloud_log_lines() >= before + 3, "cloud lookups happen without the flag")
 
 
 def _auth_log():
