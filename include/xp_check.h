@@ -33,6 +33,10 @@ struct xp_check_ops {
     const char *help;               /* --help text: lines of at most 72
                                      * characters joined by '\n' */
     const char *const *after;       /* ids this check waits for, NULL-ended */
+    int judge_after;                /* 1: start at once and let only judge wait
+                                     * for `after` (the check reads their facts
+                                     * and findings in judge alone): its own DNS
+                                     * and HTTP work overlaps theirs */
     void (*start)(struct xp_check *c);
     void (*judge)(struct xp_check *c);
     void (*free_state)(struct xp_check *c);   /* free c->state; may be NULL */

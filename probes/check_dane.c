@@ -626,6 +626,7 @@ const struct xp_check_ops xp_check_dane = {
             "RRset, each MX host and its TLSA _25._tcp.HOST; TLSA (usages 2/3)\n"
             "against the certificate smtp met; Exchange Online's *.mx.microsoft",
     .after = after,
+    .judge_after = 1,         /* its DNS (and policy fetch) overlap smtp's */
     .start = dane_start,
     .judge = dane_judge,
     .free_state = dane_free,

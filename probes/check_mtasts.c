@@ -4,27 +4,29 @@
  * id), the policy from https://mta-sts.DOMAIN/.well-known/mta-sts.txt
  * (the address from the run's resolver, one GET, no redirect followed,
  * 64 KiB bound, text/plain, the certificate judged as a sender would:
- * xp_cert_verdict on the chain that request met), its version, mode,
+ * xp_check_cert_verdict on the chain that request met, one finding per
+ * cause with its own fix -- this check owns the policy host), its version, mode,
  * max_age and mx: lines; every MX covered by a pattern (a "*." is exactly
  * one label: "*.mx.microsoft" does NOT cover contoso-com.j-v1.mx.microsoft);
  * in enforce, each MX's STARTTLS certificate valid for the MX name (the
  * verdict on the chain smtp met: no second connection); and TLS-RPT
  * (_smtp._tls). It ends with what a sender that does DANE, MTA-STS or
  * neither will do with the domain, reading the dane check's findings.
+ * Its DNS and the policy fetch start with the run (judge_after); only the
+ * judgement waits for smtp and dane.
  */
 #include "xp_cert.h"
 #include "xp_check.h"
 #include "xp_exo.h"
 #include "xp_facts.h"
+#include "xp_m365.h"
 #include "xp_mtasts.h"
-#include "xp_options.h"
 #include "xp_params.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <time.h>
 
 #define MAX_MX 16
 
@@ -36,7 +38,6 @@ struct mtasts_state {
     char url[320], host[280];
     char id[40];
     struct xp_step *st_policy;
-    X509_STORE *store;
     struct xp_sts_policy policy;
     int policy_ok;                   /* fetched and valid */
 };
@@ -204,8 +205,6 @@ mtasts_free(struct xp_check *c)
     xp_dns_result_free(st->mx);
     xp_check_addrs_clear(&st->addrs);
     resp_free(st->resp);
-    if (st->store)
-        X509_STORE_free(st->store);
     free(st);
     c->state = NULL;
 }
@@ -218,7 +217,8 @@ dns_failed(const struct xp_dns_result *r)
     return !r || r->status >= XP_DNS_SERVFAIL;
 }
 
-/* The MX hosts (no null MX), at most MAX_MX. */
+/* The MX hosts (no null MX, no Microsoft 365 verification MX: never a
+ * mail host, senders never reach it), at most MAX_MX. */
 static size_t
 mx_hosts(const struct mtasts_state *st, const char **hosts)
 {
@@ -226,7 +226,8 @@ mx_hosts(const struct mtasts_state *st, const char **hosts)
 
     for (i = 0; st->mx && i < st->mx->nrr && n < MAX_MX; i++)
         if (st->mx->rr[i].type == XP_DNS_MX && st->mx->rr[i].target &&
-            strcmp(st->mx->rr[i].target, ".") != 0 && st->mx->rr[i].target[0])
+            strcmp(st->mx->rr[i].target, ".") != 0 && st->mx->rr[i].target[0] &&
+            !xp_m365_verification_mx(st->mx->rr[i].target, NULL))   /* no mail host */
             hosts[n++] = st->mx->rr[i].target;
     return n;
 }
@@ -315,13 +316,84 @@ judge_txt(struct xp_check *c)
     return 1;
 }
 
-/* The policy GET: reached, over a valid certificate, 200, text/plain. */
+/*
+ * What to do about the policy host's certificate, per verdict: senders
+ * fetch the policy over HTTPS validated as a browser would (RFC 8461 3.3:
+ * PKIX, the name mta-sts.DOMAIN), so any of these makes the policy unusable.
+ */
+static const struct {
+    enum xp_code code;
+    const char *fix;
+} cert_fixes[] = {
+    { XP_CERT_EXPIRED, "renew its certificate (expired: see the evidence) and install it "
+                       "with its intermediates; an ACME client renews it before it ends" },
+    { XP_CERT_NOT_YET_VALID, "check the server's clock, or install a certificate valid now" },
+    { XP_CERT_NAME_MISMATCH, "install a certificate that names this host (a subject "
+                             "alternative name, or a wildcard for the domain): one for "
+                             "another host on the same server is not enough" },
+    { XP_CERT_UNTRUSTED, "serve a certificate from a public CA, with its intermediates: "
+                         "senders accept no private CA for the policy host" },
+    { XP_CERT_SELF_SIGNED, "replace the self-signed certificate with one from a public CA" },
+    { XP_CERT_INCOMPLETE_CHAIN, "send the intermediate certificate(s) with the certificate: "
+                                "sending servers do not fetch missing issuers" },
+    { XP_CERT_WRONG_PURPOSE, "use a certificate issued for server authentication (EKU "
+                             "serverAuth)" },
+    { XP_CERT_REVOKED, "replace the revoked certificate" },
+};
+
+static const char *
+cert_fix(enum xp_code code)
+{
+    size_t i;
+
+    for (i = 0; i < XP_ARRAY_LEN(cert_fixes); i++)
+        if (cert_fixes[i].code == code)
+            return cert_fixes[i].fix;
+    return "install a valid certificate from a public CA (see the cert code)";
+}
+
+/* The policy host's certificate, as a sender judges it; 1 when usable. */
 static int
-judge_fetch(struct xp_check *c, const struct xp_cert_opts *co)
+judge_policy_cert(struct xp_check *c)
 {
     struct mtasts_state *st = c->state;
     const struct xp_http_resp *r = st->resp;
     struct xp_cert_verdict v;
+    struct xp_finding *f;
+
+    xp_check_cert_verdict(c, &r->tls, 0, 0, &v);
+    if (v.severity != XP_SEV_FAIL) {
+        xp_step_note(st->st_policy, "certificate valid for %s", st->host);
+        return 1;
+    }
+    f = xp_finding_new(c, st->st_policy, XP_MTASTS_POLICY_UNREACHABLE, "The MTA-STS policy %s "
+                       "cannot be used: senders refuse the certificate of %s (%s): %s",
+                       st->url, st->host, xp_code_info(v.code)->name, v.reason);
+    xp_ev_str(f, "url", st->url);
+    if (r->ip[0])
+        xp_ev_str(f, "address", r->ip);
+    xp_ev_str(f, "cert_code", xp_code_info(v.code)->name);
+    xp_ev_str(f, "cert_reason", v.reason);
+    if (v.code == XP_CERT_NAME_MISMATCH && sk_X509_num(r->tls.chain) > 0) {
+        size_t n;
+        char **names = xp_cert_names(sk_X509_value(r->tls.chain, 0), &n);
+
+        xp_ev_list(f, "cert_names", names, n);
+        xp_strv_free(names, n);
+    }
+    xp_finding_fix(f, "For %s: %s. Until then new senders get no policy (opportunistic TLS); "
+                   "senders that cached it keep it until max_age.", st->host,
+                   cert_fix(v.code));
+    xp_finding_add(f);
+    return 0;
+}
+
+/* The policy GET: reached, over a valid certificate, 200, text/plain. */
+static int
+judge_fetch(struct xp_check *c)
+{
+    struct mtasts_state *st = c->state;
+    const struct xp_http_resp *r = st->resp;
     const char *ctype;
     struct xp_finding *f;
     char why[900];
@@ -333,12 +405,8 @@ judge_fetch(struct xp_check *c, const struct xp_cert_opts *co)
         snprintf(why, sizeof(why), "no answer from %s", st->host);
     else if (!r->completed)
         snprintf(why, sizeof(why), "%s", r->error[0] ? r->error : "the transfer failed");
-    if (!why[0] && r->tls.chain) {
-        xp_cert_verdict(&r->tls, 0, co, &v);
-        if (v.severity == XP_SEV_FAIL)
-            snprintf(why, sizeof(why), "its certificate is not valid for %s: %s", st->host,
-                     v.reason);
-    }
+    if (!why[0] && r->tls.chain && !judge_policy_cert(c))
+        return 0;                     /* one finding, for its cause */
     if (!why[0] && r->status >= 300 && r->status < 400)
         snprintf(why, sizeof(why), "HTTP %ld redirect to %s: senders never follow redirects "
                  "for the policy (RFC 8461 3.3)", r->status, r->location ? r->location : "?");
@@ -404,7 +472,7 @@ judge_policy(struct xp_check *c)
 
 /* Every MX covered; in enforce, every MX's certificate valid. */
 static int
-judge_mx(struct xp_check *c, const struct xp_cert_opts *co)
+judge_mx(struct xp_check *c)
 {
     struct mtasts_state *st = c->state;
     const struct xp_sts_policy *p = &st->policy;
@@ -449,7 +517,7 @@ judge_mx(struct xp_check *c, const struct xp_cert_opts *co)
                 !e->info.handshake_ok || !xp_name_eq(e->info.host, h))
                 continue;
             seen++;
-            xp_cert_verdict(&e->info, 0, co, &v);
+            xp_check_cert_verdict(c, &e->info, 0, 0, &v);
             if (v.severity != XP_SEV_FAIL)
                 continue;
             problems++;
@@ -581,9 +649,6 @@ static void
 mtasts_judge(struct xp_check *c)
 {
     struct mtasts_state *st = c->state;
-    const struct xp_options *o = xp_check_options(c);
-    struct xp_cert_opts co = { 0 };
-    char err[256];
     int published, mx_ok = 0;
     struct xp_finding *f;
 
@@ -591,17 +656,13 @@ mtasts_judge(struct xp_check *c)
         return;
     published = judge_txt(c);
     if (st->st_policy) {
-        st->store = xp_cert_store_new(o->ca_file, err, sizeof(err));
-        co.store = st->store;
-        co.warn_days = o->expiry_warn_days;
-        co.now = time(NULL);
-        if (st->store && judge_fetch(c, &co))
+        if (judge_fetch(c))
             judge_policy(c);
         xp_step_end(st->st_policy, xp_status_worst(XP_ST_PASS,
                                                    xp_step_children_worst(st->st_policy)),
                     NULL);
         if (st->policy_ok) {
-            mx_ok = judge_mx(c, &co);
+            mx_ok = judge_mx(c);
             if (mx_ok && st->policy.mode == XP_STS_ENFORCE) {
                 f = xp_finding_new(c, st->st_policy, XP_MTASTS_OK, "MTA-STS in enforce mode: "
                                    "every MX is covered and presents a valid certificate");
@@ -626,6 +687,7 @@ const struct xp_check_ops xp_check_mtasts = {
             "text/plain), every MX covered (*. = one label), MX certificates in\n"
             "enforce (from smtp), TLS-RPT _smtp._tls; what DANE/MTA-STS senders do",
     .after = after,
+    .judge_after = 1,         /* its DNS (and policy fetch) overlap smtp's */
     .start = mtasts_start,
     .judge = mtasts_judge,
     .free_state = mtasts_free,

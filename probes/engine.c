@@ -98,6 +98,7 @@ struct xp_engine {
 };
 
 static void target_maybe_end(struct xp_engine *e, struct xp_target *t);
+static int deps_done(struct xp_target *t, struct xp_check *c);
 static void schedule_checks(struct xp_engine *e, struct xp_target *t);
 static int probe_answered(const struct xp_dns_result *res);
 
@@ -647,10 +648,13 @@ check_finish(struct xp_check *c)
     target_maybe_end(e, c->target);
 }
 
+/* A check whose work is done judges once the checks it reads are done
+ * (judge_after: it started before them); else schedule_checks finishes it
+ * when the last of them ends. */
 void
 xp_check_release(struct xp_check *c)
 {
-    if (--c->pending == 0 && !c->done)
+    if (--c->pending == 0 && !c->done && deps_done(c->target, c))
         check_finish(c);
 }
 
@@ -899,8 +903,10 @@ schedule_checks(struct xp_engine *e, struct xp_target *t)
     for (i = 0; i < t->nchecks; i++) {
         struct xp_check *c = t->checks[i];
 
-        if (!c->started && deps_done(t, c))
+        if (!c->started && (c->ops->judge_after || deps_done(t, c)))
             check_start(c);
+        else if (c->started && !c->done && c->pending == 0 && deps_done(t, c))
+            check_finish(c);     /* its work was done: it waited to judge */
     }
 }
 

@@ -60,11 +60,46 @@ def test_policy_redirect_not_followed():
         fail("message: %r" % f["message"])
 
 
-def test_policy_wrong_certificate():
-    r, doc = sts("wrongcert")
-    f = only(doc, "MTASTS_POLICY_UNREACHABLE", "fail", r)[0]
-    if "certificate" not in f["message"]:
-        fail("message: %r" % f["message"])
+def test_policy_host_certificate_one_finding_per_cause():
+    # RFC 8461 3.3: the policy host's certificate is validated as a browser
+    # would; each cause is one finding with its own fix (mtasts owns it).
+    cases = (("certexpired", "CERT_EXPIRED", "renew"),
+             ("certuntrusted", "CERT_UNTRUSTED", "public CA"),
+             ("wrongcert", "CERT_NAME_MISMATCH", "names this host"))
+    for case, code, fix_word in cases:
+        r, doc = sts(case)
+        f = only(doc, "MTASTS_POLICY_UNREACHABLE", "fail", r)[0]
+        host = "mta-sts.%s.sts13.test" % case
+        if f["evidence"].get("cert_code") != code:
+            fail("%s: cert_code %r, want %s" % (case, f["evidence"].get("cert_code"), code))
+        if "certificate" not in f["message"] or host not in f["message"]:
+            fail("%s: message: %r" % (case, f["message"]))
+        fix = f.get("remediation") or ""
+        if fix_word not in fix or host not in fix:
+            fail("%s: fix lacks %r / %s: %r" % (case, fix_word, host, fix))
+        assert_no_code(doc, "MTASTS_OK", r=r)
+        assert_exit(r, 2)
+        if code == "CERT_NAME_MISMATCH" and f["evidence"].get("cert_names") != ["ok.certs.test"]:
+            fail("wrongcert: names on the certificate: %s" % f["evidence"])
+    # The healthy policy host next to them: its certificate is judged valid.
+    r, doc = sts("good")
+    steps = json.dumps([c["steps"] for c in doc["checks"] if c["id"] == "mtasts"])
+    if "certificate valid for mta-sts.good.sts13.test" not in steps:
+        fail("good: the policy host's certificate verdict is not shown: %s" % steps[:600])
+    assert_no_code(doc, "MTASTS_POLICY_UNREACHABLE", r=r)
+
+
+def test_verification_mx_is_not_judged_for_coverage():
+    # verifymx.sts13.test: MX mx.sts13.test (covered) + the Microsoft 365
+    # verification MX ms12345678.msv1.invalid (never a mail host: skipped,
+    # as smtp, dane and dnsbl do).
+    r, doc = sts("verifymx")
+    only(doc, "MTASTS_OK", "info", r)
+    assert_no_code(doc, "MTASTS_MX_NOT_COVERED", r=r)
+    steps = json.dumps([c["steps"] for c in doc["checks"] if c["id"] == "mtasts"])
+    if "msv1.invalid" in steps:
+        fail("the verification MX is judged by mtasts: %s" % steps[-600:])
+    assert_exit(r, 0)
 
 
 def test_microsoft_mx_not_covered_by_mx_microsoft_wildcard():
