@@ -3,7 +3,8 @@
  * check lists, targets, --hosts, --dnsbl, ...) on an argv of fuzz words.
  * A usage error calls exit(3): linked with -Wl,--wrap=exit (see
  * fuzz_cli.ldflags), exit jumps back here instead. Leak checking is off:
- * a usage error abandons half-parsed options by design (the process ends).
+ * a usage error may abandon what a half-parsed option held in locals (the
+ * process ends there); the options themselves are freed either way.
  * Input: argv words separated by NUL bytes.
  */
 #include "fuzz.h"
@@ -73,10 +74,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (setjmp(back) == 0) {
         armed = 1;
         xp_cli_parse(&o, argc, argv);
-        armed = 0;
-        xp_options_free(&o);
     }
     armed = 0;
+    /* Also after a usage error: what the options hold is freed, so a long
+     * campaign stays within libFuzzer's RSS limit (only what a half-parsed
+     * option held in locals is abandoned). */
+    xp_options_free(&o);
     free(words);
     return 0;
 }
