@@ -37,6 +37,9 @@ struct xp_check_ops {
                                      * for `after` (the check reads their facts
                                      * and findings in judge alone): its own DNS
                                      * and HTTP work overlaps theirs */
+    const char *const *start_after; /* or: start once these of `after` are done (its
+                                     * start needs them), judge once all are;
+                                     * NULL-ended; NULL: start after all */
     void (*start)(struct xp_check *c);
     void (*judge)(struct xp_check *c);
     void (*free_state)(struct xp_check *c);   /* free c->state; may be NULL */

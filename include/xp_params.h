@@ -68,6 +68,18 @@ struct xp_params {
                            * parallel) places ahead of the oldest still running, so a
                            * slow host holds back a bounded number of documents. */
     int http_pool;        /* idle keep-alive HTTP connections kept for reuse: 64. */
+    int http_lanes;       /* HTTP requests at once to one host name at one address:
+                           * 4. The next one waits for a kept-alive connection
+                           * instead of opening one more (a TLS handshake each:
+                           * most of the CPU of a bulk run); fresh connections
+                           * and NTLM conversations need no lane. */
+    int http_lanes_file;  /* the same with --domains-file: 2. Many targets at once
+                           * keep the loop busy anyway: fewer handshakes, more
+                           * domains per CPU second. */
+    size_t http_share_max;    /* HTTP answers kept to share across targets: 1024, */
+    size_t http_share_kib;    /* of at most 8192 KiB together, least recently used
+                               * dropped first (xp_http_share.h: a hoster's front end
+                               * is asked once, not once per domain). */
     /* ---- sizes ---- */
     size_t value_max;     /* bytes of one string kept in the model (messages,
                            * evidence): 4 KiB. A hostile server's banner or header

@@ -765,6 +765,9 @@ hybridauth_free(struct xp_check *c)
 }
 
 static const char *const after[] = { "autodiscover", "preauth", NULL };
+/* The hosts come from autodiscover; preauth's Exchange build is read by
+ * judge() only (Extended Protection), so the probes overlap preauth's. */
+static const char *const start_after[] = { "autodiscover", NULL };
 
 const struct xp_check_ops xp_check_hybridauth = {
     .id = "hybridauth",
@@ -775,6 +778,7 @@ const struct xp_check_ops xp_check_hybridauth = {
             "the front end, HTTP/2 with Windows auth, Extended Protection vs a\n"
             "non-IIS front end",
     .after = after,
+    .start_after = start_after,
     .start = hybridauth_start,
     .judge = hybridauth_judge,
     .free_state = hybridauth_free,

@@ -19,6 +19,7 @@
 #include "xp_dest.h"
 #include "xp_expect.h"
 #include "xp_facts.h"
+#include "xp_http_share.h"
 #include "xp_loop.h"
 #include "xp_options.h"
 #include "xp_target.h"
@@ -55,6 +56,9 @@ struct op {
     int retried;
     int fd_in;                  /* TLS: the socket handed over */
     struct xp_http_req *req;    /* HTTP: a copy, while waiting for a slot */
+    struct xp_dest *lane;       /* HTTP: the slot held on its host name (http_lanes) */
+    struct xp_http_shared *shared;  /* HTTP: others wait for this request's answer */
+    struct xp_http_resp *stored;    /* HTTP: a stored answer, delivered from the loop */
 };
 
 /* An A/AAAA answer the command line decides, delivered like a real one. */
@@ -87,6 +91,8 @@ struct xp_engine {
     int done;
     struct op *ops;
     struct xp_dests *dests;       /* connections at once per IP address + port */
+    struct xp_dests *lanes;       /* HTTP requests at once per host name + address */
+    struct xp_http_share *share;  /* HTTP answers shared across targets */
     /* the resolver premise, established once per run */
     enum premise premise;
     struct probe *probes;
@@ -100,6 +106,7 @@ struct xp_engine {
 static void target_maybe_end(struct xp_engine *e, struct xp_target *t);
 static int deps_done(struct xp_target *t, struct xp_check *c);
 static void schedule_checks(struct xp_engine *e, struct xp_target *t);
+static void check_finish(struct xp_check *c);
 static int probe_answered(const struct xp_dns_result *res);
 
 static struct xp_engine *
@@ -317,7 +324,7 @@ static int
 refused_under_load(const struct op *op, int err)
 {
     return !op->retried && (err == ECONNREFUSED || err == ECONNRESET) &&
-           xp_dest_busy(op->dest);
+           op->dest && xp_dest_busy(op->dest);
 }
 
 static void tcp_go(void *arg, struct xp_dest *d);
@@ -528,31 +535,88 @@ http_retry(void *arg)
     xp_dest_acquire(op->engine->dests, op->ip, op->port, http_go, op);
 }
 
+/* Hand resp to op's check (unless it was cancelled meanwhile). */
 static void
-on_http(void *arg, const struct xp_http_resp *resp)
+http_deliver(struct op *op, const struct xp_http_resp *resp)
 {
-    struct op *op = arg;
-    struct xp_engine *e = op->engine;
     struct xp_check *c = op->check;
     xp_check_http_cb cb = op->cb.http;
     void *cbarg = op->arg;
-    int live;
+    int live = op_end(op);
 
-    if (!resp->completed && !resp->timed_out && op_live(op) &&
-        refused_under_load(op, resp->refused ? ECONNREFUSED : 0)) {
-        op->retried = 1;
-        xp_dest_release(e->dests, op->dest);
-        xp_loop_timer(e->loop, e->opts->params.retry_backoff_ms, http_retry, op);
-        return;
-    }
-    xp_dest_release(e->dests, op->dest);
-    req_free(op->req);
-    live = op_end(op);
     free(op);
     if (!live)
         return;
     cb(c, cbarg, resp);
     xp_check_release(c);
+}
+
+/* Another target's identical request answered (xp_http_share.h). */
+static void
+on_http_joined(void *arg, const struct xp_http_resp *resp)
+{
+    http_deliver(arg, resp);
+}
+
+static void
+on_http_stored(void *arg)
+{
+    struct op *op = arg;
+    struct xp_http_resp *r = op->stored;
+
+    op->stored = NULL;
+    http_deliver(op, r);
+    xp_http_resp_free(r);
+}
+
+/* The request's slots go back: its address's, then its host name's. */
+static void
+http_release_slots(struct op *op)
+{
+    if (op->dest)
+        xp_dest_release(op->engine->dests, op->dest);
+    op->dest = NULL;
+    if (op->lane)
+        xp_dest_release(op->engine->lanes, op->lane);
+    op->lane = NULL;
+}
+
+static void
+on_http(void *arg, const struct xp_http_resp *resp)
+{
+    struct op *op = arg;
+    struct xp_engine *e = op->engine;
+
+    if (!resp->completed && !resp->timed_out && op_live(op) &&
+        refused_under_load(op, resp->refused ? ECONNREFUSED : 0)) {
+        op->retried = 1;
+        xp_dest_release(e->dests, op->dest);
+        op->dest = NULL;
+        xp_loop_timer(e->loop, e->opts->params.retry_backoff_ms, http_retry, op);
+        return;
+    }
+    http_release_slots(op);
+    req_free(op->req);
+    op->req = NULL;
+    if (op->shared)
+        xp_http_share_done(e->share, op->shared, resp);
+    http_deliver(op, resp);
+}
+
+/* Nobody wants the answer any more: drop the request before it is sent. */
+static int
+http_unwanted(const struct op *op)
+{
+    return !op_live(op) && !op->shared;
+}
+
+static void
+http_drop(struct op *op)
+{
+    http_release_slots(op);
+    req_free(op->req);
+    op_end(op);
+    free(op);
 }
 
 static void
@@ -562,32 +626,86 @@ http_go(void *arg, struct xp_dest *d)
     struct xp_engine *e = op->engine;
 
     op->dest = d;
-    if (!op_live(op)) {
-        xp_dest_release(e->dests, d);
-        req_free(op->req);
-        op_end(op);
-        free(op);
+    if (http_unwanted(op)) {
+        http_drop(op);
         return;
     }
     xp_http_start(e->loop, op->req, on_http, op);
 }
 
+static void
+http_lane_go(void *arg, struct xp_dest *lane)
+{
+    struct op *op = arg;
+
+    op->lane = lane;
+    if (http_unwanted(op)) {
+        http_drop(op);
+        return;
+    }
+    xp_dest_acquire(op->engine->dests, op->ip, op->port, http_go, op);
+}
+
+/*
+ * Requests to one host name (at one address) take turns on at most
+ * params.http_lanes lanes, so the next one reuses a kept-alive connection
+ * instead of opening (and handshaking) one more; a connection of its own
+ * (fresh, an NTLM conversation) needs no lane.
+ */
+static void
+http_queue(struct op *op)
+{
+    char host[256] = "", lane[400];
+    int port = 0, https = 0;
+
+    if (op->req->conversation && op->req->conversation_step == 2) {
+        /* It continues on the connection the first step opened, which
+         * must not idle while waiting for a slot: the pool closes its
+         * longest-idle connection when full (then NTLM looks broken). */
+        xp_dest_acquire_now(op->engine->dests, op->ip, op->port, http_go, op);
+        return;
+    }
+    if (op->req->fresh || op->req->conversation ||
+        xp_http_url_parts(op->req->url, host, sizeof(host), &port, &https) < 0) {
+        xp_dest_acquire(op->engine->dests, op->ip, op->port, http_go, op);
+        return;
+    }
+    snprintf(lane, sizeof(lane), "%s%s@%s", https ? "https://" : "", host, op->ip);
+    xp_dest_acquire(op->engine->lanes, lane, port, http_lane_go, op);
+}
+
 void
 xp_check_http(struct xp_check *c, const struct xp_http_req *req, xp_check_http_cb cb, void *arg)
 {
+    struct xp_engine *e = engine_of(c);
     struct op *op = op_new(c, arg);
+    struct xp_http_shared *sh;
+    char *key;
 
     op->cb.http = cb;
     op->req = req_copy(req);
     if (!op->req->timeout_ms)
-        op->req->timeout_ms = engine_of(c)->opts->params.timeout_ms;
+        op->req->timeout_ms = e->opts->params.timeout_ms;
     if (!op->req->max_body)
-        op->req->max_body = engine_of(c)->opts->params.http_body_max;
+        op->req->max_body = e->opts->params.http_body_max;
     http_dest(req, op->ip, sizeof(op->ip), &op->port);
-    if (req->conversation && req->conversation_step == 2)
-        xp_dest_acquire_now(engine_of(c)->dests, op->ip, op->port, http_go, op);
-    else
-        xp_dest_acquire(engine_of(c)->dests, op->ip, op->port, http_go, op);
+    key = xp_http_share_key(op->req);
+    if (key && (sh = xp_http_share_find(e->share, key))) {
+        req_free(op->req);
+        op->req = NULL;
+        if (xp_http_shared_resp(sh)) {
+            op->stored = xp_http_resp_dup(xp_http_shared_resp(sh));
+            xp_loop_defer(e->loop, on_http_stored, op);   /* never call back from inside */
+        } else {
+            xp_http_share_wait(sh, on_http_joined, op);
+        }
+        free(key);
+        return;
+    }
+    if (key)
+        op->shared = xp_http_share_begin(e->share, key);
+    free(key);
+    http_queue(op);
 }
 
 void
@@ -843,17 +961,34 @@ xp_ev_dns(struct xp_finding *f, const char *key, const struct xp_dns_result *res
 /* ---- checks ---- */
 
 static int
-deps_done(struct xp_target *t, struct xp_check *c)
+ids_done(struct xp_target *t, const char *const *ids)
 {
-    const char *const *dep;
+    const char *const *id;
 
-    for (dep = c->ops->after; dep && *dep; dep++) {
-        struct xp_check *d = xp_target_check(t, *dep);
+    for (id = ids; id && *id; id++) {
+        struct xp_check *d = xp_target_check(t, *id);
 
         if (d && !d->done)
             return 0;
     }
     return 1;
+}
+
+/* Every check c reads is done: it may judge. */
+static int
+deps_done(struct xp_target *t, struct xp_check *c)
+{
+    return ids_done(t, c->ops->after);
+}
+
+/* c may start: at once (judge_after), once those its start needs are
+ * done (start_after), else once all it reads are. */
+static int
+start_ready(struct xp_target *t, struct xp_check *c)
+{
+    if (c->ops->judge_after)
+        return 1;
+    return ids_done(t, c->ops->start_after ? c->ops->start_after : c->ops->after);
 }
 
 /* RESOLVER_PARTIAL, once per target, in the first check that starts. */
@@ -903,7 +1038,7 @@ schedule_checks(struct xp_engine *e, struct xp_target *t)
     for (i = 0; i < t->nchecks; i++) {
         struct xp_check *c = t->checks[i];
 
-        if (!c->started && (c->ops->judge_after || deps_done(t, c)))
+        if (!c->started && start_ready(t, c))
             check_start(c);
         else if (c->started && !c->done && c->pending == 0 && deps_done(t, c))
             check_finish(c);     /* its work was done: it waited to judge */
@@ -1147,12 +1282,43 @@ on_domain_answer(void *arg, const struct xp_dns_result *res)
     schedule_checks(e, t);
 }
 
-/* The resolver premise is known: the target's own (its domain exists). */
+/* A resolver probe asked exactly this target's question (the first
+ * target's NS): its answer, or NULL. */
+static const struct xp_dns_result *
+probe_asked(const struct xp_engine *e, const struct xp_target *t)
+{
+    size_t i;
+
+    for (i = 0; i < e->nprobes; i++) {
+        const struct xp_dns_result *r = e->probes[i].res;
+
+        if (r && probe_answered(r) && r->qtype == XP_DNS_NS && r->qname &&
+            strcasecmp(r->qname, t->domain) == 0)
+            return r;
+    }
+    return NULL;
+}
+
+static void
+on_probe_asked(void *arg)
+{
+    struct xp_target *t = arg;
+
+    on_domain_answer(t, probe_asked(t->run->engine, t));
+}
+
+/* The resolver premise is known: the target's own (its domain exists).
+ * The first target's question was the resolver probe's: not asked twice
+ * (one round trip less before its checks start). */
 static void
 target_premises(struct xp_engine *e, struct xp_target *t)
 {
     if (e->resolver_dead) {
         resolver_unreachable(e, t);
+        return;
+    }
+    if (probe_asked(e, t)) {
+        xp_loop_defer(e->loop, on_probe_asked, t);
         return;
     }
     xp_dns_query(e->dns, t->domain, XP_DNS_NS, on_domain_answer, t);
@@ -1387,6 +1553,9 @@ xp_engine_new(const struct xp_options *opts, struct xp_loop *loop, xp_emit_fn em
     e->loop = loop;
     e->parallel = (size_t)opts->params.parallel;
     e->dests = xp_dests_new(loop, opts->params.conns_per_dest);
+    e->lanes = xp_dests_new(loop, opts->params.http_lanes);
+    e->share = xp_http_share_new(opts->params.http_share_max,
+                                 (size_t)opts->params.http_share_kib * 1024);
     xp_loop_set_http_pool(loop, opts->params.http_pool);
     e->dns = xp_dns_new(loop, opts->dns_servers, &opts->params, err, errlen);
     if (!e->dns) {
@@ -1488,6 +1657,7 @@ do_rerun(void *arg)
     c->state = NULL;
     c->started = c->done = 0;
     xp_dns_flush(e->dns);
+    xp_http_share_flush(e->share);
     if (e->sec)
         xp_dnssec_flush(e->sec);
     if (t->done) {
@@ -1535,9 +1705,12 @@ xp_engine_free(struct xp_engine *e)
         next = op->next;
         pinned_free(op->pinned);
         req_free(op->req);
+        xp_http_resp_free(op->stored);
         free(op);
     }
     xp_run_free(e->run);     /* check states close their sockets: before the slots go */
     xp_dests_free(e->dests);
+    xp_dests_free(e->lanes);
+    xp_http_share_free(e->share);
     free(e);
 }

@@ -65,6 +65,8 @@ struct xp_loop {
     ares_channel *ch;
     size_t nch, capch;
     struct easy_rec *easies;
+    size_t neasy;               /* transfers in flight */
+    long pool;                  /* idle connections kept beyond those (xp_params.http_pool) */
     xp_tick_cb tick;
     void *tick_arg;
     int stop;
@@ -88,7 +90,23 @@ xp_loop_new(void)
 void
 xp_loop_set_http_pool(struct xp_loop *loop, int n)
 {
-    curl_multi_setopt(loop->multi, CURLMOPT_MAXCONNECTS, (long)n);
+    loop->pool = n;
+    curl_multi_setopt(loop->multi, CURLMOPT_MAXCONNECTS, loop->pool + (long)loop->neasy);
+}
+
+/*
+ * libcurl's cache counts the connections in use too: with more transfers
+ * in flight than CURLMOPT_MAXCONNECTS, the connection a transfer just
+ * finished with is closed at once when every other one is busy -- an NTLM
+ * conversation's connection between its two requests among them (a false
+ * AUTH_NTLM_BROKEN under load). So the bound follows the transfers in
+ * flight: http_pool idle connections on top of those.
+ */
+static void
+pool_follow(struct xp_loop *loop)
+{
+    if (loop->pool > 0)
+        curl_multi_setopt(loop->multi, CURLMOPT_MAXCONNECTS, loop->pool + (long)loop->neasy);
 }
 
 void
@@ -233,6 +251,8 @@ xp_loop_add_easy(struct xp_loop *loop, CURL *easy, xp_easy_done_cb done, void *a
     e->arg = arg;
     e->next = loop->easies;
     loop->easies = e;
+    loop->neasy++;
+    pool_follow(loop);
     mc = curl_multi_add_handle(loop->multi, easy);
     if (mc != CURLM_OK)
         xp_fatal("curl_multi_add_handle: %s", curl_multi_strerror(mc));
@@ -248,6 +268,8 @@ take_easy(struct xp_loop *loop, CURL *easy)
         if ((*pp)->easy == easy) {
             e = *pp;
             *pp = e->next;
+            loop->neasy--;
+            pool_follow(loop);
             return e;
         }
     }

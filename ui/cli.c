@@ -982,6 +982,8 @@ xp_cli_parse(struct xp_options *o, int argc, char **argv)
     if (!parallel_given && domains_file)
         o->params.parallel = o->params.parallel_file;
     if (domains_file)
+        o->params.http_lanes = o->params.http_lanes_file;
+    if (domains_file)
         read_domains_file(o, domains_file);
     for (; optind < argc; optind++)
         add_target(o, argv[optind]);
