@@ -137,6 +137,36 @@ def test_ntlm_broken_by_front_end():
     assert_eq(ev.get("ntlm_os_version"), "10.0.20348 (Windows Server 2022)", "OS version")
 
 
+INSIDE = ("exch01.lab.local", "EXCH01", "lab.local", "20348")
+
+
+def test_redact_masks_ntlm_target_info():
+    # The CHALLENGE's target information names the inside of the network:
+    # evidence by default, masked everywhere with --redact (a report to paste
+    # into a ticket), in JSON and text alike, failing and passing cases.
+    r, doc = _run("ntlmbreak15.test", "--redact", checks="hybridauth")
+    f = assert_code(doc, "AUTH_NTLM_BROKEN", "fail", "hybridauth", r=r)[0]
+    for key in ("ntlm_dns_computer", "ntlm_netbios_domain", "ntlm_netbios_computer",
+                "ntlm_dns_domain", "ntlm_os_version"):
+        assert_eq(f["evidence"].get(key), "[redacted]", key)
+    assert_true(f["evidence"].get("host", "").endswith(".ntlmbreak15.test"), "the public host stays")
+    assert_eq(doc["run"].get("redact"), True, "run.redact")
+    for word in INSIDE:
+        assert_true(word not in r.out, "%s in the --redact JSON" % word)
+    # The healthy host's NTLM step names the server in its detail: masked too.
+    ca = ["--ca-file", LAB_CA] if os.path.isfile(LAB_CA) else []
+    for fmt in ("json", "text"):
+        r = run(*lab_args(*(ca + ["-f", fmt, "-v", "-c", "hybridauth", "--redact", "--expect",
+                                  expect_file("hma15"), "user@hma15.test"])))
+        assert_exit(r, 0)
+        for word in INSIDE:
+            assert_true(word not in r.out, "%s in the --redact %s report" % (word, fmt))
+    # Without --redact the same names are there (the evidence is useful).
+    r, doc = _run("user@hma15.test", "-v", checks="hybridauth", expect="hma15")
+    assert_eq(doc["run"].get("redact"), False, "run.redact")
+    assert_true("exch01.lab.local" in r.out, "the server name without --redact")
+
+
 def test_ntlm_conversations_apart_under_parallel_targets():
     # Several targets converse with the same front end at once: each NTLM
     # conversation keeps a connection of its own (xp_http_req.conversation),
