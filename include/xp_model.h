@@ -169,6 +169,7 @@ struct xp_run {
     void *emit_ctx;
     const unsigned char *ignored;   /* XP_CODE_COUNT flags (ignore =), or NULL */
     const struct xp_params *params; /* the run's bounds; NULL: xp_params_defaults */
+    int redact;                     /* --redact: private values masked (xp_private) */
 };
 
 /* Names used by every reporter ("pass", "warn", ...). */
@@ -218,6 +219,13 @@ void xp_finding_add(struct xp_finding *f);
 void xp_finding_discard(struct xp_finding *f);
 
 void xp_ev_str(struct xp_finding *f, const char *key, const char *value);
+/* What a server reveals about the inside of a network (internal host and
+ * domain names, an OS build): evidence, but masked with --redact so a report
+ * can be pasted into a ticket. Masked here, before any reporter sees it. */
+#define XP_REDACTED "[redacted]"
+void xp_ev_private(struct xp_finding *f, const char *key, const char *value);
+/* value, or XP_REDACTED in a --redact run (for step notes). */
+const char *xp_private(const struct xp_check *c, const char *value);
 void xp_ev_strn(struct xp_finding *f, const char *key, const char *value, size_t n);
 void xp_ev_int(struct xp_finding *f, const char *key, long long value);
 /* A list; items copied. */

@@ -58,6 +58,7 @@ struct xp_options {
     } *connect_to;               /* owned */
     size_t nconnect_to;
     int no_cloud_lookups;        /* --no-cloud-lookups: nothing to Microsoft's endpoints */
+    int redact;                  /* --redact: what servers reveal of the inside masked */
 };
 
 void xp_options_free(struct xp_options *o);

@@ -209,16 +209,17 @@ chain_start(struct xp_check *c, struct xp_v2_run *v, struct xp_step *parent, con
 void
 xp_v2_cloud(struct xp_check *c, struct xp_v2_run *v)
 {
-    char url[1024];
     size_t i;
 
     if (!v->email[0] || xp_check_options(c)->no_cloud_lookups)
         return;
     run_hold(v);
     for (i = 0; i < XP_ARRAY_LEN(protocols); i++) {
-        snprintf(url, sizeof(url), "https://" EXO_V2_HOST
-                 "/autodiscover/autodiscover.json/v1.0/%s?Protocol=%s", v->email, protocols[i]);
+        char *url = xasprintf("https://" EXO_V2_HOST "/autodiscover/autodiscover.json/v1.0/%s"
+                              "?Protocol=%s", v->email, protocols[i]);
+
         chain_start(c, v, NULL, "Exchange Online", protocols[i], 1, url);
+        free(url);
     }
     run_release(c, v);
 }
@@ -227,7 +228,7 @@ void
 xp_v2_host(struct xp_check *c, struct xp_v2_run *v, struct xp_step *parent, const char *host,
            int port)
 {
-    char url[1024], label[300], first[1024];
+    char label[300], first[1024];
     size_t i;
 
     if (!v->email[0] || xp_v2_microsoft_host(host))
@@ -242,8 +243,10 @@ xp_v2_host(struct xp_check *c, struct xp_v2_run *v, struct xp_step *parent, cons
             return;            /* this host was asked already */
     run_hold(v);
     for (i = 0; i < XP_ARRAY_LEN(protocols); i++) {
-        snprintf(url, sizeof(url), "%sEmail=%s&Protocol=%s", first, v->email, protocols[i]);
+        char *url = xasprintf("%sEmail=%s&Protocol=%s", first, v->email, protocols[i]);
+
         chain_start(c, v, parent, label, protocols[i], 0, url);
+        free(url);
     }
     run_release(c, v);
 }

@@ -645,6 +645,9 @@ judge_ep(struct xp_check *c, struct hhost *h)
     xp_finding_add(f);
 }
 
+/* The CHALLENGE's target information names the inside of the network
+ * (internal AD domain, server names, Windows build): evidence, masked by
+ * --redact (xp_ev_private). */
 static void
 ev_ntlm_target(struct xp_finding *f, const struct ntlm *n)
 {
@@ -653,20 +656,20 @@ ev_ntlm_target(struct xp_finding *f, const struct ntlm *n)
     if (!n->parsed)
         return;
     if (n->ch.nb_domain[0])
-        xp_ev_str(f, "ntlm_netbios_domain", n->ch.nb_domain);
+        xp_ev_private(f, "ntlm_netbios_domain", n->ch.nb_domain);
     if (n->ch.nb_computer[0])
-        xp_ev_str(f, "ntlm_netbios_computer", n->ch.nb_computer);
+        xp_ev_private(f, "ntlm_netbios_computer", n->ch.nb_computer);
     if (n->ch.dns_domain[0])
-        xp_ev_str(f, "ntlm_dns_domain", n->ch.dns_domain);
+        xp_ev_private(f, "ntlm_dns_domain", n->ch.dns_domain);
     if (n->ch.dns_computer[0])
-        xp_ev_str(f, "ntlm_dns_computer", n->ch.dns_computer);
+        xp_ev_private(f, "ntlm_dns_computer", n->ch.dns_computer);
     if (n->ch.has_version) {
         char v[64];
 
         os = xp_ntlm_os_name(n->ch.os_major, n->ch.os_minor, n->ch.os_build);
         snprintf(v, sizeof(v), "%u.%u.%u%s%s%s", n->ch.os_major, n->ch.os_minor,
                  n->ch.os_build, os ? " (" : "", os ? os : "", os ? ")" : "");
-        xp_ev_str(f, "ntlm_os_version", v);
+        xp_ev_private(f, "ntlm_os_version", v);
     }
 }
 
@@ -700,9 +703,11 @@ judge_ntlm(struct xp_check *c, struct hhost *h)
         xp_step_end(n->step, XP_ST_PASS, "CHALLENGE received; the connection stays open for "
                     "the AUTHENTICATE");
         if (n->parsed)
-            xp_step_note(n->step, "server %s, domain %s", n->ch.dns_computer[0]
-                         ? n->ch.dns_computer : n->ch.nb_computer, n->ch.dns_domain[0]
-                         ? n->ch.dns_domain : n->ch.nb_domain);
+            xp_step_note(n->step, "server %s, domain %s",
+                         xp_private(c, n->ch.dns_computer[0] ? n->ch.dns_computer
+                                                             : n->ch.nb_computer),
+                         xp_private(c, n->ch.dns_domain[0] ? n->ch.dns_domain
+                                                           : n->ch.nb_domain));
         return;
     }
     f = xp_finding_new(c, n->step, XP_AUTH_NTLM_BROKEN, "NTLM cannot complete through the "

@@ -1568,6 +1568,7 @@ xp_engine_new(const struct xp_options *opts, struct xp_loop *loop, xp_emit_fn em
     e->run->emit = emit;
     e->run->emit_ctx = ctx;
     e->run->ignored = opts->expect ? opts->expect->ignored : NULL;
+    e->run->redact = opts->redact;
     e->run->targets = xcalloc(opts->ntargets ? opts->ntargets : 1, sizeof(*e->run->targets));
     for (i = 0; i < opts->ntargets; i++) {
         struct xp_target *t = target_new(e, opts->targets[i],

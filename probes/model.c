@@ -270,6 +270,18 @@ xp_ev_str(struct xp_finding *f, const char *key, const char *value)
     xp_ev_strn(f, key, value ? value : "", value ? strlen(value) : 0);
 }
 
+const char *
+xp_private(const struct xp_check *c, const char *value)
+{
+    return c && c->target && c->target->run && c->target->run->redact ? XP_REDACTED : value;
+}
+
+void
+xp_ev_private(struct xp_finding *f, const char *key, const char *value)
+{
+    xp_ev_str(f, key, xp_private(f->check, value));
+}
+
 void
 xp_ev_strn(struct xp_finding *f, const char *key, const char *value, size_t n)
 {

@@ -191,6 +191,8 @@ run_json(const struct xp_options *opts)
     json_object_set_new(o, "sending_ip", arg_json(opts->ip, opts->ip ? strlen(opts->ip) : 0));
     json_object_set_new(o, "user", arg_json(opts->user, opts->user ? strlen(opts->user) : 0));
     json_object_set_new(o, "preflight", json_boolean(opts->preflight));
+    json_object_set_new(o, "no_cloud_lookups", json_boolean(opts->no_cloud_lookups));
+    json_object_set_new(o, "redact", json_boolean(opts->redact));
     json_object_set_new(o, "baseline", opts->baseline
                         ? arg_json(xp_baseline_path(opts->baseline),
                                    strlen(xp_baseline_path(opts->baseline)))

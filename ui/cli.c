@@ -60,6 +60,7 @@ enum {
     OPT_PARALLEL,
     OPT_UNORDERED,
     OPT_NO_CLOUD_LOOKUPS,
+    OPT_REDACT,
 };
 
 static const struct option long_options[] = {
@@ -91,6 +92,7 @@ static const struct option long_options[] = {
     { "parallel", required_argument, NULL, OPT_PARALLEL },
     { "unordered", no_argument, NULL, OPT_UNORDERED },
     { "no-cloud-lookups", no_argument, NULL, OPT_NO_CLOUD_LOOKUPS },
+    { "redact", no_argument, NULL, OPT_REDACT },
     { "verbose", no_argument, NULL, 'v' },
     { "quiet", no_argument, NULL, 'q' },
     { "no-color", no_argument, NULL, OPT_NO_COLOR },
@@ -209,6 +211,9 @@ xp_cli_usage(FILE *out)
 "      --no-cloud-lookups   send nothing to Microsoft's public endpoints (the\n"
 "                           tenant's OpenID configuration, Exchange Online's\n"
 "                           Autodiscover v2): for air-gapped runs\n"
+"      --redact             mask what servers reveal of the inside of the\n"
+"                           network (NTLM's internal server and domain names,\n"
+"                           Windows build) in every report: for tickets\n"
 "      --timeout SECONDS    per network operation (0.001-300, default 10)\n"
 "      --max-time SECONDS   bound on all checks of one target (0.001-3600,\n"
 "                           default 60)\n"
@@ -845,6 +850,9 @@ xp_cli_parse(struct xp_options *o, int argc, char **argv)
             break;
         case OPT_NO_CLOUD_LOOKUPS:
             o->no_cloud_lookups = 1;
+            break;
+        case OPT_REDACT:
+            o->redact = 1;
             break;
         case OPT_DNS_SERVER:
             check_servers(optarg);

@@ -137,6 +137,36 @@ def test_ntlm_broken_by_front_end():
     assert_eq(ev.get("ntlm_os_version"), "10.0.20348 (Windows Server 2022)", "OS version")
 
 
+INSIDE = ("exch01.lab.local", "EXCH01", "lab.local", "20348")
+
+
+def test_redact_masks_ntlm_target_info():
+    # The CHALLENGE's target information names the inside of the network:
+    # evidence by default, masked everywhere with --redact (a report to paste
+    # into a ticket), in JSON and text alike, failing and passing cases.
+    r, doc = _run("ntlmbreak15.test", "--redact", checks="hybridauth")
+    f = assert_code(doc, "AUTH_NTLM_BROKEN", "fail", "hybridauth", r=r)[0]
+    for key in ("ntlm_dns_computer", "ntlm_netbios_domain", "ntlm_netbios_computer",
+                "ntlm_dns_domain", "ntlm_os_version"):
+        assert_eq(f["evidence"].get(key), "[redacted]", key)
+    assert_true(f["evidence"].get("host", "").endswith(".ntlmbreak15.test"), "the public host stays")
+    assert_eq(doc["run"].get("redact"), True, "run.redact")
+    for word in INSIDE:
+        assert_true(word not in r.out, "%s in the --redact JSON" % word)
+    # The healthy host's NTLM step names the server in its detail: masked too.
+    ca = ["--ca-file", LAB_CA] if os.path.isfile(LAB_CA) else []
+    for fmt in ("json", "text"):
+        r = run(*lab_args(*(ca + ["-f", fmt, "-v", "-c", "hybridauth", "--redact", "--expect",
+                                  expect_file("hma15"), "user@hma15.test"])))
+        assert_exit(r, 0)
+        for word in INSIDE:
+            assert_true(word not in r.out, "%s in the --redact %s report" % (word, fmt))
+    # Without --redact the same names are there (the evidence is useful).
+    r, doc = _run("user@hma15.test", "-v", checks="hybridauth", expect="hma15")
+    assert_eq(doc["run"].get("redact"), False, "run.redact")
+    assert_true("exch01.lab.local" in r.out, "the server name without --redact")
+
+
 def test_ntlm_conversations_apart_under_parallel_targets():
     # Several targets converse with the same front end at once: each NTLM
     # conversation keeps a connection of its own (xp_http_req.conversation),
@@ -241,15 +271,28 @@ def _auth_log():
 
 
 def test_no_credential_is_sent():
-    # With --user the password goes to autodiscover's POX request only;
-    # hybridauth's requests (EAS/EWS/MAPI/OAB, the NTLM NEGOTIATE) carry none.
-    # hma15.test logs the Authorization scheme of every request it gets.
-    before = len(_auth_log())
-    r = run(*lab_args("-f", "json", "-c", "hybridauth", "--user", "user@hma15.test",
-                      "user@hma15.test"), env={"EXPROBE_PASSWORD": "secret"})
-    assert_true(r.code in (0, 1, 2), "exprobe ran %s" % r.describe())
-    new = _auth_log()[before:]
-    schemes = sorted({ln.split("auth=")[1].strip() for ln in new})
-    assert_true("Bearer" in schemes and "NTLM" in schemes, "probes seen: %s" % schemes)
-    assert_true(all(s in ("Bearer", "NTLM", "-") for s in schemes),
-                "hybridauth sent only empty Bearer / NTLM NEGOTIATE: %s" % schemes)
+    # hma15.test logs what each request's Authorization carries (never its
+    # value). With --user the password goes to autodiscover's POX request
+    # only (the control: the log does see it there); hybridauth's requests
+    # (EAS/EWS/MAPI/OAB with an empty Bearer, the NTLM NEGOTIATE, Autodiscover
+    # v2) carry none -- with autodiscover in the run and without it.
+    ca = ["--ca-file", LAB_CA] if os.path.isfile(LAB_CA) else []
+    for checks in ("autodiscover,hybridauth", "hybridauth"):
+        before = len(_auth_log())
+        r = run(*lab_args(*(ca + ["-f", "json", "-c", checks, "--user", "user@hma15.test",
+                                  "user@hma15.test"])), env={"EXPROBE_PASSWORD": "secret"})
+        assert_true(r.code in (0, 1, 2), "exprobe ran %s" % r.describe())
+        lines = [ln.split() for ln in _auth_log()[before:]]
+        seen = {(m, u.split("?")[0], a.split("=", 1)[1]) for m, u, a in lines}
+        hybrid = {a for m, u, a in seen if not u.lower().startswith("/autodiscover/")}
+        assert_true({"bearer-empty", "ntlm-negotiate"} <= hybrid,
+                    "-c %s: hybridauth's probes seen: %s" % (checks, sorted(seen)))
+        assert_true(hybrid <= {"bearer-empty", "ntlm-negotiate", "-"},
+                    "-c %s: hybridauth sent a credential: %s" % (checks, sorted(seen)))
+        v2 = {a for m, u, a in seen if u.lower().endswith("/autodiscover.json")}
+        assert_true(v2 <= {"-"}, "-c %s: Autodiscover v2 carried %s" % (checks, v2))
+        if "autodiscover" in checks.split(",") and ca:
+            pox = {a for m, u, a in seen if u.lower().endswith("/autodiscover.xml")}
+            assert_true(pox & {"basic", "ntlm-authenticate"},
+                        "control: autodiscover's POX with --user carries the credential: %s"
+                        % sorted(seen))

@@ -399,10 +399,16 @@ def test_healthy_hma_hybrid_on_exchange_se_ready():
     state(items, "hma", "ready", ["HMA_ENABLED"], r)
     state(items, "exchange_build", "ready", ["EXCHANGE_BUILD"], r)
     state(items, "hybrid_app", "ready", ["EXCHANGE_BUILD"], r)
-    for c in ("hybridauth", "preauth", "autodiscover"):
-        bad = [f["code"] for f in findings(doc, check_id=c) if f["severity"] != "info"]
-        assert_true(not bad, "%s: only info findings, got %s" % (c, bad))
+    # Every check of the default set (not just the hybrid ones): info only.
+    bad = [(c["id"], f["code"]) for c in doc["checks"] for f in c["findings"]
+           if f["severity"] != "info"]
+    assert_true(not bad, "only info findings, got %s" % bad)
+    assert_true({"HMA_ENABLED", "EXCHANGE_BUILD", "AUTODV2_OK"} <=
+                {f["code"] for c in doc["checks"] for f in c["findings"]},
+                "the hybrid facts are there as info")
+    assert_true(doc["status"] == "pass", "document status %s" % doc["status"])
     assert_true(pf["ready"] is True, "verdict %r" % pf["verdict"])
+    assert_exit(r, 0)
 
 
 def test_modern_hybrid_not_blocked_on_ews_mrsproxy():
@@ -416,6 +422,14 @@ def test_modern_hybrid_not_blocked_on_ews_mrsproxy():
     it = state(items, "no_preauth", "ready", r=r)
     assert_true("Hybrid Agent" in it["why"], it["why"])
     state(items, "federation", "ready", r=r)
+    assert_true(pf["blockers"] == 0, "no blocker: %s" % pf["blockers"])
+    # The same servers in a classic hybrid are blocked on exactly these.
+    exp = _expect("classic15.conf", "deployment = hybrid\nhybrid = classic\n")
+    r, doc, pf, items = preflight("fedfail.test", *ca_args(), checks="autodiscover,preauth",
+                                  expect=exp)
+    state(items, "no_preauth", "not_ready", r=r)
+    state(items, "federation", "not_ready", r=r)
+    assert_exit(r, 2)
 
 
 def test_build_items_block_for_exchange_2016():

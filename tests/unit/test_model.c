@@ -434,6 +434,27 @@ evidence_str__null_value__empty_string(void **state)
     xp_finding_add(f);
 }
 
+/* What a server reveals of the inside (NTLM's internal names): kept as
+ * given, masked in a --redact run before any reporter can see it. */
+static void
+evidence_private__redact__masked_else_kept(void **state)
+{
+    struct fx *fx = *state;
+    struct xp_finding *f = xp_finding_new(fx->c, NULL, XP_AUTH_NTLM_BROKEN, "%s", "m");
+
+    xp_ev_private(f, "ntlm_dns_computer", "exch01.corp.local");
+    assert_string_equal(f->evidence->str, "exch01.corp.local");
+    assert_string_equal(xp_private(fx->c, "LAB"), "LAB");
+    fx->run->redact = 1;
+    xp_ev_private(f, "ntlm_dns_domain", "corp.local");
+    assert_string_equal(f->last_evidence->str, XP_REDACTED);
+    assert_string_equal(xp_private(fx->c, "LAB"), XP_REDACTED);
+    /* Other evidence is untouched. */
+    xp_ev_str(f, "host", "mail.contoso.com");
+    assert_string_equal(f->last_evidence->str, "mail.contoso.com");
+    xp_finding_add(f);
+}
+
 /* ---- cleaning: whatever bytes arrive, the model holds valid UTF-8 ---- */
 
 static void
@@ -881,6 +902,7 @@ main(void)
         T(evidence_list__items__copied),
         T(evidence_list__empty__zero_items),
         T(evidence_str__null_value__empty_string),
+        T(evidence_private__redact__masked_else_kept),
         T(model__invalid_utf8__cleaned_everywhere),
         T(model__long_strings__capped_by_value_max),
         T(events__writer_calls__emitted_in_order),
