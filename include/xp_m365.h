@@ -39,4 +39,17 @@ struct xp_m365_cloud {
 /* The cloud named (case-insensitive), or NULL. */
 const struct xp_m365_cloud *xp_m365_cloud(const char *name);
 
+struct xp_dns_result;
+
+/*
+ * Why the domain's mail goes through Exchange Online, read from its MX and
+ * apex TXT answers (NULL: not asked, or the query failed): "its MX is
+ * Exchange Online's" (mx_suffix: --expect's extra suffix, or NULL), "its
+ * SPF record includes Exchange Online" (spf_include), or NULL when
+ * neither says so. dkim and dmarc judge by it.
+ */
+const char *xp_m365_exo_sender(const struct xp_dns_result *mx,
+                               const struct xp_dns_result *txt, const char *mx_suffix,
+                               const char *spf_include);
+
 #endif

@@ -17,9 +17,8 @@
  */
 #include "xp_check.h"
 #include "xp_dkim.h"
-#include "xp_exo.h"
 #include "xp_expect.h"
-#include "xp_spf.h"
+#include "xp_m365.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -139,21 +138,11 @@ infer_exo(struct xp_check *c)
         st->exo_why = "on-premises, stated in --expect";
         return;
     }
-    for (i = 0; !xp_dns_slot_failed(&st->mx) && i < st->mx.res->nrr; i++)
-        if (st->mx.res->rr[i].type == XP_DNS_MX &&
-            xp_exo_mx_is_exo(st->mx.res->rr[i].target, ex->mx_suffix)) {
-            st->exo_why = "its MX is Exchange Online's";
-            return;
-        }
-    for (i = 0; !xp_dns_slot_failed(&st->txt) && i < st->txt.res->nrr; i++) {
-        const struct xp_dns_rr *rr = &st->txt.res->rr[i];
-
-        if (rr->type == XP_DNS_TXT && xp_spf_is_record(rr->text, rr->textlen) &&
-            xp_spf_has_include(rr->text, rr->textlen, ex->spf_include)) {
-            st->exo_why = "its SPF record includes Exchange Online";
-            return;
-        }
-    }
+    st->exo_why = xp_m365_exo_sender(xp_dns_slot_failed(&st->mx) ? NULL : st->mx.res,
+                                     xp_dns_slot_failed(&st->txt) ? NULL : st->txt.res,
+                                     ex->mx_suffix, ex->spf_include);
+    if (st->exo_why)
+        return;
     st->exo = 0;
     st->exo_why = "neither its MX, its SPF record nor selector CNAMEs point to Microsoft 365";
 }

@@ -20,8 +20,8 @@
 #include "xp_check.h"
 #include "xp_dkim.h"
 #include "xp_dmarc.h"
-#include "xp_exo.h"
 #include "xp_expect.h"
+#include "xp_m365.h"
 #include "xp_spf.h"
 
 #include <stdlib.h>
@@ -348,24 +348,14 @@ exo_reason(struct xp_check *c)
 {
     struct dmarc_state *st = c->state;
     const struct xp_expect *ex = xp_check_expect(c);
-    size_t i;
 
     if (ex->deployment == XP_DEPLOY_CLOUD || ex->deployment == XP_DEPLOY_HYBRID)
         return "stated in --expect";
     if (ex->deployment == XP_DEPLOY_ONPREM)
         return NULL;
-    for (i = 0; !xp_dns_slot_failed(&st->mx) && i < st->mx.res->nrr; i++)
-        if (st->mx.res->rr[i].type == XP_DNS_MX &&
-            xp_exo_mx_is_exo(st->mx.res->rr[i].target, ex->mx_suffix))
-            return "its MX is Exchange Online's";
-    for (i = 0; !xp_dns_slot_failed(&st->txt) && i < st->txt.res->nrr; i++) {
-        const struct xp_dns_rr *rr = &st->txt.res->rr[i];
-
-        if (rr->type == XP_DNS_TXT && xp_spf_is_record(rr->text, rr->textlen) &&
-            xp_spf_has_include(rr->text, rr->textlen, ex->spf_include))
-            return "its SPF record includes Exchange Online";
-    }
-    return NULL;
+    return xp_m365_exo_sender(xp_dns_slot_failed(&st->mx) ? NULL : st->mx.res,
+                              xp_dns_slot_failed(&st->txt) ? NULL : st->txt.res,
+                              ex->mx_suffix, ex->spf_include);
 }
 
 /* Aligned DKIM from Exchange Online: the dkim check's verdict when it ran,

@@ -362,6 +362,18 @@ judge_preauth(struct xp_check *c, struct host *h)
     return found;
 }
 
+/* Why a probe has no answer of Exchange's own: the transport's error, the
+ * product pre-authenticating in front of it, or else `otherwise`. */
+static const char *
+no_exchange_answer(const struct probe *p, const char *otherwise)
+{
+    if (!p->completed)
+        return p->error;
+    if (p->verdict.front == XP_FRONT_PREAUTH)
+        return p->verdict.product_name;
+    return otherwise;
+}
+
 static void
 judge_fedinfo(struct xp_check *c, struct host *h)
 {
@@ -407,10 +419,10 @@ judge_fedinfo(struct xp_check *c, struct host *h)
     }
     f = xp_finding_new(c, p->step, XP_FEDERATION_INFO_FAILED, "%s does not answer anonymous "
                        "GetFederationInformation: %s", h->name,
-                       !p->completed ? p->error
-                       : p->verdict.front == XP_FRONT_PREAUTH ? p->verdict.product_name
-                       : p->status == 401 ? "Exchange itself demands authentication"
-                       : p->fed.fault[0] ? p->fed.fault : "no SOAP answer");
+                       no_exchange_answer(p, p->status == 401
+                                                 ? "Exchange itself demands authentication"
+                                             : p->fed.fault[0] ? p->fed.fault
+                                                               : "no SOAP answer"));
     if (p->completed && p->status == 401 && p->verdict.front == XP_FRONT_EXCHANGE)
         xp_finding_fix(f, "Restore the default authentication of the Autodiscover virtual "
                           "directory: its WS-Security endpoints must allow anonymous access.");
@@ -435,9 +447,7 @@ judge_mrs(struct xp_check *c, struct host *h)
     }
     f = xp_finding_new(c, p->step, XP_MRSPROXY_UNREACHABLE, "MRS Proxy on %s does not answer "
                        "with Exchange's own authentication (%s)", h->name,
-                       !p->completed ? p->error
-                       : p->verdict.front == XP_FRONT_PREAUTH ? p->verdict.product_name
-                       : "HTTP status without Exchange's challenge");
+                       no_exchange_answer(p, "HTTP status without Exchange's challenge"));
     if (p->completed && p->verdict.front == XP_FRONT_EXCHANGE &&
         (p->status == 403 || p->status == 404)) {
         xp_finding_severity(f, XP_SEV_WARN);

@@ -2,6 +2,9 @@
  * m365.c — Microsoft 365 domain-record facts (xp_m365.h).
  */
 #include "xp_m365.h"
+#include "xp_dns.h"
+#include "xp_exo.h"
+#include "xp_spf.h"
 
 #include <ctype.h>
 #include <string.h>
@@ -61,5 +64,24 @@ xp_m365_cloud(const char *name)
     for (i = 0; i < sizeof(clouds) / sizeof(clouds[0]); i++)
         if (strcasecmp(name, clouds[i].name) == 0)
             return &clouds[i];
+    return NULL;
+}
+
+const char *
+xp_m365_exo_sender(const struct xp_dns_result *mx, const struct xp_dns_result *txt,
+                   const char *mx_suffix, const char *spf_include)
+{
+    size_t i;
+
+    for (i = 0; mx && i < mx->nrr; i++)
+        if (mx->rr[i].type == XP_DNS_MX && xp_exo_mx_is_exo(mx->rr[i].target, mx_suffix))
+            return "its MX is Exchange Online's";
+    for (i = 0; txt && i < txt->nrr; i++) {
+        const struct xp_dns_rr *rr = &txt->rr[i];
+
+        if (rr->type == XP_DNS_TXT && xp_spf_is_record(rr->text, rr->textlen) &&
+            xp_spf_has_include(rr->text, rr->textlen, spf_include))
+            return "its SPF record includes Exchange Online";
+    }
     return NULL;
 }

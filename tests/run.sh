@@ -172,7 +172,7 @@ run_integration() {
     fi
     lab_up "integration tests" || return
     # shellcheck disable=SC2086  # TEST_PATTERN may hold several patterns
-    EXPROBE=$BUILD/exprobe PYTHONDONTWRITEBYTECODE=1 \
+    EXPROBE=$BUILD/exprobe EXPROBE_ASAN=$BUILD/asan/exprobe PYTHONDONTWRITEBYTECODE=1 \
         "$PYTHON" -u tests/integration/harness.py ${TEST_PATTERN:-} 2>&1 |
         tee "$log" | indent
     count_summary "$log" harness

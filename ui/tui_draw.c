@@ -658,25 +658,37 @@ detail_lines(struct tui *ui, struct tui_lines *ls, int64_t now)
     }
 }
 
+/*
+ * Lines ls in the h rows from y, scrolled to *top (kept within the lines),
+ * with a down arrow when more follow and, if up_mark, an up arrow when
+ * lines are hidden above. Frees ls.
+ */
+static void
+draw_scrolled(struct tui *ui, struct tui_lines *ls, int y, int x, int w, int h, int *top,
+              int up_mark)
+{
+    int total = draw_lines(ui, ls, y, x + 1, w - 2, 0, 0);
+
+    if (*top > total - h)
+        *top = total - h;
+    if (*top < 0)
+        *top = 0;
+    draw_lines(ui, ls, y, x + 1, w - 2, *top, h);
+    if (up_mark && *top > 0)
+        put_text(ui, y, x + w - 2, 1, ROLE_DIM, ui->utf8 ? "\xE2\x96\xB2" : "^");
+    if (*top + h < total)
+        put_text(ui, y + h - 1, x + w - 2, 1, ROLE_DIM, ui->utf8 ? "\xE2\x96\xBC" : "v");
+    tui_lines_free(ls);
+}
+
 static void
 draw_details(struct tui *ui, int y, int x, int w, int h, int64_t now)
 {
     struct tui_lines ls = { 0 };
-    int total;
 
     ui->detail_h = h;
     detail_lines(ui, &ls, now);
-    total = draw_lines(ui, &ls, y, x + 1, w - 2, 0, 0);
-    if (ui->detail_top > total - h)
-        ui->detail_top = total - h;
-    if (ui->detail_top < 0)
-        ui->detail_top = 0;
-    draw_lines(ui, &ls, y, x + 1, w - 2, ui->detail_top, h);
-    if (ui->detail_top > 0)
-        put_text(ui, y, x + w - 2, 1, ROLE_DIM, ui->utf8 ? "\xE2\x96\xB2" : "^");
-    if (ui->detail_top + h < total)
-        put_text(ui, y + h - 1, x + w - 2, 1, ROLE_DIM, ui->utf8 ? "\xE2\x96\xBC" : "v");
-    tui_lines_free(&ls);
+    draw_scrolled(ui, &ls, y, x, w, h, &ui->detail_top, 1);
 }
 
 /* ---- the pre-flight panel ---- */
@@ -773,19 +785,10 @@ draw_pane(struct tui *ui, int y, int x, int w, int h,
           void (*fill_lines)(struct tui *, struct tui_lines *))
 {
     struct tui_lines ls = { 0 };
-    int total;
 
     ui->overlay_h = h;
     fill_lines(ui, &ls);
-    total = draw_lines(ui, &ls, y, x + 1, w - 2, 0, 0);
-    if (ui->overlay_top > total - h)
-        ui->overlay_top = total - h;
-    if (ui->overlay_top < 0)
-        ui->overlay_top = 0;
-    draw_lines(ui, &ls, y, x + 1, w - 2, ui->overlay_top, h);
-    if (ui->overlay_top + h < total)
-        put_text(ui, y + h - 1, x + w - 2, 1, ROLE_DIM, ui->utf8 ? "\xE2\x96\xBC" : "v");
-    tui_lines_free(&ls);
+    draw_scrolled(ui, &ls, y, x, w, h, &ui->overlay_top, 0);   /* panes: no up arrow */
 }
 
 /* ---- help ---- */

@@ -134,6 +134,18 @@ def test_architecture_names_every_check_and_module():
         fail("ARCHITECTURE.md does not name: %s" % ", ".join(missing))
 
 
+def test_preflight_judges_by_codes_and_facts_only():
+    """report/preflight.c judges findings by code, severity and what the
+    checks said they are about (enum xp_about), never by their evidence
+    (ARCHITECTURE.md, "Facts, not strings"): a rule that needs more asks
+    the check for another xp_about bit."""
+    with open(os.path.join(ROOT, "report", "preflight.c")) as f:
+        src = f.read()
+    found = sorted(set(re.findall(r"->evidence|\bxp_ev_\w+|\bev_(?:find|str)\b", src)))
+    if found:
+        fail("report/preflight.c reads evidence: %s" % ", ".join(found))
+
+
 def test_docs_describe_unknown_premises_and_preflight_exit():
     # Issue 11: README, man page and --help describe `unknown`, the premises
     # and --preflight's exit status.
