@@ -261,3 +261,24 @@ def test_healthy_autodiscover_has_neither():
     assert_exit(r, 0)
     assert_no_code(doc, "AUTOD_DNS_MISSING", r=r)
     assert_no_code(doc, "AUTOD_NO_ENDPOINT", r=r)
+
+
+# ---------------------------------------------------------------- codes that had no test
+
+def test_preauth_host_unreachable():
+    # A host given with --hosts where nothing listens: preauth cannot say
+    # whether a proxy pre-authenticates there; the finding names the host.
+    r, doc = probe("hybrid.test", "--ca-file", ca(), "--timeout", "2", "--hosts",
+                   "refused.certs.test", checks="preauth")
+    f = assert_code(doc, "PREAUTH_HOST_UNREACHABLE", severity="fail", check_id="preauth",
+                    count=1, r=r)[0]
+    assert_eq((f["evidence"]["host"], f["evidence"]["port"]), ("refused.certs.test", 443),
+              "host")
+    assert_exit(r, 2)
+
+
+def test_preauth_host_reachable_counterpart():
+    r, doc = probe("hybrid.test", "--ca-file", ca(), "--timeout", "2", "--hosts",
+                   "mail.hybrid.test", checks="preauth")
+    assert_no_code(doc, "PREAUTH_HOST_UNREACHABLE", r=r)
+    assert_exit(r, 0)
