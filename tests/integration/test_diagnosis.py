@@ -282,3 +282,38 @@ def test_preauth_host_reachable_counterpart():
                    "mail.hybrid.test", checks="preauth")
     assert_no_code(doc, "PREAUTH_HOST_UNREACHABLE", r=r)
     assert_exit(r, 0)
+
+
+# ---------------------------------------------------------------- revocation of discovered endpoints
+
+def _rev(domain, *extra):
+    return probe(domain, "--ca-file", ca(), "--timeout", "3", *extra, checks="cert")
+
+
+def test_cert_alone_discovered_endpoint_revoked_by_crl():
+    # -c cert alone finds the Autodiscover SRV target (revcrl.pki.test) and
+    # fetches its CRL as it does for --hosts endpoints.
+    r, doc = _rev("crl.rev11.test")
+    f = assert_code(doc, "CERT_REVOKED", severity="fail", check_id="cert", count=1, r=r)[0]
+    assert_eq((f["evidence"]["source"], f["evidence"]["host"]), ("crl", "revcrl.pki.test"),
+              "revocation source")
+    assert_exit(r, 2)
+
+
+def test_cert_alone_discovered_endpoint_revoked_by_ocsp():
+    r, doc = _rev("ocsp.rev11.test")
+    f = assert_code(doc, "CERT_REVOKED", severity="fail", count=1, r=r)[0]
+    assert_eq(f["evidence"]["source"], "ocsp", "revocation source")
+
+
+def test_cert_alone_discovered_endpoint_not_revoked():
+    r, doc = _rev("good.rev11.test")
+    assert_no_code(doc, "CERT_REVOKED", r=r)
+    assert_code(doc, "CERT_OK", r=r)
+    assert_exit(r, 0)
+
+
+def test_cert_alone_discovered_endpoint_no_revocation_flag():
+    r, doc = _rev("crl.rev11.test", "--no-revocation")
+    assert_no_code(doc, "CERT_REVOKED", r=r)
+    assert_exit(r, 0)
