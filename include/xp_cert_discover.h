@@ -41,6 +41,10 @@ struct xp_cert_disc {
     size_t nep;
     size_t microsoft;           /* endpoints left out: Office 365's hosts */
     struct xp_cert_disc_srv srv[3];
+    /* Told of every certificate found (after it went to the facts), so the
+     * caller asks what judging it needs (OCSP, CRL, AIA) as for --hosts;
+     * NULL: nothing to do. */
+    void (*found)(struct xp_check *c, const struct xp_tls_info *info);
 };
 
 /* Start what is needed; 0 when every provider check is in the run. */

@@ -47,6 +47,18 @@ is_microsoft(const char *host)
 
 /* ---- one endpoint: addresses -> TLS (or SMTP STARTTLS) -> facts ---- */
 
+/* A certificate found: to the facts cert judges, and its owner told (the
+ * revocation and AIA fetches --hosts endpoints get). */
+static void
+found(struct xp_check *c, const struct xp_cert_disc_ep *ep, const struct xp_tls_info *info)
+{
+    const struct xp_cert_disc *d = ep->disc;
+
+    xp_facts_add_tls(xp_check_facts(c), ep->source, ep->exchange, info);
+    if (d->found)
+        d->found(c, info);
+}
+
 static void
 on_tls(struct xp_check *c, void *arg, const struct xp_tls_info *info, SSL *ssl, int fd)
 {
@@ -56,7 +68,7 @@ on_tls(struct xp_check *c, void *arg, const struct xp_tls_info *info, SSL *ssl, 
         xp_step_end(ep->step, XP_ST_INFO, "TLS: %s", info->error);
         return;
     }
-    xp_facts_add_tls(xp_check_facts(c), ep->source, ep->exchange, info);
+    found(c, ep, info);
     xp_step_end(ep->step, XP_ST_PASS, "TLS: %s, %s", info->protocol, info->cipher);
     SSL_free(ssl);
     close(fd);
@@ -86,7 +98,7 @@ on_smtp_done(struct xp_check *c, struct xp_smtp_conn *s, void *arg)
                     xp_smtp_conn_error(s)[0] ? xp_smtp_conn_error(s) : "STARTTLS not offered");
         return;
     }
-    xp_facts_add_tls(xp_check_facts(c), ep->source, 0, tls);
+    found(c, ep, tls);
     xp_step_end(ep->step, XP_ST_PASS, "STARTTLS: %s, %s", tls->protocol, tls->cipher);
 }
 

@@ -839,6 +839,33 @@ judge_valid(struct xp_check *c, struct candidate *k)
     }
 }
 
+/* No Autodiscover record: the one to publish for the deployment (the cname
+ * check leaves this cause to AUTOD_NO_ENDPOINT when both run). Stated
+ * cloud-only: the CNAME to Exchange Online; otherwise the on-premises
+ * record, and the cloud one named for a domain whose kind is not stated. */
+static void
+no_record_fix(const struct xp_check *c, char *buf, size_t len)
+{
+    const struct xp_expect *ex = xp_check_expect(c);
+    const char *d = c->target->domain;
+
+    if (ex->deployment == XP_DEPLOY_CLOUD) {
+        snprintf(buf, len, "Publish autodiscover.%s. 3600 IN CNAME %s.", d,
+                 ex->autodiscover_cname);
+        return;
+    }
+    if (ex->deployment != XP_DEPLOY_UNKNOWN || xp_check_options(c)->preflight) {
+        snprintf(buf, len, "Publish autodiscover.%s as an A record (or CNAME) for the "
+                 "on-premises Exchange server or its reverse proxy, or the SRV record "
+                 "_autodiscover._tcp.%s. 3600 IN SRV 0 0 443 <that host>.", d, d);
+        return;
+    }
+    snprintf(buf, len, "Publish autodiscover.%s as an A record (or CNAME) for the on-premises "
+             "Exchange server or its reverse proxy, or the SRV record _autodiscover._tcp.%s. "
+             "3600 IN SRV 0 0 443 <that host>; if every mailbox is in Exchange Online: "
+             "autodiscover.%s. 3600 IN CNAME %s.", d, d, d, ex->autodiscover_cname);
+}
+
 /*
  * What to do about a candidate, from what actually happened there (never a
  * generic text when the evidence says more): the DNS record to publish
@@ -848,16 +875,13 @@ judge_valid(struct xp_check *c, struct candidate *k)
 static const char *
 cause_fix(const struct xp_check *c, const struct candidate *k, char *buf, size_t len)
 {
-    const char *d = c->target->domain;
     const char *ip = k->ip[0] ? k->ip : "its address";
 
     switch (k->outcome) {
     case O_NO_NAME:
     case O_NO_SRV:
     case O_NOT_OFFERED:
-        snprintf(buf, len, "Publish autodiscover.%s as an A record (or CNAME) for the Exchange "
-                 "server or its reverse proxy, or the SRV record _autodiscover._tcp.%s. 3600 "
-                 "IN SRV 0 0 443 <that host>.", d, d);
+        no_record_fix(c, buf, len);
         return buf;
     case O_DNS_ERROR:
         snprintf(buf, len, "Check that the domain's name servers (or the --dns-server given) "

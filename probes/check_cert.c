@@ -336,6 +336,7 @@ cert_start(struct xp_check *c)
         want_fetches(c, &xp_facts_tls(facts, i)->info);
     /* Asked without the checks that meet the domain's endpoints: find
      * them (SPEC), and say so in a step. */
+    st->disc.found = want_fetches;
     st->discovered = xp_cert_discover(c, &st->disc);
     if (!ex->nhosts)
         return;

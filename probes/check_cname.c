@@ -83,6 +83,7 @@ struct cname_state {
     enum xp_deploy kind;
     const char *kind_reason;
     char *signals[MAX_SIGNALS];   /* what the inference saw, for CNAME_DEPLOYMENT */
+    int autod_elsewhere;          /* no autodiscover record: AUTOD_NO_ENDPOINT said it */
     size_t nsignals;
 };
 
@@ -642,6 +643,19 @@ judge_verification(struct xp_check *c)
     xp_step_end(st->st_verif, want ? XP_ST_WARN : XP_ST_INFO, NULL);
 }
 
+/* Did the autodiscover check (in this run) find no endpoint at all? */
+static int
+autod_says_no_endpoint(const struct xp_check *c)
+{
+    const struct xp_check *a = xp_target_check(c->target, "autodiscover");
+    const struct xp_finding *f;
+
+    for (f = a && a->done && !a->skip_reason ? a->findings : NULL; f; f = f->next)
+        if (f->code == XP_AUTOD_NO_ENDPOINT)
+            return 1;
+    return 0;
+}
+
 static void
 judge_autodiscover(struct xp_check *c)
 {
@@ -663,6 +677,14 @@ judge_autodiscover(struct xp_check *c)
         /* Outlook finds Autodiscover through the SRV record: published. */
         xp_step_end(st->st_autod, XP_ST_PASS, "published by SRV only: _autodiscover._tcp.%s "
                     "-> %s", d, srv_target(&st->srv));
+        return;
+    }
+    if (!has_record(res) && autod_says_no_endpoint(c)) {
+        /* One cause, one finding: the autodiscover check's AUTOD_NO_ENDPOINT
+         * says that nothing is published and which record to publish. */
+        st->autod_elsewhere = 1;
+        xp_step_end(st->st_autod, XP_ST_INFO, "no autodiscover record: reported by the "
+                    "autodiscover check (AUTOD_NO_ENDPOINT), with the record to publish");
         return;
     }
     if (!has_record(res)) {
@@ -1202,7 +1224,7 @@ cname_judge(struct xp_check *c)
     judge_spf(c);
     judge_msoid(c);
     judge_intune(c);
-    if (!xp_check_problems(c)) {
+    if (!xp_check_problems(c) && !st->autod_elsewhere) {
         f = xp_finding_new(c, NULL, XP_CNAME_OK, "Microsoft 365 records of %s are right for "
                            "a%s deployment", c->target->domain,
                            st->kind == XP_DEPLOY_CLOUD ? " cloud-only"
@@ -1240,6 +1262,10 @@ cname_free(struct xp_check *c)
     c->state = NULL;
 }
 
+/* Judged after autodiscover: a domain with no Autodiscover record at all is
+ * one cause, told once, by AUTOD_NO_ENDPOINT (judge_autodiscover). */
+static const char *const cname_after[] = { "autodiscover", NULL };
+
 const struct xp_check_ops xp_check_cname = {
     .id = "cname",
     .title = "Microsoft 365 domain records",
@@ -1247,6 +1273,8 @@ const struct xp_check_ops xp_check_cname = {
             "MX, a leftover reported), autodiscover, MX to Exchange Online, one SPF\n"
             "record with its include (<= 10 lookups), msoid, Intune CNAMEs (--expect\n"
             "cloud, intune), judged for the deployment kind (cloud, hybrid, on-prem)",
+    .after = cname_after,
+    .judge_after = 1,         /* its DNS overlaps autodiscover's work */
     .start = cname_start,
     .judge = cname_judge,
     .free_state = cname_free,

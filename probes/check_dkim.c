@@ -381,14 +381,34 @@ judge_gateway(struct xp_check *c, const struct sel *s)
     xp_finding_add(f);
 }
 
+/* One finding for the selectors whose query got no answer: one cause
+ * (the _domainkey names' servers, or the resolver) said once, the other
+ * queries it cost listed in it. */
 static void
 dns_errors(struct xp_check *c, struct sel *s, size_t n)
 {
-    size_t i;
+    struct xp_finding *f = NULL;
+    char *also[8];
+    size_t i, nalso = 0;
 
-    for (i = 0; i < n; i++)
-        if (s[i].q.res && s[i].q.res->status >= XP_DNS_SERVFAIL)
-            xp_finding_add(xp_check_dns_failure(c, s[i].q.step, XP_DKIM_DNS_ERROR, s[i].q.res));
+    for (i = 0; i < n; i++) {
+        const struct xp_dns_result *res = s[i].q.res;
+
+        if (!res || res->status < XP_DNS_SERVFAIL)
+            continue;
+        if (!f)
+            f = xp_check_dns_failure(c, s[i].q.step, XP_DKIM_DNS_ERROR, res);
+        else if (nalso < XP_ARRAY_LEN(also))
+            also[nalso++] = xasprintf("%s %s: %s", xp_dns_type_name(res->qtype), res->qname,
+                                      xp_dns_status_name(res->status));
+    }
+    if (!f)
+        return;
+    if (nalso)
+        xp_ev_list(f, "also_failed", also, nalso);
+    xp_finding_add(f);
+    for (i = 0; i < nalso; i++)
+        free(also[i]);
 }
 
 static void

@@ -421,6 +421,67 @@ spf_aligned(struct xp_check *c)
                                         xp_check_expect(c)->spf_include);
 }
 
+/* Did the dkim check run and fail to read the selectors (DKIM_DNS_ERROR)? */
+static int
+dkim_check_unanswered(const struct xp_check *c)
+{
+    const struct xp_check *k = xp_target_check(c->target, "dkim");
+    const struct xp_finding *f;
+
+    for (f = k && k->done && !k->skip_reason ? k->findings : NULL; f; f = f->next)
+        if (f->code == XP_DKIM_DNS_ERROR)
+            return 1;
+    return 0;
+}
+
+/* The first selector query read here that got no answer, or NULL. */
+static const struct xp_dns_result *
+sel_unanswered(const struct dmarc_state *st)
+{
+    int i;
+
+    for (i = 0; i < 2; i++)
+        if (st->sel[i].res && st->sel[i].res->status >= XP_DNS_SERVFAIL)
+            return st->sel[i].res;
+    return NULL;
+}
+
+/* The selector queries under the Exchange Online step are evidence: once
+ * the verdict does not hang on them, one that got no answer is no
+ * unknown of this check (the dkim check reports it, once). */
+static void
+sel_steps_evidence(struct dmarc_state *st)
+{
+    struct xp_step *s;
+
+    for (s = st->st_exo->children; s; s = s->next)
+        if (s->status == XP_ST_UNKNOWN && strstr(s->title, "._domainkey.")) {
+            xp_step_note(s, "(not needed for the verdict)");
+            s->status = XP_ST_INFO;
+        }
+}
+
+/* DKIM alignment could not be read and SPF does not pass: no verdict. One
+ * cause, one finding: when the dkim check reported the failure, this check
+ * only says so. */
+static int
+judge_exo_unknown(struct xp_check *c)
+{
+    struct dmarc_state *st = c->state;
+    const struct xp_dns_result *res = sel_unanswered(st);
+
+    if (dkim_check_unanswered(c)) {
+        xp_step_end(st->st_exo, XP_ST_UNKNOWN, "DKIM alignment unknown: the dkim check could "
+                    "not read the selectors (DKIM_DNS_ERROR), and SPF is not aligned");
+        return 1;
+    }
+    if (!res || xp_target_check(c->target, "dkim"))
+        return 0;
+    xp_finding_add(xp_check_dns_failure(c, st->st_exo, XP_DMARC_DNS_ERROR, res));
+    xp_step_end(st->st_exo, XP_ST_UNKNOWN, "DKIM alignment unknown, and SPF is not aligned");
+    return 1;
+}
+
 static void
 judge_exo(struct xp_check *c)
 {
@@ -441,6 +502,9 @@ judge_exo(struct xp_check *c)
     st->exo_why = why;
     st->exo_dkim = dkim;
     st->exo_spf = spf;
+    if (!dkim && !spf && judge_exo_unknown(c))
+        return;
+    sel_steps_evidence(st);
     if (dkim || spf) {
         xp_step_end(st->st_exo, XP_ST_PASS, "passes DMARC through %s%s%s (%s)",
                     dkim ? "aligned DKIM" : "", dkim && spf ? " and " : "",

@@ -917,9 +917,12 @@ xp_check_dns_step(struct xp_check *c, struct xp_step *parent, const struct xp_dn
         st = XP_ST_INFO;
         break;
     default:
+        /* No answer (SERVFAIL, timeout, refused): nothing was learnt about
+         * the name, so the step reached no verdict (SPEC: unknown); the
+         * check's finding, if it has one, says what that means for it. */
         xp_step_note(s, "%s: %s", xp_dns_status_name(res->status),
                      res->error ? res->error : "");
-        st = XP_ST_FAIL;
+        st = XP_ST_UNKNOWN;
         break;
     }
     xp_step_end(s, st, NULL);

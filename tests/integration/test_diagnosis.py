@@ -261,3 +261,106 @@ def test_healthy_autodiscover_has_neither():
     assert_exit(r, 0)
     assert_no_code(doc, "AUTOD_DNS_MISSING", r=r)
     assert_no_code(doc, "AUTOD_NO_ENDPOINT", r=r)
+
+
+# ---------------------------------------------------------------- codes that had no test
+
+def test_preauth_host_unreachable():
+    # A host given with --hosts where nothing listens: preauth cannot say
+    # whether a proxy pre-authenticates there; the finding names the host.
+    r, doc = probe("hybrid.test", "--ca-file", ca(), "--timeout", "2", "--hosts",
+                   "refused.certs.test", checks="preauth")
+    f = assert_code(doc, "PREAUTH_HOST_UNREACHABLE", severity="fail", check_id="preauth",
+                    count=1, r=r)[0]
+    assert_eq((f["evidence"]["host"], f["evidence"]["port"]), ("refused.certs.test", 443),
+              "host")
+    assert_exit(r, 2)
+
+
+def test_preauth_host_reachable_counterpart():
+    r, doc = probe("hybrid.test", "--ca-file", ca(), "--timeout", "2", "--hosts",
+                   "mail.hybrid.test", checks="preauth")
+    assert_no_code(doc, "PREAUTH_HOST_UNREACHABLE", r=r)
+    assert_exit(r, 0)
+
+
+# ---------------------------------------------------------------- revocation of discovered endpoints
+
+def _rev(domain, *extra):
+    return probe(domain, "--ca-file", ca(), "--timeout", "3", *extra, checks="cert")
+
+
+def test_cert_alone_discovered_endpoint_revoked_by_crl():
+    # -c cert alone finds the Autodiscover SRV target (revcrl.pki.test) and
+    # fetches its CRL as it does for --hosts endpoints.
+    r, doc = _rev("crl.rev11.test")
+    f = assert_code(doc, "CERT_REVOKED", severity="fail", check_id="cert", count=1, r=r)[0]
+    assert_eq((f["evidence"]["source"], f["evidence"]["host"]), ("crl", "revcrl.pki.test"),
+              "revocation source")
+    assert_exit(r, 2)
+
+
+def test_cert_alone_discovered_endpoint_revoked_by_ocsp():
+    r, doc = _rev("ocsp.rev11.test")
+    f = assert_code(doc, "CERT_REVOKED", severity="fail", count=1, r=r)[0]
+    assert_eq(f["evidence"]["source"], "ocsp", "revocation source")
+
+
+def test_cert_alone_discovered_endpoint_not_revoked():
+    r, doc = _rev("good.rev11.test")
+    assert_no_code(doc, "CERT_REVOKED", r=r)
+    assert_code(doc, "CERT_OK", r=r)
+    assert_exit(r, 0)
+
+
+def test_cert_alone_discovered_endpoint_no_revocation_flag():
+    r, doc = _rev("crl.rev11.test", "--no-revocation")
+    assert_no_code(doc, "CERT_REVOKED", r=r)
+    assert_exit(r, 0)
+
+
+# ---------------------------------------------------------------- no Autodiscover record, both checks
+
+def test_no_autodiscover_record_is_one_finding_across_checks():
+    # nocname.test (cloud-only, no autodiscover record): autodiscover and
+    # cname both saw it; one finding, AUTOD_NO_ENDPOINT, whose fix is the
+    # record for the stated deployment (the CNAME to Exchange Online).
+    r, doc = probe("nocname.test", "--ca-file", ca(), expect="cloud",
+                   checks="autodiscover,cname")
+    f = assert_code(doc, "AUTOD_NO_ENDPOINT", severity="fail", count=1, r=r)[0]
+    assert_no_code(doc, "CNAME_MISSING", r=r)
+    assert_no_code(doc, "CNAME_OK", r=r)   # the records are not "right"
+    assert_true("autodiscover.nocname.test. 3600 IN CNAME autodiscover.outlook.com."
+                in f["remediation"], f["remediation"])
+    assert_exit(r, 2)
+
+
+def test_no_autodiscover_record_cname_alone_still_says_it():
+    r, doc = probe("nocname.test", expect="cloud", checks="cname")
+    assert_code(doc, "CNAME_MISSING", severity="fail", count=1, r=r)
+
+
+def test_no_autodiscover_record_kind_unknown_fix_names_both_records():
+    r, doc = probe("noad.test", "--ca-file", ca(), checks="autodiscover,cname")
+    f = assert_code(doc, "AUTOD_NO_ENDPOINT", count=1, r=r)[0]
+    assert_no_code(doc, "CNAME_MISSING", r=r)
+    for want in ("autodiscover.noad.test as an A record", "_autodiscover._tcp.noad.test",
+                 "CNAME autodiscover.outlook.com"):
+        assert_true(want in f["remediation"], f["remediation"])
+
+
+def test_autodiscover_record_present_counterpart():
+    r, doc = probe("cloud.test", "--ca-file", ca(), expect="cloud", checks="autodiscover,cname")
+    assert_no_code(doc, "AUTOD_NO_ENDPOINT", r=r)
+    assert_no_code(doc, "CNAME_MISSING", r=r)
+    assert_code(doc, "CNAME_OK", r=r)
+    assert_exit(r, 0)
+
+
+def test_preflight_no_autodiscover_record_one_blocker():
+    # The pre-flight item names the one finding; its fix is the hybrid one.
+    r, doc = probe("noad.test", "--ca-file", ca(), "--preflight", checks="autodiscover,cname")
+    items = {it["id"]: it for it in doc["preflight"]["items"]}
+    it = items["autodiscover"]
+    assert_eq((it["state"], it["codes"]), ("not_ready", ["AUTOD_NO_ENDPOINT"]), "item")
+    assert_true("Exchange Online" not in it["fix"], it["fix"])   # hybrid: on-premises record

@@ -751,6 +751,47 @@ def test_asan_session_is_clean():
         s.close()
 
 
+# ---------------------------------------------------------------- issue 11 in the TUI
+
+# (name, args, exit status, verdict, on the screen once done, never on it,
+# in the first check's details pane): the diagnosis the CLI gives
+# (tests/integration/test_diagnosis.py, test_premises.py, test_dnserrors.py),
+# the same in the TUI.
+DIAGNOSES = [
+    ("cert_where_used", lab("-c", "autodiscover", "adexp11.test"), 2, "FAIL",
+     ["AUTOD_CERT_INVALID"], [], "certificate_problem: CERT_EXPIRED"),
+    ("nxdomain", lab("nosuch11.test"), 2, "FAIL",
+     ["DOMAIN_NOT_FOUND", "(skipped)"], [], "check the spelling"),
+    ("dns_unknown", lab("-c", "dkim", "dkim.dnserr11.test"), 3, "UNKNOWN",
+     ["1 unknown", "DKIM_DNS_ERROR"], ["1 fail"], "dns_status: SERVFAIL"),
+    ("no_resolver", ["--dns-server", LAB_BLACKHOLE, "--timeout", "1", "cloud.test"], 3,
+     "UNKNOWN", ["1 unknown", "RESOLVER_UNREACHABLE"], [], "--dns-server"),
+    ("one_cause", lab("-c", "autodiscover,cname", "noad.test"), 2, "FAIL",
+     ["AUTOD_NO_ENDPOINT"], ["AUTOD_DNS_MISSING", "CNAME_MISSING"],
+     "_autodiscover._tcp.noad.test"),
+]
+
+
+def test_issue11_diagnoses_as_in_the_cli():
+    for name, args, code_want, verdict, shown, never, detail in DIAGNOSES:
+        s = session("diag_" + name, *args)
+        try:
+            scr = s.wait("done in")
+            for want in shown:
+                expect(want in scr, "%s: the screen lacks %r:\n%s" % (name, want, scr))
+            for bad in never:
+                expect(bad not in scr, "%s: the screen shows %r:\n%s" % (name, bad, scr))
+            s.keys("d")
+            s.wait(detail)
+            s.keys("q")
+            code, scr = s.ended()
+            expect(code == code_want, "%s: exit %d, expected %d" % (name, code, code_want))
+            expect(re.search(r"exprobe: \S+: %s - " % verdict, scr),
+                   "%s: no %s verdict line after quit:\n%s" % (name, verdict, scr))
+        finally:
+            s.close()
+
+
 # ---------------------------------------------------------------- runner
 
 def main(argv):
