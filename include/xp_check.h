@@ -166,6 +166,16 @@ struct xp_cert_verdict;
 void xp_check_cert_verdict(struct xp_check *c, const struct xp_tls_info *info, int exchange,
                            int no_protocol, struct xp_cert_verdict *v);
 
+/*
+ * What a kind of check keeps for the whole run, shared by its checks of
+ * every target (a cache, a counter): NULL until set, set once, freed with
+ * the engine by free_fn (may be NULL). Run state lives here, never in a
+ * static variable: two runs in one process (a session, the tests) stay
+ * apart, and nothing outlives the run.
+ */
+void *xp_check_run_state(const struct xp_check *c);
+void xp_check_set_run_state(struct xp_check *c, void *state, void (*free_fn)(void *));
+
 /* The target's shared facts (certificates met, ...). */
 struct xp_facts *xp_check_facts(const struct xp_check *c);
 

@@ -61,15 +61,45 @@ struct cert_state {
     size_t nfetches;
     struct xp_cert_disc disc;     /* asked alone: the endpoints it finds itself */
     int discovered;
+    struct fetch_cache *cache;    /* the run's (run_cache), borrowed */
 };
 
 /*
- * The run's revocation cache: what earlier targets fetched (one process is
- * one run), so a CA's CRL is fetched once however many targets use it.
- * Only finished documents go in; it lives until the process ends.
+ * The run's revocation cache: what earlier targets fetched, so a CA's CRL
+ * is fetched once however many targets use it. Only finished documents go
+ * in; it is the cert check's run state (xp_check_run_state), freed with
+ * the run.
  */
-static struct fetch run_cache[MAX_FETCHES];
-static size_t run_ncache;
+struct fetch_cache {
+    struct fetch e[MAX_FETCHES];
+    size_t n;
+};
+
+static void
+fetch_cache_free(void *p)
+{
+    struct fetch_cache *k = p;
+    size_t i;
+
+    for (i = 0; k && i < k->n; i++) {
+        free(k->e[i].url);
+        free(k->e[i].doc.body);
+    }
+    free(k);
+}
+
+/* The run's cache, made by the first cert check that asks. */
+static struct fetch_cache *
+run_cache(struct xp_check *c)
+{
+    struct fetch_cache *k = xp_check_run_state(c);
+
+    if (!k) {
+        k = xcalloc(1, sizeof(*k));
+        xp_check_set_run_state(c, k, fetch_cache_free);
+    }
+    return k;
+}
 
 static const struct xp_cert_fetch *
 find_fetch(const struct fetch *list, size_t n, const char *url)
@@ -88,17 +118,17 @@ lookup_fetch(void *arg, const char *url)
     struct cert_state *st = arg;
     const struct xp_cert_fetch *d = find_fetch(st->fetches, st->nfetches, url);
 
-    return d ? d : find_fetch(run_cache, run_ncache, url);
+    return d ? d : find_fetch(st->cache->e, st->cache->n, url);
 }
 
 static void
-cache_fetch(const struct fetch *f)
+cache_fetch(struct fetch_cache *cache, const struct fetch *f)
 {
     struct fetch *k;
 
-    if (run_ncache == MAX_FETCHES || find_fetch(run_cache, run_ncache, f->url))
+    if (cache->n == MAX_FETCHES || find_fetch(cache->e, cache->n, f->url))
         return;
-    k = &run_cache[run_ncache++];
+    k = &cache->e[cache->n++];
     k->url = xstrdup(f->url);
     k->doc = f->doc;
     k->doc.body = NULL;
@@ -113,7 +143,6 @@ on_fetch(struct xp_check *c, void *arg, const struct xp_http_resp *resp)
 {
     struct fetch *f = arg;
 
-    (void)c;
     f->doc.done = 1;
     f->doc.status = resp->status;
     if (!resp->completed)
@@ -130,7 +159,7 @@ on_fetch(struct xp_check *c, void *arg, const struct xp_http_resp *resp)
         memcpy(f->doc.body, resp->body, resp->body_len);
         f->doc.len = resp->body_len;
     }
-    cache_fetch(f);
+    cache_fetch(((struct cert_state *)c->state)->cache, f);
 }
 
 /* The options the judgement gets (and the revocation planning). */
@@ -328,6 +357,7 @@ cert_start(struct xp_check *c)
     size_t i;
 
     c->state = st;
+    st->cache = run_cache(c);
     st->store = xp_cert_store_new(xp_check_options(c)->ca_file, err, sizeof(err));
     if (!st->store)
         xp_fatal("%s", err);   /* validated at start-up: cannot happen */

@@ -94,9 +94,20 @@ struct ntlm {
     int retried;               /* the conversation was repeated once */
 };
 
-/* Conversations of the whole run, numbered: targets that share a front end
- * probe it at the same time, each on a connection of its own. */
-static unsigned conversations;
+/* Conversations of the whole run, numbered (the check's run state):
+ * targets that share a front end probe it at the same time, each on a
+ * connection of its own. */
+static unsigned
+next_conversation(struct xp_check *c)
+{
+    unsigned *n = xp_check_run_state(c);
+
+    if (!n) {
+        n = xcalloc(1, sizeof(*n));
+        xp_check_set_run_state(c, n, free);
+    }
+    return ++*n;
+}
 
 struct hhost {
     char name[256];
@@ -290,7 +301,7 @@ on_ntlm(struct xp_check *c, void *arg, const struct xp_http_resp *r)
          * so one more conversation tells the two apart. */
         n->retried = 1;
         n->round = 1;
-        n->conversation = ++conversations;
+        n->conversation = next_conversation(c);
         xp_step_note(n->step, "second request came on a new connection; once more, to rule "
                      "out an idle connection closed under load");
         ntlm_send(c, h);
@@ -362,7 +373,7 @@ probe_host(struct xp_check *c, struct hhost *h)
     }
     snprintf(h->ntlm.path, sizeof(h->ntlm.path), "%s", h->probes[HP_EWS].path);
     h->ntlm.round = 1;
-    h->ntlm.conversation = ++conversations;
+    h->ntlm.conversation = next_conversation(c);
     h->ntlm.step = xp_step_begin(c, h->step, "NTLM through the front end: NEGOTIATE on %s "
                                  "(HTTP/1.1, kept alive; no credentials)", h->ntlm.path);
     ntlm_send(c, h);

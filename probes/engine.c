@@ -101,6 +101,15 @@ struct xp_engine {
     char **silent;                /* resolvers that did not answer (RESOLVER_PARTIAL) */
     size_t nsilent;
     X509_STORE *store;            /* trust anchors for xp_check_cert_verdict, on first use */
+    struct run_state *run_states; /* xp_check_run_state, one per kind of check */
+};
+
+/* One kind of check's state for the whole run. */
+struct run_state {
+    const struct xp_check_ops *ops;
+    void *state;
+    void (*free_fn)(void *);
+    struct run_state *next;
 };
 
 static void target_maybe_end(struct xp_engine *e, struct xp_target *t);
@@ -119,6 +128,43 @@ const struct xp_options *
 xp_check_options(const struct xp_check *c)
 {
     return engine_of(c)->opts;
+}
+
+void *
+xp_check_run_state(const struct xp_check *c)
+{
+    const struct run_state *r;
+
+    for (r = engine_of(c)->run_states; r; r = r->next)
+        if (r->ops == c->ops)
+            return r->state;
+    return NULL;
+}
+
+void
+xp_check_set_run_state(struct xp_check *c, void *state, void (*free_fn)(void *))
+{
+    struct xp_engine *e = engine_of(c);
+    struct run_state *r = xcalloc(1, sizeof(*r));
+
+    r->ops = c->ops;
+    r->state = state;
+    r->free_fn = free_fn;
+    r->next = e->run_states;
+    e->run_states = r;
+}
+
+static void
+run_states_free(struct run_state *r)
+{
+    while (r) {
+        struct run_state *next = r->next;
+
+        if (r->free_fn)
+            r->free_fn(r->state);
+        free(r);
+        r = next;
+    }
 }
 
 const struct xp_params *
@@ -1713,6 +1759,7 @@ xp_engine_free(struct xp_engine *e)
         free(op);
     }
     xp_run_free(e->run);     /* check states close their sockets: before the slots go */
+    run_states_free(e->run_states);
     xp_dests_free(e->dests);
     xp_dests_free(e->lanes);
     xp_http_share_free(e->share);
