@@ -159,6 +159,9 @@ def test_healthy_domain_with_neither_is_info_only():
 def test_coherence_line():
     r, doc = probe("good.dane13.test", "--ca-file", CA, "--trust-anchor", ANCHORS, "--timeout",
                    "3", checks="smtp,dane,mtasts")
+    # good.dane13.test: DANE and MTA-STS enforce both in place.
+    assert_code(doc, "MTASTS_OK", severity="info", check_id="mtasts", count=1, r=r)
+    assert_code(doc, "DANE_OK", severity="info", check_id="dane", count=1, r=r)
     steps = json.dumps([c["steps"] for c in doc["checks"] if c["id"] == "mtasts"])
     for want in ("a DANE sender", "authenticates the MX by its TLSA", "an MTA-STS sender",
                  "does neither"):
