@@ -566,12 +566,16 @@ CODE(DANE_NO_DNSSEC, W, "dane",
 CODE(DANE_TLSA_MISMATCH, F, "dane",
      .title = "TLSA does not match the certificate",
      .explain = "The MX host presents a certificate that no usable TLSA record matches "
-                "(typically a renewal with a new key and no new TLSA): DANE senders defer, "
-                "then bounce (Exchange Online: 5.7.323 tlsa-invalid).",
+                "(typically a renewal with a new key and no new TLSA; for a DANE-TA 2 x x "
+                "record: a certificate from another CA, a chain that does not reach the "
+                "named CA, or a leaf without the MX name): DANE senders defer, then bounce "
+                "(Exchange Online: 5.7.323 tlsa-invalid). Evidence: the records, the "
+                "presented hashes, the verdict.",
      .fix = "Publish the TLSA record of the key the server presents now (3 1 1 <SHA-256 "
             "of the key>), keep the next key's record beside it, or put back the "
-            "certificate the records name.",
-     .source = "RFC 7672 3; RFC 6698"),
+            "certificate the records name; for DANE-TA, the 2 1 1 of the CA that issues "
+            "the certificate (sent in the chain) and a certificate naming the MX host.",
+     .source = "RFC 7672 3; RFC 6698; RFC 7671 5"),
 CODE(DANE_BOGUS, F, "dane",
      .title = "DNSSEC validation fails",
      .explain = "An answer about the domain's mail servers is bogus (expired signatures, a "
@@ -582,8 +586,9 @@ CODE(DANE_BOGUS, F, "dane",
      .source = "RFC 4035 5; RFC 7672 2.1"),
 CODE(DANE_NO_ROLLOVER, I, "dane",
      .title = "One TLSA record: no rollover",
-     .explain = "The host has one usable TLSA record: the next certificate renewal with a "
-                "new key breaks DANE unless the new key's record is published first.",
+     .explain = "The host has one usable TLSA record, a DANE-EE (3 x x) one: the next "
+                "certificate renewal with a new key breaks DANE unless the new key's record "
+                "is published first. (A DANE-TA 2 x x record outlives the leaf's renewals.)",
      .fix = "Publish a TLSA record for the next key (or 2 1 1 for the issuing CA) before "
             "the certificate is renewed; remove the old one after the switch.",
      .source = "RFC 7671 8.1"),
@@ -743,9 +748,11 @@ CODE(MTASTS_POLICY_UNREACHABLE, F, "mtasts",
      .title = "MTA-STS policy cannot be fetched",
      .explain = "The policy at https://mta-sts.DOMAIN/.well-known/mta-sts.txt does not "
                 "answer 200 over a valid certificate without redirect: new senders get no "
-                "policy, senders that cached one keep it until max_age.",
+                "policy, senders that cached one keep it until max_age. When the policy "
+                "host's certificate is the cause (expired, untrusted, not naming "
+                "mta-sts.DOMAIN), evidence cert_code names it and the fix is for that cause.",
      .fix = "Serve the policy directly (HTTP 200, no redirect) with a certificate for "
-            "mta-sts.DOMAIN from a public CA.",
+            "mta-sts.DOMAIN from a public CA, in date, intermediates sent.",
      .source = "RFC 8461 3.3"),
 CODE(MTASTS_POLICY_INVALID, F, "mtasts",
      .title = "MTA-STS policy invalid",

@@ -65,6 +65,7 @@ struct dane_state {
 struct host_verdict {
     int has_tlsa;           /* a TLSA RRset with records */
     int usable;             /* usable (2/3) records */
+    int ta;                 /* of which DANE-TA (2) */
     int secure;             /* MX, addresses and TLSA all secure */
     int matched;            /* every STARTTLS endpoint met matches */
     int compared;           /* endpoints compared */
@@ -341,6 +342,46 @@ next_endpoint(struct xp_check *c, const char *host, size_t *i)
     return NULL;
 }
 
+/* The fix for a mismatch, by what failed: a DANE-TA record names the CA
+ * (the name is then checked, the leaf may change), a DANE-EE record the
+ * key itself. */
+static void
+mismatch_fix(struct xp_finding *f, const struct mxhost *h, const struct xp_tlsa *recs,
+             size_t n, const struct xp_tls_endpoint *e, enum xp_tlsa_verdict v,
+             const struct host_verdict *hv)
+{
+    const char *ee = hv->publish[0] ? hv->publish : "3 1 1 <SHA-256 of the key>";
+    char ta[200] = "2 1 1 <SHA-256 of the issuing CA's key>";
+    size_t i, nta = 0;
+    static const char bounce[] = "Until then DANE senders (Exchange Online, Postfix, Exim) "
+                                 "defer, then bounce mail to";
+
+    for (i = 0; i < n; i++)
+        nta += recs[i].usage == 2;
+    if (sk_X509_num(e->info.chain) > 1)
+        xp_tlsa_record_for(sk_X509_value(e->info.chain, 1), 2, 1, 1, ta, sizeof(ta));
+    if (v == XP_TLSA_TA_BAD_NAME)
+        xp_finding_fix(f, "DANE-TA checks the name: reissue the certificate from the same CA "
+                       "with %s among its names (the 2 x x record stays valid), or publish "
+                       "%s. IN TLSA %s (DANE-EE: no name check). %s %s (5.7.323 "
+                       "tlsa-invalid).", h->name, h->tlsa_name, ee, bounce, h->name);
+    else if (v == XP_TLSA_TA_BAD_CHAIN)
+        xp_finding_fix(f, "The server's chain does not lead from its certificate to the CA "
+                       "the DANE-TA record names: send every intermediate certificate up to "
+                       "that CA, in order. %s %s (5.7.323 tlsa-invalid).", bounce, h->name);
+    else if (nta == n)
+        xp_finding_fix(f, "No certificate the server sends is the CA the 2 x x record%s "
+                       "name%s: publish %s. IN TLSA %s for the CA that issues its certificate "
+                       "now (the server must send that CA in its chain), or %s (the key "
+                       "itself). %s %s (5.7.323 tlsa-invalid).", n == 1 ? "" : "s",
+                       n == 1 ? "s" : "", h->tlsa_name, ta, ee, bounce, h->name);
+    else
+        xp_finding_fix(f, "Publish %s. IN TLSA %s for the key the server uses now (keep the "
+                       "next key's record beside it for the next renewal), or put back the "
+                       "certificate the records name. %s %s (5.7.323 tlsa-invalid).",
+                       h->tlsa_name, ee, bounce, h->name);
+}
+
 static void
 mismatch(struct xp_check *c, struct xp_step *s, const struct mxhost *h,
          const struct xp_tlsa *recs, size_t n, const struct xp_tls_endpoint *e,
@@ -373,11 +414,7 @@ mismatch(struct xp_check *c, struct xp_step *s, const struct mxhost *h,
     xp_ev_str(f, "verdict", v == XP_TLSA_TA_BAD_NAME ? "DANE-TA match, wrong name"
                             : v == XP_TLSA_TA_BAD_CHAIN ? "DANE-TA match, broken chain"
                                                         : "no match");
-    xp_finding_fix(f, "Publish %s. IN TLSA %s for the key the server uses now (keep the next "
-                   "key's record beside it for the next renewal), or put back the certificate "
-                   "the records name. Until then DANE senders (Exchange Online, Postfix, Exim) "
-                   "defer, then bounce mail to %s (5.7.323 tlsa-invalid).", h->tlsa_name,
-                   hv->publish[0] ? hv->publish : "3 1 1 <SHA-256 of the key>", h->name);
+    mismatch_fix(f, h, recs, n, e, v, hv);
     xp_finding_add(f);
     xp_strv_free(lines, n);
     for (i = 0; (size_t)i < np; i++)
@@ -456,8 +493,10 @@ judge_host(struct xp_check *c, struct xp_step *parent, struct mxhost *h,
     sec_step(c, s, &h->aaaa, h);
     sec_step(c, s, &h->tlsa, h);
     hv->has_tlsa = n > 0;
-    for (i = 0; i < n; i++)
+    for (i = 0; i < n; i++) {
         hv->usable += xp_tlsa_usable(&recs[i]);
+        hv->ta += recs[i].usage == 2;
+    }
     hv->secure = sec_of(&st->mx) == XP_SEC_SECURE && sec_of(&h->a) != XP_SEC_INSECURE &&
                  sec_of(&h->aaaa) != XP_SEC_INSECURE && sec_of(&h->tlsa) == XP_SEC_SECURE;
     if (!hv->has_tlsa) {
@@ -497,7 +536,9 @@ judge_host(struct xp_check *c, struct xp_step *parent, struct mxhost *h,
         return;
     }
     compare(c, s, h, recs, n, hv);
-    if (hv->matched && hv->usable < 2) {
+    /* One DANE-EE record breaks at the next key change; a DANE-TA record
+     * outlives the leaf's renewals (RFC 7671 8.1): no rollover warning. */
+    if (hv->matched && hv->usable < 2 && hv->ta == 0) {
         char rec[300];
 
         xp_tlsa_format(&recs[0], rec, sizeof(rec));

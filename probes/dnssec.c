@@ -136,7 +136,9 @@ xp_dnssec_anchor_check(const char *file, char *err, size_t errlen)
 
 /* ---- records ---- */
 
-/* A wire-format name (uncompressed, as libunbound hands RDATA) as text. */
+/* A wire-format name (uncompressed, as libunbound hands RDATA) as text,
+ * written as c-ares writes it (no final dot; the root is ".") so the
+ * records of both resolvers print and compare alike. */
 static char *
 wire_name(const unsigned char *p, size_t len)
 {
@@ -148,6 +150,8 @@ wire_name(const unsigned char *p, size_t len)
 
         if (l > 63 || i + l > len)
             break;
+        if (b.s)
+            xp_buf_add(&b, ".", 1);
         for (j = 0; j < l; j++) {
             unsigned char ch = p[i + j];
 
@@ -156,7 +160,6 @@ wire_name(const unsigned char *p, size_t len)
             else
                 xp_buf_printf(&b, "\\%03u", ch);
         }
-        xp_buf_add(&b, ".", 1);
         i += l;
     }
     if (!b.s)

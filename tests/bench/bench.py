@@ -12,6 +12,12 @@ time, peak RSS of the child from os.wait4's rusage):
   2. Office 365 DNS records of one domain: exprobe -c cname,lync cloud.test
      vs the same 8 questions asked with 8 sequential dig processes.
   3. Whole domain, every check: exprobe ... hybrid.test (absolute figures).
+  3b. What dane and mtasts cost a whole run: -c all vs -c all,-dane,-mtasts,
+     timed turn about (one run of each in turn, so a change of machine load
+     hits both alike), on hybrid.test and on good.dane13.test (the lab's
+     healthy domain with DANE and MTA-STS enforce), under the lab's DNSSEC
+     trust anchors. The issue-13 bound: within 10% (dane and mtasts start
+     with the run and only judge after smtp).
   4. Many domains: 200 lab domains in one exprobe --domains-file run vs one
      exprobe process per domain (sequential).
   5. Robustness: the lab's dripping / silent SMTP servers with --timeout 2.
@@ -370,6 +376,33 @@ class Row:
         return d
 
 
+def measure_turn_about(rows, rss_file):
+    """Measure ROWS like Row.measure, their timed runs taken in turn (A B A
+    B ...): the comparison between them survives a change of load."""
+    live = []
+    for row in rows:
+        if row.status != "ok":
+            continue
+        codes, out, rss = capture(row.job, rss_file, row.stdin)
+        why = row.check(codes, out)
+        if why:
+            row.status = "failed: " + why
+            continue
+        if rss is not None:
+            row.rss_kib.append(rss)
+        for _ in range(row.warmup):
+            _, rss, _ = run_job(row.job, rss_file, row.stdin)
+            if rss is not None:
+                row.rss_kib.append(rss)
+        live.append(row)
+    for _ in range(max([r.n for r in live] or [0])):
+        for row in live:
+            if len(row.samples_ms) < row.n:
+                ns, _, code = run_job(row.job, None, row.stdin)
+                row.samples_ms.append(ns / 1e6)
+                row.codes.append(code)
+
+
 def _read(path):
     try:
         with open(path) as f:
@@ -558,6 +591,26 @@ def _bench(exprobe, ca, peer_status, json_path, t_start, tmp_dir):
              note="autodiscover, preauth, cert, smtp, dnsbl, cname, lync")
     rows.append(x3)
 
+    # 3b. What dane and mtasts cost a whole run ---------------------------
+    s3b = "3b dane+mtasts cost"
+    lab_dir = os.environ.get("LAB_DIR") or subprocess.run(
+        [LAB_SH, "dir"], stdout=subprocess.PIPE, text=True).stdout.strip()
+    anchors = os.path.join(lab_dir, "dane13", "anchors.key")
+    common3b = base + ["--ca-file", ca, "--trust-anchor", anchors, "--dnsbl", "list.dnsbl.test"]
+    x3b = []
+    for dom, want_all in (("hybrid.test", ("dane -", "mtasts -", "MTASTS_MISSING")),
+                          ("good.dane13.test", ("DANE_OK", "MTASTS_OK"))):
+        with_row = Row(s3b, "%s -c all" % dom, [common3b + ["-c", "all", dom]], WARMUP, N,
+                       want(*want_all, codes=(0, 1, 2)),
+                       note="every check, dane and mtasts included (lab trust anchors)")
+        without = Row(s3b, "%s -c all,-dane,-mtasts" % dom,
+                      [common3b + ["-c", "all,-dane,-mtasts", dom]], WARMUP, N,
+                      want("smtp -", codes=(0, 1, 2)),
+                      note="the same without dane and mtasts; timed turn about with the row "
+                           "above")
+        x3b.append((with_row, without))
+        rows.extend([with_row, without])
+
     # 4. Many domains ----------------------------------------------------
     s4 = "4 %d domains -c cname,lync" % MANY
     domains = [d for d in CNAME_LYNC_DOMAINS if os.path.exists(os.path.join(ZONE_DIR, d + ".zone"))]
@@ -590,12 +643,18 @@ def _bench(exprobe, ca, peer_status, json_path, t_start, tmp_dir):
     rows.extend(x5)
 
     # Order of measurement: scenario by scenario, exprobe first.
-    order = [x1] + peers1 + [x2] + peers2 + [x3] + [x4] + peers4 + x5
+    order = [x1] + peers1 + [x2] + peers2 + [x3] + x3b + [x4] + peers4 + x5
     for row in order:
-        say("measuring %-30s %-28s ..." % (row.scenario, row.tool))
-        row.measure(rss_file)
-        if row.status != "ok":
-            say("    %s" % row.status)
+        pair = row if isinstance(row, tuple) else (row,)
+        for r in pair:
+            say("measuring %-30s %-28s ..." % (r.scenario, r.tool))
+        if len(pair) > 1:
+            measure_turn_about(pair, rss_file)
+        else:
+            row.measure(rss_file)
+        for r in pair:
+            if r.status != "ok":
+                say("    %s" % r.status)
 
     comparisons = [(x1, peers1), (x2, peers2), (x4, peers4)]
     for x, prs in comparisons:
@@ -603,8 +662,9 @@ def _bench(exprobe, ca, peer_status, json_path, t_start, tmp_dir):
             if x.median and p.median:
                 p.ratio = x.median / p.median
 
-    report(rows, comparisons, x3, x4, x5, exprobe, json_path, peer_status, t_start)
-    fatal = [r for r in [x1, x2, x3, x4] + x5 if r.status != "ok"]
+    report(rows, comparisons, x3, x3b, x4, x5, exprobe, json_path, peer_status, t_start)
+    fatal = [r for r in [x1, x2, x3, x4] + [r for p in x3b for r in p] + x5
+             if r.status != "ok"]
     return 1 if fatal else 0
 
 
@@ -612,7 +672,21 @@ def fmt(v, spec):
     return "-" if v is None else spec % v
 
 
-def report(rows, comparisons, x3, x4, x5, exprobe, json_path, peer_status, t_start):
+def dane_mtasts_cost(x3b):
+    """One line per domain: what dane and mtasts add to a whole run."""
+    out = []
+    for with_row, without in x3b:
+        if with_row.median and without.median:
+            out.append({"domain": with_row.tool.split()[0],
+                        "with_ms": _round(with_row.median), "without_ms": _round(without.median),
+                        "added_ms": _round(with_row.median - without.median),
+                        "added_pct": _round(100.0 * (with_row.median / without.median - 1), 1),
+                        "p90_with_ms": _round(with_row.p90),
+                        "p90_without_ms": _round(without.p90)})
+    return out
+
+
+def report(rows, comparisons, x3, x3b, x4, x5, exprobe, json_path, peer_status, t_start):
     say()
     say("%s, %s, %d CPU(s), load average %s" % (
         exprobe_version(exprobe), platform.platform(), os.cpu_count() or 0,
@@ -684,6 +758,10 @@ def report(rows, comparisons, x3, x4, x5, exprobe, json_path, peer_status, t_sta
     if x3.median:
         say("exprobe whole domain (7 checks): %.1f ms median, %.1f MiB peak RSS (no peer does this)"
             % (x3.median, x3.peak_rss_mib))
+    for c in dane_mtasts_cost(x3b):
+        say("dane+mtasts on %s: %.1f ms with, %.1f ms without (-c all,-dane,-mtasts): "
+            "%+.1f ms, %+.1f%% (bound: 10%%)" % (c["domain"], c["with_ms"], c["without_ms"],
+                                                 c["added_ms"], c["added_pct"]))
     for r in x5:
         if r.samples_ms:
             say("exprobe %s with --timeout 2: %.2f s median (bound: 2 s + slack)"
@@ -707,6 +785,7 @@ def report(rows, comparisons, x3, x4, x5, exprobe, json_path, peer_status, t_sta
         "peer_status": {k: (v or "ok") for k, v in peer_status.items()},
         "ratio": "exprobe median / this row's median",
         "rows": [r.as_json() for r in rows],
+        "dane_mtasts_cost": dane_mtasts_cost(x3b),
     }
     try:
         os.makedirs(os.path.dirname(json_path), exist_ok=True)

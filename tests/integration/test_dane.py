@@ -2,7 +2,7 @@
 fixtures/dns/zones/*.dane13.test.zone, mx.microsoft.zone): DNSSEC validated
 by exprobe itself under the lab's trust anchors (--trust-anchor), TLSA
 records matched against the certificate the lab Exim presents (127.0.13.10,
-127.0.13.41) as the smtp check met it."""
+127.0.13.11 DANE-TA, 127.0.13.41) as the smtp check met it."""
 
 import json
 import os
@@ -70,6 +70,66 @@ def test_stale_tlsa_mismatch():
              % (" ".join(want), f.get("remediation")))
     if ev.get("address") != "127.0.13.10":
         fail("evidence.address: %r" % ev.get("address"))
+
+
+def test_dane_ta_good():
+    # ta.dane13.test: TLSA 2 1 1 of the private CA the MX sends in its chain,
+    # the MX name on the leaf (127.0.13.11): matched as DANE-TA; one CA
+    # record outlives the leaf's renewals, so no DANE_NO_ROLLOVER.
+    r, doc = dane("ta.dane13.test")
+    assert_code(doc, "DANE_OK", severity="info", check_id="dane", count=1, r=r)
+    assert_no_code(doc, "DANE_NO_ROLLOVER", r=r)
+    assert_no_code(doc, "DANE_TLSA_MISMATCH", r=r)
+    assert_exit(r, 0)
+    steps = json.dumps(dane_check(doc)["steps"])
+    if "TLSA 2 1 1 " not in steps or "DANE-TA: chain and name checked" not in steps:
+        fail("the DANE-TA match is not shown: %s" % steps[:800])
+
+
+def _ta_mismatch(domain, verdict, fix_words):
+    r, doc = dane(domain)
+    f = assert_code(doc, "DANE_TLSA_MISMATCH", severity="fail", check_id="dane", count=1,
+                    r=r)[0]
+    assert_no_code(doc, "DANE_OK", r=r)
+    assert_exit(r, 2)
+    ev = f["evidence"]
+    if ev.get("verdict") != verdict:
+        fail("%s: verdict %r, want %r" % (domain, ev.get("verdict"), verdict))
+    if "IN TLSA 2 1 1 " not in " ".join(ev.get("tlsa") or []):
+        fail("%s: evidence.tlsa: %r" % (domain, ev.get("tlsa")))
+    if not any(p.startswith("issuer #1 SPKI: 2 1 1 ") for p in ev.get("presented") or []):
+        fail("%s: evidence.presented lacks the issuer's 2 1 1: %r" % (domain, ev.get("presented")))
+    fix = f.get("remediation") or ""
+    for w in fix_words:
+        if w not in fix:
+            fail("%s: fix lacks %r: %r" % (domain, w, fix))
+    return f
+
+
+def test_dane_ta_wrong_name():
+    # badname.ta.dane13.test: the anchor matches, the leaf lacks the MX name.
+    _ta_mismatch("badname.ta.dane13.test", "DANE-TA match, wrong name",
+                 ("DANE-TA checks the name", "mx.badname.ta.dane13.test among its names",
+                  "IN TLSA 3 1 1 "))
+
+
+def test_dane_ta_wrong_ca():
+    # wrongca.ta.dane13.test: 2 1 1 of a CA key the chain does not carry; the
+    # fix gives the 2 1 1 of the CA that does issue the certificate.
+    f = _ta_mismatch("wrongca.ta.dane13.test", "no match",
+                     ("the CA that issues its certificate", "IN TLSA 2 1 1 "))
+    issuer = [p for p in f["evidence"]["presented"] if p.startswith("issuer #1 SPKI: ")][0]
+    if issuer.split(": ", 1)[1] not in f["remediation"]:
+        fail("the fix does not give the issuing CA's record %r: %r"
+             % (issuer, f["remediation"]))
+
+
+def test_validated_records_print_like_the_resolvers():
+    # libunbound's names are written as c-ares writes them: one final dot.
+    r, doc = dane("good.dane13.test")
+    steps = json.dumps(dane_check(doc)["steps"])
+    if "mx.good.dane13.test.." in steps or "MX 10 mx.good.dane13.test." not in steps:
+        fail("MX record in the dane steps: %s" % steps[:600])
 
 
 def _bogus(domain, why):

@@ -64,3 +64,33 @@ def test_connector_cert_not_checked_on_microsoft_mx():
         assert_no_code(doc, "CONNECTOR_CERT_MISMATCH", r=r)
     finally:
         os.unlink(t.name)
+
+
+def test_tenant_on_mx_microsoft_full_run_has_no_mx_or_connector_findings():
+    # Every check, a hybrid expectation with a connector certificate name:
+    # a tenant whose MX is *.mx.microsoft (alone, signed with DANE; alone,
+    # unsigned; or mid-migration with the legacy MX) is never told its MX is
+    # not Exchange Online, mixed, or that Microsoft's MX does not present the
+    # customer's connector certificate.
+    import os
+    import tempfile
+    from harness import findings, lab_dir
+    labd = lab_dir()
+    ca = os.path.join(labd, "certs", "ca.pem")
+    anchors = os.path.join(labd, "dane13", "anchors.key")
+    with tempfile.NamedTemporaryFile("w", suffix=".conf", delete=False) as t:
+        t.write("deployment = hybrid\ntls_cert_name = mail.contoso.test\n")
+    try:
+        for dom in ("exo.dane13.test", "exodnssec13.test", "exomigr13.test"):
+            r, doc = probe(dom, "--ca-file", ca, "--trust-anchor", anchors, "--timeout", "2",
+                           checks="all", expect=t.name)
+            got = sorted({f["code"] for f in findings(doc)})
+            NOT_EXPECTED = ("MX_NOT_EXO", "MX_MIXED", "CONNECTOR_CERT_MISMATCH")
+            NOT_EXPECTED += ("CONNECTOR_CERT_RENEWAL", "SMTP_CERT_INVALID")
+            for code in NOT_EXPECTED:
+                if code in got:
+                    fail("%s: %s in a full run (codes: %s)" % (dom, code, got))
+            if dom == "exo.dane13.test" and "DANE_OK" not in got:
+                fail("exo.dane13.test: no DANE_OK in a full run: %s" % got)
+    finally:
+        os.unlink(t.name)

@@ -144,11 +144,11 @@ def test_tlsrpt_invalid_and_missing():
 def test_healthy_domain_with_neither_is_info_only():
     # none.sts13.test: MX with a valid certificate, no MTA-STS, no TLS-RPT;
     # none.dane13.test: the same in a signed zone with no TLSA.
-    for dom, extra in (("none.sts13.test", []),
-                       ("none.dane13.test", ["--trust-anchor", ANCHORS])):
-        r, doc = probe(dom, "--ca-file", CA, "--timeout", "3", *extra,
+    for dom in ("none.sts13.test", "none.dane13.test"):
+        r, doc = probe(dom, "--ca-file", CA, "--timeout", "3", "--trust-anchor", ANCHORS,
                        checks="smtp,cert,dane,mtasts")
         assert_code(doc, "MTASTS_MISSING", severity="info", check_id="mtasts", count=1, r=r)
+        assert_code(doc, "DANE_NOT_DEPLOYED", severity="info", check_id="dane", count=1, r=r)
         bad = ["%s(%s)" % (f["code"], f["severity"]) for f in findings(doc)
                if f["severity"] != "info"]
         if bad:
@@ -159,6 +159,9 @@ def test_healthy_domain_with_neither_is_info_only():
 def test_coherence_line():
     r, doc = probe("good.dane13.test", "--ca-file", CA, "--trust-anchor", ANCHORS, "--timeout",
                    "3", checks="smtp,dane,mtasts")
+    # good.dane13.test: DANE and MTA-STS enforce both in place.
+    assert_code(doc, "MTASTS_OK", severity="info", check_id="mtasts", count=1, r=r)
+    assert_code(doc, "DANE_OK", severity="info", check_id="dane", count=1, r=r)
     steps = json.dumps([c["steps"] for c in doc["checks"] if c["id"] == "mtasts"])
     for want in ("a DANE sender", "authenticates the MX by its TLSA", "an MTA-STS sender",
                  "does neither"):

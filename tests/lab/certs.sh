@@ -389,7 +389,7 @@ ocsp_answer revstaple.pki.test revstaple.pki.test.ocsp
 ocsp_answer goodstaple.pki.test goodstaple.pki.test.ocsp
 ocsp_answer revocsp.pki.test aia/revocsp.ocsp
 # ---- MTA-STS policy hosts (issue 13, zone sts13.test; nginx 127.0.13.20 by SNI) ----
-leaf mta-sts.sts13.test "DNS:mta-sts.good.sts13.test,DNS:mta-sts.testing.sts13.test,DNS:mta-sts.notfound.sts13.test,DNS:mta-sts.redirect.sts13.test,DNS:mta-sts.uncovered.sts13.test,DNS:mta-sts.twotxt.sts13.test,DNS:mta-sts.oversized.sts13.test,DNS:mta-sts.badmx.sts13.test,DNS:mta-sts.badrpt.sts13.test,DNS:mta-sts.norpt.sts13.test,DNS:mta-sts.verifymx.sts13.test"
+leaf mta-sts.sts13.test "DNS:mta-sts.good.sts13.test,DNS:mta-sts.testing.sts13.test,DNS:mta-sts.notfound.sts13.test,DNS:mta-sts.redirect.sts13.test,DNS:mta-sts.uncovered.sts13.test,DNS:mta-sts.twotxt.sts13.test,DNS:mta-sts.oversized.sts13.test,DNS:mta-sts.badmx.sts13.test,DNS:mta-sts.badrpt.sts13.test,DNS:mta-sts.norpt.sts13.test,DNS:mta-sts.verifymx.sts13.test,DNS:mta-sts.good.dane13.test"
 leaf mta-sts.certexpired.sts13.test "DNS:mta-sts.certexpired.sts13.test" -start "$(d '-400 days')" -end "$(d '-30 days')"
 leaf mta-sts.certuntrusted.sts13.test "DNS:mta-sts.certuntrusted.sts13.test" -issuer other-root -chain other-root
 

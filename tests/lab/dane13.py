@@ -11,12 +11,17 @@
                                 key the TLSA records name
 
 Keys (LAB_DIR/dane13/, new at every start):
-    cur.pem     the key Exim presents on 127.0.13.10 and 127.0.13.41
+    cur.pem     the key Exim presents on 127.0.13.10, .11 and .41
     next.pem    the next key (published as the rollover record, never used)
-    stale.pem   an old key (the stale TLSA after a "renewal")
+    stale.pem   an old key (the stale TLSA after a "renewal"; as 2 1 1: a CA
+                that is not in the chain)
+    ta.pem      the key of "exprobe lab DANE-TA CA" (signed by the lab root at
+                the exim step), the issuer of the leaf on 127.0.13.11: the
+                DANE-TA (usage 2) cases of ta.dane13.test
 
 Placeholders in fixtures/dns/zones/*.zone:
     @TLSA311:cur@ @TLSA311:next@ @TLSA311:stale@   "3 1 1 <sha256(SPKI)>"
+    @TLSA211:ta@ @TLSA211:stale@                   "2 1 1 <sha256(SPKI)>"
     @DS:CHILD@      the DS records of the signed child zone CHILD
     @DS:WRONG@      a DS record of a key no zone is signed with
 Which zones are signed and how: SIGNED below.
@@ -40,6 +45,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 # ended yesterday). Children before parents: a parent takes its children's DS.
 SIGNED = [
     ("good.dane13.test", "good"),
+    ("ta.dane13.test", "good"),
     ("single.dane13.test", "good"),
     ("stale.dane13.test", "good"),
     ("expired.dane13.test", "expired"),
@@ -50,13 +56,15 @@ SIGNED = [
     ("mx.microsoft", "good"),
 ]
 ANCHORS = ["dane13.test", "mx.microsoft"]
-KEYS = ["cur", "next", "stale"]
+KEYS = ["cur", "next", "stale", "ta"]
 # The DANE MX hosts' certificate (one for all: DANE-EE does not check the
 # name, PKIX does, so it carries every MX name).
 CERT_SANS = ["mx.good.dane13.test", "mx.single.dane13.test", "mx.stale.dane13.test",
              "mx.unsigned.dane13.test", "mx.expired.dane13.test", "mx.wrongds.dane13.test",
              "mx.none.dane13.test", "mx.sts13.test", "mx2.sts13.test"]
 MS_SANS = ["*.j-v1.mx.microsoft"]
+# The DANE-TA leaf (127.0.13.11): not mx.badname.ta.dane13.test, on purpose.
+TA_SANS = ["mx.ta.dane13.test", "mx.wrongca.ta.dane13.test"]
 
 
 def run(*args, cwd=None):
@@ -120,6 +128,8 @@ def zones(lab_dir):
     make_keys(d)
     subst = {"@TLSA311:%s@" % k: "3 1 1 " + spki_sha256(os.path.join(d, k + ".pem"))
              for k in KEYS}
+    subst.update({"@TLSA211:%s@" % k: "2 1 1 " + spki_sha256(os.path.join(d, k + ".pem"))
+                  for k in KEYS})
     # A key that signs nothing: the wrong DS.
     spare = run("dnssec-keygen", "-q", "-K", kdir, "-a", "ECDSAP256SHA256", "-f", "KSK",
                 "spare.dane13.test").strip()
@@ -144,8 +154,13 @@ def zones(lab_dir):
     os.replace(tmp, os.path.join(d, "anchors.key"))
 
 
-def leaf(d, ca_dir, name, sans, serial):
+def leaf(d, ca_dir, name, sans, serial, issuer=None):
+    """A leaf on cur.pem for SANS, issued by the lab intermediate (or by
+    ISSUER = (cert, key)), written with its issuer as NAME.pem."""
     inter = os.path.join(ca_dir, "intermediate.pem")
+    inter_key = os.path.join(ca_dir, "intermediate.key")
+    if issuer:
+        inter, inter_key = issuer
     ext = os.path.join(d, name + ".ext")
     csr = os.path.join(d, name + ".csr")
     crt = os.path.join(d, name + ".crt")
@@ -157,12 +172,32 @@ def leaf(d, ca_dir, name, sans, serial):
     run("openssl", "req", "-new", "-key", os.path.join(d, "cur.pem"), "-subj",
         "/CN=%s" % sans[0], "-out", csr)
     run("openssl", "x509", "-req", "-in", csr, "-CA", inter, "-CAkey",
-        os.path.join(ca_dir, "intermediate.key"), "-set_serial", str(serial), "-days", "200",
+        inter_key, "-set_serial", str(serial), "-days", "200",
         "-sha256", "-extfile", ext, "-out", crt)
     with open(crt) as a, open(inter) as b, open(os.path.join(d, name + ".pem"), "w") as out:
         out.write(a.read() + b.read())
     for f in (ext, csr, crt):
         os.unlink(f)
+
+
+def ta_ca(d, ca_dir):
+    """The DANE-TA issuing CA on ta.pem (its SPKI is the 2 1 1 record),
+    signed by the lab root so PKIX senders accept its leaves too."""
+    ext = os.path.join(d, "ta-ca.ext")
+    csr = os.path.join(d, "ta-ca.csr")
+    crt = os.path.join(d, "ta-ca.pem")
+    with open(ext, "w") as fp:
+        fp.write("basicConstraints=critical,CA:TRUE,pathlen:0\n"
+                 "keyUsage=critical,keyCertSign,cRLSign\n"
+                 "subjectKeyIdentifier=hash\n")
+    run("openssl", "req", "-new", "-key", os.path.join(d, "ta.pem"), "-subj",
+        "/O=exprobe lab/CN=exprobe lab DANE-TA CA", "-out", csr)
+    run("openssl", "x509", "-req", "-in", csr, "-CA", os.path.join(ca_dir, "root.pem"),
+        "-CAkey", os.path.join(ca_dir, "root.key"), "-set_serial", "0x13003", "-days", "400",
+        "-sha256", "-extfile", ext, "-out", crt)
+    for f in (ext, csr):
+        os.unlink(f)
+    return crt, os.path.join(d, "ta.pem")
 
 
 def certs(lab_dir, ca_dir, gid):
@@ -171,8 +206,9 @@ def certs(lab_dir, ca_dir, gid):
         sys.exit("dane13: %s/cur.pem is missing (zones runs at named's start)" % d)
     leaf(d, ca_dir, "mx-dane13", CERT_SANS, 0x13001)
     leaf(d, ca_dir, "mx-microsoft", MS_SANS, 0x13002)
+    leaf(d, ca_dir, "mx-ta", TA_SANS, 0x13004, issuer=ta_ca(d, ca_dir))
     # Exim drops to its own user: the key must be readable by its group.
-    for f in ("cur.pem", "mx-dane13.pem", "mx-microsoft.pem"):
+    for f in ("cur.pem", "mx-dane13.pem", "mx-microsoft.pem", "mx-ta.pem"):
         os.chown(os.path.join(d, f), 0, gid)
         os.chmod(os.path.join(d, f), 0o640)
     os.chmod(d, 0o755)
