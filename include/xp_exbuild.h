@@ -9,6 +9,8 @@
 #ifndef XP_EXBUILD_H
 #define XP_EXBUILD_H
 
+#include <stddef.h>
+
 struct xp_exver {
     unsigned major, minor, build, rev;
     int has_rev;                   /* a 3-part version (the OWA asset path) has none */
@@ -17,6 +19,10 @@ struct xp_exver {
 /* "15.2.1748.24", "15.02.1748.024" (SMTP headers' zero-padded form) or
  * "15.2.1748"; 0 on success, -1 otherwise. */
 int xp_exver_parse(const char *s, struct xp_exver *v);
+/* The build of an OWA logon page: its first "/owa/auth/<version>/" asset
+ * path (3 parts as Exchange writes it, 4 accepted; major 8 or more) within
+ * len bytes (no NUL needed); 0 when found, else -1. */
+int xp_exver_from_owa_page(const char *body, size_t len, struct xp_exver *v);
 /* "15.2.1748.24" (or "15.2.1748") into buf. */
 void xp_exver_format(const struct xp_exver *v, char *buf, unsigned len);
 /* <0, 0, >0 like strcmp; a missing revision counts as 0. */

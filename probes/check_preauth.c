@@ -117,25 +117,9 @@ read_owa_version(struct probe *p, const struct xp_http_resp *r)
         p->owa_from_header = 1;
         return;
     }
-    if (p->kind == P_OWALOGON && r->status == 200 && r->body) {
-        const char *at = r->body, *end = r->body + r->body_len;
-
-        while ((at = memmem(at, (size_t)(end - at), "/owa/auth/", 10)) != NULL) {
-            char buf[32];
-            size_t n;
-
-            at += 10;
-            n = strspn(at, "0123456789.");
-            if (n > 0 && n < sizeof(buf) && at + n < end && at[n] == '/') {
-                memcpy(buf, at, n);
-                buf[n] = '\0';
-                if (xp_exver_parse(buf, &v) == 0 && v.major >= 8) {
-                    xp_exver_format(&v, p->owa_version, sizeof(p->owa_version));
-                    return;
-                }
-            }
-        }
-    }
+    if (p->kind == P_OWALOGON && r->status == 200 && r->body &&
+        xp_exver_from_owa_page(r->body, r->body_len, &v) == 0)
+        xp_exver_format(&v, p->owa_version, sizeof(p->owa_version));
 }
 
 static void

@@ -168,6 +168,37 @@ xp_exver_parse(const char *s, struct xp_exver *v)
     return 0;
 }
 
+int
+xp_exver_from_owa_page(const char *body, size_t len, struct xp_exver *v)
+{
+    static const char mark[] = "/owa/auth/";
+    const size_t mlen = sizeof(mark) - 1;
+    size_t i = 0;
+
+    while (i + mlen <= len) {
+        char buf[32];
+        size_t n = 0;
+
+        if (memcmp(body + i, mark, mlen) != 0) {
+            i++;
+            continue;
+        }
+        i += mlen;
+        while (i + n < len && n < sizeof(buf) - 1 &&
+               ((body[i + n] >= '0' && body[i + n] <= '9') || body[i + n] == '.')) {
+            buf[n] = body[i + n];
+            n++;
+        }
+        buf[n] = '\0';
+        /* "15.2.1748/" ... a version directory, not "current/" or a file. */
+        if (n > 0 && i + n < len && body[i + n] == '/' && xp_exver_parse(buf, v) == 0 &&
+            v->major >= 8)
+            return 0;
+    }
+    memset(v, 0, sizeof(*v));
+    return -1;
+}
+
 void
 xp_exver_format(const struct xp_exver *v, char *buf, unsigned len)
 {

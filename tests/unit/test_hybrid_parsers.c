@@ -289,6 +289,34 @@ test_exbuild(void **state)
     assert_string_equal(xp_exbuild_table_date(), "2026-05-07");
 }
 
+/* The OWA logon page's asset path: the first version directory, bounded
+ * by the length given (no NUL needed), other /owa/auth/ paths skipped. */
+static void
+test_owa_asset_path(void **state)
+{
+    static const char page[] =
+        "<link href=\"/owa/auth/current/themes/a.css\">"
+        "<img src=\"/owa/auth/15.2.1748/themes/resources/x.png\">";
+    static const char cut[] = "<img src=\"/owa/auth/15.2.1748";
+    struct xp_exver v;
+    char buf[32];
+
+    (void)state;
+    assert_int_equal(xp_exver_from_owa_page(page, sizeof(page) - 1, &v), 0);
+    xp_exver_format(&v, buf, sizeof(buf));
+    assert_string_equal(buf, "15.2.1748");
+    assert_false(v.has_rev);
+    /* Cut before the closing '/': no version (nothing read past len). */
+    assert_int_equal(xp_exver_from_owa_page(cut, sizeof(cut) - 1, &v), -1);
+    assert_int_equal(xp_exver_from_owa_page(page, 40, &v), -1);
+    /* Not a build: a major below 8, digits with no directory, too long. */
+    assert_int_equal(xp_exver_from_owa_page("/owa/auth/1.2.3/", 16, &v), -1);
+    assert_int_equal(xp_exver_from_owa_page("/owa/auth/15.2.1748.x/", 22, &v), -1);
+    assert_int_equal(xp_exver_from_owa_page("/owa/auth/1111111111111111111111111111111111.2.3/",
+                                            49, &v), -1);
+    assert_int_equal(xp_exver_from_owa_page("", 0, &v), -1);
+}
+
 /* ---- JSON ---- */
 
 static void
@@ -346,6 +374,7 @@ main(void)
         cmocka_unit_test(test_token68_and_quotes),
         cmocka_unit_test(test_hostile_headers),
         cmocka_unit_test(test_ntlm_challenge),
+        cmocka_unit_test(test_owa_asset_path),
         cmocka_unit_test(test_ntlm_hostile),
         cmocka_unit_test(test_exbuild),
         cmocka_unit_test(test_autodv2_json),
