@@ -1,5 +1,7 @@
 /*
- * facts.c — the per-target store of what checks learnt and share.
+ * facts.c — the per-target store of what checks learnt and share: one
+ * list per kind of fact, all kept by put() (once each, sorted where the
+ * reports list them); a new kind is its record, its list, its add.
  */
 #include "xp_facts.h"
 #include "xp.h"
@@ -9,18 +11,61 @@
 #include <string.h>
 #include <strings.h>
 
-struct xp_facts {
-    struct xp_tls_endpoint *tls;
-    size_t ntls, captls;
-    struct xp_http_endpoint *http;
-    size_t nhttp;
-    struct xp_client_ip *client_ip;
-    size_t nclient_ip;
-    struct xp_exchange_build *builds;
-    size_t nbuilds;
-    struct xp_v2_url *v2urls;
-    size_t nv2urls;
+/* The records of one kind of fact. */
+struct list {
+    void *v;
+    size_t n;
 };
+
+struct xp_facts {
+    struct list tls;          /* struct xp_tls_endpoint */
+    struct list http;         /* struct xp_http_endpoint */
+    struct list client_ip;    /* struct xp_client_ip */
+    struct list builds;       /* struct xp_exchange_build */
+    struct list v2urls;       /* struct xp_v2_url */
+};
+
+typedef int (*rec_cmp)(const void *rec, const void *key);
+
+/*
+ * The record of l (records of size bytes) that same() says is key's, or a
+ * new zeroed one (*fresh = 1): at the end, or with order, after the last
+ * record not ordered after key. Sorted lists are not in arrival order:
+ * what the reports list must not depend on which server answered first
+ * (or on --parallel).
+ */
+static void *
+put(struct list *l, size_t size, const void *key, rec_cmp same, rec_cmp order, int *fresh)
+{
+    char *v = l->v;
+    size_t i;
+
+    for (i = 0; i < l->n; i++)
+        if (same(v + i * size, key)) {
+            *fresh = 0;
+            return v + i * size;
+        }
+    l->v = v = xrealloc(v, (l->n + 1) * size);
+    i = l->n;
+    while (order && i > 0 && order(v + (i - 1) * size, key) > 0)
+        i--;
+    memmove(v + (i + 1) * size, v + i * size, (l->n - i) * size);
+    memset(v + i * size, 0, size);
+    l->n++;
+    *fresh = 1;
+    return v + i * size;
+}
+
+/* Add key's record (size bytes) unless l has it already: the first is kept. */
+static void
+keep_first(struct list *l, size_t size, const void *key, rec_cmp same, rec_cmp order)
+{
+    int fresh;
+    void *e = put(l, size, key, same, order, &fresh);
+
+    if (fresh)
+        memcpy(e, key, size);
+}
 
 struct xp_facts *
 xp_facts_new(void)
@@ -35,173 +80,144 @@ xp_facts_free(struct xp_facts *f)
 
     if (!f)
         return;
-    for (i = 0; i < f->ntls; i++)
-        xp_tls_info_clear(&f->tls[i].info);
-    free(f->tls);
-    free(f->http);
-    free(f->client_ip);
-    free(f->builds);
-    free(f->v2urls);
+    for (i = 0; i < f->tls.n; i++)
+        xp_tls_info_clear(&((struct xp_tls_endpoint *)f->tls.v)[i].info);
+    free(f->tls.v);
+    free(f->http.v);
+    free(f->client_ip.v);
+    free(f->builds.v);
+    free(f->v2urls.v);
     free(f);
 }
 
+/* Count and i-th record of one kind. */
+#define FACT_ACCESS(kind, type, list)                                      \
+    size_t xp_facts_##kind##_count(const struct xp_facts *f)               \
+    {                                                                      \
+        return f->list.n;                                                  \
+    }                                                                      \
+    const type *xp_facts_##kind(const struct xp_facts *f, size_t i)        \
+    {                                                                      \
+        return (const type *)f->list.v + i;                                \
+    }
+
+FACT_ACCESS(tls, struct xp_tls_endpoint, tls)
+FACT_ACCESS(http, struct xp_http_endpoint, http)
+FACT_ACCESS(client_ip, struct xp_client_ip, client_ip)
+FACT_ACCESS(build, struct xp_exchange_build, builds)
+FACT_ACCESS(v2url, struct xp_v2_url, v2urls)
+
+/* ---- TLS endpoints: sorted (source, host, port, address); a later
+ * record of the same endpoint replaces the earlier one ---- */
+
 static int
-tls_cmp(const struct xp_tls_endpoint *x, const char *source, const struct xp_tls_info *info)
+tls_order(const void *rec, const void *key)
 {
-    int d = strcmp(x->source, source);
+    const struct xp_tls_endpoint *x = rec, *y = key;
+    int d = strcmp(x->source, y->source);
 
     if (!d)
-        d = strcmp(x->info.host, info->host);
+        d = strcmp(x->info.host, y->info.host);
     if (!d)
-        d = x->info.port - info->port;
-    return d ? d : strcmp(x->info.ip, info->ip);
+        d = x->info.port - y->info.port;
+    return d ? d : strcmp(x->info.ip, y->info.ip);
+}
+
+static int
+tls_same(const void *rec, const void *key)
+{
+    return tls_order(rec, key) == 0;
 }
 
 void
 xp_facts_add_tls(struct xp_facts *f, const char *source, int exchange,
                  const struct xp_tls_info *info)
 {
-    struct xp_tls_endpoint *e = NULL;
-    size_t i;
+    struct xp_tls_endpoint key, *e;
+    int fresh;
 
-    for (i = 0; i < f->ntls; i++) {
-        struct xp_tls_endpoint *x = &f->tls[i];
-
-        if (strcmp(x->source, source) == 0 && strcmp(x->info.host, info->host) == 0 &&
-            x->info.port == info->port && strcmp(x->info.ip, info->ip) == 0) {
-            xp_tls_info_clear(&x->info);
-            e = x;
-            break;
-        }
-    }
-    if (!e) {
-        if (f->ntls == f->captls) {
-            f->captls = f->captls ? f->captls * 2 : 8;
-            f->tls = xrealloc(f->tls, f->captls * sizeof(*f->tls));
-        }
-        /* Kept sorted, not in arrival order: what the reports list must not
-         * depend on which server answered first (or on --parallel). */
-        for (i = f->ntls; i > 0 && tls_cmp(&f->tls[i - 1], source, info) > 0; i--)
-            ;
-        memmove(&f->tls[i + 1], &f->tls[i], (f->ntls - i) * sizeof(*f->tls));
-        memset(&f->tls[i], 0, sizeof(f->tls[i]));
-        f->ntls++;
-        e = &f->tls[i];
-    }
+    memset(&key, 0, sizeof(key));
+    snprintf(key.source, sizeof(key.source), "%s", source);
+    key.info = *info;        /* a borrow, for the comparisons only */
+    e = put(&f->tls, sizeof(*e), &key, tls_same, tls_order, &fresh);
+    if (!fresh)
+        xp_tls_info_clear(&e->info);
     snprintf(e->source, sizeof(e->source), "%s", source);
     e->exchange = exchange;
     xp_tls_info_copy(&e->info, info);
 }
 
-size_t
-xp_facts_tls_count(const struct xp_facts *f)
+/* ---- Exchange HTTPS hosts: sorted (role, host, port), once each ---- */
+
+static int
+http_order(const void *rec, const void *key)
 {
-    return f->ntls;
+    const struct xp_http_endpoint *x = rec, *y = key;
+    int d = strcmp(x->role, y->role);
+
+    if (!d)
+        d = strcasecmp(x->host, y->host);
+    return d ? d : x->port - y->port;
 }
 
-const struct xp_tls_endpoint *
-xp_facts_tls(const struct xp_facts *f, size_t i)
+static int
+http_same(const void *rec, const void *key)
 {
-    return &f->tls[i];
+    const struct xp_http_endpoint *x = rec, *y = key;
+
+    return xp_name_eq(x->host, y->host) && x->port == y->port && strcmp(x->role, y->role) == 0;
 }
 
 void
 xp_facts_add_http(struct xp_facts *f, const char *host, int port, const char *ip,
                   const char *role)
 {
-    struct xp_http_endpoint *e;
-    size_t i;
+    struct xp_http_endpoint key = { .port = port };
 
-    for (i = 0; i < f->nhttp; i++)
-        if (xp_name_eq(f->http[i].host, host) && f->http[i].port == port &&
-            strcmp(f->http[i].role, role) == 0)
-            return;
-    f->http = xrealloc(f->http, (f->nhttp + 1) * sizeof(*f->http));
-    /* Sorted (role, host, port), not in arrival order (see the TLS list). */
-    for (i = f->nhttp; i > 0; i--) {
-        const struct xp_http_endpoint *x = &f->http[i - 1];
-        int d = strcmp(x->role, role);
-
-        if (!d)
-            d = strcasecmp(x->host, host);
-        if (!d)
-            d = x->port - port;
-        if (d <= 0)
-            break;
-    }
-    memmove(&f->http[i + 1], &f->http[i], (f->nhttp - i) * sizeof(*f->http));
-    f->nhttp++;
-    e = &f->http[i];
-    snprintf(e->host, sizeof(e->host), "%s", host);
-    snprintf(e->ip, sizeof(e->ip), "%s", ip);
-    snprintf(e->role, sizeof(e->role), "%s", role);
-    e->port = port;
+    snprintf(key.host, sizeof(key.host), "%s", host);
+    snprintf(key.ip, sizeof(key.ip), "%s", ip);
+    snprintf(key.role, sizeof(key.role), "%s", role);
+    keep_first(&f->http, sizeof(key), &key, http_same, http_order);
 }
 
-size_t
-xp_facts_http_count(const struct xp_facts *f)
-{
-    return f->nhttp;
-}
+/* ---- client addresses: in arrival order, the first source kept ---- */
 
-const struct xp_http_endpoint *
-xp_facts_http(const struct xp_facts *f, size_t i)
+static int
+client_ip_same(const void *rec, const void *key)
 {
-    return &f->http[i];
+    return strcmp(((const struct xp_client_ip *)rec)->ip,
+                  ((const struct xp_client_ip *)key)->ip) == 0;
 }
 
 void
 xp_facts_add_client_ip(struct xp_facts *f, const char *ip, const char *source)
 {
-    size_t i;
+    struct xp_client_ip key = { 0 };
 
-    for (i = 0; i < f->nclient_ip; i++)
-        if (strcmp(f->client_ip[i].ip, ip) == 0)
-            return;
-    f->client_ip = xrealloc(f->client_ip, (f->nclient_ip + 1) * sizeof(*f->client_ip));
-    snprintf(f->client_ip[f->nclient_ip].ip, sizeof(f->client_ip->ip), "%s", ip);
-    snprintf(f->client_ip[f->nclient_ip].source, sizeof(f->client_ip->source), "%s", source);
-    f->nclient_ip++;
+    snprintf(key.ip, sizeof(key.ip), "%s", ip);
+    snprintf(key.source, sizeof(key.source), "%s", source);
+    keep_first(&f->client_ip, sizeof(key), &key, client_ip_same, NULL);
 }
 
-size_t
-xp_facts_client_ip_count(const struct xp_facts *f)
-{
-    return f->nclient_ip;
-}
+/* ---- Exchange builds: in arrival order, the first per host kept ---- */
 
-const struct xp_client_ip *
-xp_facts_client_ip(const struct xp_facts *f, size_t i)
+static int
+build_same(const void *rec, const void *key)
 {
-    return &f->client_ip[i];
+    return xp_name_eq(((const struct xp_exchange_build *)rec)->host,
+                      ((const struct xp_exchange_build *)key)->host);
 }
 
 void
 xp_facts_add_build(struct xp_facts *f, const char *host, const char *version,
                    const char *source, int ep_default)
 {
-    struct xp_exchange_build *b;
+    struct xp_exchange_build key = { .ep_default = ep_default };
 
-    if (xp_facts_build_of(f, host))
-        return;
-    f->builds = xrealloc(f->builds, (f->nbuilds + 1) * sizeof(*f->builds));
-    b = &f->builds[f->nbuilds++];
-    snprintf(b->host, sizeof(b->host), "%s", host);
-    snprintf(b->version, sizeof(b->version), "%s", version);
-    snprintf(b->source, sizeof(b->source), "%s", source);
-    b->ep_default = ep_default;
-}
-
-size_t
-xp_facts_build_count(const struct xp_facts *f)
-{
-    return f->nbuilds;
-}
-
-const struct xp_exchange_build *
-xp_facts_build(const struct xp_facts *f, size_t i)
-{
-    return &f->builds[i];
+    snprintf(key.host, sizeof(key.host), "%s", host);
+    snprintf(key.version, sizeof(key.version), "%s", version);
+    snprintf(key.source, sizeof(key.source), "%s", source);
+    keep_first(&f->builds, sizeof(key), &key, build_same, NULL);
 }
 
 const struct xp_exchange_build *
@@ -209,46 +225,35 @@ xp_facts_build_of(const struct xp_facts *f, const char *host)
 {
     size_t i;
 
-    for (i = 0; i < f->nbuilds; i++)
-        if (xp_name_eq(f->builds[i].host, host))
-            return &f->builds[i];
+    for (i = 0; i < f->builds.n; i++)
+        if (xp_name_eq(xp_facts_build(f, i)->host, host))
+            return xp_facts_build(f, i);
     return NULL;
+}
+
+/* ---- Autodiscover v2 URLs: sorted (protocol, URL), once each ---- */
+
+static int
+v2url_order(const void *rec, const void *key)
+{
+    const struct xp_v2_url *x = rec, *y = key;
+    int d = strcmp(x->protocol, y->protocol);
+
+    return d ? d : strcmp(x->url, y->url);
+}
+
+static int
+v2url_same(const void *rec, const void *key)
+{
+    return v2url_order(rec, key) == 0;
 }
 
 void
 xp_facts_add_v2url(struct xp_facts *f, const char *protocol, const char *url, int cloud)
 {
-    struct xp_v2_url *u;
-    size_t i;
+    struct xp_v2_url key = { .cloud = cloud };
 
-    for (i = 0; i < f->nv2urls; i++)
-        if (strcmp(f->v2urls[i].protocol, protocol) == 0 && strcmp(f->v2urls[i].url, url) == 0)
-            return;
-    f->v2urls = xrealloc(f->v2urls, (f->nv2urls + 1) * sizeof(*f->v2urls));
-    /* Sorted (protocol, URL), not in arrival order (see the TLS list). */
-    for (i = f->nv2urls; i > 0; i--) {
-        const struct xp_v2_url *x = &f->v2urls[i - 1];
-        int d = strcmp(x->protocol, protocol);
-
-        if ((d ? d : strcmp(x->url, url)) <= 0)
-            break;
-    }
-    memmove(&f->v2urls[i + 1], &f->v2urls[i], (f->nv2urls - i) * sizeof(*f->v2urls));
-    f->nv2urls++;
-    u = &f->v2urls[i];
-    snprintf(u->protocol, sizeof(u->protocol), "%s", protocol);
-    snprintf(u->url, sizeof(u->url), "%s", url);
-    u->cloud = cloud;
-}
-
-size_t
-xp_facts_v2url_count(const struct xp_facts *f)
-{
-    return f->nv2urls;
-}
-
-const struct xp_v2_url *
-xp_facts_v2url(const struct xp_facts *f, size_t i)
-{
-    return &f->v2urls[i];
+    snprintf(key.protocol, sizeof(key.protocol), "%s", protocol);
+    snprintf(key.url, sizeof(key.url), "%s", url);
+    keep_first(&f->v2urls, sizeof(key), &key, v2url_same, v2url_order);
 }
