@@ -251,7 +251,9 @@ CODE(AUTH_NTLM_BROKEN, F, "hybridauth",
      .explain = "NTLM authenticates a connection: the CHALLENGE and the AUTHENTICATE must "
                 "travel on one kept-alive connection to one server. The front end closed "
                 "the connection after the CHALLENGE or answered without one, so Outlook "
-                "keeps prompting while ExRCA-style tests may still pass.",
+                "keeps prompting while ExRCA-style tests may still pass. The evidence has "
+                "the CHALLENGE's internal server and domain names and Windows build "
+                "([redacted] with --redact).",
      .fix = "Let the load balancer / reverse proxy keep the client's connection to one "
             "Exchange server for NTLM (connection-based persistence, HTTP keep-alive, no "
             "connection multiplexing), or publish these paths at layer 4.",

@@ -277,7 +277,6 @@ xp_v2_judge(struct xp_check *c, struct xp_v2_run *v)
                                : ch->protocol, ch->json.url, v->email,
                                cloud ? " (the mailbox is in Exchange Online)"
                                : ch->hops ? " (an on-premises mailbox)" : "");
-            xp_ev_str(f, "protocol", ch->protocol);
             xp_ev_str(f, "url", ch->json.url);
             xp_ev_str(f, "mailbox", cloud ? "exchange_online" : "on_premises");
         } else {
@@ -293,6 +292,7 @@ xp_v2_judge(struct xp_check *c, struct xp_v2_run *v)
                                   "that the mailbox exists and that its on-premises "
                                   "Autodiscover v2 answers (the next finding).");
         }
+        xp_ev_str(f, "protocol", ch->protocol);
         xp_ev_str(f, "email", v->email);
         xp_ev_list(f, "urls", visited, (size_t)ch->hops + 1);
         xp_finding_add(f);

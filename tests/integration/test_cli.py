@@ -175,6 +175,16 @@ def test_help():
     assert_exit(r2, 0)
     if r2.out != r.out:
         fail("--help differs from -h")
+    # Each option is described once (a merge once left two --user entries).
+    heads = re.findall(r"^ {2,6}(?:-\w, )?(--[a-z0-9-]+)", r.out, re.M)
+    twice = sorted({o for o in heads if heads.count(o) > 1})
+    if twice:
+        fail("-h describes %s more than once" % ", ".join(twice))
+    for opt in ("--no-cloud-lookups", "--redact", "--user", "--preflight"):
+        if opt not in heads:
+            fail("-h does not describe %s" % opt)
+    if "on-premises only" not in r.out:
+        fail("-h: --user does not say it is on-premises only")
 
 
 def test_help_wins_over_target_and_runs_nothing():

@@ -5,7 +5,9 @@ contract), so a code added without them is a test failure."""
 import os
 import re
 
-from harness import assert_exit, fail, run
+import json
+
+from harness import assert_exit, fail, lab_args, run
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -162,3 +164,29 @@ def test_docs_describe_unknown_premises_and_preflight_exit():
                 fail("%s does not mention %r" % (where, want))
         if "fail > unknown > warn" not in text and "fail, unknown, warn" not in text:
             fail("%s does not give the order fail > unknown > warn > pass" % where)
+
+
+def test_docs_list_every_preflight_item_in_its_order():
+    # The checklist's items (from a real --preflight document) are each
+    # described, in the checklist's order, in README's table and in the man
+    # page's PRE-FLIGHT section (issue 15: the 2026 items, the admin's order).
+    r = run(*lab_args("-f", "json", "--preflight", "-c", "cname", "cloud.test"))
+    ids = [i["id"] for i in json.loads(r.out)["preflight"]["items"]]
+    if len(ids) < 10:
+        fail("could not read the checklist's items: %s" % ids)
+    readme = open(os.path.join(ROOT, "README.md"), encoding="utf-8").read()
+    head = readme.find("| item (`id`) |")
+    readme = readme[head:readme.index("\n\n", head)] if head >= 0 else ""
+    man = open(os.path.join(ROOT, "exprobe.1"), encoding="utf-8").read()
+    man = man[man.index(".SH PRE\\-FLIGHT"):man.index(".SH OUTPUT FORMATS")]
+    where = {
+        "README.md": [readme.find("| `%s` " % i) for i in ids],
+        "exprobe.1 PRE-FLIGHT": [man.find("\n.B %s\n" % i) for i in ids],
+    }
+    for doc, pos in where.items():
+        missing = [i for i, p in zip(ids, pos) if p < 0]
+        if missing:
+            fail("%s does not describe pre-flight item(s) %s" % (doc, ", ".join(missing)))
+        if pos != sorted(pos):
+            fail("%s lists the pre-flight items in another order than the checklist (%s)"
+                 % (doc, ", ".join(ids)))

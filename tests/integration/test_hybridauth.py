@@ -214,12 +214,38 @@ def test_extended_protection_behind_nginx():
     assert_no_code(doc, "EP_PROXY_RISK", r=r)
 
 
-def test_autodiscover_v2_html_page():
+def test_autodiscover_v2_html_page_and_login_redirect():
+    # Pre-authentication in front of Autodiscover v2, as the classifier
+    # names it: an HTML sign-in page (ActiveSync), a redirect to Entra ID's
+    # sign-in (EWS: the application proxy). The healthy domain next to it:
+    # every v2 answer is JSON.
     r, doc = _run("someone@v2html15.test", checks="autodiscover")
     fs = assert_code(doc, "AUTODV2_FAILED", "fail", "autodiscover", r=r)
-    assert_true(all(f["evidence"]["reason"] == "html" for f in fs),
-                "reason html: %s" % [f["evidence"] for f in fs])
+    onprem = {f["evidence"]["protocol"]: f["evidence"]
+              for f in fs if "autodiscover.v2html15.test" in f["message"]}
+    assert_eq(onprem.get("ActiveSync", {}).get("reason"), "html", "ActiveSync: HTML page")
+    assert_eq(onprem.get("EWS", {}).get("reason"), "login_redirect", "EWS: sign-in redirect")
+    assert_eq(onprem.get("EWS", {}).get("product"), "entra-app-proxy", "product named")
     assert_problem_shape(fs[0], doc)
+    assert_exit(r, 2)
+    r, doc = _run("someone@hma15.test", checks="autodiscover", expect="hma15")
+    assert_no_code(doc, "AUTODV2_FAILED", r=r)
+    assert_true(len(findings(doc, "AUTODV2_OK")) >= 2, "v2 answers JSON")
+
+
+def test_autodiscover_v2_exchange_online_redirects_bounded():
+    # Exchange Online's 302 is followed to https only, and at most 5 hops.
+    r, doc = _run("insecure@hma15.test", checks="autodiscover", expect="hma15")
+    exo = [f for f in findings(doc, "AUTODV2_FAILED") if "Exchange Online" in f["message"]]
+    assert_true(exo and all(f["evidence"]["reason"] == "insecure_redirect" for f in exo),
+                "http redirect not followed: %s" % [f["evidence"] for f in exo])
+    assert_true(all(len(f["evidence"]["urls"]) == 1 for f in exo), "nothing fetched over http")
+    r, doc = _run("hops@hma15.test", checks="autodiscover", expect="hma15")
+    exo = [f for f in findings(doc, "AUTODV2_FAILED") if "Exchange Online" in f["message"]]
+    assert_true(exo and all(f["evidence"]["reason"] == "too_many_redirects" for f in exo),
+                "redirects bounded: %s" % [f["evidence"] for f in exo])
+    assert_true(all(len(f["evidence"]["urls"]) == 6 for f in exo), "5 hops after the first "
+                "URL: %s" % [len(f["evidence"]["urls"]) for f in exo])
 
 
 def test_autodiscover_v2_redirect_loop():
