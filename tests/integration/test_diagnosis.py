@@ -364,3 +364,36 @@ def test_preflight_no_autodiscover_record_one_blocker():
     it = items["autodiscover"]
     assert_eq((it["state"], it["codes"]), ("not_ready", ["AUTOD_NO_ENDPOINT"]), "item")
     assert_true("Exchange Online" not in it["fix"], it["fix"])   # hybrid: on-premises record
+
+
+# ---------------------------------------------------------------- CERT_WEAK's fix names what is weak
+
+def _weak_fix(host, domain="certs.test"):
+    r, doc = probe(domain, "--ca-file", ca(), "--hosts", host, checks="cert")
+    return assert_code(doc, "CERT_WEAK", count=1, r=r)[0]["remediation"]
+
+
+def test_cert_weak_old_protocol_alone_fix_is_the_protocol():
+    # 0.1.0 told to replace key and signature when only TLS 1.0 was old.
+    fix = _weak_fix("oldtls.certs.test")
+    assert_true("TLS 1.2" in fix and "oldtls.certs.test:443" in fix, fix)
+    assert_true("Replace the certificate" not in fix and "2048" not in fix
+                and "SHA-256" not in fix, fix)
+
+
+def test_cert_weak_key_alone_fix_is_the_key():
+    fix = _weak_fix("weakkey.certs.test")
+    assert_true("2048" in fix and "weakkey.certs.test" in fix, fix)
+    assert_true("TLS" not in fix and "SHA-256" not in fix, fix)
+
+
+def test_cert_weak_old_versions_still_accepted_fix_disables_them():
+    fix = _weak_fix("tls10too.pki.test", "pki.test")
+    assert_true("Disable TLS 1.0 and 1.1" in fix, fix)
+    assert_true("Replace the certificate" not in fix, fix)
+
+
+def test_cert_weak_healthy_counterpart():
+    r, doc = probe("certs.test", "--ca-file", ca(), "--hosts", "ok.certs.test", checks="cert")
+    assert_no_code(doc, "CERT_WEAK", r=r)
+    assert_code(doc, "CERT_OK", r=r)
