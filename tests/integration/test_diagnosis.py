@@ -159,6 +159,30 @@ def test_no_endpoint_fix_silent_after_tls():
                     "%s says open TCP 443 after TLS worked" % f["code"])
 
 
+def test_no_endpoint_fix_not_exchange_answers():
+    # The record exists and a server answers (a 50 MB page): never "publish
+    # a DNS record", no placeholder; point the name at Exchange.
+    fix, doc = _no_endpoint_fix("bigbody.test")
+    assert_true("autodiscover.bigbody.test" in fix and "not as Exchange" in fix, fix)
+    assert_true("Publish" not in fix and "DOMAIN" not in fix, fix)
+
+
+def test_no_endpoint_fix_unsafe_xml():
+    fix, doc = _no_endpoint_fix("xmlbomb.test")
+    assert_true("autodiscover.xmlbomb.test" in fix and "DTD" in fix, fix)
+    assert_true("Publish" not in fix, fix)
+
+
+def test_no_endpoint_fix_insecure_redirect_is_the_cause():
+    # Method 2 refuses, method 3 redirects to http://: the redirect the admin
+    # set up is the cause named (it fails everywhere), not the closed port.
+    fix, doc = _no_endpoint_fix("redirhttp.test")
+    assert_true("port-80 redirect of http://autodiscover.redirhttp.test" in fix, fix)
+    assert_true("Nothing accepts connections" not in fix, fix)
+    fix, doc = _no_endpoint_fix("redirloop.test")
+    assert_true("redirect" in fix and "b.redirloop.test" in fix, fix)
+
+
 def test_no_endpoint_fix_dns_missing_names_the_record():
     fix, doc = _no_endpoint_fix("noad.test")
     assert_true("autodiscover.noad.test" in fix and "_autodiscover._tcp.noad.test" in fix, fix)
@@ -217,7 +241,9 @@ SPECIFIC = {"AUTOD_NO_ENDPOINT", "AUTOD_CONNECT_FAILED", "AUTOD_DNS_MISSING", "S
 def test_fixes_name_the_domain_and_no_placeholder():
     cases = [("tmg.test", None), ("dead.test", None), ("noad.test", None),
              ("nocname.test", "cloud"), ("lyncmissing.test", "cloud"), ("mxonprem.test", "cloud"),
-             ("nomx.smtp.test", None), ("adexp11.test", None), ("lyncexp11.test", None)]
+             ("nomx.smtp.test", None), ("adexp11.test", None), ("lyncexp11.test", None),
+             ("bigbody.test", None), ("xmlbomb.test", None), ("redirhttp.test", None),
+             ("redirloop.test", None)]
     bad = []
     for dom, exp in cases:
         r, doc = probe(dom, "--timeout", "2", "--ca-file", ca(), expect=exp)
