@@ -1839,6 +1839,40 @@ add_weakness(struct xp_buf *why, char ***list, size_t *n, enum xp_severity *wors
         *worst = r->severity;
 }
 
+/* What CERT_WEAK found, for a fix that names only that (issue 11: an old
+ * protocol alone is no reason to replace the key). */
+enum {
+    W_KEY = 1, W_SIG = 2, W_CHAIN = 4, W_PROTO = 8, W_CIPHER = 16, W_OLD_TOO = 32,
+};
+
+static void
+weak_fix(struct xp_finding *f, int what, const struct xp_tls_info *info)
+{
+    struct xp_buf b = { 0 };
+
+    if (what & (W_KEY | W_SIG))
+        xp_buf_printf(&b, "Replace the certificate of %s with one that has %s%s%s.", info->host,
+                      what & W_KEY ? "an RSA key of at least 2048 bits (or ECDSA)" : "",
+                      (what & W_KEY) && (what & W_SIG) ? " and " : "",
+                      what & W_SIG ? "a SHA-256 signature" : "");
+    if (what & W_CHAIN)
+        xp_buf_printf(&b, "%sSend the CA's current intermediates (SHA-256, 2048-bit keys or "
+                      "more) instead of the weak one in the chain.", b.len ? " " : "");
+    if (what & W_PROTO)
+        xp_buf_printf(&b, "%sEnable TLS 1.2 (and 1.3) on %s:%d (on Windows: the SCHANNEL "
+                      "protocol keys, and .NET's SchUseStrongCrypto).", b.len ? " " : "",
+                      info->host, info->port);
+    if (what & W_OLD_TOO)
+        xp_buf_printf(&b, "%sDisable TLS 1.0 and 1.1 on %s:%d (TLS 1.2 stays on).",
+                      b.len ? " " : "", info->host, info->port);
+    if (what & W_CIPHER)
+        xp_buf_printf(&b, "%sDisable the cipher %s on %s:%d.", b.len ? " " : "", info->cipher,
+                      info->host, info->port);
+    if (b.len)
+        xp_finding_fix(f, "%s", b.s);
+    free(b.s);
+}
+
 /* The rule the key exchange breaks, or -1 (unknown: not judged). */
 static int
 kx_rule(const struct xp_tls_info *info)
@@ -1895,7 +1929,7 @@ judge_strength(struct judge *j, struct xp_step *parent)
     const struct xp_cert_rule *pr;
     int i, top = sk_X509_num(j->path) - 1;
     char key[64];
-    int weak;
+    int weak, what = 0;
 
     xp_cert_key_desc(j->leaf, key, sizeof(key), &weak);
     jnote(s, "%s key, %s, %s %s", key, OBJ_nid2ln(X509_get_signature_nid(j->leaf)),
@@ -1908,33 +1942,44 @@ judge_strength(struct judge *j, struct xp_step *parent)
         const char *which = depth_word(i, top);
 
         xp_cert_key_desc(x, key, sizeof(key), &weak);
-        if (k >= 0)
+        if (k >= 0) {
             add_weakness(&why, &list, &n, &worst, &rules[k], "%s-bit key on %s%s", key,
                          which, i ? "" : "");
+            what |= i ? W_CHAIN : W_KEY;
+        }
         /* A root's own signature is never checked by anyone. */
-        if (g >= 0 && !(i == top && self_issued(x)))
+        if (g >= 0 && !(i == top && self_issued(x))) {
             add_weakness(&why, &list, &n, &worst, &rules[g], "%s signature on %s",
                          g == XP_RULE_SIG_MD5 ? "MD5" : "SHA1", which);
+            what |= i ? W_CHAIN : W_SIG;
+        }
     }
     cert_worst = worst;
     pr = j->o->no_protocol ? NULL : xp_tls_protocol_rule(info->protocol);
-    if (pr)
+    if (pr) {
         add_weakness(&why, &list, &n, &worst, pr, "the server negotiates at best %s (TLS 1.2 "
                      "is required by Office 365)", info->protocol);
-    if (!j->o->no_protocol && cipher_rule(info->cipher) >= 0)
+        what |= W_PROTO;
+    }
+    if (!j->o->no_protocol && cipher_rule(info->cipher) >= 0) {
         add_weakness(&why, &list, &n, &worst, &rules[cipher_rule(info->cipher)], "the server "
                      "chooses the cipher %s", info->cipher);
+        what |= W_CIPHER;
+    }
     if (!pr && !j->o->no_protocol && info->old_protocol[0] &&
-             strcmp(info->old_protocol, "refused") != 0)
+             strcmp(info->old_protocol, "refused") != 0) {
         add_weakness(&why, &list, &n, &worst, &rules[XP_RULE_PROTO_OLD_TOO], "the server "
                      "still accepts %s from a client that offers nothing newer",
                      info->old_protocol);
+        what |= W_OLD_TOO;
+    }
     st = judge_kx(j, s);
     if (why.len) {
         struct xp_finding *f = jfind(j, s, XP_CERT_WEAK, "%s:%d: %s", info->host, info->port,
                                      why.s);
 
         xp_finding_severity(f, worst);
+        weak_fix(f, what, info);
         ev_cert_brief(f, info, j->leaf);
         xp_ev_list(f, "weaknesses", list, n);
         /* The certificates' own weakness apart from the protocol's, for

@@ -889,12 +889,32 @@ cause_fix(const struct xp_check *c, const struct candidate *k, char *buf, size_t
                  k->host[0] ? k->host : "the Autodiscover names");
         return buf;
     case O_BAD_RESPONSE:
-        if (k->verdict.front != XP_FRONT_PREAUTH)
-            return NULL;
+        if (k->verdict.front != XP_FRONT_PREAUTH) {
+            /* The name exists and a server answers: no record to publish. */
+            snprintf(buf, len, "%.200s (%.64s) answers /autodiscover, but not as Exchange's "
+                     "Autodiscover: point the name at the Exchange server, or have the load "
+                     "balancer or reverse proxy forward /autodiscover to Exchange's "
+                     "Autodiscover virtual directory.", k->host, ip);
+            return buf;
+        }
         snprintf(buf, len, "%s pre-authenticates %s: publish /autodiscover (and /EWS) with "
                  "pass-through authentication so Exchange answers itself.",
                  k->verdict.product_name ? k->verdict.product_name : "The reverse proxy",
                  k->host);
+        return buf;
+    case O_XML_UNSAFE:
+        snprintf(buf, len, "%.200s (%.64s) sends XML declaring a DTD or entities where "
+                 "Exchange sends none (nothing was expanded): find what answers there in front "
+                 "of Exchange and point the name at the Exchange server.", k->host, ip);
+        return buf;
+    case O_REDIRECT_INSECURE:
+    case O_REDIRECT_LOOP:
+        snprintf(buf, len, "Make the %s of %s%.200s end at the https:// Autodiscover URL of "
+                 "the Exchange host (Outlook follows redirects to https only, and not in "
+                 "circles)%s%.200s.", k->method == M_REDIRECT ? "port-80 redirect" : "redirects",
+                 k->method == M_REDIRECT ? "http://autodiscover." : "",
+                 k->method == M_REDIRECT ? c->target->domain : k->url,
+                 k->nhops ? "; it went on to " : "", k->nhops ? k->hops[k->nhops - 1] : "");
         return buf;
     case O_CONNECT_FAILED:
         if (k->tls_done)
@@ -1117,16 +1137,22 @@ autod_judge(struct xp_check *c)
         const struct candidate *why = &st->cand[M_HOST];
         char fix[600];
         size_t o;
+        int pass;
 
-        for (o = 0; o < XP_ARRAY_LEN(order); o++) {
-            enum outcome oc = outcome_of(&st->cand[order[o]]);
+        /* What fails everywhere (an unsafe redirect, a loop, unsafe XML)
+         * is the cause first: that is what the admin set up to work. */
+        for (pass = 0; pass < 2 && why == &st->cand[M_HOST]; pass++)
+            for (o = 0; o < XP_ARRAY_LEN(order); o++) {
+                const struct candidate *k = &st->cand[order[o]];
+                enum outcome oc = outcome_of(k);
 
-            if (oc != O_NOT_OFFERED && oc != O_NO_NAME && oc != O_NO_SRV &&
-                oc != O_NO_REDIRECT && oc != O_CLOUD_CERT) {
-                why = &st->cand[order[o]];
+                if (oc == O_NOT_OFFERED || oc == O_NO_NAME || oc == O_NO_SRV ||
+                    oc == O_NO_REDIRECT || oc == O_CLOUD_CERT ||
+                    (pass == 0 && verdicts[oc].cell[k->method] != C_FAIL))
+                    continue;
+                why = k;
                 break;
             }
-        }
         f = xp_finding_new(c, NULL, XP_AUTOD_NO_ENDPOINT, "No Autodiscover method reaches "
                            "Exchange for %s", c->target->domain);
         {

@@ -159,6 +159,30 @@ def test_no_endpoint_fix_silent_after_tls():
                     "%s says open TCP 443 after TLS worked" % f["code"])
 
 
+def test_no_endpoint_fix_not_exchange_answers():
+    # The record exists and a server answers (a 50 MB page): never "publish
+    # a DNS record", no placeholder; point the name at Exchange.
+    fix, doc = _no_endpoint_fix("bigbody.test")
+    assert_true("autodiscover.bigbody.test" in fix and "not as Exchange" in fix, fix)
+    assert_true("Publish" not in fix and "DOMAIN" not in fix, fix)
+
+
+def test_no_endpoint_fix_unsafe_xml():
+    fix, doc = _no_endpoint_fix("xmlbomb.test")
+    assert_true("autodiscover.xmlbomb.test" in fix and "DTD" in fix, fix)
+    assert_true("Publish" not in fix, fix)
+
+
+def test_no_endpoint_fix_insecure_redirect_is_the_cause():
+    # Method 2 refuses, method 3 redirects to http://: the redirect the admin
+    # set up is the cause named (it fails everywhere), not the closed port.
+    fix, doc = _no_endpoint_fix("redirhttp.test")
+    assert_true("port-80 redirect of http://autodiscover.redirhttp.test" in fix, fix)
+    assert_true("Nothing accepts connections" not in fix, fix)
+    fix, doc = _no_endpoint_fix("redirloop.test")
+    assert_true("redirect" in fix and "b.redirloop.test" in fix, fix)
+
+
 def test_no_endpoint_fix_dns_missing_names_the_record():
     fix, doc = _no_endpoint_fix("noad.test")
     assert_true("autodiscover.noad.test" in fix and "_autodiscover._tcp.noad.test" in fix, fix)
@@ -217,7 +241,9 @@ SPECIFIC = {"AUTOD_NO_ENDPOINT", "AUTOD_CONNECT_FAILED", "AUTOD_DNS_MISSING", "S
 def test_fixes_name_the_domain_and_no_placeholder():
     cases = [("tmg.test", None), ("dead.test", None), ("noad.test", None),
              ("nocname.test", "cloud"), ("lyncmissing.test", "cloud"), ("mxonprem.test", "cloud"),
-             ("nomx.smtp.test", None), ("adexp11.test", None), ("lyncexp11.test", None)]
+             ("nomx.smtp.test", None), ("adexp11.test", None), ("lyncexp11.test", None),
+             ("bigbody.test", None), ("xmlbomb.test", None), ("redirhttp.test", None),
+             ("redirloop.test", None)]
     bad = []
     for dom, exp in cases:
         r, doc = probe(dom, "--timeout", "2", "--ca-file", ca(), expect=exp)
@@ -364,3 +390,36 @@ def test_preflight_no_autodiscover_record_one_blocker():
     it = items["autodiscover"]
     assert_eq((it["state"], it["codes"]), ("not_ready", ["AUTOD_NO_ENDPOINT"]), "item")
     assert_true("Exchange Online" not in it["fix"], it["fix"])   # hybrid: on-premises record
+
+
+# ---------------------------------------------------------------- CERT_WEAK's fix names what is weak
+
+def _weak_fix(host, domain="certs.test"):
+    r, doc = probe(domain, "--ca-file", ca(), "--hosts", host, checks="cert")
+    return assert_code(doc, "CERT_WEAK", count=1, r=r)[0]["remediation"]
+
+
+def test_cert_weak_old_protocol_alone_fix_is_the_protocol():
+    # 0.1.0 told to replace key and signature when only TLS 1.0 was old.
+    fix = _weak_fix("oldtls.certs.test")
+    assert_true("TLS 1.2" in fix and "oldtls.certs.test:443" in fix, fix)
+    assert_true("Replace the certificate" not in fix and "2048" not in fix
+                and "SHA-256" not in fix, fix)
+
+
+def test_cert_weak_key_alone_fix_is_the_key():
+    fix = _weak_fix("weakkey.certs.test")
+    assert_true("2048" in fix and "weakkey.certs.test" in fix, fix)
+    assert_true("TLS" not in fix and "SHA-256" not in fix, fix)
+
+
+def test_cert_weak_old_versions_still_accepted_fix_disables_them():
+    fix = _weak_fix("tls10too.pki.test", "pki.test")
+    assert_true("Disable TLS 1.0 and 1.1" in fix, fix)
+    assert_true("Replace the certificate" not in fix, fix)
+
+
+def test_cert_weak_healthy_counterpart():
+    r, doc = probe("certs.test", "--ca-file", ca(), "--hosts", "ok.certs.test", checks="cert")
+    assert_no_code(doc, "CERT_WEAK", r=r)
+    assert_code(doc, "CERT_OK", r=r)
