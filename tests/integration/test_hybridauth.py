@@ -322,3 +322,28 @@ def test_no_credential_is_sent():
             assert_true(pox & {"basic", "ntlm-authenticate"},
                         "control: autodiscover's POX with --user carries the credential: %s"
                         % sorted(seen))
+
+
+def test_empty_password_refused_before_any_request():
+    # Issue 15 point 5: an empty password is never sent (some front ends
+    # count it as a failed logon): one line, exit 3, and not one request
+    # reaches the lab's Exchange. Its log names the address in Autodiscover
+    # v2's query: an address only this test uses; the same run with a
+    # password does reach it (the control).
+    addr = "emptypw15@hma15.test"
+    ca = ["--ca-file", LAB_CA] if os.path.isfile(LAB_CA) else []
+
+    def mine():
+        return len([ln for ln in _auth_log() if "emptypw15" in ln])
+
+    args = lab_args(*(ca + ["-f", "json", "-c", "autodiscover,hybridauth", "--user", addr,
+                            addr]))
+    before = mine()            # the lab's log outlives a run of the suite
+    r = run(*args, env={"EXPROBE_PASSWORD": ""})
+    assert_exit(r, 3)
+    assert_eq(r.out, "", "stdout")
+    assert_eq(len(r.err.strip().splitlines()), 1, "one line: %r" % r.err)
+    assert_true("password is empty" in r.err, r.err)
+    assert_eq(mine(), before, "requests about %s reached the server" % addr)
+    r = run(*args, env={"EXPROBE_PASSWORD": "secret"})
+    assert_true(mine() > before, "with a password the run reaches the server: %s" % r.describe())
