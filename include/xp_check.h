@@ -63,6 +63,16 @@ const struct xp_expect *xp_check_expect(const struct xp_check *c);
 const struct xp_params *xp_check_params(const struct xp_check *c);
 struct xp_loop *xp_check_loop(const struct xp_check *c);
 
+/*
+ * What a kind of check keeps for the whole run, shared by its checks of
+ * every target (a cache, a counter): NULL until set, set once, freed with
+ * the engine by free_fn (may be NULL). Run state lives here, never in a
+ * static variable: two runs in one process (a session, the tests) stay
+ * apart, and nothing outlives the run.
+ */
+void *xp_check_run_state(const struct xp_check *c);
+void xp_check_set_run_state(struct xp_check *c, void *state, void (*free_fn)(void *));
+
 /* Ask the run's resolver; cb runs unless the check was cancelled. */
 typedef void (*xp_check_dns_cb)(struct xp_check *c, void *arg, const struct xp_dns_result *res);
 void xp_check_dns(struct xp_check *c, const char *name, int type, xp_check_dns_cb cb, void *arg);
@@ -165,16 +175,6 @@ void xp_check_http(struct xp_check *c, const struct xp_http_req *req, xp_check_h
 struct xp_cert_verdict;
 void xp_check_cert_verdict(struct xp_check *c, const struct xp_tls_info *info, int exchange,
                            int no_protocol, struct xp_cert_verdict *v);
-
-/*
- * What a kind of check keeps for the whole run, shared by its checks of
- * every target (a cache, a counter): NULL until set, set once, freed with
- * the engine by free_fn (may be NULL). Run state lives here, never in a
- * static variable: two runs in one process (a session, the tests) stay
- * apart, and nothing outlives the run.
- */
-void *xp_check_run_state(const struct xp_check *c);
-void xp_check_set_run_state(struct xp_check *c, void *state, void (*free_fn)(void *));
 
 /* The target's shared facts (certificates met, ...). */
 struct xp_facts *xp_check_facts(const struct xp_check *c);

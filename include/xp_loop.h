@@ -46,6 +46,9 @@ void xp_loop_timer_cancel(struct xp_loop *loop, uint64_t id);
 
 /* Run cb(arg) at the start of the next iteration, in FIFO order. */
 void xp_loop_defer(struct xp_loop *loop, xp_cb cb, void *arg);
+/* Drop the deferred calls of cb with arg that have not run yet (also from
+ * inside a deferred call): who frees arg first cancels its call. */
+void xp_loop_defer_cancel(struct xp_loop *loop, xp_cb cb, void *arg);
 
 /* Poll this channel's sockets and drive its timeouts until removed. */
 void xp_loop_add_channel(struct xp_loop *loop, ares_channel channel);

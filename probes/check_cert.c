@@ -61,7 +61,7 @@ struct cert_state {
     size_t nfetches;
     struct xp_cert_disc disc;     /* asked alone: the endpoints it finds itself */
     int discovered;
-    struct fetch_cache *cache;    /* the run's (run_cache), borrowed */
+    struct fetch_cache *cache;    /* the run's (run_cache, set by cert_opts), borrowed */
 };
 
 /*
@@ -174,6 +174,8 @@ cert_opts(struct xp_check *c)
         .warn_days = o->expiry_warn_days, .now = time(NULL),
     };
 
+    if (!st->cache)
+        st->cache = run_cache(c);   /* before any fetch is looked up or kept */
     return co;
 }
 
@@ -357,7 +359,6 @@ cert_start(struct xp_check *c)
     size_t i;
 
     c->state = st;
-    st->cache = run_cache(c);
     st->store = xp_cert_store_new(xp_check_options(c)->ca_file, err, sizeof(err));
     if (!st->store)
         xp_fatal("%s", err);   /* validated at start-up: cannot happen */

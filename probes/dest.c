@@ -52,6 +52,8 @@ key_hash(const char *s)
     return h;
 }
 
+static void run_granted(void *arg);
+
 struct xp_dests *
 xp_dests_new(struct xp_loop *loop, int limit)
 {
@@ -91,7 +93,8 @@ xp_dests_free(struct xp_dests *ds)
         }
     for (w = ds->granted; w; w = wn) {
         wn = w->next;
-        w->d = NULL;          /* the deferred call sees a freed table: see run_granted */
+        xp_loop_defer_cancel(ds->loop, run_granted, w);   /* its go never runs */
+        free(w);
     }
     free(ds->by_fd);
     free(ds);
@@ -179,14 +182,12 @@ run_granted(void *arg)
 {
     struct waiter *w = arg, **pp;
 
-    if (w->d) {
-        for (pp = &w->ds->granted; *pp; pp = &(*pp)->next)
-            if (*pp == w) {
-                *pp = w->next;
-                break;
-            }
-        w->go(w->arg, w->d);
-    }
+    for (pp = &w->ds->granted; *pp; pp = &(*pp)->next)
+        if (*pp == w) {
+            *pp = w->next;
+            break;
+        }
+    w->go(w->arg, w->d);
     free(w);
 }
 

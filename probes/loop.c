@@ -62,6 +62,7 @@ struct xp_loop {
     size_t nt, capt;
     uint64_t next_timer_id;
     struct deferred *dq_head, *dq_tail;
+    struct deferred *dq_running;   /* the rest of the batch run_deferred runs */
     ares_channel *ch;
     size_t nch, capch;
     struct easy_rec *easies;
@@ -353,14 +354,30 @@ xp_loop_interrupted(const struct xp_loop *loop)
 static void
 run_deferred(struct xp_loop *loop)
 {
-    struct deferred *d = loop->dq_head, *next;
+    struct deferred *d = loop->dq_head;
 
     loop->dq_head = loop->dq_tail = NULL;
-    for (; d; d = next) {
-        next = d->next;
-        d->cb(d->arg);
+    while (d) {
+        loop->dq_running = d->next;
+        if (d->cb)
+            d->cb(d->arg);
         free(d);
+        d = loop->dq_running;
     }
+}
+
+void
+xp_loop_defer_cancel(struct xp_loop *loop, xp_cb cb, void *arg)
+{
+    struct deferred *lists[2], *d;
+    size_t i;
+
+    lists[0] = loop->dq_running;
+    lists[1] = loop->dq_head;
+    for (i = 0; i < 2; i++)
+        for (d = lists[i]; d; d = d->next)
+            if (d->cb == cb && d->arg == arg)
+                d->cb = NULL;     /* unlinked when its turn comes */
 }
 
 /* Milliseconds the poll may sleep: the earliest timer, c-ares, tick. */

@@ -182,9 +182,11 @@ ASAN = os.path.abspath(os.environ.get("EXPROBE_ASAN") or
 
 
 def _binaries(args):
-    """The command lines to run: exprobe as tested, and the ASan build."""
+    """The command lines to run: exprobe as tested, and the ASan build when
+    it is not older than it (a stale one tests code that is gone)."""
     cmds = [command(args)]
-    if os.access(ASAN, os.X_OK) and ASAN != EXPROBE:
+    if (os.access(ASAN, os.X_OK) and ASAN != EXPROBE and
+            os.path.getmtime(ASAN) >= os.path.getmtime(EXPROBE)):
         cmds.append([ASAN] + list(args))
     return cmds
 

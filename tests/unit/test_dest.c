@@ -164,6 +164,47 @@ test_closing_a_socket_frees_its_slot(void **state)
     free_ctx(&c);
 }
 
+/* Freed while a slot is handed over but its go has not run (Ctrl-C ends
+ * the run between the two): the waiter is freed with the table, its
+ * deferred go is cancelled, and the loop may still spin. */
+static void
+test_free_with_a_slot_handed_over(void **state)
+{
+    struct ctx c;
+    struct ticket t[2];
+
+    (void)state;
+    setup_ctx(&c, 1);
+    t[0] = (struct ticket){ &c, 0 };
+    t[1] = (struct ticket){ &c, 1 };
+    xp_dest_acquire(c.ds, "192.0.2.1", 443, go, &t[0]);
+    xp_dest_acquire(c.ds, "192.0.2.1", 443, go, &t[1]);
+    xp_dest_release(c.ds, c.got[0]);       /* t[1]'s go is deferred now */
+    xp_dests_free(c.ds);
+    c.ds = NULL;
+    spin(&c);
+    assert_int_equal(c.n, 1);              /* t[1] never ran */
+    free_ctx(&c);
+}
+
+/* The same, and the loop freed without running again (what exprobe does
+ * after Ctrl-C): nothing is left allocated (make asan-test: LSan). */
+static void
+test_free_then_loop_free_with_a_slot_handed_over(void **state)
+{
+    struct ctx c;
+    struct ticket t[2];
+
+    (void)state;
+    setup_ctx(&c, 1);
+    t[0] = (struct ticket){ &c, 0 };
+    t[1] = (struct ticket){ &c, 1 };
+    xp_dest_acquire(c.ds, "192.0.2.1", 443, go, &t[0]);
+    xp_dest_acquire(c.ds, "192.0.2.1", 443, go, &t[1]);
+    xp_dest_release(c.ds, c.got[0]);
+    free_ctx(&c);
+}
+
 int
 main(void)
 {
@@ -171,6 +212,8 @@ main(void)
         cmocka_unit_test(test_limit_and_fifo),
         cmocka_unit_test(test_other_destinations_not_held),
         cmocka_unit_test(test_closing_a_socket_frees_its_slot),
+        cmocka_unit_test(test_free_with_a_slot_handed_over),
+        cmocka_unit_test(test_free_then_loop_free_with_a_slot_handed_over),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -335,6 +335,32 @@ defer__several__fifo_before_timers(void **state)
     expect_log(c, want, 4);
 }
 
+/* A deferred call that cancels a later one of its own batch (who frees
+ * the later one's arg first cancels it), and one cancelled before the
+ * loop runs. */
+static void
+on_deferred_cancel(void *arg)
+{
+    logv(the_ctx, (int)(intptr_t)arg);
+    xp_loop_defer_cancel(the_ctx->loop, on_deferred, (void *)(intptr_t)3);
+}
+
+static void
+defer__cancelled__never_runs(void **state)
+{
+    struct ctx *c = *state;
+    struct job t = { .ctx = c, .val = 99, .stop = 1 };
+    const int want[] = { 1, 99 };
+
+    xp_loop_timer(c->loop, 0, on_timer, &t);
+    xp_loop_defer(c->loop, on_deferred_cancel, (void *)(intptr_t)1);
+    xp_loop_defer(c->loop, on_deferred, (void *)(intptr_t)2);
+    xp_loop_defer(c->loop, on_deferred, (void *)(intptr_t)3);
+    xp_loop_defer_cancel(c->loop, on_deferred, (void *)(intptr_t)2);
+    run_loop(c);
+    expect_log(c, want, 2);
+}
+
 static void
 defer__queued_from_timer__runs_before_later_timer(void **state)
 {
@@ -534,6 +560,7 @@ main(void)
         T(timer_cancel__unknown_or_fired_id__ignored),
         T(timer__callback_adds_timer__new_timer_fires),
         T(defer__several__fifo_before_timers),
+        T(defer__cancelled__never_runs),
         T(defer__queued_from_timer__runs_before_later_timer),
         T(loop_free__pending_work__dropped_not_run),
         T(watch__pipe_written__callback_gets_in),
