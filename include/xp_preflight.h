@@ -27,7 +27,9 @@ enum xp_pf_state {
 };
 
 #define XP_PF_MAX_CODES 16
-#define XP_PF_NITEMS 12
+/* Room for the checklist's items (report/preflight.c's table says how
+ * many there are: pf->nitems; a build-time check keeps them within). */
+#define XP_PF_MAX_ITEMS 24
 
 struct xp_pf_item {
     const char *id;            /* stable: "autodiscover", "no_preauth", ... (static) */
@@ -42,7 +44,7 @@ struct xp_pf_item {
 };
 
 struct xp_preflight {
-    struct xp_pf_item items[XP_PF_NITEMS];
+    struct xp_pf_item items[XP_PF_MAX_ITEMS];
     size_t nitems;
     int blockers;              /* items not ready */
     int unknown;               /* items unknown */

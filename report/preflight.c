@@ -141,7 +141,7 @@ hybrid_app_ready(const struct xp_finding *f)
 #define F XP_SEV_FAIL
 #define I XP_SEV_INFO
 
-static const struct item_def items[XP_PF_NITEMS] = {
+static const struct item_def items[] = {
     /* In the order an admin fixes things: the domain and its records, the
      * certificates, the Exchange build, publishing, authentication, mail flow. */
     {
@@ -432,6 +432,8 @@ static const struct item_def items[XP_PF_NITEMS] = {
 #undef F
 #undef I
 
+_Static_assert(XP_ARRAY_LEN(items) <= XP_PF_MAX_ITEMS, "raise XP_PF_MAX_ITEMS");
+
 /* ---- evaluation ---- */
 
 /* NULL if check id had its say in this run, else why not (allocated). */
@@ -590,7 +592,7 @@ xp_preflight_eval(const struct xp_target *t, struct xp_preflight *pf)
     size_t i;
 
     memset(pf, 0, sizeof(*pf));
-    for (i = 0; i < XP_PF_NITEMS; i++) {
+    for (i = 0; i < XP_ARRAY_LEN(items); i++) {
         struct xp_pf_item *it = &pf->items[pf->nitems++];
 
         eval_item(t, &items[i], it);

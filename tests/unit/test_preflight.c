@@ -206,7 +206,7 @@ preflight__healthy_run__ready_yes(void **state)
 
     healthy(fx);
     eval(fx);
-    assert_int_equal(fx->pf.nitems, XP_PF_NITEMS);
+    assert_int_equal(fx->pf.nitems, 12);
     for (i = 0; i < fx->pf.nitems; i++) {
         const struct xp_pf_item *it = &fx->pf.items[i];
 
