@@ -83,4 +83,10 @@ const char *xp_sec_name(enum xp_sec sec);    /* "secure", "insecure", "bogus", "
  * the CLI (exit 3 otherwise). 0 ok, -1 with err. */
 int xp_dnssec_anchor_check(const char *file, char *err, size_t errlen);
 
+/* libunbound's why_bogus without its "key for validation Z is marked as
+ * invalid because of a previous validation failure <Q>: " inserts, which
+ * depend on what else the run asked first (the same run must say the same
+ * whatever --parallel is). Allocated. */
+char *xp_dnssec_why_cause(const char *why);
+
 #endif

@@ -16,6 +16,9 @@
  * Before any verdict, the trust anchors' own DNSKEY RRsets must validate:
  * a resolver that strips DNSSEC makes every answer bogus, and that is the
  * path's fault, not the domain's — the check is skipped with that reason.
+ *
+ * It starts with the run (judge_after): the validated questions overlap
+ * smtp's session; only judge, which reads the chains smtp met, waits for it.
  */
 #include "xp_check.h"
 #include "xp_m365.h"
@@ -352,12 +355,14 @@ mismatch_fix(struct xp_finding *f, const struct mxhost *h, const struct xp_tlsa 
 {
     const char *ee = hv->publish[0] ? hv->publish : "3 1 1 <SHA-256 of the key>";
     char ta[200] = "2 1 1 <SHA-256 of the issuing CA's key>";
-    size_t i, nta = 0;
+    size_t i, nta = 0, nusable = 0;
     static const char bounce[] = "Until then DANE senders (Exchange Online, Postfix, Exim) "
                                  "defer, then bounce mail to";
 
-    for (i = 0; i < n; i++)
+    for (i = 0; i < n; i++) {
+        nusable += xp_tlsa_usable(&recs[i]);
         nta += recs[i].usage == 2;
+    }
     if (sk_X509_num(e->info.chain) > 1)
         xp_tlsa_record_for(sk_X509_value(e->info.chain, 1), 2, 1, 1, ta, sizeof(ta));
     if (v == XP_TLSA_TA_BAD_NAME)
@@ -369,12 +374,12 @@ mismatch_fix(struct xp_finding *f, const struct mxhost *h, const struct xp_tlsa 
         xp_finding_fix(f, "The server's chain does not lead from its certificate to the CA "
                        "the DANE-TA record names: send every intermediate certificate up to "
                        "that CA, in order. %s %s (5.7.323 tlsa-invalid).", bounce, h->name);
-    else if (nta == n)
+    else if (nta > 0 && nta == nusable)       /* DANE-TA records only */
         xp_finding_fix(f, "No certificate the server sends is the CA the 2 x x record%s "
                        "name%s: publish %s. IN TLSA %s for the CA that issues its certificate "
                        "now (the server must send that CA in its chain), or %s (the key "
-                       "itself). %s %s (5.7.323 tlsa-invalid).", n == 1 ? "" : "s",
-                       n == 1 ? "s" : "", h->tlsa_name, ta, ee, bounce, h->name);
+                       "itself). %s %s (5.7.323 tlsa-invalid).", nta == 1 ? "" : "s",
+                       nta == 1 ? "s" : "", h->tlsa_name, ta, ee, bounce, h->name);
     else
         xp_finding_fix(f, "Publish %s. IN TLSA %s for the key the server uses now (keep the "
                        "next key's record beside it for the next renewal), or put back the "
@@ -667,7 +672,7 @@ const struct xp_check_ops xp_check_dane = {
             "RRset, each MX host and its TLSA _25._tcp.HOST; TLSA (usages 2/3)\n"
             "against the certificate smtp met; Exchange Online's *.mx.microsoft",
     .after = after,
-    .judge_after = 1,         /* its DNS (and policy fetch) overlap smtp's */
+    .judge_after = 1,         /* its DNSSEC questions overlap smtp's session */
     .start = dane_start,
     .judge = dane_judge,
     .free_state = dane_free,

@@ -222,8 +222,8 @@ rr_fill(struct xp_dns_rr *rr, int type, const unsigned char *d, size_t len)
  * targets), the cause after it does not -- and one run must say the same
  * thing whatever --parallel is. Allocated.
  */
-static char *
-why_cause(const char *why)
+char *
+xp_dnssec_why_cause(const char *why)
 {
     static const char key[] = "key for validation ";
     static const char mark[] = "because of a previous validation failure <";
@@ -249,7 +249,7 @@ result_fill(struct xp_dnssec_result *out, int err, struct ub_result *r, size_t m
     }
     out->sec = r->bogus ? XP_SEC_BOGUS : r->secure ? XP_SEC_SECURE : XP_SEC_INSECURE;
     if (r->why_bogus)
-        out->why_bogus = why_cause(r->why_bogus);
+        out->why_bogus = xp_dnssec_why_cause(r->why_bogus);
     switch (r->rcode) {
     case 0:
         d->status = r->havedata ? XP_DNS_OK : XP_DNS_NODATA;

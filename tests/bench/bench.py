@@ -16,8 +16,12 @@ time, peak RSS of the child from os.wait4's rusage):
      timed turn about (one run of each in turn, so a change of machine load
      hits both alike), on hybrid.test and on good.dane13.test (the lab's
      healthy domain with DANE and MTA-STS enforce), under the lab's DNSSEC
-     trust anchors. The issue-13 bound: within 10% (dane and mtasts start
-     with the run and only judge after smtp).
+     trust anchors; wall and CPU (user+sys: what a loaded machine turns into
+     wall time). The issue-13 bound: within 10% (dane and mtasts start with
+     the run and only judge after smtp).
+  3c. The same pair with every byte 25 ms each way (tests/bench/delay_proxy.py,
+     the bulk bench's wide-area stand-in) on dN.slow.b17.test: DNS, SMTP and
+     HTTPS as slow as the Internet, where the overlap is what counts.
   4. Many domains: 200 lab domains in one exprobe --domains-file run vs one
      exprobe process per domain (sequential).
   5. Robustness: the lab's dripping / silent SMTP servers with --timeout 2.
@@ -53,6 +57,7 @@ import json
 import math
 import os
 import platform
+import resource
 import shlex
 import shutil
 import signal
@@ -320,6 +325,7 @@ class Row:
         self.rss_kib = []
         self.codes = []
         self.ratio = None                 # exprobe median / this median (peers only)
+        self.cpu_ms = []                  # user+sys per timed run (turn-about rows only)
 
     @property
     def median(self):
@@ -376,6 +382,31 @@ class Row:
         return d
 
 
+class DelayProxy:
+    """tests/bench/delay_proxy.py MS for the with block; .why when it did not
+    start (the rows it serves are reported with it)."""
+
+    def __init__(self, ms):
+        self.ms, self.proc, self.why = ms, None, None
+
+    def __enter__(self):
+        path = os.path.join(ROOT, "tests", "bench", "delay_proxy.py")
+        try:
+            self.proc = subprocess.Popen([sys.executable, path, str(self.ms)],
+                                         stdout=subprocess.PIPE, text=True)
+            if "ready" not in (self.proc.stdout.readline() or ""):
+                self.why = "failed: the delay proxy did not start"
+        except OSError as e:
+            self.why = "failed: the delay proxy: %s" % e
+        return self
+
+    def __exit__(self, *exc):
+        if self.proc:
+            self.proc.terminate()
+            self.proc.wait()
+        return False
+
+
 def measure_turn_about(rows, rss_file):
     """Measure ROWS like Row.measure, their timed runs taken in turn (A B A
     B ...): the comparison between them survives a change of load."""
@@ -398,8 +429,12 @@ def measure_turn_about(rows, rss_file):
     for _ in range(max([r.n for r in live] or [0])):
         for row in live:
             if len(row.samples_ms) < row.n:
+                before = resource.getrusage(resource.RUSAGE_CHILDREN)
                 ns, _, code = run_job(row.job, None, row.stdin)
+                after = resource.getrusage(resource.RUSAGE_CHILDREN)
                 row.samples_ms.append(ns / 1e6)
+                row.cpu_ms.append(1000.0 * (after.ru_utime + after.ru_stime
+                                            - before.ru_utime - before.ru_stime))
                 row.codes.append(code)
 
 
@@ -611,6 +646,21 @@ def _bench(exprobe, ca, peer_status, json_path, t_start, tmp_dir):
         x3b.append((with_row, without))
         rows.extend([with_row, without])
 
+    # 3c. The same with 25 ms each way (the delay proxy) ------------------
+    s3c = "3c dane+mtasts, 25 ms each way"
+    delayed = [E, "--dns-server", "127.0.17.2", "--ca-file", ca, "--trust-anchor", anchors,
+               "--dnsbl", "list.dnsbl.test", "--expect",
+               os.path.join(ROOT, "fixtures", "dns", "expect", "cloud.conf")]
+    slow = "d0.slow.b17.test"
+    x3c = (Row(s3c, "%s -c all" % slow, [delayed + ["-c", "all", slow]], 1, N_SLOW * 2,
+               want("dane -", "mtasts -", "SMTP_OK", codes=(0, 1, 2)),
+               note="every check through the delay proxy (%d runs)" % (N_SLOW * 2)),
+           Row(s3c, "%s -c all,-dane,-mtasts" % slow,
+               [delayed + ["-c", "all,-dane,-mtasts", slow]], 1, N_SLOW * 2,
+               want("SMTP_OK", codes=(0, 1, 2)),
+               note="the same without dane and mtasts, turn about with the row above"))
+    rows.extend(x3c)
+
     # 4. Many domains ----------------------------------------------------
     s4 = "4 %d domains -c cname,lync" % MANY
     domains = [d for d in CNAME_LYNC_DOMAINS if os.path.exists(os.path.join(ZONE_DIR, d + ".zone"))]
@@ -643,12 +693,19 @@ def _bench(exprobe, ca, peer_status, json_path, t_start, tmp_dir):
     rows.extend(x5)
 
     # Order of measurement: scenario by scenario, exprobe first.
-    order = [x1] + peers1 + [x2] + peers2 + [x3] + x3b + [x4] + peers4 + x5
+    order = [x1] + peers1 + [x2] + peers2 + [x3] + x3b + [x3c] + [x4] + peers4 + x5
     for row in order:
         pair = row if isinstance(row, tuple) else (row,)
         for r in pair:
             say("measuring %-30s %-28s ..." % (r.scenario, r.tool))
-        if len(pair) > 1:
+        if row is x3c:
+            with DelayProxy(25) as proxy:
+                if proxy.why:
+                    for r in pair:
+                        r.status = proxy.why
+                else:
+                    measure_turn_about(pair, rss_file)
+        elif len(pair) > 1:
             measure_turn_about(pair, rss_file)
         else:
             row.measure(rss_file)
@@ -662,8 +719,9 @@ def _bench(exprobe, ca, peer_status, json_path, t_start, tmp_dir):
             if x.median and p.median:
                 p.ratio = x.median / p.median
 
-    report(rows, comparisons, x3, x3b, x4, x5, exprobe, json_path, peer_status, t_start)
-    fatal = [r for r in [x1, x2, x3, x4] + [r for p in x3b for r in p] + x5
+    report(rows, comparisons, x3, x3b + [x3c], x4, x5, exprobe, json_path, peer_status,
+           t_start)
+    fatal = [r for r in [x1, x2, x3, x4] + [r for p in x3b + [x3c] for r in p] + x5
              if r.status != "ok"]
     return 1 if fatal else 0
 
@@ -677,12 +735,19 @@ def dane_mtasts_cost(x3b):
     out = []
     for with_row, without in x3b:
         if with_row.median and without.median:
-            out.append({"domain": with_row.tool.split()[0],
+            cpu = {}
+            if with_row.cpu_ms and without.cpu_ms:
+                cw, cn = statistics.median(with_row.cpu_ms), statistics.median(without.cpu_ms)
+                cpu = {"cpu_with_ms": _round(cw), "cpu_without_ms": _round(cn),
+                       "cpu_added_ms": _round(cw - cn),
+                       "cpu_added_pct": _round(100.0 * (cw / cn - 1), 1)}
+            out.append(dict(cpu, **{"domain": with_row.tool.split()[0],
+                                    "scenario": with_row.scenario,
                         "with_ms": _round(with_row.median), "without_ms": _round(without.median),
                         "added_ms": _round(with_row.median - without.median),
                         "added_pct": _round(100.0 * (with_row.median / without.median - 1), 1),
                         "p90_with_ms": _round(with_row.p90),
-                        "p90_without_ms": _round(without.p90)})
+                        "p90_without_ms": _round(without.p90)}))
     return out
 
 
@@ -759,9 +824,12 @@ def report(rows, comparisons, x3, x3b, x4, x5, exprobe, json_path, peer_status, 
         say("exprobe whole domain (7 checks): %.1f ms median, %.1f MiB peak RSS (no peer does this)"
             % (x3.median, x3.peak_rss_mib))
     for c in dane_mtasts_cost(x3b):
-        say("dane+mtasts on %s: %.1f ms with, %.1f ms without (-c all,-dane,-mtasts): "
-            "%+.1f ms, %+.1f%% (bound: 10%%)" % (c["domain"], c["with_ms"], c["without_ms"],
-                                                 c["added_ms"], c["added_pct"]))
+        say("dane+mtasts on %s (%s): %.1f ms with, %.1f ms without (-c all,-dane,-mtasts): "
+            "%+.1f ms, %+.1f%% (bound: 10%%)%s" % (
+                c["domain"], c["scenario"], c["with_ms"], c["without_ms"], c["added_ms"], c["added_pct"],
+                "; CPU %.1f vs %.1f ms, %+.1f%%" % (c["cpu_with_ms"], c["cpu_without_ms"],
+                                                  c["cpu_added_pct"])
+                if "cpu_with_ms" in c else ""))
     for r in x5:
         if r.samples_ms:
             say("exprobe %s with --timeout 2: %.2f s median (bound: 2 s + slack)"

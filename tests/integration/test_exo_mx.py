@@ -94,3 +94,22 @@ def test_tenant_on_mx_microsoft_full_run_has_no_mx_or_connector_findings():
                 fail("exo.dane13.test: no DANE_OK in a full run: %s" % got)
     finally:
         os.unlink(t.name)
+
+
+def test_preflight_does_not_take_microsofts_mx_for_an_on_premises_host():
+    # exo.dane13.test, hybrid expected: its only MX is Exchange Online's
+    # DNSSEC MX (healthy, DANE_OK). The pre-flight's inbound TLS item must not
+    # judge Microsoft's host as the on-premises server: not ready it is not.
+    import os
+    from harness import lab_dir
+    from test_preflight import preflight
+    labd = lab_dir()
+    r, doc, pf, items = preflight("exo.dane13.test", "--ca-file",
+                                  os.path.join(labd, "certs", "ca.pem"), "--trust-anchor",
+                                  os.path.join(labd, "dane13", "anchors.key"), "--timeout", "2",
+                                  checks="smtp,dane,cname", expect="hybrid")
+    it = items["inbound_tls"]
+    if it["state"] == "not_ready":
+        fail("inbound_tls not ready on Exchange Online's MX: %s" % it)
+    if "Exchange Online" not in it["why"]:
+        fail("inbound_tls does not say the MX is Exchange Online's: %s" % it)

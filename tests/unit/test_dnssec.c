@@ -65,6 +65,29 @@ test_anchor_check_rejects(void **state)
 }
 
 static void
+test_why_cause(void **state)
+{
+    char *w;
+
+    (void)state;
+    w = xp_dnssec_why_cause("validation failure <. DNSKEY IN>: key for validation . is "
+                            "marked as invalid because of a previous validation failure "
+                            "<d1.b17.test. MX IN>: no DNSKEY rrset from 127.0.1.1 for trust "
+                            "anchor . while building chain of trust");
+    assert_string_equal(w, "validation failure <. DNSKEY IN>: no DNSKEY rrset from 127.0.1.1 "
+                           "for trust anchor . while building chain of trust");
+    free(w);
+    w = xp_dnssec_why_cause("validation failure <a. MX IN>: signature expired");
+    assert_string_equal(w, "validation failure <a. MX IN>: signature expired");
+    free(w);
+    /* an insert without its end is left as it is */
+    w = xp_dnssec_why_cause("key for validation x. is marked as invalid because of a previous "
+                            "validation failure <x. A IN");
+    assert_non_null(strstr(w, "previous validation failure"));
+    free(w);
+}
+
+static void
 test_names(void **state)
 {
     (void)state;
@@ -81,6 +104,7 @@ main(void)
         cmocka_unit_test(test_anchor_zones),
         cmocka_unit_test(test_anchor_check_rejects),
         cmocka_unit_test(test_names),
+        cmocka_unit_test(test_why_cause),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
