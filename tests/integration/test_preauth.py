@@ -91,9 +91,11 @@ def test_autodiscover_names_the_product():
     # The autodiscover check says who answered instead of Exchange.
     for domain, (product, _, _) in PRODUCTS.items():
         r, doc = ad_probe(domain)
-        f = one(doc, "AUTOD_BAD_RESPONSE", "autodiscover", None, r)
+        # The proxy is AUTOD_NO_ENDPOINT's cause (one cause, one finding).
+        f = one(doc, "AUTOD_NO_ENDPOINT", "autodiscover", None, r)
         assert_eq(f["evidence"].get("front"), product,
-                  "%s AUTOD_BAD_RESPONSE evidence.front" % domain)
+                  "%s AUTOD_NO_ENDPOINT evidence.front" % domain)
+        assert_no_code(doc, "AUTOD_BAD_RESPONSE", r=r)
 
 
 def test_preauth_alone_resolves_autodiscover_host():
