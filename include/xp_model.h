@@ -74,6 +74,8 @@ enum xp_about {
     XP_ABOUT_OLD_PROTOCOL = 1 << 6,        /* the negotiated protocol is older than TLS 1.2 */
     XP_ABOUT_HYBRID_APP_READY = 1 << 7,    /* the Exchange build can use the dedicated
                                             * hybrid app (April 2025 HU or later) */
+    XP_ABOUT_FEDERATION_PATH = 1 << 8,     /* guards /autodiscover/autodiscover.svc
+                                            * (GetFederationInformation) */
 };
 
 struct xp_finding {

@@ -942,7 +942,7 @@ cause_fix(const struct xp_check *c, const struct candidate *k, char *buf, size_t
  * chosen is the method Outlook uses silently (NULL: none). */
 static void
 judge_candidate(struct xp_check *c, struct candidate *k, const struct candidate *chosen,
-                int no_endpoint)
+                const struct candidate *why)
 {
     static const enum xp_severity sev_of[] = {
         [C_INFO] = XP_SEV_INFO, [C_WARN] = XP_SEV_WARN, [C_FAIL] = XP_SEV_FAIL,
@@ -974,10 +974,14 @@ judge_candidate(struct xp_check *c, struct candidate *k, const struct candidate 
     default:
         break;
     }
-    /* One cause, one finding: when no method works, AUTOD_NO_ENDPOINT names
-     * the missing (or unresolvable) record in its cause, fix and per-method
-     * evidence; a second finding for the same name would say it twice. */
-    if (no_endpoint && v->code == XP_AUTOD_DNS_MISSING) {
+    /* One cause, one finding: when no method works (why: its cause),
+     * AUTOD_NO_ENDPOINT names the missing (or unresolvable) record, and the
+     * cause's own refusal, silence or wrong answer, in its cause, fix and
+     * evidence; a second finding would say it twice. What is unsafe
+     * (redirects, XML) keeps its own code. */
+    if (why && (v->code == XP_AUTOD_DNS_MISSING ||
+                (k == why && (v->code == XP_AUTOD_CONNECT_FAILED ||
+                              v->code == XP_AUTOD_BAD_RESPONSE)))) {
         xp_step_end(k->step, status_of[cell], "%s", k->problem);
         return;
     }
@@ -986,10 +990,10 @@ judge_candidate(struct xp_check *c, struct candidate *k, const struct candidate 
     xp_finding_severity(f, sev_of[cell]);
     {
         char fix[600];
-        const char *why = cause_fix(c, k, fix, sizeof(fix));
+        const char *cf = cause_fix(c, k, fix, sizeof(fix));
 
-        if (why || v->fix)
-            xp_finding_fix(f, "%s", why ? why : v->fix);
+        if (cf || v->fix)
+            xp_finding_fix(f, "%s", cf ? cf : v->fix);
     }
     if (k->verdict.product)
         xp_ev_str(f, "front", k->verdict.product);
@@ -1103,11 +1107,40 @@ judge_settings(struct xp_check *c, struct candidate *k)
     }
 }
 
+/*
+ * No method works: the candidate whose problem is AUTOD_NO_ENDPOINT's cause
+ * (its fix, its evidence). What fails everywhere (an unsafe redirect, a
+ * loop, unsafe XML) first: that is what the admin set up to work; else the
+ * method that got furthest, in the order an admin would publish them:
+ * autodiscover.DOMAIN first.
+ */
+static const struct candidate *
+no_endpoint_cause(const struct autod_state *st)
+{
+    static const enum method order[] = { M_HOST, M_SRV, M_REDIRECT, M_ROOT };
+    size_t o;
+    int pass;
+
+    for (pass = 0; pass < 2; pass++)
+        for (o = 0; o < XP_ARRAY_LEN(order); o++) {
+            const struct candidate *k = &st->cand[order[o]];
+            enum outcome oc = outcome_of(k);
+
+            if (oc == O_NOT_OFFERED || oc == O_NO_NAME || oc == O_NO_SRV ||
+                oc == O_NO_REDIRECT || oc == O_CLOUD_CERT ||
+                (pass == 0 && verdicts[oc].cell[k->method] != C_FAIL))
+                continue;
+            return k;
+        }
+    return &st->cand[M_HOST];
+}
+
 static void
 autod_judge(struct xp_check *c)
 {
     struct autod_state *st = c->state;
     struct candidate *chosen = NULL;
+    const struct candidate *why;
     struct xp_finding *f;
     int m, behind_bad_cert = 0;
 
@@ -1120,8 +1153,9 @@ autod_judge(struct xp_check *c)
     for (m = 0; m < M_COUNT; m++)
         if (st->cand[m].valid && st->cand[m].cert_invalid)
             behind_bad_cert = 1;
+    why = !chosen && !behind_bad_cert ? no_endpoint_cause(st) : NULL;
     for (m = 0; m < M_COUNT; m++)
-        judge_candidate(c, &st->cand[m], chosen, !chosen && !behind_bad_cert);
+        judge_candidate(c, &st->cand[m], chosen, why);
     if (st->cand[M_SRV].host[0] && st->cand[M_SRV].method == M_SRV) {
         f = xp_finding_new(c, st->cand[M_SRV].step, XP_AUTOD_SRV,
                            "_autodiscover._tcp.%s points to %s:%d", c->target->domain,
@@ -1131,28 +1165,8 @@ autod_judge(struct xp_check *c)
     if (!chosen && behind_bad_cert)
         return;   /* one cause, one finding: AUTOD_CERT_INVALID said it */
     if (!chosen) {
-        /* The fix is the cause's at the method that got furthest, in the
-         * order an admin would publish them: autodiscover.DOMAIN first. */
-        static const enum method order[] = { M_HOST, M_SRV, M_REDIRECT, M_ROOT };
-        const struct candidate *why = &st->cand[M_HOST];
         char fix[600];
-        size_t o;
-        int pass;
 
-        /* What fails everywhere (an unsafe redirect, a loop, unsafe XML)
-         * is the cause first: that is what the admin set up to work. */
-        for (pass = 0; pass < 2 && why == &st->cand[M_HOST]; pass++)
-            for (o = 0; o < XP_ARRAY_LEN(order); o++) {
-                const struct candidate *k = &st->cand[order[o]];
-                enum outcome oc = outcome_of(k);
-
-                if (oc == O_NOT_OFFERED || oc == O_NO_NAME || oc == O_NO_SRV ||
-                    oc == O_NO_REDIRECT || oc == O_CLOUD_CERT ||
-                    (pass == 0 && verdicts[oc].cell[k->method] != C_FAIL))
-                    continue;
-                why = k;
-                break;
-            }
         f = xp_finding_new(c, NULL, XP_AUTOD_NO_ENDPOINT, "No Autodiscover method reaches "
                            "Exchange for %s", c->target->domain);
         {
@@ -1163,6 +1177,10 @@ autod_judge(struct xp_check *c)
                 xp_finding_fix(f, "%s", cf ? cf : tf);
         }
         xp_ev_str(f, "cause", why->problem[0] ? why->problem : "no Autodiscover record");
+        if (why->verdict.product)
+            xp_ev_str(f, "front", why->verdict.product);
+        if (why->url[0] && why->problem[0] && outcome_of(why) != O_NO_NAME)
+            ev_candidate(f, why);   /* the cause's own evidence: it has no finding */
         for (m = 0; m < M_COUNT; m++) {
             char key[32];
 

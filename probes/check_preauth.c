@@ -308,7 +308,7 @@ judge_preauth(struct xp_check *c, struct host *h)
         struct probe *p = &h->probes[k];
         char *paths[P_COUNT];
         size_t n = 0;
-        int j, dup = 0;
+        int j, dup = 0, guards_fed = 0;
         struct xp_finding *f;
 
         if (!p->completed || p->verdict.front != XP_FRONT_PREAUTH)
@@ -321,8 +321,10 @@ judge_preauth(struct xp_check *c, struct host *h)
             continue;
         for (j = k; j < P_HYBRID; j++)
             if (h->probes[j].completed && h->probes[j].verdict.front == XP_FRONT_PREAUTH &&
-                strcmp(h->probes[j].verdict.product, p->verdict.product) == 0)
+                strcmp(h->probes[j].verdict.product, p->verdict.product) == 0) {
                 paths[n++] = (char *)probes[j].path;
+                guards_fed |= j == P_FEDINFO;
+            }
         f = xp_finding_new(c, p->step, XP_PREAUTH_DETECTED, "%s pre-authenticates %s on %s: "
                            "Exchange never sees these requests", p->verdict.product_name,
                            n > 1 ? "the hybrid paths" : probes[k].path, h->name);
@@ -330,6 +332,8 @@ judge_preauth(struct xp_check *c, struct host *h)
         xp_ev_str(f, "product_name", p->verdict.product_name);
         xp_ev_str(f, "why", p->verdict.why);
         xp_ev_list(f, "paths", paths, n);
+        if (guards_fed)   /* the pre-flight's federation item: this is why */
+            xp_finding_about(f, XP_ABOUT_FEDERATION_PATH);
         ev_probe(f, p);
         if (strcmp(p->verdict.product, "tmg") == 0)
             xp_finding_fix(f, "On TMG, publish /autodiscover/autodiscover.svc*, /ews/* and "
@@ -344,6 +348,21 @@ judge_preauth(struct xp_check *c, struct host *h)
         found = 1;
     }
     return found;
+}
+
+/* One cause, one finding: a path a proxy pre-authenticates is listed in
+ * that host's PREAUTH_DETECTED (its "paths"); the path's own probe says so
+ * in its step and adds no second finding (0.1.0 added FEDERATION_INFO_FAILED
+ * and MRSPROXY_UNREACHABLE for the same proxy). */
+static int
+told_by_preauth(struct probe *p)
+{
+    if (!p->completed || p->verdict.front != XP_FRONT_PREAUTH)
+        return 0;
+    end_probe(p, XP_ST_FAIL);
+    xp_step_note(p->step, "pre-authenticated by %s: see PREAUTH_DETECTED",
+                 p->verdict.product_name);
+    return 1;
 }
 
 /* Why a probe has no answer of Exchange's own: the transport's error, the
@@ -401,6 +420,8 @@ judge_fedinfo(struct xp_check *c, struct host *h)
         end_probe(p, XP_ST_WARN);
         return;
     }
+    if (told_by_preauth(p))
+        return;
     f = xp_finding_new(c, p->step, XP_FEDERATION_INFO_FAILED, "%s does not answer anonymous "
                        "GetFederationInformation: %s", h->name,
                        no_exchange_answer(p, p->status == 401
@@ -429,6 +450,8 @@ judge_mrs(struct xp_check *c, struct host *h)
         end_probe(p, XP_ST_PASS);
         return;
     }
+    if (told_by_preauth(p))
+        return;
     f = xp_finding_new(c, p->step, XP_MRSPROXY_UNREACHABLE, "MRS Proxy on %s does not answer "
                        "with Exchange's own authentication (%s)", h->name,
                        no_exchange_answer(p, "HTTP status without Exchange's challenge"));

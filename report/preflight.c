@@ -68,6 +68,13 @@ about_verification(const struct xp_finding *f)
     return about(f, XP_ABOUT_VERIFICATION_RECORD);
 }
 
+/* A proxy pre-authenticates /autodiscover/autodiscover.svc. */
+static int
+about_federation_path(const struct xp_finding *f)
+{
+    return about(f, XP_ABOUT_FEDERATION_PATH);
+}
+
 /* The records are those of a cloud-only deployment. */
 static int
 deployment_cloud(const struct xp_finding *f)
@@ -294,6 +301,9 @@ static const struct item_def items[] = {
         .classic_only = 1,
         .rules = {
             { XP_FEDERATION_INFO_FAILED, R_BLOCK, W, NULL, NULL, NULL },
+            /* a proxy pre-authenticating autodiscover.svc: one finding, the
+             * proxy's (check_preauth.c told_by_preauth) */
+            { XP_PREAUTH_DETECTED, R_BLOCK, W, about_federation_path, NULL, NULL },
             { XP_FEDERATION_INFO_OK, R_OK, I, NULL, NULL, NULL },
             END,
         },

@@ -319,13 +319,19 @@ def test_dead_hosts_end_quickly():
     # Every name resolves to 127.0.1.98/.99 where nothing listens.
     r, doc = ad_probe("dead.test", "--timeout", "3", cache=False)
     assert_elapsed(r, 3, "dead.test with --timeout 3")
-    one(doc, "AUTOD_NO_ENDPOINT", "autodiscover", "fail", r)
+    ne = one(doc, "AUTOD_NO_ENDPOINT", "autodiscover", "fail", r)
     cf = findings(doc, "AUTOD_CONNECT_FAILED", "autodiscover")
     urls = {f["evidence"].get("url") for f in cf}
-    for u in ("https://autodiscover.dead.test/autodiscover/autodiscover.xml",
-              "https://mail.dead.test:443/autodiscover/autodiscover.xml"):
-        assert_true(u in urls, "no AUTOD_CONNECT_FAILED for %s (got %s) %s"
-                    % (u, sorted(urls), ctx(doc, r)))
+    # One cause, one finding (issue 11): the refusal at autodiscover.dead.test
+    # is AUTOD_NO_ENDPOINT's cause (its evidence), the SRV host's is its own.
+    assert_eq(ne["evidence"].get("url"),
+              "https://autodiscover.dead.test/autodiscover/autodiscover.xml",
+              "AUTOD_NO_ENDPOINT evidence.url")
+    assert_true("https://autodiscover.dead.test/autodiscover/autodiscover.xml" not in urls,
+                "the cause told twice %s" % ctx(doc, r))
+    assert_true("https://mail.dead.test:443/autodiscover/autodiscover.xml" in urls,
+                "no AUTOD_CONNECT_FAILED for the SRV host (got %s) %s"
+                % (sorted(urls), ctx(doc, r)))
     assert_no_code(doc, "AUTOD_OK", r=r)
     assert_no_code(doc, "PREAUTH_DETECTED", r=r)
 
@@ -337,11 +343,13 @@ def test_silent_server_times_out():
     assert_elapsed(r, 2 + 3, "silent.test with --timeout 2")
     assert_true(r.elapsed >= 1.5, "silent.test ended after %.1fs: the 2 s timeout was not "
                 "waited for %s" % (r.elapsed, ctx(doc, r)))
-    f = one(doc, "AUTOD_CONNECT_FAILED", "autodiscover", None, r)
+    # One cause, one finding: the silence is AUTOD_NO_ENDPOINT's cause.
+    f = one(doc, "AUTOD_NO_ENDPOINT", "autodiscover", "fail", r)
     assert_eq(f["evidence"].get("url"),
               "https://autodiscover.silent.test/autodiscover/autodiscover.xml",
-              "silent.test AUTOD_CONNECT_FAILED evidence.url")
-    one(doc, "AUTOD_NO_ENDPOINT", "autodiscover", "fail", r)
+              "silent.test AUTOD_NO_ENDPOINT evidence.url")
+    assert_true("timed out" in f["evidence"].get("cause", ""), f["evidence"])
+    assert_no_code(doc, "AUTOD_CONNECT_FAILED", r=r)
 
 
 # ------------------------------------------------------------ hostile bodies
@@ -384,12 +392,13 @@ def test_xxe_with_credentials_not_expanded():
 def test_big_body_bounded():
     r, doc = ad_probe("bigbody.test", cache=False)
     assert_elapsed(r, 8, "bigbody.test (50 MB answers)")
-    f = one(doc, "AUTOD_BAD_RESPONSE", "autodiscover", None, r)
+    # One cause, one finding: the oversized answer is AUTOD_NO_ENDPOINT's cause.
+    f = one(doc, "AUTOD_NO_ENDPOINT", "autodiscover", "fail", r)
     assert_problem_shape(f, doc)
-    assert_eq(f["evidence"].get("status"), 200, "bigbody AUTOD_BAD_RESPONSE evidence.status")
-    assert_true("size limit" in f["message"] or "limit" in f["message"],
-                "AUTOD_BAD_RESPONSE does not say the body was over the limit: %r" % f["message"])
-    one(doc, "AUTOD_NO_ENDPOINT", "autodiscover", "fail", r)
+    assert_eq(f["evidence"].get("status"), 200, "bigbody AUTOD_NO_ENDPOINT evidence.status")
+    assert_true("limit" in f["evidence"].get("cause", ""),
+                "the cause does not say the body was over the limit: %r" % f["evidence"])
+    assert_no_code(doc, "AUTOD_BAD_RESPONSE", r=r)
     assert_true(len(r.out_bytes) < 512 * 1024,
                 "output is %d bytes: the body leaked into the report" % len(r.out_bytes))
 

@@ -39,6 +39,9 @@ EXAMPLES = [
      lab("-c", "lync", "lyncexp11.test"), "fail", ["LYNC_CERT_INVALID"], []),
     ("-c cert alone judges the domain's certificates",
      lab("-c", "cert", "adexp11.test"), "fail", ["CERT_EXPIRED"], []),
+    ("a proxy pre-authenticating is one preauth finding (TMG)",
+     lab("-c", "autodiscover,preauth", "tmg.test"), "fail", ["PREAUTH_DETECTED"],
+     ["FEDERATION_INFO_FAILED", "MRSPROXY_UNREACHABLE"]),
     ("the proxy's certificate is judged (TMG)",
      lab("-c", "autodiscover,cert", "tmg.test"), "fail", ["CERT_OK", "AUTOD_NO_ENDPOINT"], []),
     ("NXDOMAIN is one finding",
@@ -89,7 +92,7 @@ PREFLIGHT = [
     ("hybrid assumed without --expect: autodiscover to Office 365 blocks",
      lab("-c", "cname", "infer-cloudad11.test"), "not_ready", ["CNAME_WRONG_TARGET"]),
     ("TMG pre-authenticates", lab("-c", "autodiscover,preauth", "tmg.test"), "not_ready",
-     ["AUTOD_NO_ENDPOINT"]),
+     ["AUTOD_NO_ENDPOINT", "PREAUTH_DETECTED"]),
 ]
 
 PF_EXIT = {"ready": 0, "not_ready": 2}

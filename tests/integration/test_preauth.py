@@ -7,6 +7,8 @@ Lab cases: tests/lab/README.md ("Autodiscover and pre-authentication");
 helpers shared with test_autodiscover.py.
 """
 
+import json
+
 from harness import (assert_eq, assert_exit, assert_no_code, assert_problem_shape, assert_status,
                      assert_true, check, clip, ctx, findings)
 from test_autodiscover import (PROBLEM_CODES, ad_probe, ad_run, assert_elapsed, assert_none_of,
@@ -47,11 +49,13 @@ def _product(domain):
               "%s PREAUTH_DETECTED evidence.paths" % domain)
     assert_true(pre["severity"] == "fail", "%s PREAUTH_DETECTED is %s, not fail"
                 % (domain, pre["severity"]))
-    fed = one(doc, "FEDERATION_INFO_FAILED", "preauth", "fail", r)
-    assert_problem_shape(fed, doc)
-    mrs = one(doc, "MRSPROXY_UNREACHABLE", "preauth", None, r)
-    assert_problem_shape(mrs, doc)
-    assert_eq(mrs["evidence"].get("path"), "/EWS/mrsproxy.svc", "MRSPROXY_UNREACHABLE path")
+    # One cause, one finding (issue 11): the paths the proxy guards are in
+    # PREAUTH_DETECTED; GetFederationInformation and MRS Proxy add none of
+    # their own, their steps say who answered.
+    assert_none_of(doc, ["FEDERATION_INFO_FAILED", "MRSPROXY_UNREACHABLE"], r)
+    notes = json.dumps(check(doc, "preauth")["steps"])
+    assert_true("see PREAUTH_DETECTED" in notes, "%s: the probes' steps do not say why"
+                % domain)
     one(doc, "AUTOD_NO_ENDPOINT", "autodiscover", "fail", r)
     assert_none_of(doc, ["AUTOD_OK", "FEDERATION_INFO_OK"], r)
     assert_exit(r, 2)
@@ -87,9 +91,11 @@ def test_autodiscover_names_the_product():
     # The autodiscover check says who answered instead of Exchange.
     for domain, (product, _, _) in PRODUCTS.items():
         r, doc = ad_probe(domain)
-        f = one(doc, "AUTOD_BAD_RESPONSE", "autodiscover", None, r)
+        # The proxy is AUTOD_NO_ENDPOINT's cause (one cause, one finding).
+        f = one(doc, "AUTOD_NO_ENDPOINT", "autodiscover", None, r)
         assert_eq(f["evidence"].get("front"), product,
-                  "%s AUTOD_BAD_RESPONSE evidence.front" % domain)
+                  "%s AUTOD_NO_ENDPOINT evidence.front" % domain)
+        assert_no_code(doc, "AUTOD_BAD_RESPONSE", r=r)
 
 
 def test_preauth_alone_resolves_autodiscover_host():
