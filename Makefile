@@ -68,8 +68,10 @@ clang:
 	$(MAKE) --no-print-directory BUILD=build/clang CC=clang build/clang/exprobe unit
 
 # Everything: unit tests and the lab integration tests; the last line of
-# output is "N passed, N failed".
-test: all unit clang fuzz-smoke
+# output is "N passed, N failed". The ASan build is part of it: gcc warns
+# about some things only at its -O1 (format truncation), and the Ctrl-C and
+# TUI tests run it too when it exists.
+test: all unit clang asan fuzz-smoke
 	@scripts/deps all
 	@tests/run.sh $(BUILD)
 

@@ -701,7 +701,7 @@ http_lane_go(void *arg, struct xp_dest *lane)
 static void
 http_queue(struct op *op)
 {
-    char host[256] = "", lane[400];
+    char host[256] = "", lane[sizeof(host) + sizeof(((struct op *)0)->ip) + 16];
     int port = 0, https = 0;
 
     if (op->req->conversation && op->req->conversation_step == 2) {
