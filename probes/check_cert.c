@@ -222,7 +222,8 @@ want_fetches(struct xp_check *c, const struct xp_tls_info *info)
     fetch_url(c, url, is_ocsp ? OCSP_MAX_BODY : CRL_MAX_BODY);
 }
 
-static const char *const after[] = { "autodiscover", "preauth", "smtp", "lync", NULL };
+static const char *const after[] = { "autodiscover", "preauth", "smtp", "lync", "mtasts",
+                                      NULL };
 
 /* The endpoint is known: to the facts cert judges, and its revocation asked. */
 static void

@@ -122,6 +122,10 @@ on_policy(struct xp_check *c, void *arg, const struct xp_http_resp *resp)
     resp_free(st->resp);
     st->resp = resp_dup(resp);
     st->fetched = 1;
+    /* The policy host's chain is one the cert check judges (SPEC: every
+     * certificate met in the run); mtasts says what it means for senders. */
+    if (resp->tls.handshake_ok)
+        xp_facts_add_tls(xp_check_facts(c), "MTA-STS policy host", 0, &resp->tls);
 }
 
 static void

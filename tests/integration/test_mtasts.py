@@ -171,3 +171,26 @@ def test_coherence_line():
     steps = json.dumps([c["steps"] for c in doc["checks"] if c["id"] == "mtasts"])
     if "refuses the MX hosts the policy does not cover" not in steps:
         fail("coherence for an uncovered MX: %s" % steps[-600:])
+
+
+def test_cert_check_judges_the_policy_host():
+    # SPEC: cert judges every certificate met in the run, the MTA-STS policy
+    # host's among them; mtasts says what it means for senders (as
+    # autodiscover's AUTOD_CERT_INVALID does for its hosts).
+    r, doc = sts("certexpired", checks="smtp,mtasts,cert")
+    host = "mta-sts.certexpired.sts13.test"
+    got = [f for f in findings(doc, check_id="cert") if f["code"] == "CERT_EXPIRED"
+           and host in json.dumps(f)]
+    if len(got) != 1:
+        fail("cert: one CERT_EXPIRED naming %s expected, got %s"
+             % (host, [(f["code"], f["message"]) for f in findings(doc, check_id="cert")]))
+    assert_code(doc, "MTASTS_POLICY_UNREACHABLE", severity="fail", check_id="mtasts", r=r)
+    # The healthy policy host: cert judges it and finds nothing wrong.
+    r, doc = sts("good", checks="smtp,mtasts,cert")
+    bad = [f for f in findings(doc, check_id="cert") if f["severity"] != "info"
+           and "mta-sts.good.sts13.test" in json.dumps(f)]
+    if bad:
+        fail("good: cert finds problems with the healthy policy host: %s" % bad)
+    steps = json.dumps([c["steps"] for c in doc["checks"] if c["id"] == "cert"])
+    if "mta-sts.good.sts13.test" not in steps:
+        fail("good: cert did not judge the policy host: %.600s" % steps)
