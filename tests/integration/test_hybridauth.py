@@ -187,6 +187,33 @@ def test_ntlm_conversations_apart_under_parallel_targets():
                     % (d["target"], [(s["status"], s.get("detail")) for s in steps]))
 
 
+def test_ntlm_conversation_has_a_connection_of_its_own():
+    # NTLM authenticates a connection: each conversation's NEGOTIATE and its
+    # second request must share one connection that carries nothing else (no
+    # Bearer probe reuses it, it reuses no pooled connection). hma15.test logs
+    # each request's connection serial and Host; 8 targets converse at once
+    # with conv.hma15.test (a name only this test uses: other tests' runs,
+    # cut short or not, do not count), beside their Bearer probes to it.
+    before = len(_auth_log())
+    ca = ["--ca-file", LAB_CA] if os.path.isfile(LAB_CA) else []
+    targets = ["conv%d@hma15.test" % i for i in range(8)]
+    r = run(*lab_args(*(ca + ["-f", "jsonl", "-c", "hybridauth", "--parallel", "8",
+                              "--hosts", "conv.hma15.test", "--expect", expect_file("hma15")]
+                        + targets)), timeout=60)
+    assert_true(r.code in (0, 1), "exprobe ran %s" % r.describe())
+    conns = {}
+    for ln in _auth_log()[before:]:
+        m, u, rest = ln.split(None, 2)
+        f = dict(x.split("=", 1) for x in rest.split())
+        if f.get("h") == "conv.hma15.test":
+            conns.setdefault(f["c"], []).append(f["auth"])
+    ntlm = {c: a for c, a in conns.items() if "ntlm-negotiate" in a}
+    assert_true(len(ntlm) >= len(targets), "one connection per conversation: %d for %d "
+                "targets (%s)" % (len(ntlm), len(targets), conns))
+    mixed = {c: a for c, a in ntlm.items() if a != ["ntlm-negotiate", "ntlm-negotiate"]}
+    assert_true(not mixed, "conversation connections shared or not kept: %s" % mixed)
+
+
 def test_ntlm_broken_also_with_hosts():
     # --hosts alone names the endpoint: no autodiscover needed.
     r, doc = _run("ntlmbreak15.test", "--hosts", "mail.ntlmbreak15.test", checks="hybridauth")
@@ -308,7 +335,7 @@ def test_no_credential_is_sent():
         r = run(*lab_args(*(ca + ["-f", "json", "-c", checks, "--user", "user@hma15.test",
                                   "user@hma15.test"])), env={"EXPROBE_PASSWORD": "secret"})
         assert_true(r.code in (0, 1, 2), "exprobe ran %s" % r.describe())
-        lines = [ln.split() for ln in _auth_log()[before:]]
+        lines = [ln.split()[:3] for ln in _auth_log()[before:]]
         seen = {(m, u.split("?")[0], a.split("=", 1)[1]) for m, u, a in lines}
         hybrid = {a for m, u, a in seen if not u.lower().startswith("/autodiscover/")}
         assert_true({"bearer-empty", "ntlm-negotiate"} <= hybrid,
