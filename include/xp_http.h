@@ -84,6 +84,11 @@ void xp_http_cleanup(void);
  * of an absolute URL; 0 on success, -1 when it does not parse. */
 int xp_http_url_parts(const char *url, char *host, size_t hostlen, int *port, int *https);
 
+/* A deep copy of resp (headers, body, location, TLS chain) to keep past
+ * the callback; free it with xp_http_resp_free (probes/http_share.c). */
+struct xp_http_resp *xp_http_resp_dup(const struct xp_http_resp *resp);
+void xp_http_resp_free(struct xp_http_resp *r);
+
 /* First header of that name (case-insensitive), or NULL. */
 const char *xp_http_header(const struct xp_http_resp *r, const char *name);
 /* Every value of that header joined with ", " (caller frees), or NULL. */

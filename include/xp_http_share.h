@@ -49,9 +49,6 @@ void xp_http_share_done(struct xp_http_share *s, struct xp_http_shared *e,
 /* Requests answered from the store or by joining one in flight. */
 size_t xp_http_share_hits(const struct xp_http_share *s);
 
-/* A deep copy of resp (headers, body, location, TLS chain); free it with
- * xp_http_resp_free. */
-struct xp_http_resp *xp_http_resp_dup(const struct xp_http_resp *resp);
-void xp_http_resp_free(struct xp_http_resp *r);
+/* (xp_http_resp_dup / xp_http_resp_free: include/xp_http.h) */
 
 #endif

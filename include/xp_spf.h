@@ -35,6 +35,12 @@ enum xp_spf_kind {
 /* Is this TXT string an SPF record ("v=spf1" then a space or the end)? */
 int xp_spf_is_record(const char *txt, size_t len);
 
+struct xp_dns_result;
+struct xp_dns_rr;
+/* The SPF records of a TXT answer: how many (*n), and the last one (NULL
+ * when none). One is the domain's policy; more is a permerror. */
+const struct xp_dns_rr *xp_spf_records(const struct xp_dns_result *res, size_t *n);
+
 /* The next term of [*p, end) into t; 0 at the end. */
 int xp_spf_next(const char **p, const char *end, struct xp_spf_term *t);
 

@@ -89,25 +89,6 @@ struct cname_state {
 
 /* ---- record helpers (pure; tested in tests/unit/test_cname.c) ---- */
 
-/* The SPF records of a TXT answer: how many, and the last one. */
-static const struct xp_dns_rr *
-spf_find(const struct xp_dns_result *res, size_t *n)
-{
-    const struct xp_dns_rr *spf = NULL;
-    size_t i;
-
-    *n = 0;
-    for (i = 0; i < res->nrr; i++) {
-        const struct xp_dns_rr *rr = &res->rr[i];
-
-        if (rr->type == XP_DNS_TXT && xp_spf_is_record(rr->text, rr->textlen)) {
-            spf = rr;
-            (*n)++;
-        }
-    }
-    return spf;
-}
-
 /* The verification code of an "MS=ms12345678" TXT, or NULL. */
 static const char *
 ms_code(const char *txt, size_t len)
@@ -291,7 +272,7 @@ on_spf_answer(struct xp_check *c, void *arg, const struct xp_dns_result *res)
     s = xp_check_dns_step(c, st->st_spf, res);
     if (res->status >= XP_DNS_SERVFAIL)
         return;
-    spf = spf_find(res, &nd->nspf);
+    spf = xp_spf_records(res, &nd->nspf);
     if (nd->nspf == 1) {
         nd->own = spf_record(c, (int)(nd - st->spf.node), nd->depth, spf, &nd->others);
         xp_step_note(s, "SPF: %d DNS lookup%s in this record", nd->own,
@@ -316,7 +297,7 @@ spf_expand(struct xp_check *c)
 
     if (xp_dns_slot_failed(&st->txt))
         return;
-    spf = spf_find(st->txt.res, &n);
+    spf = xp_spf_records(st->txt.res, &n);
     if (n == 1)
         st->spf.root_own = spf_record(c, -1, 0, spf, &st->spf.root_others);
 }
@@ -449,7 +430,7 @@ static int
 spf_includes_exo(const struct xp_check *c, const struct xp_dns_slot *s)
 {
     size_t n;
-    const struct xp_dns_rr *spf = xp_dns_slot_failed(s) ? NULL : spf_find(s->res, &n);
+    const struct xp_dns_rr *spf = xp_dns_slot_failed(s) ? NULL : xp_spf_records(s->res, &n);
 
     return spf && xp_spf_has_include(spf->text, spf->textlen, xp_check_expect(c)->spf_include);
 }
@@ -995,7 +976,7 @@ judge_spf(struct xp_check *c)
         xp_step_end(st->st_spf, XP_ST_FAIL, "see the TXT query above");
         return;
     }
-    spf = spf_find(st->txt.res, &n);
+    spf = xp_spf_records(st->txt.res, &n);
     if (n == 0) {
         f = xp_finding_new(c, st->st_spf, XP_SPF_MISSING, "%s publishes no SPF record", d);
         xp_ev_dns(f, "txt", st->txt.res);

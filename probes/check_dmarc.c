@@ -406,17 +406,12 @@ static int
 spf_aligned(struct xp_check *c)
 {
     struct dmarc_state *st = c->state;
-    const struct xp_dns_rr *spf = NULL;
-    size_t i, n = 0;
+    const struct xp_dns_rr *spf;
+    size_t n;
 
-    for (i = 0; !xp_dns_slot_failed(&st->txt) && i < st->txt.res->nrr; i++) {
-        const struct xp_dns_rr *rr = &st->txt.res->rr[i];
-
-        if (rr->type == XP_DNS_TXT && xp_spf_is_record(rr->text, rr->textlen)) {
-            spf = rr;
-            n++;
-        }
-    }
+    if (xp_dns_slot_failed(&st->txt))
+        return 0;
+    spf = xp_spf_records(st->txt.res, &n);
     return n == 1 && xp_spf_has_include(spf->text, spf->textlen,
                                         xp_check_expect(c)->spf_include);
 }

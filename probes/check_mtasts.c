@@ -65,62 +65,14 @@ on_mx(struct xp_check *c, void *arg, const struct xp_dns_result *res)
     keep(&((struct mtasts_state *)c->state)->mx, res);
 }
 
-/* A deep enough copy of the response: status, headers we read, body, TLS. */
-static struct xp_http_resp *
-resp_dup(const struct xp_http_resp *r)
-{
-    struct xp_http_resp *d = xcalloc(1, sizeof(*d));
-    size_t i;
-
-    d->completed = r->completed;
-    d->body_truncated = r->body_truncated;
-    d->timed_out = r->timed_out;
-    memcpy(d->error, r->error, sizeof(d->error));
-    d->status = r->status;
-    memcpy(d->ip, r->ip, sizeof(d->ip));
-    d->port = r->port;
-    d->headers = xcalloc(r->nheaders + 1, sizeof(*d->headers));
-    for (i = 0; i < r->nheaders; i++) {
-        d->headers[i].name = xstrdup(r->headers[i].name);
-        d->headers[i].value = xstrdup(r->headers[i].value);
-    }
-    d->nheaders = r->nheaders;
-    d->body = xmalloc(r->body_len + 1);
-    if (r->body_len)
-        memcpy(d->body, r->body, r->body_len);
-    d->body[r->body_len] = '\0';
-    d->body_len = r->body_len;
-    d->location = r->location ? xstrdup(r->location) : NULL;
-    xp_tls_info_copy(&d->tls, &r->tls);
-    return d;
-}
-
-static void
-resp_free(struct xp_http_resp *r)
-{
-    size_t i;
-
-    if (!r)
-        return;
-    for (i = 0; i < r->nheaders; i++) {
-        free(r->headers[i].name);
-        free(r->headers[i].value);
-    }
-    free(r->headers);
-    free(r->body);
-    free(r->location);
-    xp_tls_info_clear(&r->tls);
-    free(r);
-}
-
 static void
 on_policy(struct xp_check *c, void *arg, const struct xp_http_resp *resp)
 {
     struct mtasts_state *st = c->state;
 
     (void)arg;
-    resp_free(st->resp);
-    st->resp = resp_dup(resp);
+    xp_http_resp_free(st->resp);
+    st->resp = xp_http_resp_dup(resp);   /* kept past the callback */
     st->fetched = 1;
     /* The policy host's chain is one the cert check judges (SPEC: every
      * certificate met in the run); mtasts says what it means for senders. */
@@ -145,23 +97,66 @@ on_addrs(struct xp_check *c, struct xp_addr_lookup *l)
     xp_check_http(c, &req, on_policy, NULL);
 }
 
-/* The STS records of the TXT answer: how many, and the first. */
+static int
+is_sts(const char *txt, size_t len)
+{
+    char id[40], err[200];
+
+    return xp_sts_txt(txt, len, id, sizeof(id), err, sizeof(err)) != 0;
+}
+
+static int
+is_tlsrpt(const char *txt, size_t len)
+{
+    char err[200];
+
+    return xp_tlsrpt_txt(txt, len, err, sizeof(err)) != 0;
+}
+
+/* The records of the TXT answer that is_record() takes for its kind (the
+ * right v=, valid or not): how many, and the first. */
 static size_t
-sts_records(const struct xp_dns_result *res, const struct xp_dns_rr **first)
+records(const struct xp_dns_result *res, int (*is_record)(const char *, size_t),
+        const struct xp_dns_rr **first)
 {
     size_t i, n = 0;
-    char id[40], err[200];
 
     *first = NULL;
     for (i = 0; res && i < res->nrr; i++)
-        if (res->rr[i].type == XP_DNS_TXT &&
-            xp_sts_txt(res->rr[i].text, res->rr[i].textlen, id, sizeof(id), err,
-                       sizeof(err)) != 0) {
+        if (res->rr[i].type == XP_DNS_TXT && is_record(res->rr[i].text, res->rr[i].textlen)) {
             if (!n)
                 *first = &res->rr[i];
             n++;
         }
     return n;
+}
+
+/* The record at LABEL.DOMAIN does not parse (err): senders ignore it. */
+static void
+invalid(struct xp_check *c, struct xp_step *s, const struct xp_dns_rr *rec, enum xp_code code,
+        const char *label, const char *what, const char *err, const char *fix)
+{
+    struct xp_finding *f = xp_finding_new(c, s, code, "%s.%s is not a valid %s record: %s",
+                                          label, c->target->domain, what, err);
+
+    xp_ev_strn(f, "txt", rec->text, rec->textlen);
+    xp_finding_fix(f, "%s", fix);
+    xp_finding_add(f);
+}
+
+/* n (> 1) records of one version at LABEL.DOMAIN: senders use none. */
+static void
+several(struct xp_check *c, struct xp_step *s, const struct xp_dns_result *res,
+        enum xp_code code, const char *label, const char *version, size_t n,
+        const char *effect, const char *keep)
+{
+    const char *d = c->target->domain;
+    struct xp_finding *f = xp_finding_new(c, s, code, "%s.%s has %zu %s records: %s", label,
+                                          d, n, version, effect);
+
+    xp_ev_dns(f, "txt", res);
+    xp_finding_fix(f, "Keep exactly one %s at %s.%s.", keep, label, d);
+    xp_finding_add(f);
 }
 
 static void
@@ -173,7 +168,7 @@ on_txt(struct xp_check *c, void *arg, const struct xp_dns_result *res)
 
     (void)arg;
     keep(&st->txt, res);
-    if (sts_records(res, &rec) != 1 ||
+    if (records(res, is_sts, &rec) != 1 ||
         xp_sts_txt(rec->text, rec->textlen, st->id, sizeof(st->id), err, sizeof(err)) != 1)
         return;                       /* nothing to fetch: judged from the TXT */
     st->st_policy = xp_step_begin(c, NULL, "Policy %s", st->url);
@@ -208,7 +203,7 @@ mtasts_free(struct xp_check *c)
     xp_dns_result_free(st->rpt);
     xp_dns_result_free(st->mx);
     xp_check_addrs_clear(&st->addrs);
-    resp_free(st->resp);
+    xp_http_resp_free(st->resp);
     free(st);
     c->state = NULL;
 }
@@ -262,7 +257,7 @@ judge_txt(struct xp_check *c)
     const char *d = c->target->domain;
     struct xp_step *s;
     const struct xp_dns_rr *rec;
-    size_t n = sts_records(st->txt, &rec);
+    size_t n = records(st->txt, is_sts, &rec);
     char id[40], err[200];
     struct xp_finding *f;
 
@@ -300,20 +295,15 @@ judge_txt(struct xp_check *c)
         return 0;
     }
     if (n > 1) {
-        f = xp_finding_new(c, s, XP_MTASTS_TXT_INVALID, "_mta-sts.%s has %zu v=STSv1 records: "
-                           "senders treat that as no policy (RFC 8461 3.1)", d, n);
-        xp_ev_dns(f, "txt", st->txt);
-        xp_finding_fix(f, "Keep exactly one TXT record \"v=STSv1; id=...\" at _mta-sts.%s.", d);
-        xp_finding_add(f);
+        several(c, s, st->txt, XP_MTASTS_TXT_INVALID, "_mta-sts", "v=STSv1", n,
+                "senders treat that as no policy (RFC 8461 3.1)",
+                "TXT record \"v=STSv1; id=...\"");
         return 0;
     }
     if (xp_sts_txt(rec->text, rec->textlen, id, sizeof(id), err, sizeof(err)) < 0) {
-        f = xp_finding_new(c, s, XP_MTASTS_TXT_INVALID, "_mta-sts.%s is not a valid STS "
-                           "record: %s", d, err);
-        xp_ev_strn(f, "txt", rec->text, rec->textlen);
-        xp_finding_fix(f, "Publish \"v=STSv1; id=YYYYMMDDhhmmss\" (id: 1 to 32 letters and "
-                       "digits, changed whenever the policy changes).");
-        xp_finding_add(f);
+        invalid(c, s, rec, XP_MTASTS_TXT_INVALID, "_mta-sts", "STS", err,
+                "Publish \"v=STSv1; id=YYYYMMDDhhmmss\" (id: 1 to 32 letters and digits, "
+                "changed whenever the policy changes).");
         return 0;
     }
     xp_step_note(s, "STS record, id=%s", id);
@@ -551,8 +541,8 @@ judge_tlsrpt(struct xp_check *c, int sts_published)
     struct mtasts_state *st = c->state;
     const char *d = c->target->domain;
     struct xp_step *s;
-    size_t i, n = 0;
-    const struct xp_dns_rr *rec = NULL;
+    size_t n;
+    const struct xp_dns_rr *rec;
     char err[200];
     struct xp_finding *f;
 
@@ -561,13 +551,7 @@ judge_tlsrpt(struct xp_check *c, int sts_published)
     s = xp_check_dns_step(c, NULL, st->rpt);
     if (dns_failed(st->rpt))
         return;
-    for (i = 0; i < st->rpt->nrr; i++)
-        if (st->rpt->rr[i].type == XP_DNS_TXT &&
-            xp_tlsrpt_txt(st->rpt->rr[i].text, st->rpt->rr[i].textlen, err, sizeof(err)) != 0) {
-            if (!n)
-                rec = &st->rpt->rr[i];
-            n++;
-        }
+    n = records(st->rpt, is_tlsrpt, &rec);
     if (n == 0) {
         f = xp_finding_new(c, s, XP_TLSRPT_MISSING, "%s publishes no TLS-RPT record "
                            "(_smtp._tls.%s): senders cannot report TLS failures to you", d, d);
@@ -579,35 +563,26 @@ judge_tlsrpt(struct xp_check *c, int sts_published)
         return;
     }
     if (n > 1) {
-        f = xp_finding_new(c, s, XP_TLSRPT_INVALID, "_smtp._tls.%s has %zu v=TLSRPTv1 records: "
-                           "senders send no report (RFC 8460 3)", d, n);
-        xp_ev_dns(f, "txt", st->rpt);
-        xp_finding_fix(f, "Keep exactly one v=TLSRPTv1 record at _smtp._tls.%s.", d);
-        xp_finding_add(f);
+        several(c, s, st->rpt, XP_TLSRPT_INVALID, "_smtp._tls", "v=TLSRPTv1", n,
+                "senders send no report (RFC 8460 3)", "v=TLSRPTv1 record");
         return;
     }
-    if (xp_tlsrpt_txt(rec->text, rec->textlen, err, sizeof(err)) < 0) {
-        f = xp_finding_new(c, s, XP_TLSRPT_INVALID, "_smtp._tls.%s is not a valid TLS-RPT "
-                           "record: %s", d, err);
-        xp_ev_strn(f, "txt", rec->text, rec->textlen);
-        xp_finding_fix(f, "Publish \"v=TLSRPTv1; rua=mailto:ADDRESS\" (or https://URL; "
-                       "several separated by commas).");
-        xp_finding_add(f);
-    }
+    if (xp_tlsrpt_txt(rec->text, rec->textlen, err, sizeof(err)) < 0)
+        invalid(c, s, rec, XP_TLSRPT_INVALID, "_smtp._tls", "TLS-RPT", err,
+                "Publish \"v=TLSRPTv1; rua=mailto:ADDRESS\" (or https://URL; several "
+                "separated by commas).");
 }
 
 /* Has the dane check of this target reported code? */
 static int
 dane_has(const struct xp_check *c, enum xp_code code)
 {
+    const struct xp_check *dane = xp_target_check(c->target, "dane");
     const struct xp_finding *f;
-    size_t i;
 
-    for (i = 0; i < c->target->nchecks; i++)
-        if (strcmp(c->target->checks[i]->ops->id, "dane") == 0)
-            for (f = c->target->checks[i]->findings; f; f = f->next)
-                if (f->code == code)
-                    return 1;
+    for (f = dane ? dane->findings : NULL; f; f = f->next)
+        if (f->code == code)
+            return 1;
     return 0;
 }
 

@@ -35,6 +35,21 @@ trim(const char **s, size_t *n)
         (*n)--;
 }
 
+/* Past the character c and the white space after it; 0 when *p is not c. */
+static int
+eat(const char **p, size_t *n, char c)
+{
+    if (!*n || **p != c)
+        return 0;
+    (*p)++;
+    (*n)--;
+    while (*n && is_ws((unsigned char)**p)) {
+        (*p)++;
+        (*n)--;
+    }
+    return 1;
+}
+
 /* Does the record begin with "v=VERSION" (RFC 8461/8460: first tag)? */
 static int
 begins_with_version(const char *txt, size_t len, const char *version)
@@ -43,45 +58,44 @@ begins_with_version(const char *txt, size_t len, const char *version)
     size_t n = len, vl = strlen(version);
 
     trim(&p, &n);
-    if (n < 2 || p[0] != 'v')
+    if (n < 2 || !eat(&p, &n, 'v') || !eat(&p, &n, '='))
         return 0;
-    p++;
-    n--;
-    while (n && is_ws((unsigned char)*p)) {
-        p++;
-        n--;
-    }
-    if (!n || *p != '=')
-        return 0;
-    p++;
-    n--;
-    while (n && is_ws((unsigned char)*p)) {
-        p++;
-        n--;
-    }
     if (n < vl || memcmp(p, version, vl) != 0)
         return 0;
     return n == vl || p[vl] == ';' || is_ws((unsigned char)p[vl]);
+}
+
+/* The tags of a record that begins "v=VERSION": 1, 0 when it is another
+ * record (err ""), -1 with err when its tags do not parse. */
+static int
+versioned_tags(const char *txt, size_t len, const char *version, struct xp_tags *tags,
+               char *err, size_t errlen)
+{
+    struct xp_tags_error e;
+
+    if (errlen)
+        err[0] = '\0';
+    if (!begins_with_version(txt, len, version))
+        return 0;
+    if (xp_tags_parse(txt, len, tags, &e) < 0) {
+        snprintf(err, errlen, "%s (at byte %zu)", e.reason, e.offset);
+        return -1;
+    }
+    return 1;
 }
 
 int
 xp_sts_txt(const char *txt, size_t len, char *id, size_t idlen, char *err, size_t errlen)
 {
     struct xp_tags tags;
-    struct xp_tags_error e;
     size_t i;
     const struct xp_tag *t;
+    int rc;
 
     if (idlen)
         id[0] = '\0';
-    if (errlen)
-        err[0] = '\0';
-    if (!begins_with_version(txt, len, "STSv1"))
-        return 0;
-    if (xp_tags_parse(txt, len, &tags, &e) < 0) {
-        snprintf(err, errlen, "%s (at byte %zu)", e.reason, e.offset);
-        return -1;
-    }
+    if ((rc = versioned_tags(txt, len, "STSv1", &tags, err, errlen)) <= 0)
+        return rc;
     if (!(t = xp_tags_get(&tags, "id"))) {
         snprintf(err, errlen, "no id= tag (RFC 8461 3.1: id is required)");
         return -1;
@@ -115,19 +129,13 @@ int
 xp_tlsrpt_txt(const char *txt, size_t len, char *err, size_t errlen)
 {
     struct xp_tags tags;
-    struct xp_tags_error e;
     size_t pos = 0, il;
     const struct xp_tag *t;
     const char *item;
+    int rc;
 
-    if (errlen)
-        err[0] = '\0';
-    if (!begins_with_version(txt, len, "TLSRPTv1"))
-        return 0;
-    if (xp_tags_parse(txt, len, &tags, &e) < 0) {
-        snprintf(err, errlen, "%s (at byte %zu)", e.reason, e.offset);
-        return -1;
-    }
+    if ((rc = versioned_tags(txt, len, "TLSRPTv1", &tags, err, errlen)) <= 0)
+        return rc;
     if (!(t = xp_tags_get(&tags, "rua")) || t->valuelen == 0) {
         snprintf(err, errlen, "no rua= tag: reports have nowhere to go (RFC 8460 3)");
         return -1;

@@ -2,6 +2,7 @@
  * spf.c — SPF record text (RFC 7208), pure functions (xp_spf.h).
  */
 #include "xp_spf.h"
+#include "xp_dns.h"
 
 #include <ctype.h>
 #include <string.h>
@@ -136,4 +137,22 @@ xp_spf_name_problem(const char *name)
         if (!isalnum((unsigned char)name[i]) && !strchr("-_.", name[i]))
             return "not a domain name";
     return NULL;
+}
+
+const struct xp_dns_rr *
+xp_spf_records(const struct xp_dns_result *res, size_t *n)
+{
+    const struct xp_dns_rr *spf = NULL;
+    size_t i;
+
+    *n = 0;
+    for (i = 0; i < res->nrr; i++) {
+        const struct xp_dns_rr *rr = &res->rr[i];
+
+        if (rr->type == XP_DNS_TXT && xp_spf_is_record(rr->text, rr->textlen)) {
+            spf = rr;
+            (*n)++;
+        }
+    }
+    return spf;
 }

@@ -11,6 +11,7 @@
 
 #include <string.h>
 
+#include "xp_dns.h"
 #include "xp_spf.h"
 
 #define EOP "spf.protection.outlook.com"
@@ -106,6 +107,26 @@ name_problem__names(void **state)
     assert_non_null(xp_spf_name_problem(long_name));
 }
 
+static void
+records__counts_spf_among_txt__last_one(void **state)
+{
+    struct xp_dns_rr rr[4] = {
+        { .type = XP_DNS_TXT, .text = "MS=ms12345678", .textlen = 13 },
+        { .type = XP_DNS_TXT, .text = "v=spf1 -all", .textlen = 11 },
+        { .type = XP_DNS_CNAME, .text = NULL, .textlen = 0 },
+        { .type = XP_DNS_TXT, .text = "v=spf1 include:x.test -all", .textlen = 26 },
+    };
+    struct xp_dns_result res = { .rr = rr, .nrr = 4 };
+    size_t n;
+
+    (void)state;
+    assert_ptr_equal(xp_spf_records(&res, &n), &rr[3]);
+    assert_int_equal(n, 2);
+    res.nrr = 1;
+    assert_null(xp_spf_records(&res, &n));
+    assert_int_equal(n, 0);
+}
+
 int
 main(void)
 {
@@ -116,6 +137,7 @@ main(void)
         cmocka_unit_test(has_include__trailing_dot__either_side),
         cmocka_unit_test(has_include__bounded_by_len),
         cmocka_unit_test(name_problem__names),
+        cmocka_unit_test(records__counts_spf_among_txt__last_one),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
