@@ -80,6 +80,8 @@ int xp_name_ends_with(const char *name, const char *suffix);
 
 /* Is s an IPv4 or IPv6 address literal (no brackets, no port)? */
 int xp_is_ip(const char *s);
+/* FNV-1a of the string, for hash tables keyed by text. */
+unsigned xp_str_hash(const char *s);
 
 /* Free an array of n strings and the array (NULL is fine). */
 void xp_strv_free(char **v, size_t n);

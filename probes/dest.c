@@ -42,16 +42,6 @@ struct xp_dests {
     struct waiter *granted;    /* slots handed over, go not yet run (deferred) */
 };
 
-static unsigned
-key_hash(const char *s)
-{
-    unsigned h = 2166136261u;
-
-    for (; *s; s++)
-        h = (h ^ (unsigned char)*s) * 16777619u;
-    return h;
-}
-
 static void run_granted(void *arg);
 
 struct xp_dests *
@@ -108,7 +98,7 @@ dest_get(struct xp_dests *ds, const char *ip, int port)
     struct xp_dest *d;
 
     snprintf(key, sizeof(key), "%s|%d", ip, port);
-    h = key_hash(key);
+    h = xp_str_hash(key);
     for (d = ds->buckets[h % BUCKETS]; d; d = d->next)
         if (d->hash == h && strcmp(d->key, key) == 0)
             return d;

@@ -34,16 +34,6 @@ struct xp_http_share {
     size_t nstored, bytes, max_entries, max_bytes, hits;
 };
 
-static unsigned
-key_hash(const char *s)
-{
-    unsigned h = 2166136261u;
-
-    for (; *s; s++)
-        h = (h ^ (unsigned char)*s) * 16777619u;
-    return h;
-}
-
 struct xp_http_share *
 xp_http_share_new(size_t max_entries, size_t max_bytes)
 {
@@ -112,6 +102,21 @@ unlink_lru(struct xp_http_share *s, struct xp_http_shared *e)
     s->bytes -= e->bytes;
 }
 
+/* e (unlinked) becomes the most recently used stored answer. */
+static void
+link_newest(struct xp_http_share *s, struct xp_http_shared *e)
+{
+    e->older = s->newest;
+    e->newer = NULL;
+    if (s->newest)
+        s->newest->newer = e;
+    else
+        s->oldest = e;
+    s->newest = e;
+    s->nstored++;
+    s->bytes += e->bytes;
+}
+
 static void
 forget(struct xp_http_share *s, struct xp_http_shared *e)
 {
@@ -161,25 +166,15 @@ xp_http_share_key(const struct xp_http_req *req)
 struct xp_http_shared *
 xp_http_share_find(struct xp_http_share *s, const char *key)
 {
-    unsigned h = key_hash(key);
+    unsigned h = xp_str_hash(key);
     struct xp_http_shared *e;
 
     for (e = s->buckets[h % BUCKETS]; e; e = e->next)
         if (e->hash == h && strcmp(e->key, key) == 0) {
             s->hits++;
             if (e->resp && e != s->newest) {    /* most recently used */
-                size_t bytes = e->bytes;
-
                 unlink_lru(s, e);
-                e->bytes = bytes;
-                e->older = s->newest;
-                if (s->newest)
-                    s->newest->newer = e;
-                else
-                    s->oldest = e;
-                s->newest = e;
-                s->nstored++;
-                s->bytes += e->bytes;
+                link_newest(s, e);
             }
             return e;
         }
@@ -192,7 +187,7 @@ xp_http_share_begin(struct xp_http_share *s, const char *key)
     struct xp_http_shared *e = xcalloc(1, sizeof(*e));
 
     e->key = xstrdup(key);
-    e->hash = key_hash(key);
+    e->hash = xp_str_hash(key);
     e->next = s->buckets[e->hash % BUCKETS];
     s->buckets[e->hash % BUCKETS] = e;
     return e;
@@ -237,14 +232,7 @@ xp_http_share_done(struct xp_http_share *s, struct xp_http_shared *e,
     e->waiters = NULL;
     e->resp = xp_http_resp_dup(resp);
     e->bytes = resp_bytes(resp);
-    e->older = s->newest;
-    if (s->newest)
-        s->newest->newer = e;
-    else
-        s->oldest = e;
-    s->newest = e;
-    s->nstored++;
-    s->bytes += e->bytes;
+    link_newest(s, e);
     for (; w; w = wn) {
         wn = w->next;
         w->cb(w->arg, e->resp);

@@ -255,3 +255,13 @@ xp_fail_name(enum xp_fail f)
 
     return (size_t)f < XP_ARRAY_LEN(names) ? names[f] : "unknown";
 }
+
+unsigned
+xp_str_hash(const char *s)
+{
+    unsigned h = 2166136261u;
+
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 16777619u;
+    return h;
+}
