@@ -21,6 +21,11 @@
  */
 int xp_m365_verification_mx(const char *host, char code[11]);
 
+/* Is host one of Microsoft's own cloud endpoints (Exchange Online,
+ * Office 365, Entra ID, in every cloud)? Never the organisation's
+ * Exchange: preauth and hybridauth do not judge it. */
+int xp_m365_microsoft_host(const char *host);
+
 /* Is the host the BPOS-era (2011) verification CNAME's owner label,
  * "msNNNNNNNN"? */
 int xp_m365_bpos_label(const char *label, size_t len);

@@ -14,6 +14,7 @@
 #include "xp_expect.h"
 #include "xp_facts.h"
 #include "xp_front.h"
+#include "xp_m365.h"
 #include "xp_options.h"
 #include "xp_xml.h"
 
@@ -84,25 +85,6 @@ struct preauth_state {
     char microsoft[256];   /* a host left out: Office 365's, not the organisation's */
 };
 
-/*
- * Microsoft's cloud endpoints are not the customer's Exchange (SPEC):
- * pre-authentication, MRS Proxy and federation are probed on the
- * organisation's own hosts only.
- */
-static int
-is_microsoft_host(const char *host)
-{
-    static const char *const ms[] = {
-        "outlook.com", "office365.com", "office.com", "microsoft.com", "microsoftonline.com",
-        "outlook.office365.com", "office365.us", "partner.outlook.cn", "outlook.de",
-    };
-    size_t i;
-
-    for (i = 0; i < XP_ARRAY_LEN(ms); i++)
-        if (xp_name_ends_with(host, ms[i]))
-            return 1;
-    return 0;
-}
 
 /* The build an OWA answer reveals: the X-OWA-Version header (any path),
  * else the logon page's "/owa/auth/15.2.1748/themes/..." asset path. */
@@ -199,7 +181,7 @@ on_addr(struct xp_check *c, struct xp_addr_lookup *l)
     const char *ip = xp_addrs_pick(l);
     const char *cname = xp_dns_cname_target(l->a.res);
 
-    if (cname && is_microsoft_host(cname)) {
+    if (cname && xp_m365_microsoft_host(cname)) {
         struct preauth_state *st = c->state;
 
         snprintf(st->microsoft, sizeof(st->microsoft), "%.120s (%.120s)", h->name, cname);
@@ -244,7 +226,10 @@ preauth_start(struct xp_check *c)
         const struct xp_http_endpoint *e = xp_facts_http(facts, i);
         struct host *h;
 
-        if (is_microsoft_host(e->host) || strcmp(e->role, "office365") == 0) {
+        /* Microsoft's cloud endpoints are not the customer's Exchange
+         * (SPEC): pre-authentication, MRS Proxy and federation are probed on
+         * the organisation's own hosts only. */
+        if (xp_m365_microsoft_host(e->host) || strcmp(e->role, "office365") == 0) {
             snprintf(st->microsoft, sizeof(st->microsoft), "%s", e->host);
             continue;
         }
@@ -260,7 +245,7 @@ preauth_start(struct xp_check *c)
         const struct xp_hostport *hp = &xp_check_expect(c)->hosts[i];
         struct host *h;
 
-        if (is_microsoft_host(hp->host))
+        if (xp_m365_microsoft_host(hp->host))
             continue;
         h = add_host(st, hp->host, hp->port, NULL);
         if (!h)

@@ -85,3 +85,18 @@ xp_m365_exo_sender(const struct xp_dns_result *mx, const struct xp_dns_result *t
     }
     return NULL;
 }
+
+int
+xp_m365_microsoft_host(const char *host)
+{
+    static const char *const ms[] = {
+        "outlook.com", "office365.com", "office.com", "microsoft.com", "microsoftonline.com",
+        "office365.us", "partner.outlook.cn", "outlook.de",
+    };
+    size_t i;
+
+    for (i = 0; i < sizeof(ms) / sizeof(ms[0]); i++)
+        if (xp_name_ends_with(host, ms[i]))
+            return 1;
+    return 0;
+}

@@ -58,6 +58,23 @@ cloud__values(void **state)
     assert_null(xp_m365_cloud("germany"));
 }
 
+/* Microsoft's own endpoints in every cloud, by DNS suffix (labels, not
+ * substrings); the organisation's names are not. */
+static void
+microsoft_host__clouds_and_labels(void **state)
+{
+    (void)state;
+    assert_true(xp_m365_microsoft_host("outlook.office365.com"));
+    assert_true(xp_m365_microsoft_host("autodiscover-s.outlook.com"));
+    assert_true(xp_m365_microsoft_host("login.microsoftonline.com"));
+    assert_true(xp_m365_microsoft_host("autodiscover-s.office365.us"));
+    assert_true(xp_m365_microsoft_host("AUTODISCOVER.PARTNER.OUTLOOK.CN."));
+    assert_false(xp_m365_microsoft_host("autodiscover.contoso.com"));
+    assert_false(xp_m365_microsoft_host("mail.notoutlook.com"));
+    assert_false(xp_m365_microsoft_host("outlook.com.evil.example"));
+    assert_false(xp_m365_microsoft_host(""));
+}
+
 int
 main(void)
 {
@@ -65,6 +82,7 @@ main(void)
         cmocka_unit_test(verification_mx__forms),
         cmocka_unit_test(bpos_label__forms),
         cmocka_unit_test(cloud__values),
+        cmocka_unit_test(microsoft_host__clouds_and_labels),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
