@@ -17,6 +17,7 @@
  */
 #include "xp_cert.h"
 #include "xp_check.h"
+#include "xp_m365.h"
 #include "xp_expect.h"
 #include "xp_facts.h"
 
@@ -107,14 +108,6 @@ ev_ports(struct xp_finding *f, const struct lync_state *st, size_t i)
         free(ports[j]);
 }
 
-/* Skype for Business Online's hosts (Office 365), not the customer's. */
-static int
-is_microsoft_host(const char *host)
-{
-    return xp_name_ends_with(host, "lync.com") || xp_name_ends_with(host, "skype.com") ||
-           xp_name_ends_with(host, "teams.microsoft.com");
-}
-
 /* TLS on the SRV target: Access Edge and Office 365 speak TLS on 443 and
  * 5061 alike. What it presents goes to the facts for the cert check. */
 static void
@@ -134,7 +127,7 @@ on_tls(struct xp_check *c, void *arg, const struct xp_tls_info *info, SSL *ssl, 
     /* The certificate counts where it is used (SPEC); Microsoft's own
      * hosts are not the customer's to fix (a failure there is this
      * vantage point's: the cert check still shows it). */
-    if (!is_microsoft_host(k->target->host)) {
+    if (!xp_m365_cloud_host(k->target->host)) {
         xp_check_cert_verdict(c, info, 0, 0, &k->cv);
         k->cert_invalid = k->cv.severity == XP_SEV_FAIL;
     }

@@ -92,7 +92,7 @@ xp_m365_cloud_host(const char *host)
 {
     static const char *const suffixes[] = {
         "outlook.com", "office365.com", "office.com", "microsoft.com", "microsoftonline.com",
-        "lync.com", "office365.us", "outlook.de", "partner.outlook.cn",
+        "lync.com", "skype.com", "office365.us", "outlook.de", "partner.outlook.cn",
     };
     size_t i;
 

@@ -73,6 +73,23 @@ cloud_host__microsofts_and_not_the_organisations(void **state)
     assert_false(xp_m365_cloud_host("notoutlook.com"));
 }
 
+/* Microsoft's own endpoints in every cloud, by DNS suffix (labels, not
+ * substrings); the organisation's names are not. */
+static void
+microsoft_host__clouds_and_labels(void **state)
+{
+    (void)state;
+    assert_true(xp_m365_cloud_host("outlook.office365.com"));
+    assert_true(xp_m365_cloud_host("autodiscover-s.outlook.com"));
+    assert_true(xp_m365_cloud_host("login.microsoftonline.com"));
+    assert_true(xp_m365_cloud_host("autodiscover-s.office365.us"));
+    assert_true(xp_m365_cloud_host("AUTODISCOVER.PARTNER.OUTLOOK.CN."));
+    assert_false(xp_m365_cloud_host("autodiscover.contoso.com"));
+    assert_false(xp_m365_cloud_host("mail.notoutlook.com"));
+    assert_false(xp_m365_cloud_host("outlook.com.evil.example"));
+    assert_false(xp_m365_cloud_host(""));
+}
+
 int
 main(void)
 {
@@ -81,6 +98,7 @@ main(void)
         cmocka_unit_test(bpos_label__forms),
         cmocka_unit_test(cloud__values),
         cmocka_unit_test(cloud_host__microsofts_and_not_the_organisations),
+        cmocka_unit_test(microsoft_host__clouds_and_labels),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
