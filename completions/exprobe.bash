@@ -30,7 +30,7 @@ _exprobe()
             _filedir
             return ;;
         --dns-server|--ip|--hosts|--dnsbl|--user|--timeout|--max-time|--ehlo|--ignore|\
-        --parallel|--connect-to|--explain|--expiry-warn-days)
+        --parallel|--per-address|--connect-to|--explain|--expiry-warn-days)
             return ;;
     esac
     if [[ $cur == -* ]]; then

@@ -176,6 +176,10 @@ struct xp_cert_verdict;
 void xp_check_cert_verdict(struct xp_check *c, const struct xp_tls_info *info, int exchange,
                            int no_protocol, struct xp_cert_verdict *v);
 
+/* The run's trust store (--ca-file, else the system's), loaded once per
+ * run and shared by every target: read-only, X509_STORE_up_ref to keep. */
+X509_STORE *xp_check_cert_store(struct xp_check *c);
+
 /* The target's shared facts (certificates met, ...). */
 struct xp_facts *xp_check_facts(const struct xp_check *c);
 

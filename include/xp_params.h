@@ -54,7 +54,8 @@ struct xp_params {
     int conns_per_dest;   /* connections open at once to one IP address and port: 8.
                            * A thousand domains hosted on the same Exchange Online
                            * or hoster addresses must not hammer them; the others
-                           * wait their turn (probes/dest.c). */
+                           * wait their turn (probes/dest.c). --per-address. */
+    int conns_per_dest_max;   /* the largest --per-address accepted: 256. */
     int retry_backoff_ms; /* a connection refused or reset while others are open to
                            * the same place is retried once after 250 ms: maybe the
                            * server's own limit, not a verdict. */

@@ -356,13 +356,11 @@ cert_start(struct xp_check *c)
     const struct xp_expect *ex = xp_check_expect(c);
     struct xp_facts *facts = xp_check_facts(c);
     struct cert_state *st = xcalloc(1, sizeof(*st));
-    char err[256];
     size_t i;
 
     c->state = st;
-    st->store = xp_cert_store_new(xp_check_options(c)->ca_file, err, sizeof(err));
-    if (!st->store)
-        xp_fatal("%s", err);   /* validated at start-up: cannot happen */
+    st->store = xp_check_cert_store(c);    /* the run's: loaded once, not per target */
+    X509_STORE_up_ref(st->store);
     /* The endpoints the other checks met are known now (they ran first). */
     for (i = 0; i < xp_facts_tls_count(facts); i++)
         want_fetches(c, &xp_facts_tls(facts, i)->info);

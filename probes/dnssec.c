@@ -37,6 +37,7 @@ struct entry {
     int done;
     int async_id;
     int ub_pending;             /* libunbound may still call on_answer */
+    int delivering;             /* its answer is being handed out: keep it */
     uint64_t timer;
     int64_t started_us;
     struct xp_dnssec_result res;
@@ -51,7 +52,8 @@ struct xp_dnssec {
     size_t max_answers;         /* records kept from one answer (xp_params) */
     int fd;
     char *servers_text;
-    struct entry *entries;
+    struct entry *entries;      /* newest first */
+    size_t nentries;
     uint64_t kick;              /* the delivery timer, 0 when none is set */
 };
 
@@ -327,12 +329,14 @@ deliver(void *arg)
                 continue;
             w = e->waiters;
             e->waiters = NULL;
+            e->delivering = 1;
             for (; w; w = next) {
                 next = w->next;
                 if (w->cb)
                     w->cb(w->arg, &e->res);
                 free(w);
             }
+            e->delivering = 0;
             again = 1;
             break;
         }
@@ -558,6 +562,34 @@ xp_dnssec_free(struct xp_dnssec *v)
     free(v);
 }
 
+/*
+ * The memo is a list searched, delivered from and cancelled in whole: it
+ * must stay short, or a run of thousands of domains costs O(domains) per
+ * question (issue 17: CPU per domain grew 5-fold from 100 to 6,000
+ * domains). Past MEMO_MAX, the oldest answers nobody waits for are
+ * forgotten; libunbound keeps its own cache, so asking one again is
+ * local.
+ */
+#define MEMO_MAX 256
+
+static void
+trim(struct xp_dnssec *v)
+{
+    struct entry **pe = &v->entries, *e;
+    size_t n = 0;
+
+    while ((e = *pe)) {
+        if (++n > MEMO_MAX / 2 && e->done && !e->waiters && !e->ub_pending &&
+            !e->delivering) {
+            *pe = e->next;
+            entry_free(e);
+            v->nentries--;
+        } else {
+            pe = &e->next;
+        }
+    }
+}
+
 void
 xp_dnssec_query(struct xp_dnssec *v, const char *name, int type, xp_dnssec_cb cb, void *arg)
 {
@@ -588,6 +620,8 @@ xp_dnssec_query(struct xp_dnssec *v, const char *name, int type, xp_dnssec_cb cb
     e->waiters = w;
     e->next = v->entries;
     v->entries = e;
+    if (++v->nentries > MEMO_MAX)
+        trim(v);
     rc = ub_resolve_async(v->ctx, name, type, 1 /* IN */, e, on_answer, &e->async_id);
     if (rc) {
         e->res.dns.status = XP_DNS_ERROR;
@@ -618,9 +652,10 @@ xp_dnssec_flush(struct xp_dnssec *v)
 
     /* Done and nobody waiting: forget it (a rerun wants fresh answers). */
     while ((e = *pe)) {
-        if (e->done && !e->waiters && !e->ub_pending) {
+        if (e->done && !e->waiters && !e->ub_pending && !e->delivering) {
             *pe = e->next;
             entry_free(e);
+            v->nentries--;
         } else {
             pe = &e->next;
         }

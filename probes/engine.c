@@ -763,12 +763,20 @@ xp_check_cert_verdict(struct xp_check *c, const struct xp_tls_info *info, int ex
         .msstd = e->opts->expect->msstd, .warn_days = e->opts->expiry_warn_days,
         .now = time(NULL), .no_protocol = no_protocol,
     };
+
+    co.store = xp_check_cert_store(c);
+    xp_cert_verdict(info, exchange, &co, v);
+}
+
+X509_STORE *
+xp_check_cert_store(struct xp_check *c)
+{
+    struct xp_engine *e = engine_of(c);
     char err[256];
 
     if (!e->store && !(e->store = xp_cert_store_new(e->opts->ca_file, err, sizeof(err))))
         xp_fatal("%s", err);   /* --ca-file was validated at start-up */
-    co.store = e->store;
-    xp_cert_verdict(info, exchange, &co, v);
+    return e->store;
 }
 
 struct xp_facts *

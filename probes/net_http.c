@@ -382,16 +382,19 @@ xp_http_start(struct xp_loop *loop, const struct xp_http_req *req, xp_http_cb cb
     curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
     curl_easy_setopt(e, CURLOPT_WRITEDATA, h);
     if (req->connect_ip && host[0] && host[0] != '[') {
-        /* "host:port:addr"; an IPv6 address goes in brackets
-         * ("host:443:[::1]"), the form CURLOPT_RESOLVE documents for it.
-         * (A URL with an IPv6 literal, "[::1]", has nothing to resolve.) */
+        /* "host:port:addr:port": connect to the pinned address, Host and
+         * SNI stay the URL's. Not CURLOPT_RESOLVE: its entries stay in the
+         * multi handle's DNS cache for good, one per host name, and libcurl
+         * walks that cache for every request (a bulk run's CPU grew with
+         * the number of domains); an address literal is cached per address
+         * (a few per run) and expires. An IPv6 address goes in brackets. */
         int v6 = strchr(req->connect_ip, ':') != NULL && req->connect_ip[0] != '[';
-        char *pin = xasprintf("%s:%d:%s%s%s", host, port, v6 ? "[" : "", req->connect_ip,
-                              v6 ? "]" : "");
+        char *pin = xasprintf("%s:%d:%s%s%s:%d", host, port, v6 ? "[" : "", req->connect_ip,
+                              v6 ? "]" : "", port);
 
         h->resolve = curl_slist_append(NULL, pin);
         free(pin);
-        curl_easy_setopt(e, CURLOPT_RESOLVE, h->resolve);
+        curl_easy_setopt(e, CURLOPT_CONNECT_TO, h->resolve);
     }
     if (req->user) {
         /* Credentials: https only, verified, never after a redirect. */

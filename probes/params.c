@@ -11,6 +11,7 @@ const struct xp_params xp_params_defaults = {
     .parallel_file = 64,
     .parallel_max = 1024,
     .conns_per_dest = 8,
+    .conns_per_dest_max = 256,
     .retry_backoff_ms = 250,
     .dns_inflight = 64,
     .dns_cache_max = 16384,

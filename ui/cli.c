@@ -58,6 +58,7 @@ enum {
     OPT_EXPLAIN,
     OPT_TRUST_ANCHOR,
     OPT_PARALLEL,
+    OPT_PER_ADDRESS,
     OPT_UNORDERED,
     OPT_NO_CLOUD_LOOKUPS,
     OPT_REDACT,
@@ -90,6 +91,7 @@ static const struct option long_options[] = {
     { "no-revocation", no_argument, NULL, OPT_NO_REVOCATION },
     { "explain", required_argument, NULL, OPT_EXPLAIN },
     { "parallel", required_argument, NULL, OPT_PARALLEL },
+    { "per-address", required_argument, NULL, OPT_PER_ADDRESS },
     { "unordered", no_argument, NULL, OPT_UNORDERED },
     { "no-cloud-lookups", no_argument, NULL, OPT_NO_CLOUD_LOOKUPS },
     { "redact", no_argument, NULL, OPT_REDACT },
@@ -217,8 +219,11 @@ xp_cli_usage(FILE *out)
 "                           default 60)\n"
 "      --domains-file FILE  targets, one per line ('-' reads stdin; # comments)\n"
 "      --parallel N         targets checked at once (default 8, 64 with\n"
-"                           --domains-file); whatever N, at most 8 connections\n"
-"                           at once go to one address and port\n"
+"                           --domains-file); whatever N, at most\n"
+"                           --per-address connections at once go to one\n"
+"                           address and port\n"
+"      --per-address N      connections at once to one IP address and port\n"
+"                           (default 8, 1-256): manners towards shared hosts\n"
 "      --unordered          with -f jsonl, write each target's line as soon as\n"
 "                           it is done (default: in input order)\n"
 "  -v, --verbose            show every step's detail and all evidence\n"
@@ -895,6 +900,10 @@ xp_cli_parse(struct xp_options *o, int argc, char **argv)
             o->params.parallel = parse_count("--parallel", optarg, 1,
                                              xp_params_defaults.parallel_max);
             parallel_given = 1;
+            break;
+        case OPT_PER_ADDRESS:
+            o->params.conns_per_dest = parse_count("--per-address", optarg, 1,
+                                                   xp_params_defaults.conns_per_dest_max);
             break;
         case OPT_UNORDERED:
             o->unordered = 1;

@@ -100,12 +100,12 @@ class CountingSmtp:
     race with the previous session's close, seen here later than it
     happened)."""
 
-    def __init__(self):
+    def __init__(self, addr="127.0.17.40"):
         self.open = self.peak = self.total = 0
         self.lock = threading.Lock()
         self.sock = socket.socket()
         self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.sock.bind(("127.0.17.40", 25))
+        self.sock.bind((addr, 25))
         self.sock.listen(128)
         threading.Thread(target=self.serve, daemon=True).start()
 
@@ -132,6 +132,7 @@ class CountingSmtp:
                         self.total += 1
                         self.peak = max(self.peak, self.open)
                 if cmd.startswith(b"EHLO") or cmd.startswith(b"HELO"):
+                    time.sleep(0.2)     # a session long enough to overlap others
                     conn.sendall(b"250-count.b17.test Hello [127.0.0.1]\r\n250 HELP\r\n")
                 elif cmd.startswith(b"MAIL"):
                     conn.sendall(b"250 OK\r\n")
@@ -176,3 +177,22 @@ def test_per_destination_limit():
         if "SMTP_NO_STARTTLS" not in got or "SMTP_CONNECT_FAILED" in got:
             fail("%s: SMTP_NO_STARTTLS expected (reached, no STARTTLS), got %s"
                  % (d["target"], sorted(got)))
+
+
+def test_per_address_option():
+    # --per-address 3: never more than 3 at once to the one MX address, and
+    # still more than one (the limit, not a serial run). Its own server
+    # (tests run concurrently): e0-e11.b17.test, MX count2 = 127.0.17.41.
+    srv = CountingSmtp("127.0.17.41")
+    try:
+        r = run(*lab_args("-f", "jsonl", "-c", "smtp", "--parallel", "12", "--per-address", "3",
+                          "--timeout", "10", *["e%d.b17.test" % i for i in range(12)]),
+                timeout=120)
+    finally:
+        srv.close()
+    if len(_lines(r)) != 12:
+        fail("%d documents for 12 domains: %.300s" % (len(_lines(r)), r.err))
+    if srv.peak > 3 or srv.peak < 2:
+        fail("--per-address 3: %d connections at once to 127.0.17.41:25" % srv.peak)
+    for v in ("0", "257", "x"):
+        assert_usage_error(run("--per-address", v, "cloud.test"), "--per-address")
