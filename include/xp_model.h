@@ -238,6 +238,11 @@ int xp_check_problems(const struct xp_check *c);
 
 /* The target's check with this id, or NULL (not selected for the run). */
 struct xp_check *xp_target_check(const struct xp_target *t, const char *id);
+/* The first finding of code reported by the target's check id once it is
+ * done (NULL: not selected, skipped, still running, or no such finding):
+ * how a check reads another's verdict, by code, never by its text. */
+const struct xp_finding *xp_target_finding(const struct xp_target *t, const char *id,
+                                           enum xp_code code);
 
 /* Roll-ups, computed from the model (reporters never compute them). */
 enum xp_status xp_check_rollup(const struct xp_check *c);

@@ -624,19 +624,6 @@ judge_verification(struct xp_check *c)
     xp_step_end(st->st_verif, want ? XP_ST_WARN : XP_ST_INFO, NULL);
 }
 
-/* Did the autodiscover check (in this run) find no endpoint at all? */
-static int
-autod_says_no_endpoint(const struct xp_check *c)
-{
-    const struct xp_check *a = xp_target_check(c->target, "autodiscover");
-    const struct xp_finding *f;
-
-    for (f = a && a->done && !a->skip_reason ? a->findings : NULL; f; f = f->next)
-        if (f->code == XP_AUTOD_NO_ENDPOINT)
-            return 1;
-    return 0;
-}
-
 static void
 judge_autodiscover(struct xp_check *c)
 {
@@ -660,7 +647,8 @@ judge_autodiscover(struct xp_check *c)
                     "-> %s", d, srv_target(&st->srv));
         return;
     }
-    if (!has_record(res) && autod_says_no_endpoint(c)) {
+    if (!has_record(res) &&
+        xp_target_finding(c->target, "autodiscover", XP_AUTOD_NO_ENDPOINT)) {
         /* One cause, one finding: the autodiscover check's AUTOD_NO_ENDPOINT
          * says that nothing is published and which record to publish. */
         st->autod_elsewhere = 1;

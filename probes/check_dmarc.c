@@ -416,19 +416,6 @@ spf_aligned(struct xp_check *c)
                                         xp_check_expect(c)->spf_include);
 }
 
-/* Did the dkim check run and fail to read the selectors (DKIM_DNS_ERROR)? */
-static int
-dkim_check_unanswered(const struct xp_check *c)
-{
-    const struct xp_check *k = xp_target_check(c->target, "dkim");
-    const struct xp_finding *f;
-
-    for (f = k && k->done && !k->skip_reason ? k->findings : NULL; f; f = f->next)
-        if (f->code == XP_DKIM_DNS_ERROR)
-            return 1;
-    return 0;
-}
-
 /* The first selector query read here that got no answer, or NULL. */
 static const struct xp_dns_result *
 sel_unanswered(const struct dmarc_state *st)
@@ -465,7 +452,7 @@ judge_exo_unknown(struct xp_check *c)
     struct dmarc_state *st = c->state;
     const struct xp_dns_result *res = sel_unanswered(st);
 
-    if (dkim_check_unanswered(c)) {
+    if (xp_target_finding(c->target, "dkim", XP_DKIM_DNS_ERROR)) {
         xp_step_end(st->st_exo, XP_ST_UNKNOWN, "DKIM alignment unknown: the dkim check could "
                     "not read the selectors (DKIM_DNS_ERROR), and SPF is not aligned");
         return 1;

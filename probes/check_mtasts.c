@@ -573,19 +573,6 @@ judge_tlsrpt(struct xp_check *c, int sts_published)
                 "separated by commas).");
 }
 
-/* Has the dane check of this target reported code? */
-static int
-dane_has(const struct xp_check *c, enum xp_code code)
-{
-    const struct xp_check *dane = xp_target_check(c->target, "dane");
-    const struct xp_finding *f;
-
-    for (f = dane ? dane->findings : NULL; f; f = f->next)
-        if (f->code == code)
-            return 1;
-    return 0;
-}
-
 /* What senders will do (RFC 8461 2: DANE, where it applies, wins). */
 static void
 coherence(struct xp_check *c, int sts_valid, int mx_ok)
@@ -597,12 +584,12 @@ coherence(struct xp_check *c, int sts_valid, int mx_ok)
 
     if (!xp_check_in_run(c, "dane"))
         dane = "not judged here (run the dane check too)";
-    else if (dane_has(c, XP_DANE_BOGUS))
+    else if (xp_target_finding(c->target, "dane", XP_DANE_BOGUS))
         dane = "cannot resolve the MX securely (bogus DNSSEC): defers, then bounces";
-    else if (dane_has(c, XP_DANE_TLSA_MISMATCH))
+    else if (xp_target_finding(c->target, "dane", XP_DANE_TLSA_MISMATCH))
         dane = "refuses the MX whose certificate no TLSA matches: defers, then bounces "
                "(5.7.323)";
-    else if (dane_has(c, XP_DANE_OK))
+    else if (xp_target_finding(c->target, "dane", XP_DANE_OK))
         dane = "authenticates the MX by its TLSA records (and ignores MTA-STS for it)";
     else
         dane = "finds no usable TLSA: falls back to MTA-STS if it does it, else to "

@@ -604,6 +604,18 @@ xp_target_check(const struct xp_target *t, const char *id)
     return NULL;
 }
 
+const struct xp_finding *
+xp_target_finding(const struct xp_target *t, const char *id, enum xp_code code)
+{
+    const struct xp_check *c = xp_target_check(t, id);
+    const struct xp_finding *f;
+
+    for (f = c && c->done && !c->skip_reason ? c->findings : NULL; f; f = f->next)
+        if (f->code == code)
+            return f;
+    return NULL;
+}
+
 int
 xp_check_problems(const struct xp_check *c)
 {

@@ -27,13 +27,16 @@ struct rule {
     enum xp_code code;
     enum rule_kind kind;
     enum xp_severity min_sev;     /* the finding's severity must be at least this */
-    int (*match)(const struct xp_finding *f);   /* NULL: every finding of the code */
+    int (*match)(const struct xp_finding *f);   /* what the run declared (--expect);
+                                                 * NULL: nothing more */
     const char *why;              /* overrides the finding's message */
     const char *fix;              /* overrides the finding's remediation */
+    unsigned about;               /* enum xp_about bits the finding must have */
+    unsigned unless;              /* ... and bits it must not have */
 };
 
 #define MAX_RULES 48
-#define END { XP_CODE_COUNT, R_NOTE, XP_SEV_INFO, NULL, NULL, NULL }
+#define END { XP_CODE_COUNT, R_NOTE, XP_SEV_INFO, NULL, NULL, NULL, 0, 0 }
 
 struct item_def {
     const char *id;
@@ -46,75 +49,17 @@ struct item_def {
     struct rule rules[MAX_RULES];
 };
 
-/* ---- predicates: on what the checks said a finding is about ---- */
+/* ---- conditions: what the checks said a finding is about ---- */
 
-static int
-about(const struct xp_finding *f, unsigned bits)
-{
-    return (f->about & bits) == bits;
-}
-
-/* About the autodiscover record (not the verification CNAME, MX, ...). */
-static int
-about_autodiscover(const struct xp_finding *f)
-{
-    return about(f, XP_ABOUT_AUTODISCOVER_RECORD);
-}
-
-/* About the verification record: the TXT at the apex or msNNNNNNNN.DOMAIN. */
-static int
-about_verification(const struct xp_finding *f)
-{
-    return about(f, XP_ABOUT_VERIFICATION_RECORD);
-}
-
-/* A proxy pre-authenticates /autodiscover/autodiscover.svc. */
-static int
-about_federation_path(const struct xp_finding *f)
-{
-    return about(f, XP_ABOUT_FEDERATION_PATH);
-}
-
-/* The records are those of a cloud-only deployment. */
-static int
-deployment_cloud(const struct xp_finding *f)
-{
-    return about(f, XP_ABOUT_CLOUD_DEPLOYMENT);
-}
-
-/*
- * About a host of the organisation, not one of Exchange Online's (the MX
+/* About a host of the organisation, not one of Exchange Online's (the MX
  * of a domain whose mail goes through Office 365, legacy or *.mx.microsoft:
  * include/xp_exo.h): what Exchange Online must reach for hybrid mail flow
- * is the on-premises server.
- */
-static int
-on_premises_host(const struct xp_finding *f)
-{
-    return !about(f, XP_ABOUT_EXO_HOST);
-}
-
-/* A certificate finding about an on-premises SMTP endpoint. */
-static int
-port_smtp(const struct xp_finding *f)
-{
-    return about(f, XP_ABOUT_SMTP_PORT) && on_premises_host(f);
-}
-
-/* A CERT_WEAK whose certificate weaknesses (not the protocol's) are ones
- * clients refuse: RSA < 1024, MD5, SHA-1 on the path (cert.c's table). */
-static int
-weak_certificate(const struct xp_finding *f)
-{
-    return about(f, XP_ABOUT_CERT_REFUSED);
-}
-
-/* The negotiated protocol is older than TLS 1.2. */
-static int
-old_protocol(const struct xp_finding *f)
-{
-    return about(f, XP_ABOUT_OLD_PROTOCOL);
-}
+ * is the on-premises server. */
+#define ON_PREMISES .unless = XP_ABOUT_EXO_HOST
+/* A certificate of an on-premises SMTP endpoint (port 25 or 587). */
+#define SMTP_ON_PREMISES .about = XP_ABOUT_SMTP_PORT, .unless = XP_ABOUT_EXO_HOST
+#define ABOUT(bit) .about = XP_ABOUT_##bit
+#define ANY .about = 0            /* every finding of the code */
 
 /* The run's --expect, or NULL for a model without an engine (unit tests). */
 static const struct xp_expect *
@@ -133,13 +78,6 @@ outlook_anywhere(const struct xp_finding *f)
     const struct xp_expect *e = target_expect(f->check->target);
 
     return e && e->outlook_anywhere == 1;
-}
-
-/* The build can use the dedicated Exchange hybrid app (April 2025 HU+). */
-static int
-hybrid_app_ready(const struct xp_finding *f)
-{
-    return about(f, XP_ABOUT_HYBRID_APP_READY);
 }
 
 /* ---- the checklist ---- */
@@ -161,13 +99,13 @@ static const struct item_def items[] = {
         .fix_unknown = "Give the code from the Microsoft 365 admin center in --expect "
                        "(verification = msNNNNNNNN, deployment = hybrid).",
         .rules = {
-            { XP_TXT_VERIFICATION_MISSING, R_BLOCK, W, NULL, NULL, NULL },
+            { XP_TXT_VERIFICATION_MISSING, R_BLOCK, W, ANY },
             { XP_TXT_VERIFICATION_MISSING, R_UNKNOWN, I, NULL, NULL,
               "Give the code from the Microsoft 365 admin center in --expect "
-              "(verification = msNNNNNNNN) to require its record." },
-            { XP_CNAME_WRONG_TARGET, R_BLOCK, W, about_verification, NULL, NULL },
-            { XP_CNAME_DNS_ERROR, R_UNKNOWN, I, about_verification, NULL, NULL },
-            { XP_TXT_VERIFICATION_FOUND, R_OK, I, NULL, NULL, NULL },
+              "(verification = msNNNNNNNN) to require its record.", ANY },
+            { XP_CNAME_WRONG_TARGET, R_BLOCK, W, ABOUT(VERIFICATION_RECORD) },
+            { XP_CNAME_DNS_ERROR, R_UNKNOWN, I, ABOUT(VERIFICATION_RECORD) },
+            { XP_TXT_VERIFICATION_FOUND, R_OK, I, ANY },
             END,
         },
     },
@@ -178,28 +116,29 @@ static const struct item_def items[] = {
         .fix_unknown = "Check that https://autodiscover.DOMAIN/autodiscover/autodiscover.xml "
                        "answers from the Internet with 401 from Exchange.",
         .rules = {
-            { XP_DOMAIN_NOT_FOUND, R_BLOCK, W, NULL, NULL, NULL },
-            { XP_AUTOD_NO_ENDPOINT, R_BLOCK, W, NULL, NULL, NULL },
-            { XP_AUTOD_CERT_INVALID, R_BLOCK, F, NULL, NULL, NULL },
-            { XP_AUTOD_CERT_INVALID, R_NOTE, I, NULL, NULL, NULL },
-            { XP_AUTOD_REDIRECT_INSECURE, R_BLOCK, W, NULL, NULL, NULL },
-            { XP_AUTOD_REDIRECT_LOOP, R_BLOCK, W, NULL, NULL, NULL },
-            { XP_AUTOD_BAD_RESPONSE, R_BLOCK, F, NULL, NULL, NULL },
-            { XP_AUTOD_CONNECT_FAILED, R_BLOCK, F, NULL, NULL, NULL },
-            { XP_XML_UNSAFE, R_BLOCK, W, NULL, NULL, NULL },
-            { XP_CNAME_MISSING, R_BLOCK, W, about_autodiscover, NULL, NULL },
-            { XP_CNAME_WRONG_TARGET, R_BLOCK, W, about_autodiscover, NULL, NULL },
-            { XP_CNAME_DEPLOYMENT, R_BLOCK, I, deployment_cloud,
+            { XP_DOMAIN_NOT_FOUND, R_BLOCK, W, ANY },
+            { XP_AUTOD_NO_ENDPOINT, R_BLOCK, W, ANY },
+            { XP_AUTOD_CERT_INVALID, R_BLOCK, F, ANY },
+            { XP_AUTOD_CERT_INVALID, R_NOTE, I, ANY },
+            { XP_AUTOD_REDIRECT_INSECURE, R_BLOCK, W, ANY },
+            { XP_AUTOD_REDIRECT_LOOP, R_BLOCK, W, ANY },
+            { XP_AUTOD_BAD_RESPONSE, R_BLOCK, F, ANY },
+            { XP_AUTOD_CONNECT_FAILED, R_BLOCK, F, ANY },
+            { XP_XML_UNSAFE, R_BLOCK, W, ANY },
+            { XP_CNAME_MISSING, R_BLOCK, W, ABOUT(AUTODISCOVER_RECORD) },
+            { XP_CNAME_WRONG_TARGET, R_BLOCK, W, ABOUT(AUTODISCOVER_RECORD) },
+            { XP_CNAME_DEPLOYMENT, R_BLOCK, I, NULL,
               "The domain's records are those of a cloud-only deployment: Autodiscover "
               "points to Exchange Online, not to on-premises Exchange",
               "For hybrid, point autodiscover.DOMAIN at the on-premises Exchange server "
-              "(A record or CNAME); it redirects cloud mailboxes to Exchange Online itself." },
-            { XP_CNAME_DNS_ERROR, R_UNKNOWN, I, about_autodiscover, NULL, NULL },
-            { XP_AUTOD_OK, R_OK, I, NULL, NULL, NULL },
-            { XP_AUTOD_SRV, R_NOTE, I, NULL, NULL, NULL },
-            { XP_AUTOD_REDIRECT, R_NOTE, I, NULL, NULL, NULL },
-            { XP_AUTOD_DNS_MISSING, R_NOTE, I, NULL, NULL, NULL },
-            { XP_AUTOD_CONNECT_FAILED, R_NOTE, I, NULL, NULL, NULL },
+              "(A record or CNAME); it redirects cloud mailboxes to Exchange Online itself.",
+              ABOUT(CLOUD_DEPLOYMENT) },
+            { XP_CNAME_DNS_ERROR, R_UNKNOWN, I, ABOUT(AUTODISCOVER_RECORD) },
+            { XP_AUTOD_OK, R_OK, I, ANY },
+            { XP_AUTOD_SRV, R_NOTE, I, ANY },
+            { XP_AUTOD_REDIRECT, R_NOTE, I, ANY },
+            { XP_AUTOD_DNS_MISSING, R_NOTE, I, ANY },
+            { XP_AUTOD_CONNECT_FAILED, R_NOTE, I, ANY },
             END,
         },
     },
@@ -211,34 +150,34 @@ static const struct item_def items[] = {
         .fix_unknown = "Name the hybrid endpoints with --hosts (e.g. mail.DOMAIN, "
                        "autodiscover.DOMAIN) so their certificates are judged.",
         .rules = {
-            { XP_CERT_NAME_MISMATCH, R_BLOCK, F, NULL, NULL, NULL },
-            { XP_CERT_EXPIRED, R_BLOCK, F, NULL, NULL, NULL },
-            { XP_CERT_NOT_YET_VALID, R_BLOCK, F, NULL, NULL, NULL },
-            { XP_CERT_UNTRUSTED, R_BLOCK, F, NULL, NULL, NULL },
-            { XP_CERT_SELF_SIGNED, R_BLOCK, F, NULL, NULL, NULL },
-            { XP_CERT_MSSTD_MISMATCH, R_BLOCK, F, outlook_anywhere, NULL, NULL },
-            { XP_CERT_HANDSHAKE_FAILED, R_BLOCK, F, NULL, NULL, NULL },
-            { XP_CERT_CONNECT_FAILED, R_BLOCK, F, NULL, NULL, NULL },
-            { XP_CERT_WRONG_PURPOSE, R_BLOCK, F, NULL, NULL, NULL },
-            { XP_CERT_INCOMPLETE_CHAIN, R_BLOCK, F, NULL, NULL, NULL },
-            { XP_CERT_REVOKED, R_BLOCK, F, NULL, NULL, NULL },
-            { XP_CERT_WEAK, R_BLOCK, F, weak_certificate, NULL, NULL },
-            { XP_CERT_OK, R_OK, I, NULL, NULL, NULL },
-            { XP_CERT_WRONG_PURPOSE, R_NOTE, I, NULL, NULL, NULL },
-            { XP_CERT_INCOMPLETE_CHAIN, R_NOTE, I, NULL, NULL, NULL },
-            { XP_CERT_REVOKED, R_NOTE, I, NULL, NULL, NULL },
-            { XP_CERT_EXTRA_EXPIRED, R_NOTE, I, NULL, NULL, NULL },
-            { XP_CERT_NAME_MISMATCH, R_NOTE, I, NULL, NULL, NULL },
-            { XP_CERT_EXPIRED, R_NOTE, I, NULL, NULL, NULL },
-            { XP_CERT_NOT_YET_VALID, R_NOTE, I, NULL, NULL, NULL },
-            { XP_CERT_UNTRUSTED, R_NOTE, I, NULL, NULL, NULL },
-            { XP_CERT_SELF_SIGNED, R_NOTE, I, NULL, NULL, NULL },
-            { XP_CERT_MSSTD_MISMATCH, R_NOTE, I, NULL, NULL, NULL },
-            { XP_CERT_EXPIRING_SOON, R_NOTE, I, NULL, NULL, NULL },
-            { XP_CERT_WEAK, R_NOTE, I, NULL, NULL, NULL },
-            { XP_CERT_CN_ONLY, R_NOTE, I, NULL, NULL, NULL },
-            { XP_CERT_MSSTD_SAN_ONLY, R_NOTE, I, NULL, NULL, NULL },
-            { XP_CONNECTOR_CERT_MISMATCH, R_BLOCK, W, NULL, NULL, NULL },
+            { XP_CERT_NAME_MISMATCH, R_BLOCK, F, ANY },
+            { XP_CERT_EXPIRED, R_BLOCK, F, ANY },
+            { XP_CERT_NOT_YET_VALID, R_BLOCK, F, ANY },
+            { XP_CERT_UNTRUSTED, R_BLOCK, F, ANY },
+            { XP_CERT_SELF_SIGNED, R_BLOCK, F, ANY },
+            { XP_CERT_MSSTD_MISMATCH, R_BLOCK, F, outlook_anywhere, NULL, NULL, ANY },
+            { XP_CERT_HANDSHAKE_FAILED, R_BLOCK, F, ANY },
+            { XP_CERT_CONNECT_FAILED, R_BLOCK, F, ANY },
+            { XP_CERT_WRONG_PURPOSE, R_BLOCK, F, ANY },
+            { XP_CERT_INCOMPLETE_CHAIN, R_BLOCK, F, ANY },
+            { XP_CERT_REVOKED, R_BLOCK, F, ANY },
+            { XP_CERT_WEAK, R_BLOCK, F, ABOUT(CERT_REFUSED) },
+            { XP_CERT_OK, R_OK, I, ANY },
+            { XP_CERT_WRONG_PURPOSE, R_NOTE, I, ANY },
+            { XP_CERT_INCOMPLETE_CHAIN, R_NOTE, I, ANY },
+            { XP_CERT_REVOKED, R_NOTE, I, ANY },
+            { XP_CERT_EXTRA_EXPIRED, R_NOTE, I, ANY },
+            { XP_CERT_NAME_MISMATCH, R_NOTE, I, ANY },
+            { XP_CERT_EXPIRED, R_NOTE, I, ANY },
+            { XP_CERT_NOT_YET_VALID, R_NOTE, I, ANY },
+            { XP_CERT_UNTRUSTED, R_NOTE, I, ANY },
+            { XP_CERT_SELF_SIGNED, R_NOTE, I, ANY },
+            { XP_CERT_MSSTD_MISMATCH, R_NOTE, I, ANY },
+            { XP_CERT_EXPIRING_SOON, R_NOTE, I, ANY },
+            { XP_CERT_WEAK, R_NOTE, I, ANY },
+            { XP_CERT_CN_ONLY, R_NOTE, I, ANY },
+            { XP_CERT_MSSTD_SAN_ONLY, R_NOTE, I, ANY },
+            { XP_CONNECTOR_CERT_MISMATCH, R_BLOCK, W, ANY },
             END,
         },
     },
@@ -251,8 +190,8 @@ static const struct item_def items[] = {
         .fix_unknown = "Look up the build (Get-ExchangeServer | fl AdminDisplayVersion) in "
                        "Microsoft's build numbers list: Exchange SE, latest CU and SU.",
         .rules = {
-            { XP_EXCHANGE_UNSUPPORTED, R_BLOCK, W, NULL, NULL, NULL },
-            { XP_EXCHANGE_BUILD, R_OK, I, NULL, NULL, NULL },
+            { XP_EXCHANGE_UNSUPPORTED, R_BLOCK, W, ANY },
+            { XP_EXCHANGE_BUILD, R_OK, I, ANY },
             END,
         },
     },
@@ -267,11 +206,12 @@ static const struct item_def items[] = {
                        "run the current Hybrid Configuration Wizard (it creates the dedicated "
                        "hybrid app); HealthChecker shows whether the app is configured.",
         .rules = {
-            { XP_EXCHANGE_BELOW_HYBRID_APP_BUILD, R_BLOCK, I, NULL, NULL, NULL },
-            { XP_EXCHANGE_BUILD, R_OK, I, hybrid_app_ready,
+            { XP_EXCHANGE_BELOW_HYBRID_APP_BUILD, R_BLOCK, I, ANY },
+            { XP_EXCHANGE_BUILD, R_OK, I, NULL,
               "The build can use the dedicated hybrid app (whether the app is configured is "
               "not visible from outside: the current HCW or "
-              "ConfigureExchangeHybridApplication.ps1 creates it)", NULL },
+              "ConfigureExchangeHybridApplication.ps1 creates it)", NULL,
+              ABOUT(HYBRID_APP_READY) },
             END,
         },
     },
@@ -284,8 +224,8 @@ static const struct item_def items[] = {
                        "authentication (Exchange authenticates).",
         .classic_only = 1,
         .rules = {
-            { XP_PREAUTH_DETECTED, R_BLOCK, W, NULL, NULL, NULL },
-            { XP_MRSPROXY_UNREACHABLE, R_BLOCK, W, NULL, NULL, NULL },
+            { XP_PREAUTH_DETECTED, R_BLOCK, W, ANY },
+            { XP_MRSPROXY_UNREACHABLE, R_BLOCK, W, ANY },
             END,
         },
     },
@@ -300,11 +240,11 @@ static const struct item_def items[] = {
                        "credentials: Exchange must answer 200 with a SOAP body.",
         .classic_only = 1,
         .rules = {
-            { XP_FEDERATION_INFO_FAILED, R_BLOCK, W, NULL, NULL, NULL },
+            { XP_FEDERATION_INFO_FAILED, R_BLOCK, W, ANY },
             /* a proxy pre-authenticating autodiscover.svc: one finding, the
              * proxy's (check_preauth.c told_by_preauth) */
-            { XP_PREAUTH_DETECTED, R_BLOCK, W, about_federation_path, NULL, NULL },
-            { XP_FEDERATION_INFO_OK, R_OK, I, NULL, NULL, NULL },
+            { XP_PREAUTH_DETECTED, R_BLOCK, W, ABOUT(FEDERATION_PATH) },
+            { XP_FEDERATION_INFO_OK, R_OK, I, ANY },
             END,
         },
     },
@@ -318,13 +258,13 @@ static const struct item_def items[] = {
         .fix_unknown = "Give an address (user@DOMAIN) or the EWS/EAS host with --hosts so "
                        "their Bearer challenge is read.",
         .rules = {
-            { XP_HMA_NO_AUTHORIZATION_URI, R_BLOCK, W, NULL, NULL, NULL },
-            { XP_HMA_TENANT_MISMATCH, R_BLOCK, W, NULL, NULL, NULL },
-            { XP_HMA_NOT_ENABLED, R_BLOCK, W, NULL, NULL, NULL },
-            { XP_HMA_ENABLED, R_OK, I, NULL, NULL, NULL },
+            { XP_HMA_NO_AUTHORIZATION_URI, R_BLOCK, W, ANY },
+            { XP_HMA_TENANT_MISMATCH, R_BLOCK, W, ANY },
+            { XP_HMA_NOT_ENABLED, R_BLOCK, W, ANY },
+            { XP_HMA_ENABLED, R_OK, I, ANY },
             { XP_HMA_NOT_ENABLED, R_OK, I, NULL,
               "Hybrid modern authentication is not enabled, and not required (hma = yes in "
-              "--expect requires it)", NULL },
+              "--expect requires it)", NULL, ANY },
             END,
         },
     },
@@ -335,14 +275,14 @@ static const struct item_def items[] = {
         .needs = { "hybridauth" },
         .fix_unknown = "Run hybridauth against the published EWS/MAPI host (--hosts).",
         .rules = {
-            { XP_AUTH_NTLM_BROKEN, R_BLOCK, W, NULL, NULL, NULL },
-            { XP_AUTH_H2_WINDOWS_AUTH, R_BLOCK, W, NULL, NULL, NULL },
+            { XP_AUTH_NTLM_BROKEN, R_BLOCK, W, ANY },
+            { XP_AUTH_H2_WINDOWS_AUTH, R_BLOCK, W, ANY },
             { XP_EP_PROXY_RISK, R_UNKNOWN, W, NULL,
               "A non-IIS front end answers for a build with Extended Protection on: whether "
               "it offloads TLS (unsupported) cannot be seen from outside",
               "Bridge TLS with Exchange's own certificate on the front end, or pass TCP "
               "through; never offload TLS. Once confirmed, add ignore = EP_PROXY_RISK to "
-              "--expect." },
+              "--expect.", ANY },
             END,
         },
     },
@@ -352,11 +292,12 @@ static const struct item_def items[] = {
         .needs = { "cert", "smtp" },
         .fix_unknown = "Make sure the HTTPS and SMTP endpoints negotiate TLS 1.2 or later.",
         .rules = {
-            { XP_CERT_WEAK, R_BLOCK, W, old_protocol,
-              NULL, "Enable TLS 1.2 on the server (Office 365 refuses older protocols)." },
-            { XP_SMTP_TLS_OLD_PROTOCOL, R_BLOCK, W, NULL, NULL, NULL },
-            { XP_CERT_OK, R_NOTE, I, NULL, NULL, NULL },
-            { XP_TLS_WEAK_KEY_EXCHANGE, R_NOTE, I, NULL, NULL, NULL },
+            { XP_CERT_WEAK, R_BLOCK, W, NULL,
+              NULL, "Enable TLS 1.2 on the server (Office 365 refuses older protocols).",
+              ABOUT(OLD_PROTOCOL) },
+            { XP_SMTP_TLS_OLD_PROTOCOL, R_BLOCK, W, ANY },
+            { XP_CERT_OK, R_NOTE, I, ANY },
+            { XP_TLS_WEAK_KEY_EXCHANGE, R_NOTE, I, ANY },
             END,
         },
     },
@@ -370,52 +311,52 @@ static const struct item_def items[] = {
         .fix_unknown = "Name the on-premises mail server Exchange Online sends to with --hosts "
                        "HOST:25: it must offer STARTTLS with a certificate from a public CA.",
         .rules = {
-            { XP_SMTP_MX_MISSING, R_BLOCK, F, NULL, NULL, NULL },
-            { XP_SMTP_CONNECT_FAILED, R_BLOCK, F, on_premises_host, NULL, NULL },
-            { XP_SMTP_TIMEOUT, R_BLOCK, F, on_premises_host, NULL, NULL },
+            { XP_SMTP_MX_MISSING, R_BLOCK, F, ANY },
+            { XP_SMTP_CONNECT_FAILED, R_BLOCK, F, ON_PREMISES },
+            { XP_SMTP_TIMEOUT, R_BLOCK, F, ON_PREMISES },
             /* Hybrid mail flow needs TLS: what smtp calls a warning blocks here. */
-            { XP_SMTP_ESMTP_INSPECTION, R_BLOCK, W, on_premises_host, NULL, NULL },
-            { XP_SMTP_NO_STARTTLS, R_BLOCK, W, on_premises_host, NULL, NULL },
-            { XP_SMTP_STARTTLS_FAILED, R_BLOCK, W, on_premises_host, NULL, NULL },
-            { XP_SMTP_PROTOCOL_ERROR, R_BLOCK, W, on_premises_host, NULL, NULL },
-            { XP_CONNECTOR_CERT_MISMATCH, R_BLOCK, W, NULL, NULL, NULL },
-            { XP_CERT_UNTRUSTED, R_BLOCK, F, port_smtp, NULL, NULL },
-            { XP_CERT_SELF_SIGNED, R_BLOCK, F, port_smtp, NULL, NULL },
-            { XP_CERT_EXPIRED, R_BLOCK, F, port_smtp, NULL, NULL },
-            { XP_CERT_NOT_YET_VALID, R_BLOCK, F, port_smtp, NULL, NULL },
-            { XP_CERT_NAME_MISMATCH, R_BLOCK, F, port_smtp, NULL, NULL },
-            { XP_CERT_HANDSHAKE_FAILED, R_BLOCK, F, port_smtp, NULL, NULL },
-            { XP_CERT_WRONG_PURPOSE, R_BLOCK, F, port_smtp, NULL, NULL },
-            { XP_CERT_INCOMPLETE_CHAIN, R_BLOCK, F, port_smtp, NULL, NULL },
-            { XP_CERT_REVOKED, R_BLOCK, F, port_smtp, NULL, NULL },
+            { XP_SMTP_ESMTP_INSPECTION, R_BLOCK, W, ON_PREMISES },
+            { XP_SMTP_NO_STARTTLS, R_BLOCK, W, ON_PREMISES },
+            { XP_SMTP_STARTTLS_FAILED, R_BLOCK, W, ON_PREMISES },
+            { XP_SMTP_PROTOCOL_ERROR, R_BLOCK, W, ON_PREMISES },
+            { XP_CONNECTOR_CERT_MISMATCH, R_BLOCK, W, ANY },
+            { XP_CERT_UNTRUSTED, R_BLOCK, F, SMTP_ON_PREMISES },
+            { XP_CERT_SELF_SIGNED, R_BLOCK, F, SMTP_ON_PREMISES },
+            { XP_CERT_EXPIRED, R_BLOCK, F, SMTP_ON_PREMISES },
+            { XP_CERT_NOT_YET_VALID, R_BLOCK, F, SMTP_ON_PREMISES },
+            { XP_CERT_NAME_MISMATCH, R_BLOCK, F, SMTP_ON_PREMISES },
+            { XP_CERT_HANDSHAKE_FAILED, R_BLOCK, F, SMTP_ON_PREMISES },
+            { XP_CERT_WRONG_PURPOSE, R_BLOCK, F, SMTP_ON_PREMISES },
+            { XP_CERT_INCOMPLETE_CHAIN, R_BLOCK, F, SMTP_ON_PREMISES },
+            { XP_CERT_REVOKED, R_BLOCK, F, SMTP_ON_PREMISES },
             /* DANE and MTA-STS, where the domain publishes them or is on Exchange
              * Online's DNSSEC MX: Exchange Online validates both when it sends, so a
              * broken one stops mail to the domain as surely as a bad certificate. */
-            { XP_DANE_BOGUS, R_BLOCK, F, NULL, NULL, NULL },
-            { XP_DANE_TLSA_MISMATCH, R_BLOCK, F, NULL, NULL, NULL },
-            { XP_DANE_NO_DNSSEC, R_BLOCK, F, NULL, NULL, NULL },
-            { XP_MTASTS_MX_NOT_COVERED, R_BLOCK, F, NULL, NULL, NULL },
-            { XP_MTASTS_MX_CERT_INVALID, R_BLOCK, F, NULL, NULL, NULL },
-            { XP_DANE_OK, R_NOTE, I, NULL, NULL, NULL },
-            { XP_DANE_NO_ROLLOVER, R_NOTE, I, NULL, NULL, NULL },
-            { XP_DANE_NO_DNSSEC, R_NOTE, I, NULL, NULL, NULL },
-            { XP_MTASTS_OK, R_NOTE, I, NULL, NULL, NULL },
-            { XP_MTASTS_TESTING, R_NOTE, I, NULL, NULL, NULL },
-            { XP_MTASTS_MX_NOT_COVERED, R_NOTE, I, NULL, NULL, NULL },
-            { XP_SMTP_DNS_ERROR, R_UNKNOWN, I, NULL, NULL, NULL },
-            { XP_SMTP_OK, R_OK, I, on_premises_host, NULL, NULL },
+            { XP_DANE_BOGUS, R_BLOCK, F, ANY },
+            { XP_DANE_TLSA_MISMATCH, R_BLOCK, F, ANY },
+            { XP_DANE_NO_DNSSEC, R_BLOCK, F, ANY },
+            { XP_MTASTS_MX_NOT_COVERED, R_BLOCK, F, ANY },
+            { XP_MTASTS_MX_CERT_INVALID, R_BLOCK, F, ANY },
+            { XP_DANE_OK, R_NOTE, I, ANY },
+            { XP_DANE_NO_ROLLOVER, R_NOTE, I, ANY },
+            { XP_DANE_NO_DNSSEC, R_NOTE, I, ANY },
+            { XP_MTASTS_OK, R_NOTE, I, ANY },
+            { XP_MTASTS_TESTING, R_NOTE, I, ANY },
+            { XP_MTASTS_MX_NOT_COVERED, R_NOTE, I, ANY },
+            { XP_SMTP_DNS_ERROR, R_UNKNOWN, I, ANY },
+            { XP_SMTP_OK, R_OK, I, ON_PREMISES },
             /* STARTTLS works there (the version is the tls12 item's business) */
-            { XP_SMTP_TLS_OLD_PROTOCOL, R_OK, I, on_premises_host,
+            { XP_SMTP_TLS_OLD_PROTOCOL, R_OK, I, NULL,
               "The on-premises mail server offers STARTTLS (its TLS version: see the TLS 1.2 "
-              "item)", NULL },
-            { XP_SMTP_OK, R_NOTE, I, NULL, NULL, NULL },
-            { XP_SMTP_TLS_REQUIRED, R_NOTE, I, NULL, NULL, NULL },
-            { XP_SMTP_REJECTED, R_NOTE, I, NULL, NULL, NULL },
-            { XP_SMTP_MX_MISSING, R_NOTE, I, NULL, NULL, NULL },
-            { XP_SMTP_CONNECT_FAILED, R_NOTE, I, NULL, NULL, NULL },
-            { XP_SMTP_TIMEOUT, R_NOTE, I, NULL, NULL, NULL },
-            { XP_SMTP_NO_STARTTLS, R_NOTE, I, NULL, NULL, NULL },
-            { XP_SMTP_STARTTLS_FAILED, R_NOTE, I, NULL, NULL, NULL },
+              "item)", NULL, ON_PREMISES },
+            { XP_SMTP_OK, R_NOTE, I, ANY },
+            { XP_SMTP_TLS_REQUIRED, R_NOTE, I, ANY },
+            { XP_SMTP_REJECTED, R_NOTE, I, ANY },
+            { XP_SMTP_MX_MISSING, R_NOTE, I, ANY },
+            { XP_SMTP_CONNECT_FAILED, R_NOTE, I, ANY },
+            { XP_SMTP_TIMEOUT, R_NOTE, I, ANY },
+            { XP_SMTP_NO_STARTTLS, R_NOTE, I, ANY },
+            { XP_SMTP_STARTTLS_FAILED, R_NOTE, I, ANY },
             END,
         },
     },
@@ -427,12 +368,12 @@ static const struct item_def items[] = {
         .why_no_ok = "No sending IP was checked against the blacklists",
         .fix_unknown = "Give the on-premises sending IP with --ip.",
         .rules = {
-            { XP_DNSBL_LISTED, R_BLOCK, W, NULL, NULL, NULL },
-            { XP_CONNECTOR_IP_MISMATCH, R_BLOCK, W, NULL, NULL, NULL },
-            { XP_DNSBL_QUERY_BLOCKED, R_UNKNOWN, I, NULL, NULL, NULL },
-            { XP_DNSBL_CLEAN, R_OK, I, NULL, NULL, NULL },
-            { XP_DNSBL_QUERY_FAILED, R_UNKNOWN, I, NULL, NULL, NULL },
-            { XP_DNSBL_ZONE_UNRELIABLE, R_NOTE, I, NULL, NULL, NULL },
+            { XP_DNSBL_LISTED, R_BLOCK, W, ANY },
+            { XP_CONNECTOR_IP_MISMATCH, R_BLOCK, W, ANY },
+            { XP_DNSBL_QUERY_BLOCKED, R_UNKNOWN, I, ANY },
+            { XP_DNSBL_CLEAN, R_OK, I, ANY },
+            { XP_DNSBL_QUERY_FAILED, R_UNKNOWN, I, ANY },
+            { XP_DNSBL_ZONE_UNRELIABLE, R_NOTE, I, ANY },
             END,
         },
     },
@@ -441,6 +382,10 @@ static const struct item_def items[] = {
 #undef W
 #undef F
 #undef I
+#undef ON_PREMISES
+#undef SMTP_ON_PREMISES
+#undef ABOUT
+#undef ANY
 
 _Static_assert(XP_ARRAY_LEN(items) <= XP_PF_MAX_ITEMS, "raise XP_PF_MAX_ITEMS");
 
@@ -473,7 +418,9 @@ match_rule(const struct item_def *def, const struct xp_finding *f)
     const struct rule *r;
 
     for (r = def->rules; r->code != XP_CODE_COUNT; r++)
-        if (r->code == f->code && f->severity >= r->min_sev && (!r->match || r->match(f)))
+        if (r->code == f->code && f->severity >= r->min_sev &&
+            (f->about & r->about) == r->about && !(f->about & r->unless) &&
+            (!r->match || r->match(f)))
             return r;
     return NULL;
 }

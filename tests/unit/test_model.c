@@ -877,6 +877,30 @@ check_clear__full_check__everything_freed_and_reusable(void **state)
     assert_null(fx->c->steps);
 }
 
+/* Another check's verdict, by code: only once that check is done and not
+ * skipped; NULL for a check not in the run. */
+static void
+target_finding__done_check_only(void **state)
+{
+    struct fx *fx = *state;
+    struct xp_check *cp[1] = { fx->c };
+    struct xp_finding *f;
+
+    fx->t->checks = cp;
+    fx->t->nchecks = 1;
+    f = xp_finding_new(fx->c, NULL, XP_DANE_OK, "DANE works");
+    xp_finding_add(f);
+    assert_null(xp_target_finding(fx->t, "x", XP_DANE_OK));        /* still running */
+    fx->c->done = 1;
+    assert_ptr_equal(xp_target_finding(fx->t, "x", XP_DANE_OK), f);
+    assert_null(xp_target_finding(fx->t, "x", XP_DANE_BOGUS));
+    assert_null(xp_target_finding(fx->t, "dane", XP_DANE_OK));     /* not in the run */
+    fx->c->skip_reason = xstrdup("no MX");
+    assert_null(xp_target_finding(fx->t, "x", XP_DANE_OK));
+    fx->t->checks = NULL;
+    fx->t->nchecks = 0;
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int
@@ -927,6 +951,7 @@ main(void)
         cmocka_unit_test(run_exit_code__no_targets__3),
         cmocka_unit_test(target_rollup__skip_ignored_info_is_pass),
         T(check_clear__full_check__everything_freed_and_reusable),
+        T(target_finding__done_check_only),
     };
 
     return cmocka_run_group_tests_name("model", tests, NULL, NULL);
