@@ -39,6 +39,14 @@ struct xp_m365_cloud {
 /* The cloud named (case-insensitive), or NULL. */
 const struct xp_m365_cloud *xp_m365_cloud(const char *name);
 
+/*
+ * Is host one of Microsoft's cloud (Exchange Online and its MX, Office 365,
+ * Entra ID, Skype for Business / Teams Online, the national clouds), never
+ * the organisation's own server? preauth probes, cert discovery and
+ * hybridauth's on-premises judgements skip such hosts.
+ */
+int xp_m365_cloud_host(const char *host);
+
 struct xp_dns_result;
 
 /*

@@ -12,7 +12,7 @@
 #include "xp_cert_discover.h"
 
 #include "xp_check.h"
-#include "xp_exo.h"
+#include "xp_m365.h"
 #include "xp_facts.h"
 #include "xp_options.h"
 #include "xp_smtp.h"
@@ -26,24 +26,6 @@
 
 static void add_endpoint(struct xp_check *c, struct xp_cert_disc *d, const char *host, int port,
                          int starttls, const char *source);
-
-/* Microsoft's cloud hosts: Exchange Online, Office 365, Skype Online. */
-static int
-is_microsoft(const char *host)
-{
-    static const char *const ms[] = {
-        "outlook.com", "office365.com", "microsoft.com", "microsoftonline.com", "lync.com",
-        "office365.us", "outlook.de", "partner.outlook.cn",
-    };
-    size_t i;
-
-    if (xp_exo_mx_is_exo(host, NULL))
-        return 1;
-    for (i = 0; i < XP_ARRAY_LEN(ms); i++)
-        if (xp_name_ends_with(host, ms[i]))
-            return 1;
-    return 0;
-}
 
 /* ---- one endpoint: addresses -> TLS (or SMTP STARTTLS) -> facts ---- */
 
@@ -109,7 +91,7 @@ on_addrs(struct xp_check *c, struct xp_addr_lookup *l)
     const char *cname = xp_dns_cname_target(l->a.res);
     const char *ip = xp_addrs_pick(l);
 
-    if (cname && is_microsoft(cname)) {
+    if (cname && xp_m365_cloud_host(cname)) {
         ((struct xp_cert_disc *)ep->disc)->microsoft++;
         xp_step_end(ep->step, XP_ST_SKIP, "a CNAME to %s: Microsoft's, not judged here", cname);
         return;
@@ -142,7 +124,7 @@ add_endpoint(struct xp_check *c, struct xp_cert_disc *d, const char *host, int p
 
     if (!host || !host[0] || strcmp(host, ".") == 0 || d->nep >= XP_CERT_DISC_MAX)
         return;
-    if (is_microsoft(host)) {
+    if (xp_m365_cloud_host(host)) {
         d->microsoft++;
         return;
     }

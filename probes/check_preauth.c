@@ -13,6 +13,7 @@
 #include "xp_exbuild.h"
 #include "xp_expect.h"
 #include "xp_facts.h"
+#include "xp_m365.h"
 #include "xp_front.h"
 #include "xp_options.h"
 #include "xp_xml.h"
@@ -84,26 +85,9 @@ struct preauth_state {
     char microsoft[256];   /* a host left out: Office 365's, not the organisation's */
 };
 
-/*
- * Microsoft's cloud endpoints are not the customer's Exchange (SPEC):
+/* Microsoft's cloud endpoints are not the customer's Exchange (SPEC):
  * pre-authentication, MRS Proxy and federation are probed on the
- * organisation's own hosts only.
- */
-static int
-is_microsoft_host(const char *host)
-{
-    static const char *const ms[] = {
-        "outlook.com", "office365.com", "office.com", "microsoft.com", "microsoftonline.com",
-        "outlook.office365.com", "office365.us", "partner.outlook.cn", "outlook.de",
-    };
-    size_t i;
-
-    for (i = 0; i < XP_ARRAY_LEN(ms); i++)
-        if (xp_name_ends_with(host, ms[i]))
-            return 1;
-    return 0;
-}
-
+ * organisation's own hosts only (xp_m365_cloud_host). */
 /* The build an OWA answer reveals: the X-OWA-Version header (any path),
  * else the logon page's "/owa/auth/15.2.1748/themes/..." asset path. */
 static void
@@ -199,7 +183,7 @@ on_addr(struct xp_check *c, struct xp_addr_lookup *l)
     const char *ip = xp_addrs_pick(l);
     const char *cname = xp_dns_cname_target(l->a.res);
 
-    if (cname && is_microsoft_host(cname)) {
+    if (cname && xp_m365_cloud_host(cname)) {
         struct preauth_state *st = c->state;
 
         snprintf(st->microsoft, sizeof(st->microsoft), "%.120s (%.120s)", h->name, cname);
@@ -244,7 +228,7 @@ preauth_start(struct xp_check *c)
         const struct xp_http_endpoint *e = xp_facts_http(facts, i);
         struct host *h;
 
-        if (is_microsoft_host(e->host) || strcmp(e->role, "office365") == 0) {
+        if (xp_m365_cloud_host(e->host) || strcmp(e->role, "office365") == 0) {
             snprintf(st->microsoft, sizeof(st->microsoft), "%s", e->host);
             continue;
         }
@@ -260,7 +244,7 @@ preauth_start(struct xp_check *c)
         const struct xp_hostport *hp = &xp_check_expect(c)->hosts[i];
         struct host *h;
 
-        if (is_microsoft_host(hp->host))
+        if (xp_m365_cloud_host(hp->host))
             continue;
         h = add_host(st, hp->host, hp->port, NULL);
         if (!h)

@@ -2,6 +2,7 @@
  * m365.c — Microsoft 365 domain-record facts (xp_m365.h).
  */
 #include "xp_m365.h"
+#include "xp.h"
 #include "xp_dns.h"
 #include "xp_exo.h"
 #include "xp_spf.h"
@@ -84,4 +85,21 @@ xp_m365_exo_sender(const struct xp_dns_result *mx, const struct xp_dns_result *t
             return "its SPF record includes Exchange Online";
     }
     return NULL;
+}
+
+int
+xp_m365_cloud_host(const char *host)
+{
+    static const char *const suffixes[] = {
+        "outlook.com", "office365.com", "office.com", "microsoft.com", "microsoftonline.com",
+        "lync.com", "office365.us", "outlook.de", "partner.outlook.cn",
+    };
+    size_t i;
+
+    if (xp_exo_mx_is_exo(host, NULL))
+        return 1;
+    for (i = 0; i < sizeof(suffixes) / sizeof(suffixes[0]); i++)
+        if (xp_name_ends_with(host, suffixes[i]))
+            return 1;
+    return 0;
 }

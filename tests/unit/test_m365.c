@@ -58,6 +58,21 @@ cloud__values(void **state)
     assert_null(xp_m365_cloud("germany"));
 }
 
+static void
+cloud_host__microsofts_and_not_the_organisations(void **state)
+{
+    (void)state;
+    assert_true(xp_m365_cloud_host("outlook.office365.com"));
+    assert_true(xp_m365_cloud_host("autodiscover-s.outlook.com"));
+    assert_true(xp_m365_cloud_host("contoso-com.mail.protection.outlook.com"));
+    assert_true(xp_m365_cloud_host("contoso-com.o-v1.mx.microsoft"));
+    assert_true(xp_m365_cloud_host("login.microsoftonline.com"));
+    assert_true(xp_m365_cloud_host("sipdir.online.lync.com"));
+    assert_true(xp_m365_cloud_host("outlook.office.com."));
+    assert_false(xp_m365_cloud_host("mail.contoso.com"));
+    assert_false(xp_m365_cloud_host("notoutlook.com"));
+}
+
 int
 main(void)
 {
@@ -65,6 +80,7 @@ main(void)
         cmocka_unit_test(verification_mx__forms),
         cmocka_unit_test(bpos_label__forms),
         cmocka_unit_test(cloud__values),
+        cmocka_unit_test(cloud_host__microsofts_and_not_the_organisations),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
