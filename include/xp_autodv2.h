@@ -64,7 +64,5 @@ void xp_v2_host(struct xp_check *c, struct xp_v2_run *v, struct xp_step *parent,
 /* AUTODV2_OK / AUTODV2_FAILED for every chain that ended. */
 void xp_v2_judge(struct xp_check *c, struct xp_v2_run *v);
 void xp_v2_free(struct xp_v2_run *v);
-/* Is host Microsoft's (Exchange Online, Entra ID)? */
-int xp_v2_microsoft_host(const char *host);
 
 #endif

@@ -8,6 +8,7 @@
 #include "xp_expect.h"
 #include "xp_facts.h"
 #include "xp_front.h"
+#include "xp_m365.h"
 #include "xp_options.h"
 
 #include <stdarg.h>
@@ -20,13 +21,6 @@
 #define EXO_V2_HOST "outlook.office365.com"
 
 static const char *const protocols[] = { "ActiveSync", "EWS" };
-
-int
-xp_v2_microsoft_host(const char *host)
-{
-    return xp_name_ends_with(host, "office365.com") || xp_name_ends_with(host, "outlook.com") ||
-           xp_name_ends_with(host, "microsoftonline.com");
-}
 
 /* One more thing in flight; its end may be the last one. */
 static void
@@ -68,7 +62,7 @@ chain_end(struct xp_check *c, struct xp_v2_chain *ch, int ok, const char *code,
          * mailbox's are Microsoft's, never probed). */
         if (xp_http_url_parts(ch->json.url, host, sizeof(host), &port, &https) == 0)
             xp_facts_add_v2url(xp_check_facts(c), ch->protocol, ch->json.url,
-                               xp_v2_microsoft_host(host));
+                               xp_m365_cloud_host(host));
     }
     xp_step_end(ch->step, ok ? XP_ST_PASS : ch->run->quiet ? XP_ST_INFO : XP_ST_FAIL, "%s",
                 ch->reason);
@@ -231,7 +225,7 @@ xp_v2_host(struct xp_check *c, struct xp_v2_run *v, struct xp_step *parent, cons
     char label[300], first[1024];
     size_t i;
 
-    if (!v->email[0] || xp_v2_microsoft_host(host))
+    if (!v->email[0] || xp_m365_cloud_host(host))
         return;
     if (port == 443)
         snprintf(label, sizeof(label), "%s", host);
@@ -270,7 +264,7 @@ xp_v2_judge(struct xp_check *c, struct xp_v2_run *v)
             char host[256] = "";
             int port, https;
             int cloud = xp_http_url_parts(ch->json.url, host, sizeof(host), &port, &https) == 0 &&
-                        xp_v2_microsoft_host(host);
+                        xp_m365_cloud_host(host);
 
             f = xp_finding_new(c, ch->step, XP_AUTODV2_OK, "Autodiscover v2 at %s gives %s "
                                "%s for %s%s", ch->label, ch->json.protocol[0] ? ch->json.protocol

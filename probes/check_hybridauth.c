@@ -30,6 +30,7 @@
 #include "xp_expect.h"
 #include "xp_facts.h"
 #include "xp_front.h"
+#include "xp_m365.h"
 #include "xp_msjson.h"
 #include "xp_ntlm.h"
 #include "xp_options.h"
@@ -227,7 +228,7 @@ add_host(struct hstate *st, const char *name, int port, const char *source)
     struct hhost *h;
     size_t i;
 
-    if (xp_v2_microsoft_host(name))
+    if (xp_m365_cloud_host(name))
         return NULL;
     for (i = 0; i < st->nhosts; i++)
         if (xp_name_eq(st->hosts[i].name, name) && st->hosts[i].port == port)
@@ -422,7 +423,10 @@ start_hosts(struct xp_check *c)
     for (i = 0; i < xp_facts_http_count(facts); i++) {
         const struct xp_http_endpoint *ep = xp_facts_http(facts, i);
 
-        add_host(st, ep->host, ep->port, ep->role);
+        /* The organisation's name as a CNAME to Office 365's Autodiscover
+         * (a cloud-only domain): Microsoft's endpoint, not its Exchange. */
+        if (strcmp(ep->role, "office365") != 0)
+            add_host(st, ep->host, ep->port, ep->role);
     }
     for (i = 0; i < e->nhosts; i++)
         add_host(st, e->hosts[i].host, e->hosts[i].port ? e->hosts[i].port : 443, "--hosts");

@@ -94,6 +94,20 @@ def test_hybridauth_alone_still_uses_autodiscover_v2():
     assert_exit(r, 0)
 
 
+def test_cloud_only_domain_not_judged():
+    # cloud.test's Autodiscover is a CNAME to Office 365: Microsoft's
+    # endpoint, not the organisation's Exchange -- no HMA_* about it (the
+    # healthy hybrid beside it is judged).
+    r, doc = _run("cloud.test", checks=CHECKS)
+    codes = [f["code"] for f in findings(doc, check_id="hybridauth")]
+    assert_true(not [c for c in codes if c.startswith(("HMA_", "AUTH_", "EP_"))],
+                "hybridauth judged Office 365's endpoint: %s" % codes)
+    ha = [c for c in doc["checks"] if c["id"] == "hybridauth"][0]
+    assert_eq(ha["status"], "skip", "hybridauth status for a cloud-only domain")
+    r, doc = _run("hma15.test", checks=CHECKS, expect="hma15")
+    assert_code(doc, "HMA_ENABLED", "info", "hybridauth", r=r)
+
+
 def test_no_authorization_uri():
     r, doc = _run("hmanouri15.test")
     f = assert_code(doc, "HMA_NO_AUTHORIZATION_URI", "fail", "hybridauth", r=r)[0]
