@@ -22,7 +22,6 @@
 
 static const char *const protocols[] = { "ActiveSync", "EWS" };
 
-
 /* One more thing in flight; its end may be the last one. */
 static void
 run_hold(struct xp_v2_run *v)
