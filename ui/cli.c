@@ -174,7 +174,7 @@ xp_cli_usage(FILE *out)
 "                           connector list (default: the one smtp learns)\n"
 "      --dnsbl ZONE[,...]   block-list zones instead of the built-in list\n"
 "                           (zen.spamhaus.org, bl.spamcop.net,\n"
-"                           b.barracudacentral.org, psbl.surriel.com)\n"
+"                           psbl.surriel.com)\n"
 "      --ignore CODE[,...]  report these finding codes as information, marked\n"
 "                           suppressed (accepted states; same as ignore = in\n"
 "                           --expect)\n"
