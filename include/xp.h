@@ -69,6 +69,15 @@ void xp_set_fatal_hook(void (*hook)(void));
 /* Monotonic clock in microseconds / milliseconds. */
 int64_t xp_now_us(void);
 
+/*
+ * EXPROBE_TRACE=1 in the environment: one line per event on stderr, time
+ * since the first event in ms ("  412.3 http send autodiscover POST
+ * https://..."), a run's timeline to find its critical path (README
+ * "Where the time goes"). Nothing otherwise; not part of any report.
+ */
+int xp_trace_on(void);
+void xp_trace(const char *fmt, ...) XP_PRINTF(1, 2);
+
 /* Wall clock as RFC 3339 UTC ("2026-11-21T13:42:58Z") into buf. */
 void xp_rfc3339_now(char *buf, size_t len);
 

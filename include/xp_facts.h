@@ -21,12 +21,15 @@ struct xp_tls_endpoint {
     struct xp_tls_info info;   /* owned by the store */
 };
 
-/* One Exchange HTTPS host reached (Autodiscover, EWS), for preauth. */
+/* One Exchange HTTPS host reached (Autodiscover, EWS), for preauth and
+ * hybridauth. */
 struct xp_http_endpoint {
     char host[256];
     int port;
     char ip[64];
     char role[32];             /* "autodiscover", "ews" */
+    char unusable[320];        /* why no client reaches it by this name (its
+                                * certificate does not name it), or "" */
 };
 
 /* The client's public address as a server saw it (smtp: the address
@@ -63,9 +66,11 @@ void xp_facts_add_tls(struct xp_facts *f, const char *source, int exchange,
 size_t xp_facts_tls_count(const struct xp_facts *f);
 const struct xp_tls_endpoint *xp_facts_tls(const struct xp_facts *f, size_t i);
 
-/* Record an Exchange HTTPS host (once per host, port and role). */
+/* Record an Exchange HTTPS host (once per host, port and role); unusable:
+ * why clients cannot use it by that name, or NULL (the checks that probe
+ * these hosts leave it out, saying why: one cause, one finding). */
 void xp_facts_add_http(struct xp_facts *f, const char *host, int port, const char *ip,
-                       const char *role);
+                       const char *role, const char *unusable);
 size_t xp_facts_http_count(const struct xp_facts *f);
 const struct xp_http_endpoint *xp_facts_http(const struct xp_facts *f, size_t i);
 

@@ -211,13 +211,50 @@ publish_tls(struct xp_check *c, struct candidate *k)
     xp_facts_add_tls(xp_check_facts(c), source, 1, &k->tls);
 }
 
+/*
+ * Why no client reaches host by that name: TLS name verification fails
+ * (its certificate does not name it; the cert check's CERT_NAME_MISMATCH).
+ * preauth and hybridauth leave such a host out (facts' unusable): clients
+ * reach Exchange through the names that verify, and a finding about the
+ * other name would repeat one cause. "" when the name verifies (or there
+ * is no chain to tell).
+ */
+static void
+name_unusable(const struct xp_tls_info *tls, const char *host, int port, char *buf,
+              size_t len)
+{
+    X509 *leaf;
+    char **names;
+    size_t n, i, used;
+    const char *hint;
+    int cn_only;
+
+    buf[0] = '\0';
+    if (!tls->handshake_ok || !tls->chain || sk_X509_num(tls->chain) == 0)
+        return;
+    leaf = sk_X509_value(tls->chain, 0);
+    if (xp_cert_host_matches(leaf, host, &cn_only))
+        return;
+    names = xp_cert_names(leaf, &n);
+    used = (size_t)snprintf(buf, len, "the certificate of %.200s:%d names ", host, port);
+    for (i = 0; i < n && i < 4 && used < len; i++)
+        used += (size_t)snprintf(buf + used, len - used, "%s%s", i ? ", " : "", names[i]);
+    if (used < len)
+        used += (size_t)snprintf(buf + used, len - used, "%s, not %s", n > 4 ? ", ..." : "",
+                                 host);
+    hint = xp_cert_mismatch_hint(leaf, host);
+    if (hint && used < len)
+        snprintf(buf + used, len - used, ": %s", hint);
+    xp_strv_free(names, n);
+}
+
 /* ---- with credentials: the settings ---- */
 
 static void
 on_url_host(struct xp_check *c, void *arg, const struct xp_http_resp *r)
 {
     struct url_host *u = arg;
-    char source[64];
+    char source[64], unusable[320];
 
     u->done = 1;
     if (!r->completed) {
@@ -230,8 +267,10 @@ on_url_host(struct xp_check *c, void *arg, const struct xp_http_resp *r)
         snprintf(source, sizeof(source), "autodiscover settings %s", u->role);
         xp_facts_add_tls(xp_check_facts(c), source, 1, &r->tls);
     }
-    if (strcmp(u->role, "ews") == 0)
-        xp_facts_add_http(xp_check_facts(c), u->host, r->port, r->ip, "ews");
+    if (strcmp(u->role, "ews") == 0) {
+        name_unusable(&r->tls, u->host, r->port, unusable, sizeof(unusable));
+        xp_facts_add_http(xp_check_facts(c), u->host, r->port, r->ip, "ews", unusable);
+    }
     xp_step_end(u->step, XP_ST_PASS, "HTTP %ld", r->status);
 }
 
@@ -488,10 +527,16 @@ on_anon(struct xp_check *c, void *arg, const struct xp_http_resp *r)
     keep_headers(k, r);
     keep_tls(k, r);
     /* Whoever answers there, preauth looks at that host: a proxy in front
-     * of Exchange is exactly what it is for. */
-    if (strncmp(k->url, "https:", 6) == 0)
+     * of Exchange is exactly what it is for; unless no client reaches it
+     * by this name (name_unusable). */
+    if (strncmp(k->url, "https:", 6) == 0) {
+        char unusable[320] = "";
+
+        if (!k->cloud_cname)
+            name_unusable(&r->tls, k->host, r->port, unusable, sizeof(unusable));
         xp_facts_add_http(xp_check_facts(c), k->host, r->port, r->ip,
-                          k->cloud_cname ? "office365" : "autodiscover");
+                          k->cloud_cname ? "office365" : "autodiscover", unusable);
+    }
     xp_front_classify(r, &k->verdict);
     xp_step_note(k->step, "%s %s: HTTP %ld%s%s", k->method == M_REDIRECT &&
                  strncmp(k->url, "http:", 5) == 0 ? "GET" : "POST", k->url, r->status,

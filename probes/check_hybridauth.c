@@ -133,6 +133,7 @@ struct hstate {
     struct hhost hosts[MAX_HOSTS];
     size_t nhosts;
     int probing;               /* phase 2 started */
+    char unusable[600];        /* a host left out: no client reaches it by its name */
 };
 
 static void start_hosts(struct xp_check *c);
@@ -395,6 +396,25 @@ on_host_addr(struct xp_check *c, struct xp_addr_lookup *l)
     probe_host(c, h);
 }
 
+/* A host no client reaches by its name (xp_http_endpoint.unusable): not
+ * probed, the step says why; its certificate is the cert check's finding. */
+static void
+leave_out(struct xp_check *c, const struct xp_http_endpoint *ep)
+{
+    struct hstate *st = c->state;
+    struct xp_step *s;
+    size_t i;
+
+    for (i = 0; i < st->nhosts; i++)
+        if (xp_name_eq(st->hosts[i].name, ep->host) && st->hosts[i].port == ep->port)
+            return;    /* learnt from another source too (Autodiscover v2): probed */
+    s = xp_step_begin(c, NULL, "%s:%d (%s)", ep->host, ep->port, ep->role);
+    xp_step_end(s, XP_ST_SKIP, "not probed: %s; no client reaches Exchange by this name "
+                "(the cert check reports the certificate)", ep->unusable);
+    if (!st->unusable[0])
+        snprintf(st->unusable, sizeof(st->unusable), "%s", ep->unusable);
+}
+
 /* The hosts to probe, from every source; then probe them. */
 static void
 start_hosts(struct xp_check *c)
@@ -425,7 +445,11 @@ start_hosts(struct xp_check *c)
 
         /* The organisation's name as a CNAME to Office 365's Autodiscover
          * (a cloud-only domain): Microsoft's endpoint, not its Exchange. */
-        if (strcmp(ep->role, "office365") != 0)
+        if (strcmp(ep->role, "office365") == 0)
+            continue;
+        if (ep->unusable[0])
+            leave_out(c, ep);
+        else
             add_host(st, ep->host, ep->port, ep->role);
     }
     for (i = 0; i < e->nhosts; i++)
@@ -749,6 +773,14 @@ hybridauth_judge(struct xp_check *c)
     size_t i;
     int k;
 
+    if (st->nhosts == 0 && st->unusable[0]) {
+        char why[800];
+
+        snprintf(why, sizeof(why), "no on-premises Exchange host a client can reach by its "
+                 "name: %s", st->unusable);
+        xp_check_skip(c, why);
+        return;
+    }
     if (st->nhosts == 0) {
         xp_check_skip(c, "no on-premises Exchange host was learnt (give an address, "
                          "--hosts, or run autodiscover)");

@@ -83,6 +83,7 @@ struct preauth_state {
     size_t nhosts;
     int own_lookup;        /* autodiscover did not run: we resolved the host */
     char microsoft[256];   /* a host left out: Office 365's, not the organisation's */
+    char unusable[600];    /* a host left out: no client reaches it by its name */
 };
 
 /* Microsoft's cloud endpoints are not the customer's Exchange (SPEC):
@@ -216,6 +217,21 @@ add_host(struct preauth_state *st, const char *name, int port, const char *ip)
     return h;
 }
 
+/* A host no client reaches by its name (xp_http_endpoint.unusable): not
+ * probed, the step says why; its certificate is the cert check's finding. */
+static void
+leave_out(struct xp_check *c, const struct xp_http_endpoint *e)
+{
+    struct preauth_state *st = c->state;
+    struct xp_step *s = xp_step_begin(c, NULL, "%s:%d (%s, %s)", e->host, e->port, e->ip,
+                                      e->role);
+
+    xp_step_end(s, XP_ST_SKIP, "not probed: %s; no client reaches Exchange by this name "
+                "(the cert check reports the certificate)", e->unusable);
+    if (!st->unusable[0])
+        snprintf(st->unusable, sizeof(st->unusable), "%s", e->unusable);
+}
+
 static void
 preauth_start(struct xp_check *c)
 {
@@ -230,6 +246,10 @@ preauth_start(struct xp_check *c)
 
         if (xp_m365_cloud_host(e->host) || strcmp(e->role, "office365") == 0) {
             snprintf(st->microsoft, sizeof(st->microsoft), "%s", e->host);
+            continue;
+        }
+        if (e->unusable[0]) {
+            leave_out(c, e);
             continue;
         }
         h = add_host(st, e->host, e->port, e->ip);
@@ -620,6 +640,14 @@ preauth_judge(struct xp_check *c)
                  "pre-authentication, MRS Proxy and federation are probed on the "
                  "organisation's own Exchange hosts only (name them with --hosts)",
                  st->microsoft);
+        xp_check_skip(c, why);
+        return;
+    }
+    if (st->nhosts == 0 && st->unusable[0]) {
+        char why[800];
+
+        snprintf(why, sizeof(why), "no Autodiscover or EWS host a client can reach by its "
+                 "name: %s", st->unusable);
         xp_check_skip(c, why);
         return;
     }

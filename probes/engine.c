@@ -243,6 +243,8 @@ on_dns(void *arg, const struct xp_dns_result *res)
 
     free(op);
     if (live) {
+        xp_trace("dns answer %s %s %s %d %s", c->target->domain, c->ops->id, res->qname,
+                 res->qtype, xp_dns_status_name(res->status));
         cb(c, cbarg, res);
         xp_check_release(c);
     }
@@ -315,6 +317,7 @@ xp_check_dns(struct xp_check *c, const char *name, int type, xp_check_dns_cb cb,
     struct op *op = op_new(c, arg);
 
     op->cb.dns = cb;
+    xp_trace("dns ask %s %s %s %d", c->target->domain, c->ops->id, name, type);
     op->pinned = pinned_answer(engine_of(c)->opts, name, type);
     if (op->pinned) {
         xp_loop_defer(engine_of(c)->loop, on_pinned, op);   /* never call back from inside */
@@ -633,6 +636,12 @@ on_http(void *arg, const struct xp_http_resp *resp)
     struct op *op = arg;
     struct xp_engine *e = op->engine;
 
+    if (op_live(op))
+        xp_trace("http done %s %s %s %s: %ld, %ld new conn, connect %lld tls %lld total %lld",
+                 op->check->target->domain, op->check->ops->id, op->req->method,
+                 op->req->url, resp->status, resp->new_connections,
+                 (long long)resp->connect_ms, (long long)resp->tls_ms,
+                 (long long)resp->total_ms);
     if (!resp->completed && !resp->timed_out && op_live(op) &&
         refused_under_load(op, resp->refused ? ECONNREFUSED : 0)) {
         op->retried = 1;
@@ -676,6 +685,9 @@ http_go(void *arg, struct xp_dest *d)
         http_drop(op);
         return;
     }
+    if (op_live(op))
+        xp_trace("http send %s %s %s %s", op->check->target->domain, op->check->ops->id,
+                 op->req->method, op->req->url);
     xp_http_start(e->loop, op->req, on_http, op);
 }
 
@@ -729,6 +741,7 @@ xp_check_http(struct xp_check *c, const struct xp_http_req *req, xp_check_http_c
     char *key;
 
     op->cb.http = cb;
+    xp_trace("http ask %s %s %s %s", c->target->domain, c->ops->id, req->method, req->url);
     op->req = req_copy(req);
     if (!op->req->timeout_ms)
         op->req->timeout_ms = e->opts->params.timeout_ms;
@@ -810,6 +823,7 @@ check_finish(struct xp_check *c)
 {
     struct xp_engine *e = engine_of(c);
 
+    xp_trace("check judge %s %s", c->target->domain, c->ops->id);
     if (c->ops->judge)
         c->ops->judge(c);
     c->done = 1;
@@ -1078,6 +1092,7 @@ check_start(struct xp_check *c)
     c->status = XP_ST_RUNNING;
     c->t0_us = xp_now_us();
     c->t1_us = 0;
+    xp_trace("check start %s %s", c->target->domain, c->ops->id);
     xp_emit(c->target->run, XP_EV_CHECK_BEGIN, c->target, c, NULL, NULL);
     note_partial_resolvers(c);
     c->ops->start(c);

@@ -170,13 +170,14 @@ http_same(const void *rec, const void *key)
 
 void
 xp_facts_add_http(struct xp_facts *f, const char *host, int port, const char *ip,
-                  const char *role)
+                  const char *role, const char *unusable)
 {
     struct xp_http_endpoint key = { .port = port };
 
     snprintf(key.host, sizeof(key.host), "%s", host);
     snprintf(key.ip, sizeof(key.ip), "%s", ip);
     snprintf(key.role, sizeof(key.role), "%s", role);
+    snprintf(key.unusable, sizeof(key.unusable), "%s", unusable ? unusable : "");
     keep_first(&f->http, sizeof(key), &key, http_same, http_order);
 }
 

@@ -116,6 +116,38 @@ xp_now_us(void)
     return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
+int
+xp_trace_on(void)
+{
+    static int on = -1;   /* the environment's, read once: not run state */
+
+    if (on < 0) {
+        const char *v = getenv("EXPROBE_TRACE");
+
+        on = v && *v && strcmp(v, "0") != 0;
+    }
+    return on;
+}
+
+void
+xp_trace(const char *fmt, ...)
+{
+    static int64_t t0;
+    int64_t now;
+    va_list ap;
+
+    if (!xp_trace_on())
+        return;
+    now = xp_now_us();
+    if (!t0)
+        t0 = now;
+    fprintf(stderr, "%8.1f ", (double)(now - t0) / 1000.0);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+}
+
 void
 xp_rfc3339_now(char *buf, size_t len)
 {

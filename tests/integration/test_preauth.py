@@ -162,6 +162,92 @@ def test_no_preauth_on_healthy_domains():
                              "MRSPROXY_UNREACHABLE"], r)
 
 
+# ------------------------------------------------------------ which hosts: those clients reach
+
+HOST_CHECKS = "autodiscover,preauth,hybridauth,cert"
+
+
+def _host_step(doc, check_id, host):
+    """The check's top-level step for HOST:443 (exactly one)."""
+    hs = [s for s in check(doc, check_id)["steps"] if s["title"].startswith(host + ":443 ")]
+    assert_true(len(hs) == 1, "%s: %d steps for %s:443 (steps %s)" % (
+        check_id, len(hs), host, [s["title"] for s in check(doc, check_id)["steps"]]))
+    return hs[0]
+
+
+def _left_out(doc, check_id, host, names):
+    """HOST is named in a skipped step that says why, and was not probed."""
+    s = _host_step(doc, check_id, host)
+    assert_eq(s["status"], "skip", "%s step for %s" % (check_id, host))
+    why = s.get("detail") or ""
+    assert_true("not probed" in why and names in why and "certificate" in why,
+                "%s: the step for %s does not say why it was left out: %r"
+                % (check_id, host, why))
+    assert_eq(s.get("steps") or [], [], "%s probed %s anyway" % (check_id, host))
+
+
+def test_host_whose_certificate_fails_its_name_is_not_probed():
+    # d7.b17.test: autodiscover.d7 CNAME ad1.b17.test (certificate *.b17.test,
+    # which does not cover autodiscover.d7.b17.test), port 80 redirects to
+    # https://ad1.b17.test. Clients reach Exchange at ad1 only: preauth and
+    # hybridauth judge ad1 once; the other name is the certificate's problem
+    # (AUTOD_CERT_INVALID, CERT_NAME_MISMATCH), not a second set of findings.
+    r, doc = ad_probe("d7.b17.test", checks=HOST_CHECKS)
+    bad = one(doc, "AUTOD_CERT_INVALID", "autodiscover", "warn", r)
+    assert_eq(bad["evidence"].get("host"), "autodiscover.d7.b17.test", "AUTOD_CERT_INVALID host")
+    one(doc, "CERT_NAME_MISMATCH", "cert", "fail", r)
+    for code, check_id in (("FEDERATION_INFO_OK", "preauth"), ("EXCHANGE_BUILD", "preauth"),
+                           ("HMA_NOT_ENABLED", "hybridauth")):
+        f = one(doc, code, check_id, None, r)
+        where = f["evidence"].get("host") or f["message"]
+        assert_true("ad1.b17.test" in where and "autodiscover.d7" not in where,
+                    "%s is not about ad1.b17.test: %r" % (code, f["message"]))
+    for check_id in ("preauth", "hybridauth"):
+        _left_out(doc, check_id, "autodiscover.d7.b17.test", "*.b17.test")
+        assert_true(_host_step(doc, check_id, "ad1.b17.test")["status"] in ("pass", "info"),
+                    "%s: ad1.b17.test was not judged" % check_id)
+        others = [st for st in check(doc, check_id)["steps"]
+                  if not st["title"].startswith("autodiscover.d7.b17.test:443 ")]
+        assert_true("autodiscover.d7.b17.test" not in json.dumps(others),
+                    "%s names autodiscover.d7.b17.test outside its skipped step" % check_id)
+
+
+def test_host_whose_certificate_names_it_is_probed():
+    # The healthy case next to it: autodiscover.onprem.test verifies, so
+    # preauth and hybridauth probe it exactly as before.
+    r, doc = ad_probe("onprem.test", checks=HOST_CHECKS)
+    assert_none_of(doc, PROBLEM_CODES + ["CERT_NAME_MISMATCH"], r)
+    for check_id, paths in (("preauth", 6), ("hybridauth", 5)):
+        s = _host_step(doc, check_id, "autodiscover.onprem.test")
+        assert_true(s["status"] in ("pass", "info"), "%s step for autodiscover.onprem.test: %s"
+                    % (check_id, s["status"]))
+        probes = [st["title"] for st in s.get("steps") or []
+                  if not st["title"].startswith(("A ", "AAAA "))]   # not its DNS steps
+        assert_eq(len(probes), paths, "%s probes on autodiscover.onprem.test: %s"
+                  % (check_id, probes))
+        assert_true("not probed" not in json.dumps(check(doc, check_id)),
+                    "%s left a host out on onprem.test" % check_id)
+    one(doc, "FEDERATION_INFO_OK", "preauth", None, r)
+    one(doc, "HMA_NOT_ENABLED", "hybridauth", None, r)
+
+
+def test_only_host_fails_its_name_checks_skip_with_reason():
+    # adname11.test: the only Autodiscover endpoint presents internal names
+    # (mbx1, mbx1.adname11.local). No client reaches Exchange by its name:
+    # preauth and hybridauth skip and say why; autodiscover and cert own it.
+    r, doc = ad_probe("adname11.test", checks=HOST_CHECKS)
+    one(doc, "AUTOD_CERT_INVALID", "autodiscover", "fail", r)
+    one(doc, "CERT_NAME_MISMATCH", "cert", "fail", r)
+    for check_id in ("preauth", "hybridauth"):
+        c = check(doc, check_id)
+        assert_eq(c["status"], "skip", "%s status on adname11.test" % check_id)
+        assert_true("mbx1.adname11.local" in c.get("skip_reason", "") and
+                    "autodiscover.adname11.test" in c["skip_reason"],
+                    "%s skip reason %r" % (check_id, c.get("skip_reason")))
+        assert_eq(c["findings"], [], "%s findings on adname11.test" % check_id)
+        _left_out(doc, check_id, "autodiscover.adname11.test", "mbx1.adname11.local")
+
+
 # ------------------------------------------------------------ Exchange says no
 
 def test_federation_refused_by_exchange_and_mrsproxy_disabled():

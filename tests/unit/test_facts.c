@@ -50,14 +50,16 @@ facts__http__once_sorted_by_role_host_port(void **state)
     struct xp_facts *f = xp_facts_new();
 
     (void)state;
-    xp_facts_add_http(f, "mail.test", 443, "192.0.2.1", "ews");
-    xp_facts_add_http(f, "autodiscover.test", 443, "192.0.2.1", "autodiscover");
-    xp_facts_add_http(f, "MAIL.test", 443, "192.0.2.9", "ews");   /* the same host */
-    xp_facts_add_http(f, "mail.test", 8443, "192.0.2.1", "ews");
+    xp_facts_add_http(f, "mail.test", 443, "192.0.2.1", "ews", NULL);
+    xp_facts_add_http(f, "autodiscover.test", 443, "192.0.2.1", "autodiscover", NULL);
+    xp_facts_add_http(f, "MAIL.test", 443, "192.0.2.9", "ews", NULL);   /* the same host */
+    xp_facts_add_http(f, "mail.test", 8443, "192.0.2.1", "ews", "its certificate names x");
     assert_int_equal(xp_facts_http_count(f), 3);
     assert_string_equal(xp_facts_http(f, 0)->role, "autodiscover");
     assert_string_equal(xp_facts_http(f, 1)->ip, "192.0.2.1");    /* the first kept */
     assert_int_equal(xp_facts_http(f, 2)->port, 8443);
+    assert_string_equal(xp_facts_http(f, 1)->unusable, "");
+    assert_string_equal(xp_facts_http(f, 2)->unusable, "its certificate names x");
     xp_facts_free(f);
 }
 
