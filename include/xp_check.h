@@ -43,6 +43,8 @@ struct xp_check_ops {
     void (*start)(struct xp_check *c);
     void (*judge)(struct xp_check *c);
     void (*free_state)(struct xp_check *c);   /* free c->state; may be NULL */
+    int dnssec;                     /* 1: asks xp_check_dnssec: a run with this check
+                                     * starts building its validator at once */
 };
 
 /* What an answer says, in one word for a summary: its status name, or
@@ -105,16 +107,17 @@ void xp_check_addrs_clear(struct xp_addr_lookup *l);
 const char *xp_addrs_pick(const struct xp_addr_lookup *l);
 
 /*
- * Ask the run's DNSSEC validator (libunbound, include/xp_dnssec.h; made on
- * first use with --dns-server and --trust-anchor). cb runs unless the
- * check was cancelled. Returns -1 with err when no validator can be made
- * (cb will not run), else 0.
+ * Ask the run's DNSSEC validator (libunbound, include/xp_dnssec.h, with
+ * --dns-server and --trust-anchor; its building starts with the run when a
+ * check of the run has .dnssec, else on first use). cb runs unless the
+ * check was cancelled; when no validator could be set up, res has
+ * setup_failed and the reason in res->dns.error.
  */
 struct xp_dnssec_result;
 typedef void (*xp_check_dnssec_cb)(struct xp_check *c, void *arg,
                                    const struct xp_dnssec_result *res);
-int xp_check_dnssec(struct xp_check *c, const char *name, int type, xp_check_dnssec_cb cb,
-                    void *arg, char *err, size_t errlen);
+void xp_check_dnssec(struct xp_check *c, const char *name, int type, xp_check_dnssec_cb cb,
+                     void *arg);
 
 /*
  * The DNS slot every record check uses: one question, its answer kept, and

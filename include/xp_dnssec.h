@@ -48,6 +48,8 @@ struct xp_dnssec_result {
     struct xp_dns_result dns;   /* status and records; TLSA: text/textlen = RDATA */
     enum xp_sec sec;
     char *why_bogus;            /* libunbound's reason when bogus, else NULL */
+    int setup_failed;           /* no validator could be set up (dns.error says why):
+                                 * the question was never asked */
 };
 
 typedef void (*xp_dnssec_cb)(void *arg, const struct xp_dnssec_result *res);
@@ -55,12 +57,14 @@ typedef void (*xp_dnssec_cb)(void *arg, const struct xp_dnssec_result *res);
 /*
  * servers: as xp_dns_new ("ADDR[:PORT][,...]") or NULL for resolv.conf;
  * anchor_file: zone-file DS/DNSKEY records, NULL for the default.
- * NULL with err when libunbound refuses the setup (unreadable anchor,
- * bad server).
+ * Returns at once: libunbound's context is built by a builder thread (its
+ * setup costs 1-2 ms of CPU: off the loop) and questions asked meanwhile
+ * wait for it, within their timeout. When libunbound refuses the setup
+ * (an anchor file it cannot parse, no resolver), every answer has
+ * setup_failed and the reason in dns.error.
  */
 struct xp_dnssec *xp_dnssec_new(struct xp_loop *loop, const char *servers,
-                                const char *anchor_file, const struct xp_params *params,
-                                char *err, size_t errlen);
+                                const char *anchor_file, const struct xp_params *params);
 void xp_dnssec_free(struct xp_dnssec *v);
 /* cb runs later from the loop, never from inside this call. */
 void xp_dnssec_query(struct xp_dnssec *v, const char *name, int type, xp_dnssec_cb cb,

@@ -82,21 +82,16 @@ on_answer(struct xp_check *c, void *arg, const struct xp_dnssec_result *res)
 {
     struct dq *q = arg;
 
-    (void)c;
+    if (res->setup_failed)      /* no validator: nothing to judge, and why */
+        xp_check_skip(c, res->dns.error);
     xp_dnssec_result_free(q->res);
     q->res = xp_dnssec_result_dup(res);
 }
 
-static int
+static void
 ask(struct xp_check *c, const char *name, int type, struct dq *q)
 {
-    char err[256];
-
-    if (xp_check_dnssec(c, name, type, on_answer, q, err, sizeof(err)) < 0) {
-        xp_check_skip(c, err);
-        return -1;
-    }
-    return 0;
+    xp_check_dnssec(c, name, type, on_answer, q);
 }
 
 static int
@@ -131,9 +126,9 @@ on_mx(struct xp_check *c, void *arg, const struct xp_dnssec_result *res)
         h->pref = mx[i]->pref;
         h->a.host = h->aaaa.host = h->tlsa.host = h;
         snprintf(h->tlsa_name, sizeof(h->tlsa_name), "_25._tcp.%s", h->name);
-        if (ask(c, h->name, XP_DNS_A, &h->a) < 0 || ask(c, h->name, XP_DNS_AAAA, &h->aaaa) < 0 ||
-            ask(c, h->tlsa_name, XP_DNS_TLSA, &h->tlsa) < 0)
-            return;
+        ask(c, h->name, XP_DNS_A, &h->a);
+        ask(c, h->name, XP_DNS_AAAA, &h->aaaa);
+        ask(c, h->tlsa_name, XP_DNS_TLSA, &h->tlsa);
     }
 }
 
@@ -143,15 +138,12 @@ dane_start(struct xp_check *c)
     struct dane_state *st = xcalloc(1, sizeof(*st));
     const struct xp_options *o = xp_check_options(c);
     size_t i;
-    char err[256];
 
     c->state = st;
     st->nanchors = xp_dnssec_anchor_zones(o->trust_anchor, st->anchor_names, MAX_ANCHORS);
     for (i = 0; i < st->nanchors; i++)
-        if (ask(c, st->anchor_names[i], XP_DNS_DNSKEY, &st->anchors[i]) < 0)
-            return;
-    if (xp_check_dnssec(c, c->target->domain, XP_DNS_MX, on_mx, &st->mx, err, sizeof(err)) < 0)
-        xp_check_skip(c, err);
+        ask(c, st->anchor_names[i], XP_DNS_DNSKEY, &st->anchors[i]);
+    xp_check_dnssec(c, c->target->domain, XP_DNS_MX, on_mx, &st->mx);
 }
 
 static void
@@ -673,6 +665,7 @@ const struct xp_check_ops xp_check_dane = {
             "against the certificate smtp met; Exchange Online's *.mx.microsoft",
     .after = after,
     .judge_after = 1,         /* its DNSSEC questions overlap smtp's session */
+    .dnssec = 1,              /* the run builds the validator from its start */
     .start = dane_start,
     .judge = dane_judge,
     .free_state = dane_free,

@@ -7,16 +7,24 @@
  * name and type, never freed before the validator) and delivered from a
  * zero-delay loop timer, so a caller never sees its callback run inside
  * xp_dnssec_query and a freed validator leaves nothing behind in the loop.
+ *
+ * The context is built by a short-lived builder thread (see "setup"), so
+ * its cost is off the loop: questions asked meanwhile wait in the memo
+ * (queued) and are handed to libunbound when the builder says it is done.
  */
 #include "xp_dnssec.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
 
 #include <unbound.h>
 
@@ -35,6 +43,7 @@ struct entry {
     char *name;
     int type;
     int done;
+    int queued;                 /* asked before the context was ready: not sent yet */
     int async_id;
     int ub_pending;             /* libunbound may still call on_answer */
     int delivering;             /* its answer is being handed out: keep it */
@@ -45,13 +54,24 @@ struct entry {
     struct entry *next;
 };
 
+/* What the builder thread gets and gives back: it touches nothing else. */
+struct build {
+    pthread_t thread;
+    int wake;                   /* eventfd: written once the builder is done */
+    char *servers, *anchor;     /* copies */
+    struct ub_ctx *ctx;         /* the result, or NULL with err */
+    char err[512];
+};
+
 struct xp_dnssec {
-    struct ub_ctx *ctx;
+    struct ub_ctx *ctx;         /* NULL until the builder hands it over */
     struct xp_loop *loop;
     int timeout_ms;
     size_t max_answers;         /* records kept from one answer (xp_params) */
-    int fd;
+    int fd;                     /* ub_fd, -1 until the context is here */
     char *servers_text;
+    struct build *build;        /* the builder at work, NULL once joined */
+    char *failed;               /* the context could not be built: why */
     struct entry *entries;      /* newest first */
     size_t nentries;
     uint64_t kick;              /* the delivery timer, 0 when none is set */
@@ -366,6 +386,11 @@ on_answer(void *mydata, int err, struct ub_result *result)
 {
     struct entry *e = mydata;
 
+    if (!e) {                   /* the builder's warm-up question (build_ctx) */
+        if (result)
+            ub_resolve_free(result);
+        return;
+    }
     e->ub_pending = 0;
     if (e->done) {              /* timed out, and the answer raced ub_cancel */
         if (result)
@@ -384,8 +409,9 @@ on_timeout(void *arg)
     struct entry *e = arg;
 
     e->timer = 0;
-    if (ub_cancel(e->v->ctx, e->async_id) == 0)
+    if (e->ub_pending && ub_cancel(e->v->ctx, e->async_id) == 0)
         e->ub_pending = 0;
+    e->queued = 0;              /* the context came too late: never sent */
     e->res.dns.status = XP_DNS_TIMEOUT;
     e->res.dns.error = xasprintf("no validated answer within %d ms", e->v->timeout_ms);
     e->res.sec = XP_SEC_INDETERMINATE;
@@ -437,13 +463,13 @@ fwd_spec(const char *item, char *out, size_t len)
 }
 
 static int
-set_forwarders(struct xp_dnssec *v, const char *servers, char *err, size_t errlen)
+set_forwarders(struct ub_ctx *ctx, const char *servers, char *err, size_t errlen)
 {
     char *copy, *item, *save = NULL;
     int rc = 0;
 
     if (!servers) {
-        int e = ub_ctx_resolvconf(v->ctx, NULL);
+        int e = ub_ctx_resolvconf(ctx, NULL);
 
         if (e) {
             snprintf(err, errlen, "DNSSEC validator: cannot read the system resolvers: %s",
@@ -457,7 +483,7 @@ set_forwarders(struct xp_dnssec *v, const char *servers, char *err, size_t errle
         char spec[128];
         int e;
 
-        if (fwd_spec(item, spec, sizeof(spec)) < 0 || (e = ub_ctx_set_fwd(v->ctx, spec)) != 0) {
+        if (fwd_spec(item, spec, sizeof(spec)) < 0 || (e = ub_ctx_set_fwd(ctx, spec)) != 0) {
             snprintf(err, errlen, "DNSSEC validator: bad resolver address %s", item);
             rc = -1;
         }
@@ -467,63 +493,233 @@ set_forwarders(struct xp_dnssec *v, const char *servers, char *err, size_t errle
 }
 
 static int
-set_opt(struct xp_dnssec *v, const char *opt, const char *val, char *err, size_t errlen)
+set_opt(struct ub_ctx *ctx, const char *opt, const char *val, char *err, size_t errlen)
 {
-    int e = ub_ctx_set_option(v->ctx, opt, val);
+    int e = ub_ctx_set_option(ctx, opt, val);
 
     if (e)
         snprintf(err, errlen, "DNSSEC validator: option %s %s: %s", opt, val, ub_strerror(e));
     return e ? -1 : 0;
 }
 
-struct xp_dnssec *
-xp_dnssec_new(struct xp_loop *loop, const char *servers, const char *anchor_file,
-              const struct xp_params *params, char *err, size_t errlen)
+/*
+ * The context as the run needs it, or NULL with err. Called by the builder
+ * thread (libunbound's contexts are independent: building one touches no
+ * other thread's state), or by the loop's thread when no thread could be
+ * started.
+ */
+static struct ub_ctx *
+build_ctx(const char *servers, const char *anchor, char *err, size_t errlen)
 {
-    struct xp_dnssec *v = xcalloc(1, sizeof(*v));
-    const char *anchor = anchor_file ? anchor_file : XP_DNSSEC_DEFAULT_ANCHOR;
-    int e;
+    struct ub_ctx *ctx = ub_ctx_create();
+    int e, id;
 
-    v->loop = loop;
-    v->timeout_ms = params->timeout_ms;
-    v->max_answers = params->dns_answers;
-    v->ctx = ub_ctx_create();
-    if (!v->ctx) {
+    if (!ctx) {
         snprintf(err, errlen, "DNSSEC validator: libunbound could not create a context");
-        free(v);
         return NULL;
     }
     /* The resolvers the user names may be on loopback (a local validating
      * or lab server): unbound refuses to ask localhost unless told. The
-     * RFC 6761 names (.test, .invalid) are the lab's: unbound's built-in
-     * empty zones for them would hide it. */
-    if (set_opt(v, "do-not-query-localhost:", "no", err, errlen) < 0 ||
-        set_opt(v, "edns-buffer-size:", "1232", err, errlen) < 0 ||
-        set_forwarders(v, servers, err, errlen) < 0)
+     * trust-anchor signal (RFC 8145: a _ta-KEYTAG query per anchor, telling
+     * root operators which keys a resolver holds) is no business of a
+     * diagnostic run: two more validated questions per run for nothing. */
+    if (set_opt(ctx, "do-not-query-localhost:", "no", err, errlen) < 0 ||
+        set_opt(ctx, "edns-buffer-size:", "1232", err, errlen) < 0 ||
+        set_opt(ctx, "trust-anchor-signaling:", "no", err, errlen) < 0 ||
+        set_forwarders(ctx, servers, err, errlen) < 0)
         goto fail;
-    if ((e = ub_ctx_add_ta_file(v->ctx, anchor)) != 0) {
+    if ((e = ub_ctx_add_ta_file(ctx, anchor)) != 0) {
         snprintf(err, errlen, "DNSSEC validator: trust anchor %s: %s", anchor, ub_strerror(e));
         goto fail;
     }
-    if ((e = ub_ctx_async(v->ctx, 1)) != 0) {
+    /* Thread, not fork: libunbound's forked worker would inherit every
+     * descriptor of the run, and fork copies the whole process's page
+     * tables on the caller's side. */
+    if ((e = ub_ctx_async(ctx, 1)) != 0) {
         snprintf(err, errlen, "DNSSEC validator: no background thread: %s", ub_strerror(e));
         goto fail;
     }
-    /* Last (removing a zone finalises the context): unbound's built-in
-     * empty zones for the RFC 6761 names would hide the lab's .test. */
-    ub_ctx_zone_remove(v->ctx, "test.");
-    ub_ctx_zone_remove(v->ctx, "invalid.");
-    v->fd = ub_fd(v->ctx);
-    if (v->fd < 0) {
-        snprintf(err, errlen, "DNSSEC validator: libunbound gave no descriptor");
+    /* Last (removing a zone finalises the context, which is where
+     * libunbound parses the anchor file): unbound's built-in empty zones
+     * for the RFC 6761 names would hide the lab's .test. */
+    if ((e = ub_ctx_zone_remove(ctx, "test.")) == UB_INITFAIL) {
+        snprintf(err, errlen, "DNSSEC validator: libunbound cannot start with the trust "
+                 "anchor %s: %s", anchor, ub_strerror(e));
         goto fail;
     }
-    xp_loop_watch(loop, v->fd, XP_IN, on_fd, v);
-    return v;
+    ub_ctx_zone_remove(ctx, "invalid.");
+    /* libunbound sets up its worker (a second random-number seeding, its
+     * sockets) and starts its thread on the first question: ask one here,
+     * answered from its built-in localhost zone (nothing is sent), so that
+     * cost is the builder's too. Its answer reaches on_answer with no entry. */
+    if ((e = ub_resolve_async(ctx, "localhost.", XP_DNS_A, 1, NULL, on_answer, &id)) != 0) {
+        snprintf(err, errlen, "DNSSEC validator: libunbound: %s", ub_strerror(e));
+        goto fail;
+    }
+    return ctx;
 fail:
-    ub_ctx_delete(v->ctx);
-    free(v);
+    ub_ctx_delete(ctx);
     return NULL;
+}
+
+static void *
+builder(void *arg)
+{
+    struct build *b = arg;
+    uint64_t one = 1;
+
+    b->ctx = build_ctx(b->servers, b->anchor, b->err, sizeof(b->err));
+    while (write(b->wake, &one, sizeof(one)) < 0 && errno == EINTR)
+        ;
+    return NULL;
+}
+
+static void
+ask(struct entry *e)
+{
+    int rc;
+
+    rc = ub_resolve_async(e->v->ctx, e->name, e->type, 1 /* IN */, e, on_answer, &e->async_id);
+    if (rc) {
+        e->res.dns.status = XP_DNS_ERROR;
+        e->res.dns.error = xasprintf("libunbound: %s", ub_strerror(rc));
+        finish(e);
+        return;
+    }
+    e->ub_pending = 1;
+}
+
+static void
+fail_setup(struct entry *e)
+{
+    e->res.dns.status = XP_DNS_ERROR;
+    e->res.dns.error = xstrdup(e->v->failed);
+    e->res.sec = XP_SEC_INDETERMINATE;
+    e->res.setup_failed = 1;
+    finish(e);
+}
+
+/* The context (or why there is none) is here: send or fail what waited,
+ * in the order it was asked. */
+static void
+ready(struct xp_dnssec *v, struct ub_ctx *ctx, const char *err)
+{
+    struct entry *e, **order;
+    size_t n = 0, i;
+
+    if (ctx) {
+        v->ctx = ctx;
+        v->fd = ub_fd(ctx);
+        xp_loop_watch(v->loop, v->fd, XP_IN, on_fd, v);
+    } else {
+        v->failed = xstrdup(err);
+    }
+    order = xcalloc(v->nentries + 1, sizeof(*order));
+    for (e = v->entries; e; e = e->next)
+        if (e->queued)
+            order[n++] = e;
+    for (i = n; i-- > 0;) {
+        order[i]->queued = 0;
+        if (v->ctx)
+            ask(order[i]);
+        else
+            fail_setup(order[i]);
+    }
+    free(order);
+}
+
+/* Wait for the builder (it is done, or about to be: it does no network
+ * I/O) and take what it built; its error into err. */
+static struct ub_ctx *
+build_join(struct xp_dnssec *v, char *err, size_t errlen)
+{
+    struct build *b = v->build;
+    struct ub_ctx *ctx;
+
+    xp_loop_unwatch(v->loop, b->wake);
+    pthread_join(b->thread, NULL);
+    close(b->wake);
+    v->build = NULL;
+    ctx = b->ctx;
+    snprintf(err, errlen, "%s", b->err);
+    free(b->servers);
+    free(b->anchor);
+    free(b);
+    return ctx;
+}
+
+static void
+on_built(struct xp_loop *loop, int fd, unsigned revents, void *arg)
+{
+    struct xp_dnssec *v = arg;
+    char err[512];
+    struct ub_ctx *ctx;
+
+    (void)loop;
+    (void)fd;
+    (void)revents;
+    ctx = build_join(v, err, sizeof(err));
+    ready(v, ctx, err);
+}
+
+/*
+ * The builder thread: building a context costs about 1-2 ms of CPU (two
+ * seedings of libunbound's random generator -- Debian builds it with
+ * nettle's Yarrow, whose seeding is slow -- the configuration, the
+ * worker's setup) that would otherwise hold up every other check's DNS,
+ * SMTP and HTTP on the loop. The thread does that alone and ends; the
+ * loop keeps the one context. It blocks every signal, so Ctrl-C still
+ * reaches the loop (and libunbound's worker, which it starts, inherits
+ * that mask).
+ */
+static int
+build_start(struct xp_dnssec *v, const char *servers, const char *anchor)
+{
+    struct build *b = xcalloc(1, sizeof(*b));
+    sigset_t all, old;
+    int rc;
+
+    b->wake = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    if (b->wake < 0) {
+        free(b);
+        return -1;
+    }
+    b->servers = servers ? xstrdup(servers) : NULL;
+    b->anchor = xstrdup(anchor);
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old);
+    rc = pthread_create(&b->thread, NULL, builder, b);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    if (rc != 0) {
+        close(b->wake);
+        free(b->servers);
+        free(b->anchor);
+        free(b);
+        return -1;
+    }
+    v->build = b;
+    xp_loop_watch(v->loop, b->wake, XP_IN, on_built, v);
+    return 0;
+}
+
+struct xp_dnssec *
+xp_dnssec_new(struct xp_loop *loop, const char *servers, const char *anchor_file,
+              const struct xp_params *params)
+{
+    struct xp_dnssec *v = xcalloc(1, sizeof(*v));
+    const char *anchor = anchor_file ? anchor_file : XP_DNSSEC_DEFAULT_ANCHOR;
+
+    v->loop = loop;
+    v->timeout_ms = params->timeout_ms;
+    v->max_answers = params->dns_answers;
+    v->fd = -1;
+    if (build_start(v, servers, anchor) < 0) {  /* no thread: build it here */
+        char err[512];
+        struct ub_ctx *ctx = build_ctx(servers, anchor, err, sizeof(err));
+
+        ready(v, ctx, err);
+    }
+    return v;
 }
 
 static void
@@ -548,17 +744,25 @@ xp_dnssec_free(struct xp_dnssec *v)
 
     if (!v)
         return;
-    xp_loop_unwatch(v->loop, v->fd);
+    if (v->build) {             /* still building: wait for it (no network: short) */
+        char err[512];
+
+        v->ctx = build_join(v, err, sizeof(err));
+    }
+    if (v->fd >= 0)
+        xp_loop_unwatch(v->loop, v->fd);
     if (v->kick)
         xp_loop_timer_cancel(v->loop, v->kick);
     for (e = v->entries; e; e = e->next)
         if (e->timer)
             xp_loop_timer_cancel(v->loop, e->timer);
-    ub_ctx_delete(v->ctx);      /* ends the thread; no callback after this */
+    if (v->ctx)
+        ub_ctx_delete(v->ctx);  /* ends the thread; no callback after this */
     for (e = v->entries; e; e = next) {
         next = e->next;
         entry_free(e);
     }
+    free(v->failed);
     free(v);
 }
 
@@ -595,7 +799,6 @@ xp_dnssec_query(struct xp_dnssec *v, const char *name, int type, xp_dnssec_cb cb
 {
     struct entry *e;
     struct waiter *w = xcalloc(1, sizeof(*w));
-    int rc;
 
     w->cb = cb;
     w->arg = arg;
@@ -622,15 +825,16 @@ xp_dnssec_query(struct xp_dnssec *v, const char *name, int type, xp_dnssec_cb cb
     v->entries = e;
     if (++v->nentries > MEMO_MAX)
         trim(v);
-    rc = ub_resolve_async(v->ctx, name, type, 1 /* IN */, e, on_answer, &e->async_id);
-    if (rc) {
-        e->res.dns.status = XP_DNS_ERROR;
-        e->res.dns.error = xasprintf("libunbound: %s", ub_strerror(rc));
-        finish(e);
+    if (v->failed) {
+        fail_setup(e);
         return;
     }
-    e->ub_pending = 1;
+    /* Bounded from now, the wait for the context included. */
     e->timer = xp_loop_timer(v->loop, v->timeout_ms, on_timeout, e);
+    if (v->ctx)
+        ask(e);
+    else
+        e->queued = 1;
 }
 
 void
@@ -688,6 +892,7 @@ xp_dnssec_result_dup(const struct xp_dnssec_result *r)
         }
     }
     d->sec = r->sec;
+    d->setup_failed = r->setup_failed;
     d->why_bogus = r->why_bogus ? xstrdup(r->why_bogus) : NULL;
     return d;
 }

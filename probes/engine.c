@@ -81,7 +81,7 @@ struct xp_engine {
     const struct xp_options *opts;
     struct xp_loop *loop;
     struct xp_dns *dns;
-    struct xp_dnssec *sec;       /* made on first use (the dane check) */
+    struct xp_dnssec *sec;       /* made with the run when a check asks it (.dnssec) */
     struct xp_run *run;
     size_t next_target;
     size_t active;
@@ -342,22 +342,24 @@ on_dnssec(void *arg, const struct xp_dnssec_result *res)
     xp_check_release(c);
 }
 
-int
-xp_check_dnssec(struct xp_check *c, const char *name, int type, xp_check_dnssec_cb cb,
-                void *arg, char *err, size_t errlen)
+static void
+dnssec_begin(struct xp_engine *e)
 {
-    struct xp_engine *e = engine_of(c);
-    struct op *op;
-
     if (!e->sec)
         e->sec = xp_dnssec_new(e->loop, e->opts->dns_servers, e->opts->trust_anchor,
-                               &e->opts->params, err, errlen);
-    if (!e->sec)
-        return -1;
-    op = op_new(c, arg);
+                               &e->opts->params);
+}
+
+void
+xp_check_dnssec(struct xp_check *c, const char *name, int type, xp_check_dnssec_cb cb,
+                void *arg)
+{
+    struct xp_engine *e = engine_of(c);
+    struct op *op = op_new(c, arg);
+
+    dnssec_begin(e);
     op->cb.dnssec = cb;
     xp_dnssec_query(e->sec, name, type, on_dnssec, op);
-    return 0;
 }
 
 static int
@@ -1614,6 +1616,22 @@ target_new(struct xp_engine *e, const char *input, const char *invalid, char *er
     return t;
 }
 
+/* A check of the run will ask the validator: it is needed, and the sooner
+ * libunbound's context is building, the less anyone waits for it. */
+static int
+run_asks_dnssec(const struct xp_engine *e)
+{
+    size_t i;
+    int checked = 0;
+
+    for (i = 0; i < e->run->ntargets; i++)
+        checked |= !e->run->targets[i]->invalid;
+    for (i = 0; checked && xp_checks[i]; i++)
+        if ((e->opts->checks & (1ul << i)) && xp_checks[i]->dnssec)
+            return 1;
+    return 0;
+}
+
 struct xp_engine *
 xp_engine_new(const struct xp_options *opts, struct xp_loop *loop, xp_emit_fn emit, void *ctx,
               char *err, size_t errlen)
@@ -1654,6 +1672,8 @@ xp_engine_new(const struct xp_options *opts, struct xp_loop *loop, xp_emit_fn em
         t->index = e->run->ntargets;
         e->run->targets[e->run->ntargets++] = t;
     }
+    if (run_asks_dnssec(e))
+        dnssec_begin(e);     /* built by its own thread while the run starts */
     return e;
 }
 

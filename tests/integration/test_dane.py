@@ -6,6 +6,7 @@ records matched against the certificate the lab Exim presents (127.0.13.10,
 
 import json
 import os
+import tempfile
 
 from harness import (ROOT, assert_code, assert_exit, assert_no_code, fail, findings,
                      lab_args, lab_dir, probe, run)
@@ -197,6 +198,24 @@ def test_unvalidatable_resolver_is_skipped_not_bogus():
     if c["status"] != "skip" or "trust anchor" not in c.get("skip_reason", ""):
         fail("dane under an unusable anchor: %s %r" % (c["status"], c.get("skip_reason")))
     assert_no_code(doc, "DANE_BOGUS", r=r)
+
+
+def test_anchor_libunbound_cannot_use_is_a_skip_with_the_reason():
+    # The file passes the command line's check (a DS line) but libunbound
+    # cannot parse it: the validator is built in the background, and dane
+    # says why it has nothing to judge -- once, naming the file.
+    with tempfile.TemporaryDirectory() as d:
+        path = os.path.join(d, "unparsable-anchor.key")
+        with open(path, "w") as f:
+            f.write(". IN DS 1 2 3 nothex\n")
+        r, doc = probe("good.dane13.test", "--trust-anchor", path, "--ca-file", CA,
+                       "--timeout", "3", checks="smtp,dane")
+    c = dane_check(doc)
+    why = c.get("skip_reason") or ""
+    if c["status"] != "skip" or path not in why or "DNSSEC validator" not in why:
+        fail("dane under an anchor libunbound refuses: %s %r" % (c["status"], why))
+    assert_no_code(doc, "DANE_BOGUS", r=r)
+    assert_code(doc, "SMTP_OK", check_id="smtp", count=1, r=r)
 
 
 def test_trust_anchor_option_errors():
