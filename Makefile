@@ -90,16 +90,24 @@ demo: all
 
 # Speed and memory against peer tools measured in the same run (lab started
 # only if not running); table on stdout, JSON in $(BUILD)/bench.json.
-bench: all
+bench: all $(BUILD)/delay_proxy
 	@scripts/deps lab && tests/bench/bench.py $(BUILD)/exprobe
 
 # The bulk mode: 10 / 100 / 1,000 / 10,000 distinct lab domains in one run, at
-# 0 and 50 ms each way (netem on lo: run it in a private network namespace,
+# 0 and 50 ms each way (the delay proxy on 127.0.17.x: run it in a private
+# network namespace,
 #   unshare -n sh -c 'ip link set lo up; make bench-bulk'),
 # vs the peer toolchain (dig + openssl + curl per domain, xargs -P16).
 # BULK_ARGS: extra exprobe options (e.g. --parallel 1).
-bench-bulk: all
+bench-bulk: all $(BUILD)/delay_proxy
 	@scripts/deps lab && tests/bench/bulk.py $(BUILD)/exprobe $(BULK_ARGS)
+
+# The benches' wide-area stand-in (every byte held MS each way; no netem in
+# this kernel): epoll + timerfd, no library. tests/bench/proxy_latency.py
+# measures what it adds on top of MS.
+$(BUILD)/delay_proxy: tests/bench/delay_proxy.c
+	@mkdir -p $(dir $@)
+	$(CC) $(WARN) $(CFLAGS) -o $@ $<
 
 
 # Sanitizer reports exit 86 (compiled-in defaults, probes/util.c); the

@@ -19,9 +19,10 @@ time, peak RSS of the child from os.wait4's rusage):
      trust anchors; wall and CPU (user+sys: what a loaded machine turns into
      wall time). The issue-13 bound: within 10% (dane and mtasts start with
      the run and only judge after smtp).
-  3c. The same pair with every byte 25 ms each way (tests/bench/delay_proxy.py,
-     the bulk bench's wide-area stand-in) on dN.slow.b17.test: DNS, SMTP and
-     HTTPS as slow as the Internet, where the overlap is what counts.
+  3c. The same pair with every byte 25 ms each way (BUILD/delay_proxy from
+     tests/bench/delay_proxy.c, the bulk bench's wide-area stand-in) on
+     dN.slow.b17.test: DNS, SMTP and HTTPS as slow as the Internet, where
+     the overlap is what counts.
   4. Many domains: 200 distinct lab domains (b17.test) in one exprobe
      --domains-file run vs one exprobe process per domain (sequential).
   5. Robustness: the lab's dripping / silent SMTP servers with --timeout 2.
@@ -375,16 +376,17 @@ class Row:
 
 
 class DelayProxy:
-    """tests/bench/delay_proxy.py MS for the with block; .why when it did not
-    start (the rows it serves are reported with it)."""
+    """BUILD/delay_proxy MS (tests/bench/delay_proxy.c, next to exprobe) for
+    the with block; .why when it did not start (the rows it serves are
+    reported with it)."""
 
-    def __init__(self, ms):
+    def __init__(self, ms, exprobe):
         self.ms, self.proc, self.why = ms, None, None
+        self.path = os.path.join(os.path.dirname(exprobe), "delay_proxy")
 
     def __enter__(self):
-        path = os.path.join(ROOT, "tests", "bench", "delay_proxy.py")
         try:
-            self.proc = subprocess.Popen([sys.executable, path, str(self.ms)],
+            self.proc = subprocess.Popen([self.path, str(self.ms)],
                                          stdout=subprocess.PIPE, text=True)
             if "ready" not in (self.proc.stdout.readline() or ""):
                 self.why = "failed: the delay proxy did not start"
@@ -694,7 +696,7 @@ def _bench(exprobe, ca, peer_status, json_path, t_start, tmp_dir):
         for r in pair:
             say("measuring %-30s %-28s ..." % (r.scenario, r.tool))
         if row is x3c:
-            with DelayProxy(25) as proxy:
+            with DelayProxy(25, exprobe) as proxy:
                 if proxy.why:
                     for r in pair:
                         r.status = proxy.why

@@ -18,10 +18,13 @@ Then one domain, every check, BULK_ONE_RUNS times at each delay: median wall.
 
 The delay: this machine's kernel has no netem, so the delayed rows run on
 the same domains' twins dN.slow.b17.test, whose hosts and DNS (127.0.17.2)
-are tests/bench/delay_proxy.py holding every byte DELAY ms each way (and the
-first bytes of a connection one extra round trip, for the TCP handshake) in
-front of the same servers. Run it in a private network namespace like the
-tests: unshare -n sh -c 'ip link set lo up; make bench-bulk'.
+are BUILD/delay_proxy (tests/bench/delay_proxy.c) holding every byte DELAY
+ms each way (and the first bytes of a connection one extra round trip, for
+the TCP handshake) in front of the same servers. The proxy runs afresh for
+each delayed row; its own latency on top of DELAY (how late its timers
+fired: median, p99, max) is in the row as "proxy". Run it in a private
+network namespace like the tests:
+unshare -n sh -c 'ip link set lo up; make bench-bulk'.
 
 Environment:
   BULK_SIZES   "10,100,1000,10000"     domains per run
@@ -68,28 +71,33 @@ def domains(n, delay=0):
     return ["d%d%s.b17.test" % (i, ".slow" if delay else "") for i in range(n)]
 
 
-PROXY = os.path.join(HERE, "delay_proxy.py")
-
-
 class Delay:
-    """The delay proxy for DELAY ms (nothing for 0)."""
+    """BUILD/delay_proxy for DELAY ms (nothing for 0)."""
 
-    def __init__(self):
-        self.proc = None
+    def __init__(self, path):
+        self.path, self.proc = path, None
 
     def set(self, ms):
         self.stop()
         if ms:
-            self.proc = subprocess.Popen([sys.executable, PROXY, str(ms)],
-                                         stdout=subprocess.PIPE, text=True)
+            self.proc = subprocess.Popen([self.path, str(ms)], stdout=subprocess.PIPE, text=True)
             if "ready" not in self.proc.stdout.readline():
-                sys.exit("bulk: the delay proxy did not start")
+                sys.exit("bulk: the delay proxy %s did not start (make %s)" % (self.path,
+                                                                            self.path))
 
     def stop(self):
-        if self.proc:
-            self.proc.terminate()
-            self.proc.wait()
-            self.proc = None
+        """Stops it; its stats: how late its timers fired, in ms (or None)."""
+        if not self.proc:
+            return None
+        self.proc.terminate()
+        tail = self.proc.communicate()[0].split()
+        self.proc = None
+        if "late_ms" not in tail:
+            return None
+        i = tail.index("late_ms")
+        return {"late_ms_p50": float(tail[i + 2]), "late_ms_p99": float(tail[i + 4]),
+                "late_ms_max": float(tail[i + 6]),
+                "connections": int(tail[tail.index("connections") + 1])}
 
 
 def timed(argv, out_path, stdin_path=None):
@@ -147,7 +155,7 @@ def main():
     one_runs = int(os.environ.get("BULK_ONE_RUNS", "5"))
     json_path = os.environ.get("BULK_JSON") or os.path.join(os.path.dirname(exprobe),
                                                             "bench-bulk.json")
-    proxy = Delay()
+    proxy = Delay(os.path.join(os.path.dirname(exprobe), "delay_proxy"))
     lab = bench.Lab()
     if not lab.up():
         return 1
@@ -156,7 +164,6 @@ def main():
     try:
         ca = lab.ca()
         for delay in delays:
-            proxy.set(delay)
             base = [exprobe, "--dns-server", "127.0.17.2" if delay else DNS, "--ca-file", ca,
                     "--dnsbl", "list.dnsbl.test", "--expect", EXPECT] + extra
             for n in sizes:
@@ -167,18 +174,24 @@ def main():
                 with open(dfile, "w") as f:
                     f.write("\n".join(names) + "\n")
                 out = os.path.join(tmp, "out.jsonl")
+                proxy.set(delay)
                 wall, cpu, rss, code = timed(base + ["-q", "-f", "jsonl", "--domains-file",
                                                      dfile], out)
+                proxy_stats = proxy.stop()
                 why = check_jsonl(out, names) if code in (0, 1, 2) else "exit %d" % code
                 row = {"tool": "exprobe", "n": n, "delay_ms": delay, "wall_s": round(wall, 2),
                        "cpu_s": round(cpu, 2), "peak_rss_mib": round(rss, 1),
                        "domains_per_s": round(n / wall, 1), "cpu_ms_per_domain":
                        round(1000 * cpu / n, 2), "status": why or "ok"}
+                if proxy_stats:
+                    row["proxy"] = proxy_stats
                 bad += why is not None
                 if not why and n <= int(os.environ.get("BULK_COMPARE_MAX", "0")):
                     one = os.path.join(tmp, "one-by-one.jsonl")
+                    proxy.set(delay)
                     w1, c1, r1, _ = timed(base + ["-q", "-f", "jsonl", "--parallel", "1",
                                                   "--domains-file", dfile], one)
+                    proxy.stop()
                     diff = [t for t, v in verdicts(out).items() if verdicts(one).get(t) != v]
                     row["parallel_1"] = {"wall_s": round(w1, 2), "cpu_s": round(c1, 2),
                                          "peak_rss_mib": round(r1, 1),
@@ -188,8 +201,10 @@ def main():
                         bad += 1
                 if n <= peer_max.get(delay, 0):
                     pout = os.path.join(tmp, "peer.txt")
+                    proxy.set(delay)
                     pw, pc, prss, _ = timed(["xargs", "-P16", "-n1", PEER, base[2], ca], pout,
                                             dfile)
+                    proxy.stop()
                     with open(pout) as f:
                         ok = sum(1 for l in f if l.rstrip().endswith(" ok"))
                     row["peer"] = {"wall_s": round(pw, 2), "cpu_s": round(pc, 2),
@@ -198,10 +213,12 @@ def main():
                 rows.append(row)
                 print(fmt(row), flush=True)
             one = []
+            proxy.set(delay)
             for _ in range(one_runs):
                 out = os.path.join(tmp, "one.jsonl")
                 wall, cpu, rss, code = timed(base + ["-q", "-f", "jsonl", domains(8, delay)[7]], out)
                 one.append((wall, rss))
+            proxy.stop()
             row = {"tool": "exprobe", "n": 1, "delay_ms": delay, "runs": one_runs,
                    "median_wall_s": round(statistics.median(w for w, _ in one), 3),
                    "peak_rss_mib": round(max(r for _, r in one), 1), "status": "ok"}
@@ -229,6 +246,9 @@ def fmt(r):
     if "peer" in r:
         s += "  | peer toolchain (xargs -P16) %.2f s, %d/%d ok: ratio %.3f" % (
             r["peer"]["wall_s"], r["peer"]["ok"], r["peer"]["of"], r["ratio_exprobe_over_peer"])
+    if "proxy" in r:
+        s += "  | proxy late p50 %.2f p99 %.2f max %.1f ms" % (
+            r["proxy"]["late_ms_p50"], r["proxy"]["late_ms_p99"], r["proxy"]["late_ms_max"])
     if "parallel_1" in r:
         s += "  | --parallel 1: %.2f s, %d verdicts differ" % (
             r["parallel_1"]["wall_s"], r["parallel_1"]["verdicts_differ"])
