@@ -27,6 +27,12 @@ struct xp_options;
 struct xp_expect;
 struct xp_loop;
 
+/* A DNS question about the target: prefix + its domain ("" = the domain). */
+struct xp_dns_ask {
+    const char *prefix;         /* NULL ends a list */
+    int type;
+};
+
 struct xp_check_ops {
     const char *id;                 /* SPEC check id: "cname" */
     const char *title;              /* "Office 365 domain records" */
@@ -40,6 +46,11 @@ struct xp_check_ops {
     const char *const *start_after; /* or: start once these of `after` are done (its
                                      * start needs them), judge once all are;
                                      * NULL-ended; NULL: start after all */
+    const struct xp_dns_ask *prefetch;  /* the questions start() asks first: the
+                                     * engine asks them while the target's
+                                     * premise (its NS) is in flight, so the
+                                     * check's first round trip overlaps it
+                                     * (answers are memoised per run); or NULL */
     void (*start)(struct xp_check *c);
     void (*judge)(struct xp_check *c);
     void (*free_state)(struct xp_check *c);   /* free c->state; may be NULL */

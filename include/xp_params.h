@@ -70,10 +70,14 @@ struct xp_params {
                            * slow host holds back a bounded number of documents. */
     int http_pool;        /* idle keep-alive HTTP connections kept for reuse: 64. */
     int http_lanes;       /* HTTP requests at once to one host name at one address:
-                           * 4. The next one waits for a kept-alive connection
-                           * instead of opening one more (a TLS handshake each:
-                           * most of the CPU of a bulk run); fresh connections
-                           * and NTLM conversations need no lane. */
+                           * 6 (as browsers). The next one waits for a kept-alive
+                           * connection instead of opening one more (a TLS
+                           * handshake each: most of the CPU of a bulk run);
+                           * fresh connections and NTLM conversations need no
+                           * lane. preauth's 6 and hybridauth's 4 requests to one
+                           * Exchange host: 4 lanes made them 4 round trips
+                           * long, 6 lanes 3 (with the NTLM conversation and
+                           * 8 per address: room for one more check's). */
     int http_lanes_file;  /* the same with --domains-file: 2. Many targets at once
                            * keep the loop busy anyway: fewer handshakes, more
                            * domains per CPU second. */

@@ -1271,8 +1271,17 @@ autod_free(struct xp_check *c)
     c->state = NULL;
 }
 
+/* autod_start's first questions (methods 1, 2/3 and 4), asked with the
+ * target's premise. */
+static const struct xp_dns_ask prefetch[] = {
+    { "", XP_DNS_A }, { "", XP_DNS_AAAA },
+    { "autodiscover.", XP_DNS_A }, { "autodiscover.", XP_DNS_AAAA },
+    { "_autodiscover._tcp.", XP_DNS_SRV }, { NULL, 0 },
+};
+
 const struct xp_check_ops xp_check_autodiscover = {
     .id = "autodiscover",
+    .prefetch = prefetch,
     .title = "Autodiscover",
     .help = "which Autodiscover endpoint Outlook reaches: https://DOMAIN,\n"
             "https://autodiscover.DOMAIN, the port-80 redirect, the SRV record;\n"

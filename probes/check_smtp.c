@@ -1056,8 +1056,12 @@ smtp_free(struct xp_check *c)
     c->state = NULL;
 }
 
+/* smtp_start's first question, asked with the target's premise. */
+static const struct xp_dns_ask prefetch[] = { { "", XP_DNS_MX }, { NULL, 0 } };
+
 const struct xp_check_ops xp_check_smtp = {
     .id = "smtp",
+    .prefetch = prefetch,
     .title = "SMTP mail flow (STARTTLS)",
     .help = "each MX (and --hosts HOST:25/587) on port 25: banner, EHLO, STARTTLS,\n"
             "the TLS handshake (certificate to cert), EHLO again; firewall ESMTP\n"

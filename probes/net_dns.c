@@ -497,6 +497,130 @@ status_of(int ares_status)
 
 static void send_queued(struct xp_dns *dns);
 
+/* ---- a CNAME chain's last name, answered by the same round trip ----
+ * An address question for autodiscover.contoso.com that is a CNAME to
+ * mail.hoster.example comes back with the chain and the target's records
+ * (or, for the other type, the chain and the SOA proving it has none): the
+ * resolver answered the target's own question too. It is kept as that
+ * question's answer, so the next hop (a redirect to the target) costs no
+ * second round trip. Only the records the answer carries are kept. */
+
+static void cache_insert(struct xp_dns *dns, struct entry *e);
+static struct entry *cache_find(struct xp_dns *dns, const char *name, int type, unsigned h);
+static int64_t ttl_of(const struct xp_dns_result *r);
+
+/* Where the chain from r->qname ends (r->qname when there is none). */
+static const char *
+chain_end(const struct xp_dns_result *r)
+{
+    const char *name = r->qname;
+    int hops;
+    size_t i;
+
+    for (hops = 0; hops < 16; hops++) {
+        const char *next = NULL;
+
+        for (i = 0; i < r->nrr && !next; i++)
+            if (r->rr[i].type == XP_DNS_CNAME && xp_name_eq(r->rr[i].owner, name))
+                next = r->rr[i].target;
+        if (!next)
+            break;
+        name = next;
+    }
+    return name;
+}
+
+/* The authority section holds the SOA of name's zone: a no-data answer
+ * is about name itself (RFC 2308 2.2), not a chain cut at a zone the
+ * server does not serve. */
+static int
+soa_covers(const unsigned char *abuf, int alen, const char *name)
+{
+    const unsigned char *p = abuf + HFIXEDSZ, *end = abuf + alen;
+    unsigned qd, an, ns, i;
+    long used;
+
+    if (alen < HFIXEDSZ)
+        return 0;
+    qd = get16(abuf + 4);
+    an = get16(abuf + 6);
+    ns = get16(abuf + 8);
+    for (i = 0; i < qd + an + ns; i++) {
+        char *owner = expand(p, abuf, alen, &used);
+        unsigned type, rdlen;
+        int covers;
+
+        if (!owner)
+            return 0;
+        p += used;
+        if (i < qd) {
+            free(owner);
+            p += QFIXEDSZ;
+            if (p > end)
+                return 0;
+            continue;
+        }
+        if (p + RRFIXEDSZ > end) {
+            free(owner);
+            return 0;
+        }
+        type = get16(p);
+        rdlen = get16(p + 8);
+        covers = i >= qd + an && type == ns_t_soa &&
+                 (xp_name_eq(owner, name) || xp_name_ends_with(name, owner));
+        free(owner);
+        if (covers)
+            return 1;
+        p += RRFIXEDSZ + rdlen;
+        if (p > end)
+            return 0;
+    }
+    return 0;
+}
+
+static void
+seed_chain_end(struct xp_dns *dns, const struct entry *from, const unsigned char *abuf,
+               int alen)
+{
+    const struct xp_dns_result *r = &from->res;
+    const char *name = chain_end(r);
+    struct entry *e;
+    size_t i, n = 0;
+
+    if ((r->qtype != XP_DNS_A && r->qtype != XP_DNS_AAAA) || name == r->qname ||
+        (r->status != XP_DNS_OK && r->status != XP_DNS_NODATA) ||
+        get16(abuf + 6) > dns->max_answers ||
+        cache_find(dns, name, r->qtype, name_hash(name, r->qtype)))
+        return;
+    for (i = 0; i < r->nrr; i++)
+        n += r->rr[i].type == r->qtype && xp_name_eq(r->rr[i].owner, name);
+    if (!n && !soa_covers(abuf, alen, name))
+        return;
+    e = xcalloc(1, sizeof(*e));
+    e->dns = dns;
+    e->refs = 1;              /* the cache's */
+    e->done = 1;
+    e->hash = name_hash(name, r->qtype);
+    e->res.qname = xstrdup(name);
+    e->res.qtype = r->qtype;
+    e->res.server = r->server;
+    e->res.ms = r->ms;
+    e->res.status = n ? XP_DNS_OK : XP_DNS_NODATA;
+    e->res.rr = xcalloc(n ? n : 1, sizeof(*e->res.rr));
+    for (i = 0; i < r->nrr; i++) {
+        const struct xp_dns_rr *a = &r->rr[i];
+        struct xp_dns_rr *b = &e->res.rr[e->res.nrr];
+
+        if (a->type != r->qtype || !xp_name_eq(a->owner, name))
+            continue;
+        *b = *a;               /* A, AAAA: no target or text to copy */
+        b->owner = xstrdup(a->owner);
+        e->res.nrr++;
+    }
+    e->expires_us = xp_now_us() + ttl_of(&e->res) * 1000000;
+    cache_insert(dns, e);
+}
+
 /* The smallest TTL of the answer (NEGATIVE_TTL without records). */
 static int64_t
 ttl_of(const struct xp_dns_result *r)
@@ -540,6 +664,8 @@ on_answer(void *arg, int status, int timeouts, unsigned char *abuf, int alen)
                                  dns->servers);
     else if (e->res.status >= XP_DNS_SERVFAIL && !e->res.error)
         e->res.error = xstrdup(ares_strerror(status));
+    if (abuf)
+        seed_chain_end(dns, e, abuf, alen);
     for (w = e->waiters; w; w = wn) {
         wn = w->next;
         post(dns, e, w->cb, w->arg);
@@ -602,6 +728,18 @@ send_queued(struct xp_dns *dns)
     }
 }
 
+/* A new entry into the table and at the front of the LRU list. */
+static void
+cache_insert(struct xp_dns *dns, struct entry *e)
+{
+    e->in_cache = 1;
+    e->hnext = dns->buckets[e->hash & (dns->nbuckets - 1)];
+    dns->buckets[e->hash & (dns->nbuckets - 1)] = e;
+    lru_push_front(dns, e);
+    dns->ncached++;
+    cache_trim(dns);
+}
+
 void
 xp_dns_query(struct xp_dns *dns, const char *name, int type, xp_dns_cb cb, void *arg)
 {
@@ -624,18 +762,13 @@ xp_dns_query(struct xp_dns *dns, const char *name, int type, xp_dns_cb cb, void 
     e = xcalloc(1, sizeof(*e));
     e->dns = dns;
     e->refs = 2;              /* the cache and the query in flight */
-    e->in_cache = 1;
     e->hash = h;
     e->res.qname = xstrdup(name);
     e->res.qtype = type;
     e->res.server = dns->servers;
     w->next = NULL;
     e->waiters = w;
-    e->hnext = dns->buckets[h & (dns->nbuckets - 1)];
-    dns->buckets[h & (dns->nbuckets - 1)] = e;
-    lru_push_front(dns, e);
-    dns->ncached++;
-    cache_trim(dns);
+    cache_insert(dns, e);
     if (dns->inflight < dns->inflight_max) {
         send_now(dns, e);
         return;

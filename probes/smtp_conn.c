@@ -89,6 +89,7 @@ note(struct xp_smtp_conn *s, const char *dir, const char *fmt, ...)
     text = xvasprintf(fmt, ap);
     va_end(ap);
     xp_smtp_transcript_add(&s->tr, elapsed(s), dir, text, strlen(text));
+    xp_trace("smtp %s %s %s %.60s", s->check->target->domain, s->check->ops->id, dir, text);
     free(text);
 }
 

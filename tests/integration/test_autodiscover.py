@@ -672,3 +672,62 @@ def test_v6_only_cert_passes():
     steps = [s["title"] for s in check(doc, "cert")["steps"]]
     assert_true(any(t.startswith("Certificate of autodiscover.v6.test:443 (::1)") for t in steps),
                 "cert check did not judge autodiscover.v6.test:443 at ::1 (steps %s)" % steps)
+
+
+# ------------------------------------------------------------ a CNAME chain's target (issue 17)
+
+def _query_log():
+    from harness import lab_dir
+    return os.path.join(lab_dir(), "named-queries.log")
+
+
+def _queries_for(name, since):
+    """The lab resolver's query log lines asking about NAME written after
+    byte SINCE (named-queries.log lives as long as the lab's run dir)."""
+    with open(_query_log(), "rb") as f:
+        f.seek(since)
+        text = f.read().decode(errors="replace")
+    return [ln for ln in text.splitlines() if (" %s IN " % name) in ln]
+
+
+def test_cname_chain_target_is_not_asked_again():
+    # cnamehop17.test: autodiscover CNAME mail.cnamehop17.test, whose port 80
+    # redirects to https://mail.cnamehop17.test. The answer for the
+    # autodiscover name carries the chain and the target's records (its A; for
+    # AAAA the chain and the SOA proving there is none): following the
+    # redirect costs no second DNS round trip, and the steps still show the
+    # target's addresses.
+    since = os.path.getsize(_query_log())
+    r, doc = ad_probe("cnamehop17.test", checks="autodiscover", cache=False)
+    one(doc, "AUTOD_CERT_INVALID", "autodiscover", "warn", r)
+    ok = one(doc, "AUTOD_OK", "autodiscover", None, r)
+    assert_true("mail.cnamehop17.test" in ok["message"], "AUTOD_OK %r" % ok["message"])
+    shown = [s for s in all_steps(doc, "autodiscover")
+             if s["title"] in ("A mail.cnamehop17.test", "AAAA mail.cnamehop17.test")]
+    details = {s["title"]: s.get("detail") or "" for s in shown}
+    assert_true("127.0.27.10" in details.get("A mail.cnamehop17.test", ""),
+                "the A step of the redirect target: %r" % details)
+    assert_true("no AAAA record" in details.get("AAAA mail.cnamehop17.test", ""),
+                "the AAAA step of the redirect target: %r" % details)
+    time.sleep(0.2)   # named writes its query log as it answers
+    assert_true(_queries_for("autodiscover.cnamehop17.test", since),
+                "the query log shows no question for autodiscover.cnamehop17.test")
+    asked = _queries_for("mail.cnamehop17.test", since)
+    assert_eq(asked, [], "questions for the chain's target (answered with the chain)")
+
+
+def test_cname_chain_target_judged_once_by_preauth_and_hybridauth():
+    # The same domain with every HTTP check: the front end is judged at the
+    # name its certificate carries, the CNAME's name is left out (one cause:
+    # AUTOD_CERT_INVALID, CERT_NAME_MISMATCH).
+    r, doc = ad_probe("cnamehop17.test", checks="autodiscover,preauth,hybridauth,cert")
+    one(doc, "CERT_NAME_MISMATCH", "cert", "fail", r)
+    one(doc, "FEDERATION_INFO_OK", "preauth", None, r)
+    hma = one(doc, "HMA_NOT_ENABLED", "hybridauth", None, r)
+    assert_eq(hma["evidence"].get("host"), "mail.cnamehop17.test", "HMA_NOT_ENABLED host")
+    for check_id in ("preauth", "hybridauth"):
+        skipped = [s for s in check(doc, check_id)["steps"]
+                   if s["title"].startswith("autodiscover.cnamehop17.test:443 ")]
+        assert_true(len(skipped) == 1 and skipped[0]["status"] == "skip" and
+                    "not probed" in (skipped[0].get("detail") or ""),
+                    "%s step for autodiscover.cnamehop17.test: %r" % (check_id, skipped))

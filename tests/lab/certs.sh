@@ -257,6 +257,8 @@ for h in autodiscover-s.outlook.com autodiscover.tmg.test autodiscover.uag.test 
 done
 # The bulk bench's Autodiscover hosts ad0-ad2.b17.test (tests/bench/bulk.py)
 leaf ad.b17.test "DNS:*.b17.test,DNS:*.slow.b17.test" -cn "*.b17.test"
+# cnamehop17.test's front end: its own name only, not autodiscover.cnamehop17.test
+leaf mail.cnamehop17.test "DNS:mail.cnamehop17.test"
 # ---- hybrid modern auth / build / front-end hosts (hybridauth, preauth; *15.test) ----
 leaf mail.hma15.test "DNS:mail.hma15.test,DNS:autodiscover.hma15.test"
 leaf mail.hmanouri15.test "DNS:mail.hmanouri15.test,DNS:autodiscover.hmanouri15.test"
