@@ -737,13 +737,16 @@ entry_free(struct entry *e)
     free(e);
 }
 
-void
-xp_dnssec_free(struct xp_dnssec *v)
+/* Everything of v but libunbound's context, which it returns (NULL: none).
+ * Once the descriptor is unwatched no callback can run (they run from
+ * ub_process, on the loop), and deleting the context calls none: the
+ * entries may go first. */
+static struct ub_ctx *
+detach(struct xp_dnssec *v)
 {
     struct entry *e, *next;
+    struct ub_ctx *ctx;
 
-    if (!v)
-        return;
     if (v->build) {             /* still building: wait for it (no network: short) */
         char err[512];
 
@@ -753,17 +756,81 @@ xp_dnssec_free(struct xp_dnssec *v)
         xp_loop_unwatch(v->loop, v->fd);
     if (v->kick)
         xp_loop_timer_cancel(v->loop, v->kick);
-    for (e = v->entries; e; e = e->next)
-        if (e->timer)
-            xp_loop_timer_cancel(v->loop, e->timer);
-    if (v->ctx)
-        ub_ctx_delete(v->ctx);  /* ends the thread; no callback after this */
     for (e = v->entries; e; e = next) {
         next = e->next;
+        if (e->timer)
+            xp_loop_timer_cancel(v->loop, e->timer);
         entry_free(e);
     }
+    ctx = v->ctx;
     free(v->failed);
     free(v);
+    return ctx;
+}
+
+void
+xp_dnssec_free(struct xp_dnssec *v)
+{
+    struct ub_ctx *ctx;
+
+    if (!v)
+        return;
+    ctx = detach(v);
+    if (ctx)
+        ub_ctx_delete(ctx);     /* ends libunbound's thread */
+}
+
+struct xp_dnssec_reaper {
+    pthread_t thread;
+    struct ub_ctx *ctx;
+};
+
+static void *
+reaper(void *arg)
+{
+    struct xp_dnssec_reaper *r = arg;
+
+    ub_ctx_delete(r->ctx);
+    return NULL;
+}
+
+/*
+ * Deleting the context stops libunbound's resolver thread (a message on
+ * its pipe, its answer, a join) and frees its caches: 0.3-0.5 ms that a
+ * run no longer asking questions need not wait for at its end. A thread
+ * of its own does it; it touches nothing but the context.
+ */
+struct xp_dnssec_reaper *
+xp_dnssec_retire(struct xp_dnssec *v)
+{
+    struct xp_dnssec_reaper *r;
+    struct ub_ctx *ctx;
+    sigset_t all, old;
+    int rc;
+
+    if (!v || !(ctx = detach(v)))
+        return NULL;
+    r = xcalloc(1, sizeof(*r));
+    r->ctx = ctx;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old);
+    rc = pthread_create(&r->thread, NULL, reaper, r);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    if (rc != 0) {              /* no thread: delete it here */
+        ub_ctx_delete(ctx);
+        free(r);
+        return NULL;
+    }
+    return r;
+}
+
+void
+xp_dnssec_reaped(struct xp_dnssec_reaper *r)
+{
+    if (!r)
+        return;
+    pthread_join(r->thread, NULL);
+    free(r);
 }
 
 /*
