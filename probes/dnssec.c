@@ -398,6 +398,7 @@ on_answer(void *mydata, int err, struct ub_result *result)
         return;
     }
     result_fill(&e->res, err, result, e->v->max_answers);
+    xp_trace("dnssec answer %s %d %s", e->name, e->type, xp_sec_name(e->res.sec));
     if (result)
         ub_resolve_free(result);
     finish(e);
@@ -579,6 +580,7 @@ ask(struct entry *e)
 {
     int rc;
 
+    xp_trace("dnssec ask %s %d", e->name, e->type);
     rc = ub_resolve_async(e->v->ctx, e->name, e->type, 1 /* IN */, e, on_answer, &e->async_id);
     if (rc) {
         e->res.dns.status = XP_DNS_ERROR;
@@ -607,6 +609,7 @@ ready(struct xp_dnssec *v, struct ub_ctx *ctx, const char *err)
     struct entry *e, **order;
     size_t n = 0, i;
 
+    xp_trace("dnssec ready%s%s", ctx ? "" : ": ", ctx ? "" : err);
     if (ctx) {
         v->ctx = ctx;
         v->fd = ub_fd(ctx);
@@ -713,6 +716,7 @@ xp_dnssec_new(struct xp_loop *loop, const char *servers, const char *anchor_file
     v->timeout_ms = params->timeout_ms;
     v->max_answers = params->dns_answers;
     v->fd = -1;
+    xp_trace("dnssec build");
     if (build_start(v, servers, anchor) < 0) {  /* no thread: build it here */
         char err[512];
         struct ub_ctx *ctx = build_ctx(servers, anchor, err, sizeof(err));
@@ -810,6 +814,7 @@ xp_dnssec_retire(struct xp_dnssec *v)
 
     if (!v || !(ctx = detach(v)))
         return NULL;
+    xp_trace("dnssec retire");
     r = xcalloc(1, sizeof(*r));
     r->ctx = ctx;
     sigfillset(&all);
