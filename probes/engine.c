@@ -82,6 +82,8 @@ struct xp_engine {
     struct xp_loop *loop;
     struct xp_dns *dns;
     struct xp_dnssec *sec;       /* made with the run when a check asks it (.dnssec) */
+    struct xp_dnssec_reaper *reaper; /* deleting a retired validator's context */
+    int retire_deferred;          /* dnssec_retire_cb is due on the loop */
     struct xp_run *run;
     size_t next_target;
     size_t active;
@@ -822,6 +824,53 @@ xp_check_hold(struct xp_check *c)
     c->pending++;
 }
 
+/* No check will ask the validator again: every target has started and no
+ * open one has a .dnssec check left to finish. Open targets are at most
+ * --parallel plus the report's order window, and until the last target
+ * has started this returns at once: the scan stays short. */
+static int
+dnssec_done(const struct xp_engine *e)
+{
+    size_t i, j;
+
+    if (e->next_target < e->run->ntargets)
+        return 0;
+    for (i = e->first_open; i < e->next_target; i++) {
+        const struct xp_target *t = e->run->targets[i];
+
+        for (j = 0; !t->done && j < t->nchecks; j++)
+            if (t->checks[j]->ops->dnssec && !t->checks[j]->done)
+                return 0;
+    }
+    return 1;
+}
+
+/* From the loop, never inside the validator's own delivery (it frees it). */
+static void
+dnssec_retire_cb(void *arg)
+{
+    struct xp_engine *e = arg;
+
+    e->retire_deferred = 0;
+    if (!e->sec || !dnssec_done(e))     /* a rerun asks again */
+        return;
+    xp_dnssec_reaped(e->reaper);        /* an earlier one's (a rerun's): long done */
+    e->reaper = xp_dnssec_retire(e->sec);
+    e->sec = NULL;
+}
+
+/* The last question has been answered: the validator's teardown (0.3-0.5
+ * ms) overlaps what the run still judges instead of following it. A rerun
+ * (the session) builds a new one. */
+static void
+dnssec_maybe_retire(struct xp_engine *e)
+{
+    if (e->sec && !e->retire_deferred && dnssec_done(e)) {
+        e->retire_deferred = 1;
+        xp_loop_defer(e->loop, dnssec_retire_cb, e);
+    }
+}
+
 static void
 check_finish(struct xp_check *c)
 {
@@ -831,6 +880,8 @@ check_finish(struct xp_check *c)
     if (c->ops->judge)
         c->ops->judge(c);
     c->done = 1;
+    if (c->ops->dnssec)
+        dnssec_maybe_retire(e);
     c->t1_us = xp_now_us();
     c->status = c->skip_reason ? XP_ST_SKIP : xp_check_rollup(c);
     xp_emit(c->target->run, XP_EV_CHECK_END, c->target, c, NULL, NULL);
@@ -1827,7 +1878,10 @@ xp_engine_free(struct xp_engine *e)
     }
     free(e->probes);
     xp_strv_free(e->silent, e->nsilent);
+    if (e->retire_deferred)
+        xp_loop_defer_cancel(e->loop, dnssec_retire_cb, e);
     xp_dnssec_free(e->sec);
+    xp_dnssec_reaped(e->reaper);
     X509_STORE_free(e->store);
     for (op = e->ops; op; op = next) {
         next = op->next;

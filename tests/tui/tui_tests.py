@@ -323,6 +323,31 @@ def test_rerun_updates_elapsed_and_counts():
         s.close()
 
 
+def test_rerun_dane_after_its_validator_retired():
+    # Once the last dane check is judged the run retires the DNSSEC validator
+    # (its teardown overlaps the rest of the run); R asks again: a new one
+    # is built and the verdict is the same.
+    anchors = os.path.join(ROOT, "build", "lab", "dane13", "anchors.key")
+    s = session("rerun_dane", *lab("-c", "smtp,dane", "--trust-anchor", anchors,
+                                   "good.dane13.test"))
+    try:
+        scr = s.wait("done in")
+        expect("0 fail" in status_line(scr), "counts after the run: %r" % status_line(scr))
+        s.keys("R")
+        s.wait("re-run 1 at")
+        # smtp's rerun may end before dane's starts: let both settle (no
+        # timing is asserted, the verdict is).
+        time.sleep(1.0)
+        scr = s.wait(re.compile(r"re-run 1 at .*done in"), timeout=10)
+        expect("2 pass" in status_line(scr) and "0 fail" in status_line(scr),
+               "counts after the rerun: %r" % status_line(scr))
+        s.keys("q")
+        code, _ = s.ended()
+        expect(code == 0, "exit %d" % code)
+    finally:
+        s.close()
+
+
 def test_rerun_takes_the_checks_that_use_it():
     s = session("rerun_deps", *lab("-c", "lync,cert", "lyncdead.test"))
     try:
