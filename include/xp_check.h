@@ -54,6 +54,11 @@ struct xp_check_ops {
     void (*start)(struct xp_check *c);
     void (*judge)(struct xp_check *c);
     void (*free_state)(struct xp_check *c);   /* free c->state; may be NULL */
+    void (*facts_grew)(struct xp_check *c);   /* with judge_after: a check of `after`
+                                     * published facts (xp_check_facts_grew) or
+                                     * ended (its facts are all in): take what is
+                                     * new, e.g. probe a host as soon as
+                                     * autodiscover reached it; may be NULL */
     int dnssec;                     /* 1: asks xp_check_dnssec: a run with this check
                                      * starts building its validator at once */
 };
@@ -196,6 +201,12 @@ X509_STORE *xp_check_cert_store(struct xp_check *c);
 
 /* The target's shared facts (certificates met, ...). */
 struct xp_facts *xp_check_facts(const struct xp_check *c);
+/* c published facts the checks that read it may act on before c ends: each
+ * started, unfinished check of the target with c in its `after` and a
+ * facts_grew is told at once (the engine also tells them when c ends). */
+void xp_check_facts_grew(struct xp_check *c);
+/* Has the check with this id ended (or is it not part of the run)? */
+int xp_check_done(const struct xp_check *c, const char *id);
 
 /* Is the check with this id part of the target's run? */
 int xp_check_in_run(const struct xp_check *c, const char *id);

@@ -30,6 +30,8 @@ struct xp_http_endpoint {
     char role[32];             /* "autodiscover", "ews" */
     char unusable[320];        /* why no client reaches it by this name (its
                                 * certificate does not name it), or "" */
+    unsigned seq;              /* 1, 2, ...: the order they were recorded in
+                                * (the list is sorted): what is new since */
 };
 
 /* The client's public address as a server saw it (smtp: the address

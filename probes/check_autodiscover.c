@@ -270,6 +270,7 @@ on_url_host(struct xp_check *c, void *arg, const struct xp_http_resp *r)
     if (strcmp(u->role, "ews") == 0) {
         name_unusable(&r->tls, u->host, r->port, unusable, sizeof(unusable));
         xp_facts_add_http(xp_check_facts(c), u->host, r->port, r->ip, "ews", unusable);
+        xp_check_facts_grew(c);
     }
     xp_step_end(u->step, XP_ST_PASS, "HTTP %ld", r->status);
 }
@@ -536,6 +537,7 @@ on_anon(struct xp_check *c, void *arg, const struct xp_http_resp *r)
             name_unusable(&r->tls, k->host, r->port, unusable, sizeof(unusable));
         xp_facts_add_http(xp_check_facts(c), k->host, r->port, r->ip,
                           k->cloud_cname ? "office365" : "autodiscover", unusable);
+        xp_check_facts_grew(c);    /* preauth, hybridauth: probe it now */
     }
     xp_front_classify(r, &k->verdict);
     xp_step_note(k->step, "%s %s: HTTP %ld%s%s", k->method == M_REDIRECT &&

@@ -43,6 +43,7 @@
 #include <strings.h>
 
 #define MAX_HOSTS 4
+#define MAX_FACT_STEPS 16
 #define MAX_BODY (64 * 1024)
 #define LOGIN_HOST "login.microsoftonline.com"
 
@@ -134,6 +135,12 @@ struct hstate {
     size_t nhosts;
     int probing;               /* phase 2 started */
     char unusable[600];        /* a host left out: no client reaches it by its name */
+    unsigned facts_seen;       /* the facts' HTTP endpoints taken (their seq) */
+    struct {
+        struct xp_step *step;
+        unsigned seq;
+    } fsteps[MAX_FACT_STEPS];  /* the steps of facts endpoints taken early */
+    size_t nfsteps;
 };
 
 static void start_hosts(struct xp_check *c);
@@ -397,8 +404,9 @@ on_host_addr(struct xp_check *c, struct xp_addr_lookup *l)
 }
 
 /* A host no client reaches by its name (xp_http_endpoint.unusable): not
- * probed, the step says why; its certificate is the cert check's finding. */
-static void
+ * probed, the step says why; its certificate is the cert check's finding.
+ * Returns the step (NULL: the host is probed, learnt from another source). */
+static struct xp_step *
 leave_out(struct xp_check *c, const struct xp_http_endpoint *ep)
 {
     struct hstate *st = c->state;
@@ -407,15 +415,67 @@ leave_out(struct xp_check *c, const struct xp_http_endpoint *ep)
 
     for (i = 0; i < st->nhosts; i++)
         if (xp_name_eq(st->hosts[i].name, ep->host) && st->hosts[i].port == ep->port)
-            return;    /* learnt from another source too (Autodiscover v2): probed */
+            return NULL;   /* learnt from another source too (Autodiscover v2): probed */
     s = xp_step_begin(c, NULL, "%s:%d (%s)", ep->host, ep->port, ep->role);
     xp_step_end(s, XP_ST_SKIP, "not probed: %s; no client reaches Exchange by this name "
                 "(the cert check reports the certificate)", ep->unusable);
     if (!st->unusable[0])
         snprintf(st->unusable, sizeof(st->unusable), "%s", ep->unusable);
+    return s;
 }
 
-/* The hosts to probe, from every source; then probe them. */
+static void
+probe_later(struct xp_check *c, struct hhost *h)
+{
+    h->step = xp_step_begin(c, NULL, "%s:%d (%s)", h->name, h->port, h->source);
+    xp_check_addrs(c, &h->addrs, h->step, h->name, on_host_addr, h);
+}
+
+static void
+fact_step(struct hstate *st, struct xp_step *s, unsigned seq)
+{
+    if (s && st->nfsteps < MAX_FACT_STEPS) {
+        st->fsteps[st->nfsteps].step = s;
+        st->fsteps[st->nfsteps++].seq = seq;
+    }
+}
+
+/* The hosts autodiscover reached since we last looked (facts_grew). now:
+ * probe each at once; else only add it (start_hosts probes them all). */
+static void
+take_facts(struct xp_check *c, int now)
+{
+    struct hstate *st = c->state;
+    struct xp_facts *facts = xp_check_facts(c);
+    unsigned newest = st->facts_seen;
+    size_t i;
+
+    for (i = 0; i < xp_facts_http_count(facts); i++) {
+        const struct xp_http_endpoint *ep = xp_facts_http(facts, i);
+        struct hhost *h;
+
+        if (ep->seq <= st->facts_seen)
+            continue;
+        if (ep->seq > newest)
+            newest = ep->seq;
+        /* The organisation's name as a CNAME to Office 365's Autodiscover
+         * (a cloud-only domain): Microsoft's endpoint, not its Exchange. */
+        if (strcmp(ep->role, "office365") == 0)
+            continue;
+        if (ep->unusable[0]) {
+            fact_step(st, leave_out(c, ep), ep->seq);
+            continue;
+        }
+        h = add_host(st, ep->host, ep->port, ep->role);
+        if (now && h && !h->step) {
+            probe_later(c, h);
+            fact_step(st, h->step, ep->seq);
+        }
+    }
+    st->facts_seen = newest;
+}
+
+/* The hosts to probe, from every source; then probe those not probed yet. */
 static void
 start_hosts(struct xp_check *c)
 {
@@ -440,18 +500,7 @@ start_hosts(struct xp_check *c)
         snprintf(strcasecmp(u->protocol, "EWS") == 0 ? h->ews_path : h->eas_path,
                  sizeof(h->eas_path), "%s", path);
     }
-    for (i = 0; i < xp_facts_http_count(facts); i++) {
-        const struct xp_http_endpoint *ep = xp_facts_http(facts, i);
-
-        /* The organisation's name as a CNAME to Office 365's Autodiscover
-         * (a cloud-only domain): Microsoft's endpoint, not its Exchange. */
-        if (strcmp(ep->role, "office365") == 0)
-            continue;
-        if (ep->unusable[0])
-            leave_out(c, ep);
-        else
-            add_host(st, ep->host, ep->port, ep->role);
-    }
+    take_facts(c, 0);
     for (i = 0; i < e->nhosts; i++)
         add_host(st, e->hosts[i].host, e->hosts[i].port ? e->hosts[i].port : 443, "--hosts");
     if (st->nhosts == 0 && !xp_check_in_run(c, "autodiscover")) {
@@ -460,12 +509,40 @@ start_hosts(struct xp_check *c)
         add_host(st, name, 443, "autodiscover name");
         free(name);
     }
-    for (i = 0; i < st->nhosts; i++) {
-        struct hhost *h = &st->hosts[i];
+    for (i = 0; i < st->nhosts; i++)
+        if (!st->hosts[i].step)
+            probe_later(c, &st->hosts[i]);
+}
 
-        h->step = xp_step_begin(c, NULL, "%s:%d (%s)", h->name, h->port, h->source);
-        xp_check_addrs(c, &h->addrs, h->step, h->name, on_host_addr, h);
-    }
+/* Autodiscover v2 gives an address's hosts their EAS and EWS paths: with an
+ * address (or --user) the hosts wait for autodiscover's end; for a domain a
+ * host is probed as soon as autodiscover reached it. */
+static void
+hybridauth_take(struct xp_check *c)
+{
+    const struct xp_options *o = xp_check_options(c);
+
+    if (xp_check_done(c, "autodiscover"))
+        start_hosts(c);
+    else if (!c->target->email && !o->user)
+        take_facts(c, 1);
+}
+
+/* The facts endpoints' steps in the facts' (sorted) order, not in the
+ * order autodiscover reached them: reports do not depend on timing. */
+static void
+sort_fact_steps(struct xp_check *c)
+{
+    struct hstate *st = c->state;
+    struct xp_facts *facts = xp_check_facts(c);
+    struct xp_step *order[MAX_FACT_STEPS];
+    size_t i, j, n = 0;
+
+    for (i = 0; i < xp_facts_http_count(facts); i++)
+        for (j = 0; j < st->nfsteps; j++)
+            if (st->fsteps[j].seq == xp_facts_http(facts, i)->seq)
+                order[n++] = st->fsteps[j].step;
+    xp_check_steps_sort(c, order, n);
 }
 
 static void
@@ -494,7 +571,7 @@ hybridauth_start(struct xp_check *c)
         if (--st->v2.pending > 0)
             return;
     }
-    start_hosts(c);
+    hybridauth_take(c);
 }
 
 /* ---- judgement ---- */
@@ -773,6 +850,7 @@ hybridauth_judge(struct xp_check *c)
     size_t i;
     int k;
 
+    sort_fact_steps(c);
     if (st->nhosts == 0 && st->unusable[0]) {
         char why[800];
 
@@ -816,10 +894,10 @@ hybridauth_free(struct xp_check *c)
     c->state = NULL;
 }
 
+/* The hosts come from autodiscover, each probed as soon as it is reached
+ * (facts_grew); preauth's Exchange build is read by judge() only (Extended
+ * Protection), so the probes overlap autodiscover's and preauth's. */
 static const char *const after[] = { "autodiscover", "preauth", NULL };
-/* The hosts come from autodiscover; preauth's Exchange build is read by
- * judge() only (Extended Protection), so the probes overlap preauth's. */
-static const char *const start_after[] = { "autodiscover", NULL };
 
 const struct xp_check_ops xp_check_hybridauth = {
     .id = "hybridauth",
@@ -830,8 +908,9 @@ const struct xp_check_ops xp_check_hybridauth = {
             "the front end, HTTP/2 with Windows auth, Extended Protection vs a\n"
             "non-IIS front end",
     .after = after,
-    .start_after = start_after,
+    .judge_after = 1,
     .start = hybridauth_start,
     .judge = hybridauth_judge,
     .free_state = hybridauth_free,
+    .facts_grew = hybridauth_take,
 };

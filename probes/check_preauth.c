@@ -26,6 +26,7 @@
 #include <strings.h>
 
 #define MAX_HOSTS 4
+#define MAX_FACT_STEPS 16
 #define FEDINFO_ACTION \
     "http://schemas.microsoft.com/exchange/2010/Autodiscover/Autodiscover/GetFederationInformation"
 
@@ -84,6 +85,13 @@ struct preauth_state {
     int own_lookup;        /* autodiscover did not run: we resolved the host */
     char microsoft[256];   /* a host left out: Office 365's, not the organisation's */
     char unusable[600];    /* a host left out: no client reaches it by its name */
+    unsigned facts_seen;   /* the facts' HTTP endpoints taken (their seq) */
+    int rest_taken;        /* --hosts (and our own lookup) taken */
+    struct {
+        struct xp_step *step;
+        unsigned seq;
+    } fsteps[MAX_FACT_STEPS];   /* the steps of facts endpoints */
+    size_t nfsteps;
 };
 
 /* Microsoft's cloud endpoints are not the customer's Exchange (SPEC):
@@ -219,7 +227,7 @@ add_host(struct preauth_state *st, const char *name, int port, const char *ip)
 
 /* A host no client reaches by its name (xp_http_endpoint.unusable): not
  * probed, the step says why; its certificate is the cert check's finding. */
-static void
+static struct xp_step *
 leave_out(struct xp_check *c, const struct xp_http_endpoint *e)
 {
     struct preauth_state *st = c->state;
@@ -230,34 +238,68 @@ leave_out(struct xp_check *c, const struct xp_http_endpoint *e)
                 "(the cert check reports the certificate)", e->unusable);
     if (!st->unusable[0])
         snprintf(st->unusable, sizeof(st->unusable), "%s", e->unusable);
+    return s;
 }
 
+/* The step of a facts endpoint, to show them in the facts' order at the end
+ * (they were begun as autodiscover reached them). */
 static void
-preauth_start(struct xp_check *c)
+fact_step(struct preauth_state *st, struct xp_step *s, unsigned seq)
 {
-    struct preauth_state *st = xcalloc(1, sizeof(*st));
+    if (st->nfsteps < MAX_FACT_STEPS) {
+        st->fsteps[st->nfsteps].step = s;
+        st->fsteps[st->nfsteps++].seq = seq;
+    }
+}
+
+/* The hosts autodiscover recorded since we last looked: each is probed as
+ * soon as it is known (xp_check_ops.facts_grew), not after autodiscover's
+ * whole verdict. */
+static void
+take_facts(struct xp_check *c)
+{
+    struct preauth_state *st = c->state;
     struct xp_facts *facts = xp_check_facts(c);
+    unsigned newest = st->facts_seen;
     size_t i;
 
-    c->state = st;
     for (i = 0; i < xp_facts_http_count(facts); i++) {
         const struct xp_http_endpoint *e = xp_facts_http(facts, i);
         struct host *h;
 
+        if (e->seq <= st->facts_seen)
+            continue;
+        if (e->seq > newest)
+            newest = e->seq;
         if (xp_m365_cloud_host(e->host) || strcmp(e->role, "office365") == 0) {
             snprintf(st->microsoft, sizeof(st->microsoft), "%s", e->host);
             continue;
         }
         if (e->unusable[0]) {
-            leave_out(c, e);
+            fact_step(st, leave_out(c, e), e->seq);
             continue;
         }
         h = add_host(st, e->host, e->port, e->ip);
         if (!h)
             continue;
         h->step = xp_step_begin(c, NULL, "%s:%d (%s, %s)", h->name, h->port, h->ip, e->role);
+        fact_step(st, h->step, e->seq);
         send_probes(c, h);
     }
+    st->facts_seen = newest;
+}
+
+/* Once autodiscover has ended (or is not in the run): --hosts, and
+ * autodiscover.DOMAIN ourselves when autodiscover did not run. */
+static void
+take_the_rest(struct xp_check *c)
+{
+    struct preauth_state *st = c->state;
+    size_t i;
+
+    if (st->rest_taken)
+        return;
+    st->rest_taken = 1;
     /* --hosts / hosts =: the EWS or MRS host may be published through
      * another proxy rule than Autodiscover (usability review A14). */
     for (i = 0; i < xp_check_expect(c)->nhosts; i++) {
@@ -281,6 +323,39 @@ preauth_start(struct xp_check *c)
         xp_check_addrs(c, &h->addrs, h->step, name, on_addr, h);
         free(name);
     }
+}
+
+/* From start and whenever autodiscover recorded more (facts_grew). */
+static void
+preauth_take(struct xp_check *c)
+{
+    take_facts(c);
+    if (xp_check_done(c, "autodiscover"))
+        take_the_rest(c);
+}
+
+static void
+preauth_start(struct xp_check *c)
+{
+    c->state = xcalloc(1, sizeof(struct preauth_state));
+    preauth_take(c);
+}
+
+/* The facts endpoints' steps in the facts' (sorted) order, not in the
+ * order autodiscover reached them: reports do not depend on timing. */
+static void
+sort_fact_steps(struct xp_check *c)
+{
+    struct preauth_state *st = c->state;
+    struct xp_facts *facts = xp_check_facts(c);
+    struct xp_step *order[MAX_FACT_STEPS];
+    size_t i, j, n = 0;
+
+    for (i = 0; i < xp_facts_http_count(facts); i++)
+        for (j = 0; j < st->nfsteps; j++)
+            if (st->fsteps[j].seq == xp_facts_http(facts, i)->seq)
+                order[n++] = st->fsteps[j].step;
+    xp_check_steps_sort(c, order, n);
 }
 
 /* ---- judgement ---- */
@@ -633,6 +708,7 @@ preauth_judge(struct xp_check *c)
     size_t i;
     int judged = 0;
 
+    sort_fact_steps(c);
     if (all_microsoft(st)) {
         char why[600];
 
@@ -724,7 +800,9 @@ const struct xp_check_ops xp_check_preauth = {
             "reverse proxy pre-authenticating (TMG, UAG, F5, NetScaler, ...)? The\n"
             "Exchange build it reveals: support end, dedicated hybrid app readiness",
     .after = after,
+    .judge_after = 1,         /* a host is probed once autodiscover reached it */
     .start = preauth_start,
     .judge = preauth_judge,
     .free_state = preauth_free,
+    .facts_grew = preauth_take,
 };

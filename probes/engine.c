@@ -805,6 +805,44 @@ xp_check_facts(const struct xp_check *c)
 }
 
 
+/* Does c wait for the check with this id (its `after`)? */
+static int
+reads(const struct xp_check *c, const char *id)
+{
+    const char *const *a;
+
+    for (a = c->ops->after; a && *a; a++)
+        if (strcmp(*a, id) == 0)
+            return 1;
+    return 0;
+}
+
+void
+xp_check_facts_grew(struct xp_check *from)
+{
+    struct xp_target *t = from->target;
+    size_t i;
+
+    for (i = 0; i < t->nchecks; i++) {
+        struct xp_check *c = t->checks[i];
+
+        if (c == from || !c->started || c->done || !c->ops->facts_grew ||
+            !reads(c, from->ops->id))
+            continue;
+        xp_check_hold(c);      /* it cannot finish inside its own hook */
+        c->ops->facts_grew(c);
+        xp_check_release(c);
+    }
+}
+
+int
+xp_check_done(const struct xp_check *c, const char *id)
+{
+    const struct xp_check *d = xp_target_check(c->target, id);
+
+    return !d || d->done;
+}
+
 int
 xp_check_in_run(const struct xp_check *c, const char *id)
 {
@@ -885,6 +923,7 @@ check_finish(struct xp_check *c)
     c->t1_us = xp_now_us();
     c->status = c->skip_reason ? XP_ST_SKIP : xp_check_rollup(c);
     xp_emit(c->target->run, XP_EV_CHECK_END, c->target, c, NULL, NULL);
+    xp_check_facts_grew(c);    /* its facts are all in */
     schedule_checks(e, c->target);
     target_maybe_end(e, c->target);
 }

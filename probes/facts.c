@@ -23,6 +23,7 @@ struct xp_facts {
     struct list client_ip;    /* struct xp_client_ip */
     struct list builds;       /* struct xp_exchange_build */
     struct list v2urls;       /* struct xp_v2_url */
+    unsigned http_seq;        /* HTTP endpoints recorded so far */
 };
 
 typedef int (*rec_cmp)(const void *rec, const void *key);
@@ -172,13 +173,16 @@ void
 xp_facts_add_http(struct xp_facts *f, const char *host, int port, const char *ip,
                   const char *role, const char *unusable)
 {
-    struct xp_http_endpoint key = { .port = port };
+    struct xp_http_endpoint key = { .port = port, .seq = f->http_seq + 1 };
+    size_t n = f->http.n;
 
     snprintf(key.host, sizeof(key.host), "%s", host);
     snprintf(key.ip, sizeof(key.ip), "%s", ip);
     snprintf(key.role, sizeof(key.role), "%s", role);
     snprintf(key.unusable, sizeof(key.unusable), "%s", unusable ? unusable : "");
     keep_first(&f->http, sizeof(key), &key, http_same, http_order);
+    if (f->http.n > n)
+        f->http_seq++;
 }
 
 /* ---- client addresses: in arrival order, the first source kept ---- */

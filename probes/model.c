@@ -319,6 +319,38 @@ steps_worst(const struct xp_step *s)
     return worst;
 }
 
+static int
+step_in(const struct xp_step *s, struct xp_step *const *set, size_t n)
+{
+    size_t i;
+
+    for (i = 0; i < n; i++)
+        if (set[i] == s)
+            return 1;
+    return 0;
+}
+
+void
+xp_check_steps_sort(struct xp_check *c, struct xp_step *const *subset, size_t n)
+{
+    struct xp_step **all, *s;
+    size_t count = 0, i, k = 0;
+
+    for (s = c->steps; s; s = s->next)
+        count++;
+    all = xcalloc(count ? count : 1, sizeof(*all));
+    /* Each place a subset step holds gets the next one in the order given. */
+    for (s = c->steps, i = 0; s; s = s->next, i++)
+        all[i] = step_in(s, subset, n) && k < n ? subset[k++] : s;
+    if (k == n && count) {     /* else some are not c's top-level steps: as is */
+        for (i = 0; i < count; i++)
+            all[i]->next = i + 1 < count ? all[i + 1] : NULL;
+        c->steps = all[0];
+        c->last_step = all[count - 1];
+    }
+    free(all);
+}
+
 enum xp_status
 xp_step_children_worst(const struct xp_step *s)
 {

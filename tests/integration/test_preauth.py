@@ -248,6 +248,37 @@ def test_only_host_fails_its_name_checks_skip_with_reason():
         _left_out(doc, check_id, "autodiscover.adname11.test", "mbx1.adname11.local")
 
 
+def test_hosts_probed_as_soon_as_autodiscover_reached_them():
+    # slowroot17.test: method 1 (the apex) hangs until --timeout, method 3
+    # reaches mail.cnamehop17.test at once. preauth and hybridauth probe that
+    # host as soon as autodiscover reached it, not after its whole verdict:
+    # their answers come before autodiscover ends (the order of EXPROBE_TRACE's
+    # timeline, not a duration), and the findings are the same.
+    r = ad_run("-c", "autodiscover,preauth,hybridauth", "-f", "json", "--timeout", "2",
+               "slowroot17.test", env={"EXPROBE_TRACE": "1"})
+    doc = json.loads(r.out)
+    one(doc, "AUTOD_OK", "autodiscover", None, r)
+    one(doc, "FEDERATION_INFO_OK", "preauth", None, r)
+    hma = one(doc, "HMA_NOT_ENABLED", "hybridauth", None, r)
+    assert_true(hma["evidence"].get("host") == "mail.cnamehop17.test", "HMA host %r" % hma)
+    lines = r.err.splitlines()
+
+    def first(words):
+        for i, ln in enumerate(lines):
+            if all(w in ln for w in words):
+                return i
+        return None
+
+    ended = first(["check judge slowroot17.test autodiscover"])
+    fed = first(["http done slowroot17.test preauth POST",
+                 "mail.cnamehop17.test:443/autodiscover/autodiscover.svc"])
+    hyb = first(["http done slowroot17.test hybridauth GET",
+                 "mail.cnamehop17.test:443/Microsoft-Server-ActiveSync"])
+    assert_true(None not in (ended, fed, hyb) and fed < ended and hyb < ended,
+                "preauth/hybridauth waited for autodiscover's end (trace lines %s, %s, %s):\n%s"
+                % (fed, hyb, ended, clip(r.err, 3000)))
+
+
 # ------------------------------------------------------------ Exchange says no
 
 def test_federation_refused_by_exchange_and_mrsproxy_disabled():

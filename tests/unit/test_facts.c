@@ -60,6 +60,9 @@ facts__http__once_sorted_by_role_host_port(void **state)
     assert_int_equal(xp_facts_http(f, 2)->port, 8443);
     assert_string_equal(xp_facts_http(f, 1)->unusable, "");
     assert_string_equal(xp_facts_http(f, 2)->unusable, "its certificate names x");
+    assert_int_equal(xp_facts_http(f, 0)->seq, 2);    /* recorded second */
+    assert_int_equal(xp_facts_http(f, 1)->seq, 1);
+    assert_int_equal(xp_facts_http(f, 2)->seq, 3);    /* the duplicate took none */
     xp_facts_free(f);
 }
 

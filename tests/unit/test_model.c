@@ -98,6 +98,38 @@ teardown(void **state)
     return 0;
 }
 
+/* ---- step order ---- */
+
+static void
+steps_sort__subset_takes_its_places__others_stay(void **state)
+{
+    struct fx *fx = *state;
+    struct xp_step *a = xp_step_begin(fx->c, NULL, "a");
+    struct xp_step *h2 = xp_step_begin(fx->c, NULL, "host 2");
+    struct xp_step *b = xp_step_begin(fx->c, NULL, "b");
+    struct xp_step *h1 = xp_step_begin(fx->c, NULL, "host 1");
+    struct xp_step *order[] = { h1, h2 };
+    struct xp_step *stranger = xcalloc(1, sizeof(*stranger));
+    struct xp_step *bad[] = { h2, stranger };
+    const char *want[] = { "a", "host 1", "b", "host 2" };
+    const struct xp_step *s;
+    size_t i = 0;
+
+    xp_check_steps_sort(fx->c, order, 2);
+    for (s = fx->c->steps; s; s = s->next)
+        assert_string_equal(s->title, want[i++]);
+    assert_int_equal(i, 4);
+    assert_ptr_equal(fx->c->last_step, h2);
+    xp_step_begin(fx->c, NULL, "c");    /* appends after the new last */
+    assert_string_equal(h2->next->title, "c");
+    /* a step that is not one of the check's: nothing moves */
+    xp_check_steps_sort(fx->c, bad, 2);
+    assert_ptr_equal(fx->c->steps, a);
+    assert_ptr_equal(a->next, h1);
+    (void)b;
+    free(stranger);
+}
+
 /* ---- status helpers ---- */
 
 static void
@@ -952,6 +984,7 @@ main(void)
         cmocka_unit_test(target_rollup__skip_ignored_info_is_pass),
         T(check_clear__full_check__everything_freed_and_reusable),
         T(target_finding__done_check_only),
+        T(steps_sort__subset_takes_its_places__others_stay),
     };
 
     return cmocka_run_group_tests_name("model", tests, NULL, NULL);
