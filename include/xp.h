@@ -92,6 +92,17 @@ int xp_is_ip(const char *s);
 /* FNV-1a of the string, for hash tables keyed by text. */
 unsigned xp_str_hash(const char *s);
 
+/* A set of strings, hashed (xp_str_hash) and growing with its count, so
+ * asking is O(1) however many it holds: e.g. the targets of a 10,000-line
+ * --domains-file seen so far. */
+struct xp_strset;
+struct xp_strset *xp_strset_new(void);
+/* 1 if s was added, 0 if it was already there (s is copied). */
+int xp_strset_add(struct xp_strset *set, const char *s);
+int xp_strset_has(const struct xp_strset *set, const char *s);
+size_t xp_strset_count(const struct xp_strset *set);
+void xp_strset_free(struct xp_strset *set);
+
 /* Free an array of n strings and the array (NULL is fine). */
 void xp_strv_free(char **v, size_t n);
 

@@ -47,7 +47,9 @@ struct xp_v2_chain {
 struct xp_v2_run {
     char email[320];
     int quiet;                 /* discovery only: failures end as info steps */
-    struct xp_v2_chain chains[XP_V2_MAX_CHAINS];
+    /* Allocated as chains start (9 KB each): a run that asks none, like
+     * hybridauth's beside autodiscover, costs nothing. */
+    struct xp_v2_chain *chains[XP_V2_MAX_CHAINS];
     size_t nchains;
     int pending;
     /* When the last chain in flight ends (may be NULL). */

@@ -116,13 +116,26 @@ struct xp_check {
 
 struct xp_run;
 
+/* The one status count every reporter uses: how many checks (or targets)
+ * ended in each status, and how many are still running or waiting. */
+struct xp_counts {
+    int pass, warn, fail, unknown, skip;
+    int running, waiting;       /* not finished yet (the session's live view) */
+};
+
 struct xp_target {
     struct xp_run *run;
     char *input;            /* as the user gave it */
     char *domain;           /* ASCII (A-label) domain */
     char *email;            /* the address, when one was given */
+    /* NULL (nchecks 0) while a streamed run (xp_engine_release_reported)
+     * has not started the target yet, and again once it is reported: only
+     * the running targets' checks are in memory, whatever the number of
+     * targets. kept then says what they were (waiting, or how they ended);
+     * status is the verdict once done. */
     struct xp_check **checks;
     size_t nchecks;
+    struct xp_counts kept;
     enum xp_status status;
     char started_at[32];
     int64_t t0_us, t1_us;
@@ -252,12 +265,6 @@ const struct xp_finding *xp_target_finding(const struct xp_target *t, const char
 enum xp_status xp_check_rollup(const struct xp_check *c);
 enum xp_status xp_target_rollup(const struct xp_target *t);
 enum xp_status xp_run_rollup(const struct xp_run *run);
-/* The one status count every reporter uses: how many checks (or targets)
- * ended in each status, and how many are still running or waiting. */
-struct xp_counts {
-    int pass, warn, fail, unknown, skip;
-    int running, waiting;       /* not finished yet (the session's live view) */
-};
 /* A target's checks (n is zeroed first). */
 void xp_target_counts(const struct xp_target *t, struct xp_counts *n);
 /* Every target's checks, added up. */

@@ -188,7 +188,7 @@ chain_start(struct xp_check *c, struct xp_v2_run *v, struct xp_step *parent, con
 
     if (v->nchains >= XP_V2_MAX_CHAINS)
         return;
-    ch = &v->chains[v->nchains++];
+    ch = v->chains[v->nchains++] = xcalloc(1, sizeof(*ch));
     ch->run = v;
     snprintf(ch->label, sizeof(ch->label), "%s", label);
     snprintf(ch->protocol, sizeof(ch->protocol), "%s", protocol);
@@ -233,7 +233,7 @@ xp_v2_host(struct xp_check *c, struct xp_v2_run *v, struct xp_step *parent, cons
         snprintf(label, sizeof(label), "%s:%d", host, port);
     snprintf(first, sizeof(first), "https://%s/autodiscover/autodiscover.json?", label);
     for (i = 0; i < v->nchains; i++)
-        if (strncmp(v->chains[i].visited[0], first, strlen(first)) == 0)
+        if (strncmp(v->chains[i]->visited[0], first, strlen(first)) == 0)
             return;            /* this host was asked already */
     run_hold(v);
     for (i = 0; i < XP_ARRAY_LEN(protocols); i++) {
@@ -251,7 +251,7 @@ xp_v2_judge(struct xp_check *c, struct xp_v2_run *v)
     size_t i;
 
     for (i = 0; i < v->nchains; i++) {
-        struct xp_v2_chain *ch = &v->chains[i];
+        struct xp_v2_chain *ch = v->chains[i];
         struct xp_finding *f;
         char *visited[XP_V2_MAX_HOPS + 1];
         int k;
@@ -298,6 +298,10 @@ xp_v2_free(struct xp_v2_run *v)
 {
     size_t i;
 
-    for (i = 0; i < v->nchains; i++)
-        xp_check_addrs_clear(&v->chains[i].addrs);
+    for (i = 0; i < v->nchains; i++) {
+        xp_check_addrs_clear(&v->chains[i]->addrs);
+        free(v->chains[i]);
+        v->chains[i] = NULL;
+    }
+    v->nchains = 0;
 }

@@ -63,6 +63,23 @@ static const struct {
 
 struct hhost;
 
+/* What the judgement reads of an answer's WWW-Authenticate challenges. A
+ * parsed challenge (xp_wwwauth.h) is 8.7 KB and a target probes up to 16
+ * paths: the challenges live on the stack while an answer is read and only
+ * this is kept (a state of 1.2 MB per target was most of a bulk run's
+ * memory). */
+enum { BP_AUTHORIZATION_URI, BP_TRUSTED_ISSUERS, BP_CLIENT_ID, BP_COUNT };
+static const char *const bearer_param_names[BP_COUNT] = {
+    [BP_AUTHORIZATION_URI] = "authorization_uri",
+    [BP_TRUSTED_ISSUERS] = "trusted_issuers",
+    [BP_CLIENT_ID] = "client_id",
+};
+
+struct offers {
+    int bearer, ntlm, negotiate;   /* the schemes challenged with */
+    char *param[BP_COUNT];         /* the first Bearer challenge's, or NULL */
+};
+
 struct bearer {
     struct hhost *host;
     enum path_kind kind;
@@ -72,8 +89,7 @@ struct bearer {
     long status;
     char error[256];
     int http_version;
-    struct xp_auth_challenge ch[XP_AUTH_MAX_CHALLENGES];
-    size_t nch;
+    struct offers offers;
     char diag[256];            /* x-ms-diagnostics */
     char server[128];
     char via[128];
@@ -164,10 +180,42 @@ collect_challenges(const struct xp_http_resp *r, struct xp_auth_challenge *ch, s
             xp_wwwauth_parse(r->headers[i].value, ch, XP_AUTH_MAX_CHALLENGES, n);
 }
 
-static int
-offers_windows_auth(const struct xp_auth_challenge *ch, size_t n)
+static void
+offers_clear(struct offers *o)
 {
-    return xp_wwwauth_find(ch, n, "NTLM") || xp_wwwauth_find(ch, n, "Negotiate");
+    int i;
+
+    for (i = 0; i < BP_COUNT; i++)
+        free(o->param[i]);
+    memset(o, 0, sizeof(*o));
+}
+
+/* The schemes and Bearer parameters of r's challenges into o. */
+static void
+offers_read(struct offers *o, const struct xp_http_resp *r)
+{
+    struct xp_auth_challenge ch[XP_AUTH_MAX_CHALLENGES];
+    const struct xp_auth_challenge *b;
+    size_t n;
+    int i;
+
+    offers_clear(o);
+    collect_challenges(r, ch, &n);
+    o->ntlm = xp_wwwauth_find(ch, n, "NTLM") != NULL;
+    o->negotiate = xp_wwwauth_find(ch, n, "Negotiate") != NULL;
+    b = xp_wwwauth_find(ch, n, "Bearer");
+    o->bearer = b != NULL;
+    for (i = 0; b && i < BP_COUNT; i++) {
+        const char *v = xp_wwwauth_param(b, bearer_param_names[i]);
+
+        o->param[i] = v ? xstrdup(v) : NULL;
+    }
+}
+
+static int
+offers_windows_auth(const struct offers *o)
+{
+    return o->ntlm || o->negotiate;
 }
 
 /* ---- phase 1b: the tenant ---- */
@@ -275,7 +323,7 @@ on_bearer(struct xp_check *c, void *arg, const struct xp_http_resp *r)
     b->completed = 1;
     b->status = r->status;
     b->http_version = r->http_version;
-    collect_challenges(r, b->ch, &b->nch);
+    offers_read(&b->offers, r);
     xp_front_classify(r, &b->verdict);
     if ((h = xp_http_header(r, "x-ms-diagnostics")))
         snprintf(b->diag, sizeof(b->diag), "%s", h);
@@ -579,9 +627,12 @@ hybridauth_start(struct xp_check *c)
 static const char *
 param(const struct bearer *b, const char *name)
 {
-    const struct xp_auth_challenge *ch = xp_wwwauth_find(b->ch, b->nch, "Bearer");
+    int i;
 
-    return ch ? xp_wwwauth_param(ch, name) : NULL;
+    for (i = 0; i < BP_COUNT; i++)
+        if (strcmp(bearer_param_names[i], name) == 0)
+            return b->offers.param[i];
+    return NULL;
 }
 
 static void
@@ -608,7 +659,7 @@ judge_hma(struct xp_check *c, struct hhost *h)
 
         if (!b->completed || b->status != 401)
             continue;
-        if (!xp_wwwauth_find(b->ch, b->nch, "Bearer")) {
+        if (!b->offers.bearer) {
             without[nwithout++] = b->path;
             continue;
         }
@@ -689,7 +740,7 @@ judge_h2(struct xp_check *c, struct hhost *h)
     for (k = 0; k < HP_COUNT; k++) {
         struct bearer *b = &h->probes[k];
 
-        if (b->completed && b->http_version == 20 && offers_windows_auth(b->ch, b->nch))
+        if (b->completed && b->http_version == 20 && offers_windows_auth(&b->offers))
             list[n++] = b->path;
     }
     if (!n)
@@ -804,7 +855,7 @@ judge_ntlm(struct xp_check *c, struct hhost *h)
         return;
     }
     if (!n->challenge) {
-        if (!(ews->completed && xp_wwwauth_find(ews->ch, ews->nch, "NTLM"))) {
+        if (!(ews->completed && ews->offers.ntlm)) {
             xp_step_end(n->step, XP_ST_SKIP, "NTLM is not offered on %s", n->path);
             return;
         }
@@ -887,8 +938,13 @@ hybridauth_free(struct xp_check *c)
     size_t i;
 
     xp_v2_free(&st->v2);
-    for (i = 0; i < st->nhosts; i++)
+    for (i = 0; i < st->nhosts; i++) {
+        int k;
+
         xp_check_addrs_clear(&st->hosts[i].addrs);
+        for (k = 0; k < HP_COUNT; k++)
+            offers_clear(&st->hosts[i].probes[k].offers);
+    }
     xp_check_addrs_clear(&st->openid_addrs);
     free(st);
     c->state = NULL;

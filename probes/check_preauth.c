@@ -63,8 +63,7 @@ struct probe {
     char **headers;
     size_t nheaders;
     int xml_unsafe;
-    int fed_parsed;
-    struct xp_fedinfo fed;
+    int fed_parsed;            /* P_FEDINFO: its answer is the host's fed */
     char owa_version[32];      /* X-OWA-Version, or the logon page's asset path */
     int owa_from_header;       /* owa_version came from X-OWA-Version */
 };
@@ -76,6 +75,7 @@ struct host {
     struct xp_step *step;
     struct xp_addr_lookup addrs;   /* own lookup: A and AAAA */
     struct probe probes[P_COUNT];
+    struct xp_fedinfo fed;         /* the P_FEDINFO probe's answer (5 KB: once, not per probe) */
     int microsoft;                 /* a CNAME to Office 365: not probed */
 };
 
@@ -137,7 +137,7 @@ on_probe(struct xp_check *c, void *arg, const struct xp_http_resp *r)
     if (p->kind == P_FEDINFO && r->status == 200 &&
         !strcasestr(xp_http_header(r, "Content-Type") ? xp_http_header(r, "Content-Type") : "",
                     "html")) {
-        enum xp_xml_rc rc = xp_fedinfo_parse(r->body, r->body_len, &p->fed);
+        enum xp_xml_rc rc = xp_fedinfo_parse(r->body, r->body_len, &p->host->fed);
 
         p->xml_unsafe = rc == XP_XMLRC_UNSAFE;
         p->fed_parsed = rc == XP_XMLRC_OK;
@@ -470,27 +470,27 @@ judge_fedinfo(struct xp_check *c, struct host *h)
         xp_finding_add(f);
         return;
     }
-    if (p->fed_parsed && strcasecmp(p->fed.error_code, "NoError") == 0) {
+    if (p->fed_parsed && strcasecmp(p->host->fed.error_code, "NoError") == 0) {
         char *domains[XP_FEDINFO_MAX_DOMAINS];
 
-        for (i = 0; i < p->fed.ndomains; i++)
-            domains[i] = p->fed.domains[i];
+        for (i = 0; i < p->host->fed.ndomains; i++)
+            domains[i] = p->host->fed.domains[i];
         f = xp_finding_new(c, p->step, XP_FEDERATION_INFO_OK, "%s answers anonymous "
                            "GetFederationInformation (application URI %s)", h->name,
-                           p->fed.application_uri);
-        xp_ev_str(f, "application_uri", p->fed.application_uri);
-        xp_ev_list(f, "domains", domains, p->fed.ndomains);
-        xp_ev_str(f, "token_issuer", p->fed.token_issuer);
+                           p->host->fed.application_uri);
+        xp_ev_str(f, "application_uri", p->host->fed.application_uri);
+        xp_ev_list(f, "domains", domains, p->host->fed.ndomains);
+        xp_ev_str(f, "token_issuer", p->host->fed.token_issuer);
         xp_finding_add(f);
         end_probe(p, XP_ST_PASS);
         return;
     }
-    if (p->fed_parsed && p->fed.error_code[0]) {
+    if (p->fed_parsed && p->host->fed.error_code[0]) {
         f = xp_finding_new(c, p->step, XP_FEDERATION_INFO_FAILED, "%s answers "
-                           "GetFederationInformation with %s: %s", h->name, p->fed.error_code,
-                           p->fed.error_message);
+                           "GetFederationInformation with %s: %s", h->name, p->host->fed.error_code,
+                           p->host->fed.error_message);
         xp_finding_severity(f, XP_SEV_WARN);
-        xp_ev_str(f, "error_code", p->fed.error_code);
+        xp_ev_str(f, "error_code", p->host->fed.error_code);
         xp_finding_fix(f, "Exchange answered but the organisation or domain is not federated: "
                           "run the Hybrid Configuration Wizard, or "
                           "Set-FederatedOrganizationIdentifier and add the domain.");
@@ -505,13 +505,13 @@ judge_fedinfo(struct xp_check *c, struct host *h)
                        "GetFederationInformation: %s", h->name,
                        no_exchange_answer(p, p->status == 401
                                                  ? "Exchange itself demands authentication"
-                                             : p->fed.fault[0] ? p->fed.fault
+                                             : p->host->fed.fault[0] ? p->host->fed.fault
                                                                : "no SOAP answer"));
     if (p->completed && p->status == 401 && p->verdict.front == XP_FRONT_EXCHANGE)
         xp_finding_fix(f, "Restore the default authentication of the Autodiscover virtual "
                           "directory: its WS-Security endpoints must allow anonymous access.");
-    if (p->fed.fault[0])
-        xp_ev_str(f, "soap_fault", p->fed.fault);
+    if (p->host->fed.fault[0])
+        xp_ev_str(f, "soap_fault", p->host->fed.fault);
     ev_probe(f, p);
     xp_finding_add(f);
     end_probe(p, XP_ST_FAIL);
@@ -565,10 +565,10 @@ pick_build(const struct host *h, const char **source, const struct probe **from)
     const struct probe *fed = &h->probes[P_FEDINFO];
     int k;
 
-    if (fed->fed_parsed && fed->fed.server_version[0]) {
+    if (fed->fed_parsed && h->fed.server_version[0]) {
         *source = "GetFederationInformation ServerVersionInfo";
         *from = fed;
-        return fed->fed.server_version;
+        return h->fed.server_version;
     }
     for (k = 0; k < P_COUNT; k++)
         if (h->probes[k].owa_from_header) {

@@ -90,6 +90,9 @@ struct xp_engine {
     size_t parallel;              /* targets at once (--parallel) */
     size_t first_open;            /* every target before it has ended */
     int release;                  /* free a target's results once reported */
+    size_t nselected;             /* checks per target (-c) */
+    struct xp_check gone;         /* stands in for a released target's checks in
+                                   * answers still in flight: done, so dropped */
     int done;
     struct op *ops;
     struct xp_dests *dests;       /* connections at once per IP address + port */
@@ -1266,25 +1269,63 @@ check_stop(struct xp_check *c, const char *why)
 
 static void start_more_targets(struct xp_engine *e);
 
-/* A reported target keeps its verdict, counts and check statuses (what the
+/* A target's checks and facts, made when it starts in a streamed run
+ * (before, it is its name and index: xp_model.h). */
+static void
+target_checks_new(struct xp_engine *e, struct xp_target *t)
+{
+    size_t i, n = 0;
+
+    if (t->checks)
+        return;
+    t->facts = xp_facts_new();
+    t->checks = xcalloc(e->nselected ? e->nselected : 1, sizeof(*t->checks));
+    for (i = 0; xp_checks[i]; i++) {
+        struct xp_check *c;
+
+        if (!(e->opts->checks & (1ul << i)))
+            continue;
+        c = xcalloc(1, sizeof(*c));
+        c->ops = xp_checks[i];
+        c->target = t;
+        c->status = XP_ST_PENDING;
+        t->checks[n++] = c;
+    }
+    t->nchecks = n;
+    memset(&t->kept, 0, sizeof(t->kept));
+}
+
+/* A reported target keeps its verdict and its checks' counts (what the
  * run's rollup, the exit code and the progress line read) and frees the
- * rest: steps, findings, evidence, check state, facts. Memory then depends
- * on --parallel, not on the number of targets. */
+ * rest: checks, steps, findings, evidence, check state, facts. Memory then
+ * depends on --parallel, not on the number of targets. An answer still in
+ * flight for one of its checks (a check cut short by --max-time) finds the
+ * engine's stand-in instead, which is done: the answer is dropped, as it
+ * would have been. */
 static void
 target_release(struct xp_target *t)
 {
+    struct xp_engine *e = t->run->engine;
+    struct op *op;
     size_t i;
 
+    xp_target_counts(t, &t->kept);
+    for (op = e->ops; op; op = op->next)
+        if (op->check->target == t)
+            op->check = &e->gone;
     for (i = 0; i < t->nchecks; i++) {
         struct xp_check *c = t->checks[i];
 
         if (c->ops->free_state && c->state)
             c->ops->free_state(c);
-        c->state = NULL;
         xp_check_clear(c);
+        free(c);
     }
+    free(t->checks);
+    t->checks = NULL;
+    t->nchecks = 0;
     xp_facts_free(t->facts);
-    t->facts = xp_facts_new();
+    t->facts = NULL;
 }
 
 static void
@@ -1630,6 +1671,7 @@ prefetch_dns(struct xp_engine *e, struct xp_target *t)
 static void
 target_start(struct xp_engine *e, struct xp_target *t)
 {
+    target_checks_new(e, t);
     t->started = 1;
     t->t0_us = xp_now_us();
     xp_rfc3339_now(t->started_at, sizeof(t->started_at));
@@ -1709,7 +1751,6 @@ target_new(struct xp_engine *e, const char *input, const char *invalid, char *er
            size_t errlen)
 {
     struct xp_target *t = xcalloc(1, sizeof(*t));
-    size_t i, n = 0;
 
     if (invalid) {
         /* Reported, never checked: the name is shown as given, made safe. */
@@ -1720,24 +1761,9 @@ target_new(struct xp_engine *e, const char *input, const char *invalid, char *er
         return NULL;
     }
     t->run = e->run;
-    t->facts = xp_facts_new();
     t->input = xstrdup(input);
     t->status = XP_ST_PENDING;
-    for (i = 0; xp_checks[i]; i++)
-        ;
-    t->checks = xcalloc(i, sizeof(*t->checks));
-    for (i = 0; xp_checks[i]; i++) {
-        struct xp_check *c;
-
-        if (!(e->opts->checks & (1ul << i)))
-            continue;
-        c = xcalloc(1, sizeof(*c));
-        c->ops = xp_checks[i];
-        c->target = t;
-        c->status = XP_ST_PENDING;
-        t->checks[n++] = c;
-    }
-    t->nchecks = n;
+    t->kept.waiting = (int)e->nselected;   /* its checks: made when it starts */
     return t;
 }
 
@@ -1767,6 +1793,9 @@ xp_engine_new(const struct xp_options *opts, struct xp_loop *loop, xp_emit_fn em
     e->opts = opts;
     e->loop = loop;
     e->parallel = (size_t)opts->params.parallel;
+    for (i = 0; xp_checks[i]; i++)
+        e->nselected += (opts->checks >> i) & 1;
+    e->gone.done = 1;
     e->dests = xp_dests_new(loop, opts->params.conns_per_dest);
     e->lanes = xp_dests_new(loop, opts->params.http_lanes);
     e->share = xp_http_share_new(opts->params.http_share_max,
@@ -1802,15 +1831,30 @@ xp_engine_new(const struct xp_options *opts, struct xp_loop *loop, xp_emit_fn em
     return e;
 }
 
+/* Every target's checks now (a run that keeps its targets: the session
+ * and the text and JUnit reports show pending checks from the start). */
+static void
+targets_checks_new(struct xp_engine *e)
+{
+    size_t i;
+
+    for (i = 0; i < e->run->ntargets; i++)
+        target_checks_new(e, e->run->targets[i]);
+}
+
 void
 xp_engine_release_reported(struct xp_engine *e, int on)
 {
     e->release = on;
+    if (!on)
+        targets_checks_new(e);
 }
 
 void
 xp_engine_start(struct xp_engine *e)
 {
+    if (!e->release)
+        targets_checks_new(e);
     e->run->t0_us = xp_now_us();
     xp_emit(e->run, XP_EV_RUN_BEGIN, NULL, NULL, NULL, NULL);
     if (e->run->ntargets)

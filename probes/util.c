@@ -297,3 +297,103 @@ xp_str_hash(const char *s)
         h = (h ^ (unsigned char)*s) * 16777619u;
     return h;
 }
+
+struct strset_entry {
+    unsigned hash;
+    struct strset_entry *next;
+    char s[];
+};
+
+struct xp_strset {
+    struct strset_entry **buckets;
+    size_t nbuckets, count;     /* nbuckets: a power of two */
+};
+
+struct xp_strset *
+xp_strset_new(void)
+{
+    struct xp_strset *set = xcalloc(1, sizeof(*set));
+
+    set->nbuckets = 64;
+    set->buckets = xcalloc(set->nbuckets, sizeof(*set->buckets));
+    return set;
+}
+
+static struct strset_entry *
+strset_find(const struct xp_strset *set, const char *s, unsigned h)
+{
+    struct strset_entry *e;
+
+    for (e = set->buckets[h & (set->nbuckets - 1)]; e; e = e->next)
+        if (e->hash == h && strcmp(e->s, s) == 0)
+            return e;
+    return NULL;
+}
+
+/* Twice the buckets once there are more entries than buckets: chains stay
+ * short, and the rehash costs O(1) amortised per add. */
+static void
+strset_grow(struct xp_strset *set)
+{
+    size_t i, n = set->nbuckets * 2;
+    struct strset_entry **b = xcalloc(n, sizeof(*b)), *e, *en;
+
+    for (i = 0; i < set->nbuckets; i++)
+        for (e = set->buckets[i]; e; e = en) {
+            en = e->next;
+            e->next = b[e->hash & (n - 1)];
+            b[e->hash & (n - 1)] = e;
+        }
+    free(set->buckets);
+    set->buckets = b;
+    set->nbuckets = n;
+}
+
+int
+xp_strset_add(struct xp_strset *set, const char *s)
+{
+    unsigned h = xp_str_hash(s);
+    size_t len = strlen(s);
+    struct strset_entry *e;
+
+    if (strset_find(set, s, h))
+        return 0;
+    if (set->count >= set->nbuckets)
+        strset_grow(set);
+    e = xmalloc(sizeof(*e) + len + 1);
+    e->hash = h;
+    memcpy(e->s, s, len + 1);
+    e->next = set->buckets[h & (set->nbuckets - 1)];
+    set->buckets[h & (set->nbuckets - 1)] = e;
+    set->count++;
+    return 1;
+}
+
+int
+xp_strset_has(const struct xp_strset *set, const char *s)
+{
+    return strset_find(set, s, xp_str_hash(s)) != NULL;
+}
+
+size_t
+xp_strset_count(const struct xp_strset *set)
+{
+    return set ? set->count : 0;
+}
+
+void
+xp_strset_free(struct xp_strset *set)
+{
+    struct strset_entry *e, *en;
+    size_t i;
+
+    if (!set)
+        return;
+    for (i = 0; i < set->nbuckets; i++)
+        for (e = set->buckets[i]; e; e = en) {
+            en = e->next;
+            free(e);
+        }
+    free(set->buckets);
+    free(set);
+}

@@ -43,14 +43,17 @@ draw(struct xp_reporter *r, int64_t now_us)
         return;
     for (i = 0; i < p->run->ntargets; i++) {
         const struct xp_target *t = p->run->targets[i];
+        struct xp_counts n;
 
-        for (k = 0; k < t->nchecks; k++) {
+        /* Counted, not walked: a streamed run keeps only the running
+         * targets' checks in memory (xp_model.h). */
+        xp_target_counts(t, &n);
+        done += (size_t)(n.pass + n.warn + n.fail + n.unknown + n.skip);
+        total += (size_t)(n.pass + n.warn + n.fail + n.unknown + n.skip + n.running + n.waiting);
+        for (k = 0; k < t->nchecks && running.len < 60; k++) {
             const struct xp_check *c = t->checks[k];
 
-            total++;
-            if (c->done)
-                done++;
-            else if (c->started && running.len < 60)
+            if (c->started && !c->done)
                 xp_buf_printf(&running, "%s%s/%s", running.len ? ", " : "", t->domain,
                               c->ops->id);
         }

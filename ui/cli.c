@@ -678,27 +678,18 @@ add_target(struct xp_options *o, const char *t)
     add_target_at(o, t, "");
 }
 
-/* Same domain (case, trailing dot aside) and same address: one target. */
-static long
-duplicate_of(const struct xp_options *o, const char *domain, const char *email)
+/* What makes two lines one target: the domain (case aside; the parser has
+ * dropped a trailing dot) and the address, as one key of the file's set of
+ * targets seen (a hash: a line costs the same at line 10 as at 10,000). */
+static char *
+target_key(const char *domain, const char *email)
 {
-    size_t i;
+    char *key = email ? xasprintf("%s\x01%s", domain, email) : xstrdup(domain);
+    char *p;
 
-    for (i = 0; i < o->ntargets; i++) {
-        char *d = NULL, *m = NULL, err[64];
-        int same;
-
-        if ((o->target_errors && o->target_errors[i]) ||
-            xp_target_parse(o->targets[i], &d, &m, err, sizeof(err)) < 0)
-            continue;
-        same = strcasecmp(d, domain) == 0 && ((!m && !email) || (m && email &&
-                                                                   strcmp(m, email) == 0));
-        free(d);
-        free(m);
-        if (same)
-            return (long)i;
-    }
-    return -1;
+    for (p = key; *p && *p != '\x01'; p++)
+        *p = (char)tolower((unsigned char)*p);
+    return key;
 }
 
 /*
@@ -708,19 +699,24 @@ duplicate_of(const struct xp_options *o, const char *domain, const char *email)
  * listed runs once.
  */
 static void
-add_file_target(struct xp_options *o, const char *t, const char *where)
+add_file_target(struct xp_options *o, struct xp_strset *seen, const char *t, const char *where)
 {
-    char err[256], *domain = NULL, *email = NULL, *why = NULL;
+    char err[256], *domain = NULL, *email = NULL, *why = NULL, *key;
 
     if (xp_target_parse(t, &domain, &email, err, sizeof(err)) < 0) {
         why = xasprintf("%s%s", where, err);
         fputs("exprobe: ", stderr);
         xp_report_put_safe(stderr, why);
         fputs(" (reported as DOMAIN_INVALID; the other lines run)\n", stderr);
-    } else if (duplicate_of(o, domain, email) >= 0) {
-        free(domain);
-        free(email);
-        return;   /* runs once, under its first line */
+    } else {
+        key = target_key(domain, email);
+        if (!xp_strset_add(seen, key)) {
+            free(key);
+            free(domain);
+            free(email);
+            return;   /* runs once, under its first line */
+        }
+        free(key);
     }
     free(domain);
     free(email);
@@ -743,7 +739,8 @@ add_file_target(struct xp_options *o, const char *t, const char *where)
 
 /* One line of a --domains-file, comments and blanks trimmed. */
 static void
-domains_line(struct xp_options *o, char *line, size_t len, const char *path, long lineno)
+domains_line(struct xp_options *o, struct xp_strset *seen, char *line, size_t len,
+             const char *path, long lineno)
 {
     char where[600], *s = line, *end;
     size_t i, cl;
@@ -766,7 +763,7 @@ domains_line(struct xp_options *o, char *line, size_t len, const char *path, lon
     *end = '\0';
     snprintf(where, sizeof(where), "--domains-file %s:%ld: ", path, lineno);
     if (*s)
-        add_file_target(o, s, where);
+        add_file_target(o, seen, s, where);
 }
 
 static void
@@ -777,12 +774,14 @@ read_domains_file(struct xp_options *o, const char *path)
     size_t len = 0;
     long lineno = 1, total = 0;
     struct stat st;
+    struct xp_strset *seen;
     int c;
 
     if (!fp)
         usage_error("cannot read --domains-file '%s': %s", path, strerror(errno));
     if (fstat(fileno(fp), &st) == 0 && S_ISDIR(st.st_mode))
         usage_error("--domains-file '%s' is a directory, not a file of targets", path);
+    seen = xp_strset_new();
     while ((c = getc(fp)) != EOF) {
         if (++total > DOMAINS_MAX_BYTES)
             usage_error("--domains-file '%s' is larger than %ld MiB: not a list of targets",
@@ -791,7 +790,7 @@ read_domains_file(struct xp_options *o, const char *path)
             usage_error("--domains-file %s:%ld: a NUL byte: a binary file, not a list of "
                         "targets", path, lineno);
         if (c == '\n') {
-            domains_line(o, line, len, path, lineno++);
+            domains_line(o, seen, line, len, path, lineno++);
             len = 0;
             continue;
         }
@@ -803,7 +802,8 @@ read_domains_file(struct xp_options *o, const char *path)
     if (ferror(fp))
         usage_error("cannot read --domains-file '%s': %s", path, strerror(errno));
     if (len)
-        domains_line(o, line, len, path, lineno);
+        domains_line(o, seen, line, len, path, lineno);
+    xp_strset_free(seen);
     if (fp != stdin)
         fclose(fp);
 }

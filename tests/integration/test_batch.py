@@ -48,7 +48,8 @@ def test_control_bytes_in_a_bad_line_are_escaped():
 
 def test_duplicates_run_once():
     with tempfile.TemporaryDirectory() as d:
-        p = _file(d, "cloud.test\nCLOUD.TEST.\nonprem.test\ncloud.test\nadmin@cloud.test\n")
+        p = _file(d, "cloud.test\nCLOUD.TEST.\nonprem.test\ncloud.test\nadmin@cloud.test\n"
+                     "admin@cloud.test\nonprem.test.\n")
         r = run(*lab_args("-f", "jsonl", "-c", "cname", "--domains-file", p))
         docs = [json.loads(l) for l in r.out.splitlines() if l.strip()]
         assert_eq([(x["target"], x.get("email")) for x in docs],

@@ -88,6 +88,33 @@ def test_json_array_streamed_in_order():
         fail("-f json with one target: not one document")
 
 
+def test_streamed_targets_cut_short_all_reported():
+    # A streamed run frees a target's checks once it is written, while
+    # answers for checks cut short by --max-time may still be on their way:
+    # every target is reported whole, each cut-short check as unknown with
+    # CHECK_INTERRUPTED (ASan builds catch an answer reaching a freed check).
+    r = run(*(["-f", "jsonl", "--parallel", "16", "--max-time", "0.15"] + _bulk(48)),
+            timeout=120)
+    docs = _lines(r)
+    if [d["target"] for d in docs] != ["d%d.b17.test" % i for i in range(48)]:
+        fail("not one document per domain in input order: %s" % [d["target"] for d in docs])
+    cut = 0
+    for d in docs:
+        for c in d["checks"]:
+            codes = [f["code"] for f in c["findings"]]
+            if "CHECK_INTERRUPTED" in codes:
+                cut += 1
+                if c["status"] not in ("unknown", "fail"):
+                    fail("%s %s cut short but %s" % (d["target"], c["id"], c["status"]))
+        if d["summary"]["pass"] + d["summary"]["warn"] + d["summary"]["fail"] + \
+                d["summary"]["skip"] + d["summary"]["unknown"] != len(d["checks"]):
+            fail("%s: summary does not count every check: %s" % (d["target"], d["summary"]))
+    if not cut:
+        fail("--max-time 0.15 cut no check short: the test proves nothing")
+    if r.code not in (2, 3):
+        fail("exit %d, expected 2 or 3 (fail or unknown)" % r.code)
+
+
 def test_parallel_bad_values():
     for v in ("0", "-1", "x", "100000"):
         assert_usage_error(run("--parallel", v, "cloud.test"), "--parallel")

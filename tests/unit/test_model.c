@@ -867,6 +867,60 @@ target_rollup__skip_ignored_info_is_pass(void **state)
     xp_run_free(run);
 }
 
+/* A streamed run keeps only running targets' checks (xp_model.h): one not
+ * started yet counts its checks as waiting, a released one keeps its
+ * verdict and how its checks ended, and the run's roll-ups, counts and exit
+ * code are those it would have with every check in memory. */
+static void
+targets_without_checks__counted_from_kept(void **state)
+{
+    const enum xp_status st[] = { XP_ST_PASS, XP_ST_WARN, XP_ST_FAIL, XP_ST_SKIP,
+                                  XP_ST_PASS, XP_ST_PASS };
+    struct xp_run *run = make_run(3, 2, st);
+    struct xp_target *released = run->targets[1], *waiting = run->targets[2];
+    struct xp_counts n, before;
+    size_t k;
+
+    (void)state;
+    for (k = 0; k < 2; k++)
+        run->targets[1]->checks[k]->started = run->targets[1]->checks[k]->done = 1;
+    xp_target_counts(released, &before);
+    released->done = 1;
+    released->status = xp_target_rollup(released);
+    /* what the engine does once the target is reported */
+    released->kept = before;
+    for (k = 0; k < released->nchecks; k++)
+        free(released->checks[k]);
+    free(released->checks);
+    released->checks = NULL;
+    released->nchecks = 0;
+    /* not started: no checks yet */
+    for (k = 0; k < waiting->nchecks; k++)
+        free(waiting->checks[k]);
+    free(waiting->checks);
+    waiting->checks = NULL;
+    waiting->nchecks = 0;
+    waiting->kept.waiting = 2;
+
+    assert_int_equal(xp_target_rollup(released), XP_ST_FAIL);
+    xp_target_counts(released, &n);
+    assert_int_equal(n.fail, 1);
+    assert_int_equal(n.skip, 1);
+    assert_int_equal(n.pass + n.warn + n.unknown + n.running + n.waiting, 0);
+    xp_target_counts(waiting, &n);
+    assert_int_equal(n.waiting, 2);
+    assert_int_equal(n.pass + n.fail + n.skip + n.running, 0);
+    xp_run_check_counts(run, &n);
+    assert_int_equal(n.fail, 1);
+    assert_int_equal(n.skip, 1);
+    assert_int_equal(n.waiting, 2 + 2);   /* target 0's were never started either */
+    waiting->done = 1;                    /* (an ended run has every target done) */
+    waiting->status = XP_ST_PASS;
+    assert_int_equal(xp_run_rollup(run), XP_ST_FAIL);
+    assert_int_equal(xp_run_exit_code(run), 2);
+    xp_run_free(run);                     /* frees targets with and without checks */
+}
+
 /* ---- clear ---- */
 
 static void
@@ -982,6 +1036,7 @@ main(void)
         cmocka_unit_test(run_exit_code__worst_over_targets__2),
         cmocka_unit_test(run_exit_code__no_targets__3),
         cmocka_unit_test(target_rollup__skip_ignored_info_is_pass),
+        cmocka_unit_test(targets_without_checks__counted_from_kept),
         T(check_clear__full_check__everything_freed_and_reusable),
         T(target_finding__done_check_only),
         T(steps_sort__subset_takes_its_places__others_stay),
