@@ -6,9 +6,10 @@
  * requests for every domain. The engine (engine.c) keys each request by
  * everything that goes on the wire (method, URL, pinned address, headers,
  * body, limits): the first one is sent, the others with the same key wait
- * for it or take its stored answer. Never shared: requests with
+ * for it or take its stored answer. Never shared here: requests with
  * credentials, fresh connections and NTLM conversations (what they judge
- * is the connection itself). Answers are kept LRU-bounded in count and
+ * is the connection itself; hybridauth keeps a conversation's outcome per
+ * front end itself, check_hybridauth.c ntlm_memo). Answers are kept LRU-bounded in count and
  * bytes; a TUI rerun flushes them (the rerun must ask the server again).
  */
 #ifndef XP_HTTP_SHARE_H

@@ -59,9 +59,12 @@ struct xp_params {
     int retry_backoff_ms; /* a connection refused or reset while others are open to
                            * the same place is retried once after 250 ms: maybe the
                            * server's own limit, not a verdict. */
-    int dns_inflight;     /* DNS questions on the wire at once: 64. A burst of 256
-                           * overflowed a resolver's socket buffer (each lost
-                           * question then cost a retry timeout). */
+    int dns_inflight;     /* DNS questions on the wire at once: 256. A bulk run asks
+                           * ~22 per domain: at 100 ms a round trip, 64 held 1,000
+                           * domains to >= 35 s of DNS alone (make bench-bulk).
+                           * More is unkind to a resolver: a burst of 512 lost
+                           * questions at the lab's named (socket buffer), each
+                           * then costing a retry timeout. */
     size_t dns_cache_max; /* DNS answers memoised per run: 16384, least recently used
                            * dropped first, none past its TTL. Memory stays flat
                            * whatever the number of targets. */
@@ -78,9 +81,13 @@ struct xp_params {
                            * Exchange host: 4 lanes made them 4 round trips
                            * long, 6 lanes 3 (with the NTLM conversation and
                            * 8 per address: room for one more check's). */
-    int http_lanes_file;  /* the same with --domains-file: 2. Many targets at once
-                           * keep the loop busy anyway: fewer handshakes, more
-                           * domains per CPU second. */
+    int http_lanes_file;  /* the same with --domains-file: 8, as many as
+                           * conns_per_dest. A hoster's one Autodiscover name gets
+                           * every domain's POSTs (their bodies name the domain:
+                           * not shared); 2 lanes made 1,000 domains queue ~38 s
+                           * behind each other at 100 ms a request. The
+                           * connections stay kept alive and reused, so the
+                           * handshakes (CPU) do not grow with the domains. */
     size_t http_share_max;    /* HTTP answers kept to share across targets: 1024, */
     size_t http_share_kib;    /* of at most 8192 KiB together, least recently used
                                * dropped first (xp_http_share.h: a hoster's front end

@@ -46,6 +46,8 @@
 #define MAX_FACT_STEPS 16
 #define MAX_BODY (64 * 1024)
 #define LOGIN_HOST "login.microsoftonline.com"
+#define NTLM_NOTES 4           /* notes one conversation writes: at most 3 */
+#define NTLM_MEMOS 64          /* front ends whose NTLM outcome a run keeps */
 
 /* ---- the paths probed on each on-premises host ---- */
 
@@ -110,21 +112,49 @@ struct ntlm {
     long new_connections2;     /* 0: the second request reused the connection */
     unsigned conversation;     /* names its connection (xp_http_req.conversation) */
     int retried;               /* the conversation was repeated once */
+    char notes[NTLM_NOTES][300];   /* what its step said, to say it again (ntlm_memo) */
+    int nnotes;
 };
 
-/* Conversations of the whole run, numbered (the check's run state):
- * targets that share a front end probe it at the same time, each on a
- * connection of its own. */
+/*
+ * An NTLM conversation's outcome belongs to the front end (host name, port,
+ * address, path), not to the domain that led there: the NEGOTIATE names
+ * nothing of ours. A run keeps it (the check's run state) so a thousand
+ * domains of one hoster cost one conversation, not a thousand: each held
+ * one of the address's few connection slots (xp_params.conns_per_dest) for
+ * a connect, a handshake and two requests. Every target's step says the
+ * same (the asker's notes, and that it is asked once per run), so results
+ * do not depend on which target asked first. A rerun asks again.
+ */
+struct ntlm_memo {
+    char key[700];
+    struct ntlm n;             /* .step NULL */
+    int done;
+};
+
+struct hrun {
+    unsigned conversations;    /* numbered: two targets' conversations never share a
+                                * connection (xp_http_req.conversation) */
+    struct ntlm_memo memos[NTLM_MEMOS];   /* a ring: the oldest is replaced */
+    size_t nmemos;
+};
+
+static struct hrun *
+hrun(struct xp_check *c)
+{
+    struct hrun *r = xp_check_run_state(c);
+
+    if (!r) {
+        r = xcalloc(1, sizeof(*r));
+        xp_check_set_run_state(c, r, free);
+    }
+    return r;
+}
+
 static unsigned
 next_conversation(struct xp_check *c)
 {
-    unsigned *n = xp_check_run_state(c);
-
-    if (!n) {
-        n = xcalloc(1, sizeof(*n));
-        xp_check_set_run_state(c, n, free);
-    }
-    return ++*n;
+    return ++hrun(c)->conversations;
 }
 
 struct hhost {
@@ -337,6 +367,81 @@ on_bearer(struct xp_check *c, void *arg, const struct xp_http_resp *r)
 
 static void ntlm_send(struct xp_check *c, struct hhost *h);
 
+/* A note on the conversation's step, kept to be said again (ntlm_memo). */
+static void XP_PRINTF(2, 3)
+ntlm_note(struct ntlm *n, const char *fmt, ...)
+{
+    va_list ap;
+
+    if (n->nnotes == NTLM_NOTES)
+        return;
+    va_start(ap, fmt);
+    vsnprintf(n->notes[n->nnotes], sizeof(n->notes[0]), fmt, ap);
+    va_end(ap);
+    xp_step_note(n->step, "%s", n->notes[n->nnotes++]);
+}
+
+static void
+ntlm_key(const struct hhost *h, char *key, size_t len)
+{
+    snprintf(key, len, "%s|%d|%s|%s", h->name, h->port, h->ip, h->ntlm.path);
+}
+
+static struct ntlm_memo *
+ntlm_memo_find(struct hrun *r, const char *key)
+{
+    size_t i, n = r->nmemos < NTLM_MEMOS ? r->nmemos : NTLM_MEMOS;
+
+    for (i = 0; i < n; i++)
+        if (strcmp(r->memos[i].key, key) == 0)
+            return &r->memos[i];
+    return NULL;
+}
+
+/* The conversation ended: the run keeps its outcome for the next target
+ * that reaches this front end (the first to end wins; they agree). */
+static void
+ntlm_done(struct xp_check *c, struct hhost *h)
+{
+    struct hrun *r = hrun(c);
+    struct ntlm_memo *m;
+    char key[sizeof(m->key)];
+
+    ntlm_key(h, key, sizeof(key));
+    m = ntlm_memo_find(r, key);
+    if (m && m->done && c->generation == 0)
+        return;
+    if (!m)
+        m = &r->memos[r->nmemos++ % NTLM_MEMOS];
+    snprintf(m->key, sizeof(m->key), "%s", key);
+    m->n = h->ntlm;
+    m->n.step = NULL;
+    m->done = 1;
+}
+
+/* Another target already talked to this front end: its outcome and its
+ * notes, as if asked here. Not on a rerun (the server may have changed). */
+static int
+ntlm_from_memo(struct xp_check *c, struct hhost *h)
+{
+    struct ntlm_memo *m;
+    struct xp_step *step = h->ntlm.step;
+    char key[sizeof(m->key)];
+    int i;
+
+    if (c->generation != 0)
+        return 0;
+    ntlm_key(h, key, sizeof(key));
+    m = ntlm_memo_find(hrun(c), key);
+    if (!m || !m->done)
+        return 0;
+    h->ntlm = m->n;
+    h->ntlm.step = step;
+    for (i = 0; i < h->ntlm.nnotes; i++)
+        xp_step_note(step, "%s", h->ntlm.notes[i]);
+    return 1;
+}
+
 static void
 on_ntlm(struct xp_check *c, void *arg, const struct xp_http_resp *r)
 {
@@ -349,7 +454,8 @@ on_ntlm(struct xp_check *c, void *arg, const struct xp_http_resp *r)
 
     if (!r->completed) {
         snprintf(n->error, sizeof(n->error), "%s", r->error);
-        xp_step_note(n->step, "request %d: %s", n->round, r->error);
+        ntlm_note(n, "request %d: %s", n->round, r->error);
+        ntlm_done(c, h);
         return;
     }
     if (n->round == 2 && r->new_connections && !n->conn_close && !n->retried) {
@@ -359,16 +465,17 @@ on_ntlm(struct xp_check *c, void *arg, const struct xp_http_resp *r)
         n->retried = 1;
         n->round = 1;
         n->conversation = next_conversation(c);
-        xp_step_note(n->step, "second request came on a new connection; once more, to rule "
-                     "out an idle connection closed under load");
+        ntlm_note(n, "second request came on a new connection; once more, to rule out an "
+                  "idle connection closed under load");
         ntlm_send(c, h);
         return;
     }
     if (n->round == 2) {
         n->completed2 = 1;
         n->new_connections2 = r->new_connections;
-        xp_step_note(n->step, "second request: HTTP %ld on %s connection", r->status,
-                     r->new_connections ? "a new" : "the same");
+        ntlm_note(n, "second request: HTTP %ld on %s connection", r->status,
+                  r->new_connections ? "a new" : "the same");
+        ntlm_done(c, h);
         return;
     }
     n->completed1 = 1;
@@ -380,13 +487,15 @@ on_ntlm(struct xp_check *c, void *arg, const struct xp_http_resp *r)
         n->parsed = xp_ntlm_parse_challenge_b64(nt->token68, &n->ch) == 0;
     conn = xp_http_header(r, "Connection");
     n->conn_close = conn && strcasestr(conn, "close");
-    xp_step_note(n->step, "NEGOTIATE: HTTP %ld, %s%s", r->status,
-                 n->challenge ? "CHALLENGE received" : "no CHALLENGE",
-                 n->conn_close ? ", Connection: close" : "");
+    ntlm_note(n, "NEGOTIATE: HTTP %ld, %s%s", r->status,
+              n->challenge ? "CHALLENGE received" : "no CHALLENGE",
+              n->conn_close ? ", Connection: close" : "");
     if (n->challenge) {
         n->round = 2;
         ntlm_send(c, h);
+        return;
     }
+    ntlm_done(c, h);
 }
 
 static void
@@ -433,7 +542,10 @@ probe_host(struct xp_check *c, struct hhost *h)
     h->ntlm.conversation = next_conversation(c);
     h->ntlm.step = xp_step_begin(c, h->step, "NTLM through the front end: NEGOTIATE on %s "
                                  "(HTTP/1.1, kept alive; no credentials)", h->ntlm.path);
-    ntlm_send(c, h);
+    xp_step_note(h->ntlm.step, "one conversation per run with this front end (name, address, "
+                 "path), shared by every domain that reaches it");
+    if (!ntlm_from_memo(c, h))
+        ntlm_send(c, h);
 }
 
 static void

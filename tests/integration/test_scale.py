@@ -223,3 +223,87 @@ def test_per_address_option():
         fail("--per-address 3: %d connections at once to 127.0.17.41:25" % srv.peak)
     for v in ("0", "257", "x"):
         assert_usage_error(run("--per-address", v, "cloud.test"), "--per-address")
+
+
+class CountingHttp:
+    """127.0.37.1:80: answers every request after 0.3 s (404, Connection:
+    close) and counts the requests in progress at once, and the
+    connections open at once: from the accept to the answer (the client
+    may start its next connection as soon as it has the answer, before
+    this side's close is done)."""
+
+    def __init__(self, addr="127.0.37.1"):
+        self.inflight = self.peak = self.total = 0
+        self.open = self.open_peak = 0
+        self.lock = threading.Lock()
+        self.sock = socket.socket()
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.sock.bind((addr, 80))
+        self.sock.listen(128)
+        threading.Thread(target=self.serve, daemon=True).start()
+
+    def serve(self):
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            with self.lock:
+                self.open += 1
+                self.open_peak = max(self.open_peak, self.open)
+            threading.Thread(target=self.session, args=(conn,), daemon=True).start()
+
+    def session(self, conn):
+        counted = True
+        try:
+            data = b""
+            while b"\r\n\r\n" not in data:
+                chunk = conn.recv(4096)
+                if not chunk:
+                    return
+                data += chunk
+            with self.lock:
+                self.inflight += 1
+                self.total += 1
+                self.peak = max(self.peak, self.inflight)
+            time.sleep(0.3)
+            with self.lock:
+                self.inflight -= 1
+                self.open -= 1
+                counted = False
+            conn.sendall(b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n"
+                         b"Connection: close\r\n\r\n")
+        except OSError:
+            pass
+        finally:
+            conn.close()
+            if counted:
+                with self.lock:
+                    self.open -= 1
+
+    def close(self):
+        self.sock.close()
+
+
+def test_per_address_http():
+    # HTTP keeps the limit too: 24 domains all at once whose Autodiscover
+    # name is one address (Outlook's method 3, GET http://autodiscover.DOMAIN):
+    # with --per-address 3, never more than 3 requests (or connections) there
+    # at once, and more than one (the limit, not a serial run).
+    srv = CountingHttp()
+    try:
+        r = run(*lab_args("-f", "jsonl", "-c", "autodiscover", "--parallel", "24",
+                          "--per-address", "3", "--timeout", "10",
+                          *["h%d.b17.test" % i for i in range(24)]), timeout=120)
+    finally:
+        srv.close()
+    docs = _lines(r)
+    if len(docs) != 24:
+        fail("%d documents for 24 domains: %.300s" % (len(docs), r.err))
+    if srv.total < 24:
+        fail("%d requests for 24 domains' method 3" % srv.total)
+    if srv.peak > 3 or srv.open_peak > 3:
+        fail("--per-address 3: %d requests, %d connections at once to 127.0.37.1:80"
+             % (srv.peak, srv.open_peak))
+    if srv.peak < 2:
+        fail("at most %d request at once: no concurrency at all" % srv.peak)
