@@ -214,8 +214,14 @@ struct xp_smtp_conn *xp_smtp_conn_new(const struct xp_smtp_conn_params *p);
  * cancelled or restarted: then the session just closes). */
 void xp_smtp_conn_start(struct xp_check *c, struct xp_smtp_conn *s, xp_smtp_done_cb done,
                         void *arg);
-/* Close everything still open (socket, TLS, watch, timer) and free. */
+/* Close everything still open (socket, TLS, watch, timer) and free, once
+ * every holder let go (xp_smtp_conn_ref). */
 void xp_smtp_conn_free(struct xp_smtp_conn *s);
+/* One more holder of a session that ended: what it saw is read again by
+ * another target's check (check_smtp.c: a session belongs to the MX host
+ * and address, not to the domain). Each holder calls xp_smtp_conn_free. */
+struct xp_smtp_conn *xp_smtp_conn_ref(struct xp_smtp_conn *s);
+int xp_smtp_conn_ended(const struct xp_smtp_conn *s);
 
 /* What the session saw; valid until xp_smtp_conn_free. */
 enum xp_smtp_end xp_smtp_conn_end(const struct xp_smtp_conn *s);

@@ -33,6 +33,7 @@
 #define MAX_HOSTS 16          /* MX hosts plus --hosts endpoints */
 #define MAX_ADDRS 4           /* addresses per host and family */
 #define MAX_SESSIONS 64
+#define SMTP_MEMOS 64         /* finished sessions a run keeps to share */
 
 struct host;
 
@@ -59,6 +60,7 @@ struct sess {
     struct xp_step *step;
     struct xp_smtp_conn *conn;
     int done;
+    int shared;               /* read from the run's kept session (smtp_memo) */
     int transcript_given;     /* a finding of this session carries it */
 };
 
@@ -710,6 +712,85 @@ static void (*const aspects[])(struct verdict *) = {
 
 /* ---- sessions ---- */
 
+/*
+ * A session belongs to the MX host and address, not to the domain: it
+ * sends nothing of the domain's (EHLO with our name, STARTTLS, EHLO, and
+ * MAIL FROM:<> only without TLS; never a recipient). A run keeps the
+ * sessions that reached QUIT (the smtp check's run state) and a later
+ * target meeting the same host, address and port reads the same one, as
+ * if it had talked itself: a thousand domains of one hoster cost a session
+ * per MX address, not a thousand (issue 17), and their `dnsbl` learns the
+ * client IP at once. A session that failed (connect, timeout, TLS, a
+ * server that hung up) is not kept: each domain's own attempt says what
+ * it met. Every session's step says so, the first one's too, so reports
+ * do not depend on which domain talked first. A rerun talks again.
+ */
+struct smtp_memo {
+    char key[340];
+    struct xp_smtp_conn *conn;
+};
+
+struct smtp_run {
+    struct smtp_memo memos[SMTP_MEMOS];   /* a ring: the oldest is replaced */
+    size_t n;
+};
+
+static void
+smtp_run_free(void *arg)
+{
+    struct smtp_run *r = arg;
+    size_t i;
+
+    for (i = 0; i < SMTP_MEMOS; i++)
+        xp_smtp_conn_free(r->memos[i].conn);
+    free(r);
+}
+
+static struct smtp_run *
+smtp_run(struct xp_check *c)
+{
+    struct smtp_run *r = xp_check_run_state(c);
+
+    if (!r) {
+        r = xcalloc(1, sizeof(*r));
+        xp_check_set_run_state(c, r, smtp_run_free);
+    }
+    return r;
+}
+
+static void
+memo_key(const struct host *h, const char *ip, char *key, size_t len)
+{
+    snprintf(key, len, "%s|%s|%d", h->name, ip, h->port);
+}
+
+static struct smtp_memo *
+memo_find(struct smtp_run *r, const char *key)
+{
+    size_t i, n = r->n < SMTP_MEMOS ? r->n : SMTP_MEMOS;
+
+    for (i = 0; i < n; i++)
+        if (strcasecmp(r->memos[i].key, key) == 0)
+            return &r->memos[i];
+    return NULL;
+}
+
+static void
+memo_keep(struct xp_check *c, struct sess *s)
+{
+    struct smtp_run *r = smtp_run(c);
+    struct smtp_memo *m;
+    char key[sizeof(m->key)];
+
+    memo_key(s->host, s->ip, key, sizeof(key));
+    m = memo_find(r, key);
+    if (!m)
+        m = &r->memos[r->n++ % SMTP_MEMOS];
+    xp_smtp_conn_free(m->conn);
+    snprintf(m->key, sizeof(m->key), "%s", key);
+    m->conn = xp_smtp_conn_ref(s->conn);
+}
+
 static void
 on_session(struct xp_check *c, struct xp_smtp_conn *conn, void *arg)
 {
@@ -737,6 +818,8 @@ on_session(struct xp_check *c, struct xp_smtp_conn *conn, void *arg)
     if (st == XP_ST_INFO)
         st = XP_ST_PASS;
     xp_step_end(s->step, st, NULL);
+    if (!s->shared && v.end == XP_SMTP_END_OK)
+        memo_keep(c, s);
 }
 
 static void
@@ -748,7 +831,9 @@ start_session(struct xp_check *c, struct host *h, const char *ip)
         .host = h->name, .ip = ip, .port = h->port, .timeout_ms = prm->timeout_ms,
         .probe_mail = 1, .lim = prm->smtp,
     };
+    struct smtp_memo *m;
     struct sess *s;
+    char key[sizeof(m->key)];
 
     if (st->nsess == MAX_SESSIONS)
         return;
@@ -756,8 +841,17 @@ start_session(struct xp_check *c, struct host *h, const char *ip)
     s->host = h;
     snprintf(s->ip, sizeof(s->ip), "%s", ip);
     s->step = xp_step_begin(c, h->step, "SMTP %s:%d (%s)", h->name, h->port, ip);
-    s->conn = xp_smtp_conn_new(&p);
+    xp_step_note(s->step, "a session that reaches QUIT is kept for the run: every domain "
+                 "meeting this host and address reads it");
     h->naddrs++;
+    memo_key(h, ip, key, sizeof(key));
+    if (c->generation == 0 && (m = memo_find(smtp_run(c), key))) {
+        s->conn = xp_smtp_conn_ref(m->conn);
+        s->shared = 1;
+        on_session(c, s->conn, s);   /* from a DNS answer's callback: as a session would */
+        return;
+    }
+    s->conn = xp_smtp_conn_new(&p);
     xp_smtp_conn_start(c, s->conn, on_session, s);
 }
 

@@ -32,6 +32,7 @@
 #define READ_CHUNK 4096
 
 struct xp_smtp_conn {
+    int refs;                 /* xp_smtp_conn_ref: a finished session shared */
     char host[256];
     char ip[64];
     int port;
@@ -580,6 +581,7 @@ xp_smtp_conn_new(const struct xp_smtp_conn_params *p)
     struct xp_smtp_conn *s = xcalloc(1, sizeof(*s));
     int i;
 
+    s->refs = 1;
     snprintf(s->host, sizeof(s->host), "%s", p->host);
     snprintf(s->ip, sizeof(s->ip), "%s", p->ip);
     s->port = p->port;
@@ -608,7 +610,7 @@ xp_smtp_conn_start(struct xp_check *c, struct xp_smtp_conn *s, xp_smtp_done_cb d
 void
 xp_smtp_conn_free(struct xp_smtp_conn *s)
 {
-    if (!s)
+    if (!s || --s->refs > 0)
         return;
     close_all(s);
     xp_smtp_parser_free(&s->parser);
@@ -616,6 +618,19 @@ xp_smtp_conn_free(struct xp_smtp_conn *s)
     xp_smtp_transcript_free(&s->tr);
     xp_tls_info_clear(&s->tls);
     free(s);
+}
+
+struct xp_smtp_conn *
+xp_smtp_conn_ref(struct xp_smtp_conn *s)
+{
+    s->refs++;
+    return s;
+}
+
+int
+xp_smtp_conn_ended(const struct xp_smtp_conn *s)
+{
+    return s->ended;
 }
 
 enum xp_smtp_end

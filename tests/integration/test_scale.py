@@ -307,3 +307,33 @@ def test_per_address_http():
              % (srv.peak, srv.open_peak))
     if srv.peak < 2:
         fail("at most %d request at once: no concurrency at all" % srv.peak)
+
+
+def test_smtp_session_once_per_mx_address():
+    # A session belongs to the MX host and address: six domains of one MX
+    # (s0-s5.b17.test -> count3.b17.test, 127.0.37.2), one after the other,
+    # cost one session; every domain gets the same verdict, the client IP
+    # the server saw (for dnsbl) included, and its step says so.
+    srv = CountingSmtp("127.0.37.2")
+    try:
+        r = run(*lab_args("-f", "jsonl", "-c", "smtp", "--parallel", "1", "--timeout", "10",
+                          *["s%d.b17.test" % i for i in range(6)]), timeout=120)
+    finally:
+        srv.close()
+    docs = _lines(r)
+    if len(docs) != 6:
+        fail("%d documents for 6 domains: %.300s" % (len(docs), r.err))
+    if srv.total != 1:
+        fail("%d SMTP sessions with count3.b17.test for 6 domains (1 expected)" % srv.total)
+    seen = set()
+    for d in docs:
+        got = sorted(f["code"] for c in d["checks"] for f in c["findings"])
+        if "SMTP_NO_STARTTLS" not in got or "SMTP_CLIENT_IP" not in got:
+            fail("%s: SMTP_NO_STARTTLS and SMTP_CLIENT_IP expected, got %s" % (d["target"], got))
+        steps = [s for c in d["checks"] for s in c["steps"] for s in s.get("steps", [])
+                 if s["title"].startswith("SMTP count3")]
+        if not steps or "kept for the run" not in (steps[0].get("detail") or ""):
+            fail("%s: the session's step does not say it is shared: %s" % (d["target"], steps))
+        seen.add(tuple(got))
+    if len(seen) != 1:
+        fail("the six domains' verdicts differ: %s" % seen)
