@@ -123,8 +123,8 @@ struct ntlm {
  * domains of one hoster cost one conversation, not a thousand: each held
  * one of the address's few connection slots (xp_params.conns_per_dest) for
  * a connect, a handshake and two requests. Every target's step says the
- * same (the asker's notes, and that it is asked once per run), so results
- * do not depend on which target asked first. A rerun asks again.
+ * same (the asker's notes, and last that it is asked once per run), so
+ * results do not depend on which target asked first. A rerun asks again.
  */
 struct ntlm_memo {
     char key[700];
@@ -542,8 +542,6 @@ probe_host(struct xp_check *c, struct hhost *h)
     h->ntlm.conversation = next_conversation(c);
     h->ntlm.step = xp_step_begin(c, h->step, "NTLM through the front end: NEGOTIATE on %s "
                                  "(HTTP/1.1, kept alive; no credentials)", h->ntlm.path);
-    xp_step_note(h->ntlm.step, "one conversation per run with this front end (name, address, "
-                 "path), shared by every domain that reaches it");
     if (!ntlm_from_memo(c, h))
         ntlm_send(c, h);
 }
@@ -1036,6 +1034,9 @@ hybridauth_judge(struct xp_check *c)
         judge_h2(c, h);
         judge_ep(c, h);
         judge_ntlm(c, h);
+        if (h->ntlm.step)   /* last, so a failing step's first line stays its problem */
+            xp_step_note(h->ntlm.step, "one conversation per run with this front end (name, "
+                         "address, path), shared by every domain that reaches it");
         for (k = 0; k < HP_COUNT; k++)
             if (h->probes[k].step && h->probes[k].step->status == XP_ST_RUNNING)
                 xp_step_end(h->probes[k].step, XP_ST_INFO, NULL);

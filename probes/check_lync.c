@@ -24,11 +24,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #define MAX_TARGETS 8       /* SRV targets followed */
 #define MAX_CONNS 16        /* TCP connects in all */
 #define ONLINE_SUFFIX "online.lync.com"
+#define TLS_MEMOS 32        /* handshakes a run keeps to share */
 
 struct srv_slot {
     struct xp_dns_slot q;
@@ -108,19 +110,94 @@ ev_ports(struct xp_finding *f, const struct lync_state *st, size_t i)
         free(ports[j]);
 }
 
-/* TLS on the SRV target: Access Edge and Office 365 speak TLS on 443 and
- * 5061 alike. What it presents goes to the facts for the cert check. */
+/*
+ * A TLS handshake with an SRV target belongs to the host, port and address,
+ * not to the domain: a thousand Office 365 domains all point at
+ * sipdir.online.lync.com:443 and sipfed.online.lync.com:5061. A run keeps
+ * what a successful handshake presented (the check's run state) and a
+ * later target meeting the same endpoint reads it, as if it had shaken
+ * hands itself (issue 17). A failed connect or handshake is not kept: each
+ * domain's own attempt says what it met. Every successful connection
+ * step says so (last), the first one's too, so reports do not depend on
+ * which domain came first. A rerun connects again.
+ */
+struct tls_memo {
+    char key[340];
+    struct xp_tls_info info;
+    int used;
+};
+
+struct lync_run {
+    struct tls_memo memos[TLS_MEMOS];   /* a ring: the oldest is replaced */
+    size_t n;
+};
+
 static void
-on_tls(struct xp_check *c, void *arg, const struct xp_tls_info *info, SSL *ssl, int fd)
+lync_run_free(void *arg)
 {
-    struct conn *k = arg;
+    struct lync_run *r = arg;
+    size_t i;
+
+    for (i = 0; i < TLS_MEMOS; i++)
+        if (r->memos[i].used)
+            xp_tls_info_clear(&r->memos[i].info);
+    free(r);
+}
+
+static struct lync_run *
+lync_run(struct xp_check *c)
+{
+    struct lync_run *r = xp_check_run_state(c);
+
+    if (!r) {
+        r = xcalloc(1, sizeof(*r));
+        xp_check_set_run_state(c, r, lync_run_free);
+    }
+    return r;
+}
+
+static void
+tls_key(const struct conn *k, char *key, size_t len)
+{
+    snprintf(key, len, "%s|%u|%s", k->target->host, k->target->port, k->ip);
+}
+
+static struct tls_memo *
+tls_memo_find(struct lync_run *r, const char *key)
+{
+    size_t i, n = r->n < TLS_MEMOS ? r->n : TLS_MEMOS;
+
+    for (i = 0; i < n; i++)
+        if (r->memos[i].used && strcasecmp(r->memos[i].key, key) == 0)
+            return &r->memos[i];
+    return NULL;
+}
+
+static void
+tls_memo_keep(struct xp_check *c, const struct conn *k, const struct xp_tls_info *info)
+{
+    struct lync_run *r = lync_run(c);
+    struct tls_memo *m;
+    char key[sizeof(m->key)];
+
+    tls_key(k, key, sizeof(key));
+    m = tls_memo_find(r, key);
+    if (!m)
+        m = &r->memos[r->n++ % TLS_MEMOS];
+    if (m->used)
+        xp_tls_info_clear(&m->info);
+    snprintf(m->key, sizeof(m->key), "%s", key);
+    xp_tls_info_copy(&m->info, info);
+    m->used = 1;
+}
+
+/* What the endpoint presented: to the facts for the cert check, and its
+ * certificate judged where it is used. */
+static void
+tls_seen(struct xp_check *c, struct conn *k, const struct xp_tls_info *info)
+{
     char source[64];
 
-    if (!ssl) {
-        snprintf(k->error, sizeof(k->error), "%s", info->error);
-        xp_step_end(k->step, XP_ST_FAIL, "%s", info->error);
-        return;
-    }
     k->ok = 1;
     snprintf(source, sizeof(source), "lync %s", k->target->label);
     xp_facts_add_tls(xp_check_facts(c), source, 0, info);
@@ -136,6 +213,26 @@ on_tls(struct xp_check *c, void *arg, const struct xp_tls_info *info, SSL *ssl, 
                     info->protocol, info->cipher, k->cv.reason);
     else
         xp_step_end(k->step, XP_ST_PASS, "TLS: %s, %s", info->protocol, info->cipher);
+    /* Last, so a failing step's first line stays its problem. */
+    xp_step_note(k->step, "a handshake that succeeded is kept for the run: every domain "
+                 "meeting this host, port and address reads it");
+}
+
+/* TLS on the SRV target: Access Edge and Office 365 speak TLS on 443 and
+ * 5061 alike. */
+static void
+on_tls(struct xp_check *c, void *arg, const struct xp_tls_info *info, SSL *ssl, int fd)
+{
+    struct conn *k = arg;
+
+    if (!ssl) {
+        snprintf(k->error, sizeof(k->error), "%s", info->error);
+        xp_step_end(k->step, XP_ST_FAIL, "%s", info->error);
+        return;
+    }
+    tls_seen(c, k, info);
+    if (c->generation == 0)
+        tls_memo_keep(c, k, info);
     xp_check_close(c, ssl, fd);
 }
 
@@ -163,7 +260,9 @@ on_target_addr(struct xp_check *c, void *arg, const struct xp_dns_result *res)
     t->addr.res = xp_dns_result_dup(res);
     xp_check_dns_step(c, st->st_reach, res);
     for (i = 0; i < res->nrr && st->nconns < MAX_CONNS; i++) {
+        struct tls_memo *m;
         struct conn *k;
+        char key[sizeof(m->key)];
 
         if (res->rr[i].type != XP_DNS_A && res->rr[i].type != XP_DNS_AAAA)
             continue;
@@ -171,6 +270,12 @@ on_target_addr(struct xp_check *c, void *arg, const struct xp_dns_result *res)
         k->target = t;
         snprintf(k->ip, sizeof(k->ip), "%s", res->rr[i].addr);
         k->step = xp_step_begin(c, st->st_reach, "TLS %s:%u (%s)", t->host, t->port, k->ip);
+        tls_key(k, key, sizeof(key));
+        if (c->generation == 0 && (m = tls_memo_find(lync_run(c), key))) {
+            xp_step_note(k->step, "TCP connected");
+            tls_seen(c, k, &m->info);
+            continue;
+        }
         xp_check_tcp(c, k->ip, (int)t->port, on_connect, k);
     }
 }

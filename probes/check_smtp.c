@@ -722,8 +722,9 @@ static void (*const aspects[])(struct verdict *) = {
  * per MX address, not a thousand (issue 17), and their `dnsbl` learns the
  * client IP at once. A session that failed (connect, timeout, TLS, a
  * server that hung up) is not kept: each domain's own attempt says what
- * it met. Every session's step says so, the first one's too, so reports
- * do not depend on which domain talked first. A rerun talks again.
+ * it met. Every kept session's step says so (last), the first one's too,
+ * so reports do not depend on which domain talked first. A rerun talks
+ * again.
  */
 struct smtp_memo {
     char key[340];
@@ -818,7 +819,12 @@ on_session(struct xp_check *c, struct xp_smtp_conn *conn, void *arg)
     if (st == XP_ST_INFO)
         st = XP_ST_PASS;
     xp_step_end(s->step, st, NULL);
-    if (!s->shared && v.end == XP_SMTP_END_OK)
+    if (v.end != XP_SMTP_END_OK)
+        return;
+    /* Last, so a failing step's first line stays its problem. */
+    xp_step_note(s->step, "a session that reached QUIT is kept for the run: every domain "
+                 "meeting this host and address reads it");
+    if (!s->shared)
         memo_keep(c, s);
 }
 
@@ -841,8 +847,6 @@ start_session(struct xp_check *c, struct host *h, const char *ip)
     s->host = h;
     snprintf(s->ip, sizeof(s->ip), "%s", ip);
     s->step = xp_step_begin(c, h->step, "SMTP %s:%d (%s)", h->name, h->port, ip);
-    xp_step_note(s->step, "a session that reaches QUIT is kept for the run: every domain "
-                 "meeting this host and address reads it");
     h->naddrs++;
     memo_key(h, ip, key, sizeof(key));
     if (c->generation == 0 && (m = memo_find(smtp_run(c), key))) {

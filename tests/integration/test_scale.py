@@ -337,3 +337,74 @@ def test_smtp_session_once_per_mx_address():
         seen.add(tuple(got))
     if len(seen) != 1:
         fail("the six domains' verdicts differ: %s" % seen)
+
+
+class CountingTls:
+    """127.0.37.3:5061: TLS with the lab's *.b17.test certificate, counting
+    the handshakes completed."""
+
+    def __init__(self, addr="127.0.37.3"):
+        import ssl
+        self.total = 0
+        self.lock = threading.Lock()
+        self.ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        certs = os.path.join(lab_dir(), "certs")
+        self.ctx.load_cert_chain(os.path.join(certs, "ad.b17.test.pem"),
+                                 os.path.join(certs, "ad.b17.test.key"))
+        self.sock = socket.socket()
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.sock.bind((addr, 5061))
+        self.sock.listen(32)
+        threading.Thread(target=self.serve, daemon=True).start()
+
+    def serve(self):
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            threading.Thread(target=self.session, args=(conn,), daemon=True).start()
+
+    def session(self, conn):
+        try:
+            tls = self.ctx.wrap_socket(conn, server_side=True)
+            with self.lock:
+                self.total += 1
+            tls.recv(1)         # until the client closes
+            tls.close()
+        except OSError:
+            conn.close()
+
+    def close(self):
+        self.sock.close()
+
+
+def test_tls_handshake_once_per_sip_endpoint():
+    # lync's handshake with an SRV target belongs to the host, port and
+    # address: six domains federating through sipcount.b17.test:5061
+    # (127.0.37.3), one after the other, cost one handshake, with the same
+    # verdict and steps in every document.
+    srv = CountingTls()
+    try:
+        r = run(*lab_args("-f", "jsonl", "-c", "lync", "--parallel", "1", "--timeout", "10",
+                          "--ca-file", _ca(), *["l%d.b17.test" % i for i in range(6)]),
+                timeout=120)
+    finally:
+        srv.close()
+    docs = _lines(r)
+    if len(docs) != 6:
+        fail("%d documents for 6 domains: %.300s" % (len(docs), r.err))
+    if srv.total != 1:
+        fail("%d TLS handshakes with sipcount.b17.test:5061 for 6 domains (1 expected)"
+             % srv.total)
+    seen = set()
+    for d in docs:
+        steps = [(s["status"], s.get("detail")) for c in d["checks"] for s in c["steps"]
+                 for s in s.get("steps", []) if s["title"].startswith("TLS sipcount")]
+        if not steps or steps[0][0] != "pass" or "kept for the run" not in (steps[0][1] or ""):
+            fail("%s: the handshake step passes and says it is shared: %s"
+                 % (d["target"], steps))
+        seen.add((tuple(steps), tuple(sorted(f["code"] for c in d["checks"]
+                                             for f in c["findings"]))))
+    if len(seen) != 1:
+        fail("the six domains' lync results differ: %s" % seen)
