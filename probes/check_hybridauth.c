@@ -177,7 +177,8 @@ struct hstate {
     struct xp_step *openid_step;
     struct xp_addr_lookup openid_addrs;
     char openid_url[512];
-    struct hhost hosts[MAX_HOSTS];
+    struct hhost *hosts;       /* MAX_HOSTS, allocated with the first: the check
+                               * starts with the target, its hosts come later */
     size_t nhosts;
     int probing;               /* phase 2 started */
     char unusable[600];        /* a host left out: no client reaches it by its name */
@@ -321,6 +322,8 @@ add_host(struct hstate *st, const char *name, int port, const char *source)
             return &st->hosts[i];
     if (st->nhosts >= MAX_HOSTS)
         return NULL;
+    if (!st->hosts)
+        st->hosts = xcalloc(MAX_HOSTS, sizeof(*st->hosts));
     h = &st->hosts[st->nhosts++];
     snprintf(h->name, sizeof(h->name), "%s", name);
     snprintf(h->source, sizeof(h->source), "%s", source);
@@ -1059,6 +1062,7 @@ hybridauth_free(struct xp_check *c)
             offers_clear(&st->hosts[i].probes[k].offers);
     }
     xp_check_addrs_clear(&st->openid_addrs);
+    free(st->hosts);
     free(st);
     c->state = NULL;
 }

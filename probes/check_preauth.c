@@ -80,7 +80,8 @@ struct host {
 };
 
 struct preauth_state {
-    struct host hosts[MAX_HOSTS];
+    struct host *hosts;    /* MAX_HOSTS, allocated with the first: the check
+                            * starts with the target, its hosts come later */
     size_t nhosts;
     int own_lookup;        /* autodiscover did not run: we resolved the host */
     char microsoft[256];   /* a host left out: Office 365's, not the organisation's */
@@ -218,6 +219,8 @@ add_host(struct preauth_state *st, const char *name, int port, const char *ip)
             return NULL;
     if (st->nhosts >= MAX_HOSTS)
         return NULL;
+    if (!st->hosts)
+        st->hosts = xcalloc(MAX_HOSTS, sizeof(*st->hosts));
     h = &st->hosts[st->nhosts++];
     snprintf(h->name, sizeof(h->name), "%s", name);
     snprintf(h->ip, sizeof(h->ip), "%s", ip ? ip : "");
@@ -786,6 +789,7 @@ preauth_free(struct xp_check *c)
             xp_strv_free(st->hosts[i].probes[k].headers,
                                st->hosts[i].probes[k].nheaders);
     }
+    free(st->hosts);
     free(st);
     c->state = NULL;
 }

@@ -27,7 +27,8 @@ network namespace like the tests:
 unshare -n sh -c 'ip link set lo up; make bench-bulk'.
 
 Environment:
-  BULK_SIZES   "10,100,1000,10000"     domains per run
+  BULK_SIZES   "10,100,1000,10000"     domains per run ("": none, only the
+                                       one-domain row)
   BULK_DELAYS  "0,50"                  ms each way
   BULK_MAX_DELAYED  1000               largest N run with a delay
   BULK_PEER_MAX  "0:1000,50:100"       largest N the peer toolchain runs, per delay
