@@ -216,10 +216,12 @@ void xp_step_end(struct xp_step *s, enum xp_status st, const char *fmt, ...) XP_
 enum xp_status xp_step_children_worst(const struct xp_step *s);
 /* Append one line to a step's detail (before or after it ends). */
 void xp_step_note(struct xp_step *s, const char *fmt, ...) XP_PRINTF(2, 3);
-/* Put the check's top-level steps in subset into the order given, in the
- * places they hold among its steps (the others stay where they are): a
- * check that begins steps as answers arrive shows them in a stable order. */
-void xp_check_steps_sort(struct xp_check *c, struct xp_step *const *subset, size_t n);
+/* Put the steps in subset, children of parent (NULL: the check's top-level
+ * steps), into the order given, in the places they hold among them (the
+ * others stay where they are): a check that begins steps as answers arrive
+ * shows them in a stable order. */
+void xp_check_steps_sort(struct xp_check *c, struct xp_step *parent,
+                         struct xp_step *const *subset, size_t n);
 
 /*
  * A finding is built, then added: xp_finding_new → xp_ev_* / xp_finding_fix

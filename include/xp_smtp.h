@@ -214,6 +214,10 @@ struct xp_smtp_conn *xp_smtp_conn_new(const struct xp_smtp_conn_params *p);
  * cancelled or restarted: then the session just closes). */
 void xp_smtp_conn_start(struct xp_check *c, struct xp_smtp_conn *s, xp_smtp_done_cb done,
                         void *arg);
+/* Before start: cb (with start's arg) once the first EHLO reply has been
+ * read, mid-session: what the server saw of us (xp_smtp_client.client_ip)
+ * is known then, long before the session ends. */
+void xp_smtp_conn_on_ehlo(struct xp_smtp_conn *s, xp_smtp_done_cb cb);
 /* Close everything still open (socket, TLS, watch, timer) and free, once
  * every holder let go (xp_smtp_conn_ref). */
 void xp_smtp_conn_free(struct xp_smtp_conn *s);

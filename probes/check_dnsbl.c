@@ -1,8 +1,9 @@
 /*
  * check_dnsbl.c — the `dnsbl` check (domain.md §5, §8.5): the sending IP
  * (--ip, or the address the `smtp` check learnt from the servers' EHLO
- * replies — it waits for smtp and reads the facts, so there is no second
- * connection) and the domain's MX addresses, looked up on every zone
+ * replies — it reads smtp's facts as each EHLO reply tells the address
+ * (facts_grew: it starts with the run, judges after smtp), so there is no
+ * second connection) and the domain's MX addresses, looked up on every zone
  * (--dnsbl, or the built-in list) at once. Each zone is first asked for
  * its RFC 5782 test points (127.0.0.2 listed, 127.0.0.1 not): a zone that
  * fails them, or answers 127.255.255.x (query refused), gives no verdict
@@ -201,6 +202,7 @@ struct query {
     size_t addr;              /* index in st->addrs, or (size_t)-1: a test point */
     char qname[320];
     struct xp_dns_result *res, *txt;
+    struct xp_step *step_a, *step_txt;   /* their DNS steps (order_steps) */
 };
 
 struct zone {
@@ -234,6 +236,7 @@ struct dnsbl_state {
     struct xp_dns_result *mx;
     struct mxq mxq[MAX_MX * 2];
     size_t nmxq;
+    size_t client_ips;        /* the facts' client addresses taken so far */
 };
 
 static const char *const after[] = { "smtp", NULL };
@@ -246,7 +249,7 @@ on_a(struct xp_check *c, void *arg, const struct xp_dns_result *res)
     struct query *q = arg;
 
     q->res = xp_dns_result_dup(res);
-    xp_check_dns_step(c, q->zone->step, res);
+    q->step_a = xp_check_dns_step(c, q->zone->step, res);
     /* A listing's reason, from the TXT record at the same name. */
     if (q->addr != (size_t)-1 && res->status == XP_DNS_OK && xp_dns_count(res, XP_DNS_A) > 0)
         xp_check_dns(c, q->qname, XP_DNS_TXT, on_txt, q);
@@ -258,7 +261,7 @@ on_txt(struct xp_check *c, void *arg, const struct xp_dns_result *res)
     struct query *q = arg;
 
     q->txt = xp_dns_result_dup(res);
-    xp_check_dns_step(c, q->zone->step, res);
+    q->step_txt = xp_check_dns_step(c, q->zone->step, res);
 }
 
 static void
@@ -300,8 +303,6 @@ add_addr(struct xp_check *c, const char *ip, const char *source, int public_ip)
     /* Public lists know nothing of private addresses (and should not
      * learn them); zones given with --dnsbl may be private ones. */
     a->skipped = st->builtin && xp_dnsbl_not_public(ip);
-    xp_step_note(st->st_addrs, "%s: %s%s", ip, source,
-                 a->skipped ? " (not a public address: not looked up on public lists)" : "");
     st->naddrs++;
     if (a->skipped)
         return;
@@ -371,11 +372,31 @@ add_zone(struct dnsbl_state *st, const char *name, size_t n)
     st->nzones++;
 }
 
+/* The client addresses smtp learnt since we last looked: each looked up as
+ * soon as a server's EHLO reply told it (facts_grew), not after smtp's
+ * whole verdict. */
+static void
+dnsbl_take(struct xp_check *c)
+{
+    struct dnsbl_state *st = c->state;
+    struct xp_facts *facts = xp_check_facts(c);
+
+    if (xp_check_options(c)->ip)
+        return;                /* --ip is the sending IP */
+    for (; st->client_ips < xp_facts_client_ip_count(facts); st->client_ips++) {
+        const struct xp_client_ip *ip = xp_facts_client_ip(facts, st->client_ips);
+        char source[220];
+
+        snprintf(source, sizeof(source), "this client's public IP, learnt by the smtp "
+                 "check from the %s", ip->source);
+        add_addr(c, ip->ip, source, 1);
+    }
+}
+
 static void
 dnsbl_start(struct xp_check *c)
 {
     const struct xp_options *o = xp_check_options(c);
-    struct xp_facts *facts = xp_check_facts(c);
     struct dnsbl_state *st = xcalloc(1, sizeof(*st));
     size_t i;
 
@@ -407,18 +428,10 @@ dnsbl_start(struct xp_check *c)
         xp_check_dns(c, z->tp1.qname, XP_DNS_A, on_a, &z->tp1);
     }
     st->st_addrs = xp_step_begin(c, NULL, "Addresses looked up");
-    if (o->ip) {
+    if (o->ip)
         add_addr(c, o->ip, "the sending IP given with --ip", 1);
-    } else {
-        for (i = 0; i < xp_facts_client_ip_count(facts); i++) {
-            const struct xp_client_ip *ip = xp_facts_client_ip(facts, i);
-            char source[220];
-
-            snprintf(source, sizeof(source), "this client's public IP, learnt by the smtp "
-                     "check from the %s", ip->source);
-            add_addr(c, ip->ip, source, 1);
-        }
-    }
+    else
+        dnsbl_take(c);
     xp_check_dns(c, c->target->domain, XP_DNS_MX, on_mx, NULL);
 }
 
@@ -651,6 +664,61 @@ report_muted(struct xp_check *c, struct zone *const *zones, size_t n, enum zone_
     xp_finding_add(f);
 }
 
+/* The order the report shows, whatever came first: the sending IPs, then
+ * the MX addresses (as before dnsbl started with the run); each address's
+ * queries zone by zone; under each zone its test points, the A answers,
+ * then the TXT reasons. */
+static void
+order_addrs(struct xp_check *c)
+{
+    struct dnsbl_state *st = c->state;
+    struct addr sorted[MAX_ADDRS];
+    size_t where[MAX_ADDRS], i, k, n = 0;
+    int pass;
+
+    for (pass = 1; pass >= 0; pass--)
+        for (i = 0; i < st->naddrs; i++)
+            if (st->addrs[i].public_ip == pass) {
+                where[i] = n;
+                sorted[n++] = st->addrs[i];
+            }
+    memcpy(st->addrs, sorted, n * sizeof(*sorted));
+    for (i = 0; i < st->nq; i++)
+        st->q[i]->addr = where[st->q[i]->addr];
+    for (i = 1; i < st->nq; i++) {     /* stable: by address, then zone */
+        struct query *q = st->q[i];
+
+        for (k = i; k > 0 && (st->q[k - 1]->addr > q->addr ||
+                              (st->q[k - 1]->addr == q->addr &&
+                               st->q[k - 1]->zone > q->zone)); k--)
+            st->q[k] = st->q[k - 1];
+        st->q[k] = q;
+    }
+    for (i = 0; i < st->naddrs; i++)
+        xp_step_note(st->st_addrs, "%s: %s%s", st->addrs[i].ip, st->addrs[i].source,
+                     st->addrs[i].skipped ? " (not a public address: not looked up on "
+                                            "public lists)" : "");
+    for (i = 0; i < st->nzones; i++) {
+        struct zone *z = &st->zones[i];
+        struct xp_step **order = xcalloc(2 * st->nq + 2, sizeof(*order));
+        size_t m = 0;
+
+        if (z->tp2.step_a)
+            order[m++] = z->tp2.step_a;
+        if (z->tp1.step_a)
+            order[m++] = z->tp1.step_a;
+        for (pass = 0; pass < 2; pass++)
+            for (k = 0; k < st->nq; k++) {
+                struct xp_step *s = pass ? st->q[k]->step_txt : st->q[k]->step_a;
+
+                if (st->q[k]->zone == z && s)
+                    order[m++] = s;
+            }
+        xp_check_steps_sort(c, z->step, order, m);
+        free(order);
+    }
+}
+
 static void
 dnsbl_judge(struct xp_check *c)
 {
@@ -660,6 +728,7 @@ dnsbl_judge(struct xp_check *c)
     enum zone_state mute_state = ZONE_OK;
     char why[400];
 
+    order_addrs(c);
     judge_connector(c);
     if (st->naddrs == 0) {
         for (i = 0; i < st->nzones; i++)
@@ -825,7 +894,9 @@ const struct xp_check_ops xp_check_dnsbl = {
             "block lists (--dnsbl), with return codes and TXT reasons; the\n"
             "inbound connector's IP list (--expect connector_ips=)",
     .after = after,
+    .judge_after = 1,         /* a sending IP is looked up once an EHLO reply told it */
     .start = dnsbl_start,
     .judge = dnsbl_judge,
     .free_state = dnsbl_free,
+    .facts_grew = dnsbl_take,
 };

@@ -358,7 +358,7 @@ sort_fact_steps(struct xp_check *c)
         for (j = 0; j < st->nfsteps; j++)
             if (st->fsteps[j].seq == xp_facts_http(facts, i)->seq)
                 order[n++] = st->fsteps[j].step;
-    xp_check_steps_sort(c, order, n);
+    xp_check_steps_sort(c, NULL, order, n);
 }
 
 /* ---- judgement ---- */

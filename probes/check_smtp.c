@@ -263,17 +263,27 @@ aspect_tls_notes(struct verdict *v)
     xp_facts_add_tls(xp_check_facts(v->c), source, 0, v->tls);
 }
 
-/* Client IP: the address the server saw us as, for `dnsbl` (facts). */
+/* The client's address as the server saw it, for `dnsbl` (facts): as
+ * soon as the EHLO reply tells it (on_ehlo: dnsbl starts on it while the
+ * session goes on), and again when the session is judged (a HELO reply,
+ * a shared session); the first source is kept. */
 static void
-aspect_client_ip(struct verdict *v)
+publish_client_ip(struct xp_check *c, const struct sess *s, const char *ip)
 {
     char source[160];
 
+    snprintf(source, sizeof(source), "EHLO reply of %.90s (%.46s)", s->host->name, s->ip);
+    xp_facts_add_client_ip(xp_check_facts(c), ip, source);
+    xp_check_facts_grew(c);
+}
+
+static void
+aspect_client_ip(struct verdict *v)
+{
     if (!v->cl->client_ip[0])
         return;
     xp_step_note(v->s->step, "the server saw this client as %s", v->cl->client_ip);
-    snprintf(source, sizeof(source), "EHLO reply of %.90s (%.46s)", v->s->host->name, v->s->ip);
-    xp_facts_add_client_ip(xp_check_facts(v->c), v->cl->client_ip, source);
+    publish_client_ip(v->c, v->s, v->cl->client_ip);
 }
 
 /* Firewall ESMTP inspection (domain.md §4.4) in banner, EHLO and STARTTLS:
@@ -829,6 +839,15 @@ on_session(struct xp_check *c, struct xp_smtp_conn *conn, void *arg)
 }
 
 static void
+on_ehlo(struct xp_check *c, struct xp_smtp_conn *conn, void *arg)
+{
+    const char *ip = xp_smtp_conn_client(conn)->client_ip;
+
+    if (ip[0])
+        publish_client_ip(c, arg, ip);
+}
+
+static void
 start_session(struct xp_check *c, struct host *h, const char *ip)
 {
     struct smtp_state *st = c->state;
@@ -856,6 +875,7 @@ start_session(struct xp_check *c, struct host *h, const char *ip)
         return;
     }
     s->conn = xp_smtp_conn_new(&p);
+    xp_smtp_conn_on_ehlo(s->conn, on_ehlo);
     xp_smtp_conn_start(c, s->conn, on_session, s);
 }
 

@@ -331,22 +331,25 @@ step_in(const struct xp_step *s, struct xp_step *const *set, size_t n)
 }
 
 void
-xp_check_steps_sort(struct xp_check *c, struct xp_step *const *subset, size_t n)
+xp_check_steps_sort(struct xp_check *c, struct xp_step *parent, struct xp_step *const *subset,
+                    size_t n)
 {
+    struct xp_step **head = parent ? &parent->children : &c->steps;
+    struct xp_step **tail = parent ? &parent->last_child : &c->last_step;
     struct xp_step **all, *s;
     size_t count = 0, i, k = 0;
 
-    for (s = c->steps; s; s = s->next)
+    for (s = *head; s; s = s->next)
         count++;
     all = xcalloc(count ? count : 1, sizeof(*all));
     /* Each place a subset step holds gets the next one in the order given. */
-    for (s = c->steps, i = 0; s; s = s->next, i++)
+    for (s = *head, i = 0; s; s = s->next, i++)
         all[i] = step_in(s, subset, n) && k < n ? subset[k++] : s;
-    if (k == n && count) {     /* else some are not c's top-level steps: as is */
+    if (k == n && count) {     /* else some are not among these steps: as is */
         for (i = 0; i < count; i++)
             all[i]->next = i + 1 < count ? all[i + 1] : NULL;
-        c->steps = all[0];
-        c->last_step = all[count - 1];
+        *head = all[0];
+        *tail = all[count - 1];
     }
     free(all);
 }

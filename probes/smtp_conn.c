@@ -43,6 +43,7 @@ struct xp_smtp_conn {
     int held;                 /* holds the check open (xp_check_hold) */
     xp_smtp_done_cb done;
     void *arg;
+    xp_smtp_done_cb on_ehlo;  /* once the first EHLO reply was read, or NULL */
 
     int fd;                   /* ours, or -1 (closed, or lent to the TLS helper) */
     SSL *ssl;
@@ -369,7 +370,17 @@ process(struct xp_smtp_conn *s)
             xp_loop_timer_cancel(s->loop, s->timer);
             s->timer = 0;
         }
-        act = xp_smtp_client_reply(&s->cl, &r);
+        {
+            enum xp_smtp_stage was = s->cl.stage;
+
+            act = xp_smtp_client_reply(&s->cl, &r);
+            if (was == XP_SMTP_ST_EHLO && s->on_ehlo && !stale(s)) {
+                xp_smtp_done_cb cb = s->on_ehlo;
+
+                s->on_ehlo = NULL;
+                cb(s->check, s, s->arg);
+            }
+        }
         switch (act) {
         case XP_SMTP_ACT_TLS:
             start_tls(s);
@@ -605,6 +616,12 @@ xp_smtp_conn_start(struct xp_check *c, struct xp_smtp_conn *s, xp_smtp_done_cb d
     s->t0_us = xp_now_us();
     note(s, "*:", "connecting to %s port %d (%s)", s->ip, s->port, s->host);
     xp_check_tcp(c, s->ip, s->port, on_connect, s);
+}
+
+void
+xp_smtp_conn_on_ehlo(struct xp_smtp_conn *s, xp_smtp_done_cb cb)
+{
+    s->on_ehlo = cb;
 }
 
 void

@@ -10,7 +10,7 @@ import tempfile
 
 from harness import (all_steps, assert_code, assert_eq, assert_exit, assert_no_code,
                      assert_problem_shape, assert_status, assert_true, check, fail, findings,
-                     probe)
+                     lab_args, probe, run)
 
 LIST = "list.dnsbl.test"
 ALL = "list.dnsbl.test,blocked.dnsbl.test,wild.dnsbl.test,empty.dnsbl.test"
@@ -45,6 +45,42 @@ def test_learned_ip_listed_same_run():
     sess = [s for s in all_steps(doc, "smtp") if s["title"].startswith("SMTP ")]
     assert_eq(len(sess), 1, "SMTP sessions in the run")
     assert_code(doc, "SMTP_NO_STARTTLS", check_id="smtp", r=r)
+
+
+def test_sending_ip_looked_up_as_soon_as_ehlo_told_it():
+    # dnsbl starts with the run and looks the sending IP up once a server's
+    # EHLO reply told it, while smtp's session goes on (issue 17): its
+    # question comes before smtp's verdict in EXPROBE_TRACE's timeline (an
+    # order, not a duration); the findings are the same as ever.
+    r = run(*lab_args("-c", "smtp,dnsbl", "-f", "json", "--timeout", "2", "--dnsbl", LIST,
+                      "listed.smtp.test"), env={"EXPROBE_TRACE": "1"})
+    doc = json.loads(r.out)
+    assert_true({"198.51.100.77", "127.0.1.83"} <= set(listed_ips(doc)),
+                "listings: %s" % listed_ips(doc))
+    f = [g for g in findings(doc, "DNSBL_LISTED") if g["evidence"]["address"] == "198.51.100.77"]
+    assert_true("EHLO" in f[0]["evidence"]["source"], "source %r" % f[0]["evidence"]["source"])
+    lines = r.err.splitlines()
+    asked = [i for i, ln in enumerate(lines)
+             if "dns ask listed.smtp.test dnsbl 77.100.51.198." + LIST in ln]
+    judged = [i for i, ln in enumerate(lines) if "check judge listed.smtp.test smtp" in ln]
+    assert_true(asked and judged and asked[0] < judged[0],
+                "dnsbl asked about the sending IP only after smtp's verdict (lines %s, %s)"
+                % (asked[:1], judged[:1]))
+    # The report's order as before: the sending IP first, then the MX address.
+    notes = check(doc, "dnsbl")["steps"]
+    addrs = [s for s in notes if s["title"] == "Addresses looked up"][0].get("detail", "")
+    assert_true(addrs.index("198.51.100.77") < addrs.index("127.0.1.83"),
+                "addresses out of order: %r" % addrs)
+
+
+def test_no_sending_ip_learnt_mx_addresses_only():
+    # smtp reaches no server (nothing listens on mail.dead.test): no EHLO, no
+    # sending IP; dnsbl judges the MX address alone once smtp has ended.
+    r, doc = dnsbl("dead.test", checks="smtp,dnsbl", cache=False)
+    addrs = [s for s in check(doc, "dnsbl")["steps"] if s["title"] == "Addresses looked up"]
+    detail = addrs[0].get("detail", "") if addrs else ""
+    assert_true("public IP" not in detail, "a sending IP out of nowhere: %r" % detail)
+    assert_no_code(doc, "DNSBL_LISTED", r=r)
 
 
 def test_mx_address_listed_too():

@@ -115,7 +115,7 @@ steps_sort__subset_takes_its_places__others_stay(void **state)
     const struct xp_step *s;
     size_t i = 0;
 
-    xp_check_steps_sort(fx->c, order, 2);
+    xp_check_steps_sort(fx->c, NULL, order, 2);
     for (s = fx->c->steps; s; s = s->next)
         assert_string_equal(s->title, want[i++]);
     assert_int_equal(i, 4);
@@ -123,11 +123,22 @@ steps_sort__subset_takes_its_places__others_stay(void **state)
     xp_step_begin(fx->c, NULL, "c");    /* appends after the new last */
     assert_string_equal(h2->next->title, "c");
     /* a step that is not one of the check's: nothing moves */
-    xp_check_steps_sort(fx->c, bad, 2);
+    xp_check_steps_sort(fx->c, NULL, bad, 2);
     assert_ptr_equal(fx->c->steps, a);
     assert_ptr_equal(a->next, h1);
     (void)b;
     free(stranger);
+    {   /* a step's children */
+        struct xp_step *x = xp_step_begin(fx->c, a, "x");
+        struct xp_step *y = xp_step_begin(fx->c, a, "y");
+        struct xp_step *yx[] = { y, x };
+
+        xp_check_steps_sort(fx->c, a, yx, 2);
+        assert_ptr_equal(a->children, y);
+        assert_ptr_equal(y->next, x);
+        assert_ptr_equal(a->last_child, x);
+        assert_null(x->next);
+    }
 }
 
 /* ---- status helpers ---- */
