@@ -62,8 +62,8 @@ struct xp_params {
     int dns_inflight;     /* DNS questions on the wire at once: 256. A bulk run asks
                            * ~22 per domain: at 100 ms a round trip, 64 held 1,000
                            * domains to >= 35 s of DNS alone (make bench-bulk).
-                           * More is unkind to a resolver: a burst of 512 lost
-                           * questions at the lab's named (socket buffer), each
+                           * More is unkind to a resolver: with 512 at once the
+                           * lab's named lost a few (its socket buffer), each
                            * then costing a retry timeout. */
     size_t dns_cache_max; /* DNS answers memoised per run: 16384, least recently used
                            * dropped first, none past its TTL. Memory stays flat
