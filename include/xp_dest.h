@@ -2,13 +2,17 @@
  * xp_dest.h — manners towards servers: at most xp_params.conns_per_dest
  * connections at once to one destination (IP address and port), whatever
  * --parallel is, so a thousand domains hosted on the same Exchange Online
- * or hoster addresses are not hammered. A connection waits its turn in a
- * FIFO; its slot is held from the connect until its socket is closed
+ * or hoster addresses are not hammered. A connection waits its turn: the
+ * lowest order first (the engine gives its target's place in the input, so
+ * the oldest target's work goes first and a domain finishes instead of all
+ * of them progressing slowly), then in arrival order; its slot is held from the connect until its socket is closed
  * (xp_dest_close_fd) or, for an HTTP request, until the request ends.
  * The engine (engine.c) is the only user; checks call xp_check_close().
  */
 #ifndef XP_DEST_H
 #define XP_DEST_H
+
+#include <stddef.h>
 
 struct xp_loop;
 struct xp_dests;
@@ -23,6 +27,9 @@ struct xp_dests *xp_dests_new(struct xp_loop *loop, int limit);
 void xp_dests_free(struct xp_dests *ds);
 
 /* "ip" may be a host name when no address is known (HTTP without a pin). */
+void xp_dest_acquire_ordered(struct xp_dests *ds, const char *ip, int port, size_t order,
+                             xp_dest_go go, void *arg);
+/* The same after every waiter (arrival order only). */
 void xp_dest_acquire(struct xp_dests *ds, const char *ip, int port, xp_dest_go go, void *arg);
 
 /* A slot taken at once, even over the limit: for a request continuing on a

@@ -1,7 +1,7 @@
 /*
  * dest.c — per-destination connection limits (xp_dest.h): a small hash
- * table of destinations ("ip|port"), each with its open count and a FIFO
- * of connections waiting for a slot; a table from socket to destination so
+ * table of destinations ("ip|port"), each with its open count and a queue
+ * of connections waiting for a slot (by order, then arrival); a table from socket to destination so
  * closing a socket frees its slot. A destination with nothing open and
  * nobody waiting is forgotten, so the table holds what is in use only.
  */
@@ -21,6 +21,7 @@ struct waiter {
     struct xp_dest *d;
     xp_dest_go go;
     void *arg;
+    size_t order;
     struct waiter *next;
 };
 
@@ -134,10 +135,11 @@ take_slot(struct xp_dests *ds, struct xp_dest *d)
 }
 
 void
-xp_dest_acquire(struct xp_dests *ds, const char *ip, int port, xp_dest_go go, void *arg)
+xp_dest_acquire_ordered(struct xp_dests *ds, const char *ip, int port, size_t order,
+                        xp_dest_go go, void *arg)
 {
     struct xp_dest *d = dest_get(ds, ip, port);
-    struct waiter *w;
+    struct waiter *w, **pp;
 
     if (d->active < ds->limit && !d->head) {
         take_slot(ds, d);
@@ -149,11 +151,25 @@ xp_dest_acquire(struct xp_dests *ds, const char *ip, int port, xp_dest_go go, vo
     w->d = d;
     w->go = go;
     w->arg = arg;
-    if (d->tail)
-        d->tail->next = w;
-    else
-        d->head = w;
-    d->tail = w;
+    w->order = order;
+    if (!d->tail || d->tail->order <= order) {      /* the usual case: the newest */
+        if (d->tail)
+            d->tail->next = w;
+        else
+            d->head = w;
+        d->tail = w;
+        return;
+    }
+    for (pp = &d->head; (*pp)->order <= order; pp = &(*pp)->next)
+        ;
+    w->next = *pp;
+    *pp = w;
+}
+
+void
+xp_dest_acquire(struct xp_dests *ds, const char *ip, int port, xp_dest_go go, void *arg)
+{
+    xp_dest_acquire_ordered(ds, ip, port, (size_t)-1, go, arg);
 }
 
 void

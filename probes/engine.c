@@ -53,6 +53,7 @@ struct op {
     struct xp_dest *dest;
     char ip[256];               /* TCP, HTTP: the address (or host) and port */
     int port;
+    size_t order;               /* its target's place in the input: the oldest goes first */
     int retried;
     int fd_in;                  /* TLS: the socket handed over */
     struct xp_http_req *req;    /* HTTP: a copy, while waiting for a slot */
@@ -201,6 +202,7 @@ op_new(struct xp_check *c, void *arg)
     op->engine = e;
     op->check = c;
     op->generation = c->generation;
+    op->order = c->target->index;
     op->arg = arg;
     op->next = e->ops;
     if (e->ops)
@@ -392,7 +394,7 @@ tcp_retry(void *arg)
 {
     struct op *op = arg;
 
-    xp_dest_acquire(op->engine->dests, op->ip, op->port, tcp_go, op);
+    xp_dest_acquire_ordered(op->engine->dests, op->ip, op->port, op->order, tcp_go, op);
 }
 
 static void
@@ -450,7 +452,7 @@ xp_check_tcp(struct xp_check *c, const char *ip, int port, xp_check_tcp_cb cb, v
     op->cb.tcp = cb;
     snprintf(op->ip, sizeof(op->ip), "%s", ip);
     op->port = port;
-    xp_dest_acquire(engine_of(c)->dests, op->ip, port, tcp_go, op);
+    xp_dest_acquire_ordered(engine_of(c)->dests, op->ip, port, op->order, tcp_go, op);
 }
 
 void
@@ -590,7 +592,7 @@ http_retry(void *arg)
 {
     struct op *op = arg;
 
-    xp_dest_acquire(op->engine->dests, op->ip, op->port, http_go, op);
+    xp_dest_acquire_ordered(op->engine->dests, op->ip, op->port, op->order, http_go, op);
 }
 
 /* Hand resp to op's check (unless it was cancelled meanwhile). */
@@ -710,7 +712,7 @@ http_lane_go(void *arg, struct xp_dest *lane)
         http_drop(op);
         return;
     }
-    xp_dest_acquire(op->engine->dests, op->ip, op->port, http_go, op);
+    xp_dest_acquire_ordered(op->engine->dests, op->ip, op->port, op->order, http_go, op);
 }
 
 /*
@@ -734,11 +736,11 @@ http_queue(struct op *op)
     }
     if (op->req->fresh || op->req->conversation ||
         xp_http_url_parts(op->req->url, host, sizeof(host), &port, &https) < 0) {
-        xp_dest_acquire(op->engine->dests, op->ip, op->port, http_go, op);
+        xp_dest_acquire_ordered(op->engine->dests, op->ip, op->port, op->order, http_go, op);
         return;
     }
     snprintf(lane, sizeof(lane), "%s%s@%s", https ? "https://" : "", host, op->ip);
-    xp_dest_acquire(op->engine->lanes, lane, port, http_lane_go, op);
+    xp_dest_acquire_ordered(op->engine->lanes, lane, port, op->order, http_lane_go, op);
 }
 
 void

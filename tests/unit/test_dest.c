@@ -1,7 +1,7 @@
 /*
  * test_dest.c — per-destination connection limits (include/xp_dest.h):
  * at most the limit open at once per address and port, the others served
- * in FIFO order as slots are released (from the loop, never inside the
+ * by order then in FIFO order as slots are released (from the loop, never inside the
  * release), other destinations not held back, a socket's slot freed by
  * closing it (or forgetting it, when someone else closed it).
  */
@@ -205,11 +205,41 @@ test_free_then_loop_free_with_a_slot_handed_over(void **state)
     free_ctx(&c);
 }
 
+/* Waiters go by order (their target's place in the input), then by
+ * arrival: the oldest target's work goes first. */
+static void
+test_waiters_by_order(void **state)
+{
+    struct ctx c;
+    struct ticket t[6];
+    static const size_t order[6] = { 5, 9, 3, 9, 3, 1 };
+    static const int want[6] = { 0, 5, 2, 4, 1, 3 };
+    int i;
+
+    (void)state;
+    setup_ctx(&c, 1);
+    for (i = 0; i < 6; i++) {
+        t[i] = (struct ticket){ &c, i };
+        xp_dest_acquire_ordered(c.ds, "192.0.2.1", 443, order[i], go, &t[i]);
+    }
+    assert_int_equal(c.n, 1);              /* t[0] at once, the others wait */
+    for (i = 1; i < 6; i++) {
+        xp_dest_release(c.ds, c.got[c.order[c.n - 1]]);
+        spin(&c);
+        assert_int_equal(c.n, i + 1);
+    }
+    for (i = 0; i < 6; i++)
+        assert_int_equal(c.order[i], want[i]);
+    xp_dest_release(c.ds, c.got[c.order[5]]);
+    free_ctx(&c);
+}
+
 int
 main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_limit_and_fifo),
+        cmocka_unit_test(test_waiters_by_order),
         cmocka_unit_test(test_other_destinations_not_held),
         cmocka_unit_test(test_closing_a_socket_frees_its_slot),
         cmocka_unit_test(test_free_with_a_slot_handed_over),
