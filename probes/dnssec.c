@@ -398,7 +398,7 @@ on_answer(void *mydata, int err, struct ub_result *result)
         return;
     }
     result_fill(&e->res, err, result, e->v->max_answers);
-    xp_trace("dnssec answer %s %d %s", e->name, e->type, xp_sec_name(e->res.sec));
+    xp_trace("dnssec ub answer %s %d %s", e->name, e->type, xp_sec_name(e->res.sec));
     if (result)
         ub_resolve_free(result);
     finish(e);
@@ -580,7 +580,7 @@ ask(struct entry *e)
 {
     int rc;
 
-    xp_trace("dnssec ask %s %d", e->name, e->type);
+    xp_trace("dnssec ub send %s %d", e->name, e->type);
     rc = ub_resolve_async(e->v->ctx, e->name, e->type, 1 /* IN */, e, on_answer, &e->async_id);
     if (rc) {
         e->res.dns.status = XP_DNS_ERROR;
