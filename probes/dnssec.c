@@ -19,6 +19,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -57,6 +58,7 @@ struct entry {
 /* What the builder thread gets and gives back: it touches nothing else. */
 struct build {
     pthread_t thread;
+    atomic_int claimed;         /* the build is someone's: the builder's or the loop's */
     int wake;                   /* eventfd: written once the builder is done */
     char *servers, *anchor;     /* copies */
     struct ub_ctx *ctx;         /* the result, or NULL with err */
@@ -569,6 +571,8 @@ builder(void *arg)
     struct build *b = arg;
     uint64_t one = 1;
 
+    if (atomic_exchange(&b->claimed, 1))
+        return NULL;            /* the loop did not wait for us (take_over) */
     b->ctx = build_ctx(b->servers, b->anchor, b->err, sizeof(b->err));
     while (write(b->wake, &one, sizeof(one)) < 0 && errno == EINTR)
         ;
@@ -632,23 +636,31 @@ ready(struct xp_dnssec *v, struct ub_ctx *ctx, const char *err)
 }
 
 /* Wait for the builder (it is done, or about to be: it does no network
- * I/O) and take what it built; its error into err. */
+ * I/O) and take what it built (NULL when the loop took the work over);
+ * its error into err. */
 static struct ub_ctx *
-build_join(struct xp_dnssec *v, char *err, size_t errlen)
+build_end(struct build *b, char *err, size_t errlen)
 {
-    struct build *b = v->build;
     struct ub_ctx *ctx;
 
-    xp_loop_unwatch(v->loop, b->wake);
     pthread_join(b->thread, NULL);
     close(b->wake);
-    v->build = NULL;
     ctx = b->ctx;
     snprintf(err, errlen, "%s", b->err);
     free(b->servers);
     free(b->anchor);
     free(b);
     return ctx;
+}
+
+static struct ub_ctx *
+build_join(struct xp_dnssec *v, char *err, size_t errlen)
+{
+    struct build *b = v->build;
+
+    xp_loop_unwatch(v->loop, b->wake);
+    v->build = NULL;
+    return build_end(b, err, errlen);
 }
 
 static void
@@ -687,6 +699,7 @@ build_start(struct xp_dnssec *v, const char *servers, const char *anchor)
         free(b);
         return -1;
     }
+    atomic_init(&b->claimed, 0);
     b->servers = servers ? xstrdup(servers) : NULL;
     b->anchor = xstrdup(anchor);
     sigfillset(&all);
@@ -703,6 +716,28 @@ build_start(struct xp_dnssec *v, const char *servers, const char *anchor)
     v->build = b;
     xp_loop_watch(v->loop, b->wake, XP_IN, on_built, v);
     return 0;
+}
+
+/*
+ * A question is asked and the builder has not even started: on a loaded
+ * machine a new thread may wait many milliseconds for a core while the
+ * loop's thread is running anyway. Then the loop builds the context itself
+ * (as fast as it can be had) and the builder, when it runs, finds the work
+ * claimed and ends; it is joined with the validator.
+ */
+static void
+take_over(struct xp_dnssec *v)
+{
+    struct build *b = v->build;
+    char err[512];
+    struct ub_ctx *ctx;
+
+    if (atomic_exchange(&b->claimed, 1))
+        return;                 /* the builder is at it: its eventfd will say */
+    xp_loop_unwatch(v->loop, b->wake);
+    xp_trace("dnssec build on the loop (the builder had not started)");
+    ctx = build_ctx(b->servers, b->anchor, err, sizeof(err));
+    ready(v, ctx, err);
 }
 
 struct xp_dnssec *
@@ -741,17 +776,22 @@ entry_free(struct entry *e)
     free(e);
 }
 
-/* Everything of v but libunbound's context, which it returns (NULL: none).
+/* Everything of v but libunbound's context, which it returns (NULL: none),
+ * and a builder that found its work taken over (*idle, to be joined).
  * Once the descriptor is unwatched no callback can run (they run from
  * ub_process, on the loop), and deleting the context calls none: the
  * entries may go first. */
 static struct ub_ctx *
-detach(struct xp_dnssec *v)
+detach(struct xp_dnssec *v, struct build **idle)
 {
     struct entry *e, *next;
     struct ub_ctx *ctx;
 
-    if (v->build) {             /* still building: wait for it (no network: short) */
+    *idle = NULL;
+    if (v->build && v->ctx) {   /* taken over: the builder has nothing to give */
+        xp_loop_unwatch(v->loop, v->build->wake);
+        *idle = v->build;       /* whoever deletes the context joins it */
+    } else if (v->build) {      /* still building: wait for it (no network: short) */
         char err[512];
 
         v->ctx = build_join(v, err, sizeof(err));
@@ -776,25 +816,33 @@ void
 xp_dnssec_free(struct xp_dnssec *v)
 {
     struct ub_ctx *ctx;
+    struct build *idle;
+    char err[512];
 
     if (!v)
         return;
-    ctx = detach(v);
+    ctx = detach(v, &idle);
     if (ctx)
         ub_ctx_delete(ctx);     /* ends libunbound's thread */
+    if (idle)
+        build_end(idle, err, sizeof(err));
 }
 
 struct xp_dnssec_reaper {
     pthread_t thread;
     struct ub_ctx *ctx;
+    struct build *idle;         /* a builder the loop did not wait for, or NULL */
 };
 
 static void *
 reaper(void *arg)
 {
     struct xp_dnssec_reaper *r = arg;
+    char err[512];
 
     ub_ctx_delete(r->ctx);
+    if (r->idle)                /* it may not even have run yet: wait here, not on the loop */
+        build_end(r->idle, err, sizeof(err));
     return NULL;
 }
 
@@ -809,20 +857,28 @@ xp_dnssec_retire(struct xp_dnssec *v)
 {
     struct xp_dnssec_reaper *r;
     struct ub_ctx *ctx;
+    struct build *idle;
     sigset_t all, old;
+    char err[512];
     int rc;
 
-    if (!v || !(ctx = detach(v)))
+    if (!v)
         return NULL;
+    if (!(ctx = detach(v, &idle))) {
+        if (idle)
+            build_end(idle, err, sizeof(err));
+        return NULL;
+    }
     xp_trace("dnssec retire");
     r = xcalloc(1, sizeof(*r));
     r->ctx = ctx;
+    r->idle = idle;
     sigfillset(&all);
     pthread_sigmask(SIG_SETMASK, &all, &old);
     rc = pthread_create(&r->thread, NULL, reaper, r);
     pthread_sigmask(SIG_SETMASK, &old, NULL);
     if (rc != 0) {              /* no thread: delete it here */
-        ub_ctx_delete(ctx);
+        reaper(r);
         free(r);
         return NULL;
     }
@@ -897,6 +953,8 @@ xp_dnssec_query(struct xp_dnssec *v, const char *name, int type, xp_dnssec_cb cb
     v->entries = e;
     if (++v->nentries > MEMO_MAX)
         trim(v);
+    if (!v->ctx && !v->failed && v->build)
+        take_over(v);
     if (v->failed) {
         fail_setup(e);
         return;
