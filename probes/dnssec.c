@@ -509,7 +509,7 @@ set_opt(struct ub_ctx *ctx, const char *opt, const char *val, char *err, size_t 
  * The context as the run needs it, or NULL with err. Called by the builder
  * thread (libunbound's contexts are independent: building one touches no
  * other thread's state), or by the loop's thread when no thread could be
- * started.
+ * started or the builder had not started yet (take_over).
  */
 static struct ub_ctx *
 build_ctx(const char *servers, const char *anchor, char *err, size_t errlen)
