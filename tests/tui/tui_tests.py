@@ -513,8 +513,12 @@ def test_help():
     try:
         s.wait("done in")
         s.keys("?")
-        scr = s.wait("Keys")
-        for want in ("re-run the selected check", "filter", "pre-flight", "save the report"):
+        # The whole overlay, not its first rows: the screen is read while
+        # the terminal may still be drawing it (seen under ASan on a busy
+        # machine: "Keys" was there, the lines below not yet).
+        wants = ("Keys", "re-run the selected check", "filter", "pre-flight", "save the report")
+        scr = s.wait(lambda scr: all(w in scr for w in wants))
+        for want in wants:
             expect(want in scr, "help lacks %r" % want)
         s.keys("Escape")
         s.wait("re-run the selected check", gone=True)
