@@ -75,6 +75,10 @@ void xp_facts_add_http(struct xp_facts *f, const char *host, int port, const cha
                        const char *role, const char *unusable);
 size_t xp_facts_http_count(const struct xp_facts *f);
 const struct xp_http_endpoint *xp_facts_http(const struct xp_facts *f, size_t i);
+/* The first HTTP endpoint recorded after *seen (by seq), or NULL; *seen
+ * moves to it. A reader that keeps *seen (preauth, hybridauth on
+ * facts_grew) takes each endpoint once, in the order they arrived. */
+const struct xp_http_endpoint *xp_facts_http_next(const struct xp_facts *f, unsigned *seen);
 
 /* Record a client address seen by a server (once per address; the first
  * source is kept). */

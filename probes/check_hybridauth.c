@@ -608,17 +608,11 @@ take_facts(struct xp_check *c, int now)
 {
     struct hstate *st = c->state;
     struct xp_facts *facts = xp_check_facts(c);
-    unsigned newest = st->facts_seen;
-    size_t i;
+    const struct xp_http_endpoint *ep;
 
-    for (i = 0; i < xp_facts_http_count(facts); i++) {
-        const struct xp_http_endpoint *ep = xp_facts_http(facts, i);
+    while ((ep = xp_facts_http_next(facts, &st->facts_seen))) {
         struct hhost *h;
 
-        if (ep->seq <= st->facts_seen)
-            continue;
-        if (ep->seq > newest)
-            newest = ep->seq;
         /* The organisation's name as a CNAME to Office 365's Autodiscover
          * (a cloud-only domain): Microsoft's endpoint, not its Exchange. */
         if (strcmp(ep->role, "office365") == 0)
@@ -633,7 +627,6 @@ take_facts(struct xp_check *c, int now)
             fact_step(st, h->step, ep->seq);
         }
     }
-    st->facts_seen = newest;
 }
 
 /* The hosts to probe, from every source; then probe those not probed yet. */

@@ -263,17 +263,11 @@ take_facts(struct xp_check *c)
 {
     struct preauth_state *st = c->state;
     struct xp_facts *facts = xp_check_facts(c);
-    unsigned newest = st->facts_seen;
-    size_t i;
+    const struct xp_http_endpoint *e;
 
-    for (i = 0; i < xp_facts_http_count(facts); i++) {
-        const struct xp_http_endpoint *e = xp_facts_http(facts, i);
+    while ((e = xp_facts_http_next(facts, &st->facts_seen))) {
         struct host *h;
 
-        if (e->seq <= st->facts_seen)
-            continue;
-        if (e->seq > newest)
-            newest = e->seq;
         if (xp_m365_cloud_host(e->host) || strcmp(e->role, "office365") == 0) {
             snprintf(st->microsoft, sizeof(st->microsoft), "%s", e->host);
             continue;
@@ -289,7 +283,6 @@ take_facts(struct xp_check *c)
         fact_step(st, h->step, e->seq);
         send_probes(c, h);
     }
-    st->facts_seen = newest;
 }
 
 /* Once autodiscover has ended (or is not in the run): --hosts, and

@@ -185,6 +185,23 @@ xp_facts_add_http(struct xp_facts *f, const char *host, int port, const char *ip
         f->http_seq++;
 }
 
+const struct xp_http_endpoint *
+xp_facts_http_next(const struct xp_facts *f, unsigned *seen)
+{
+    const struct xp_http_endpoint *next = NULL;
+    size_t i;
+
+    for (i = 0; i < xp_facts_http_count(f); i++) {
+        const struct xp_http_endpoint *e = xp_facts_http(f, i);
+
+        if (e->seq > *seen && (!next || e->seq < next->seq))
+            next = e;
+    }
+    if (next)
+        *seen = next->seq;
+    return next;
+}
+
 /* ---- client addresses: in arrival order, the first source kept ---- */
 
 static int

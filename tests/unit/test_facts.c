@@ -67,6 +67,25 @@ facts__http__once_sorted_by_role_host_port(void **state)
 }
 
 static void
+facts__http_next__each_once_in_arrival_order(void **state)
+{
+    struct xp_facts *f = xp_facts_new();
+    unsigned seen = 0;
+
+    (void)state;
+    xp_facts_add_http(f, "mail.test", 443, "192.0.2.1", "ews", NULL);
+    xp_facts_add_http(f, "autodiscover.test", 443, "192.0.2.1", "autodiscover", NULL);
+    assert_string_equal(xp_facts_http_next(f, &seen)->host, "mail.test");
+    assert_string_equal(xp_facts_http_next(f, &seen)->host, "autodiscover.test");
+    assert_null(xp_facts_http_next(f, &seen));
+    xp_facts_add_http(f, "a.test", 443, "192.0.2.2", "ews", NULL);    /* sorts first */
+    assert_string_equal(xp_facts_http_next(f, &seen)->host, "a.test");
+    assert_null(xp_facts_http_next(f, &seen));
+    assert_int_equal(seen, 3);
+    xp_facts_free(f);
+}
+
+static void
 facts__client_ip_and_build__first_kept_in_arrival_order(void **state)
 {
     struct xp_facts *f = xp_facts_new();
@@ -110,6 +129,7 @@ main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(facts__tls__sorted_and_replaced),
         cmocka_unit_test(facts__http__once_sorted_by_role_host_port),
+        cmocka_unit_test(facts__http_next__each_once_in_arrival_order),
         cmocka_unit_test(facts__client_ip_and_build__first_kept_in_arrival_order),
         cmocka_unit_test(facts__v2url__once_sorted),
     };
