@@ -638,6 +638,14 @@ static void udp_expire(int64_t now)
         udp_up_free(lru_old);
 }
 
+/* A bulk run's burst of DNS questions (256 in flight) must not overflow the
+ * stock 208 KiB buffer: a drop costs the client a retry seconds later. */
+static void big_rcvbuf(int fd)
+{
+    int size = 4 << 20;
+    setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof size);
+}
+
 static struct udp_up *udp_up_for(const struct sockaddr_in *client)
 {
     size_t b = udp_bucket(client);
@@ -650,6 +658,7 @@ static struct udp_up *udp_up_for(const struct sockaddr_in *client)
         fprintf(stderr, "delay_proxy: udp socket: %s\n", strerror(errno));
         return NULL;
     }
+    big_rcvbuf(fd);
     if (connect(fd, (struct sockaddr *)&dns_up, sizeof dns_up) < 0)
         die("connect (DNS upstream)");
     struct udp_up *u = calloc(1, sizeof *u);
@@ -742,6 +751,8 @@ static int bound_socket(int type, const char *ip, int port)
     if (fd < 0)
         die("socket");
     setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    if (type == SOCK_DGRAM)
+        big_rcvbuf(fd);
     if (bind(fd, (struct sockaddr *)&a, sizeof a) < 0) {
         fprintf(stderr, "delay_proxy: bind %s:%d: %s\n", ip, port, strerror(errno));
         exit(1);
