@@ -54,7 +54,10 @@ struct xp_params {
     int conns_per_dest;   /* connections open at once to one IP address and port: 8.
                            * A thousand domains hosted on the same Exchange Online
                            * or hoster addresses must not hammer them; the others
-                           * wait their turn (probes/dest.c). --per-address. */
+                           * wait their turn (probes/dest.c). Idle kept-alive HTTP
+                           * connections count too: the least useful one is closed
+                           * before a new one passes it (probes/http_conns.c).
+                           * --per-address. */
     int conns_per_dest_max;   /* the largest --per-address accepted: 256. */
     int retry_backoff_ms; /* a connection refused or reset while others are open to
                            * the same place is retried once after 250 ms: maybe the

@@ -17,6 +17,7 @@
 #include "xp_check.h"
 #include "xp_dnssec.h"
 #include "xp_dest.h"
+#include "xp_http_conns.h"
 #include "xp_expect.h"
 #include "xp_facts.h"
 #include "xp_http_share.h"
@@ -1799,6 +1800,7 @@ xp_engine_new(const struct xp_options *opts, struct xp_loop *loop, xp_emit_fn em
         e->nselected += (opts->checks >> i) & 1;
     e->gone.done = 1;
     e->dests = xp_dests_new(loop, opts->params.conns_per_dest);
+    xp_http_conns_set_limit(opts->params.conns_per_dest);
     e->lanes = xp_dests_new(loop, opts->params.http_lanes);
     e->share = xp_http_share_new(opts->params.http_share_max,
                                  (size_t)opts->params.http_share_kib * 1024);

@@ -6,6 +6,7 @@
  * and the certificate chain of the live connection.
  */
 #include "xp_http.h"
+#include "xp_http_conns.h"
 #include "xp_params.h"
 #include "xp.h"
 #include "xp_loop.h"
@@ -16,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #define MAX_HEADERS 100                 /* per response */
 #define MAX_HEADER_BYTES (64 * 1024)    /* per response */
@@ -36,6 +38,8 @@ struct xp_http {
     int responses;
     int https;
     int header_overflow;
+    int pinned;                         /* a conversation's connection (xp_http_conns.h) */
+    char host[256];                     /* the URL's */
     struct xp_http *prev, *next;
 };
 
@@ -245,6 +249,42 @@ http_version(CURL *easy)
     }
 }
 
+/* libcurl's sockets go through xp_http_conns.h, so --per-address counts
+ * the connections a server sees, kept-alive idle ones included. */
+static curl_socket_t
+on_opensocket(void *arg, curlsocktype purpose, struct curl_sockaddr *a)
+{
+    struct xp_http *h = arg;
+    int fd;
+
+    (void)purpose;
+    xp_http_conns_make_room(&a->addr);
+    fd = socket(a->family, a->socktype | SOCK_CLOEXEC, a->protocol);
+    if (fd < 0)
+        return CURL_SOCKET_BAD;
+    xp_http_conns_opened(fd, &a->addr, h->host, h->pinned, h);
+    return fd;
+}
+
+/* Not per request: libcurl keeps the callback with the connection, which
+ * outlives the request that opened it. */
+static int
+on_closesocket(void *arg, curl_socket_t fd)
+{
+    (void)arg;
+    xp_http_conns_closed(fd);
+    return close(fd);
+}
+
+/* The connection is there (new or reused), the request about to go. */
+static int
+on_prereq(void *arg, char *ip, char *local_ip, int port, int local_port)
+{
+    (void)local_ip;
+    xp_http_conns_busy(ip, port, local_port, arg);
+    return CURL_PREREQFUNC_OK;
+}
+
 static void
 on_done(CURL *easy, CURLcode rc, void *arg)
 {
@@ -252,6 +292,8 @@ on_done(CURL *easy, CURLcode rc, void *arg)
     struct xp_http_resp *r = &h->resp;
     char *location = NULL, *ip = NULL;
     long port = 0;
+
+    xp_http_conns_idle(h);
 
     curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &r->status);
     curl_easy_getinfo(easy, CURLINFO_REDIRECT_URL, &location);
@@ -354,6 +396,14 @@ xp_http_start(struct xp_loop *loop, const struct xp_http_req *req, xp_http_cb cb
         xp_fatal("curl_easy_init failed");
     xp_http_url_parts(req->url, host, sizeof(host), &port, &h->https);
     snprintf(h->resp.tls.host, sizeof(h->resp.tls.host), "%s", host);
+    snprintf(h->host, sizeof(h->host), "%s", host);
+    h->pinned = req->conversation != 0;
+    curl_easy_setopt(e, CURLOPT_OPENSOCKETFUNCTION, on_opensocket);
+    curl_easy_setopt(e, CURLOPT_OPENSOCKETDATA, h);
+    curl_easy_setopt(e, CURLOPT_CLOSESOCKETFUNCTION, on_closesocket);
+    curl_easy_setopt(e, CURLOPT_CLOSESOCKETDATA, NULL);
+    curl_easy_setopt(e, CURLOPT_PREREQFUNCTION, on_prereq);
+    curl_easy_setopt(e, CURLOPT_PREREQDATA, h);
     curl_easy_setopt(e, CURLOPT_URL, req->url);
     curl_easy_setopt(e, CURLOPT_ERRORBUFFER, h->errbuf);
     curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
@@ -465,6 +515,7 @@ xp_http_abort(struct xp_http *h)
     if (!h)
         return;
     xp_loop_remove_easy(h->loop, h->easy);
+    xp_http_conns_idle(h);
     unlink_live(h);
     free_handle(h);
 }
@@ -481,6 +532,7 @@ xp_http_cleanup(void)
 {
     if (share && curl_share_cleanup(share) == CURLSHE_OK)
         share = NULL;
+    xp_http_conns_reset();
 }
 
 const char *

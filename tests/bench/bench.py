@@ -188,6 +188,13 @@ class Lab:
             for line in r.stdout.splitlines():
                 say("  " + line)
 
+    def anchors(self):
+        """The lab's DNSSEC trust anchors (tests/lab/dane13.py), for --trust-anchor: under
+        the real root key every lab answer is bogus, which no real run sees."""
+        d = os.environ.get("LAB_DIR") or subprocess.run(
+            [LAB_SH, "dir"], stdout=subprocess.PIPE, text=True).stdout.strip()
+        return os.path.join(d, "dane13", "anchors.key")
+
     def ca(self):
         r = subprocess.run([LAB_SH, "ca"], stdout=subprocess.PIPE, text=True)
         return r.stdout.strip()

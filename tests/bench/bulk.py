@@ -7,8 +7,8 @@ Autodiscover hosts (nginx, 127.0.17.30-.32) - fixtures/dns/zones/b17.test.zone.
     tests/bench/bulk.py BUILD/exprobe [EXTRA EXPROBE ARGS...]
 
 For each (N, delay) of the matrix: one run of
-    exprobe -q -f jsonl --dns-server LAB --ca-file CA --dnsbl list.dnsbl.test
-            --expect cloud.conf --domains-file <N domains>
+    exprobe -q -f jsonl --dns-server LAB --ca-file CA --trust-anchor LAB_ANCHORS
+            --dnsbl list.dnsbl.test --expect cloud.conf --domains-file <N domains>
 under GNU time: wall, CPU (user+sys), peak RSS, domains/s, and every line
 checked (N JSON documents, each target once, none interrupted). The "peer
 toolchain" (tests/bench/peer_domain.sh: dig + openssl s_client + curl per
@@ -166,7 +166,8 @@ def main():
         ca = lab.ca()
         for delay in delays:
             base = [exprobe, "--dns-server", "127.0.17.2" if delay else DNS, "--ca-file", ca,
-                    "--dnsbl", "list.dnsbl.test", "--expect", EXPECT] + extra
+                    "--trust-anchor", lab.anchors(), "--dnsbl", "list.dnsbl.test",
+                    "--expect", EXPECT] + extra
             for n in sizes:
                 if delay and n > max_delayed:
                     continue
