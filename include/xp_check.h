@@ -183,6 +183,18 @@ void xp_check_close(struct xp_check *c, SSL *ssl, int fd);
 typedef void (*xp_check_http_cb)(struct xp_check *c, void *arg, const struct xp_http_resp *resp);
 void xp_check_http(struct xp_check *c, const struct xp_http_req *req, xp_check_http_cb cb,
                    void *arg);
+/*
+ * An anonymous request sent now for the run's shared answers only
+ * (xp_http_share.h), before c knows it needs the answer: a later identical
+ * xp_check_http (c's or another target's) joins it in flight or takes the
+ * stored copy. No callback, no steps; c does not wait for it (it may end
+ * first). Not sent once c has ended or was restarted while nobody waits for
+ * it; not at all when it cannot be shared (credentials, fresh, an NTLM
+ * conversation) or the same request was asked already. It queues for the
+ * same slots (lanes, --per-address) as any request, behind those asked
+ * earlier.
+ */
+void xp_check_http_prefetch(struct xp_check *c, const struct xp_http_req *req);
 
 /*
  * The certificate verdict of an endpoint this check uses (xp_cert_verdict,

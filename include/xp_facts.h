@@ -34,6 +34,19 @@ struct xp_http_endpoint {
                                 * (the list is sorted): what is new since */
 };
 
+/* An https host autodiscover is about to reach: a redirect's target, its
+ * anonymous POST asked and not yet answered. Not a verdict: only an
+ * xp_http_endpoint says the host was reached and whether clients can use
+ * it by that name. preauth and hybridauth send it their requests at once
+ * (into the run's shared answers, xp_check_http_prefetch; hybridauth's NTLM
+ * conversation stepless), so the answers are there when the endpoint
+ * comes; steps and findings come only with the endpoint. */
+struct xp_http_soon {
+    char host[256];
+    int port;
+    char ip[64];               /* the address autodiscover's POST goes to */
+};
+
 /* The client's public address as a server saw it (smtp: the address
  * literal in an EHLO reply), for dnsbl and the connector IP check. */
 struct xp_client_ip {
@@ -79,6 +92,12 @@ const struct xp_http_endpoint *xp_facts_http(const struct xp_facts *f, size_t i)
  * moves to it. A reader that keeps *seen (preauth, hybridauth on
  * facts_grew) takes each endpoint once, in the order they arrived. */
 const struct xp_http_endpoint *xp_facts_http_next(const struct xp_facts *f, unsigned *seen);
+
+/* Record a host autodiscover is about to reach (once per host, port and
+ * address; in arrival order: a reader keeps how many it took). */
+void xp_facts_add_http_soon(struct xp_facts *f, const char *host, int port, const char *ip);
+size_t xp_facts_http_soon_count(const struct xp_facts *f);
+const struct xp_http_soon *xp_facts_http_soon(const struct xp_facts *f, size_t i);
 
 /* Record a client address seen by a server (once per address; the first
  * source is kept). */

@@ -11,6 +11,10 @@
  * is the connection itself; hybridauth keeps a conversation's outcome per
  * front end itself, check_hybridauth.c ntlm_memo). Answers are kept LRU-bounded in count and
  * bytes; a TUI rerun flushes them (the rerun must ask the server again).
+ * A request may also be sent before anyone needs its answer
+ * (xp_check_http_prefetch: a redirect's target, while autodiscover's POST
+ * is on the wire); one nobody joined is cancelled before it is sent when
+ * its check has ended (xp_http_share_cancel).
  */
 #ifndef XP_HTTP_SHARE_H
 #define XP_HTTP_SHARE_H
@@ -44,6 +48,11 @@ struct xp_http_shared *xp_http_share_begin(struct xp_http_share *s, const char *
 const struct xp_http_resp *xp_http_shared_resp(const struct xp_http_shared *e);
 /* Wait for the in-flight answer of e. */
 void xp_http_share_wait(struct xp_http_shared *e, xp_http_share_cb cb, void *arg);
+/* Does anyone wait for e's answer? */
+int xp_http_shared_waited(const struct xp_http_shared *e);
+/* e, in flight and waited for by nobody, will not be sent after all: forget
+ * it (a later identical request goes on the wire itself). */
+void xp_http_share_cancel(struct xp_http_share *s, struct xp_http_shared *e);
 /* The wire answer of e arrived: keep a copy, call every waiter with it. */
 void xp_http_share_done(struct xp_http_share *s, struct xp_http_shared *e,
                         const struct xp_http_resp *resp);

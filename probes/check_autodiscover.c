@@ -630,6 +630,27 @@ get_redirect(struct xp_check *c, struct candidate *k)
     xp_check_http(c, &req, on_anon, k);
 }
 
+/*
+ * A redirect's https target, its POST just asked: preauth and hybridauth
+ * may send it their requests now (xp_facts_add_http_soon), so a hoster's
+ * front end costs one round of connections, not two in a row. Only a
+ * redirect's target: the domain's own names (methods 1 and 2) are often a
+ * hoster's address whose certificate names neither, and asking them early
+ * would be wasted for most domains of a bulk run. After the POST: it keeps
+ * its place first in the host's queue.
+ */
+static void
+announce(struct xp_check *c, const struct candidate *k)
+{
+    const char *d = c->target->domain;
+
+    if (k->nhops == 0 || k->cloud_cname || xp_name_eq(k->host, d) ||
+        (strncasecmp(k->host, "autodiscover.", 13) == 0 && xp_name_eq(k->host + 13, d)))
+        return;
+    xp_facts_add_http_soon(xp_check_facts(c), k->host, k->port, k->ip);
+    xp_check_facts_grew(c);
+}
+
 static void
 on_addr(struct xp_check *c, struct xp_addr_lookup *l)
 {
@@ -653,10 +674,12 @@ on_addr(struct xp_check *c, struct xp_addr_lookup *l)
     }
     k->resolved = 1;
     snprintf(k->ip, sizeof(k->ip), "%s", ip);
-    if (strncmp(k->url, "http:", 5) == 0)
+    if (strncmp(k->url, "http:", 5) == 0) {
         get_redirect(c, k);
-    else
-        post_anon(c, k);
+        return;
+    }
+    post_anon(c, k);
+    announce(c, k);
 }
 
 /* Resolve k->host (A and AAAA at once: the first A, else the first AAAA,

@@ -130,6 +130,10 @@ struct ntlm_memo {
     char key[700];
     struct ntlm n;             /* .step NULL */
     int done;
+    int early_asking;          /* an early host's conversation (take_soon) is on the
+                                * wire: no other target's early host starts a
+                                * second one; a recorded host not served by the
+                                * memo by then asks itself, as ever */
 };
 
 struct hrun {
@@ -167,6 +171,12 @@ struct hhost {
     struct xp_addr_lookup addrs;
     struct bearer probes[HP_COUNT];
     struct ntlm ntlm;
+    /* A host autodiscover is about to reach (take_soon): no steps; its NTLM
+     * conversation goes to the host once autodiscover records it (joined),
+     * else nowhere (not even the run's memo). */
+    int early;
+    int ntlm_ended;            /* early: its conversation ended */
+    struct hhost *joined;      /* early: the recorded host that takes it over */
 };
 
 struct hstate {
@@ -183,6 +193,10 @@ struct hstate {
     int probing;               /* phase 2 started */
     char unusable[600];        /* a host left out: no client reaches it by its name */
     unsigned facts_seen;       /* the facts' HTTP endpoints taken (their seq) */
+    struct hhost *early;       /* MAX_HOSTS hosts autodiscover is about to reach
+                                * (allocated with the first), apart from hosts */
+    size_t nearly;
+    size_t soon_seen;          /* the facts' hosts about to be reached, taken */
     struct {
         struct xp_step *step;
         unsigned seq;
@@ -381,7 +395,9 @@ ntlm_note(struct ntlm *n, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(n->notes[n->nnotes], sizeof(n->notes[0]), fmt, ap);
     va_end(ap);
-    xp_step_note(n->step, "%s", n->notes[n->nnotes++]);
+    if (n->step)    /* an early host's (take_soon): said once a host takes it over */
+        xp_step_note(n->step, "%s", n->notes[n->nnotes]);
+    n->nnotes++;
 }
 
 static void
@@ -401,48 +417,131 @@ ntlm_memo_find(struct hrun *r, const char *key)
     return NULL;
 }
 
-/* The conversation ended: the run keeps its outcome for the next target
- * that reaches this front end (the first to end wins; they agree). */
-static void
-ntlm_done(struct xp_check *c, struct hhost *h)
+/* The run keeps h's conversation's outcome for the next target that
+ * reaches this front end (the first to end wins; they agree). */
+static struct ntlm_memo *
+ntlm_memo_get(struct hrun *r, const struct hhost *h)
 {
-    struct hrun *r = hrun(c);
     struct ntlm_memo *m;
     char key[sizeof(m->key)];
 
     ntlm_key(h, key, sizeof(key));
     m = ntlm_memo_find(r, key);
-    if (m && m->done && c->generation == 0)
-        return;
-    if (!m)
+    if (!m) {
         m = &r->memos[r->nmemos++ % NTLM_MEMOS];
-    snprintf(m->key, sizeof(m->key), "%s", key);
+        memset(m, 0, sizeof(*m));
+        snprintf(m->key, sizeof(m->key), "%s", key);
+    }
+    return m;
+}
+
+static void
+ntlm_keep(struct xp_check *c, struct hhost *h)
+{
+    struct ntlm_memo *m = ntlm_memo_get(hrun(c), h);
+
+    if (m->done && c->generation == 0)
+        return;
     m->n = h->ntlm;
     m->n.step = NULL;
     m->done = 1;
 }
 
-/* Another target already talked to this front end: its outcome and its
- * notes, as if asked here. Not on a rerun (the server may have changed). */
-static int
-ntlm_from_memo(struct xp_check *c, struct hhost *h)
+/* A conversation held elsewhere (the run's memo, an early host) becomes
+ * h's: its outcome, and its notes on h's step as if asked here. */
+static void
+ntlm_adopt(struct hhost *h, const struct ntlm *from)
 {
-    struct ntlm_memo *m;
     struct xp_step *step = h->ntlm.step;
-    char key[sizeof(m->key)];
     int i;
 
-    if (c->generation != 0)
-        return 0;
-    ntlm_key(h, key, sizeof(key));
-    m = ntlm_memo_find(hrun(c), key);
-    if (!m || !m->done)
-        return 0;
-    h->ntlm = m->n;
+    h->ntlm = *from;
     h->ntlm.step = step;
     for (i = 0; i < h->ntlm.nnotes; i++)
         xp_step_note(step, "%s", h->ntlm.notes[i]);
+}
+
+/* The conversation ended. An early host's goes to the host that took it
+ * over (then to the memo), or nowhere while none did. */
+static void
+ntlm_done(struct xp_check *c, struct hhost *h)
+{
+    if (!h->early) {
+        ntlm_keep(c, h);
+        return;
+    }
+    h->ntlm_ended = 1;
+    ntlm_memo_get(hrun(c), h)->early_asking = 0;
+    if (h->joined) {
+        ntlm_adopt(h->joined, &h->ntlm);
+        ntlm_keep(c, h->joined);
+    }
+}
+
+/* Another target already talked to this front end: its outcome and its
+ * notes, as if asked here. Not on a rerun (the server may have changed). */
+static const struct ntlm_memo *
+ntlm_memo_of(struct xp_check *c, const struct hhost *h)
+{
+    struct ntlm_memo *m;
+    char key[sizeof(m->key)];
+
+    if (c->generation != 0)
+        return NULL;
+    ntlm_key(h, key, sizeof(key));
+    m = ntlm_memo_find(hrun(c), key);
+    return m && m->done ? m : NULL;
+}
+
+static int
+ntlm_from_memo(struct xp_check *c, struct hhost *h)
+{
+    const struct ntlm_memo *m = ntlm_memo_of(c, h);
+
+    if (m)
+        ntlm_adopt(h, &m->n);
+    return m != NULL;
+}
+
+/* May early host e start its conversation? Not while another target's
+ * early one with that front end is on the wire (a bulk run's domains all
+ * meet the hoster's front end at once). */
+static int
+ntlm_early_claim(struct xp_check *c, struct hhost *e)
+{
+    struct ntlm_memo *m = ntlm_memo_get(hrun(c), e);
+
+    if (m->early_asking)
+        return 0;
+    m->early_asking = 1;
     return 1;
+}
+
+/* This check already started the conversation, before autodiscover had
+ * reached h (take_soon): h takes it over, now or when it ends. */
+static int
+ntlm_from_early(struct xp_check *c, struct hhost *h)
+{
+    struct hstate *st = c->state;
+    char key[700], ekey[700];
+    size_t i;
+
+    ntlm_key(h, key, sizeof(key));
+    for (i = 0; i < st->nearly; i++) {
+        struct hhost *e = &st->early[i];
+
+        ntlm_key(e, ekey, sizeof(ekey));
+        if (!e->ntlm.round || e->joined || strcmp(key, ekey) != 0)
+            continue;
+        if (e->ntlm_ended) {
+            ntlm_adopt(h, &e->ntlm);
+            ntlm_keep(c, h);
+        } else {
+            e->joined = h;      /* in flight: c waits for it (its work in flight) */
+        }
+        return 1;
+    }
+    return 0;
 }
 
 static void
@@ -517,35 +616,59 @@ ntlm_send(struct xp_check *c, struct hhost *h)
     xp_check_http(c, &req, on_ntlm, h);
 }
 
+/* The path probe k asks on h: Autodiscover v2's EAS or EWS path, else
+ * the default. */
+static const char *
+bearer_path(const struct hhost *h, int k)
+{
+    return k == HP_EAS && h->eas_path[0] ? h->eas_path
+           : k == HP_EWS && h->ews_path[0] ? h->ews_path : paths[k].path;
+}
+
+/* The empty-Bearer request for path on h, into req (url is its buffer). */
+static void
+bearer_req(const struct hhost *h, const char *path, struct xp_http_req *req, char *url,
+           size_t urllen)
+{
+    static const char *const bearer_hdr[] = { "Authorization: Bearer ", NULL };
+    struct xp_http_req r = { .method = "GET", .connect_ip = h->ip, .max_body = MAX_BODY,
+                             .headers = bearer_hdr, .url = url };
+
+    snprintf(url, urllen, "https://%s:%d%s", h->name, h->port, path);
+    *req = r;
+}
+
+/* The NTLM conversation's first request is h's next to send. */
+static void
+ntlm_begin(struct xp_check *c, struct hhost *h)
+{
+    snprintf(h->ntlm.path, sizeof(h->ntlm.path), "%s", bearer_path(h, HP_EWS));
+    h->ntlm.round = 1;
+    h->ntlm.conversation = next_conversation(c);
+}
+
 static void
 probe_host(struct xp_check *c, struct hhost *h)
 {
-    static const char *const bearer_hdr[] = { "Authorization: Bearer ", NULL };
     char url[600];
     int k;
 
     for (k = 0; k < HP_COUNT; k++) {
         struct bearer *b = &h->probes[k];
-        struct xp_http_req req = { .method = "GET", .connect_ip = h->ip, .max_body = MAX_BODY,
-                                   .headers = bearer_hdr };
+        struct xp_http_req req;
 
         b->host = h;
         b->kind = (enum path_kind)k;
-        snprintf(b->path, sizeof(b->path), "%s",
-                 k == HP_EAS && h->eas_path[0] ? h->eas_path
-                 : k == HP_EWS && h->ews_path[0] ? h->ews_path : paths[k].path);
-        snprintf(url, sizeof(url), "https://%s:%d%s", h->name, h->port, b->path);
-        req.url = url;
+        snprintf(b->path, sizeof(b->path), "%s", bearer_path(h, k));
+        bearer_req(h, b->path, &req, url, sizeof(url));
         b->step = xp_step_begin(c, h->step, "%s %s, empty Bearer token", paths[k].title,
                                 b->path);
         xp_check_http(c, &req, on_bearer, b);
     }
-    snprintf(h->ntlm.path, sizeof(h->ntlm.path), "%s", h->probes[HP_EWS].path);
-    h->ntlm.round = 1;
-    h->ntlm.conversation = next_conversation(c);
+    ntlm_begin(c, h);
     h->ntlm.step = xp_step_begin(c, h->step, "NTLM through the front end: NEGOTIATE on %s "
                                  "(HTTP/1.1, kept alive; no credentials)", h->ntlm.path);
-    if (!ntlm_from_memo(c, h))
+    if (!ntlm_from_memo(c, h) && !ntlm_from_early(c, h))
         ntlm_send(c, h);
 }
 
@@ -598,6 +721,50 @@ fact_step(struct hstate *st, struct xp_step *s, unsigned seq)
     if (s && st->nfsteps < MAX_FACT_STEPS) {
         st->fsteps[st->nfsteps].step = s;
         st->fsteps[st->nfsteps++].seq = seq;
+    }
+}
+
+/*
+ * A host autodiscover is about to reach (a redirect's target): the
+ * Bearer requests are sent now for the run's shared answers, and the NTLM
+ * conversation (never shared) is held by an early host without steps.
+ * Once autodiscover records the host, probe_host asks again and finds the
+ * answers in flight or stored, and takes the conversation over; a host it
+ * does not reach, or reaches by a name its certificate does not name, is
+ * treated as before: nothing of this shows.
+ */
+static void
+take_soon(struct xp_check *c)
+{
+    struct hstate *st = c->state;
+    struct xp_facts *facts = xp_check_facts(c);
+    char url[600];
+    int k;
+
+    for (; st->soon_seen < xp_facts_http_soon_count(facts); st->soon_seen++) {
+        const struct xp_http_soon *s = xp_facts_http_soon(facts, st->soon_seen);
+        struct hhost *e;
+
+        if (st->nearly >= MAX_HOSTS || xp_m365_cloud_host(s->host))
+            continue;
+        if (!st->early)
+            st->early = xcalloc(MAX_HOSTS, sizeof(*st->early));
+        e = &st->early[st->nearly++];
+        e->early = 1;
+        snprintf(e->name, sizeof(e->name), "%s", s->host);
+        snprintf(e->ip, sizeof(e->ip), "%s", s->ip);
+        e->port = s->port;
+        for (k = 0; k < HP_COUNT; k++) {
+            struct xp_http_req req;
+
+            bearer_req(e, bearer_path(e, k), &req, url, sizeof(url));
+            xp_check_http_prefetch(c, &req);
+        }
+        ntlm_begin(c, e);
+        if (ntlm_memo_of(c, e) || !ntlm_early_claim(c, e))
+            e->ntlm.round = 0;      /* nothing to take over */
+        else
+            ntlm_send(c, e);
     }
 }
 
@@ -676,10 +843,12 @@ hybridauth_take(struct xp_check *c)
 {
     const struct xp_options *o = xp_check_options(c);
 
-    if (xp_check_done(c, "autodiscover"))
+    if (xp_check_done(c, "autodiscover")) {
         start_hosts(c);
-    else if (!c->target->email && !o->user)
+    } else if (!c->target->email && !o->user) {
+        take_soon(c);
         take_facts(c, 1);
+    }
 }
 
 /* The facts endpoints' steps in the facts' (sorted) order, not in the
@@ -1055,6 +1224,7 @@ hybridauth_free(struct xp_check *c)
             offers_clear(&st->hosts[i].probes[k].offers);
     }
     xp_check_addrs_clear(&st->openid_addrs);
+    free(st->early);
     free(st->hosts);
     free(st);
     c->state = NULL;

@@ -87,6 +87,7 @@ struct preauth_state {
     char microsoft[256];   /* a host left out: Office 365's, not the organisation's */
     char unusable[600];    /* a host left out: no client reaches it by its name */
     unsigned facts_seen;   /* the facts' HTTP endpoints taken (their seq) */
+    size_t soon_seen;      /* the facts' hosts about to be reached, taken */
     int rest_taken;        /* --hosts (and our own lookup) taken */
     struct {
         struct xp_step *step;
@@ -157,6 +158,27 @@ end_probe(struct probe *p, enum xp_status st)
         xp_step_end(p->step, st, NULL);
 }
 
+/* Probe k of host name:port at ip, into req (url is its buffer); returns
+ * the body to free after sending, or NULL. */
+static char *
+probe_req(const struct xp_check *c, const char *name, int port, const char *ip, int k,
+          struct xp_http_req *req, char *url, size_t urllen)
+{
+    struct xp_http_req r = { .method = probes[k].method, .connect_ip = ip,
+                             .max_body = 256 * 1024, .url = url };
+    char *body = NULL;
+
+    snprintf(url, urllen, "https://%s:%d%s", name, port, probes[k].path);
+    if (k == P_FEDINFO) {
+        body = xp_fedinfo_request(c->target->domain, url);
+        r.body = body;
+        r.content_type = "text/xml; charset=utf-8";
+        r.soap_action = FEDINFO_ACTION;
+    }
+    *req = r;
+    return body;
+}
+
 static void
 send_probes(struct xp_check *c, struct host *h)
 {
@@ -165,23 +187,47 @@ send_probes(struct xp_check *c, struct host *h)
 
     for (k = 0; k < P_COUNT; k++) {
         struct probe *p = &h->probes[k];
-        struct xp_http_req req = { .method = probes[k].method, .connect_ip = h->ip,
-                                   .max_body = 256 * 1024 };
+        struct xp_http_req req;
 
         p->host = h;
         p->kind = (enum probe_kind)k;
-        snprintf(url, sizeof(url), "https://%s:%d%s", h->name, h->port, probes[k].path);
-        req.url = url;
-        body = NULL;
-        if (k == P_FEDINFO) {
-            body = xp_fedinfo_request(c->target->domain, url);
-            req.body = body;
-            req.content_type = "text/xml; charset=utf-8";
-            req.soap_action = FEDINFO_ACTION;
-        }
+        body = probe_req(c, h->name, h->port, h->ip, k, &req, url, sizeof(url));
         p->step = xp_step_begin(c, h->step, "%s %s", probes[k].method, probes[k].path);
         xp_check_http(c, &req, on_probe, p);
         free(body);
+    }
+}
+
+/*
+ * A host autodiscover is about to reach (a redirect's target): the same
+ * requests, sent now for the run's shared answers only. Nothing is shown
+ * or judged here: once autodiscover records the host (take_facts) the
+ * probes ask again and find the answers in flight or stored; a host it
+ * does not reach, or reaches by a name its certificate does not name, is
+ * treated as before, and the answers go unused.
+ */
+static void
+take_soon(struct xp_check *c)
+{
+    struct preauth_state *st = c->state;
+    struct xp_facts *facts = xp_check_facts(c);
+    char url[512], *body;
+    int k;
+
+    if (xp_check_done(c, "autodiscover"))   /* it is too late to gain anything */
+        st->soon_seen = xp_facts_http_soon_count(facts);
+    for (; st->soon_seen < xp_facts_http_soon_count(facts); st->soon_seen++) {
+        const struct xp_http_soon *s = xp_facts_http_soon(facts, st->soon_seen);
+
+        if (st->soon_seen >= MAX_HOSTS || xp_m365_cloud_host(s->host))
+            continue;
+        for (k = 0; k < P_COUNT; k++) {
+            struct xp_http_req req;
+
+            body = probe_req(c, s->host, s->port, s->ip, k, &req, url, sizeof(url));
+            xp_check_http_prefetch(c, &req);
+            free(body);
+        }
     }
 }
 
@@ -325,6 +371,7 @@ take_the_rest(struct xp_check *c)
 static void
 preauth_take(struct xp_check *c)
 {
+    take_soon(c);
     take_facts(c);
     if (xp_check_done(c, "autodiscover"))
         take_the_rest(c);

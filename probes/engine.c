@@ -61,6 +61,9 @@ struct op {
     struct xp_dest *lane;       /* HTTP: the slot held on its host name (http_lanes) */
     struct xp_http_shared *shared;  /* HTTP: others wait for this request's answer */
     struct xp_http_resp *stored;    /* HTTP: a stored answer, delivered from the loop */
+    int prefetch;               /* HTTP: for the shared answers only
+                                 * (xp_check_http_prefetch): no callback, not
+                                 * counted in its check's work in flight */
 };
 
 /* An A/AAAA answer the command line decides, delivered like a real one. */
@@ -194,8 +197,9 @@ xp_check_loop(const struct xp_check *c)
 
 /* ---- work in flight ---- */
 
+/* Work for c that c does not wait for (xp_check_http_prefetch). */
 static struct op *
-op_new(struct xp_check *c, void *arg)
+op_new_unheld(struct xp_check *c, void *arg)
 {
     struct xp_engine *e = engine_of(c);
     struct op *op = xcalloc(1, sizeof(*op));
@@ -209,6 +213,14 @@ op_new(struct xp_check *c, void *arg)
     if (e->ops)
         e->ops->prev = op;
     e->ops = op;
+    return op;
+}
+
+static struct op *
+op_new(struct xp_check *c, void *arg)
+{
+    struct op *op = op_new_unheld(c, arg);
+
     c->pending++;
     return op;
 }
@@ -603,7 +615,7 @@ http_deliver(struct op *op, const struct xp_http_resp *resp)
     struct xp_check *c = op->check;
     xp_check_http_cb cb = op->cb.http;
     void *cbarg = op->arg;
-    int live = op_end(op);
+    int live = op_end(op) && !op->prefetch;
 
     free(op);
     if (!live)
@@ -670,16 +682,22 @@ on_http(void *arg, const struct xp_http_resp *resp)
     http_deliver(op, resp);
 }
 
-/* Nobody wants the answer any more: drop the request before it is sent. */
+/* Nobody wants the answer any more: drop the request before it is sent. A
+ * prefetch is wanted while its check runs (it may yet confirm the host)
+ * or while another request waits for its answer. */
 static int
 http_unwanted(const struct op *op)
 {
+    if (op->prefetch)
+        return !op_live(op) && !xp_http_shared_waited(op->shared);
     return !op_live(op) && !op->shared;
 }
 
 static void
 http_drop(struct op *op)
 {
+    if (op->shared)     /* a prefetch: the next identical request goes itself */
+        xp_http_share_cancel(op->engine->share, op->shared);
     http_release_slots(op);
     req_free(op->req);
     op_end(op);
@@ -744,6 +762,19 @@ http_queue(struct op *op)
     xp_dest_acquire_ordered(op->engine->lanes, lane, port, op->order, http_lane_go, op);
 }
 
+/* A copy of req with the run's defaults filled in. */
+static struct xp_http_req *
+http_req_copy(const struct xp_engine *e, const struct xp_http_req *req)
+{
+    struct xp_http_req *q = req_copy(req);
+
+    if (!q->timeout_ms)
+        q->timeout_ms = e->opts->params.timeout_ms;
+    if (!q->max_body)
+        q->max_body = e->opts->params.http_body_max;
+    return q;
+}
+
 void
 xp_check_http(struct xp_check *c, const struct xp_http_req *req, xp_check_http_cb cb, void *arg)
 {
@@ -754,11 +785,7 @@ xp_check_http(struct xp_check *c, const struct xp_http_req *req, xp_check_http_c
 
     op->cb.http = cb;
     xp_trace("http ask %s %s %s %s", c->target->domain, c->ops->id, req->method, req->url);
-    op->req = req_copy(req);
-    if (!op->req->timeout_ms)
-        op->req->timeout_ms = e->opts->params.timeout_ms;
-    if (!op->req->max_body)
-        op->req->max_body = e->opts->params.http_body_max;
+    op->req = http_req_copy(e, req);
     http_dest(req, op->ip, sizeof(op->ip), &op->port);
     key = xp_http_share_key(op->req);
     if (key && (sh = xp_http_share_find(e->share, key))) {
@@ -775,6 +802,30 @@ xp_check_http(struct xp_check *c, const struct xp_http_req *req, xp_check_http_c
     }
     if (key)
         op->shared = xp_http_share_begin(e->share, key);
+    free(key);
+    http_queue(op);
+}
+
+void
+xp_check_http_prefetch(struct xp_check *c, const struct xp_http_req *req)
+{
+    struct xp_engine *e = engine_of(c);
+    struct xp_http_req *q = http_req_copy(e, req);
+    char *key = xp_http_share_key(q);
+    struct op *op;
+
+    if (!key || xp_http_share_find(e->share, key)) {   /* not shareable, or asked already */
+        free(key);
+        req_free(q);
+        return;
+    }
+    xp_trace("http prefetch %s %s %s %s", c->target->domain, c->ops->id, req->method,
+             req->url);
+    op = op_new_unheld(c, NULL);
+    op->prefetch = 1;
+    op->req = q;
+    http_dest(req, op->ip, sizeof(op->ip), &op->port);
+    op->shared = xp_http_share_begin(e->share, key);
     free(key);
     http_queue(op);
 }

@@ -20,6 +20,7 @@ struct list {
 struct xp_facts {
     struct list tls;          /* struct xp_tls_endpoint */
     struct list http;         /* struct xp_http_endpoint */
+    struct list http_soon;    /* struct xp_http_soon */
     struct list client_ip;    /* struct xp_client_ip */
     struct list builds;       /* struct xp_exchange_build */
     struct list v2urls;       /* struct xp_v2_url */
@@ -85,6 +86,7 @@ xp_facts_free(struct xp_facts *f)
         xp_tls_info_clear(&((struct xp_tls_endpoint *)f->tls.v)[i].info);
     free(f->tls.v);
     free(f->http.v);
+    free(f->http_soon.v);
     free(f->client_ip.v);
     free(f->builds.v);
     free(f->v2urls.v);
@@ -104,6 +106,7 @@ xp_facts_free(struct xp_facts *f)
 
 FACT_ACCESS(tls, struct xp_tls_endpoint, tls)
 FACT_ACCESS(http, struct xp_http_endpoint, http)
+FACT_ACCESS(http_soon, struct xp_http_soon, http_soon)
 FACT_ACCESS(client_ip, struct xp_client_ip, client_ip)
 FACT_ACCESS(build, struct xp_exchange_build, builds)
 FACT_ACCESS(v2url, struct xp_v2_url, v2urls)
@@ -200,6 +203,26 @@ xp_facts_http_next(const struct xp_facts *f, unsigned *seen)
     if (next)
         *seen = next->seq;
     return next;
+}
+
+/* ---- hosts about to be reached: in arrival order, once each ---- */
+
+static int
+http_soon_same(const void *rec, const void *key)
+{
+    const struct xp_http_soon *x = rec, *y = key;
+
+    return xp_name_eq(x->host, y->host) && x->port == y->port && strcmp(x->ip, y->ip) == 0;
+}
+
+void
+xp_facts_add_http_soon(struct xp_facts *f, const char *host, int port, const char *ip)
+{
+    struct xp_http_soon key = { .port = port };
+
+    snprintf(key.host, sizeof(key.host), "%s", host);
+    snprintf(key.ip, sizeof(key.ip), "%s", ip);
+    keep_first(&f->http_soon, sizeof(key), &key, http_soon_same, NULL);
 }
 
 /* ---- client addresses: in arrival order, the first source kept ---- */

@@ -211,6 +211,19 @@ xp_http_share_wait(struct xp_http_shared *e, xp_http_share_cb cb, void *arg)
     *pp = w;
 }
 
+int
+xp_http_shared_waited(const struct xp_http_shared *e)
+{
+    return e->waiters != NULL;
+}
+
+void
+xp_http_share_cancel(struct xp_http_share *s, struct xp_http_shared *e)
+{
+    unlink_hash(s, e);
+    entry_free(e);
+}
+
 static size_t
 resp_bytes(const struct xp_http_resp *r)
 {

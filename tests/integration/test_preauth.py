@@ -9,8 +9,9 @@ helpers shared with test_autodiscover.py.
 
 import json
 
-from harness import (assert_eq, assert_exit, assert_no_code, assert_problem_shape, assert_status,
-                     assert_true, check, clip, ctx, findings)
+from harness import (assert_eq, assert_exit, assert_exit_matches, assert_no_code,
+                     assert_problem_shape, assert_status, assert_true, check, clip, ctx, findings,
+                     validate_doc)
 from test_autodiscover import (PROBLEM_CODES, ad_probe, ad_run, assert_elapsed, assert_none_of,
                                one)
 
@@ -237,15 +238,20 @@ def test_only_host_fails_its_name_checks_skip_with_reason():
     # preauth and hybridauth skip and say why; autodiscover and cert own it.
     r, doc = ad_probe("adname11.test", checks=HOST_CHECKS)
     one(doc, "AUTOD_CERT_INVALID", "autodiscover", "fail", r)
+    _only_host_left_out(doc, r, "autodiscover.adname11.test", "mbx1.adname11.local")
+
+
+def _only_host_left_out(doc, r, host, names):
+    """HOST, whose certificate names NAMES, was the only host: preauth and
+    hybridauth skip, saying why, with no findings; cert owns it."""
     one(doc, "CERT_NAME_MISMATCH", "cert", "fail", r)
     for check_id in ("preauth", "hybridauth"):
         c = check(doc, check_id)
-        assert_eq(c["status"], "skip", "%s status on adname11.test" % check_id)
-        assert_true("mbx1.adname11.local" in c.get("skip_reason", "") and
-                    "autodiscover.adname11.test" in c["skip_reason"],
+        assert_eq(c["status"], "skip", "%s status" % check_id)
+        assert_true(names in c.get("skip_reason", "") and host in c["skip_reason"],
                     "%s skip reason %r" % (check_id, c.get("skip_reason")))
-        assert_eq(c["findings"], [], "%s findings on adname11.test" % check_id)
-        _left_out(doc, check_id, "autodiscover.adname11.test", "mbx1.adname11.local")
+        assert_eq(c["findings"], [], "%s findings" % check_id)
+        _left_out(doc, check_id, host, names)
 
 
 def test_hosts_probed_as_soon_as_autodiscover_reached_them():
@@ -277,6 +283,118 @@ def test_hosts_probed_as_soon_as_autodiscover_reached_them():
     assert_true(None not in (ended, fed, hyb) and fed < ended and hyb < ended,
                 "preauth/hybridauth waited for autodiscover's end (trace lines %s, %s, %s):\n%s"
                 % (fed, hyb, ended, clip(r.err, 3000)))
+
+
+# ------------------------------------------------------------ a redirect's target, asked early
+
+def _first(lines, *words):
+    """Index of the first trace line holding every word, or None."""
+    for i, ln in enumerate(lines):
+        if all(w in ln for w in words):
+            return i
+    return None
+
+
+def test_redirect_target_probed_while_autodiscover_posts_there():
+    # d7.b17.test: port 80 redirects to https://ad1.b17.test. preauth and
+    # hybridauth send ad1 their requests while autodiscover's POST there is on
+    # the wire (issue 17: a hoster's front end costs one round of connections,
+    # not two in a row). In EXPROBE_TRACE's timeline (an order, not a
+    # duration): the POST is asked first; preauth's requests and hybridauth's
+    # (its NTLM conversation too) go out before the POST is answered; each goes
+    # on the wire once (the probes made once autodiscover reached ad1 take
+    # those answers). The verdicts are ad1's, as before.
+    r = ad_run("-c", HOST_CHECKS, "-f", "json", "d7.b17.test", env={"EXPROBE_TRACE": "1"})
+    doc = json.loads(r.out)
+    validate_doc(doc, r.cmdline())
+    for code, check_id in (("FEDERATION_INFO_OK", "preauth"), ("EXCHANGE_BUILD", "preauth"),
+                           ("HMA_NOT_ENABLED", "hybridauth")):
+        f = one(doc, code, check_id, None, r)
+        assert_true("ad1.b17.test" in (f["evidence"].get("host") or f["message"]),
+                    "%s is not about ad1.b17.test: %r" % (code, f["message"]))
+    for check_id, n in (("preauth", 6), ("hybridauth", 5)):
+        s = _host_step(doc, check_id, "ad1.b17.test")
+        probes = [st for st in s.get("steps") or [] if not st["title"].startswith(("A ", "AAAA "))]
+        assert_eq(len(probes), n, "%s probes on ad1.b17.test" % check_id)
+        assert_true(all(st["status"] in ("pass", "info") for st in probes),
+                    "%s probes on ad1.b17.test: %s" % (check_id, probes))
+    lines = r.err.splitlines()
+    post = "autodiscover POST https://ad1.b17.test/"
+    asked = _first(lines, "http ask d7.b17.test " + post)
+    answered = _first(lines, "http done d7.b17.test " + post)
+    pre = _first(lines, "http send d7.b17.test preauth", "https://ad1.b17.test:443/")
+    hyb = _first(lines, "http send d7.b17.test hybridauth", "https://ad1.b17.test:443/")
+    hyb_asked = _first(lines, "http prefetch d7.b17.test hybridauth", "https://ad1.b17.test:443/")
+    assert_true(None not in (asked, answered, pre, hyb, hyb_asked) and
+                asked < pre < answered and asked < hyb < answered and hyb_asked < answered,
+                "preauth/hybridauth waited for autodiscover's POST to ad1 (trace lines: POST "
+                "asked %s, answered %s; preauth sent %s, hybridauth sent %s, asked %s):\n%s"
+                % (asked, answered, pre, hyb, hyb_asked, clip(r.err, 4000)))
+    for check_id, n in (("preauth", 6), ("hybridauth", 6)):   # hybridauth: 4 + NTLM's 2
+        sent = [ln for ln in lines
+                if "http send d7.b17.test %s" % check_id in ln and "ad1.b17.test:443/" in ln]
+        assert_eq(len(sent), n, "%s requests sent to ad1.b17.test:\n%s"
+                  % (check_id, "\n".join(sent)))
+
+
+def _early_run(domain):
+    r = ad_run("-c", HOST_CHECKS, "-f", "json", domain, env={"EXPROBE_TRACE": "1"})
+    doc = json.loads(r.out)
+    validate_doc(doc, r.cmdline())
+    assert_exit_matches(r, doc)
+    return r, doc
+
+
+def _asked_early(r, domain, host):
+    """preauth and hybridauth did send HOST their requests early (else the
+    test would not test the early path)."""
+    for check_id in ("preauth", "hybridauth"):
+        assert_true(_first(r.err.splitlines(), "http prefetch %s %s" % (domain, check_id),
+                           "https://%s:443/" % host) is not None,
+                    "%s asked %s nothing early:\n%s" % (check_id, host, clip(r.err, 3000)))
+
+
+def test_redirect_target_not_reached_no_trace_of_early_probes():
+    # dead.early17.test: port 80 redirects to https://gone.early17.test, where
+    # nothing listens. preauth and hybridauth asked it early (while
+    # autodiscover's POST was on the wire); autodiscover never reached it, so
+    # they end as they always did: no host reached, no step or finding of
+    # theirs names it.
+    r, doc = _early_run("dead.early17.test")
+    _asked_early(r, "dead.early17.test", "gone.early17.test")
+    one(doc, "AUTOD_NO_ENDPOINT", "autodiscover", "fail", r)
+    pre, hyb = check(doc, "preauth"), check(doc, "hybridauth")
+    assert_eq((pre["status"], pre.get("skip_reason")),
+              ("skip", "no Autodiscover or EWS host was reached"), "preauth")
+    assert_eq(hyb["status"], "skip", "hybridauth status")
+    assert_true(hyb.get("skip_reason", "").startswith("no on-premises Exchange host was learnt"),
+                "hybridauth skip reason %r" % hyb.get("skip_reason"))
+    assert_eq(pre["steps"], [], "preauth steps")
+    assert_eq([s["title"] for s in hyb["steps"]],
+              ["Tenant of dead.early17.test (anonymous OpenID configuration)"],
+              "hybridauth steps")
+    for c in (pre, hyb):
+        assert_eq(c["findings"], [], "%s findings" % c["id"])
+        assert_true("gone.early17.test" not in json.dumps(c), "%s names gone.early17.test: %s"
+                    % (c["id"], clip(json.dumps(c), 2000)))
+
+
+def test_redirect_target_not_named_by_its_certificate_left_out_as_before():
+    # wrongname.early17.test: port 80 redirects to https://other.early17.test,
+    # which answers like Exchange with a certificate for exchange.early17.test
+    # only. preauth and hybridauth asked it early; autodiscover reached it by a
+    # name no client can use, so they leave it out exactly as before: one
+    # skipped step "not probed" (no probe steps under it), the check skipped
+    # with the reason, no findings.
+    r, doc = _early_run("wrongname.early17.test")
+    _asked_early(r, "wrongname.early17.test", "other.early17.test")
+    one(doc, "AUTOD_CERT_INVALID", "autodiscover", None, r)
+    _only_host_left_out(doc, r, "other.early17.test", "exchange.early17.test")
+    assert_eq([s["title"] for s in check(doc, "preauth")["steps"]],
+              ["other.early17.test:443 (127.0.27.22, autodiscover)"], "preauth steps")
+    assert_eq([s["title"] for s in check(doc, "hybridauth")["steps"]],
+              ["Tenant of wrongname.early17.test (anonymous OpenID configuration)",
+               "other.early17.test:443 (autodiscover)"], "hybridauth steps")
 
 
 # ------------------------------------------------------------ Exchange says no

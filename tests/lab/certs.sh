@@ -259,6 +259,8 @@ done
 leaf ad.b17.test "DNS:*.b17.test,DNS:*.slow.b17.test" -cn "*.b17.test"
 # cnamehop17.test's front end: its own name only, not autodiscover.cnamehop17.test
 leaf mail.cnamehop17.test "DNS:mail.cnamehop17.test"
+# early17.test's redirect target other.early17.test: a certificate for another name
+leaf exchange.early17.test "DNS:exchange.early17.test"
 # ---- hybrid modern auth / build / front-end hosts (hybridauth, preauth; *15.test) ----
 leaf mail.hma15.test "DNS:mail.hma15.test,DNS:autodiscover.hma15.test"
 leaf mail.hmanouri15.test "DNS:mail.hmanouri15.test,DNS:autodiscover.hmanouri15.test"

@@ -6,7 +6,7 @@
 # Servers:
 #   named      BIND 9, authoritative for the lab zones   127.0.1.1:53  udp+tcp
 #   nginx      HTTP and HTTPS endpoints                   127.0.1.10-.117, 127.0.17.30-.32,
-#                                                         127.0.27.10 and
+#                                                         127.0.27.10-.22 and
 #              [::1]:443 (see fixtures/nginx/nginx.conf.in)
 #   blackhole  DNS server that never answers              127.0.1.2:53  udp+tcp
 #   tlsstall   reads the ClientHello, never answers       127.0.1.68:443
@@ -134,7 +134,7 @@ logfiles() {
 where() {
     case "$1" in
         named)     echo "$DNS_ADDR:53" ;;
-        nginx)     echo "127.0.1.10-.117,127.0.11.20-.30,127.0.12.10-.46,127.0.15.2-.20,127.0.17.30-.32,127.0.27.10,[::1]:443" ;;
+        nginx)     echo "127.0.1.10-.117,127.0.11.20-.30,127.0.12.10-.46,127.0.15.2-.20,127.0.17.30-.32,127.0.27.10-.22,[::1]:443" ;;
         blackhole) echo "$BH_ADDR:53" ;;
         tlsstall)  echo "$STALL_ADDR:$TLS_PORT" ;;
         tlsgarbage) echo "$GARBAGE_ADDR:$TLS_PORT" ;;

@@ -85,6 +85,26 @@ facts__http_next__each_once_in_arrival_order(void **state)
     xp_facts_free(f);
 }
 
+/* Hosts about to be reached: once per host, port and address, in arrival
+ * order (a reader keeps how many it took), apart from the endpoints. */
+static void
+facts__http_soon__once_in_arrival_order(void **state)
+{
+    struct xp_facts *f = xp_facts_new();
+
+    (void)state;
+    xp_facts_add_http_soon(f, "ad2.test", 443, "192.0.2.2");
+    xp_facts_add_http_soon(f, "ad1.test", 443, "192.0.2.1");
+    xp_facts_add_http_soon(f, "AD2.test", 443, "192.0.2.2");    /* the same */
+    xp_facts_add_http_soon(f, "ad2.test", 8443, "192.0.2.2");
+    assert_int_equal(xp_facts_http_soon_count(f), 3);
+    assert_string_equal(xp_facts_http_soon(f, 0)->host, "ad2.test");
+    assert_string_equal(xp_facts_http_soon(f, 1)->ip, "192.0.2.1");
+    assert_int_equal(xp_facts_http_soon(f, 2)->port, 8443);
+    assert_int_equal(xp_facts_http_count(f), 0);    /* not reached: no endpoint */
+    xp_facts_free(f);
+}
+
 static void
 facts__client_ip_and_build__first_kept_in_arrival_order(void **state)
 {
@@ -130,6 +150,7 @@ main(void)
         cmocka_unit_test(facts__tls__sorted_and_replaced),
         cmocka_unit_test(facts__http__once_sorted_by_role_host_port),
         cmocka_unit_test(facts__http_next__each_once_in_arrival_order),
+        cmocka_unit_test(facts__http_soon__once_in_arrival_order),
         cmocka_unit_test(facts__client_ip_and_build__first_kept_in_arrival_order),
         cmocka_unit_test(facts__v2url__once_sorted),
     };

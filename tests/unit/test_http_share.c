@@ -3,8 +3,8 @@
  * (include/xp_http_share.h): which requests may be shared (never with
  * credentials, fresh connections or NTLM conversations), keys that differ
  * in anything sent, waiters called in order with the answer, stored
- * answers found again, deep copies, LRU eviction by count and by bytes,
- * flush.
+ * answers found again, an unwaited request cancelled, deep copies, LRU
+ * eviction by count and by bytes, flush.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -168,6 +168,29 @@ test_waiters_and_store(void **state)
     xp_http_share_free(s);
 }
 
+/* A prefetched request nobody joined is cancelled before it is sent: its
+ * entry goes, so the next identical request goes on the wire itself. */
+static void
+test_cancel_unwaited(void **state)
+{
+    struct xp_http_share *s = xp_http_share_new(16, 1 << 20);
+    struct xp_http_shared *e, *other;
+    struct seen seen = { 0 };
+    struct who w1 = { &seen, 1 };
+
+    (void)state;
+    e = xp_http_share_begin(s, "k");
+    other = xp_http_share_begin(s, "k2");
+    assert_false(xp_http_shared_waited(e));
+    xp_http_share_wait(other, on_answer, &w1);
+    assert_true(xp_http_shared_waited(other));
+    xp_http_share_cancel(s, e);
+    assert_null(xp_http_share_find(s, "k"));
+    assert_ptr_equal(xp_http_share_find(s, "k2"), other);   /* the others stay */
+    xp_http_share_free(s);
+    assert_int_equal(seen.n, 0);
+}
+
 static void
 store(struct xp_http_share *s, const char *key, const char *body)
 {
@@ -228,6 +251,7 @@ main(void)
         cmocka_unit_test(test_never_shared),
         cmocka_unit_test(test_keys),
         cmocka_unit_test(test_waiters_and_store),
+        cmocka_unit_test(test_cancel_unwaited),
         cmocka_unit_test(test_lru),
         cmocka_unit_test(test_dup),
     };
