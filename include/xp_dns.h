@@ -95,6 +95,9 @@ void xp_dns_result_free(struct xp_dns_result *res);
 /* Walk a raw DNS message's answer section into r (zeroed by the caller;
  * free with xp_dns_result_free): 1, or 0 if malformed. For tests/fuzz. */
 int xp_dns_parse_answer(struct xp_dns_result *r, const unsigned char *abuf, int alen);
+/* The A and AAAA records of the additional section appended to r->rr
+ * (an MX answer's exchanges' addresses); 0 if malformed. */
+int xp_dns_parse_additional(struct xp_dns_result *r, const unsigned char *abuf, int alen);
 
 const char *xp_dns_type_name(int type);
 const char *xp_dns_status_name(enum xp_dns_status st);

@@ -474,6 +474,78 @@ parse_answer(struct xp_dns_result *r, const unsigned char *abuf, int alen, size_
     return 1;
 }
 
+/* Skip a name and the fixed part of a question (qd) or record at *p;
+ * returns 0 if malformed. A record's rdata is skipped too. */
+static int
+skip_entry(const unsigned char **p, const unsigned char *abuf, int alen, int question)
+{
+    const unsigned char *end = abuf + alen;
+    char *name;
+    long used;
+
+    if (!(name = expand(*p, abuf, alen, &used)))
+        return 0;
+    free(name);
+    *p += used;
+    if (question) {
+        *p += QFIXEDSZ;
+        return *p <= end;
+    }
+    if (*p + RRFIXEDSZ > end)
+        return 0;
+    *p += RRFIXEDSZ + get16(*p + 8);
+    return *p <= end;
+}
+
+/* The A and AAAA records of abuf's additional section into r (appended
+ * to r->rr, at most max in all); returns 0 if malformed. */
+static int
+parse_additional(struct xp_dns_result *r, const unsigned char *abuf, int alen, size_t max)
+{
+    const unsigned char *p = abuf + HFIXEDSZ, *end = abuf + alen;
+    unsigned qd, an, ns, ar, i;
+    long used;
+
+    if (alen < HFIXEDSZ)
+        return 0;
+    qd = get16(abuf + 4);
+    an = get16(abuf + 6);
+    ns = get16(abuf + 8);
+    ar = get16(abuf + 10);
+    for (i = 0; i < qd + an + ns; i++)
+        if (!skip_entry(&p, abuf, alen, i < qd))
+            return 0;
+    r->rr = xrealloc(r->rr, (r->nrr + (ar < max ? ar : max) + 1) * sizeof(*r->rr));
+    for (i = 0; i < ar && r->nrr < max; i++) {
+        struct xp_dns_rr rr = { 0 };
+        unsigned rdlen;
+
+        rr.owner = expand(p, abuf, alen, &used);
+        if (!rr.owner)
+            return 0;
+        p += used;
+        if (p + RRFIXEDSZ > end) {
+            free(rr.owner);
+            return 0;
+        }
+        rr.type = (int)get16(p);
+        rr.ttl = get32(p + 4);
+        rdlen = get16(p + 8);
+        p += RRFIXEDSZ;
+        if (p + rdlen > end) {
+            free(rr.owner);
+            return 0;
+        }
+        if ((rr.type == XP_DNS_A || rr.type == XP_DNS_AAAA) && get16(p - RRFIXEDSZ + 2) == C_IN &&
+            decode_rdata(&rr, p, rdlen, abuf, alen))
+            r->rr[r->nrr++] = rr;
+        else
+            free(rr.owner);
+        p += rdlen;
+    }
+    return 1;
+}
+
 static enum xp_dns_status
 status_of(int ares_status)
 {
@@ -621,6 +693,66 @@ seed_chain_end(struct xp_dns *dns, const struct entry *from, const unsigned char
     cache_insert(dns, e);
 }
 
+/*
+ * An MX answer's additional section often carries its exchanges'
+ * addresses (BIND and Windows DNS put them there): they are kept as those
+ * hosts' A/AAAA answers, so smtp connects without one more round trip, as
+ * MTAs such as Exim do. Only for an exchange the answer names, only a type
+ * present (an absent AAAA says nothing: it is still asked), never over an
+ * answer already kept.
+ */
+static void
+seed_mx_hosts(struct xp_dns *dns, const struct entry *from, const unsigned char *abuf, int alen)
+{
+    const struct xp_dns_result *r = &from->res;
+    struct xp_dns_result extra = { 0 };
+    static const int types[] = { XP_DNS_A, XP_DNS_AAAA };
+    size_t i, j, t;
+
+    if (r->qtype != XP_DNS_MX || r->status != XP_DNS_OK || get16(abuf + 10) == 0 ||
+        !parse_additional(&extra, abuf, alen, dns->max_answers))
+        goto out;
+    for (i = 0; i < r->nrr; i++) {
+        const char *host = r->rr[i].target;
+
+        if (r->rr[i].type != XP_DNS_MX || !host || !host[0])
+            continue;
+        for (t = 0; t < XP_ARRAY_LEN(types); t++) {
+            unsigned h = name_hash(host, types[t]);
+            struct entry *e;
+            size_t n = 0;
+
+            for (j = 0; j < extra.nrr; j++)
+                n += extra.rr[j].type == types[t] && xp_name_eq(extra.rr[j].owner, host);
+            if (!n || cache_find(dns, host, types[t], h))
+                continue;
+            e = xcalloc(1, sizeof(*e));
+            e->dns = dns;
+            e->refs = 1;              /* the cache's */
+            e->done = 1;
+            e->hash = h;
+            e->res.qname = xstrdup(host);
+            e->res.qtype = types[t];
+            e->res.server = r->server;
+            e->res.ms = r->ms;
+            e->res.status = XP_DNS_OK;
+            e->res.rr = xcalloc(n, sizeof(*e->res.rr));
+            for (j = 0; j < extra.nrr; j++) {
+                if (extra.rr[j].type != types[t] || !xp_name_eq(extra.rr[j].owner, host))
+                    continue;
+                e->res.rr[e->res.nrr] = extra.rr[j];
+                e->res.rr[e->res.nrr++].owner = xstrdup(extra.rr[j].owner);
+            }
+            e->expires_us = xp_now_us() + ttl_of(&e->res) * 1000000;
+            cache_insert(dns, e);
+        }
+    }
+out:
+    for (i = 0; i < extra.nrr; i++)
+        free(extra.rr[i].owner);
+    free(extra.rr);
+}
+
 /* The smallest TTL of the answer (NEGATIVE_TTL without records). */
 static int64_t
 ttl_of(const struct xp_dns_result *r)
@@ -664,8 +796,10 @@ on_answer(void *arg, int status, int timeouts, unsigned char *abuf, int alen)
                                  dns->servers);
     else if (e->res.status >= XP_DNS_SERVFAIL && !e->res.error)
         e->res.error = xstrdup(ares_strerror(status));
-    if (abuf)
+    if (abuf) {
         seed_chain_end(dns, e, abuf, alen);
+        seed_mx_hosts(dns, e, abuf, alen);
+    }
     for (w = e->waiters; w; w = wn) {
         wn = w->next;
         post(dns, e, w->cb, w->arg);
@@ -710,6 +844,7 @@ send_now(struct xp_dns *dns, struct entry *e)
 {
     dns->inflight++;
     e->t0_us = xp_now_us();
+    xp_trace("dns send %s %d", e->res.qname, e->res.qtype);
     ares_query(dns->channel, e->res.qname, C_IN, e->res.qtype, on_answer, e);
 }
 
@@ -968,6 +1103,12 @@ int
 xp_dns_parse_answer(struct xp_dns_result *r, const unsigned char *abuf, int alen)
 {
     return parse_answer(r, abuf, alen, xp_params_defaults.dns_answers);
+}
+
+int
+xp_dns_parse_additional(struct xp_dns_result *r, const unsigned char *abuf, int alen)
+{
+    return parse_additional(r, abuf, alen, xp_params_defaults.dns_answers);
 }
 
 enum xp_fail

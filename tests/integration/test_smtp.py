@@ -61,6 +61,27 @@ def test_ok_tls_and_cert_from_smtp():
     assert_code(doc, "CERT_OK", check_id="cert", r=r)
 
 
+def test_mx_answer_addresses_not_asked_again():
+    # The lab resolver puts mx.ok.smtp.test's A in the MX answer's
+    # additional section (as BIND and Windows DNS do): smtp connects to it
+    # without asking again, and shows it as ever; its AAAA, absent there,
+    # is still asked. EXPROBE_TRACE's "dns send" lines are the questions
+    # that went on the wire.
+    r = run(*lab_args("-f", "json", "-c", "smtp", "--timeout", "2", "--ca-file", CA,
+                      "ok.smtp.test"), env={"EXPROBE_TRACE": "1"})
+    doc = json.loads(r.out)
+    assert_code(doc, "SMTP_OK", severity="info", check_id="smtp", count=1, r=r)
+    sent = [ln.split()[3:5] for ln in r.err.splitlines() if " dns send " in ln]
+    assert_true(["ok.smtp.test", "15"] in sent, "the MX question was not sent: %s" % sent)
+    assert_true(["mx.ok.smtp.test", "1"] not in sent,
+                "mx.ok.smtp.test's A asked again (it came with the MX answer): %s" % sent)
+    assert_true(["mx.ok.smtp.test", "28"] in sent,
+                "mx.ok.smtp.test's AAAA (not in the MX answer) was not asked: %s" % sent)
+    shown = {s["title"]: s.get("detail") or "" for s in all_steps(doc, "smtp")}
+    assert_true("127.0.1.70" in shown.get("A mx.ok.smtp.test", ""),
+                "the A step of the MX host: %s" % shown)
+
+
 def test_ok_learns_client_ip():
     r, doc = smtp("ok")
     ip = assert_code(doc, "SMTP_CLIENT_IP", severity="info", check_id="smtp", r=r)[0]
