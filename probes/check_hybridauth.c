@@ -193,8 +193,9 @@ struct hstate {
     int probing;               /* phase 2 started */
     char unusable[600];        /* a host left out: no client reaches it by its name */
     unsigned facts_seen;       /* the facts' HTTP endpoints taken (their seq) */
-    struct hhost *early;       /* MAX_HOSTS hosts autodiscover is about to reach
-                                * (allocated with the first), apart from hosts */
+    struct hhost *early[MAX_HOSTS];   /* hosts autodiscover is about to reach, apart
+                                * from hosts (each allocated when met: a bulk
+                                * run's targets mostly meet one) */
     size_t nearly;
     size_t soon_seen;          /* the facts' hosts about to be reached, taken */
     struct {
@@ -528,7 +529,7 @@ ntlm_from_early(struct xp_check *c, struct hhost *h)
 
     ntlm_key(h, key, sizeof(key));
     for (i = 0; i < st->nearly; i++) {
-        struct hhost *e = &st->early[i];
+        struct hhost *e = st->early[i];
 
         ntlm_key(e, ekey, sizeof(ekey));
         if (!e->ntlm.round || e->joined || strcmp(key, ekey) != 0)
@@ -747,9 +748,7 @@ take_soon(struct xp_check *c)
 
         if (st->nearly >= MAX_HOSTS || xp_m365_cloud_host(s->host))
             continue;
-        if (!st->early)
-            st->early = xcalloc(MAX_HOSTS, sizeof(*st->early));
-        e = &st->early[st->nearly++];
+        e = st->early[st->nearly++] = xcalloc(1, sizeof(*e));
         e->early = 1;
         snprintf(e->name, sizeof(e->name), "%s", s->host);
         snprintf(e->ip, sizeof(e->ip), "%s", s->ip);
@@ -1224,7 +1223,8 @@ hybridauth_free(struct xp_check *c)
             offers_clear(&st->hosts[i].probes[k].offers);
     }
     xp_check_addrs_clear(&st->openid_addrs);
-    free(st->early);
+    for (i = 0; i < st->nearly; i++)
+        free(st->early[i]);
     free(st->hosts);
     free(st);
     c->state = NULL;
