@@ -176,6 +176,7 @@ struct hhost {
      * else nowhere (not even the run's memo). */
     int early;
     int ntlm_ended;            /* early: its conversation ended */
+    int claimed;               /* early: holds its front end's early_asking */
     struct hhost *joined;      /* early: the recorded host that takes it over */
 };
 
@@ -462,6 +463,23 @@ ntlm_adopt(struct hhost *h, const struct ntlm *from)
         xp_step_note(step, "%s", h->ntlm.notes[i]);
 }
 
+/* Early host e no longer holds its front end's claim (its conversation
+ * ended, or its check is freed before it did): another target's early host
+ * may start one. Found, not made: a claim's slot is never recycled here. */
+static void
+ntlm_early_release(struct xp_check *c, struct hhost *e)
+{
+    char key[sizeof(((struct ntlm_memo *)0)->key)];
+    struct ntlm_memo *m;
+
+    if (!e->claimed)
+        return;
+    e->claimed = 0;
+    ntlm_key(e, key, sizeof(key));
+    if ((m = ntlm_memo_find(hrun(c), key)))
+        m->early_asking = 0;
+}
+
 /* The conversation ended. An early host's goes to the host that took it
  * over (then to the memo), or nowhere while none did. */
 static void
@@ -472,7 +490,7 @@ ntlm_done(struct xp_check *c, struct hhost *h)
         return;
     }
     h->ntlm_ended = 1;
-    ntlm_memo_get(hrun(c), h)->early_asking = 0;
+    ntlm_early_release(c, h);
     if (h->joined) {
         ntlm_adopt(h->joined, &h->ntlm);
         ntlm_keep(c, h->joined);
@@ -515,6 +533,7 @@ ntlm_early_claim(struct xp_check *c, struct hhost *e)
     if (m->early_asking)
         return 0;
     m->early_asking = 1;
+    e->claimed = 1;
     return 1;
 }
 
@@ -1223,8 +1242,10 @@ hybridauth_free(struct xp_check *c)
             offers_clear(&st->hosts[i].probes[k].offers);
     }
     xp_check_addrs_clear(&st->openid_addrs);
-    for (i = 0; i < st->nearly; i++)
+    for (i = 0; i < st->nearly; i++) {
+        ntlm_early_release(c, st->early[i]);
         free(st->early[i]);
+    }
     free(st->hosts);
     free(st);
     c->state = NULL;

@@ -666,7 +666,10 @@ on_http(void *arg, const struct xp_http_resp *resp)
                  op->req->url, resp->status, resp->new_connections,
                  (long long)resp->connect_ms, (long long)resp->tls_ms,
                  (long long)resp->total_ms);
-    if (!resp->completed && !resp->timed_out && op_live(op) &&
+    /* Retried for whoever still wants the answer: its check, or another
+     * target waiting for this request (a prefetch's check may have ended). */
+    if (!resp->completed && !resp->timed_out &&
+        (op_live(op) || (op->shared && xp_http_shared_waited(op->shared))) &&
         refused_under_load(op, resp->refused ? ECONNREFUSED : 0)) {
         op->retried = 1;
         xp_dest_release(e->dests, op->dest);

@@ -13,22 +13,25 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum conn_state { C_FREE, C_BUSY, C_IDLE, C_SHUT };
+enum conn_state { C_FREE, C_OPEN, C_SHUT };
 
 struct conn {
     enum conn_state state;
+    unsigned gen;              /* which opening of this socket number */
+    int connecting;            /* opened, no request started on it yet */
+    int active;                /* requests on it now (HTTP/2: several) */
     char ip[64];
     int port;
     int local_port;            /* 0 until asked (the socket binds on connect) */
     int pinned;
     unsigned uses;             /* requests it carried */
     int64_t idle_since_us;
-    const void *owner;         /* the request on it (C_BUSY) */
     char host[256];
 };
 
 static struct conn *conns;      /* by socket */
 static size_t nconns;
+static unsigned next_gen = 1;
 static int limit;
 static int peak;
 
@@ -36,6 +39,12 @@ void
 xp_http_conns_set_limit(int n)
 {
     limit = n > 0 ? n : 0;
+}
+
+static int
+is_idle(const struct conn *c)
+{
+    return c->state == C_OPEN && !c->connecting && c->active == 0 && !c->pinned;
 }
 
 static int
@@ -69,8 +78,7 @@ open_to(const char *ip, int port)
     int n = 0;
 
     for (i = 0; i < nconns; i++)
-        n += (conns[i].state == C_BUSY || conns[i].state == C_IDLE) &&
-             same_dest(&conns[i], ip, port);
+        n += conns[i].state == C_OPEN && same_dest(&conns[i], ip, port);
     return n;
 }
 
@@ -82,8 +90,8 @@ host_conns(const struct conn *c, const char *ip, int port)
     int n = 0;
 
     for (i = 0; i < nconns; i++)
-        n += (conns[i].state == C_BUSY || conns[i].state == C_IDLE) &&
-             same_dest(&conns[i], ip, port) && strcmp(conns[i].host, c->host) == 0;
+        n += conns[i].state == C_OPEN && same_dest(&conns[i], ip, port) &&
+             strcmp(conns[i].host, c->host) == 0;
     return n;
 }
 
@@ -113,7 +121,7 @@ least_useful_idle(const char *ip, int port)
         const struct conn *c = &conns[i];
         int n;
 
-        if (c->state != C_IDLE || c->pinned || !same_dest(c, ip, port))
+        if (!is_idle(c) || !same_dest(c, ip, port))
             continue;
         n = host_conns(c, ip, port);
         if (best < 0 || less_useful(c, n, &conns[best], best_host)) {
@@ -149,8 +157,7 @@ xp_http_conns_make_room(const struct sockaddr *addr)
 }
 
 void
-xp_http_conns_opened(int fd, const struct sockaddr *addr, const char *host, int pinned,
-                     const void *owner)
+xp_http_conns_opened(int fd, const struct sockaddr *addr, const char *host, int pinned)
 {
     struct conn *c;
     int n;
@@ -166,10 +173,11 @@ xp_http_conns_opened(int fd, const struct sockaddr *addr, const char *host, int 
     }
     c = &conns[fd];
     memset(c, 0, sizeof(*c));
+    c->gen = next_gen++;
     if (addr_parts(addr, c->ip, sizeof(c->ip), &c->port) < 0)
         return;     /* not an address we count: stays C_FREE */
-    c->state = C_BUSY;
-    c->owner = owner;
+    c->state = C_OPEN;
+    c->connecting = 1;
     c->pinned = pinned;
     snprintf(c->host, sizeof(c->host), "%s", host ? host : "");
     n = open_to(c->ip, c->port);
@@ -192,7 +200,7 @@ local_port_of(struct conn *c, int fd)
 }
 
 void
-xp_http_conns_busy(const char *ip, int port, int local_port, const void *owner)
+xp_http_conns_busy(const char *ip, int port, int local_port, struct xp_http_conn_ref *ref)
 {
     size_t i;
 
@@ -201,29 +209,39 @@ xp_http_conns_busy(const char *ip, int port, int local_port, const void *owner)
     for (i = 0; i < nconns; i++) {
         struct conn *c = &conns[i];
 
-        if ((c->state == C_BUSY || c->state == C_IDLE) && same_dest(c, ip, port) &&
-            local_port_of(c, (int)i) == local_port) {
-            if (c->owner != owner)
-                xp_http_conns_idle(owner);  /* opened a socket it did not use */
-            c->state = C_BUSY;
-            c->owner = owner;
-            c->uses++;
-            return;
-        }
+        if (c->state != C_OPEN || !same_dest(c, ip, port) ||
+            local_port_of(c, (int)i) != local_port)
+            continue;
+        if (ref->fd == (int)i && ref->gen == c->gen)
+            return;                 /* the same request again (an auth round) */
+        xp_http_conns_done(ref, 0);
+        c->connecting = 0;
+        c->active++;
+        c->uses++;
+        ref->fd = (int)i;
+        ref->gen = c->gen;
+        return;
     }
+    /* Left counted as it was (a connecting socket is never shut down). */
+    xp_trace("http conn %s:%d from port %d not known: not counted as busy", ip, port,
+             local_port);
 }
 
 void
-xp_http_conns_idle(const void *owner)
+xp_http_conns_done(struct xp_http_conn_ref *ref, int unpin)
 {
-    size_t i;
+    struct conn *c;
 
-    for (i = 0; i < nconns; i++)
-        if (conns[i].state == C_BUSY && conns[i].owner == owner) {
-            conns[i].state = C_IDLE;
-            conns[i].owner = NULL;
-            conns[i].idle_since_us = xp_now_us();
-        }
+    if (ref->fd < 0 || (size_t)ref->fd >= nconns)
+        return;
+    c = &conns[ref->fd];
+    if (c->state != C_FREE && c->gen == ref->gen) {
+        if (c->active > 0 && --c->active == 0)
+            c->idle_since_us = xp_now_us();
+        if (unpin)
+            c->pinned = 0;
+    }
+    ref->fd = -1;
 }
 
 void

@@ -709,8 +709,10 @@ seed_mx_hosts(struct xp_dns *dns, const struct entry *from, const unsigned char 
     static const int types[] = { XP_DNS_A, XP_DNS_AAAA };
     size_t i, j, t;
 
+    /* At the cap, an exchange's records may be cut short: none kept. */
     if (r->qtype != XP_DNS_MX || r->status != XP_DNS_OK || get16(abuf + 10) == 0 ||
-        !parse_additional(&extra, abuf, alen, dns->max_answers))
+        !parse_additional(&extra, abuf, alen, dns->max_answers) ||
+        extra.nrr >= dns->max_answers)
         goto out;
     for (i = 0; i < r->nrr; i++) {
         const char *host = r->rr[i].target;

@@ -39,6 +39,8 @@ struct xp_http {
     int https;
     int header_overflow;
     int pinned;                         /* a conversation's connection (xp_http_conns.h) */
+    int conversation_step;              /* xp_http_req's */
+    struct xp_http_conn_ref conn;       /* the connection it is on */
     char host[256];                     /* the URL's */
     struct xp_http *prev, *next;
 };
@@ -262,7 +264,7 @@ on_opensocket(void *arg, curlsocktype purpose, struct curl_sockaddr *a)
     fd = socket(a->family, a->socktype | SOCK_CLOEXEC, a->protocol);
     if (fd < 0)
         return CURL_SOCKET_BAD;
-    xp_http_conns_opened(fd, &a->addr, h->host, h->pinned, h);
+    xp_http_conns_opened(fd, &a->addr, h->host, h->pinned);
     return fd;
 }
 
@@ -280,9 +282,28 @@ on_closesocket(void *arg, curl_socket_t fd)
 static int
 on_prereq(void *arg, char *ip, char *local_ip, int port, int local_port)
 {
+    struct xp_http *h = arg;
+
     (void)local_ip;
-    xp_http_conns_busy(ip, port, local_port, arg);
+    xp_http_conns_busy(ip, port, local_port, &h->conn);
     return CURL_PREREQFUNC_OK;
+}
+
+/* Did r bring an NTLM CHALLENGE ("WWW-Authenticate: NTLM <token>")? Then
+ * the conversation's second request follows on its connection. */
+static int
+ntlm_challenge_in(const struct xp_http_resp *r)
+{
+    size_t i;
+
+    for (i = 0; i < r->nheaders; i++) {
+        const char *v = r->headers[i].value;
+
+        if (strcasecmp(r->headers[i].name, "WWW-Authenticate") == 0 &&
+            strncasecmp(v, "NTLM ", 5) == 0 && v[5] && v[5] != ' ')
+            return 1;
+    }
+    return 0;
 }
 
 static void
@@ -292,8 +313,6 @@ on_done(CURL *easy, CURLcode rc, void *arg)
     struct xp_http_resp *r = &h->resp;
     char *location = NULL, *ip = NULL;
     long port = 0;
-
-    xp_http_conns_idle(h);
 
     curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &r->status);
     curl_easy_getinfo(easy, CURLINFO_REDIRECT_URL, &location);
@@ -332,6 +351,9 @@ on_done(CURL *easy, CURLcode rc, void *arg)
         snprintf(r->tls.ip, sizeof(r->tls.ip), "%s", r->ip);
         r->tls.port = r->port;
     }
+    /* A conversation's connection stays pinned only while its second
+     * request is to come. */
+    xp_http_conns_done(&h->conn, !(h->conversation_step == 1 && ntlm_challenge_in(r)));
     unlink_live(h);
     h->cb(h->arg, r);
     free_handle(h);
@@ -398,6 +420,8 @@ xp_http_start(struct xp_loop *loop, const struct xp_http_req *req, xp_http_cb cb
     snprintf(h->resp.tls.host, sizeof(h->resp.tls.host), "%s", host);
     snprintf(h->host, sizeof(h->host), "%s", host);
     h->pinned = req->conversation != 0;
+    h->conversation_step = req->conversation_step;
+    h->conn.fd = -1;
     curl_easy_setopt(e, CURLOPT_OPENSOCKETFUNCTION, on_opensocket);
     curl_easy_setopt(e, CURLOPT_OPENSOCKETDATA, h);
     curl_easy_setopt(e, CURLOPT_CLOSESOCKETFUNCTION, on_closesocket);
@@ -515,7 +539,7 @@ xp_http_abort(struct xp_http *h)
     if (!h)
         return;
     xp_loop_remove_easy(h->loop, h->easy);
-    xp_http_conns_idle(h);
+    xp_http_conns_done(&h->conn, 1);
     unlink_live(h);
     free_handle(h);
 }

@@ -1,11 +1,13 @@
 /*
  * test_http_conns.c — HTTP connections per destination, idle ones included
  * (include/xp_http_conns.h): nothing is closed below the limit or while
- * every connection carries a request; at the limit the idle connection
- * least likely to be asked again goes first (its host name's only one,
- * before one of a shared front end's), a pinned one (an NTLM
- * conversation's) never; other destinations are not counted. A
- * "connection" here is one end of a socketpair: the peer reads EOF once it
+ * every connection carries a request, is still connecting or is pinned;
+ * at the limit the idle connection least likely to be asked again goes
+ * first (its host name's only one, before one of a shared front end's);
+ * a connection carrying two requests (HTTP/2) is idle only when both
+ * ended; other destinations are not counted. Connections are real TCP
+ * connections to a listener on 127.0.0.1 (the table matches a request to
+ * its connection by the local port); the accepted end reads EOF once ours
  * is shut down.
  */
 #include <setjmp.h>
@@ -15,7 +17,6 @@
 #include <cmocka.h>
 
 #include <arpa/inet.h>
-#include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <string.h>
@@ -26,54 +27,34 @@
 
 #define N 6
 
-struct pair {
-    int ours, peer;
+struct conn {
+    int ours, peer, local_port;
+    struct xp_http_conn_ref ref;
 };
 
-static struct pair conns[N];
-static int owners[N];   /* their addresses stand for requests */
-
-static struct sockaddr_in
-dest(const char *ip, int port)
-{
-    struct sockaddr_in a;
-
-    memset(&a, 0, sizeof(a));
-    a.sin_family = AF_INET;
-    a.sin_port = htons((uint16_t)port);
-    inet_pton(AF_INET, ip, &a.sin_addr);
-    return a;
-}
-
-/* Connection k to ip:443 for host, idle after one request. */
-static void
-open_idle(int k, const char *ip, const char *host, int pinned)
-{
-    int sv[2];
-    struct sockaddr_in a = dest(ip, 443);
-
-    assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
-    conns[k].ours = sv[0];
-    conns[k].peer = sv[1];
-    fcntl(sv[1], F_SETFL, O_NONBLOCK);
-    xp_http_conns_opened(sv[0], (struct sockaddr *)&a, host, pinned, &owners[k]);
-    xp_http_conns_idle(&owners[k]);
-}
-
-/* Did the peer of connection k see it shut down? */
-static int
-was_shut(int k)
-{
-    char c;
-
-    return read(conns[k].peer, &c, 1) == 0;
-}
+static int listener = -1;
+static struct sockaddr_in where;   /* the listener: the destination */
+static struct conn conns[N];
 
 static int
 setup(void **state)
 {
+    socklen_t len = sizeof(where);
+    int k;
+
     (void)state;
-    memset(conns, -1, sizeof(conns));
+    memset(&where, 0, sizeof(where));
+    where.sin_family = AF_INET;
+    where.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    listener = socket(AF_INET, SOCK_STREAM, 0);
+    assert_true(listener >= 0);
+    assert_int_equal(bind(listener, (struct sockaddr *)&where, sizeof(where)), 0);
+    assert_int_equal(listen(listener, 16), 0);
+    assert_int_equal(getsockname(listener, (struct sockaddr *)&where, &len), 0);
+    for (k = 0; k < N; k++) {
+        conns[k].ours = conns[k].peer = -1;
+        conns[k].ref.fd = -1;
+    }
     xp_http_conns_reset();
     xp_http_conns_set_limit(3);
     return 0;
@@ -92,19 +73,68 @@ teardown(void **state)
             close(conns[k].peer);
         }
     }
+    close(listener);
     xp_http_conns_reset();
     return 0;
+}
+
+/* Connection k to the listener for host, as libcurl opens one. */
+static void
+open_conn(int k, const char *host, int pinned)
+{
+    struct sockaddr_in local;
+    socklen_t len = sizeof(local);
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+    assert_true(fd >= 0);
+    xp_http_conns_opened(fd, (struct sockaddr *)&where, host, pinned);
+    assert_int_equal(connect(fd, (struct sockaddr *)&where, sizeof(where)), 0);
+    conns[k].ours = fd;
+    conns[k].peer = accept(listener, NULL, NULL);
+    assert_true(conns[k].peer >= 0);
+    fcntl(conns[k].peer, F_SETFL, O_NONBLOCK);
+    assert_int_equal(getsockname(fd, (struct sockaddr *)&local, &len), 0);
+    conns[k].local_port = ntohs(local.sin_port);
+}
+
+/* A request starts on connection k (ref: the request's). */
+static void
+busy(int k, struct xp_http_conn_ref *ref)
+{
+    xp_http_conns_busy("127.0.0.1", ntohs(where.sin_port), conns[k].local_port, ref);
+}
+
+/* Connection k, opened for host, carried one request that ended. */
+static void
+open_idle(int k, const char *host)
+{
+    open_conn(k, host, 0);
+    busy(k, &conns[k].ref);
+    xp_http_conns_done(&conns[k].ref, 1);
+}
+
+static int
+room(void)
+{
+    return xp_http_conns_make_room((struct sockaddr *)&where);
+}
+
+/* Did the peer of connection k see it shut down? */
+static int
+was_shut(int k)
+{
+    char c;
+
+    return read(conns[k].peer, &c, 1) == 0;
 }
 
 static void
 test_below_limit_nothing_closed(void **state)
 {
-    struct sockaddr_in a = dest("192.0.2.1", 443);
-
     (void)state;
-    open_idle(0, "192.0.2.1", "front.example", 0);
-    open_idle(1, "192.0.2.1", "autodiscover.d1.example", 0);
-    assert_int_equal(xp_http_conns_make_room((struct sockaddr *)&a), 0);
+    open_idle(0, "front.example");
+    open_idle(1, "autodiscover.d1.example");
+    assert_int_equal(room(), 0);
     assert_false(was_shut(0));
     assert_false(was_shut(1));
 }
@@ -112,84 +142,98 @@ test_below_limit_nothing_closed(void **state)
 static void
 test_single_use_host_closed_first(void **state)
 {
-    struct sockaddr_in a = dest("192.0.2.1", 443);
-
     (void)state;
     /* The front end's two connections are older than the domain's own. */
-    open_idle(0, "192.0.2.1", "front.example", 0);
-    open_idle(1, "192.0.2.1", "front.example", 0);
-    open_idle(2, "192.0.2.1", "autodiscover.d1.example", 0);
-    assert_int_equal(xp_http_conns_make_room((struct sockaddr *)&a), 1);
+    open_idle(0, "front.example");
+    open_idle(1, "front.example");
+    open_idle(2, "autodiscover.d1.example");
+    assert_int_equal(room(), 1);
     assert_true(was_shut(2));
     assert_false(was_shut(0));
     assert_false(was_shut(1));
-    /* Room now: the next one closes nothing. */
-    assert_int_equal(xp_http_conns_make_room((struct sockaddr *)&a), 0);
+    assert_int_equal(room(), 0);            /* room now */
     assert_int_equal(xp_http_conns_peak(), 3);
 }
 
 static void
-test_busy_and_pinned_kept(void **state)
+test_busy_connecting_and_pinned_kept(void **state)
 {
-    struct sockaddr_in a = dest("192.0.2.1", 443);
+    (void)state;
+    open_conn(0, "front.example", 0);                   /* connecting */
+    open_conn(1, "front.example", 0);
+    busy(1, &conns[1].ref);                             /* a request on it */
+    open_conn(2, "autodiscover.d1.example", 1);         /* a conversation's */
+    busy(2, &conns[2].ref);
+    xp_http_conns_done(&conns[2].ref, 0);               /* step 1 ended: pinned */
+    assert_int_equal(room(), 0);        /* over the limit, nothing may go */
+    assert_false(was_shut(0) || was_shut(1) || was_shut(2));
+    xp_http_conns_done(&conns[1].ref, 1);               /* the request ended */
+    assert_int_equal(room(), 1);
+    assert_true(was_shut(1));
+    assert_false(was_shut(0) || was_shut(2));
+}
+
+static void
+test_two_requests_on_one_connection(void **state)
+{
+    struct xp_http_conn_ref a = { -1, 0 }, b = { -1, 0 };
 
     (void)state;
-    open_idle(0, "192.0.2.1", "autodiscover.d1.example", 1);   /* a conversation's */
-    open_idle(1, "192.0.2.1", "front.example", 0);
-    open_idle(2, "192.0.2.1", "front.example", 0);
-    /* 1 and 2 carry requests again (opened for them: owner known). */
-    xp_http_conns_closed(conns[1].ours);
-    xp_http_conns_closed(conns[2].ours);
-    {
-        struct sockaddr_in d = dest("192.0.2.1", 443);
-
-        xp_http_conns_opened(conns[1].ours, (struct sockaddr *)&d, "front.example", 0,
-                             &owners[1]);
-        xp_http_conns_opened(conns[2].ours, (struct sockaddr *)&d, "front.example", 0,
-                             &owners[2]);
-    }
-    /* Over the limit, but nothing may go: the slots allow it. */
-    assert_int_equal(xp_http_conns_make_room((struct sockaddr *)&a), 0);
+    open_conn(0, "front.example", 0);
+    busy(0, &a);
+    busy(0, &b);                    /* HTTP/2: a second stream on it */
+    open_idle(1, "autodiscover.d1.example");
+    open_idle(2, "autodiscover.d2.example");
+    xp_http_conns_done(&b, 1);      /* the second ends first */
+    assert_int_equal(room(), 1);    /* 0 still carries a: 1 goes */
     assert_false(was_shut(0));
-    /* The request ends: its connection is idle and can go. */
-    xp_http_conns_idle(&owners[1]);
-    assert_int_equal(xp_http_conns_make_room((struct sockaddr *)&a), 1);
     assert_true(was_shut(1));
-    assert_false(was_shut(0));
+    open_idle(3, "autodiscover.d3.example");
+    xp_http_conns_done(&a, 1);      /* now 0 is idle too: the oldest single goes */
+    assert_int_equal(room(), 1);
+    assert_true(was_shut(2));
+    assert_false(was_shut(0) || was_shut(3));
+}
+
+static void
+test_unpinned_after_the_conversation(void **state)
+{
+    (void)state;
+    open_conn(0, "front.example", 1);
+    busy(0, &conns[0].ref);
+    xp_http_conns_done(&conns[0].ref, 1);   /* no CHALLENGE: no second request */
+    open_idle(1, "front.example");
+    open_idle(2, "front.example");
+    assert_int_equal(room(), 1);
+    assert_true(was_shut(0));               /* idle longest of the three */
 }
 
 static void
 test_other_destinations_apart(void **state)
 {
-    struct sockaddr_in a = dest("192.0.2.1", 443), b = dest("192.0.2.2", 443);
-    struct sockaddr_in c = dest("192.0.2.1", 80);
+    struct sockaddr_in other = where;
 
     (void)state;
-    open_idle(0, "192.0.2.1", "front.example", 0);
-    open_idle(1, "192.0.2.2", "autodiscover.d1.example", 0);
-    open_idle(2, "192.0.2.2", "autodiscover.d2.example", 0);
-    open_idle(3, "192.0.2.2", "autodiscover.d3.example", 0);
-    assert_int_equal(xp_http_conns_make_room((struct sockaddr *)&a), 0);
-    assert_int_equal(xp_http_conns_make_room((struct sockaddr *)&c), 0);
+    other.sin_port = htons((uint16_t)(ntohs(where.sin_port) ^ 1));
+    open_idle(0, "autodiscover.d1.example");
+    open_idle(1, "autodiscover.d2.example");
+    open_idle(2, "autodiscover.d3.example");
+    assert_int_equal(xp_http_conns_make_room((struct sockaddr *)&other), 0);
     assert_false(was_shut(0));
-    /* 192.0.2.2 is full: the one idle longest (all met once) goes. */
-    assert_int_equal(xp_http_conns_make_room((struct sockaddr *)&b), 1);
-    assert_true(was_shut(1));
-    assert_false(was_shut(2));
-    assert_false(was_shut(3));
+    assert_int_equal(room(), 1);            /* full here: the one idle longest */
+    assert_true(was_shut(0));
 }
 
 static void
 test_no_limit_counts_nothing(void **state)
 {
-    struct sockaddr_in a = dest("192.0.2.1", 443);
     int k;
 
     (void)state;
     xp_http_conns_set_limit(0);
     for (k = 0; k < 4; k++)
-        open_idle(k, "192.0.2.1", "autodiscover.d1.example", 0);
-    assert_int_equal(xp_http_conns_make_room((struct sockaddr *)&a), 0);
+        open_idle(k, "autodiscover.d1.example");
+    assert_int_equal(room(), 0);
     for (k = 0; k < 4; k++)
         assert_false(was_shut(k));
 }
@@ -200,7 +244,9 @@ main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_below_limit_nothing_closed, setup, teardown),
         cmocka_unit_test_setup_teardown(test_single_use_host_closed_first, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_busy_and_pinned_kept, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_busy_connecting_and_pinned_kept, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_two_requests_on_one_connection, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_unpinned_after_the_conversation, setup, teardown),
         cmocka_unit_test_setup_teardown(test_other_destinations_apart, setup, teardown),
         cmocka_unit_test_setup_teardown(test_no_limit_counts_nothing, setup, teardown),
     };
