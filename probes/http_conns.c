@@ -1,8 +1,9 @@
 /*
  * http_conns.c — HTTP connections open per destination, idle ones included
- * (xp_http_conns.h): a table by socket of where it goes, whose request it
- * carries (none: idle) and how often it was used. A destination is an
- * address and port, as the server sees it, whatever the host names.
+ * (xp_http_conns.h): a table by socket of where it goes, for which host
+ * name, how many requests it carries now (none, not connecting, not
+ * pinned: idle) and how many it carried. A destination is an address and
+ * port, as the server sees it, whatever the host names.
  */
 #include "xp_http_conns.h"
 #include "xp.h"
