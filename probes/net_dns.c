@@ -421,59 +421,6 @@ decode_rdata(struct xp_dns_rr *rr, const unsigned char *rd, unsigned rdlen,
     }
 }
 
-/* Parse the answer section of abuf into r; returns 0 if malformed. */
-static int
-parse_answer(struct xp_dns_result *r, const unsigned char *abuf, int alen, size_t max_answers)
-{
-    const unsigned char *p = abuf + HFIXEDSZ, *end = abuf + alen;
-    unsigned qd, an, i;
-    long used;
-
-    if (alen < HFIXEDSZ)
-        return 0;
-    qd = get16(abuf + 4);
-    an = get16(abuf + 6);
-    for (i = 0; i < qd; i++) {
-        char *q = expand(p, abuf, alen, &used);
-
-        if (!q)
-            return 0;
-        free(q);
-        p += used + QFIXEDSZ;
-        if (p > end)
-            return 0;
-    }
-    if (an > max_answers)
-        an = (unsigned)max_answers;
-    r->rr = xcalloc(an ? an : 1, sizeof(*r->rr));
-    for (i = 0; i < an; i++) {
-        struct xp_dns_rr *rr = &r->rr[r->nrr];
-        unsigned rdlen;
-
-        rr->owner = expand(p, abuf, alen, &used);
-        if (!rr->owner)
-            return 0;
-        p += used;
-        if (p + RRFIXEDSZ > end) {
-            free(rr->owner);
-            return 0;
-        }
-        rr->type = (int)get16(p);
-        rr->ttl = get32(p + 4);
-        rdlen = get16(p + 8);
-        p += RRFIXEDSZ;
-        if (p + rdlen > end || !decode_rdata(rr, p, rdlen, abuf, alen)) {
-            free(rr->owner);
-            free(rr->target);
-            memset(rr, 0, sizeof(*rr));
-            return 0;
-        }
-        p += rdlen;
-        r->nrr++;
-    }
-    return 1;
-}
-
 /* Skip a name and the fixed part of a question (qd) or record at *p;
  * returns 0 if malformed. A record's rdata is skipped too. */
 static int
@@ -497,14 +444,76 @@ skip_entry(const unsigned char **p, const unsigned char *abuf, int alen, int que
     return *p <= end;
 }
 
+/* The record at *p: its owner (rr->owner, the caller's to free), type,
+ * TTL and class, and where its rdata is; *p moves past it. Returns 0 if
+ * malformed (nothing to free). */
+static int
+read_rr(const unsigned char **p, const unsigned char *abuf, int alen, struct xp_dns_rr *rr,
+        unsigned *class, const unsigned char **rd, unsigned *rdlen)
+{
+    const unsigned char *end = abuf + alen;
+    long used;
+
+    rr->owner = expand(*p, abuf, alen, &used);
+    if (!rr->owner)
+        return 0;
+    *p += used;
+    if (*p + RRFIXEDSZ > end || *p + RRFIXEDSZ + get16(*p + 8) > end) {
+        free(rr->owner);
+        rr->owner = NULL;
+        return 0;
+    }
+    rr->type = (int)get16(*p);
+    *class = get16(*p + 2);
+    rr->ttl = get32(*p + 4);
+    *rdlen = get16(*p + 8);
+    *rd = *p + RRFIXEDSZ;
+    *p = *rd + *rdlen;
+    return 1;
+}
+
+/* Parse the answer section of abuf into r; returns 0 if malformed. */
+static int
+parse_answer(struct xp_dns_result *r, const unsigned char *abuf, int alen, size_t max_answers)
+{
+    const unsigned char *p = abuf + HFIXEDSZ;
+    unsigned qd, an, i;
+
+    if (alen < HFIXEDSZ)
+        return 0;
+    qd = get16(abuf + 4);
+    an = get16(abuf + 6);
+    for (i = 0; i < qd; i++)
+        if (!skip_entry(&p, abuf, alen, 1))
+            return 0;
+    if (an > max_answers)
+        an = (unsigned)max_answers;
+    r->rr = xcalloc(an ? an : 1, sizeof(*r->rr));
+    for (i = 0; i < an; i++) {
+        struct xp_dns_rr *rr = &r->rr[r->nrr];
+        const unsigned char *rd;
+        unsigned class, rdlen;
+
+        if (!read_rr(&p, abuf, alen, rr, &class, &rd, &rdlen))
+            return 0;
+        if (!decode_rdata(rr, rd, rdlen, abuf, alen)) {
+            free(rr->owner);
+            free(rr->target);
+            memset(rr, 0, sizeof(*rr));
+            return 0;
+        }
+        r->nrr++;
+    }
+    return 1;
+}
+
 /* The A and AAAA records of abuf's additional section into r (appended
  * to r->rr, at most max in all); returns 0 if malformed. */
 static int
 parse_additional(struct xp_dns_result *r, const unsigned char *abuf, int alen, size_t max)
 {
-    const unsigned char *p = abuf + HFIXEDSZ, *end = abuf + alen;
+    const unsigned char *p = abuf + HFIXEDSZ;
     unsigned qd, an, ns, ar, i;
-    long used;
 
     if (alen < HFIXEDSZ)
         return 0;
@@ -518,30 +527,16 @@ parse_additional(struct xp_dns_result *r, const unsigned char *abuf, int alen, s
     r->rr = xrealloc(r->rr, (r->nrr + (ar < max ? ar : max) + 1) * sizeof(*r->rr));
     for (i = 0; i < ar && r->nrr < max; i++) {
         struct xp_dns_rr rr = { 0 };
-        unsigned rdlen;
+        const unsigned char *rd;
+        unsigned class, rdlen;
 
-        rr.owner = expand(p, abuf, alen, &used);
-        if (!rr.owner)
+        if (!read_rr(&p, abuf, alen, &rr, &class, &rd, &rdlen))
             return 0;
-        p += used;
-        if (p + RRFIXEDSZ > end) {
-            free(rr.owner);
-            return 0;
-        }
-        rr.type = (int)get16(p);
-        rr.ttl = get32(p + 4);
-        rdlen = get16(p + 8);
-        p += RRFIXEDSZ;
-        if (p + rdlen > end) {
-            free(rr.owner);
-            return 0;
-        }
-        if ((rr.type == XP_DNS_A || rr.type == XP_DNS_AAAA) && get16(p - RRFIXEDSZ + 2) == C_IN &&
-            decode_rdata(&rr, p, rdlen, abuf, alen))
+        if ((rr.type == XP_DNS_A || rr.type == XP_DNS_AAAA) && class == C_IN &&
+            decode_rdata(&rr, rd, rdlen, abuf, alen))
             r->rr[r->nrr++] = rr;
         else
             free(rr.owner);
-        p += rdlen;
     }
     return 1;
 }
@@ -602,6 +597,54 @@ chain_end(const struct xp_dns_result *r)
     return name;
 }
 
+/* Records of src (n of them of name's type, A or AAAA) kept as the
+ * answer to (name, type): NODATA when n is 0. Learnt with from's answer,
+ * so they carry its server and time; never over an answer already kept. */
+static void
+seed(struct xp_dns *dns, const struct xp_dns_result *from, const char *name, int type,
+     const struct xp_dns_rr *src, size_t nsrc, size_t n)
+{
+    unsigned h = name_hash(name, type);
+    struct entry *e;
+    size_t i;
+
+    if (cache_find(dns, name, type, h))
+        return;
+    e = xcalloc(1, sizeof(*e));
+    e->dns = dns;
+    e->refs = 1;              /* the cache's */
+    e->done = 1;
+    e->hash = h;
+    e->res.qname = xstrdup(name);
+    e->res.qtype = type;
+    e->res.server = from->server;
+    e->res.ms = from->ms;
+    e->res.status = n ? XP_DNS_OK : XP_DNS_NODATA;
+    e->res.rr = xcalloc(n ? n : 1, sizeof(*e->res.rr));
+    for (i = 0; i < nsrc && e->res.nrr < n; i++) {
+        struct xp_dns_rr *b = &e->res.rr[e->res.nrr];
+
+        if (src[i].type != type || !xp_name_eq(src[i].owner, name))
+            continue;
+        *b = src[i];           /* A, AAAA: no target or text to copy */
+        b->owner = xstrdup(src[i].owner);
+        e->res.nrr++;
+    }
+    e->expires_us = xp_now_us() + ttl_of(&e->res) * 1000000;
+    cache_insert(dns, e);
+}
+
+/* How many records of rr[] are name's, of type. */
+static size_t
+count_of(const struct xp_dns_rr *rr, size_t nrr, const char *name, int type)
+{
+    size_t i, n = 0;
+
+    for (i = 0; i < nrr; i++)
+        n += rr[i].type == type && xp_name_eq(rr[i].owner, name);
+    return n;
+}
+
 /* The authority section holds the SOA of name's zone: a no-data answer
  * is about name itself (RFC 2308 2.2), not a chain cut at a zone the
  * server does not serve. */
@@ -656,41 +699,16 @@ seed_chain_end(struct xp_dns *dns, const struct entry *from, const unsigned char
 {
     const struct xp_dns_result *r = &from->res;
     const char *name = chain_end(r);
-    struct entry *e;
-    size_t i, n = 0;
+    size_t n;
 
     if ((r->qtype != XP_DNS_A && r->qtype != XP_DNS_AAAA) || name == r->qname ||
         (r->status != XP_DNS_OK && r->status != XP_DNS_NODATA) ||
-        get16(abuf + 6) > dns->max_answers ||
-        cache_find(dns, name, r->qtype, name_hash(name, r->qtype)))
+        get16(abuf + 6) > dns->max_answers)
         return;
-    for (i = 0; i < r->nrr; i++)
-        n += r->rr[i].type == r->qtype && xp_name_eq(r->rr[i].owner, name);
+    n = count_of(r->rr, r->nrr, name, r->qtype);
     if (!n && !soa_covers(abuf, alen, name))
         return;
-    e = xcalloc(1, sizeof(*e));
-    e->dns = dns;
-    e->refs = 1;              /* the cache's */
-    e->done = 1;
-    e->hash = name_hash(name, r->qtype);
-    e->res.qname = xstrdup(name);
-    e->res.qtype = r->qtype;
-    e->res.server = r->server;
-    e->res.ms = r->ms;
-    e->res.status = n ? XP_DNS_OK : XP_DNS_NODATA;
-    e->res.rr = xcalloc(n ? n : 1, sizeof(*e->res.rr));
-    for (i = 0; i < r->nrr; i++) {
-        const struct xp_dns_rr *a = &r->rr[i];
-        struct xp_dns_rr *b = &e->res.rr[e->res.nrr];
-
-        if (a->type != r->qtype || !xp_name_eq(a->owner, name))
-            continue;
-        *b = *a;               /* A, AAAA: no target or text to copy */
-        b->owner = xstrdup(a->owner);
-        e->res.nrr++;
-    }
-    e->expires_us = xp_now_us() + ttl_of(&e->res) * 1000000;
-    cache_insert(dns, e);
+    seed(dns, r, name, r->qtype, r->rr, r->nrr, n);
 }
 
 /*
@@ -707,7 +725,7 @@ seed_mx_hosts(struct xp_dns *dns, const struct entry *from, const unsigned char 
     const struct xp_dns_result *r = &from->res;
     struct xp_dns_result extra = { 0 };
     static const int types[] = { XP_DNS_A, XP_DNS_AAAA };
-    size_t i, j, t;
+    size_t i, t;
 
     /* At the cap, an exchange's records may be cut short: none kept. */
     if (r->qtype != XP_DNS_MX || r->status != XP_DNS_OK || get16(abuf + 10) == 0 ||
@@ -720,33 +738,10 @@ seed_mx_hosts(struct xp_dns *dns, const struct entry *from, const unsigned char 
         if (r->rr[i].type != XP_DNS_MX || !host || !host[0])
             continue;
         for (t = 0; t < XP_ARRAY_LEN(types); t++) {
-            unsigned h = name_hash(host, types[t]);
-            struct entry *e;
-            size_t n = 0;
+            size_t n = count_of(extra.rr, extra.nrr, host, types[t]);
 
-            for (j = 0; j < extra.nrr; j++)
-                n += extra.rr[j].type == types[t] && xp_name_eq(extra.rr[j].owner, host);
-            if (!n || cache_find(dns, host, types[t], h))
-                continue;
-            e = xcalloc(1, sizeof(*e));
-            e->dns = dns;
-            e->refs = 1;              /* the cache's */
-            e->done = 1;
-            e->hash = h;
-            e->res.qname = xstrdup(host);
-            e->res.qtype = types[t];
-            e->res.server = r->server;
-            e->res.ms = r->ms;
-            e->res.status = XP_DNS_OK;
-            e->res.rr = xcalloc(n, sizeof(*e->res.rr));
-            for (j = 0; j < extra.nrr; j++) {
-                if (extra.rr[j].type != types[t] || !xp_name_eq(extra.rr[j].owner, host))
-                    continue;
-                e->res.rr[e->res.nrr] = extra.rr[j];
-                e->res.rr[e->res.nrr++].owner = xstrdup(extra.rr[j].owner);
-            }
-            e->expires_us = xp_now_us() + ttl_of(&e->res) * 1000000;
-            cache_insert(dns, e);
+            if (n)
+                seed(dns, r, host, types[t], extra.rr, extra.nrr, n);
         }
     }
 out:
